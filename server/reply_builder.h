@@ -1,0 +1,106 @@
+// ReplyBuilder: serialises Redis replies, RESP2 or RESP3, into one output buffer.
+//
+// A connection owns one builder. Commands append replies; the connection writes buffer() to
+// the socket when it runs out of pipelined input, so many replies leave in one write, then
+// calls Clear() (or erases the written prefix itself). The protocol is chosen per connection
+// at run time (HELLO 3 switches to RESP3) and may change between replies.
+//
+// Aggregates are written as a header followed by their elements: StartArray(2), SendBulk(a),
+// SendLong(1). The builder does not check that the caller sends as many elements as it
+// announced. In RESP2 a map of n pairs becomes an array of 2n elements; sets and pushes
+// become arrays; a double becomes a bulk string; a boolean an integer 1/0; a null "$-1".
+//
+// Bytes match Redis 7.2 (networking.c addReply*): doubles use d2string() formatting, i.e.
+// integral values as integers, "inf"/"-inf"/"nan", otherwise the shortest digits that read
+// back as the same double, laid out like fpconv_dtoa() (see FormatDouble()).
+//
+// Thread-safety: none; used only by the connection's own fiber.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace lw {
+
+enum class RespVersion : uint8_t { kResp2 = 2, kResp3 = 3 };
+
+// Longest FormatDouble() output ("-1.7976931348623157e+308" is 24) plus slack.
+inline constexpr size_t kMaxDoubleChars = 32;
+
+// Writes `value` as Redis's d2string() does and returns the length written (no NUL).
+// REQUIRES: dest holds kMaxDoubleChars bytes.
+size_t FormatDouble(double value, char* dest);
+std::string FormatDouble(double value);
+
+class ReplyBuilder {
+ public:
+  explicit ReplyBuilder(RespVersion version = RespVersion::kResp2) : version_(version) {}
+
+  void SetRespVersion(RespVersion version) { version_ = version; }
+  RespVersion resp_version() const { return version_; }
+  bool IsResp3() const { return version_ == RespVersion::kResp3; }
+
+  // "+<text>\r\n". REQUIRES: text holds no '\r' or '\n'.
+  void SendSimpleString(std::string_view text);
+  void SendOk() { SendSimpleString("OK"); }
+
+  // "-<full_text>\r\n". full_text is the whole error with its code word, as Redis spells it:
+  // "ERR syntax error", "WRONGTYPE Operation against a key ...". A leading '-' is accepted
+  // and not doubled. '\r' and '\n' inside are replaced by spaces, as Redis does, so the
+  // stream stays well formed.
+  void SendError(std::string_view full_text);
+
+  void SendLong(int64_t value);             // ":<value>\r\n"
+  void SendBulk(std::string_view payload);  // "$<len>\r\n<payload>\r\n"
+  void SendNull();                          // RESP2 "$-1\r\n", RESP3 "_\r\n"
+  void SendNullArray();                     // RESP2 "*-1\r\n", RESP3 "_\r\n"
+  void SendEmptyArray() { StartArray(0); }  // "*0\r\n"
+  void SendDouble(double value);            // RESP3 ",<d>\r\n", RESP2 bulk "<d>"
+  void SendBool(bool value);                // RESP3 "#t\r\n"/"#f\r\n", RESP2 ":1\r\n"/":0\r\n"
+  // RESP3 "=<len>\r\n<format>:<text>\r\n", RESP2 bulk <text>. REQUIRES: format.size() == 3.
+  void SendVerbatim(std::string_view text, std::string_view format = "txt");
+  // RESP3 "(<digits>\r\n", RESP2 bulk <digits>. REQUIRES: digits is a decimal integer.
+  void SendBigNumber(std::string_view digits);
+
+  // Aggregate headers; the caller then sends the elements.
+  void StartArray(size_t len);      // "*<len>\r\n"
+  void StartMap(size_t num_pairs);  // RESP3 "%<n>\r\n", RESP2 "*<2n>\r\n"; then k1 v1 k2 v2 ...
+  void StartSet(size_t len);        // RESP3 "~<len>\r\n", RESP2 "*<len>\r\n"
+  void StartPush(size_t len);       // RESP3 "><len>\r\n", RESP2 "*<len>\r\n"
+
+  // An array of bulk strings.
+  void SendStringArray(std::span<const std::string_view> items);
+  void SendStringArray(std::span<const std::string> items);
+  // A push message of bulk strings, e.g. {"message", channel, payload}.
+  void SendPush(std::span<const std::string_view> items);
+
+  // Members with scores, as ZRANGE replies. Without scores: array of members. With scores:
+  // RESP2 one flat array member1, score1 (bulk), member2, ...; RESP3 an array of
+  // [member, double] pairs.
+  void SendScoredArray(std::span<const std::pair<std::string_view, double>> items,
+                       bool with_scores);
+
+  // The serialised replies not yet taken. The connection may write and erase from it.
+  std::string& buffer() { return buffer_; }
+  const std::string& buffer() const { return buffer_; }
+  size_t size() const { return buffer_.size(); }
+  bool empty() const { return buffer_.empty(); }
+  void Clear() { buffer_.clear(); }  // keeps the capacity for the next batch
+
+  // Number of SendError() calls since construction (for error statistics).
+  uint64_t errors_sent() const { return errors_sent_; }
+
+ private:
+  void AppendHeader(char prefix, uint64_t len);
+  void AppendLine(char prefix, std::string_view body);
+
+  std::string buffer_;
+  RespVersion version_;
+  uint64_t errors_sent_ = 0;
+};
+
+}  // namespace lw
