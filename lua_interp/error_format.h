@@ -1,0 +1,47 @@
+// Redis 7 error texts produced by the Lua layer, kept in one place so they match Redis byte
+// for byte. Messages are "CODE message" without the leading '-' (see reply_writer.h).
+// Thread-safety: constants and pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace lw::lua {
+
+// Raised by redis.call/pcall argument checks (after NormalizeError: "ERR ...").
+inline constexpr std::string_view kErrNoArgs =
+    "Please specify at least one argument for this redis lib call";
+inline constexpr std::string_view kErrBadArgType =
+    "Lua redis lib command arguments must be strings or integers";
+inline constexpr std::string_view kErrScriptKilled = "Script killed by user with SCRIPT KILL...";
+inline constexpr std::string_view kErrReadonlyTable = "Attempt to modify a readonly table";
+inline constexpr std::string_view kErrStackLimit = "ERR reached lua stack limit";
+inline constexpr std::string_view kErrNoRunner = "ERR redis.call is not available here";
+inline constexpr std::string_view kErrNoScript =
+    "NOSCRIPT No matching script. Please use EVAL.";
+inline constexpr std::string_view kErrRegisterOutsideLoad =
+    "redis.register_function can only be called on FUNCTION LOAD command";
+
+// Redis's luaPushErrorBuff rule for an error text given by a script or a command:
+// "-CODE msg" -> "CODE msg"; "-word" -> "ERR word"; "msg" (no '-') -> "ERR msg"; a trailing
+// CR/LF is trimmed.
+std::string NormalizeError(std::string_view raw);
+
+// "Script attempted to access nonexistent global variable 'name'".
+std::string NonexistentGlobal(std::string_view name);
+
+// Compile error for EVAL/SCRIPT LOAD: "ERR Error compiling script (new function): <lua msg>".
+std::string CompileError(std::string_view lua_message);
+
+// The reply for an error that escaped a script: "<msg> script: <sha>, on <source>:<line>."
+// when the position is known (source non-empty), else just msg. `msg` is already normalized.
+std::string ScriptRunError(std::string_view msg, std::string_view sha, std::string_view source,
+                           int line);
+
+// Shebang errors (script_flags.h), returned as "ERR ...".
+std::string UnexpectedEngine(std::string_view engine);
+std::string UnexpectedFlag(std::string_view flag);
+std::string UnknownShebangOption(std::string_view option);
+inline constexpr std::string_view kErrInvalidShebang = "ERR Invalid script shebang";
+
+}  // namespace lw::lua

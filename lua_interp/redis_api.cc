@@ -1,0 +1,352 @@
+#include "lua_interp/redis_api.h"
+
+#include <cctype>
+#include <charconv>
+#include <cstring>
+#include <string>
+
+#include "base/logging.h"
+#include "lua_interp/call_analysis.h"
+#include "lua_interp/error_format.h"
+#include "lua_interp/resp_conversion.h"
+#include "lua_interp/script_context.h"
+#include "lua_interp/script_flags.h"
+#include "lua_interp/sha1.h"
+
+namespace lw::lua {
+namespace {
+
+// Registry key of the table holding callbacks registered during FUNCTION LOAD.
+char kPendingFunctionsKey;
+
+enum LogLevel { kLogDebug = 0, kLogVerbose = 1, kLogNotice = 2, kLogWarning = 3 };
+
+// Raises (or, for pcall, returns) the error table for `msg`.
+int Fail(lua_State* lua, std::string_view msg, bool raise) {
+  PushErrorTable(lua, msg.data(), msg.size());
+  return raise ? lua_error(lua) : 1;
+}
+
+// Fills ctx->args from the Lua arguments. Returns the problem, or nullptr if all is well.
+const char* CollectArgs(lua_State* lua, ScriptContext* ctx) {
+  int argc = lua_gettop(lua);
+  if (argc == 0) return kErrNoArgs.data();
+  ctx->args.clear();
+  if (ctx->number_bufs.size() < static_cast<size_t>(argc)) ctx->number_bufs.resize(argc);
+  for (int i = 1; i <= argc; ++i) {
+    int type = lua_type(lua, i);
+    if (type == LUA_TSTRING) {
+      size_t len;
+      const char* s = lua_tolstring(lua, i, &len);
+      ctx->args.emplace_back(s, len);
+    } else if (type == LUA_TNUMBER) {
+      char* buf = ctx->number_bufs[i - 1].data();
+      std::to_chars_result res;
+      if (lua_isinteger(lua, i)) {
+        res = std::to_chars(buf, buf + 32, static_cast<int64_t>(lua_tointeger(lua, i)));
+      } else {
+        res = std::to_chars(buf, buf + 32, static_cast<double>(lua_tonumber(lua, i)));
+      }
+      ctx->args.emplace_back(buf, res.ptr - buf);
+    } else {
+      return kErrBadArgType.data();
+    }
+  }
+  return nullptr;
+}
+
+int GenericCall(lua_State* lua, bool raise, bool async) {
+  ScriptContext* ctx = GetContext(lua);
+  const char* problem = CollectArgs(lua, ctx);
+  if (problem) return Fail(lua, problem, raise);
+  if (ctx->runner == nullptr) return Fail(lua, kErrNoRunner, raise);
+
+  int pushed;
+  bool is_error;
+  {
+    CallInfo info;
+    info.async = async;
+    info.raise_error = raise;
+    info.resp = ctx->resp;
+    LuaReplyBuilder builder(lua, ctx->resp);
+    ctx->runner->Call(info, std::span<const std::string_view>(ctx->args), &builder);
+    pushed = builder.Finish();
+    is_error = builder.top_level_error();
+  }
+  if (pushed == 0 && !async) {
+    lua_pushboolean(lua, 0);
+    pushed = 1;
+  }
+  if (is_error && raise) return lua_error(lua);
+  return pushed;
+}
+
+int RedisACall(lua_State* lua) { return GenericCall(lua, true, true); }
+int RedisAPCall(lua_State* lua) { return GenericCall(lua, false, true); }
+
+int ErrorReply(lua_State* lua) {
+  if (lua_gettop(lua) != 1 || lua_type(lua, -1) != LUA_TSTRING) {
+    return Fail(lua, "wrong number or type of arguments", false);
+  }
+  size_t len;
+  const char* s = lua_tolstring(lua, 1, &len);
+  if (len > 0 && s[0] == '-') {
+    PushErrorTable(lua, s, len);
+  } else {
+    lua_pushliteral(lua, "-");
+    lua_pushvalue(lua, 1);
+    lua_concat(lua, 2);
+    s = lua_tolstring(lua, -1, &len);
+    PushErrorTable(lua, s, len);
+  }
+  return 1;
+}
+
+int StatusReply(lua_State* lua) {
+  if (lua_gettop(lua) != 1 || lua_type(lua, -1) != LUA_TSTRING) {
+    return Fail(lua, "wrong number or type of arguments", false);
+  }
+  lua_createtable(lua, 0, 1);
+  lua_pushvalue(lua, 1);
+  lua_setfield(lua, -2, "ok");
+  return 1;
+}
+
+int Sha1HexFn(lua_State* lua) {
+  if (lua_gettop(lua) != 1) return Fail(lua, "wrong number of arguments", true);
+  size_t len = 0;
+  const char* s = lua_tolstring(lua, 1, &len);
+  char hex[41];
+  Sha1Hex(std::string_view(s ? s : "", s ? len : 0), hex);
+  lua_pushlstring(lua, hex, 40);
+  return 1;
+}
+
+int Log(lua_State* lua) {
+  int argc = lua_gettop(lua);
+  if (argc < 2) return Fail(lua, "redis.log() requires two arguments or more.", true);
+  if (!lua_isnumber(lua, 1)) return Fail(lua, "First argument must be a number", true);
+  lua_Integer level = lua_tointeger(lua, 1);
+  if (level < kLogDebug || level > kLogWarning) return Fail(lua, "Invalid debug level.", true);
+  // Join the message pieces inside Lua so nothing with a destructor outlives an error.
+  luaL_Buffer b;
+  luaL_buffinit(lua, &b);
+  for (int i = 2; i <= argc; ++i) {
+    if (i > 2) luaL_addchar(&b, ' ');
+    size_t len;
+    const char* s = lua_tolstring(lua, i, &len);
+    if (s) luaL_addlstring(&b, s, len);
+  }
+  luaL_pushresult(&b);
+  const char* msg = lua_tostring(lua, -1);
+  switch (level) {
+    case kLogWarning:
+      LOG(WARNING) << "lua: " << msg;
+      break;
+    case kLogNotice:
+      LOG(INFO) << "lua: " << msg;
+      break;
+    default:
+      VLOG(1) << "lua: " << msg;
+  }
+  return 0;
+}
+
+int SetResp(lua_State* lua) {
+  if (lua_gettop(lua) != 1) return Fail(lua, "redis.setresp() requires one argument.", true);
+  lua_Integer resp = lua_tointeger(lua, 1);
+  if (resp != 2 && resp != 3) return Fail(lua, "RESP version must be 2 or 3.", true);
+  GetContext(lua)->resp = static_cast<int>(resp);
+  return 0;
+}
+
+int SetRepl(lua_State* lua) {
+  if (lua_gettop(lua) != 1) return Fail(lua, "redis.set_repl() requires one argument.", true);
+  lua_Integer flags = lua_tointeger(lua, 1);
+  if ((flags & ~static_cast<lua_Integer>(kReplAll)) != 0) {
+    return Fail(lua, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+                true);
+  }
+  GetContext(lua)->repl = static_cast<int>(flags);
+  return 0;
+}
+
+int ReplicateCommands(lua_State* lua) {
+  lua_pushboolean(lua, 1);
+  return 1;
+}
+
+int Breakpoint(lua_State* lua) {
+  lua_pushboolean(lua, 0);
+  return 1;
+}
+
+int Debug(lua_State*) { return 0; }
+
+bool ValidFunctionName(const char* s, size_t len) {
+  if (len == 0) return false;
+  for (size_t i = 0; i < len; ++i) {
+    if (!isalnum(static_cast<unsigned char>(s[i])) && s[i] != '_') return false;
+  }
+  return true;
+}
+
+// redis.register_function(name, callback) or redis.register_function{function_name=...,
+// callback=..., flags={...}, description=...}.
+int RegisterFunction(lua_State* lua) {
+  ScriptContext* ctx = GetContext(lua);
+  if (!ctx->loading_library) return Fail(lua, kErrRegisterOutsideLoad, true);
+  int argc = lua_gettop(lua);
+  uint32_t flags = 0;
+  if (argc == 1 && lua_type(lua, 1) == LUA_TTABLE) {
+    lua_getfield(lua, 1, "function_name");
+    lua_getfield(lua, 1, "callback");
+    lua_getfield(lua, 1, "description");
+    if (lua_getfield(lua, 1, "flags") == LUA_TTABLE) {
+      for (lua_Integer i = 1; lua_rawgeti(lua, -1, i) != LUA_TNIL; ++i) {
+        size_t len = 0;
+        const char* s = lua_type(lua, -1) == LUA_TSTRING ? lua_tolstring(lua, -1, &len) : "";
+        std::optional<ScriptFlag> f = ParseFlagName(std::string_view(s, len));
+        if (!f) return Fail(lua, "unknown flag given", true);
+        flags |= *f;
+        lua_pop(lua, 1);
+      }
+      lua_pop(lua, 1);
+    }
+    lua_pop(lua, 1);  // flags (or the non-table value)
+    // Stack: args..., name, callback, description.
+    lua_remove(lua, 1);
+  } else if (argc == 2) {
+    lua_pushnil(lua);  // description
+  } else {
+    return Fail(lua, "wrong number of arguments to redis.register_function", true);
+  }
+  int top = lua_gettop(lua);
+  int name_idx = top - 2, cb_idx = top - 1, desc_idx = top;
+  if (lua_type(lua, name_idx) != LUA_TSTRING) {
+    return Fail(lua, "function_name argument given to redis.register_function must be a string",
+                true);
+  }
+  if (lua_type(lua, cb_idx) != LUA_TFUNCTION) {
+    return Fail(lua, "callback argument given to redis.register_function must be a function",
+                true);
+  }
+  size_t len;
+  const char* name = lua_tolstring(lua, name_idx, &len);
+  if (!ValidFunctionName(name, len)) {
+    return Fail(lua,
+                "Function names can only contain letters, numbers, or underscores(_) and must be "
+                "at least one character long",
+                true);
+  }
+  lua_rawgetp(lua, LUA_REGISTRYINDEX, &kPendingFunctionsKey);
+  lua_pushvalue(lua, name_idx);
+  if (lua_rawget(lua, -2) != LUA_TNIL) return Fail(lua, "Function already exists in the library", true);
+  lua_pop(lua, 1);
+  lua_pushvalue(lua, name_idx);
+  lua_pushvalue(lua, cb_idx);
+  lua_rawset(lua, -3);
+  lua_pop(lua, 1);
+  {
+    RegisteredFunction fn;
+    fn.name.assign(name, len);
+    fn.flags = flags;
+    if (lua_type(lua, desc_idx) == LUA_TSTRING) fn.description = lua_tostring(lua, desc_idx);
+    ctx->registered.push_back(std::move(fn));
+  }
+  return 0;
+}
+
+}  // namespace
+
+void PushErrorTable(lua_State* lua, const char* raw, size_t len) {
+  lua_createtable(lua, 0, 1);
+  {
+    std::string msg = NormalizeError(std::string_view(raw, len));
+    lua_pushlstring(lua, msg.data(), msg.size());
+  }
+  lua_setfield(lua, -2, "err");
+}
+
+void PushRegisteredCallbacks(lua_State* lua) {
+  lua_rawgetp(lua, LUA_REGISTRYINDEX, &kPendingFunctionsKey);
+}
+
+void ResetRegisteredCallbacks(lua_State* lua) {
+  lua_newtable(lua);
+  lua_rawsetp(lua, LUA_REGISTRYINDEX, &kPendingFunctionsKey);
+}
+
+static int AsyncAliasIndex(lua_State* lua) {
+  size_t len = 0;
+  const char* key = lua_tolstring(lua, 2, &len);
+  lua_CFunction fn = lua_tocfunction(lua, 1);
+  if (key != nullptr && std::string_view(key, len) == kAsyncAliasKey) {
+    if (fn == RedisCall) {
+      lua_pushcfunction(lua, RedisACall);
+      return 1;
+    }
+    if (fn == RedisPCall) {
+      lua_pushcfunction(lua, RedisAPCall);
+      return 1;
+    }
+  }
+  return luaL_error(lua, "attempt to index a function value");
+}
+
+void InstallAsyncAliasMetatable(lua_State* lua) {
+  lua_pushcfunction(lua, RedisCall);
+  lua_createtable(lua, 0, 2);
+  lua_pushcfunction(lua, AsyncAliasIndex);
+  lua_setfield(lua, -2, "__index");
+  lua_pushboolean(lua, 0);
+  lua_setfield(lua, -2, "__metatable");
+  lua_setmetatable(lua, -2);
+  lua_pop(lua, 1);
+}
+
+int RedisCall(lua_State* lua) { return GenericCall(lua, true, false); }
+int RedisPCall(lua_State* lua) { return GenericCall(lua, false, false); }
+
+int OpenRedisLib(lua_State* lua) {
+  lua_newtable(lua);
+  lua_rawsetp(lua, LUA_REGISTRYINDEX, &kPendingFunctionsKey);
+
+  static const luaL_Reg kFunctions[] = {
+      {"call", RedisCall},
+      {"pcall", RedisPCall},
+      {"acall", RedisACall},
+      {"apcall", RedisAPCall},
+      {"error_reply", ErrorReply},
+      {"status_reply", StatusReply},
+      {"sha1hex", Sha1HexFn},
+      {"log", Log},
+      {"setresp", SetResp},
+      {"set_repl", SetRepl},
+      {"replicate_commands", ReplicateCommands},
+      {"breakpoint", Breakpoint},
+      {"debug", Debug},
+      {"register_function", RegisterFunction},
+      {nullptr, nullptr},
+  };
+  luaL_newlib(lua, kFunctions);
+  struct IntConst {
+    const char* name;
+    int value;
+  };
+  static const IntConst kConsts[] = {
+      {"LOG_DEBUG", kLogDebug},      {"LOG_VERBOSE", kLogVerbose}, {"LOG_NOTICE", kLogNotice},
+      {"LOG_WARNING", kLogWarning},  {"REPL_NONE", kReplNone},     {"REPL_AOF", kReplAof},
+      {"REPL_REPLICA", kReplReplica}, {"REPL_SLAVE", kReplReplica}, {"REPL_ALL", kReplAll},
+      {"REDIS_VERSION_NUM", kRedisVersionNum},
+  };
+  for (const IntConst& c : kConsts) {
+    lua_pushinteger(lua, c.value);
+    lua_setfield(lua, -2, c.name);
+  }
+  lua_pushstring(lua, kRedisVersion);
+  lua_setfield(lua, -2, "REDIS_VERSION");
+  return 1;
+}
+
+}  // namespace lw::lua

@@ -1,0 +1,36 @@
+// The sandbox: which libraries a script sees, Lua 5.1 names Redis scripts rely on, and the
+// read-only protection of globals and library tables (Redis 7 behaviour).
+//
+// Libraries: base (without dofile, loadfile, print, warn; `load` and `loadstring` accept text
+// only), table, string, math, coroutine, plus the modules the caller registers (cjson,
+// cmsgpack, bit, struct, redis). No os, io, package/require, debug, utf8.
+// Lua 5.1 names: unpack, loadstring, gcinfo, table.getn/maxn/foreach/foreachi, math.pow,
+// math.ldexp/frexp/cosh/sinh/tanh/log10/atan2/mod; math.randomseed accepts any number.
+//
+// Protection (LockGlobals): the global table seen by scripts is an empty proxy whose reads
+// fall through to the real globals; assigning a global raises "Attempt to modify a readonly
+// table" and reading a missing one raises "Script attempted to access nonexistent global
+// variable 'x'". Library tables are replaced by read-only proxies the same way; pairs(),
+// #, rawget and rawset see through (or refuse) proxies like Redis's read-only tables.
+// Thread-safety: set-up of one lua_State, before any script runs.
+#pragma once
+
+#include <lua5.4/lua.hpp>
+
+namespace lw::lua {
+
+// Opens the allowed standard libraries and the 5.1 compatibility names into the globals.
+void OpenSandboxLibs(lua_State* lua);
+
+// Makes every table-valued global a read-only proxy and swaps the registry's global table for
+// the protected proxy. REQUIRES: all globals are installed. After this, code that must set a
+// global (KEYS, ARGV) uses SetRawGlobal.
+void LockGlobals(lua_State* lua);
+
+// Sets the global `name` to the value on top of the stack (popped), bypassing protection.
+void SetRawGlobal(lua_State* lua, const char* name);
+
+// Pushes a read-only proxy of the table on top of the stack (which is popped).
+void MakeReadonly(lua_State* lua);
+
+}  // namespace lw::lua

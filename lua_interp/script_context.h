@@ -1,0 +1,61 @@
+// ScriptContext: per-Interpreter state that the C functions registered in Lua (redis.*, the
+// count hook, the sandbox) reach through the lua_State's extra space. Internal to lua_interp.
+//
+// Lua errors are longjmps: C functions in this layer do their C++ work in an inner scope, so no
+// object with a destructor is alive when they call lua_error.
+// Thread-safety: owned by one Interpreter, used by the thread running it.
+#pragma once
+
+#include <lua5.4/lua.hpp>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lua_interp/script_runner.h"
+
+namespace lw::lua {
+
+enum ReplFlag : int {
+  kReplNone = 0,
+  kReplAof = 1,
+  kReplReplica = 2,
+  kReplAll = kReplAof | kReplReplica,
+};
+
+struct RegisteredFunction {
+  std::string name;
+  uint32_t flags = 0;  // ScriptFlag bits from register_function's flags={...}
+  std::string description;
+};
+
+struct ScriptContext {
+  ScriptRunner* runner = nullptr;
+  int resp = 2;
+  int repl = kReplAll;
+
+  // Count hook: called every hook_every instructions; true asks to abort (SCRIPT KILL).
+  std::function<bool()> hook;
+  bool killed = false;
+
+  // FUNCTION LOAD: redis.register_function collects into `registered` while true.
+  bool loading_library = false;
+  std::vector<RegisteredFunction> registered;
+
+  // Scratch for redis.call arguments, reused to avoid allocation per call.
+  std::vector<std::string_view> args;
+  std::vector<std::array<char, 32>> number_bufs;
+};
+
+inline ScriptContext* GetContext(lua_State* lua) {
+  return *static_cast<ScriptContext**>(lua_getextraspace(lua));
+}
+
+inline void SetContext(lua_State* lua, ScriptContext* ctx) {
+  *static_cast<ScriptContext**>(lua_getextraspace(lua)) = ctx;
+}
+
+}  // namespace lw::lua
