@@ -122,6 +122,9 @@ TEST_F(InterpreterTest, Lua51Names) {
   EXPECT_EQ(Run("return tostring(3.0)"), "\"3\"");
   EXPECT_EQ(Run("return tostring(0.1)"), "\"0.1\"");
   EXPECT_EQ(Run("return type(gcinfo())"), "\"number\"");
+  EXPECT_EQ(Run("return string.format('%d|%5.2f|%x|%s', 7 / 2, 1.5, 255.0, 'a')"),
+            "\"3| 1.50|ff|a\"");
+  EXPECT_EQ(Run("return string.format('%%d %d', 4.9)"), "\"%d 4\"");
   EXPECT_EQ(Run("local s = 0 table.foreachi({4, 5}, function(i, v) s = s + v end) return s"),
             "9");
   EXPECT_EQ(Run("return coroutine.wrap(function() coroutine.yield(7) end)()"), "7");

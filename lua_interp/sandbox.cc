@@ -131,6 +131,33 @@ int ToString51(lua_State* lua) {
   return 1;
 }
 
+// string.format: Lua 5.1 accepted any number for %d/%i/%c/%o/%u/%x/%X (truncating it); 5.4
+// insists on an integer representation. Truncate float arguments of those, then forward.
+int Format51(lua_State* lua) {
+  size_t len;
+  const char* fmt = luaL_checklstring(lua, 1, &len);
+  const char* end = fmt + len;
+  int arg = 1;
+  for (const char* p = fmt; p < end; ++p) {
+    if (*p != '%') continue;
+    if (++p < end && *p == '%') continue;
+    ++arg;
+    while (p < end && strchr("-+ #0123456789.", *p)) ++p;
+    if (p < end && strchr("dicouxX", *p) && lua_type(lua, arg) == LUA_TNUMBER &&
+        !lua_isinteger(lua, arg)) {
+      lua_Number n = lua_tonumber(lua, arg);
+      if (n >= -9223372036854775808.0 && n < 9223372036854775808.0) {
+        lua_pushinteger(lua, static_cast<lua_Integer>(n));
+        lua_replace(lua, arg);
+      }
+    }
+  }
+  lua_pushvalue(lua, lua_upvalueindex(1));
+  lua_insert(lua, 1);
+  lua_call(lua, lua_gettop(lua) - 1, 1);
+  return 1;
+}
+
 int TableGetn(lua_State* lua) {
   luaL_checktype(lua, 1, LUA_TTABLE);
   lua_pushinteger(lua, luaL_len(lua, 1));
@@ -304,6 +331,10 @@ void OpenSandboxLibs(lua_State* lua) {
   SetFunction(lua, t, "maxn", TableMaxn);
   SetFunction(lua, t, "foreach", TableForeach);
   SetFunction(lua, t, "foreachi", TableForeachi);
+  lua_pop(lua, 1);
+
+  lua_getfield(lua, g, LUA_STRLIBNAME);
+  WrapFunction(lua, lua_gettop(lua), "format", Format51);
   lua_pop(lua, 1);
 
   lua_getfield(lua, g, LUA_MATHLIBNAME);

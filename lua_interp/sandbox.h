@@ -5,7 +5,11 @@
 // only), table, string, math, coroutine, plus the modules the caller registers (cjson,
 // cmsgpack, bit, struct, redis). No os, io, package/require, debug, utf8.
 // Lua 5.1 names: unpack, loadstring, gcinfo, table.getn/maxn/foreach/foreachi, math.pow,
-// math.ldexp/frexp/cosh/sinh/tanh/log10/atan2/mod; math.randomseed accepts any number.
+// math.ldexp/frexp/cosh/sinh/tanh/log10/atan2/mod. Where 5.4 demands integers and 5.1 took
+// any number, floats are truncated/floored first: math.randomseed, math.random,
+// string.format's %d/%i/%c/%o/%u/%x/%X. tostring() prints floats as 5.1 did (3.0 -> "3").
+// Not fixable without patching Lua: `..` on a float still gives "3.0", and integer
+// arithmetic wraps on overflow instead of turning into a float.
 //
 // Protection (LockGlobals): the global table seen by scripts is an empty proxy whose reads
 // fall through to the real globals; assigning a global raises "Attempt to modify a readonly
