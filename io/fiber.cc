@@ -1,0 +1,188 @@
+#include "io/fiber.h"
+
+#include <boost/context/protected_fixedsize_stack.hpp>
+
+#include <algorithm>
+
+#include "base/logging.h"
+#include "io/fiber_internal.h"
+#include "io/proactor.h"
+
+namespace lw::io {
+namespace detail {
+
+namespace {
+thread_local Scheduler* tl_scheduler = nullptr;
+}  // namespace
+
+FiberImpl::FiberImpl(std::string name, std::function<void()> fn, Scheduler* scheduler,
+                     size_t stack)
+    : name_(std::move(name)), fn_(std::move(fn)), scheduler_(scheduler) {
+  context_ = boost::context::fiber(
+      std::allocator_arg, boost::context::protected_fixedsize_stack(stack),
+      [this](boost::context::fiber&& caller) {
+        caller_ = std::move(caller);
+        fn_();
+        fn_ = nullptr;
+        state_ = State::kDone;
+        {
+          std::lock_guard<std::mutex> lock(join_mu_);
+          finished_ = true;
+          join_waiters_.NotifyAll();
+        }
+        return std::move(caller_);
+      });
+}
+
+Scheduler* Scheduler::Current() { return tl_scheduler; }
+void Scheduler::SetCurrent(Scheduler* scheduler) { tl_scheduler = scheduler; }
+
+FiberImpl* CurrentFiber() {
+  Scheduler* s = tl_scheduler;
+  return s ? s->current() : nullptr;
+}
+
+FiberImpl* Scheduler::Launch(std::string_view name, std::function<void()> fn,
+                             size_t stack_size) {
+  auto* f = new FiberImpl(std::string(name), std::move(fn), this, stack_size);
+  ++live_fibers_;
+  ready_.push_back(f);
+  return f;
+}
+
+void Scheduler::MakeReady(FiberImpl* f, uint64_t epoch) {
+  DCHECK_EQ(f->scheduler_, this);
+  if (f->state_ != FiberImpl::State::kSuspended || f->epoch_ != epoch) return;
+  ++f->epoch_;
+  f->state_ = FiberImpl::State::kReady;
+  ready_.push_back(f);
+}
+
+void Scheduler::Suspend() {
+  FiberImpl* f = current_;
+  DCHECK(f != nullptr) << "Suspend outside a fiber";
+  f->state_ = FiberImpl::State::kSuspended;
+  f->caller_ = std::move(f->caller_).resume();
+}
+
+void Scheduler::SuspendUntil(Clock::time_point deadline) {
+  FiberImpl* f = current_;
+  f->AddRef();  // released when the timer is popped
+  timers_.push_back(Timer{deadline, f, f->epoch_});
+  std::push_heap(timers_.begin(), timers_.end(), std::greater<Timer>());
+  Suspend();
+}
+
+void Scheduler::Yield() {
+  FiberImpl* f = current_;
+  f->state_ = FiberImpl::State::kReady;
+  ready_.push_back(f);
+  f->caller_ = std::move(f->caller_).resume();
+}
+
+void Scheduler::Resume(FiberImpl* f) {
+  current_ = f;
+  f->state_ = FiberImpl::State::kRunning;
+  f->context_ = std::move(f->context_).resume();
+  current_ = nullptr;
+  if (f->state_ == FiberImpl::State::kDone) {
+    --live_fibers_;
+    f->Release();  // the scheduler's reference
+  }
+}
+
+void Scheduler::RunReadyBatch() {
+  // Fibers made ready while this batch runs wait for the next turn, so I/O and cross-thread
+  // tasks are polled between turns even when fibers keep yielding.
+  running_batch_.swap(ready_);
+  for (FiberImpl* f : running_batch_) Resume(f);
+  running_batch_.clear();
+}
+
+Clock::time_point Scheduler::FireTimers(Clock::time_point now) {
+  while (!timers_.empty() && timers_.front().deadline <= now) {
+    std::pop_heap(timers_.begin(), timers_.end(), std::greater<Timer>());
+    Timer t = timers_.back();
+    timers_.pop_back();
+    MakeReady(t.fiber, t.epoch);
+    t.fiber->Release();
+  }
+  return timers_.empty() ? Clock::time_point::max() : timers_.front().deadline;
+}
+
+void WakeFiber(FiberImpl* f, uint64_t epoch) {
+  Scheduler* owner = f->scheduler();
+  if (owner == tl_scheduler) {
+    owner->MakeReady(f, epoch);
+    return;
+  }
+  f->AddRef();
+  owner->proactor()->DispatchBrief([f, epoch] {
+    f->scheduler()->MakeReady(f, epoch);
+    f->Release();
+  });
+}
+
+}  // namespace detail
+
+Fiber::Fiber(std::string_view name, std::function<void()> fn) {
+  detail::Scheduler* s = detail::Scheduler::Current();
+  CHECK(s != nullptr) << "Fiber launched on a thread without a Proactor";
+  impl_ = s->Launch(name, std::move(fn), kDefaultStackSize);
+  impl_->AddRef();
+}
+
+Fiber::Fiber(Fiber&& other) noexcept : impl_(std::exchange(other.impl_, nullptr)) {}
+
+Fiber& Fiber::operator=(Fiber&& other) noexcept {
+  CHECK(!joinable()) << "assigning over a joinable fiber";
+  impl_ = std::exchange(other.impl_, nullptr);
+  return *this;
+}
+
+Fiber::~Fiber() { CHECK(!joinable()) << "fiber handle destroyed while joinable"; }
+
+void Fiber::Join() {
+  CHECK(joinable());
+  {
+    std::unique_lock<std::mutex> lock(impl_->join_mu_);
+    while (!impl_->finished_) {
+      detail::Waiter w;
+      detail::BlockOn(lock, impl_->join_waiters_, w);
+    }
+  }
+  std::exchange(impl_, nullptr)->Release();
+}
+
+void Fiber::Detach() {
+  CHECK(joinable());
+  std::exchange(impl_, nullptr)->Release();
+}
+
+namespace this_fiber {
+
+bool InFiber() { return detail::CurrentFiber() != nullptr; }
+
+void Yield() {
+  CHECK(InFiber());
+  detail::Scheduler::Current()->Yield();
+}
+
+void SleepUntil(Clock::time_point deadline) {
+  CHECK(InFiber());
+  auto* s = detail::Scheduler::Current();
+  while (Clock::now() < deadline) {
+    detail::CurrentFiber()->NextWaitEpoch();
+    s->SuspendUntil(deadline);
+  }
+}
+
+void SleepFor(Clock::duration duration) { SleepUntil(Clock::now() + duration); }
+
+std::string_view Name() {
+  detail::FiberImpl* f = detail::CurrentFiber();
+  return f ? std::string_view(f->name()) : std::string_view();
+}
+
+}  // namespace this_fiber
+}  // namespace lw::io

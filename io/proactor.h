@@ -1,0 +1,135 @@
+// Proactor: one per thread. It owns the thread's fiber scheduler, its I/O poller (epoll or
+// io_uring), its timers and a lock-free queue of tasks sent by other threads.
+//
+// Run() is the thread's dispatcher loop: it runs ready fibers, cross-thread tasks, expired
+// timers and I/O readiness, and sleeps in the poller when there is nothing to do.
+//
+// Cross-thread messaging (the only way to touch another thread's data):
+//   DispatchBrief(fn)  fire and forget; fn runs in the loop itself and must not suspend.
+//   Dispatch(fn)       fire and forget; fn runs in a new fiber there and may suspend.
+//   Await(fn)          runs fn in the loop there and returns its result; the calling fiber
+//                      suspends meanwhile (its thread keeps working). A plain thread blocks.
+//   AwaitFiber(fn)     as Await, but fn runs in a fiber there and may suspend.
+// Thread-safety: the four calls above and Stop() may be called from any thread; everything
+// else only from the proactor's own thread.
+// REQUIRES: Await/AwaitFiber are not called from dispatcher context of another proactor
+// (a brief task must never block its loop).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <type_traits>
+
+#include "io/fiber.h"
+#include "io/fiber_internal.h"
+#include "io/mpsc_queue.h"
+#include "io/poller.h"
+
+namespace lw::io {
+
+class Proactor {
+ public:
+  explicit Proactor(int index = 0, PollerKind kind = PollerKind::kEpoll);
+  ~Proactor();
+  Proactor(const Proactor&) = delete;
+  Proactor& operator=(const Proactor&) = delete;
+
+  // The proactor running on the calling thread, or nullptr.
+  static Proactor* Current();
+
+  int index() const { return index_; }
+  PollerKind poller_kind() const { return poller_kind_; }
+
+  // Runs the loop on the calling thread until Stop(). Fibers still suspended at that point
+  // are abandoned (logged); callers should end their fibers first.
+  void Run();
+  void Stop();
+
+  void DispatchBrief(std::function<void()> fn);
+  void Dispatch(std::function<void()> fn, std::string_view name = "dispatched");
+
+  template <typename F>
+  auto Await(F&& fn) -> std::invoke_result_t<F>;
+  template <typename F>
+  auto AwaitFiber(F&& fn) -> std::invoke_result_t<F>;
+
+  // Owner thread only: sockets park fibers here.
+  Poller* poller() { return poller_.get(); }
+  // Wakes the parked fibers of `watch` according to readiness.
+  void OnReady(IoWatch* watch, bool readable, bool writable);
+
+  size_t live_fibers() const { return scheduler_.live_fibers(); }
+  uint64_t loop_iterations() const { return loop_iterations_; }
+
+ private:
+  void RunTasks();
+  void Wake();
+  bool SpinForTasks();
+
+  static constexpr int kSpinMicros = 10;
+
+  int index_;
+  PollerKind poller_kind_;
+  int wake_fd_;
+  std::unique_ptr<Poller> poller_;
+  detail::Scheduler scheduler_;
+  MpscQueue<std::function<void()>> tasks_;
+  std::atomic<bool> sleeping_{false};
+  std::atomic<bool> stop_{false};
+  uint64_t loop_iterations_ = 0;
+  uint64_t busy_turns_ = 0;
+};
+
+namespace detail {
+// Runs `post(on_done)` and waits until on_done() was called, from a fiber or a plain thread.
+void AwaitCompletion(const std::function<void(std::function<void()>)>& post);
+}  // namespace detail
+
+template <typename F>
+auto Proactor::Await(F&& fn) -> std::invoke_result_t<F> {
+  using R = std::invoke_result_t<F>;
+  if (Current() == this) return fn();
+  if constexpr (std::is_void_v<R>) {
+    detail::AwaitCompletion([&](std::function<void()> done) {
+      DispatchBrief([&fn, done = std::move(done)] {
+        fn();
+        done();
+      });
+    });
+  } else {
+    std::optional<R> result;
+    detail::AwaitCompletion([&](std::function<void()> done) {
+      DispatchBrief([&fn, &result, done = std::move(done)] {
+        result.emplace(fn());
+        done();
+      });
+    });
+    return std::move(*result);
+  }
+}
+
+template <typename F>
+auto Proactor::AwaitFiber(F&& fn) -> std::invoke_result_t<F> {
+  using R = std::invoke_result_t<F>;
+  if constexpr (std::is_void_v<R>) {
+    detail::AwaitCompletion([&](std::function<void()> done) {
+      Dispatch([&fn, done = std::move(done)] {
+        fn();
+        done();
+      });
+    });
+  } else {
+    std::optional<R> result;
+    detail::AwaitCompletion([&](std::function<void()> done) {
+      Dispatch([&fn, &result, done = std::move(done)] {
+        result.emplace(fn());
+        done();
+      });
+    });
+    return std::move(*result);
+  }
+}
+
+}  // namespace lw::io

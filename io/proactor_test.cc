@@ -1,0 +1,112 @@
+#include "io/proactor.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "io/blocking_counter.h"
+#include "io/proactor_pool.h"
+
+namespace lw::io {
+namespace {
+
+class ProactorPoolTest : public ::testing::TestWithParam<PollerKind> {};
+
+TEST_P(ProactorPoolTest, AwaitRunsOnTargetThread) {
+  ProactorPool pool(3, GetParam());
+  pool.Start();
+  for (size_t i = 0; i < pool.size(); ++i) {
+    int index = pool.at(i)->Await([] { return Proactor::Current()->index(); });
+    EXPECT_EQ(index, int(i));
+  }
+  pool.Stop();
+}
+
+TEST_P(ProactorPoolTest, FiberAwaitsOtherThreadWithoutBlockingItsOwn) {
+  ProactorPool pool(2, GetParam());
+  pool.Start();
+  // A fiber on thread 0 awaits thread 1 many times while another fiber on thread 0 counts:
+  // both make progress, so the awaiting fiber did not block its thread.
+  std::atomic<int> ticks{0};
+  int64_t total = pool.at(0)->AwaitFiber([&] {
+    std::atomic<bool> stop{false};
+    Fiber ticker("ticker", [&] {
+      while (!stop.load()) {
+        ticks.fetch_add(1);
+        this_fiber::Yield();
+      }
+    });
+    int64_t sum = 0;
+    for (int i = 0; i < 2000; ++i) {
+      sum += pool.at(1)->Await([i] { return int64_t(i); });
+    }
+    stop = true;
+    ticker.Join();
+    return sum;
+  });
+  EXPECT_EQ(total, 1999 * 2000 / 2);
+  EXPECT_GT(ticks.load(), 0);
+  pool.Stop();
+}
+
+TEST_P(ProactorPoolTest, DispatchFromManyThreads) {
+  ProactorPool pool(2, GetParam());
+  pool.Start();
+  std::atomic<int> counter{0};
+  BlockingCounter done(4 * 1000);
+  std::vector<std::thread> senders;
+  for (int t = 0; t < 4; ++t) {
+    senders.emplace_back([&, t] {
+      for (int i = 0; i < 1000; ++i) {
+        pool.at((t + i) % 2)->DispatchBrief([&] {
+          counter.fetch_add(1);
+          done.Dec();
+        });
+      }
+    });
+  }
+  for (auto& s : senders) s.join();
+  done.Wait();
+  EXPECT_EQ(counter.load(), 4000);
+  pool.Stop();
+}
+
+TEST_P(ProactorPoolTest, AwaitFiberOnAllAndDispatch) {
+  ProactorPool pool(2, GetParam());
+  pool.Start();
+  std::atomic<int> ran{0};
+  pool.AwaitFiberOnAll([&](Proactor* p) {
+    this_fiber::SleepFor(std::chrono::milliseconds(1));
+    ran.fetch_add(p->index() + 1);
+  });
+  EXPECT_EQ(ran.load(), 3);
+  BlockingCounter fibers(1);
+  pool.at(1)->Dispatch([&] {
+    this_fiber::Yield();
+    fibers.Dec();
+  });
+  fibers.Wait();
+  pool.Stop();
+}
+
+TEST_P(ProactorPoolTest, NestedCrossThreadAwait) {
+  ProactorPool pool(2, GetParam());
+  pool.Start();
+  // Thread 0's fiber awaits a fiber on thread 1 that awaits thread 0 back: no deadlock, since
+  // awaiting suspends only the fiber.
+  int v = pool.at(0)->AwaitFiber([&] {
+    return pool.at(1)->AwaitFiber([&] { return pool.at(0)->Await([] { return 7; }) + 1; });
+  });
+  EXPECT_EQ(v, 8);
+  pool.Stop();
+}
+
+INSTANTIATE_TEST_SUITE_P(Pollers, ProactorPoolTest,
+                         ::testing::Values(PollerKind::kEpoll, PollerKind::kUring),
+                         [](const auto& info) {
+                           return info.param == PollerKind::kEpoll ? "epoll" : "uring";
+                         });
+
+}  // namespace
+}  // namespace lw::io

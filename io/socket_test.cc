@@ -1,0 +1,150 @@
+#include "io/socket.h"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <string>
+
+#include "io/blocking_counter.h"
+#include "io/done.h"
+#include "io/proactor_pool.h"
+
+namespace lw::io {
+namespace {
+
+class SocketTest : public ::testing::TestWithParam<PollerKind> {};
+
+// Echo server on proactor 0 that hands each connection to a proactor round robin; clients on
+// both threads send many messages and check the echo.
+TEST_P(SocketTest, EchoAcrossThreads) {
+  ProactorPool pool(2, GetParam());
+  pool.Start();
+  uint16_t port = 0;
+  int lfd = ListenTcp("127.0.0.1", 0, &port);
+  ASSERT_GE(lfd, 0);
+  std::atomic<int> next{0};
+  FiberAcceptor* acceptor = nullptr;
+  Done acceptor_done;
+  pool.at(0)->Dispatch([&] {
+    FiberAcceptor acc(lfd);
+    acceptor = &acc;
+    while (true) {
+      int fd = acc.Accept();
+      if (fd < 0) break;
+      pool.at(next++ % 2)->Dispatch([fd] {
+        FiberSocket conn(fd);
+        char buf[4096];
+        while (true) {
+          ssize_t n = conn.Recv(buf, sizeof(buf));
+          if (n <= 0) break;
+          if (conn.SendAll(std::string_view(buf, size_t(n))) != 0) break;
+        }
+      });
+    }
+    acceptor_done.Notify();
+  });
+
+  constexpr int kClients = 8, kMessages = 200;
+  BlockingCounter clients(kClients);
+  std::atomic<int> verified{0};
+  for (int c = 0; c < kClients; ++c) {
+    pool.at(c % 2)->Dispatch([&, c] {
+      FiberSocket sock;
+      ASSERT_EQ(sock.Connect("127.0.0.1", port), 0);
+      for (int m = 0; m < kMessages; ++m) {
+        std::string msg = "client" + std::to_string(c) + ":" + std::to_string(m) + ";";
+        ASSERT_EQ(sock.SendAll(msg), 0);
+        std::string got;
+        char buf[256];
+        while (got.size() < msg.size()) {
+          ssize_t n = sock.Recv(buf, sizeof(buf));
+          ASSERT_GT(n, 0);
+          got.append(buf, size_t(n));
+        }
+        if (got == msg) verified.fetch_add(1);
+      }
+      clients.Dec();
+    });
+  }
+  clients.Wait();
+  EXPECT_EQ(verified.load(), kClients * kMessages);
+  pool.at(0)->Await([&] { acceptor->Cancel(); });
+  acceptor_done.Wait();
+  pool.Stop();
+}
+
+TEST_P(SocketTest, ShutdownWakesBlockedReader) {
+  ProactorPool pool(1, GetParam());
+  pool.Start();
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  ssize_t result = pool.at(0)->AwaitFiber([&] {
+    FiberSocket a(fds[0]);
+    ssize_t got = -100;
+    Fiber reader("reader", [&] {
+      char buf[8];
+      got = a.Recv(buf, sizeof(buf));
+    });
+    this_fiber::SleepFor(std::chrono::milliseconds(2));
+    a.ShutdownBoth();
+    reader.Join();
+    return got;
+  });
+  EXPECT_EQ(result, 0);
+  close(fds[1]);
+  pool.Stop();
+}
+
+TEST_P(SocketTest, LargeWriteSuspendsUntilPeerReads) {
+  ProactorPool pool(2, GetParam());
+  pool.Start();
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  std::string big(8 << 20, 'x');
+  Done written;
+  pool.at(0)->Dispatch([&] {
+    FiberSocket w(fds[0]);
+    EXPECT_EQ(w.SendAll(big), 0);
+    written.Notify();
+  });
+  size_t total = pool.at(1)->AwaitFiber([&] {
+    FiberSocket r(fds[1]);
+    size_t n = 0;
+    char buf[65536];
+    while (n < big.size()) {
+      ssize_t got = r.Recv(buf, sizeof(buf));
+      if (got <= 0) break;
+      n += size_t(got);
+    }
+    return n;
+  });
+  written.Wait();
+  EXPECT_EQ(total, big.size());
+  pool.Stop();
+}
+
+TEST(SocketErrors, ConnectRefused) {
+  ProactorPool pool(1);
+  pool.Start();
+  uint16_t port = 0;
+  int lfd = ListenTcp("127.0.0.1", 0, &port);
+  ASSERT_GE(lfd, 0);
+  close(lfd);  // nothing listens on `port` now
+  int rc = pool.at(0)->AwaitFiber([&] {
+    FiberSocket s;
+    return s.Connect("127.0.0.1", port);
+  });
+  EXPECT_EQ(rc, -ECONNREFUSED);
+  pool.Stop();
+}
+
+INSTANTIATE_TEST_SUITE_P(Pollers, SocketTest,
+                         ::testing::Values(PollerKind::kEpoll, PollerKind::kUring),
+                         [](const auto& info) {
+                           return info.param == PollerKind::kEpoll ? "epoll" : "uring";
+                         });
+
+}  // namespace
+}  // namespace lw::io
