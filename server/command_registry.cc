@@ -1,0 +1,58 @@
+#include "server/command_registry.h"
+
+#include <absl/strings/ascii.h>
+
+#include "base/logging.h"
+
+namespace lw {
+
+namespace cmd {
+std::vector<std::string_view> FlagNames(uint32_t flags) {
+  static constexpr std::pair<Flag, std::string_view> kNames[] = {
+      {kWrite, "write"},       {kReadOnly, "readonly"}, {kDenyOom, "denyoom"},
+      {kAdmin, "admin"},       {kPubSub, "pubsub"},     {kNoScript, "noscript"},
+      {kBlocking, "blocking"}, {kLoading, "loading"},   {kStale, "stale"},
+      {kNoAuth, "no_auth"},    {kNoMulti, "no_multi"},  {kFast, "fast"},
+  };
+  std::vector<std::string_view> out;
+  for (const auto& [flag, name] : kNames) {
+    if (flags & flag) out.push_back(name);
+  }
+  return out;
+}
+}  // namespace cmd
+
+void CommandRegistry::Register(CommandSpec spec) {
+  std::string key = absl::AsciiStrToLower(spec.name);
+  spec.name = key;
+  auto [it, inserted] = by_name_.emplace(key, std::make_unique<CommandSpec>(std::move(spec)));
+  CHECK(inserted) << "command registered twice: " << key;
+}
+
+const CommandSpec* CommandRegistry::Find(std::string_view name) const {
+  char lower[64];
+  if (name.size() > sizeof(lower)) return nullptr;
+  for (size_t i = 0; i < name.size(); ++i) lower[i] = absl::ascii_tolower(name[i]);
+  auto it = by_name_.find(absl::string_view(lower, name.size()));
+  return it == by_name_.end() ? nullptr : it->second.get();
+}
+
+std::vector<const CommandSpec*> CommandRegistry::All() const {
+  std::vector<const CommandSpec*> out;
+  out.reserve(by_name_.size());
+  for (const auto& [name, spec] : by_name_) out.push_back(spec.get());
+  return out;
+}
+
+std::vector<std::string_view> CommandRegistry::KeysOf(const CommandSpec& spec, CmdArgs args) {
+  std::vector<std::string_view> keys;
+  if (spec.first_key <= 0 || args.size() <= size_t(spec.first_key)) return keys;
+  int last = spec.last_key < 0 ? int(args.size()) + spec.last_key : spec.last_key;
+  int step = spec.key_step > 0 ? spec.key_step : 1;
+  for (int i = spec.first_key; i <= last && i < int(args.size()); i += step) {
+    keys.push_back(args[i]);
+  }
+  return keys;
+}
+
+}  // namespace lw

@@ -1,0 +1,82 @@
+// CommandRegistry: every command Lacewing knows, with Redis's metadata (arity, flags, legacy
+// key positions) and its handler. Filled once at start-up by the command families
+// (Register*Family functions), read-only afterwards, so any thread may look commands up.
+//
+// Conventions shared by all handlers:
+//   - `args` is Redis's argv: args[0] is the command name as the client sent it.
+//   - arity follows Redis: n > 0 means exactly n argv entries, n < 0 means at least -n.
+//   - a handler runs in the connection's fiber (the coordinator) and writes exactly one reply
+//     into cntx->rb. It reaches keys only through the shard set (never another thread's data).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+
+namespace lw {
+
+struct ConnectionContext;
+
+using CmdArgs = std::span<const std::string_view>;
+using CommandHandler = std::function<void(CmdArgs args, ConnectionContext* cntx)>;
+
+namespace cmd {
+// Redis's command flags (COMMAND INFO prints them by these names).
+enum Flag : uint32_t {
+  kWrite = 1u << 0,
+  kReadOnly = 1u << 1,
+  kDenyOom = 1u << 2,
+  kFast = 1u << 3,
+  kNoScript = 1u << 4,
+  kAdmin = 1u << 5,
+  kPubSub = 1u << 6,
+  kLoading = 1u << 7,
+  kStale = 1u << 8,
+  kBlocking = 1u << 9,
+  kNoAuth = 1u << 10,
+  kNoMulti = 1u << 11,
+};
+// Names in Redis's order, for COMMAND output.
+std::vector<std::string_view> FlagNames(uint32_t flags);
+}  // namespace cmd
+
+struct CommandSpec {
+  std::string name;  // lower case, e.g. "get"
+  int arity = 0;
+  uint32_t flags = 0;
+  int first_key = 0;  // 1-based argv index of the first key; 0: no keys
+  int last_key = 0;   // -1: the last argument
+  int key_step = 0;
+  CommandHandler handler;
+
+  bool IsWrite() const { return flags & cmd::kWrite; }
+  bool ArityOk(size_t argc) const {
+    return arity >= 0 ? argc == size_t(arity) : argc >= size_t(-arity);
+  }
+};
+
+class CommandRegistry {
+ public:
+  // REQUIRES: start-up only; the name is not registered yet.
+  void Register(CommandSpec spec);
+
+  // Case-insensitive lookup; nullptr if unknown.
+  const CommandSpec* Find(std::string_view name) const;
+
+  size_t size() const { return by_name_.size(); }
+  std::vector<const CommandSpec*> All() const;
+
+  // The key arguments of `args` according to spec's legacy key positions.
+  static std::vector<std::string_view> KeysOf(const CommandSpec& spec, CmdArgs args);
+
+ private:
+  absl::flat_hash_map<std::string, std::unique_ptr<CommandSpec>> by_name_;
+};
+
+}  // namespace lw

@@ -1,0 +1,30 @@
+// Redis 7's error replies, byte for byte, in one place. Handlers send these through
+// ReplyBuilder::SendError; never spell an error inline.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "server/command_registry.h"
+
+namespace lw::errors {
+
+inline constexpr std::string_view kSyntax = "ERR syntax error";
+inline constexpr std::string_view kWrongType =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+inline constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
+inline constexpr std::string_view kNotFloat = "ERR value is not a valid float";
+inline constexpr std::string_view kOutOfRange = "ERR index out of range";
+inline constexpr std::string_view kNoSuchKey = "ERR no such key";
+inline constexpr std::string_view kOom =
+    "OOM command not allowed when used memory > 'maxmemory'.";
+inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
+
+// "ERR wrong number of arguments for 'get' command"
+std::string WrongArity(std::string_view command_name);
+// "ERR unknown command 'foo', with args beginning with: 'a' 'b' "
+std::string UnknownCommand(CmdArgs args);
+// "ERR unknown subcommand 'foo'. Try CONFIG HELP."
+std::string UnknownSubcommand(std::string_view subcommand, std::string_view command);
+
+}  // namespace lw::errors

@@ -1,0 +1,176 @@
+#include "server/generic_family.h"
+
+#include <algorithm>
+#include <map>
+
+#include "server/arg_utils.h"
+#include "server/connection_context.h"
+#include "server/error_strings.h"
+#include "server/service.h"
+
+namespace lw {
+
+namespace {
+
+void Ping(CmdArgs args, ConnectionContext* cntx) {
+  if (args.size() > 2) return cntx->rb->SendError(errors::WrongArity("ping"));
+  if (args.size() == 1) return cntx->rb->SendSimpleString("PONG");
+  cntx->rb->SendBulk(args[1]);
+}
+
+void Echo(CmdArgs args, ConnectionContext* cntx) { cntx->rb->SendBulk(args[1]); }
+
+void Quit(CmdArgs, ConnectionContext* cntx) {
+  cntx->rb->SendOk();
+  cntx->close_after_reply = true;
+}
+
+void Auth(CmdArgs args, ConnectionContext* cntx) {
+  const std::string& pass = cntx->service->config().requirepass;
+  if (args.size() > 3) return cntx->rb->SendError(errors::kSyntax);
+  if (pass.empty()) {
+    return cntx->rb->SendError(
+        "ERR AUTH <password> called without any password configured for the default user. "
+        "Are you sure your configuration is correct?");
+  }
+  std::string_view user = args.size() == 3 ? args[1] : "default";
+  std::string_view given = args.back();
+  if (user != "default" || given != pass) {
+    return cntx->rb->SendError("WRONGPASS invalid username-password pair or user is disabled.");
+  }
+  cntx->authenticated = true;
+  cntx->rb->SendOk();
+}
+
+void SendCommandInfo(const CommandSpec& spec, ReplyBuilder* rb) {
+  rb->StartArray(10);
+  rb->SendBulk(spec.name);
+  rb->SendLong(spec.arity);
+  std::vector<std::string_view> flags = cmd::FlagNames(spec.flags);
+  rb->StartSet(flags.size());
+  for (std::string_view f : flags) rb->SendSimpleString(f);
+  rb->SendLong(spec.first_key);
+  rb->SendLong(spec.last_key);
+  rb->SendLong(spec.key_step);
+  rb->StartSet(0);    // ACL categories
+  rb->StartSet(0);    // tips
+  rb->StartArray(0);  // key specs
+  rb->StartArray(0);  // subcommands
+}
+
+void Command(CmdArgs args, ConnectionContext* cntx) {
+  const CommandRegistry& registry = cntx->service->registry();
+  ReplyBuilder* rb = cntx->rb;
+  if (args.size() == 1) {
+    auto all = registry.All();
+    rb->StartArray(all.size());
+    for (const CommandSpec* spec : all) SendCommandInfo(*spec, rb);
+    return;
+  }
+  std::string sub = AsciiUpper(args[1]);
+  if (sub == "COUNT" && args.size() == 2) return rb->SendLong(int64_t(registry.size()));
+  if (sub == "INFO") {
+    if (args.size() == 2) {
+      auto all = registry.All();
+      rb->StartArray(all.size());
+      for (const CommandSpec* spec : all) SendCommandInfo(*spec, rb);
+      return;
+    }
+    rb->StartArray(args.size() - 2);
+    for (size_t i = 2; i < args.size(); ++i) {
+      const CommandSpec* spec = registry.Find(args[i]);
+      if (spec) {
+        SendCommandInfo(*spec, rb);
+      } else {
+        rb->SendNullArray();
+      }
+    }
+    return;
+  }
+  if (sub == "LIST" && args.size() == 2) {
+    auto all = registry.All();
+    rb->StartArray(all.size());
+    for (const CommandSpec* spec : all) rb->SendBulk(spec->name);
+    return;
+  }
+  if (sub == "DOCS") {
+    // Documentation is not carried; an empty map tells clients (redis-cli) there is none.
+    return rb->StartMap(0);
+  }
+  if (sub == "COUNT" || sub == "LIST") return rb->SendError(errors::WrongArity("command|" + AsciiLower(sub)));
+  rb->SendError(errors::UnknownSubcommand(args[1], "COMMAND"));
+}
+
+void Config(CmdArgs args, ConnectionContext* cntx) {
+  std::string sub = AsciiUpper(args[1]);
+  if (sub == "GET") {
+    if (args.size() < 3) return cntx->rb->SendError(errors::WrongArity("config|get"));
+    // The spine's fixed parameters (no persistence yet); CONFIG SET arrives with the settings
+    // that can change at run time.
+    static constexpr std::pair<std::string_view, std::string_view> kFixed[] = {
+        {"save", ""}, {"appendonly", "no"}, {"databases", "16"}};
+    std::vector<std::pair<std::string_view, std::string_view>> found;
+    for (size_t i = 2; i < args.size(); ++i) {
+      for (const auto& kv : kFixed) {
+        if (EqualsIgnoreCase(args[i], kv.first) &&
+            std::find(found.begin(), found.end(), kv) == found.end()) {
+          found.push_back(kv);
+        }
+      }
+    }
+    cntx->rb->StartMap(found.size());
+    for (const auto& [name, value] : found) {
+      cntx->rb->SendBulk(name);
+      cntx->rb->SendBulk(value);
+    }
+    return;
+  }
+  cntx->rb->SendError(errors::UnknownSubcommand(args[1], "CONFIG"));
+}
+
+// Groups keys by shard and runs `op` once per involved shard, summing the results.
+// Not atomic across shards: multi-shard atomicity belongs to the transaction layer.
+template <typename Op>
+int64_t SumOverShards(ConnectionContext* cntx, CmdArgs keys, Op op) {
+  ShardSet& shards = cntx->service->shards();
+  std::map<uint32_t, std::vector<std::string_view>> by_shard;
+  for (std::string_view key : keys) by_shard[shards.ShardOf(key)].push_back(key);
+  int64_t total = 0;
+  for (auto& [sid, shard_keys] : by_shard) {
+    total += shards.Await(sid, [&](Shard* shard) {
+      int64_t n = 0;
+      for (std::string_view key : shard_keys) n += op(shard, key);
+      return n;
+    });
+  }
+  return total;
+}
+
+void Del(CmdArgs args, ConnectionContext* cntx) {
+  int64_t n = SumOverShards(cntx, args.subspan(1),
+                            [](Shard* shard, std::string_view key) { return shard->Erase(key) ? 1 : 0; });
+  cntx->rb->SendLong(n);
+}
+
+void Exists(CmdArgs args, ConnectionContext* cntx) {
+  int64_t n = SumOverShards(cntx, args.subspan(1), [](Shard* shard, std::string_view key) {
+    return shard->Find(key) ? 1 : 0;
+  });
+  cntx->rb->SendLong(n);
+}
+
+}  // namespace
+
+void RegisterGenericFamily(CommandRegistry* r) {
+  using namespace cmd;
+  r->Register({"ping", -1, kFast | kStale, 0, 0, 0, Ping});
+  r->Register({"echo", 2, kFast, 0, 0, 0, Echo});
+  r->Register({"quit", -1, kFast | kNoAuth | kStale | kLoading, 0, 0, 0, Quit});
+  r->Register({"auth", -2, kFast | kNoAuth | kNoScript | kStale | kLoading, 0, 0, 0, Auth});
+  r->Register({"command", -1, kLoading | kStale, 0, 0, 0, Command});
+  r->Register({"config", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Config});
+  r->Register({"del", -2, kWrite, 1, -1, 1, Del});
+  r->Register({"exists", -2, kReadOnly | kFast, 1, -1, 1, Exists});
+}
+
+}  // namespace lw

@@ -1,0 +1,48 @@
+// Service: the command engine without the network. It owns the command registry and the
+// shard set and turns one parsed request into one reply: lookup, arity and auth checks, then
+// the handler. Connections (server/connection.h) and in-process tests both call Dispatch.
+// Thread-safety: Dispatch may run concurrently on every proactor thread, each call from the
+// fiber that owns `cntx`.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "io/proactor_pool.h"
+#include "server/command_registry.h"
+#include "server/connection_context.h"
+#include "server/shard_set.h"
+
+namespace lw {
+
+struct ServiceConfig {
+  std::string requirepass;  // empty: no AUTH needed
+};
+
+class Service {
+ public:
+  Service(io::ProactorPool* pool, const ServiceConfig& config);
+
+  const CommandRegistry& registry() const { return registry_; }
+  ShardSet& shards() { return shards_; }
+  io::ProactorPool* pool() { return pool_; }
+  const ServiceConfig& config() const { return config_; }
+
+  // Executes one request (args[0] = command name) and writes exactly one reply to cntx->rb.
+  // REQUIRES: called from a fiber on one of the pool's threads (or any fiber).
+  void Dispatch(CmdArgs args, ConnectionContext* cntx);
+
+  uint64_t NextClientId() { return next_client_id_.fetch_add(1) + 1; }
+  uint64_t total_commands() const { return total_commands_.load(std::memory_order_relaxed); }
+
+ private:
+  io::ProactorPool* pool_;
+  ServiceConfig config_;
+  CommandRegistry registry_;
+  ShardSet shards_;
+  std::atomic<uint64_t> next_client_id_{0};
+  std::atomic<uint64_t> total_commands_{0};
+};
+
+}  // namespace lw

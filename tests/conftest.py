@@ -1,0 +1,82 @@
+"""Fixtures for end-to-end tests: start the real lacewing binary on a free port.
+
+The binary comes from $LACEWING_BIN (tools/test sets it); otherwise `bazel info bazel-bin` is
+asked. Every server is stopped with SIGTERM at the end of its test and must exit cleanly.
+"""
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+import redis
+
+
+def _binary():
+    path = os.environ.get("LACEWING_BIN")
+    if not path:
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        bin_dir = subprocess.check_output(["bazel", "info", "bazel-bin"], cwd=root, text=True).strip()
+        path = os.path.join(bin_dir, "server", "lacewing")
+    assert os.path.exists(path), f"lacewing binary not found at {path}; build //server:lacewing"
+    return path
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LacewingProcess:
+    def __init__(self, args):
+        self.port = free_port()
+        self.args = [_binary(), "--port", str(self.port)] + list(args)
+        self.log_path = f"/tmp/lacewing-e2e-{self.port}.log"
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 20
+        while True:
+            try:
+                if redis.Redis(port=self.port, socket_timeout=1).ping():
+                    break
+            except redis.exceptions.ConnectionError:
+                pass
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"lacewing did not start; log: {open(self.log_path).read()}")
+            time.sleep(0.05)
+
+    def client(self, **kwargs):
+        return redis.Redis(port=self.port, socket_timeout=10, **kwargs)
+
+    def stop(self, timeout=20):
+        """SIGTERM, then wait; returns the exit code (the test asserts it)."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            return self.proc.wait(timeout=timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.log.close()
+
+
+@pytest.fixture
+def lacewing_factory():
+    started = []
+
+    def start(*args):
+        p = LacewingProcess(args)
+        started.append(p)
+        return p
+
+    yield start
+    for p in started:
+        code = p.stop()
+        assert code == 0, f"lacewing exited with {code}; log: {open(p.log_path).read()}"
+
+
+@pytest.fixture
+def server(lacewing_factory):
+    """A lacewing with 2 proactor threads (so keys spread over 2 shards)."""
+    return lacewing_factory("--proactor_threads", "2")
