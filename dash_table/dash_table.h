@@ -121,7 +121,7 @@ class DashTable {
     Hotspot(Segment* seg, unsigned home) : seg_(seg), home_(home) {}
     template <typename Cb>
     void Visit(unsigned b, unsigned s, Cb& cb) const {
-      if ((seg_->meta(b).busy >> s) & 1) cb(Iterator(seg_, SlotPos{uint8_t(b), uint8_t(s)}));
+      if ((seg_->meta(b).busy() >> s) & 1) cb(Iterator(seg_, SlotPos{uint8_t(b), uint8_t(s)}));
     }
     Segment* seg_;
     unsigned home_;
@@ -272,6 +272,18 @@ class DashTable {
   }
   Policy& policy() { return policy_; }
   const Policy& policy() const { return policy_; }
+
+  // For tests: checks every segment's metadata invariants (see segment.h). O(capacity).
+  bool MetadataConsistent() const {
+    size_t total = 0;
+    for (size_t i = 0; i < dir_.size();) {
+      const Segment* seg = dir_[i];
+      i += size_t{1} << (global_depth_ - seg->local_depth());
+      if (!seg->MetadataConsistent()) return false;
+      total += seg->size();
+    }
+    return total == size_;
+  }
 
  private:
   using Alloc = std::pmr::polymorphic_allocator<Segment*>;

@@ -167,6 +167,24 @@ void BM_Find(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * n);
 }
 
+// Lookups of n absent keys (the next n keys of the same sequence) in a table of n entries.
+template <typename Adapter, typename K>
+void BM_FindMiss(benchmark::State& state) {
+  const size_t n = state.range(0);
+  const auto& keys = Keys<K>();
+  auto t = std::make_unique<Adapter>();
+  for (size_t i = 0; i < n; ++i) t->Insert(keys[i], i + 1);
+  std::vector<K> absent(keys.begin() + n, keys.begin() + 2 * n);
+  std::shuffle(absent.begin(), absent.end(), std::mt19937_64(3));
+  uint64_t sum = 0;
+  for (auto _ : state) {
+    for (const K& k : absent) sum += t->Find(k);
+  }
+  benchmark::DoNotOptimize(sum);
+  if (sum != 0) state.SkipWithError("found absent keys");
+  state.SetItemsProcessed(state.iterations() * n);
+}
+
 // Times every insert from empty to n entries, kRuns times. The machine may be shared: an
 // insert that happens to be preempted measures the scheduler, not the table. So "max_ns" is
 // the smallest of the per-run maxima (a pause that is the table's own shows up in every run)
@@ -266,7 +284,11 @@ void RegisterAll(const char* kind, std::vector<int64_t> sizes) {
   reg("Find/dash", BM_Find<DashAdapter<K>, K>);
   reg("Find/absl_flat", BM_Find<FlatAdapter<K>, K>);
   reg("Find/std_unordered", BM_Find<StdAdapter<K>, K>);
-  sizes = {sizes.back()};
+  const int64_t largest = sizes.back();
+  sizes = {sizes.front()};  // misses use the keys after the first n: n <= half the keys
+  reg("FindMiss/dash", BM_FindMiss<DashAdapter<K>, K>);
+  reg("FindMiss/absl_flat", BM_FindMiss<FlatAdapter<K>, K>);
+  sizes = {largest};
   reg("InsertLatency/dash", BM_InsertLatency<DashAdapter<K>, K>);
   reg("InsertLatency/absl_flat", BM_InsertLatency<FlatAdapter<K>, K>);
   reg("InsertLatency/std_unordered", BM_InsertLatency<StdAdapter<K>, K>);

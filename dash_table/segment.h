@@ -9,6 +9,8 @@
 //   - regular bucket Next(h) (displaced bit set), or
 //   - a stash bucket k, with stash_home_[k][slot] == h and bit k set in stash_mask_[h].
 // stash_mask_[h] is exact: bit k is set iff stash bucket k holds an item homed at h.
+// meta_[h].stash_hint() == (stash_mask_[h] != 0) for every regular bucket h, so a lookup reads
+// stash_mask_ (another cache line) only when the stash can hold its key.
 // Moves between those places (displacement, bump-up) never change an item's home, so the
 // "logical bucket" h (all items homed at h) is stable until an insert or erase touches it.
 #pragma once
@@ -51,7 +53,7 @@ class Segment {
   }
   ~Segment() {
     for (unsigned b = 0; b < kTotalBuckets; ++b) {
-      for (uint32_t m = meta_[b].busy; m; m &= m - 1) At(b, std::countr_zero(m)).~Slot();
+      for (uint32_t m = meta_[b].busy(); m; m &= m - 1) At(b, std::countr_zero(m)).~Slot();
     }
   }
   Segment(const Segment&) = delete;
@@ -91,6 +93,8 @@ class Segment {
       index -= index >= kRegularBuckets * kSlotsPerBucket ? kRegularBuckets * kSlotsPerBucket : 0;
       if (eq(SlotAt(index).key)) return Pos(index / kSlotsPerBucket, index % kSlotsPerBucket);
     }
+    // A miss so far: the hint, in the metadata just read, usually rules the stash out.
+    if (!meta_[home].stash_hint()) [[likely]] return SlotPos{};
     for (uint32_t k = stash_mask_[home]; k; k &= k - 1) {
       unsigned sb = std::countr_zero(k);
       for (uint32_t m = meta_[kRegularBuckets + sb].Match(fp); m; m &= m - 1) {
@@ -103,20 +107,43 @@ class Segment {
     return SlotPos{};
   }
 
+  // Checks the metadata invariants (placement bookkeeping, exact stash masks and stash hints).
+  // For tests: O(capacity).
+  bool MetadataConsistent() const {
+    uint8_t masks[kRegularBuckets] = {};
+    uint32_t count = 0;
+    for (unsigned b = 0; b < kTotalBuckets; ++b) {
+      if (meta_[b].bits & ~uint32_t(kAllSlotsMask | kStashHint)) return false;
+      if (b >= kRegularBuckets && meta_[b].stash_hint()) return false;
+      if (b < kRegularBuckets && (displaced_[b] & ~meta_[b].busy())) return false;
+      count += meta_[b].Count();
+      if (b < kRegularBuckets) continue;
+      for (uint32_t m = meta_[b].busy(); m; m &= m - 1) {
+        unsigned home = stash_home_[b - kRegularBuckets][std::countr_zero(m)];
+        if (home >= kRegularBuckets) return false;
+        masks[home] |= uint8_t(1u << (b - kRegularBuckets));
+      }
+    }
+    for (unsigned h = 0; h < kRegularBuckets; ++h) {
+      if (masks[h] != stash_mask_[h] || meta_[h].stash_hint() != (masks[h] != 0)) return false;
+    }
+    return count == size_;
+  }
+
   // Calls cb(SlotPos) for every item homed at regular bucket `home`.
   template <typename Cb>
   void ForEachHomedAt(unsigned home, Cb&& cb) const {
     uint32_t stash_mask = stash_mask_[home];  // copied: cb may erase the item it is given
-    for (uint32_t m = meta_[home].busy & ~uint32_t(displaced_[home]); m; m &= m - 1) {
+    for (uint32_t m = meta_[home].busy() & ~uint32_t(displaced_[home]); m; m &= m - 1) {
       cb(Pos(home, std::countr_zero(m)));
     }
     unsigned nb = NextBucket(home);
-    for (uint32_t m = meta_[nb].busy & displaced_[nb]; m; m &= m - 1) {
+    for (uint32_t m = meta_[nb].busy() & displaced_[nb]; m; m &= m - 1) {
       cb(Pos(nb, std::countr_zero(m)));
     }
     for (; stash_mask; stash_mask &= stash_mask - 1) {
       unsigned sb = std::countr_zero(stash_mask);
-      for (uint32_t m = meta_[kRegularBuckets + sb].busy; m; m &= m - 1) {
+      for (uint32_t m = meta_[kRegularBuckets + sb].busy(); m; m &= m - 1) {
         unsigned s = std::countr_zero(m);
         if (stash_home_[sb][s] == home) cb(Pos(kRegularBuckets + sb, s));
       }
@@ -137,7 +164,7 @@ class Segment {
 
     // Push an item that lives at its own home `nb` on to its neighbour.
     unsigned nnb = NextBucket(nb);
-    uint32_t movable = nm.busy & ~uint32_t(displaced_[nb]);
+    uint32_t movable = nm.busy() & ~uint32_t(displaced_[nb]);
     if (movable && !meta_[nnb].Full()) {
       unsigned s = 31 - std::countl_zero(movable);
       MoveRegular(Pos(nb, s), Pos(nnb, meta_[nnb].FirstFree()), /*displaced=*/true);
@@ -145,7 +172,7 @@ class Segment {
     }
     // Send an item displaced into `home` back to its own home.
     unsigned pb = PrevBucket(home);
-    movable = hm.busy & displaced_[home];
+    movable = hm.busy() & displaced_[home];
     if (movable && !meta_[pb].Full()) {
       unsigned s = 31 - std::countl_zero(movable);
       MoveRegular(Pos(home, s), Pos(pb, meta_[pb].FirstFree()), /*displaced=*/false);
@@ -210,7 +237,7 @@ class Segment {
   template <typename HashFn>
   void SplitInto(Segment* right, HashFn&& hash_fn, unsigned bit) {
     for (unsigned b = 0; b < kTotalBuckets; ++b) {
-      for (uint32_t m = meta_[b].busy; m; m &= m - 1) {
+      for (uint32_t m = meta_[b].busy(); m; m &= m - 1) {
         unsigned s = std::countr_zero(m);
         if (((hash_fn(At(b, s).key) >> bit) & 1) == 0) continue;
         SlotPos p = Pos(b, s);
@@ -237,13 +264,14 @@ class Segment {
     BucketMeta& m = meta_[p.bucket];
     uint16_t bit = uint16_t(1u << p.slot);
     m.fp[p.slot] = fp;
-    m.busy |= bit;
+    m.bits |= bit;
     if (p.bucket < kRegularBuckets) {
       if (p.bucket != home) displaced_[p.bucket] |= bit;
     } else {
       unsigned sb = p.bucket - kRegularBuckets;
       stash_home_[sb][p.slot] = static_cast<uint8_t>(home);
       stash_mask_[home] |= uint8_t(1u << sb);
+      meta_[home].bits |= kStashHint;
     }
     ++size_;
   }
@@ -251,17 +279,20 @@ class Segment {
   void ClearBusy(SlotPos p) {
     BucketMeta& m = meta_[p.bucket];
     uint16_t bit = uint16_t(1u << p.slot);
-    m.busy &= ~bit;
+    m.bits &= ~bit;
     if (p.bucket < kRegularBuckets) {
       displaced_[p.bucket] &= ~bit;
     } else {
       unsigned sb = p.bucket - kRegularBuckets;
       unsigned home = stash_home_[sb][p.slot];
       bool still_there = false;
-      for (uint32_t b = m.busy; b; b &= b - 1) {
+      for (uint32_t b = m.busy(); b; b &= b - 1) {
         still_there |= stash_home_[sb][std::countr_zero(b)] == home;
       }
-      if (!still_there) stash_mask_[home] &= ~uint8_t(1u << sb);
+      if (!still_there) {
+        stash_mask_[home] &= ~uint8_t(1u << sb);
+        if (stash_mask_[home] == 0) meta_[home].bits &= ~kStashHint;
+      }
     }
     --size_;
   }
@@ -284,7 +315,7 @@ class Segment {
   // Swaps two slots of the same regular bucket; either may be free.
   void SwapSlots(SlotPos a, SlotPos b) {
     BucketMeta& m = meta_[a.bucket];
-    bool a_busy = (m.busy >> a.slot) & 1, b_busy = (m.busy >> b.slot) & 1;
+    bool a_busy = (m.busy() >> a.slot) & 1, b_busy = (m.busy() >> b.slot) & 1;
     if (a_busy && b_busy) {
       SwapPayload(At(a), At(b));
     } else if (a_busy) {
@@ -299,7 +330,7 @@ class Segment {
       uint16_t x = ((bits >> a.slot) ^ (bits >> b.slot)) & 1;
       bits ^= uint16_t((x << a.slot) | (x << b.slot));
     };
-    swap_bits(m.busy);
+    swap_bits(m.bits);  // slot bits only: the stash hint stays
     swap_bits(displaced_[a.bucket]);
   }
 

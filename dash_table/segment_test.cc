@@ -85,13 +85,63 @@ TEST(SegmentTest, SplitPutsEveryItemInExactlyOneHalf) {
         uint8_t expected = 0;
         for (unsigned sb = 0; sb < dash_internal::kStashBuckets; ++sb) {
           unsigned b = kRegularBuckets + sb;
-          for (uint32_t m = s->meta(b).busy; m; m &= m - 1) {
+          for (uint32_t m = s->meta(b).busy(); m; m &= m - 1) {
             if (s->HomeOf(b, std::countr_zero(m)) == h) expected |= 1 << sb;
           }
         }
         ASSERT_EQ(s->stash_mask(h), expected);
       }
     }
+  }
+}
+
+// The stash hint of each home bucket must equal (stash_mask != 0) after any mix of inserts into
+// a full-ish segment (stash in use), erases (stash emptied), bump-ups out of the stash and
+// swaps with the home bucket, and splits.
+TEST(SegmentTest, StashHintsTrackTheStash) {
+  std::mt19937_64 rng(5);
+  for (int run = 0; run < 20; ++run) {
+    Seg seg(0);
+    auto keys = FillUntilFull(seg, rng);
+    ASSERT_TRUE(seg.MetadataConsistent());
+    size_t stashed_homes = 0;
+    for (unsigned h = 0; h < kRegularBuckets; ++h) stashed_homes += seg.meta(h).stash_hint();
+    ASSERT_GT(stashed_homes, 0u);
+    for (int op = 0; op < 3000; ++op) {
+      uint64_t r = rng() % 10;
+      if (r < 4 && !keys.empty()) {  // erase a random key
+        size_t j = rng() % keys.size();
+        uint64_t h = HashU64(keys[j]);
+        auto p = seg.Find(HomeOf(h), FpOf(h), [&](uint64_t k) { return k == keys[j]; });
+        ASSERT_TRUE(p.found());
+        seg.Vacate(p);
+        keys[j] = keys.back();
+        keys.pop_back();
+      } else if (r < 7) {  // bump a random key (often out of the stash)
+        if (keys.empty()) continue;
+        uint64_t key = keys[rng() % keys.size()];
+        uint64_t h = HashU64(key);
+        auto p = seg.Find(HomeOf(h), FpOf(h), [&](uint64_t k) { return k == key; });
+        ASSERT_TRUE(p.found());
+        seg.BumpUp(p);
+      } else {  // insert, if there is room
+        uint64_t key = rng();
+        uint64_t h = HashU64(key);
+        auto pos = seg.PrepareInsert(HomeOf(h));
+        if (!pos.found()) continue;
+        seg.Occupy(pos, HomeOf(h), FpOf(h), key, key * 3);
+        keys.push_back(key);
+      }
+      ASSERT_TRUE(seg.MetadataConsistent()) << "run " << run << " op " << op;
+    }
+    for (uint64_t k : keys) ASSERT_TRUE(Contains(seg, k));
+    for (int j = 0; j < 1000; ++j) ASSERT_FALSE(Contains(seg, rng()));
+    Seg right(1);
+    seg.set_local_depth(1);
+    seg.SplitInto(&right, [](uint64_t k) { return HashU64(k); }, 63);
+    ASSERT_TRUE(seg.MetadataConsistent());
+    ASSERT_TRUE(right.MetadataConsistent());
+    for (uint64_t k : keys) ASSERT_NE(Contains(seg, k), Contains(right, k));
   }
 }
 
