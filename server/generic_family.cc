@@ -136,10 +136,11 @@ int64_t SumOverShards(ConnectionContext* cntx, CmdArgs keys, Op op) {
   std::map<uint32_t, std::vector<std::string_view>> by_shard;
   for (std::string_view key : keys) by_shard[shards.ShardOf(key)].push_back(key);
   int64_t total = 0;
+  int db = cntx->db_index;
   for (auto& [sid, shard_keys] : by_shard) {
     total += shards.Await(sid, [&](Shard* shard) {
       int64_t n = 0;
-      for (std::string_view key : shard_keys) n += op(shard, key);
+      for (std::string_view key : shard_keys) n += op(shard->db_slice, db, key);
       return n;
     });
   }
@@ -147,14 +148,15 @@ int64_t SumOverShards(ConnectionContext* cntx, CmdArgs keys, Op op) {
 }
 
 void Del(CmdArgs args, ConnectionContext* cntx) {
-  int64_t n = SumOverShards(cntx, args.subspan(1),
-                            [](Shard* shard, std::string_view key) { return shard->Erase(key) ? 1 : 0; });
+  int64_t n = SumOverShards(cntx, args.subspan(1), [](DbSlice& slice, int db, std::string_view key) {
+    return slice.Del(db, key) ? 1 : 0;
+  });
   cntx->rb->SendLong(n);
 }
 
 void Exists(CmdArgs args, ConnectionContext* cntx) {
-  int64_t n = SumOverShards(cntx, args.subspan(1), [](Shard* shard, std::string_view key) {
-    return shard->Find(key) ? 1 : 0;
+  int64_t n = SumOverShards(cntx, args.subspan(1), [](DbSlice& slice, int db, std::string_view key) {
+    return slice.Peek(db, key) ? 1 : 0;
   });
   cntx->rb->SendLong(n);
 }

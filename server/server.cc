@@ -12,7 +12,6 @@ namespace lw {
 
 Server::Server(const ServerConfig& config)
     : config_(config), pool_(config.threads, config.poller) {
-  service_ = std::make_unique<Service>(&pool_, config.service);
   connections_.resize(pool_.size());
 }
 
@@ -22,6 +21,7 @@ int Server::Start() {
   int fd = io::ListenTcp(config_.bind, config_.port, &port_);
   if (fd < 0) return fd;
   pool_.Start();
+  service_ = std::make_unique<Service>(&pool_, config_.service);
   started_ = true;
   pool_.at(0)->Dispatch([this, fd] { AcceptLoop(fd); }, "acceptor");
   return 0;
@@ -74,6 +74,7 @@ void Server::Stop() {
     for (Connection* c : connections_[p->index()]) c->Shutdown();
   });
   live_connections_.Wait();
+  service_->Shutdown();
   pool_.Stop();
 }
 

@@ -1,5 +1,6 @@
 #include "server/service.h"
 
+#include "base/logging.h"
 #include "server/error_strings.h"
 #include "server/generic_family.h"
 #include "server/string_family.h"
@@ -10,6 +11,37 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config)
     : pool_(pool), config_(config), shards_(pool) {
   RegisterGenericFamily(&registry_);
   RegisterStringFamily(&registry_);
+  for (uint32_t i = 0; i < shards_.size(); ++i) {
+    background_fibers_.Add(1);
+    pool_->at(i)->Dispatch(
+        [this, i] {
+          ActiveExpiryLoop(shards_.shard(i));
+          background_fibers_.Dec();
+        },
+        "active-expiry");
+  }
+}
+
+Service::~Service() { CHECK(shut_down_) << "Service destroyed without Shutdown()"; }
+
+void Service::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  stop_background_.Notify();
+  background_fibers_.Wait();
+}
+
+void Service::ActiveExpiryLoop(Shard* shard) {
+  // Every 100 ms, each database with expiring keys gets a bounded sampling pass, so expired
+  // keys nobody reads are reclaimed without a long pause.
+  constexpr size_t kBudgetPerDb = 200;
+  while (!stop_background_.WaitFor(std::chrono::milliseconds(100))) {
+    for (int db = 0; db < DbSlice::kNumDbs; ++db) {
+      if (shard->db_slice.ExpireCount(db) > 0) {
+        shard->db_slice.ActiveExpireStep(db, kBudgetPerDb);
+      }
+    }
+  }
 }
 
 void Service::Dispatch(CmdArgs args, ConnectionContext* cntx) {

@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 
+#include "io/blocking_counter.h"
+#include "io/done.h"
 #include "io/proactor_pool.h"
 #include "server/command_registry.h"
 #include "server/connection_context.h"
@@ -22,7 +24,12 @@ struct ServiceConfig {
 
 class Service {
  public:
+  // Starts the per-shard background fibers (active expiry) on the pool's threads.
   Service(io::ProactorPool* pool, const ServiceConfig& config);
+  ~Service();  // REQUIRES: Shutdown() was called while the pool still runs
+
+  // Stops the background fibers and waits for them. Idempotent.
+  void Shutdown();
 
   const CommandRegistry& registry() const { return registry_; }
   ShardSet& shards() { return shards_; }
@@ -41,6 +48,11 @@ class Service {
   ServiceConfig config_;
   CommandRegistry registry_;
   ShardSet shards_;
+  void ActiveExpiryLoop(Shard* shard);
+
+  io::Done stop_background_;
+  io::BlockingCounter background_fibers_{0};
+  bool shut_down_ = false;
   std::atomic<uint64_t> next_client_id_{0};
   std::atomic<uint64_t> total_commands_{0};
 };

@@ -9,19 +9,9 @@ namespace {
 constexpr uint64_t kShardSeed = 0x5eed5eed1ace3a11ULL;
 }  // namespace
 
-std::string* Shard::Find(std::string_view key) {
-  auto it = kv.find(absl::string_view(key.data(), key.size()));
-  return it == kv.end() ? nullptr : &it->second;
-}
-
-bool Shard::Erase(std::string_view key) {
-  return kv.erase(absl::string_view(key.data(), key.size())) > 0;
-}
-
 ShardSet::ShardSet(io::ProactorPool* pool) : pool_(pool) {
   for (uint32_t i = 0; i < pool->size(); ++i) {
-    shards_.push_back(std::make_unique<Shard>());
-    shards_.back()->id = i;
+    shards_.push_back(std::make_unique<Shard>(i));
   }
 }
 

@@ -2,9 +2,8 @@
 // i). A key belongs to the shard chosen by a seeded hash of its hash tag (see HashTagOf), so
 // "{user1}:a" and "{user1}:b" share a shard.
 //
-// This is the spine's minimal version: a plain hash map per shard and Await() to run a
-// callback on the owner thread. The transaction layer (intent locks, multi-shard hops)
-// replaces the scheduling part; the per-shard keyspace becomes a DbSlice on the dash table.
+// Each shard holds its DbSlice (keyspace). Await() runs a callback on the owner thread; the
+// transaction layer (intent locks, multi-shard hops) replaces this scheduling part.
 // Thread-safety: ShardOf/size from anywhere; a Shard only on its own thread (Await hands the
 // callback to it).
 #pragma once
@@ -15,19 +14,15 @@
 #include <string_view>
 #include <vector>
 
-#include <absl/container/flat_hash_map.h>
-
 #include "io/proactor_pool.h"
+#include "server/db_slice.h"
 
 namespace lw {
 
 struct Shard {
-  uint32_t id = 0;
-  absl::flat_hash_map<std::string, std::string> kv;
-
-  // Debian's abseil has its own string_view type; lookups go through these.
-  std::string* Find(std::string_view key);
-  bool Erase(std::string_view key);
+  explicit Shard(uint32_t shard_id) : id(shard_id), db_slice(shard_id) {}
+  uint32_t id;
+  DbSlice db_slice;
 };
 
 class ShardSet {
@@ -44,6 +39,9 @@ class ShardSet {
     Shard* shard = shards_[shard_id].get();
     return pool_->at(shard_id)->Await([&] { return fn(shard); });
   }
+
+  // REQUIRES: called on the shard's own thread.
+  Shard* shard(uint32_t shard_id) { return shards_[shard_id].get(); }
 
   // Runs fn(Shard*) on every shard in parallel and waits.
   void AwaitOnAll(const std::function<void(Shard*)>& fn);

@@ -1,6 +1,9 @@
 // The spine's commands through the in-process Service on 2 threads.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "server/test_util.h"
 
 namespace lw {
@@ -110,6 +113,33 @@ TEST_F(AuthTest, RequirePass) {
   EXPECT_EQ(client_->last_raw(), "+OK\r\n");
   Run({"GET", "a"});
   EXPECT_EQ(client_->last_raw(), "$-1\r\n");
+}
+
+}  // namespace
+}  // namespace lw
+
+namespace lw {
+namespace {
+
+class SetExpiryTest : public ServiceTest {};
+
+TEST_F(SetExpiryTest, SetWithExpiryOptions) {
+  Run({"SET", "a", "1", "PX", "50"});
+  EXPECT_EQ(client_->last_raw(), "+OK\r\n");
+  Run({"SET", "b", "1", "EX", "100"});
+  Run({"SET", "c", "1", "EXAT", "1"});  // in the past: deletes, answers OK
+  EXPECT_EQ(client_->last_raw(), "+OK\r\n");
+  EXPECT_EQ(Run({"EXISTS", "a", "b", "c"}).integer, 2);
+  Run({"SET", "a", "1", "EX", "0"});
+  EXPECT_EQ(client_->last_raw(), "-ERR invalid expire time in 'set' command\r\n");
+  Run({"SET", "a", "1", "EX", "x"});
+  EXPECT_EQ(client_->last_raw(), "-ERR value is not an integer or out of range\r\n");
+  Run({"SET", "a", "1", "EX", "10", "PX", "10"});
+  EXPECT_EQ(client_->last_raw(), "-ERR syntax error\r\n");
+  Run({"SET", "a", "1", "KEEPTTL", "EX", "10"});
+  EXPECT_EQ(client_->last_raw(), "-ERR syntax error\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(80));
+  EXPECT_EQ(Run({"EXISTS", "a", "b"}).integer, 1);
 }
 
 }  // namespace

@@ -34,6 +34,7 @@ ServiceTest::ServiceTest(size_t threads, ServiceConfig config) : pool_(threads) 
 
 ServiceTest::~ServiceTest() {
   client_.reset();
+  service_->Shutdown();
   pool_.Stop();
 }
 

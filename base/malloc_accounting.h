@@ -1,0 +1,27 @@
+// Process-wide allocation accounting: global operator new/delete are routed to mimalloc and
+// every thread keeps an exact count of the bytes it allocated minus the bytes it freed
+// (mimalloc usable sizes). Shard data is allocated and freed on its own thread, so a shard
+// thread's count is that shard's memory; the sum over all threads is the process's heap use
+// (keys, values, tables, Lua states, connection buffers), which INFO reports as used_memory.
+//
+// Linking //base:malloc_override installs the operators (binaries and tests that need exact
+// numbers do); without it the counters stay at zero.
+// Thread-safety: ThreadAllocatedBytes() reads the caller's own counter; TotalAllocatedBytes()
+// may be called from any thread (it sums relaxed atomics of all registered threads).
+#pragma once
+
+#include <cstdint>
+
+namespace lw::mem {
+
+// Net bytes allocated by the calling thread since it started (can be negative if it frees
+// memory other threads allocated).
+int64_t ThreadAllocatedBytes();
+
+// Net bytes allocated by all threads, live and exited.
+int64_t TotalAllocatedBytes();
+
+// True when the global operators are routed through the accounting.
+bool AccountingInstalled();
+
+}  // namespace lw::mem

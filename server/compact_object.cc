@@ -1,0 +1,152 @@
+#include "server/compact_object.h"
+
+#include <mimalloc.h>
+
+#include <charconv>
+
+#include "base/logging.h"
+#include "server/arg_utils.h"
+
+namespace lw {
+
+namespace {
+RobjOps g_robj_ops[8];
+}  // namespace
+
+std::string_view ObjTypeName(ObjType type) {
+  switch (type) {
+    case ObjType::kString: return "string";
+    case ObjType::kList: return "list";
+    case ObjType::kSet: return "set";
+    case ObjType::kZSet: return "zset";
+    case ObjType::kHash: return "hash";
+  }
+  return "none";
+}
+
+void RegisterRobjOps(ObjType type, RobjOps ops) { g_robj_ops[unsigned(type)] = ops; }
+
+void CompactObj::FreeData() {
+  switch (kind()) {
+    case kHeapStr:
+      ::operator delete(const_cast<char*>(heap_ptr()));
+      break;
+    case kRobj: {
+      const RobjOps& ops = g_robj_ops[unsigned(type())];
+      DCHECK(ops.free) << "no RobjOps for " << ObjTypeName(type());
+      if (ops.free) ops.free(GetRobj<void>());
+      break;
+    }
+    default:
+      break;
+  }
+  std::memset(data_, 0, sizeof(data_));
+  inline_len_ = 0;
+  tag_ = uint8_t(tag_ & (kStickyBit | kExpireBit));  // kind kInline, type bits cleared
+}
+
+void CompactObj::Reset() {
+  FreeData();
+  tag_ = 0;
+}
+
+void CompactObj::SetString(std::string_view s, bool allow_int) {
+  int64_t iv;
+  if (allow_int && s.size() <= 20 && ParseRedisInt(s, &iv)) return SetInt(iv);
+  FreeData();
+  if (s.size() <= kInlineLen) {
+    std::memcpy(data_, s.data(), s.size());
+    inline_len_ = uint8_t(s.size());
+    SetKind(kInline);
+    return;
+  }
+  char* p = static_cast<char*>(::operator new(s.size()));
+  std::memcpy(p, s.data(), s.size());
+  uint32_t n = uint32_t(s.size());
+  std::memcpy(data_, &p, sizeof(p));
+  std::memcpy(data_ + 8, &n, sizeof(n));
+  SetKind(kHeapStr);
+}
+
+void CompactObj::SetInt(int64_t v) {
+  FreeData();
+  std::memcpy(data_, &v, sizeof(v));
+  SetKind(kInt);
+}
+
+int64_t CompactObj::int_value() const {
+  int64_t v;
+  std::memcpy(&v, data_, sizeof(v));
+  return v;
+}
+
+std::string_view CompactObj::GetSlice(std::string* scratch) const {
+  switch (kind()) {
+    case kInline: return std::string_view(reinterpret_cast<const char*>(data_), inline_len_);
+    case kHeapStr: return std::string_view(heap_ptr(), heap_len());
+    case kInt: {
+      char buf[24];
+      auto res = std::to_chars(buf, buf + sizeof(buf), int_value());
+      scratch->assign(buf, res.ptr);
+      return *scratch;
+    }
+    default: return {};
+  }
+}
+
+void CompactObj::GetString(std::string* dest) const {
+  std::string scratch;
+  std::string_view s = GetSlice(&scratch);
+  dest->assign(s.data(), s.size());
+}
+
+size_t CompactObj::StringSize() const {
+  switch (kind()) {
+    case kInline: return inline_len_;
+    case kHeapStr: return heap_len();
+    case kInt: {
+      char buf[24];
+      return size_t(std::to_chars(buf, buf + sizeof(buf), int_value()).ptr - buf);
+    }
+    default: return 0;
+  }
+}
+
+bool CompactObj::EqualsKey(std::string_view key) const {
+  if (kind() == kInline) {
+    return inline_len_ == key.size() && std::memcmp(data_, key.data(), key.size()) == 0;
+  }
+  if (kind() == kHeapStr) {
+    return heap_len() == key.size() && std::memcmp(heap_ptr(), key.data(), key.size()) == 0;
+  }
+  std::string scratch;
+  return GetSlice(&scratch) == key;
+}
+
+std::string_view CompactObj::Encoding() const {
+  if (kind() == kInt) return "int";
+  if (kind() == kRobj) {
+    const RobjOps& ops = g_robj_ops[unsigned(type())];
+    return ops.encoding ? ops.encoding(GetRobj<void>()) : "unknown";
+  }
+  return StringSize() <= 44 ? "embstr" : "raw";
+}
+
+void CompactObj::SetRobj(ObjType type, void* obj) {
+  FreeData();
+  std::memcpy(data_, &obj, sizeof(obj));
+  tag_ = uint8_t((tag_ & (kStickyBit | kExpireBit)) | kRobj | (unsigned(type) << 3));
+}
+
+size_t CompactObj::MallocUsed() const {
+  switch (kind()) {
+    case kHeapStr: return mi_usable_size(heap_ptr());
+    case kRobj: {
+      const RobjOps& ops = g_robj_ops[unsigned(type())];
+      return ops.malloc_used ? ops.malloc_used(GetRobj<void>()) : 0;
+    }
+    default: return 0;
+  }
+}
+
+}  // namespace lw

@@ -1,0 +1,126 @@
+// CompactObj: the 16-byte cell that holds every key and every value of the keyspace.
+//
+//   - strings up to 14 bytes live inline (no allocation);
+//   - longer strings live in one heap block (pointer + length);
+//   - a value string that is a canonical integer is stored as an int64 (Redis's "int"
+//     encoding; keys are never int-encoded, so a key's bytes are always as sent);
+//   - lists, hashes, sets and sorted sets are a pointer to a typed container object ("robj")
+//     owned by the cell. Each container family registers how to free and measure its objects
+//     (RegisterRobjOps) so this file knows no container types.
+// Two metadata bits ride along: `sticky` (never evicted) and `has_expire` (an entry exists in
+// the expire table).
+// Thread-safety: a CompactObj belongs to the shard that stores it.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace lw {
+
+enum class ObjType : uint8_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4 };
+
+// Redis's TYPE names: "string", "list", "set", "zset", "hash".
+std::string_view ObjTypeName(ObjType type);
+
+struct RobjOps {
+  void (*free)(void* obj) = nullptr;
+  size_t (*malloc_used)(const void* obj) = nullptr;
+  // OBJECT ENCODING name ("listpack", "quicklist", "hashtable", "skiplist", "intset").
+  std::string_view (*encoding)(const void* obj) = nullptr;
+};
+// REQUIRES: start-up, once per container type.
+void RegisterRobjOps(ObjType type, RobjOps ops);
+
+class CompactObj {
+ public:
+  CompactObj() { std::memset(this, 0, sizeof(*this)); }
+  // A key: bytes as given.
+  explicit CompactObj(std::string_view key) : CompactObj() { SetString(key, false); }
+  ~CompactObj() { Reset(); }
+
+  CompactObj(CompactObj&& other) noexcept {
+    std::memcpy(static_cast<void*>(this), &other, sizeof(*this));
+    std::memset(static_cast<void*>(&other), 0, sizeof(other));
+  }
+  CompactObj& operator=(CompactObj&& other) noexcept {
+    if (this != &other) {
+      Reset();
+      std::memcpy(static_cast<void*>(this), &other, sizeof(*this));
+      std::memset(static_cast<void*>(&other), 0, sizeof(other));
+    }
+    return *this;
+  }
+  CompactObj(const CompactObj&) = delete;
+  CompactObj& operator=(const CompactObj&) = delete;
+
+  // Frees what the cell owns; metadata bits are cleared too.
+  void Reset();
+
+  // --- strings ---
+  // Stores `s`; with allow_int, a canonical integer is stored as int64. Keeps metadata bits.
+  void SetString(std::string_view s, bool allow_int = true);
+  void SetInt(int64_t v);
+  bool IsString() const { return kind() != kRobj; }
+  bool IsInt() const { return kind() == kInt; }
+  int64_t int_value() const;  // REQUIRES: IsInt()
+  // The string's bytes; int-encoded values are formatted into *scratch.
+  std::string_view GetSlice(std::string* scratch) const;
+  void GetString(std::string* dest) const;
+  size_t StringSize() const;
+  // Byte equality with a key (REQUIRES: this is a key, i.e. not int-encoded).
+  bool EqualsKey(std::string_view key) const;
+  // OBJECT ENCODING for strings: "int", "embstr" (<= 44 bytes) or "raw".
+  std::string_view Encoding() const;
+
+  // --- containers ---
+  ObjType type() const { return IsString() ? ObjType::kString : ObjType((tag_ >> 3) & 7); }
+  // Takes ownership of `obj`, freed through the registered RobjOps of `type`.
+  void SetRobj(ObjType type, void* obj);
+  template <typename T>
+  T* GetRobj() const {
+    void* p;
+    std::memcpy(&p, data_, sizeof(p));
+    return static_cast<T*>(p);
+  }
+
+  // Heap bytes owned (not counting the 16 bytes of the cell itself).
+  size_t MallocUsed() const;
+
+  bool sticky() const { return tag_ & kStickyBit; }
+  void set_sticky(bool v) { tag_ = v ? (tag_ | kStickyBit) : (tag_ & ~kStickyBit); }
+  bool has_expire() const { return tag_ & kExpireBit; }
+  void set_has_expire(bool v) { tag_ = v ? (tag_ | kExpireBit) : (tag_ & ~kExpireBit); }
+
+  static constexpr size_t kInlineLen = 14;
+
+ private:
+  enum Kind : uint8_t { kInline = 0, kHeapStr = 1, kInt = 2, kRobj = 3 };
+  static constexpr uint8_t kKindMask = 7;
+  static constexpr uint8_t kStickyBit = 1 << 6;
+  static constexpr uint8_t kExpireBit = 1 << 7;
+
+  Kind kind() const { return Kind(tag_ & kKindMask); }
+  void SetKind(Kind k) { tag_ = uint8_t((tag_ & ~kKindMask) | k); }
+  // Frees owned memory but keeps metadata bits.
+  void FreeData();
+  const char* heap_ptr() const {
+    const char* p;
+    std::memcpy(&p, data_, sizeof(p));
+    return p;
+  }
+  uint32_t heap_len() const {
+    uint32_t n;
+    std::memcpy(&n, data_ + 8, sizeof(n));
+    return n;
+  }
+
+  uint8_t data_[kInlineLen];
+  uint8_t inline_len_;
+  uint8_t tag_;  // bits 0-2 kind, 3-5 ObjType of an robj, 6 sticky, 7 has_expire
+};
+
+static_assert(sizeof(CompactObj) == 16);
+
+}  // namespace lw
