@@ -7,6 +7,7 @@
 #include "base/logging.h"
 #include "io/done.h"
 #include "server/connection.h"
+#include "server/families.h"
 
 namespace lw {
 
@@ -21,7 +22,8 @@ int Server::Start() {
   int fd = io::ListenTcp(config_.bind, config_.port, &port_);
   if (fd < 0) return fd;
   pool_.Start();
-  service_ = std::make_unique<Service>(&pool_, config_.service);
+  service_ = std::make_unique<Service>(&pool_, config_.service,
+                                       std::initializer_list<FamilyRegistrar>{LW_ALL_FAMILIES});
   started_ = true;
   pool_.at(0)->Dispatch([this, fd] { AcceptLoop(fd); }, "acceptor");
   return 0;

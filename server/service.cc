@@ -2,15 +2,13 @@
 
 #include "base/logging.h"
 #include "server/error_strings.h"
-#include "server/generic_family.h"
-#include "server/string_family.h"
 
 namespace lw {
 
-Service::Service(io::ProactorPool* pool, const ServiceConfig& config)
+Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
+                 std::initializer_list<FamilyRegistrar> families)
     : pool_(pool), config_(config), shards_(pool) {
-  RegisterGenericFamily(&registry_);
-  RegisterStringFamily(&registry_);
+  for (FamilyRegistrar r : families) r(&registry_);
   for (uint32_t i = 0; i < shards_.size(); ++i) {
     background_fibers_.Add(1);
     pool_->at(i)->Dispatch(

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <initializer_list>
 #include <memory>
 #include <string>
 
@@ -18,14 +19,19 @@
 
 namespace lw {
 
+// Registers one command family's commands (see families.h for the full set).
+using FamilyRegistrar = void (*)(CommandRegistry*);
+
 struct ServiceConfig {
   std::string requirepass;  // empty: no AUTH needed
 };
 
 class Service {
  public:
-  // Starts the per-shard background fibers (active expiry) on the pool's threads.
-  Service(io::ProactorPool* pool, const ServiceConfig& config);
+  // Registers `families`, then starts the per-shard background fibers (active expiry) on the
+  // pool's threads. REQUIRES: the pool is started.
+  Service(io::ProactorPool* pool, const ServiceConfig& config,
+          std::initializer_list<FamilyRegistrar> families);
   ~Service();  // REQUIRES: Shutdown() was called while the pool still runs
 
   // Stops the background fibers and waits for them. Idempotent.

@@ -4,12 +4,17 @@
 #include <chrono>
 #include <thread>
 
+#include "server/generic_family.h"
+#include "server/string_family.h"
 #include "server/test_util.h"
 
 namespace lw {
 namespace {
 
-class SpineCommandsTest : public ServiceTest {};
+class SpineCommandsTest : public ServiceTest {
+ protected:
+  SpineCommandsTest() : ServiceTest({RegisterGenericFamily, RegisterStringFamily}) {}
+};
 
 TEST_F(SpineCommandsTest, PingEcho) {
   EXPECT_EQ(ToDebugString(Run({"PING"})), "+PONG");
@@ -100,7 +105,7 @@ TEST_F(SpineCommandsTest, QuitClosesAfterReply) {
 
 class AuthTest : public ServiceTest {
  protected:
-  AuthTest() : ServiceTest(2, ServiceConfig{"secret"}) {}
+  AuthTest() : ServiceTest({RegisterGenericFamily, RegisterStringFamily}, 2, ServiceConfig{"secret"}) {}
 };
 
 TEST_F(AuthTest, RequirePass) {
@@ -121,7 +126,10 @@ TEST_F(AuthTest, RequirePass) {
 namespace lw {
 namespace {
 
-class SetExpiryTest : public ServiceTest {};
+class SetExpiryTest : public ServiceTest {
+ protected:
+  SetExpiryTest() : ServiceTest({RegisterGenericFamily, RegisterStringFamily}) {}
+};
 
 TEST_F(SetExpiryTest, SetWithExpiryOptions) {
   Run({"SET", "a", "1", "PX", "50"});

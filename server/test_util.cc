@@ -26,9 +26,11 @@ RespValue TestClient::Run(std::vector<std::string> args) {
   return value;
 }
 
-ServiceTest::ServiceTest(size_t threads, ServiceConfig config) : pool_(threads) {
+ServiceTest::ServiceTest(std::initializer_list<FamilyRegistrar> families, size_t threads,
+                         ServiceConfig config)
+    : pool_(threads) {
   pool_.Start();
-  service_ = std::make_unique<Service>(&pool_, config);
+  service_ = std::make_unique<Service>(&pool_, config, families);
   client_ = NewClient(0);
 }
 

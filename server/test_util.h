@@ -37,7 +37,9 @@ class TestClient {
 
 class ServiceTest : public ::testing::Test {
  protected:
-  explicit ServiceTest(size_t threads = 2, ServiceConfig config = {});
+  // A family's tests register just the families they use, so they build without the rest.
+  explicit ServiceTest(std::initializer_list<FamilyRegistrar> families, size_t threads = 2,
+                       ServiceConfig config = {});
   ~ServiceTest() override;
 
   // Runs on thread 0's default client.
