@@ -80,3 +80,21 @@ def lacewing_factory():
 def server(lacewing_factory):
     """A lacewing with 2 proactor threads (so keys spread over 2 shards)."""
     return lacewing_factory("--proactor_threads", "2")
+
+
+@pytest.fixture
+def redis_server():
+    """Debian's redis-server (the reference) on a free port."""
+    from differential import RedisServerProcess
+    p = RedisServerProcess(free_port())
+    yield p
+    p.stop()
+
+
+@pytest.fixture
+def diff(server, redis_server):
+    """Sends each command to both lacewing (2 threads) and redis-server; see differential.py."""
+    from differential import Differential
+    d = Differential(server.port, redis_server.port)
+    yield d
+    d.close()

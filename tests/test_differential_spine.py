@@ -1,0 +1,26 @@
+"""Differential tests (Lacewing vs redis-server) for the spine's commands."""
+
+
+def test_strings_and_errors(diff):
+    diff.check("PING")
+    diff.check("PING", "hello")
+    diff.check("ECHO", "x y z")
+    diff.check("SET", "k", "v")
+    diff.check("GET", "k")
+    diff.check("GET", "missing")
+    diff.check("SET", "k", "v2", "GET")
+    diff.check("SET", "k", "v3", "NX")
+    diff.check("SET", "k2", "v", "XX")
+    diff.check("SET", "n", "123")
+    diff.check("GET", "n")
+    diff.check("SET", "k", "v", "PX", "100000", "KEEPTTL")
+    diff.check("SET", "k", "v", "EX", "0")
+    diff.check("SET", "k", "v", "EX", "abc")
+    diff.check("SET", "k", "v", "NX", "XX")
+    diff.check("SET", "k", "v", "BOGUS")
+    diff.check("SET", "past", "v", "EXAT", "1")
+    diff.check("EXISTS", "k", "past", "missing", "k")
+    diff.check("DEL", "k", "n", "missing")
+    diff.check("GET")
+    diff.check("NOSUCHCOMMAND", "a", "b")
+    diff.check("PING", "a", "b")
