@@ -4,5 +4,13 @@
 
 #include "server/generic_family.h"
 #include "server/string_family.h"
+#include "server/keys_family.h"
+#include "server/list_family.h"
+#include "server/hash_family.h"
+#include "server/set_family.h"
+#include "server/zset_family.h"
+#include "server/server_family.h"
+#include "server/pubsub_family.h"
 
-#define LW_ALL_FAMILIES ::lw::RegisterGenericFamily, ::lw::RegisterStringFamily
+#define LW_ALL_FAMILIES                                                   \
+  ::lw::RegisterGenericFamily, ::lw::RegisterStringFamily, ::lw::RegisterKeysFamily, ::lw::RegisterListFamily, ::lw::RegisterHashFamily, ::lw::RegisterSetFamily, ::lw::RegisterZsetFamily, ::lw::RegisterServerFamily, ::lw::RegisterPubsubFamily
