@@ -1,0 +1,212 @@
+#include "transaction/engine_shard.h"
+
+#include <algorithm>
+
+#include "base/logging.h"
+#include "transaction/shard_set.h"
+#include "transaction/transaction.h"
+
+namespace lw::tx {
+namespace {
+thread_local EngineShard* tl_shard = nullptr;
+}  // namespace
+
+EngineShard::EngineShard(ShardId id, ShardSet* shard_set) : id_(id), shard_set_(shard_set) {}
+
+EngineShard::~EngineShard() = default;
+
+EngineShard* EngineShard::Current() { return tl_shard; }
+void EngineShard::SetCurrent(EngineShard* shard) { tl_shard = shard; }
+
+void EngineShard::NotifyKeyReady(std::string_view key) {
+  if (watchers_.empty()) return;  // nobody blocks on anything here
+  if (std::find(notified_.begin(), notified_.end(), key) == notified_.end()) {
+    notified_.emplace_back(key);
+  }
+  if (current_tx_ == nullptr) DrainReadyKeys();
+}
+
+void EngineShard::DrainReadyKeys() {
+  if (draining_) return;  // a serve callback notified: the loop below picks it up
+  draining_ = true;
+  while (!notified_.empty()) {
+    std::string key = std::move(notified_.back());
+    notified_.pop_back();
+    stats_.wakes += watchers_.Process(this, key);
+  }
+  draining_ = false;
+}
+
+// --- Locks. ---
+
+void EngineShard::AcquireLocks(Transaction* tx) {
+  auto& sd = tx->shard_[id_];
+  if (tx->global_) {
+    shard_lock_.Acquire(LockMode::kExclusive);
+    return;
+  }
+  shard_lock_.Acquire(LockMode::kShared);
+  for (const auto& req : sd.locks) locks_.Acquire(req.fingerprint, req.mode);
+}
+
+void EngineShard::ReleaseLocks(Transaction* tx) {
+  auto& sd = tx->shard_[id_];
+  if (tx->global_) {
+    shard_lock_.Release(LockMode::kExclusive);
+    return;
+  }
+  shard_lock_.Release(LockMode::kShared);
+  for (const auto& req : sd.locks) locks_.Release(req.fingerprint, req.mode);
+}
+
+bool EngineShard::LocksFree(Transaction* tx) const {
+  if (tx->global_) return shard_lock_.OnlyHolder(LockMode::kExclusive);
+  if (shard_lock_.exclusive != 0) return false;
+  for (const auto& req : tx->shard_[id_].locks) {
+    if (!locks_.OnlyHolder(req.fingerprint, req.mode)) return false;
+  }
+  return true;
+}
+
+bool EngineShard::CanRun(Transaction* tx) const {
+  return queue_.Head() == tx || LocksFree(tx);
+}
+
+// --- Scheduling. ---
+
+bool EngineShard::TryRunQuick(Transaction* tx, bool inline_call) {
+  if (shard_lock_.exclusive != 0) return false;
+  auto& sd = tx->shard_[id_];
+  for (const auto& req : sd.locks) {
+    if (!locks_.Compatible(req.fingerprint, req.mode)) return false;
+  }
+  ++(inline_call ? stats_.quick_inline : stats_.quick_remote);
+  current_tx_ = tx;
+  sd.status = tx->RunCallback(this);
+  current_tx_ = nullptr;
+  DrainReadyKeys();
+  return true;
+}
+
+void EngineShard::QuickOrQueue(Transaction* tx) {
+  if (TryRunQuick(tx, /*inline_call=*/false)) {
+    tx->pending_->Dec();  // last touch of tx
+    return;
+  }
+  ScheduleAtTail(tx);
+  Arm(tx);
+}
+
+void EngineShard::ScheduleAtTail(Transaction* tx) {
+  // Every id already queued or run here was handed out earlier, so a fresh one sorts last.
+  tx->txid_ = shard_set_->NextTxId();
+  AcquireLocks(tx);
+  queue_.Insert(tx->txid_, tx);
+  tx->shard_[id_].queued = true;
+  ++stats_.scheduled;
+}
+
+bool EngineShard::ScheduleWithId(Transaction* tx) {
+  // A transaction with a larger id already ran here; it may conflict with `tx` and have run
+  // after it on another shard. Refuse, so the coordinator retries with a newer id.
+  if (tx->txid_ < max_run_txid_) {
+    ++stats_.schedule_conflicts;
+    return false;
+  }
+  AcquireLocks(tx);
+  // Entering in the middle of the queue is safe only without conflicts: a younger conflicting
+  // transaction may have decided to run ahead of its turn, believing nothing older wanted its
+  // keys.
+  if (tx->txid_ < queue_.TailId() && !LocksFree(tx)) {
+    ReleaseLocks(tx);
+    ++stats_.schedule_conflicts;
+    return false;
+  }
+  queue_.Insert(tx->txid_, tx);
+  tx->shard_[id_].queued = true;
+  ++stats_.scheduled;
+  return true;
+}
+
+void EngineShard::Release(Transaction* tx) {
+  auto& sd = tx->shard_[id_];
+  if (!sd.queued) return;
+  DCHECK(!sd.armed);
+  ReleaseLocks(tx);
+  queue_.Erase(tx->txid_);
+  sd.queued = false;
+  for (auto& key : sd.ready_keys) notified_.push_back(std::move(key));
+  sd.ready_keys.clear();
+  DrainReadyKeys();
+  Poll();
+}
+
+// --- Execution. ---
+
+void EngineShard::Arm(Transaction* tx) {
+  tx->shard_[id_].armed = true;
+  if (!CanRun(tx)) {
+    ++armed_waiting_;
+    return;
+  }
+  if (RunHop(tx)) Poll();
+}
+
+bool EngineShard::RunHop(Transaction* tx) {
+  auto& sd = tx->shard_[id_];
+  DCHECK(sd.armed && sd.queued);
+  sd.armed = false;
+  ++(queue_.Head() == tx ? stats_.head_runs : stats_.ooo_runs);
+  max_run_txid_ = std::max(max_run_txid_, tx->txid_);
+
+  current_tx_ = tx;
+  sd.status = tx->RunCallback(this);
+  current_tx_ = nullptr;
+
+  const bool conclude = tx->conclude_hop_;
+  io::BlockingCounter* pending = tx->pending_;
+  if (conclude) {
+    ReleaseLocks(tx);
+    queue_.Erase(tx->txid_);
+    sd.queued = false;
+    for (auto& key : sd.ready_keys) notified_.push_back(std::move(key));
+    sd.ready_keys.clear();
+    // Waiters are served now, before anything else can run on this shard: they see the
+    // state this transaction left, as if it had served them itself.
+    DrainReadyKeys();
+  } else {
+    // Keep the notifications until the transaction concludes: a later hop may still change
+    // the keys, and waiters must not see the middle of a transaction.
+    for (auto& key : notified_) sd.ready_keys.push_back(std::move(key));
+    notified_.clear();
+  }
+  pending->Dec();  // `tx` may be gone from here on
+  return conclude;
+}
+
+void EngineShard::Poll() {
+  while (armed_waiting_ > 0) {
+    Transaction* next = nullptr;
+    for (const auto& [id, tx] : queue_) {
+      if (tx->shard_[id_].armed && CanRun(tx)) {
+        next = tx;
+        break;
+      }
+    }
+    if (next == nullptr) return;
+    --armed_waiting_;
+    RunHop(next);
+  }
+}
+
+// --- Blocking. ---
+
+void EngineShard::AddWatchers(Transaction* tx, BlockingWaiter* waiter) {
+  for (const ShardArg& arg : tx->shard_[id_].args) watchers_.Add(arg.key, waiter);
+}
+
+void EngineShard::RemoveWatchers(Transaction* tx, BlockingWaiter* waiter) {
+  for (const ShardArg& arg : tx->shard_[id_].args) watchers_.Remove(arg.key, waiter);
+}
+
+}  // namespace lw::tx

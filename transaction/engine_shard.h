@@ -1,0 +1,134 @@
+// EngineShard: the transaction machinery of one shard. Shard i lives on thread i of the pool
+// and everything in it is touched only from that thread; other threads send it work through
+// the proactor (Transaction does this for you).
+//
+// It holds:
+//   - the intent-lock table of the shard's keys and the shard-wide lock (exclusive for global
+//     transactions, shared for every keyed one),
+//   - the queue of scheduled transactions ordered by id,
+//   - the watchers of blocking commands,
+//   - an opaque user pointer: the server's per-shard keyspace (its DbSlice).
+// The scheduling rules themselves are described in README.md; the private methods below are
+// their implementation and are called by Transaction only.
+//
+// Thread-safety: Current() from any thread (answers for the calling thread). Everything else
+// only on the shard's own thread, except id()/shard_set(), which are immutable.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "transaction/blocking.h"
+#include "transaction/lock_table.h"
+#include "transaction/tx_queue.h"
+#include "transaction/tx_types.h"
+
+namespace lw::tx {
+
+class ShardSet;
+
+class EngineShard {
+ public:
+  // Counters of the paths transactions took on this shard (tests and INFO use them).
+  struct Stats {
+    uint64_t quick_inline = 0;        // single-shard, uncontended, run on the caller's thread
+    uint64_t quick_remote = 0;        // single-shard, uncontended, one message hop
+    uint64_t scheduled = 0;           // entered the queue
+    uint64_t schedule_conflicts = 0;  // refused a late, conflicting arrival (caller retries)
+    uint64_t head_runs = 0;           // hops run at the head of the queue
+    uint64_t ooo_runs = 0;            // hops run ahead of their queue position
+    uint64_t wakes = 0;               // blocked waiters woken here
+  };
+
+  EngineShard(ShardId id, ShardSet* shard_set);
+  ~EngineShard();
+  EngineShard(const EngineShard&) = delete;
+  EngineShard& operator=(const EngineShard&) = delete;
+
+  // The shard owned by the calling thread, or nullptr.
+  static EngineShard* Current();
+
+  ShardId id() const { return id_; }
+  ShardSet* shard_set() const { return shard_set_; }
+
+  // The server's per-shard state. Set once at start-up, on this thread.
+  void* user_data() const { return user_data_; }
+  void set_user_data(void* data) { user_data_ = data; }
+  template <typename T>
+  T* data() const {
+    return static_cast<T*>(user_data_);
+  }
+
+  // Called by a hop that made `key` ready for blocked waiters (e.g. pushed to a list). The
+  // waiters are served when the calling transaction concludes on this shard, so they never
+  // see its intermediate state; outside a hop, at once.
+  void NotifyKeyReady(std::string_view key);
+
+  const Stats& stats() const { return stats_; }
+  const LockTable& lock_table() const { return locks_; }
+  IntentLock shard_lock() const { return shard_lock_; }
+  size_t queue_size() const { return queue_.size(); }
+  size_t watcher_count() const { return watchers_.size(); }
+  // No lock held, no transaction queued, no waiter registered.
+  bool IsIdle() const {
+    return locks_.size() == 0 && shard_lock_.Free() && queue_.empty() && watchers_.empty();
+  }
+
+ private:
+  friend class ShardSet;
+  friend class Transaction;
+
+  static void SetCurrent(EngineShard* shard);
+
+  // --- Called by Transaction on this thread. ---
+  // Runs the pending hop of `tx` at once if its keys meet no lock (no id, no queue).
+  bool TryRunQuick(Transaction* tx, bool inline_call);
+  // Single-shard path: the quick run if possible, else schedule at the tail and arm. Ends by
+  // counting down the transaction's hop counter.
+  void QuickOrQueue(Transaction* tx);
+  // Takes a fresh id here and queues at the tail; cannot fail.
+  void ScheduleAtTail(Transaction* tx);
+  // Queues with the id the coordinator chose. False (and nothing held) when the arrival is
+  // too late to keep the global order; the coordinator then retries with a new id.
+  bool ScheduleWithId(Transaction* tx);
+  // The coordinator has a hop for this shard: run it when allowed.
+  void Arm(Transaction* tx);
+  // Leaves the queue and releases the locks without running anything.
+  void Release(Transaction* tx);
+  void AddWatchers(Transaction* tx, BlockingWaiter* waiter);
+  void RemoveWatchers(Transaction* tx, BlockingWaiter* waiter);
+
+  // --- Internals. ---
+  void AcquireLocks(Transaction* tx);
+  void ReleaseLocks(Transaction* tx);
+  bool LocksFree(Transaction* tx) const;  // only `tx` holds its locks
+  bool CanRun(Transaction* tx) const;
+  // Runs the armed hop of `tx`; true when it concluded here (locks released).
+  bool RunHop(Transaction* tx);
+  // Runs every armed transaction that may now run.
+  void Poll();
+  // After a concluding hop: serves the waiters of keys made ready.
+  void DrainReadyKeys();
+
+  ShardId id_;
+  ShardSet* shard_set_;
+  void* user_data_ = nullptr;
+
+  LockTable locks_;
+  IntentLock shard_lock_;
+  TxQueue queue_;
+  // Highest id that ran a hop here: an arrival with a smaller id could be ordered before a
+  // transaction that already ran, so it is refused.
+  TxId max_run_txid_ = 0;
+  size_t armed_waiting_ = 0;  // armed transactions that could not run yet
+
+  Transaction* current_tx_ = nullptr;      // whose hop runs now
+  std::vector<std::string> notified_;      // keys made ready by the running hop
+  bool draining_ = false;
+  WatcherTable watchers_;
+
+  Stats stats_;
+};
+
+}  // namespace lw::tx

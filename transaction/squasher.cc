@@ -1,0 +1,87 @@
+#include "transaction/squasher.h"
+
+#include <algorithm>
+
+#include "base/logging.h"
+#include "transaction/engine_shard.h"
+#include "transaction/shard_set.h"
+#include "transaction/transaction.h"
+
+namespace lw::tx {
+
+size_t Squasher::Add(std::span<const std::string_view> keys, LockMode mode, Op op) {
+  CHECK(!keys.empty());
+  ShardId sid = shard_set_->ShardOf(keys[0]);
+  Entry entry{sid, mode, {}, std::move(op)};
+  for (std::string_view key : keys) {
+    DCHECK_EQ(shard_set_->ShardOf(key), sid) << "a squashed op spans shards";
+    entry.keys.emplace_back(key);
+  }
+  ops_.push_back(std::move(entry));
+  return ops_.size() - 1;
+}
+
+size_t Squasher::AddOnShard(ShardId sid, Op op) {
+  CHECK_LT(sid, shard_set_->size());
+  ops_.push_back(Entry{sid, LockMode::kShared, {}, std::move(op)});
+  return ops_.size() - 1;
+}
+
+OpStatus Squasher::RunShard(Transaction* tx, EngineShard* shard, std::vector<OpStatus>* results) {
+  for (size_t index : by_shard_[shard->id()]) {
+    // Each op writes only its own slot; slots of other shards are written concurrently.
+    if ((*results)[index] == OpStatus::kOk) (*results)[index] = ops_[index].op(tx, shard);
+  }
+  return OpStatus::kOk;
+}
+
+std::vector<OpStatus> Squasher::Run(Transaction* tx) {
+  CHECK(tx->multi_mode() == MultiMode::kLockAhead || tx->multi_mode() == MultiMode::kGlobal);
+  std::vector<OpStatus> results(ops_.size(), OpStatus::kOk);
+  by_shard_.assign(shard_set_->size(), {});
+  std::vector<ShardId> shards;
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    const Entry& entry = ops_[i];
+    for (const std::string& key : entry.keys) {
+      if (!tx->IsKeyLocked(key, entry.mode)) results[i] = OpStatus::kInvalidArg;
+    }
+    if (results[i] != OpStatus::kOk) continue;
+    if (by_shard_[entry.shard].empty()) shards.push_back(entry.shard);
+    by_shard_[entry.shard].push_back(i);
+  }
+  std::sort(shards.begin(), shards.end());
+  OpStatus status = tx->ExecuteOnShards(
+      shards, [&](Transaction* t, EngineShard* shard) { return RunShard(t, shard, &results); });
+  if (status != OpStatus::kOk) {  // a shard the transaction does not hold: nothing ran
+    for (auto& r : results) {
+      if (r == OpStatus::kOk) r = status;
+    }
+  }
+  ops_.clear();
+  return results;
+}
+
+std::vector<OpStatus> Squasher::Run() {
+  std::vector<OpStatus> results(ops_.size(), OpStatus::kOk);
+  by_shard_.assign(shard_set_->size(), {});
+  std::vector<std::string_view> keys;
+  std::vector<LockMode> modes;
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    by_shard_[ops_[i].shard].push_back(i);
+    for (const std::string& key : ops_[i].keys) {
+      keys.push_back(key);
+      modes.push_back(ops_[i].mode);
+    }
+  }
+  Transaction tx(shard_set_);
+  tx.InitByKeys(keys, modes);
+  for (ShardId sid = 0; sid < by_shard_.size(); ++sid) {
+    if (!by_shard_[sid].empty()) tx.IncludeShard(sid);
+  }
+  tx.ScheduleSingleHop(
+      [&](Transaction* t, EngineShard* shard) { return RunShard(t, shard, &results); });
+  ops_.clear();
+  return results;
+}
+
+}  // namespace lw::tx

@@ -1,0 +1,68 @@
+// Squasher: runs a batch of single-shard operations as one parallel hop per shard.
+//
+// Lua's asynchronous calls (redis.acall) and the bodies of MULTI/EXEC produce many small
+// commands, each touching one shard. Sent one by one they cost a round trip each; the squasher
+// groups them by shard and runs each shard's group in one hop, all shards in parallel, keeping
+// the order in which operations were added within each shard (operations on different shards
+// commute: they touch disjoint data). Results come back in input order.
+//
+// Two ways to run a batch:
+//   Run(tx)  inside a lock-ahead or global multi transaction that already locks the keys;
+//   Run()    as one transaction of its own that locks every key given to Add (non-atomic
+//            scripts: the batch is isolated from other transactions, and atomic as a whole).
+//
+// Thread-safety: a Squasher belongs to one coordinator fiber. Operations run on shard threads
+// and must not suspend; each may write only its own output.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "transaction/tx_types.h"
+
+namespace lw::tx {
+
+class ShardSet;
+
+class Squasher {
+ public:
+  using Op = std::function<OpStatus(Transaction* tx, EngineShard* shard)>;
+
+  explicit Squasher(ShardSet* shard_set) : shard_set_(shard_set) {}
+
+  // Adds an operation on the keys `keys` (all on one shard), locked in `mode` by Run().
+  // Returns its index in the results. REQUIRES: !keys.empty(), all keys on one shard.
+  size_t Add(std::span<const std::string_view> keys, LockMode mode, Op op);
+  // Adds a keyless operation bound to shard `sid`.
+  size_t AddOnShard(ShardId sid, Op op);
+
+  size_t size() const { return ops_.size(); }
+  bool empty() const { return ops_.empty(); }
+
+  // Runs every queued operation and empties the batch; returns their statuses in input order.
+  // REQUIRES: `tx` is in lock-ahead or global multi mode and covers the keys of every op
+  // (ops whose keys it does not cover get kInvalidArg and do not run).
+  std::vector<OpStatus> Run(Transaction* tx);
+  std::vector<OpStatus> Run();
+
+ private:
+  struct Entry {
+    ShardId shard;
+    LockMode mode;
+    std::vector<std::string> keys;
+    Op op;
+  };
+
+  // Runs the hop body on `shard`: that shard's operations in order.
+  OpStatus RunShard(Transaction* tx, EngineShard* shard, std::vector<OpStatus>* results);
+
+  ShardSet* shard_set_;
+  std::vector<Entry> ops_;
+  std::vector<std::vector<size_t>> by_shard_;  // op indices per shard, in input order
+};
+
+}  // namespace lw::tx

@@ -1,0 +1,222 @@
+#include "transaction/transaction.h"
+
+#include <algorithm>
+
+#include "base/logging.h"
+#include "transaction/engine_shard.h"
+#include "transaction/shard_set.h"
+
+namespace lw::tx {
+
+Transaction::Transaction(ShardSet* shard_set)
+    : shard_set_(shard_set), shard_(shard_set->size()) {}
+
+Transaction::~Transaction() {
+  // A coordinator that gives up (error, disconnect) still releases everything it holds.
+  if (scheduled_) Conclude();
+}
+
+void Transaction::Reset() {
+  CHECK(!scheduled_) << "re-declaring a scheduled transaction";
+  for (auto& sd : shard_) {
+    sd.args.clear();
+    sd.locks.clear();
+    sd.active = false;
+    sd.status = OpStatus::kOk;
+  }
+  active_.clear();
+  global_ = false;
+  txid_ = 0;
+}
+
+void Transaction::AddKeys(std::span<const std::string_view> keys,
+                          std::span<const LockMode> modes, LockMode default_mode) {
+  for (uint32_t i = 0; i < keys.size(); ++i) {
+    ShardId sid = shard_set_->ShardOf(keys[i]);
+    PerShard& sd = shard_[sid];
+    sd.args.push_back(ShardArg{keys[i], i});
+    sd.locks.push_back(LockRequest{shard_set_->LockFingerprint(keys[i]),
+                                   modes.empty() ? default_mode : modes[i]});
+    sd.active = true;
+  }
+  for (ShardId sid = 0; sid < shard_.size(); ++sid) {
+    PerShard& sd = shard_[sid];
+    if (!sd.active) continue;
+    active_.push_back(sid);
+    // One request per fingerprint, in its strongest mode, so a transaction never waits for
+    // itself (a key named twice, or two keys under one hash tag).
+    std::sort(sd.locks.begin(), sd.locks.end(), [](const LockRequest& a, const LockRequest& b) {
+      return a.fingerprint < b.fingerprint ||
+             (a.fingerprint == b.fingerprint && a.mode > b.mode);
+    });
+    auto same = [](const LockRequest& a, const LockRequest& b) {
+      return a.fingerprint == b.fingerprint;
+    };
+    sd.locks.erase(std::unique(sd.locks.begin(), sd.locks.end(), same), sd.locks.end());
+  }
+}
+
+void Transaction::InitByKeys(std::span<const std::string_view> keys, LockMode mode) {
+  Reset();
+  AddKeys(keys, {}, mode);
+}
+
+void Transaction::InitByKeys(std::span<const std::string_view> keys,
+                             std::span<const LockMode> modes) {
+  CHECK_EQ(keys.size(), modes.size());
+  Reset();
+  AddKeys(keys, modes, LockMode::kExclusive);
+}
+
+void Transaction::InitGlobal() {
+  Reset();
+  global_ = true;
+  for (ShardId sid = 0; sid < shard_.size(); ++sid) {
+    shard_[sid].active = true;
+    active_.push_back(sid);
+  }
+}
+
+void Transaction::IncludeShard(ShardId sid) {
+  CHECK(!scheduled_);
+  CHECK_LT(sid, shard_.size());
+  if (shard_[sid].active) return;
+  shard_[sid].active = true;
+  active_.insert(std::upper_bound(active_.begin(), active_.end(), sid), sid);
+}
+
+std::span<const ShardArg> Transaction::ShardArgs(ShardId sid) const { return shard_[sid].args; }
+
+void Transaction::PostToShard(ShardId sid, std::function<void()> fn) {
+  if (shard_set_->IsLocal(sid)) {
+    fn();
+  } else {
+    shard_set_->proactor(sid)->DispatchBrief(std::move(fn));
+  }
+}
+
+OpStatus Transaction::FirstError(std::span<const ShardId> shards) const {
+  for (ShardId sid : shards) {
+    if (shard_[sid].status != OpStatus::kOk) return shard_[sid].status;
+  }
+  return OpStatus::kOk;
+}
+
+// --- Scheduling. ---
+
+void Transaction::Schedule() {
+  CHECK(!scheduled_) << "already scheduled";
+  scheduled_ = true;
+  if (active_.empty()) return;
+
+  if (active_.size() == 1) {
+    // One shard: let it pick the id, so the arrival is never late.
+    ShardId sid = active_[0];
+    shard_set_->AwaitBrief(sid, [this](EngineShard* shard) { shard->ScheduleAtTail(this); });
+    return;
+  }
+
+  while (true) {
+    txid_ = shard_set_->NextTxId();
+    io::BlockingCounter scheduled{int64_t(active_.size())};
+    for (ShardId sid : active_) {
+      PostToShard(sid, [this, sid, &scheduled] {
+        shard_set_->shard(sid)->ScheduleWithId(this);
+        scheduled.Dec();
+      });
+    }
+    scheduled.Wait();
+
+    std::vector<ShardId> queued;
+    for (ShardId sid : active_) {
+      if (shard_[sid].queued) queued.push_back(sid);
+    }
+    if (queued.size() == active_.size()) return;
+
+    // Some shard refused a late arrival: withdraw everywhere and try again with a newer id.
+    io::BlockingCounter withdrawn{int64_t(queued.size())};
+    for (ShardId sid : queued) {
+      PostToShard(sid, [this, sid, &withdrawn] {
+        shard_set_->shard(sid)->Release(this);
+        withdrawn.Dec();
+      });
+    }
+    withdrawn.Wait();
+  }
+}
+
+OpStatus Transaction::RunHop(HopCallback cb, std::span<const ShardId> shards, bool conclude) {
+  CHECK(scheduled_);
+  if (conclude) scheduled_ = false;
+  if (shards.empty()) return OpStatus::kOk;
+  cb_.emplace(cb);
+  conclude_hop_ = conclude;
+  io::BlockingCounter done{int64_t(shards.size())};
+  pending_ = &done;
+  for (ShardId sid : shards) {
+    DCHECK(shard_[sid].queued) << "hop on a shard the transaction did not schedule";
+    PostToShard(sid, [this, sid] { shard_set_->shard(sid)->Arm(this); });
+  }
+  done.Wait();
+  pending_ = nullptr;
+  cb_.reset();
+  return FirstError(shards);
+}
+
+OpStatus Transaction::Execute(HopCallback cb, bool conclude) {
+  CHECK(multi_ == MultiMode::kNone || !conclude) << "use UnlockMulti";
+  // Every active shard runs the hop, so concluding releases everything.
+  std::vector<ShardId> shards = active_;
+  return RunHop(cb, shards, conclude);
+}
+
+void Transaction::Conclude() {
+  if (!scheduled_) return;
+  scheduled_ = false;
+  std::vector<ShardId> queued;
+  for (ShardId sid : active_) {
+    if (shard_[sid].queued) queued.push_back(sid);
+  }
+  if (queued.empty()) return;
+  io::BlockingCounter released{int64_t(queued.size())};
+  for (ShardId sid : queued) {
+    PostToShard(sid, [this, sid, &released] {
+      shard_set_->shard(sid)->Release(this);
+      released.Dec();
+    });
+  }
+  released.Wait();
+}
+
+OpStatus Transaction::ScheduleSingleHop(HopCallback cb) {
+  CHECK(!scheduled_);
+  if (active_.size() != 1 || global_ || multi_ != MultiMode::kNone) {
+    Schedule();
+    return Execute(cb, /*conclude=*/true);
+  }
+
+  // The single-shard fast path: the shard runs the hop at once when nothing holds its keys,
+  // else it queues it with an id of its own choosing; either way one message at most.
+  ShardId sid = active_[0];
+  EngineShard* shard = shard_set_->shard(sid);
+  cb_.emplace(cb);
+  conclude_hop_ = true;
+  io::BlockingCounter done(1);
+  pending_ = &done;
+  if (shard_set_->IsLocal(sid)) {
+    if (shard->TryRunQuick(this, /*inline_call=*/true)) {
+      done.Dec();
+    } else {
+      shard->ScheduleAtTail(this);
+      shard->Arm(this);
+    }
+  } else {
+    shard_set_->proactor(sid)->DispatchBrief([this, shard] { shard->QuickOrQueue(this); });
+  }
+  done.Wait();
+  pending_ = nullptr;
+  cb_.reset();
+  return shard_[sid].status;
+}
+
+}  // namespace lw::tx

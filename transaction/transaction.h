@@ -1,0 +1,173 @@
+// Transaction: the coordinator's handle on one atomic unit of work over keys on many shards.
+//
+// A connection fiber (on any thread) creates a Transaction, declares what it locks (keys with
+// a lock mode each, or the whole keyspace: "global"), and then either runs one hop
+// (ScheduleSingleHop) or schedules and runs several hops (Schedule, Execute..., the last one
+// concluding). A hop runs a callback on every involved shard, all shards in parallel, each on
+// its own thread; the coordinator fiber suspends until all are done. Concluding releases the
+// locks. Conflicting transactions run in the order of their ids on every shard they share, so
+// the outcome is serialisable; see README.md for the algorithm and its fast paths.
+//
+// Multi modes (MULTI/EXEC, Lua) keep one Transaction for many commands: StartMulti, then one
+// ExecuteCommand / ExecuteOnShards per command, then UnlockMulti.
+//
+// Blocking commands: after a hop under locks found nothing, WaitOnKeys registers the
+// transaction as a watcher of its keys, releases the locks and sleeps until a shard wakes it
+// (exactly once), the deadline passes or CancelBlocking() is called.
+//
+// Thread-safety: every method is called by the coordinator fiber only, one at a time, except
+// CancelBlocking (any thread) and the accessors documented as callable from hop callbacks.
+// A coordinator may also be a plain thread outside the pool (tests, tools); then nothing runs
+// inline.
+// REQUIRES: the coordinator does not hold a Transaction across threads (fibers never migrate).
+// Lifetime: the keys given to Init*/StartMulti/ExecuteCommand are referenced, not copied; they
+// must outlive their use. Destroying a scheduled Transaction concludes it first (so locks are
+// released on every path, including a coordinator that gives up half way).
+#pragma once
+
+#include <atomic>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "io/blocking_counter.h"
+#include "io/fiber.h"
+#include "transaction/blocking.h"
+#include "transaction/tx_types.h"
+
+namespace lw::tx {
+
+class ShardSet;
+
+class Transaction {
+ public:
+  explicit Transaction(ShardSet* shard_set);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  // ---- Declaration. REQUIRES: not scheduled. Each call replaces the previous one. ----
+  void InitByKeys(std::span<const std::string_view> keys, LockMode mode);
+  // REQUIRES: modes.size() == keys.size().
+  void InitByKeys(std::span<const std::string_view> keys, std::span<const LockMode> modes);
+  // Locks every shard exclusively (FLUSHALL, KEYS on a consistent view, ...).
+  void InitGlobal();
+  // Adds shard `sid` to the transaction without locking a key there (it still waits for global
+  // transactions). Call after InitByKeys.
+  void IncludeShard(ShardId sid);
+
+  // ---- One hop: schedule, run `cb` on every involved shard, conclude. ----
+  // Single-shard and uncontended: runs at once with no id and no queue, inline when the shard
+  // is the caller's own. Returns the first non-OK status in shard order, else kOk.
+  OpStatus ScheduleSingleHop(HopCallback cb);
+
+  // ---- Several hops. ----
+  // Takes an id and queues on every involved shard (retrying internally when a shard refuses a
+  // late arrival). Returns with every lock requested; hops may still wait for older ones.
+  void Schedule();
+  // Runs `cb` on every involved shard. With `conclude`, releases the locks afterwards.
+  // REQUIRES: scheduled.
+  OpStatus Execute(HopCallback cb, bool conclude);
+  // Releases the locks without running anything. No-op when not scheduled.
+  void Conclude();
+
+  // ---- Multi: one transaction for a sequence of commands. ----
+  // kLockAhead: locks `keys` (in `mode`) until UnlockMulti. kGlobal: locks every shard.
+  // kNonAtomic: locks nothing; every command becomes a transaction of its own.
+  // REQUIRES: not scheduled, mode != kNone.
+  void StartMulti(MultiMode mode, std::span<const std::string_view> keys = {},
+                  LockMode lock_mode = LockMode::kExclusive);
+  // Runs one command touching `keys` as a hop on the shards that own them; in the callback,
+  // ShardArgs(sid) lists this command's keys. In lock-ahead mode every key must be locked in a
+  // mode at least as strong as `mode` (IsKeyLocked), else kInvalidArg and nothing runs.
+  OpStatus ExecuteCommand(std::span<const std::string_view> keys, LockMode mode, HopCallback cb);
+  // Runs a hop on `shards` (keyless work: DBSIZE, a squashed batch). Lock-ahead / global only;
+  // in lock-ahead mode each shard must hold some of the declared keys, else kInvalidArg.
+  OpStatus ExecuteOnShards(std::span<const ShardId> shards, HopCallback cb);
+  // Ends the multi transaction and releases its locks.
+  void UnlockMulti();
+  // True when `key` is covered by this transaction's locks in `mode` (or stronger).
+  bool IsKeyLocked(std::string_view key, LockMode mode) const;
+
+  // ---- Blocking (BLPOP-like). ----
+  struct WakeResult {
+    ShardId shard;
+    std::string key;
+    OpStatus status;  // what `serve` returned
+  };
+  // REQUIRES: scheduled, not multi, every key among the declared ones.
+  // In one concluding hop registers the transaction as a watcher of `keys` (atomic with the
+  // previous hops, so no push in between is missed) and releases the locks; then waits until:
+  //  - a shard where one of `keys` became ready (NotifyKeyReady) wakes it: that shard has run
+  //    `serve` on the key, on its thread, right after the transaction that made it ready.
+  //    Returns which key and serve's status. This happens once: other shards skip the waiter;
+  //  - `deadline` passes: kTimedOut;  - CancelBlocking(): kCancelled.
+  // Always unregisters from every shard before returning.
+  OpResult<WakeResult> WaitOnKeys(std::span<const std::string_view> keys,
+                                  io::Clock::time_point deadline, KeyReadyFn is_ready,
+                                  ServeFn serve);
+  // Any thread. Ends a WaitOnKeys in progress with kCancelled; if none is in progress, the
+  // next WaitOnKeys returns kCancelled at once (the client left before it blocked).
+  void CancelBlocking();
+
+  // ---- Accessors; callable from hop callbacks on shard threads too. ----
+  // This command's keys that live on `sid`, in their original order, with their indices.
+  std::span<const ShardArg> ShardArgs(ShardId sid) const;
+  ShardSet* shard_set() const { return shard_set_; }
+  TxId txid() const { return txid_; }
+  bool IsGlobal() const { return global_; }
+  MultiMode multi_mode() const { return multi_; }
+  // Coordinator only: the shards this transaction locks / runs on, ascending.
+  const std::vector<ShardId>& active_shards() const { return active_; }
+  bool scheduled() const { return scheduled_; }
+  // Coordinator only, after a hop: what the callback returned on `sid`.
+  OpStatus shard_status(ShardId sid) const { return shard_[sid].status; }
+
+ private:
+  friend class EngineShard;
+
+  struct LockRequest {
+    uint64_t fingerprint;
+    LockMode mode;
+  };
+  // What this transaction has on one shard. Written by the coordinator while no message is in
+  // flight, and by the shard's thread while one is (the hop counter orders the two).
+  struct PerShard {
+    std::vector<ShardArg> args;       // the current command's keys here
+    std::vector<LockRequest> locks;   // sorted by fingerprint, one entry per fingerprint
+    bool active = false;              // locks / runs here
+    bool queued = false;              // holds its locks here
+    bool armed = false;               // a hop waits to run here
+    OpStatus status = OpStatus::kOk;  // last hop's result
+    std::vector<std::string> ready_keys;  // NotifyKeyReady'd, served at conclusion
+  };
+
+  void Reset();
+  void AddKeys(std::span<const std::string_view> keys, std::span<const LockMode> modes,
+               LockMode default_mode);
+  void SetCommandArgs(std::span<const std::string_view> keys, std::vector<ShardId>* shards);
+  // Runs `fn` on shard `sid`'s thread: inline when local, else as a brief task.
+  void PostToShard(ShardId sid, std::function<void()> fn);
+  OpStatus RunHop(HopCallback cb, std::span<const ShardId> shards, bool conclude);
+  OpStatus FirstError(std::span<const ShardId> shards) const;
+  OpStatus RunCallback(EngineShard* shard) { return (*cb_)(this, shard); }
+
+  ShardSet* shard_set_;
+  std::vector<PerShard> shard_;   // indexed by shard id
+  std::vector<ShardId> active_;   // ascending
+  bool global_ = false;
+  MultiMode multi_ = MultiMode::kNone;
+  bool scheduled_ = false;
+  TxId txid_ = 0;
+
+  // The hop in flight.
+  std::optional<HopCallback> cb_;
+  bool conclude_hop_ = false;
+  io::BlockingCounter* pending_ = nullptr;
+
+  BlockingWaiter waiter_;
+};
+
+}  // namespace lw::tx

@@ -1,0 +1,251 @@
+// Basic paths of Transaction: key mapping, the single-shard fast paths, per-shard arguments,
+// multi-hop transactions, errors and abandonment, out-of-order execution.
+#include "transaction/transaction.h"
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "io/done.h"
+#include "transaction/test_util.h"
+
+namespace lw::tx {
+namespace {
+
+using std::string_view;
+
+class TransactionTest : public ShardSetTest {};
+
+TEST_F(TransactionTest, KeyMapping) {
+  EXPECT_EQ(shards_->ShardOf("{user1}.a"), shards_->ShardOf("{user1}.b"));
+  EXPECT_EQ(shards_->ShardOf("{user1}.a"), shards_->ShardOf("user1"));
+  EXPECT_NE(shards_->LockFingerprint("{user1}.a"), shards_->LockFingerprint("{user1}.b"));
+  std::set<ShardId> used;
+  for (int i = 0; i < 100; ++i) used.insert(shards_->ShardOf("key:" + std::to_string(i)));
+  EXPECT_EQ(used.size(), shards_->size());
+}
+
+TEST_F(TransactionTest, QuickPathInlineAndRemote) {
+  std::string local = KeyOn(0), remote = KeyOn(1);
+  OnThread(0, [&] {
+    for (const std::string& key : {local, remote}) {
+      Transaction tx(shards_.get());
+      string_view keys[] = {key};
+      tx.InitByKeys(keys, LockMode::kExclusive);
+      OpStatus st = tx.ScheduleSingleHop([&](Transaction* t, EngineShard* shard) {
+        EXPECT_EQ(shard, EngineShard::Current());
+        EXPECT_EQ(t->txid(), 0u);  // no global id on the fast path
+        SliceOf(shard)->ints[key] += 1;
+        return OpStatus::kOk;
+      });
+      EXPECT_EQ(st, OpStatus::kOk);
+    }
+  });
+  EngineShard::Stats stats = TotalStats();
+  EXPECT_EQ(stats.quick_inline, 1u);
+  EXPECT_EQ(stats.quick_remote, 1u);
+  EXPECT_EQ(stats.scheduled, 0u);
+  EXPECT_EQ(slices_[0].ints[local], 1);
+  EXPECT_EQ(slices_[1].ints[remote], 1);
+}
+
+TEST_F(TransactionTest, MGetAcrossShardsKeepsIndices) {
+  std::vector<std::string> names = {KeyOn(2, "a"), KeyOn(0, "b"), KeyOn(1, "c"), KeyOn(2, "d"),
+                                    KeyOn(0, "e")};
+  shards_->AwaitBriefOnAll([&](EngineShard* s) {
+    for (const auto& n : names) {
+      if (shards_->ShardOf(n) == s->id()) SliceOf(s)->ints[n] = int64_t(n[0]);
+    }
+  });
+  std::vector<string_view> keys(names.begin(), names.end());
+  std::vector<int64_t> out(keys.size(), -1);
+  OnThread(1, [&] {
+    Transaction tx(shards_.get());
+    tx.InitByKeys(keys, LockMode::kShared);
+    EXPECT_EQ(tx.active_shards().size(), 3u);
+    tx.ScheduleSingleHop([&](Transaction* t, EngineShard* shard) {
+      uint32_t last = 0;
+      for (const ShardArg& arg : t->ShardArgs(shard->id())) {
+        EXPECT_EQ(shards_->ShardOf(arg.key), shard->id());
+        EXPECT_GE(arg.index, last);  // original order
+        last = arg.index;
+        out[arg.index] = SliceOf(shard)->ints[std::string(arg.key)];
+      }
+      return OpStatus::kOk;
+    });
+  });
+  for (size_t i = 0; i < names.size(); ++i) EXPECT_EQ(out[i], int64_t(names[i][0]));
+}
+
+TEST_F(TransactionTest, ErrorsAreReturnedAndLocksReleased) {
+  std::string a = KeyOn(0), b = KeyOn(1);
+  OnThread(2, [&] {
+    Transaction tx(shards_.get());
+    string_view keys[] = {a, b};
+    tx.InitByKeys(keys, LockMode::kExclusive);
+    OpStatus st = tx.ScheduleSingleHop([&](Transaction*, EngineShard* shard) {
+      return shard->id() == 1 ? OpStatus::kWrongType : OpStatus::kOk;
+    });
+    EXPECT_EQ(st, OpStatus::kWrongType);
+    EXPECT_EQ(tx.shard_status(0), OpStatus::kOk);
+  });
+  // TearDown checks that nothing is held.
+}
+
+TEST_F(TransactionTest, AbandonedTransactionReleasesLocks) {
+  std::string a = KeyOn(0), b = KeyOn(2);
+  OnThread(1, [&] {
+    auto tx = std::make_unique<Transaction>(shards_.get());
+    string_view keys[] = {a, b};
+    tx->InitByKeys(keys, LockMode::kExclusive);
+    tx->Schedule();
+    tx->Execute([](Transaction*, EngineShard*) { return OpStatus::kOk; }, /*conclude=*/false);
+    tx.reset();  // the coordinator gives up mid-way
+  });
+  ExpectIdle();
+}
+
+TEST_F(TransactionTest, MultiHopSeesItsOwnWrites) {
+  std::string a = KeyOn(0), b = KeyOn(1);
+  OnThread(0, [&] {
+    Transaction tx(shards_.get());
+    string_view keys[] = {a, b};
+    tx.InitByKeys(keys, LockMode::kExclusive);
+    tx.Schedule();
+    EXPECT_NE(tx.txid(), 0u);
+    tx.Execute(
+        [](Transaction* t, EngineShard* s) {
+          for (const ShardArg& arg : t->ShardArgs(s->id())) SliceOf(s)->ints[std::string(arg.key)] = 7;
+          return OpStatus::kOk;
+        },
+        false);
+    OpStatus st = tx.Execute(
+        [](Transaction* t, EngineShard* s) {
+          for (const ShardArg& arg : t->ShardArgs(s->id())) {
+            if (SliceOf(s)->ints[std::string(arg.key)] != 7) return OpStatus::kInvalidValue;
+          }
+          return OpStatus::kOk;
+        },
+        true);
+    EXPECT_EQ(st, OpStatus::kOk);
+  });
+}
+
+// A transaction that holds key A (and sits at the head of shard 0's queue) does not hold up
+// transactions on other keys of that shard: they run out of order. Conflicting ones wait.
+TEST_F(TransactionTest, OutOfOrderWhenUncontended) {
+  std::string a = KeyOn(0, "a"), b = KeyOn(0, "b"), c = KeyOn(1, "c");
+  io::Done holder_ready, release_holder;
+  std::atomic<bool> conflicting_ran{false};
+  std::atomic<bool> holder_released{false};
+
+  io::BlockingCounter all(3);
+  pool_->at(0)->Dispatch([&] {
+    Transaction holder(shards_.get());
+    string_view keys[] = {a};
+    holder.StartMulti(MultiMode::kLockAhead, keys);
+    holder_ready.Notify();
+    release_holder.Wait();
+    holder_released = true;
+    holder.UnlockMulti();
+    all.Dec();
+  });
+  holder_ready.Wait();
+  EngineShard::Stats before = TotalStats();
+
+  // Uncontended 2-shard transaction: runs although the holder is older and still queued.
+  OnThread(1, [&] {
+    Transaction tx(shards_.get());
+    string_view keys[] = {b, c};
+    tx.InitByKeys(keys, LockMode::kExclusive);
+    EXPECT_EQ(tx.ScheduleSingleHop([](Transaction*, EngineShard*) { return OpStatus::kOk; }),
+              OpStatus::kOk);
+  });
+  EngineShard::Stats after = TotalStats();
+  EXPECT_EQ(after.ooo_runs - before.ooo_runs, 1u);  // shard 0: behind the holder
+  EXPECT_EQ(after.head_runs - before.head_runs, 1u);  // shard 1: alone in its queue
+
+  // Conflicting single-shard write on A: no fast path, waits for the holder.
+  pool_->at(2)->Dispatch([&] {
+    Transaction tx(shards_.get());
+    string_view keys[] = {a};
+    tx.InitByKeys(keys, LockMode::kExclusive);
+    tx.ScheduleSingleHop([&](Transaction*, EngineShard*) {
+      EXPECT_TRUE(holder_released.load());
+      conflicting_ran = true;
+      return OpStatus::kOk;
+    });
+    all.Dec();
+  });
+  // A reader of an unrelated key on the same shard takes the fast path meanwhile.
+  OnThread(0, [&] {
+    Transaction tx(shards_.get());
+    string_view keys[] = {b};
+    tx.InitByKeys(keys, LockMode::kShared);
+    tx.ScheduleSingleHop([](Transaction*, EngineShard*) { return OpStatus::kOk; });
+  });
+  EXPECT_FALSE(conflicting_ran.load());
+  release_holder.Notify();
+  all.Dec();
+  all.Wait();
+  EXPECT_TRUE(conflicting_ran.load());
+  EXPECT_GE(TotalStats().quick_inline, 1u);
+}
+
+TEST_F(TransactionTest, GlobalTransactionExcludesKeyedOnes) {
+  std::string a = KeyOn(1);
+  io::Done global_holds, release_global;
+  std::atomic<bool> global_done{false};
+  io::BlockingCounter all(2);
+  pool_->at(0)->Dispatch([&] {
+    Transaction tx(shards_.get());
+    tx.InitGlobal();
+    tx.Schedule();
+    tx.Execute([](Transaction*, EngineShard*) { return OpStatus::kOk; }, false);
+    global_holds.Notify();
+    release_global.Wait();
+    global_done = true;
+    tx.Execute([](Transaction*, EngineShard*) { return OpStatus::kOk; }, true);
+    all.Dec();
+  });
+  global_holds.Wait();
+  pool_->at(1)->Dispatch([&] {
+    Transaction tx(shards_.get());
+    string_view keys[] = {a};
+    tx.InitByKeys(keys, LockMode::kShared);
+    tx.ScheduleSingleHop([&](Transaction*, EngineShard*) {
+      EXPECT_TRUE(global_done.load());
+      return OpStatus::kOk;
+    });
+    all.Dec();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  release_global.Notify();
+  all.Wait();
+}
+
+TEST_F(TransactionTest, LockOnHashtagsCoversTheTag) {
+  // Under the default options two keys with one tag do not conflict.
+  std::string k1 = "{t}one", k2 = "{t}two";
+  EXPECT_NE(shards_->LockFingerprint(k1), shards_->LockFingerprint(k2));
+  // One ShardSet per pool: the tagged one gets a pool of its own.
+  io::ProactorPool pool(2);
+  pool.Start();
+  auto tagged_ptr = std::make_unique<ShardSet>(&pool, ShardSetOptions{.lock_on_hashtags = true});
+  ShardSet& tagged = *tagged_ptr;
+  EXPECT_EQ(tagged.LockFingerprint(k1), tagged.LockFingerprint(k2));
+  pool.at(0)->AwaitFiber([&] {
+    Transaction tx(&tagged);
+    string_view keys[] = {k1};
+    tx.StartMulti(MultiMode::kLockAhead, keys);
+    EXPECT_TRUE(tx.IsKeyLocked(k2, LockMode::kExclusive));
+    EXPECT_FALSE(tx.IsKeyLocked("{u}one", LockMode::kShared));
+    tx.UnlockMulti();
+  });
+  tagged.AwaitBriefOnAll([](EngineShard* s) { EXPECT_TRUE(s->IsIdle()); });
+  tagged_ptr.reset();
+  pool.Stop();
+}
+
+}  // namespace
+}  // namespace lw::tx
