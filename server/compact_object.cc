@@ -2,6 +2,7 @@
 
 #include <mimalloc.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "base/logging.h"
@@ -129,7 +130,52 @@ std::string_view CompactObj::Encoding() const {
     const RobjOps& ops = g_robj_ops[unsigned(type())];
     return ops.encoding ? ops.encoding(GetRobj<void>()) : "unknown";
   }
+  if (tag_ & kRawBit) return "raw";
   return StringSize() <= 44 ? "embstr" : "raw";
+}
+
+char* CompactObj::ResizeRawString(size_t len) {
+  if (kind() == kHeapStr && len <= mi_usable_size(heap_ptr())) {
+    char* p = const_cast<char*>(heap_ptr());
+    uint32_t old_len = heap_len();
+    if (len > old_len) std::memset(p + old_len, 0, len - old_len);
+    uint32_t n = uint32_t(len);
+    std::memcpy(data_ + 8, &n, sizeof(n));
+    tag_ |= kRawBit;
+    return p;
+  }
+  if (kind() == kInline && len <= kInlineLen) {
+    if (len > inline_len_) std::memset(data_ + inline_len_, 0, len - inline_len_);
+    inline_len_ = uint8_t(len);
+    tag_ |= kRawBit;
+    return reinterpret_cast<char*>(data_);
+  }
+  // Change of representation: int to bytes, or a block that must grow.
+  std::string scratch;
+  std::string_view old = GetSlice(&scratch);
+  size_t keep = std::min(old.size(), len);
+  if (len <= kInlineLen) {
+    char tmp[kInlineLen];
+    std::memcpy(tmp, old.data(), keep);
+    FreeData();
+    std::memcpy(data_, tmp, keep);
+    inline_len_ = uint8_t(len);
+    SetKind(kInline);
+    tag_ |= kRawBit;
+    return reinterpret_cast<char*>(data_);
+  }
+  constexpr size_t kMaxPrealloc = 1 << 20;
+  size_t cap = len < kMaxPrealloc ? len * 2 : len + kMaxPrealloc;
+  char* p = static_cast<char*>(::operator new(cap));
+  std::memcpy(p, old.data(), keep);
+  std::memset(p + keep, 0, len - keep);
+  FreeData();
+  uint32_t n = uint32_t(len);
+  std::memcpy(data_, &p, sizeof(p));
+  std::memcpy(data_ + 8, &n, sizeof(n));
+  SetKind(kHeapStr);
+  tag_ |= kRawBit;
+  return p;
 }
 
 void CompactObj::SetRobj(ObjType type, void* obj) {

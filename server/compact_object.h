@@ -71,8 +71,14 @@ class CompactObj {
   size_t StringSize() const;
   // Byte equality with a key (REQUIRES: this is a key, i.e. not int-encoded).
   bool EqualsKey(std::string_view key) const;
-  // OBJECT ENCODING for strings: "int", "embstr" (<= 44 bytes) or "raw".
+  // OBJECT ENCODING for strings: "int", "embstr" (<= 44 bytes) or "raw" (longer, or marked
+  // raw by ResizeRawString, as Redis leaves a value that APPEND/SETRANGE/SETBIT changed).
   std::string_view Encoding() const;
+  // Makes the value a mutable "raw" string of `len` bytes, keeping the old bytes up to `len`
+  // and zero-filling the rest; returns the writable bytes (valid until the next change of
+  // this cell). Heap blocks grow geometrically (like Redis's sds), so repeated APPENDs are
+  // amortised O(1). Any Set*() clears the raw mark. REQUIRES: IsString(), len < 4 GiB.
+  char* ResizeRawString(size_t len);
 
   // --- containers ---
   ObjType type() const { return IsString() ? ObjType::kString : ObjType((tag_ >> 3) & 7); }
@@ -98,6 +104,8 @@ class CompactObj {
  private:
   enum Kind : uint8_t { kInline = 0, kHeapStr = 1, kInt = 2, kRobj = 3 };
   static constexpr uint8_t kKindMask = 7;
+  // For string kinds the ObjType bits are unused; bit 3 marks a raw-encoded string.
+  static constexpr uint8_t kRawBit = 1 << 3;
   static constexpr uint8_t kStickyBit = 1 << 6;
   static constexpr uint8_t kExpireBit = 1 << 7;
 
@@ -118,7 +126,8 @@ class CompactObj {
 
   uint8_t data_[kInlineLen];
   uint8_t inline_len_;
-  uint8_t tag_;  // bits 0-2 kind, 3-5 ObjType of an robj, 6 sticky, 7 has_expire
+  uint8_t tag_;  // bits 0-2 kind, 3-5 ObjType of an robj (bit 3: raw mark of a string),
+                 // 6 sticky, 7 has_expire
 };
 
 static_assert(sizeof(CompactObj) == 16);

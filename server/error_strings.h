@@ -19,6 +19,20 @@ inline constexpr std::string_view kNoSuchKey = "ERR no such key";
 inline constexpr std::string_view kOom =
     "OOM command not allowed when used memory > 'maxmemory'.";
 inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
+// String family (Redis 7.0 t_string.c / bitops.c).
+inline constexpr std::string_view kIncrOverflow = "ERR increment or decrement would overflow";
+inline constexpr std::string_view kDecrOverflow = "ERR decrement would overflow";
+inline constexpr std::string_view kNanOrInfinity = "ERR increment would produce NaN or Infinity";
+inline constexpr std::string_view kBitOffset = "ERR bit offset is not an integer or out of range";
+inline constexpr std::string_view kBitValue = "ERR bit is not an integer or out of range";
+inline constexpr std::string_view kBitposBit = "ERR The bit argument must be 1 or 0.";
+inline constexpr std::string_view kStringTooLong =
+    "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+inline constexpr std::string_view kOffsetOutOfRange = "ERR offset is out of range";
+// "ERR invalid expire time in 'set' command"
+inline std::string InvalidExpireTime(std::string_view command_name) {
+  return "ERR invalid expire time in '" + std::string(command_name) + "' command";
+}
 
 // "ERR wrong number of arguments for 'get' command"
 std::string WrongArity(std::string_view command_name);
