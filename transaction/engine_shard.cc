@@ -68,8 +68,37 @@ bool EngineShard::LocksFree(Transaction* tx) const {
   return true;
 }
 
+bool EngineShard::Conflict(const Transaction* a, const Transaction* b) const {
+  if (a->global_ || b->global_) return true;
+  const auto& la = a->shard_[id_].locks;
+  const auto& lb = b->shard_[id_].locks;
+  // Both are sorted by fingerprint: walk them together.
+  size_t i = 0, j = 0;
+  while (i < la.size() && j < lb.size()) {
+    if (la[i].fingerprint < lb[j].fingerprint) {
+      ++i;
+    } else if (lb[j].fingerprint < la[i].fingerprint) {
+      ++j;
+    } else {
+      if (la[i].mode == LockMode::kExclusive || lb[j].mode == LockMode::kExclusive) return true;
+      ++i;
+      ++j;
+    }
+  }
+  return false;
+}
+
 bool EngineShard::CanRun(Transaction* tx) const {
-  return queue_.Head() == tx || LocksFree(tx);
+  // Common case: nobody else wants its locks at all.
+  if (LocksFree(tx)) return true;
+  // Otherwise it waits only for older transactions that conflict with it; younger ones wait
+  // for it (they cannot have run: see ScheduleWithId).
+  for (const auto& [id, older] : queue_) {
+    if (older == tx) return true;
+    if (Conflict(older, tx)) return false;
+  }
+  LOG(DFATAL) << "armed transaction not queued";
+  return false;
 }
 
 // --- Scheduling. ---
@@ -113,15 +142,9 @@ bool EngineShard::ScheduleWithId(Transaction* tx) {
     ++stats_.schedule_conflicts;
     return false;
   }
+  // Otherwise no younger transaction has run here yet, so entering in the middle of the queue
+  // is safe: younger conflicting ones will now wait for this one, as on every other shard.
   AcquireLocks(tx);
-  // Entering in the middle of the queue is safe only without conflicts: a younger conflicting
-  // transaction may have decided to run ahead of its turn, believing nothing older wanted its
-  // keys.
-  if (tx->txid_ < queue_.TailId() && !LocksFree(tx)) {
-    ReleaseLocks(tx);
-    ++stats_.schedule_conflicts;
-    return false;
-  }
   queue_.Insert(tx->txid_, tx);
   tx->shard_[id_].queued = true;
   ++stats_.scheduled;

@@ -89,8 +89,9 @@ class EngineShard {
   void QuickOrQueue(Transaction* tx);
   // Takes a fresh id here and queues at the tail; cannot fail.
   void ScheduleAtTail(Transaction* tx);
-  // Queues with the id the coordinator chose. False (and nothing held) when the arrival is
-  // too late to keep the global order; the coordinator then retries with a new id.
+  // Queues with the id the coordinator chose. False (and nothing held) when a younger
+  // transaction already ran here, so the arrival is too late to keep the global order; the
+  // coordinator then retries with a new id.
   bool ScheduleWithId(Transaction* tx);
   // The coordinator has a hop for this shard: run it when allowed.
   void Arm(Transaction* tx);
@@ -103,6 +104,9 @@ class EngineShard {
   void AcquireLocks(Transaction* tx);
   void ReleaseLocks(Transaction* tx);
   bool LocksFree(Transaction* tx) const;  // only `tx` holds its locks
+  // Whether two queued transactions want a common lock here in conflicting modes.
+  bool Conflict(const Transaction* a, const Transaction* b) const;
+  // True when no older queued transaction conflicts with `tx`. REQUIRES: `tx` is queued.
   bool CanRun(Transaction* tx) const;
   // Runs the armed hop of `tx`; true when it concluded here (locks released).
   bool RunHop(Transaction* tx);

@@ -192,6 +192,65 @@ TEST_F(TransactionTest, OutOfOrderWhenUncontended) {
   EXPECT_GE(TotalStats().quick_inline, 1u);
 }
 
+// Two transactions that conflict with each other but not with an older, long-running one at
+// the head of the queue do not wait for it: each waits only for older conflicting ones.
+TEST_F(TransactionTest, ConflictsDoNotWaitForAnUnrelatedHead) {
+  std::string a = KeyOn(0, "a"), b = KeyOn(0, "b");
+  io::Done holder_ready, release_holder, first_holds, release_first, second_done;
+  io::BlockingCounter all{3};
+  pool_->at(0)->Dispatch([&] {
+    Transaction holder(shards_.get());
+    string_view keys[] = {a};
+    holder.StartMulti(MultiMode::kLockAhead, keys);
+    holder_ready.Notify();
+    release_holder.Wait();
+    holder.UnlockMulti();
+    all.Dec();
+  });
+  holder_ready.Wait();
+  pool_->at(1)->Dispatch([&] {
+    Transaction tx(shards_.get());
+    string_view keys[] = {b};
+    tx.InitByKeys(keys, LockMode::kExclusive);
+    tx.Schedule();
+    tx.Execute([](Transaction*, EngineShard*) { return OpStatus::kOk; }, false);
+    first_holds.Notify();
+    release_first.Wait();
+    tx.Execute([](Transaction*, EngineShard*) { return OpStatus::kOk; }, true);
+    all.Dec();
+  });
+  first_holds.Wait();
+  // Two followers on `b`: once the first transaction concludes, each still sees the other's
+  // intent on `b`, so only the "no older conflicting transaction" rule lets them go.
+  io::BlockingCounter followers{2};
+  for (int i = 0; i < 2; ++i) {
+    pool_->at(2)->Dispatch([&] {
+      Transaction tx(shards_.get());
+      string_view keys[] = {b};
+      tx.InitByKeys(keys, LockMode::kExclusive);
+      tx.ScheduleSingleHop([](Transaction*, EngineShard*) { return OpStatus::kOk; });
+      followers.Dec();
+    });
+  }
+  while (true) {  // both followers queued behind the first
+    size_t queued = 0;
+    shards_->AwaitBrief(0, [&](EngineShard* s) { queued = s->queue_size(); });
+    if (queued == 4) break;
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  pool_->at(2)->Dispatch([&] {
+    followers.Wait();
+    second_done.Notify();
+    all.Dec();
+  });
+  release_first.Notify();
+  // A liveness check, not a speed one: with head-of-line blocking this would never happen
+  // before the holder is released.
+  EXPECT_TRUE(second_done.WaitFor(std::chrono::seconds(30)));
+  release_holder.Notify();
+  all.Wait();
+}
+
 TEST_F(TransactionTest, GlobalTransactionExcludesKeyedOnes) {
   std::string a = KeyOn(1);
   io::Done global_holds, release_global;

@@ -1,7 +1,6 @@
-// TxQueue: the transactions scheduled on one shard, ordered by transaction id. The head is the
-// oldest transaction still holding intent locks here; it may always run (everything older that
-// conflicts with it has concluded on this shard). See README.md for why ids give one order
-// that every shard agrees on.
+// TxQueue: the transactions scheduled on one shard, ordered by transaction id. A transaction
+// may run a hop once no older transaction in the queue conflicts with it; the head, having no
+// older one, always may. See README.md for why ids give one order every shard agrees on.
 // Thread-safety: owned by one EngineShard; its thread only.
 #pragma once
 
