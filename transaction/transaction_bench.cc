@@ -2,6 +2,8 @@
 // fibers spread over a 2-thread pool: single-shard (fast path), 2-shard and all-shard
 // transactions, each uncontended (every fiber on its own keys) and contended (all fibers on
 // the same keys). The hop itself does almost nothing, so this measures the machinery.
+// Single-shard one-hop operations never wait for each other (each runs in one step of its
+// shard's thread), so "contended" matters only for the multi-shard ones.
 // Run: bazel run --config=opt //transaction:transaction_bench
 #include <benchmark/benchmark.h>
 
@@ -58,19 +60,20 @@ OpStatus Touch(Transaction*, EngineShard* shard) {
 
 // Runs `fibers` coordinator fibers, each doing kOpsPerFiber transactions over the keys that
 // pick(fiber) returns, and reports transactions per second.
-void RunBench(benchmark::State& state, size_t shards_per_tx, bool contended) {
+void RunBench(benchmark::State& state, size_t shards_per_tx, bool contended, size_t offset = 0) {
   Env& env = GetEnv();
   const int fibers = int(state.range(0));
   for (auto _ : state) {
     io::BlockingCounter done{fibers};
     for (int f = 0; f < fibers; ++f) {
-      env.pool.at(f % kThreads)->Dispatch([&env, &done, f, shards_per_tx, contended] {
+      env.pool.at(f % kThreads)->Dispatch([&env, &done, f, shards_per_tx, contended, offset] {
         // Uncontended fibers own key index f on every shard; contended ones share index 0.
-        // Single-shard ones use their own thread's shard, as a connection mostly would not.
+        // Single-shard ones use their own thread's shard (inline), or with `offset` the other
+        // thread's (one message hop).
         size_t index = contended ? 0 : size_t(f) % kKeysPerShard;
         std::vector<std::string_view> keys;
         for (size_t s = 0; s < shards_per_tx; ++s) {
-          keys.push_back(env.keys[(s + f) % env.shards->size()][index]);
+          keys.push_back(env.keys[(s + f + offset) % env.shards->size()][index]);
         }
         for (int op = 0; op < kOpsPerFiber; ++op) {
           Transaction tx(env.shards.get());
@@ -87,6 +90,8 @@ void RunBench(benchmark::State& state, size_t shards_per_tx, bool contended) {
 
 void BM_SingleShard_Uncontended(benchmark::State& s) { RunBench(s, 1, false); }
 void BM_SingleShard_Contended(benchmark::State& s) { RunBench(s, 1, true); }
+void BM_SingleShardRemote_Uncontended(benchmark::State& s) { RunBench(s, 1, false, 1); }
+void BM_SingleShardRemote_Contended(benchmark::State& s) { RunBench(s, 1, true, 1); }
 void BM_TwoShard_Uncontended(benchmark::State& s) { RunBench(s, 2, false); }
 void BM_TwoShard_Contended(benchmark::State& s) { RunBench(s, 2, true); }
 void BM_AllShard_Uncontended(benchmark::State& s) { RunBench(s, kThreads, false); }
@@ -95,6 +100,8 @@ void BM_AllShard_Contended(benchmark::State& s) { RunBench(s, kThreads, true); }
 #define LW_TX_BENCH(name) BENCHMARK(name)->Arg(1)->Arg(16)->Arg(64)->UseRealTime()
 LW_TX_BENCH(BM_SingleShard_Uncontended);
 LW_TX_BENCH(BM_SingleShard_Contended);
+LW_TX_BENCH(BM_SingleShardRemote_Uncontended);
+LW_TX_BENCH(BM_SingleShardRemote_Contended);
 LW_TX_BENCH(BM_TwoShard_Uncontended);
 LW_TX_BENCH(BM_TwoShard_Contended);
 LW_TX_BENCH(BM_AllShard_Uncontended);
