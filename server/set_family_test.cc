@@ -1,0 +1,182 @@
+// Set commands through the in-process Service, and SetObj's encodings directly.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "server/generic_family.h"
+#include "server/set_family.h"
+#include "server/scan_args.h"
+#include "server/set_obj.h"
+#include "server/string_family.h"
+#include "server/test_util.h"
+
+namespace lw {
+namespace {
+
+class SetFamilyTest : public ServiceTest {
+ protected:
+  SetFamilyTest() : ServiceTest({RegisterGenericFamily, RegisterStringFamily, RegisterSetFamily}) {}
+
+  std::set<std::string> Members(const std::string& key) {
+    RespValue v = Run({"SMEMBERS", key});
+    std::set<std::string> out;
+    for (const RespValue& e : v.elems) out.insert(e.str);
+    return out;
+  }
+};
+
+uint64_t Counter() {
+  static uint64_t x = 12345;
+  x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+  return x >> 11;
+}
+
+TEST(SetObjTest, EncodingsAndConversions) {
+  SetObj s("1", 1);
+  EXPECT_EQ(s.EncodingName(), "intset");
+  for (int i = 0; i < 512; ++i) EXPECT_TRUE(s.Add(std::to_string(i * 1000 - 100000)));
+  EXPECT_FALSE(s.Add("0"));
+  EXPECT_EQ(s.EncodingName(), "intset");  // widened to 4 bytes, still an intset
+  EXPECT_TRUE(s.Contains("-100000"));
+  EXPECT_FALSE(s.Contains("-100001"));
+  EXPECT_FALSE(s.Contains("abc"));
+  EXPECT_TRUE(s.Add("99999999999"));  // 513th member
+  EXPECT_EQ(s.EncodingName(), "hashtable");
+  EXPECT_EQ(s.size(), 513u);
+  EXPECT_TRUE(s.Contains("-100000"));
+
+  SetObj small("7", 1);
+  small.Add("7");
+  small.Add("x");
+  EXPECT_EQ(small.EncodingName(), "listpack");
+  EXPECT_TRUE(small.Contains("7"));
+  EXPECT_TRUE(small.Remove("7"));
+  EXPECT_FALSE(small.Contains("7"));
+  for (int i = 0; i < 127; ++i) small.Add("m" + std::to_string(i));
+  EXPECT_EQ(small.size(), 128u);
+  EXPECT_EQ(small.EncodingName(), "listpack");
+  small.Add("one-more");
+  EXPECT_EQ(small.EncodingName(), "hashtable");
+
+  SetObj long_member("a", 1);
+  long_member.Add(std::string(65, 'x'));
+  EXPECT_EQ(long_member.EncodingName(), "hashtable");
+  SetObj many("a", 200);
+  EXPECT_EQ(many.EncodingName(), "hashtable");
+}
+
+TEST(SetObjTest, ScanSurvivesGrowth) {
+  SetObj s("a", 200);
+  for (int i = 0; i < 1000; ++i) s.Add("e" + std::to_string(i));
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  int round = 0;
+  do {
+    cursor = s.Scan(cursor, 10, [&](std::string m) { seen.insert(std::move(m)); });
+    // Grow the table while scanning: originals must all still be reported.
+    if (++round % 3 == 0) {
+      for (int j = 0; j < 200; ++j) s.Add("n" + std::to_string(round) + "_" + std::to_string(j));
+    }
+  } while (cursor != 0);
+  for (int i = 0; i < 1000; ++i) EXPECT_TRUE(seen.count("e" + std::to_string(i))) << i;
+}
+
+TEST(SetObjTest, PopRandomDrains) {
+  for (const char* first : {"1", "a"}) {
+    SetObj s(first, 1);
+    for (int i = 0; i < 50; ++i) s.Add(std::string(first) + std::to_string(i));
+    std::set<std::string> popped;
+    while (s.size() > 0) popped.insert(s.PopRandom(&Counter));
+    EXPECT_EQ(popped.size(), 50u);
+  }
+}
+
+TEST_F(SetFamilyTest, AddRemCard) {
+  EXPECT_EQ(Run({"SADD", "s", "a", "b", "a"}).integer, 2);
+  EXPECT_EQ(Run({"SADD", "s", "c"}).integer, 1);
+  EXPECT_EQ(Run({"SCARD", "s"}).integer, 3);
+  EXPECT_EQ(Run({"SCARD", "nokey"}).integer, 0);
+  EXPECT_EQ(Members("s"), (std::set<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(Run({"SREM", "s", "a", "zz"}).integer, 1);
+  EXPECT_EQ(Run({"SISMEMBER", "s", "b"}).integer, 1);
+  EXPECT_EQ(Run({"SISMEMBER", "s", "a"}).integer, 0);
+  Run({"SMISMEMBER", "s", "a", "b", "c"});
+  EXPECT_EQ(client_->last_raw(), "*3\r\n:0\r\n:1\r\n:1\r\n");
+  EXPECT_EQ(Run({"SREM", "s", "b", "c"}).integer, 2);
+  EXPECT_EQ(Run({"EXISTS", "s"}).integer, 0);  // empty set deleted
+  Run({"SMEMBERS", "s"});
+  EXPECT_EQ(client_->last_raw(), "*0\r\n");
+}
+
+TEST_F(SetFamilyTest, WrongType) {
+  Run({"SET", "str", "v"});
+  const std::string wrong = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+  for (std::vector<std::string> cmd : std::vector<std::vector<std::string>>{
+           {"SADD", "str", "a"}, {"SREM", "str", "a"}, {"SCARD", "str"}, {"SMEMBERS", "str"},
+           {"SISMEMBER", "str", "a"}, {"SMISMEMBER", "str", "a"}, {"SPOP", "str"},
+           {"SPOP", "str", "0"}, {"SRANDMEMBER", "str", "2"}, {"SSCAN", "str", "0"}}) {
+    Run(cmd);
+    EXPECT_EQ(client_->last_raw(), wrong) << cmd[0];
+  }
+}
+
+TEST_F(SetFamilyTest, PopAndRandom) {
+  for (int i = 0; i < 20; ++i) Run({"SADD", "s", std::to_string(i)});
+  Run({"SPOP", "s", "-1"});
+  EXPECT_EQ(client_->last_raw(), "-ERR value is out of range, must be positive\r\n");
+  Run({"SPOP", "s", "0"});
+  EXPECT_EQ(client_->last_raw(), "*0\r\n");
+  EXPECT_EQ(Run({"SPOP", "s", "5"}).elems.size(), 5u);
+  EXPECT_EQ(Run({"SCARD", "s"}).integer, 15);
+  EXPECT_EQ(Run({"SRANDMEMBER", "s", "-40"}).elems.size(), 40u);
+  RespValue distinct = Run({"SRANDMEMBER", "s", "10"});
+  std::set<std::string> uniq;
+  for (auto& e : distinct.elems) uniq.insert(e.str);
+  EXPECT_EQ(uniq.size(), 10u);
+  EXPECT_EQ(Run({"SRANDMEMBER", "s", "100"}).elems.size(), 15u);
+  EXPECT_EQ(Run({"SPOP", "s", "100"}).elems.size(), 15u);
+  EXPECT_EQ(Run({"EXISTS", "s"}).integer, 0);
+  Run({"SPOP", "s"});
+  EXPECT_EQ(client_->last_raw(), "$-1\r\n");
+  Run({"SRANDMEMBER", "s"});
+  EXPECT_EQ(client_->last_raw(), "$-1\r\n");
+}
+
+TEST_F(SetFamilyTest, Scan) {
+  for (int i = 0; i < 300; ++i) Run({"SADD", "s", "k" + std::to_string(i)});
+  std::set<std::string> seen;
+  std::string cursor = "0";
+  do {
+    RespValue v = Run({"SSCAN", "s", cursor, "MATCH", "k1*", "COUNT", "7"});
+    ASSERT_EQ(v.elems.size(), 2u) << ToDebugString(v);
+    cursor = v.elems[0].str;
+    for (auto& e : v.elems[1].elems) seen.insert(e.str);
+  } while (cursor != "0");
+  EXPECT_EQ(seen.size(), 111u);  // k1, k10-k19, k100-k199
+  Run({"SSCAN", "s", "0", "COUNT", "0"});
+  EXPECT_EQ(client_->last_raw(), "-ERR syntax error\r\n");
+  Run({"SSCAN", "nokey", "0", "COUNT", "0"});
+  EXPECT_EQ(client_->last_raw(), "*2\r\n$1\r\n0\r\n*0\r\n");
+  Run({"SSCAN", "s", "x"});
+  EXPECT_EQ(client_->last_raw(), "-ERR invalid cursor\r\n");
+}
+
+TEST(GlobTest, RedisRules) {
+  EXPECT_FALSE(GlobMatch("*", ""));  // as stringmatchlen(); SCAN skips a lone "*" anyway
+  EXPECT_TRUE(GlobMatch("a*", "a"));
+  EXPECT_TRUE(GlobMatch("h?llo", "hello"));
+  EXPECT_TRUE(GlobMatch("h*llo", "heeeello"));
+  EXPECT_TRUE(GlobMatch("h[ae]llo", "hallo"));
+  EXPECT_FALSE(GlobMatch("h[^e]llo", "hello"));
+  EXPECT_TRUE(GlobMatch("h[a-b]llo", "hbllo"));
+  EXPECT_TRUE(GlobMatch("h[b-a]llo", "hbllo"));
+  EXPECT_TRUE(GlobMatch("h\\*llo", "h*llo"));
+  EXPECT_FALSE(GlobMatch("h\\*llo", "hello"));
+  EXPECT_FALSE(GlobMatch("a*b", "acbd"));
+}
+
+}  // namespace
+}  // namespace lw
