@@ -40,8 +40,8 @@ struct OpReply {
   }
 };
 
-// Redis's string2ld: strtold over the whole argument; no leading space, no trailing bytes,
-// no NaN, no overflow to infinity (but "inf" itself is accepted).
+// Redis's string2ld: strtold over the whole argument; no leading space, no trailing bytes
+// (an embedded NUL counts as one), no NaN, no overflow to infinity (but "inf" itself is accepted).
 bool ParseLongDouble(std::string_view s, long double* out) {
   if (s.empty() || s.size() >= kMaxLongDoubleChars) return false;
   char buf[kMaxLongDoubleChars];
@@ -50,7 +50,7 @@ bool ParseLongDouble(std::string_view s, long double* out) {
   char* end;
   errno = 0;
   long double v = std::strtold(buf, &end);
-  if (std::isspace(static_cast<unsigned char>(buf[0])) || end[0] != '\0' ||
+  if (std::isspace(static_cast<unsigned char>(buf[0])) || end != buf + s.size() ||
       (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0)) || errno == EINVAL ||
       std::isnan(v)) {
     return false;
@@ -406,7 +406,7 @@ void SetRange(CmdArgs args, ConnectionContext* cntx) {
   if (!ParseRedisInt(args[2], &offset)) return rb->SendError(errors::kNotInteger);
   if (offset < 0) return rb->SendError(errors::kOffsetOutOfRange);
   std::string_view key = args[1], value = args[3];
-  bool too_long = offset + int64_t(value.size()) > kMaxStringLen;
+  bool too_long = offset > kMaxStringLen - int64_t(value.size());
   OpReply<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) {
     auto found = op.slice->Find(op.db, key, ObjType::kString);
     if (found.status() == OpStatus::kWrongType) {
@@ -765,6 +765,113 @@ void MSetNx(CmdArgs args, ConnectionContext* cntx) {
   cntx->rb->SendLong(1);
 }
 
+// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN]. Each key is read in its own
+// hop (a missing key is an empty string); the table is computed on the connection fiber.
+void Lcs(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  std::string a, b;
+  bool wrong_type = false;
+  for (int k = 1; k <= 2; ++k) {
+    std::string_view key = args[k];
+    OpResult<std::string> res =
+        RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<std::string> {
+          auto it = op.slice->Find(op.db, key, ObjType::kString);
+          if (!it.ok()) return it.status();
+          std::string value;
+          it->value().GetString(&value);
+          return value;
+        });
+    if (res.status() == OpStatus::kWrongType) wrong_type = true;
+    if (res.ok()) (k == 1 ? a : b) = std::move(*res);
+  }
+  if (wrong_type) return rb->SendError(errors::kLcsNotStrings);
+  bool get_len = false, get_idx = false, with_match_len = false;
+  int64_t min_match_len = 0;
+  for (size_t i = 3; i < args.size(); ++i) {
+    if (EqualsIgnoreCase(args[i], "IDX")) {
+      get_idx = true;
+    } else if (EqualsIgnoreCase(args[i], "LEN")) {
+      get_len = true;
+    } else if (EqualsIgnoreCase(args[i], "WITHMATCHLEN")) {
+      with_match_len = true;
+    } else if (EqualsIgnoreCase(args[i], "MINMATCHLEN") && i + 1 < args.size()) {
+      if (!ParseRedisInt(args[++i], &min_match_len)) return rb->SendError(errors::kNotInteger);
+      min_match_len = std::max<int64_t>(min_match_len, 0);
+    } else {
+      return rb->SendError(errors::kSyntax);
+    }
+  }
+  if (get_idx && get_len) return rb->SendError(errors::kLcsLenAndIdx);
+  size_t rows = a.size() + 1, cols = b.size() + 1;
+  // The table is transient; refuse what would not reasonably fit instead of aborting.
+  constexpr size_t kMaxCells = size_t(1) << 30;
+  if (rows > kMaxCells / cols) return rb->SendError(errors::kLcsNoMemory);
+  // table[i * cols + j]: LCS length of a[0, i) and b[0, j).
+  std::vector<uint32_t> table(rows * cols, 0);
+  for (size_t i = 1; i < rows; ++i) {
+    for (size_t j = 1; j < cols; ++j) {
+      table[i * cols + j] = a[i - 1] == b[j - 1]
+                                ? table[(i - 1) * cols + j - 1] + 1
+                                : std::max(table[(i - 1) * cols + j], table[i * cols + j - 1]);
+    }
+  }
+  uint32_t total = table[rows * cols - 1];
+  if (get_len) return rb->SendLong(total);
+
+  // Walk back from the end: a match moves diagonally, otherwise towards the longer
+  // sub-problem (preferring to drop a's byte only when that is strictly longer). Runs of
+  // consecutive diagonal moves are the matching ranges, found from the end backwards.
+  struct Range {
+    size_t a_start, a_end, b_start, b_end;
+  };
+  std::vector<Range> ranges;
+  std::string lcs(total, '\0');
+  size_t i = a.size(), j = b.size(), pos = total;
+  std::optional<Range> run;
+  auto close_run = [&] {
+    if (run && int64_t(run->a_end - run->a_start + 1) >= min_match_len) ranges.push_back(*run);
+    run.reset();
+  };
+  while (i > 0 && j > 0) {
+    if (a[i - 1] == b[j - 1]) {
+      lcs[--pos] = a[i - 1];
+      if (run && run->a_start == i && run->b_start == j) {
+        run->a_start = i - 1;
+        run->b_start = j - 1;
+      } else {
+        close_run();
+        run = Range{i - 1, i - 1, j - 1, j - 1};
+      }
+      --i;
+      --j;
+    } else {
+      close_run();
+      if (table[(i - 1) * cols + j] > table[i * cols + j - 1]) {
+        --i;
+      } else {
+        --j;
+      }
+    }
+  }
+  close_run();
+  if (!get_idx) return rb->SendBulk(lcs);
+  rb->StartMap(2);
+  rb->SendBulk("matches");
+  rb->StartArray(ranges.size());
+  for (const Range& r : ranges) {
+    rb->StartArray(with_match_len ? 3 : 2);
+    rb->StartArray(2);
+    rb->SendLong(int64_t(r.a_start));
+    rb->SendLong(int64_t(r.a_end));
+    rb->StartArray(2);
+    rb->SendLong(int64_t(r.b_start));
+    rb->SendLong(int64_t(r.b_end));
+    if (with_match_len) rb->SendLong(int64_t(r.a_end - r.a_start + 1));
+  }
+  rb->SendBulk("len");
+  rb->SendLong(total);
+}
+
 }  // namespace
 
 void RegisterStringFamily(CommandRegistry* r) {
@@ -794,6 +901,7 @@ void RegisterStringFamily(CommandRegistry* r) {
   r->Register({"mget", -2, kReadOnly | kFast, 1, -1, 1, MGet});
   r->Register({"mset", -3, kWrite | kDenyOom, 1, -1, 2, MSet});
   r->Register({"msetnx", -3, kWrite | kDenyOom, 1, -1, 2, MSetNx});
+  r->Register({"lcs", -3, kReadOnly, 1, 2, 1, Lcs});
 }
 
 }  // namespace lw
