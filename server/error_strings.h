@@ -29,6 +29,12 @@ inline constexpr std::string_view kBitposBit = "ERR The bit argument must be 1 o
 inline constexpr std::string_view kStringTooLong =
     "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 inline constexpr std::string_view kOffsetOutOfRange = "ERR offset is out of range";
+inline constexpr std::string_view kLcsNotStrings =
+    "ERR The specified keys must contain string values";
+inline constexpr std::string_view kLcsLenAndIdx =
+    "ERR If you want both the length and indexes, please just use IDX.";
+inline constexpr std::string_view kLcsNoMemory =
+    "ERR Insufficient memory, failed allocating transient memory for LCS";
 // "ERR invalid expire time in 'set' command"
 inline std::string InvalidExpireTime(std::string_view command_name) {
   return "ERR invalid expire time in '" + std::string(command_name) + "' command";
