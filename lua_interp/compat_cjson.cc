@@ -48,7 +48,16 @@ int Decode(lua_State* lua) {
   int nargs = lua_gettop(lua);
   lua_pushvalue(lua, lua_upvalueindex(1));
   lua_insert(lua, 1);
-  lua_call(lua, nargs, 1);
+  if (lua_pcall(lua, nargs, 1, 0) != LUA_OK) {
+    // cjson's message carries no position (it is raised in C); Redis reports the script line,
+    // as an error raised by the calling script would.
+    if (lua_type(lua, -1) == LUA_TSTRING) {
+      luaL_where(lua, 1);
+      lua_insert(lua, -2);
+      lua_concat(lua, 2);
+    }
+    return lua_error(lua);
+  }
   IntegerizeTop(lua, 0);
   return 1;
 }

@@ -45,10 +45,11 @@ void CountHook(lua_State* lua, lua_Debug*) {
 int ErrorHandler(lua_State* lua) {
   lua_Debug ar;
   bool have_pos = false;
-  if (lua_getstack(lua, 1, &ar) && lua_getinfo(lua, "Sl", &ar)) {
-    have_pos = true;
-    if (strcmp(ar.what, "C") == 0) {
-      have_pos = lua_getstack(lua, 2, &ar) && lua_getinfo(lua, "Sl", &ar);
+  // Skip C frames (library functions, possibly wrapping one another) to reach the script.
+  for (int level = 1; lua_getstack(lua, level, &ar) && lua_getinfo(lua, "Sl", &ar); ++level) {
+    if (strcmp(ar.what, "C") != 0) {
+      have_pos = true;
+      break;
     }
   }
   lua_createtable(lua, 0, 3);

@@ -8,7 +8,10 @@
 #include <atomic>
 #include <initializer_list>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <typeindex>
+#include <unordered_map>
 
 #include "io/blocking_counter.h"
 #include "io/done.h"
@@ -46,6 +49,16 @@ class Service {
   // REQUIRES: called from a fiber on one of the pool's threads (or any fiber).
   void Dispatch(CmdArgs args, ConnectionContext* cntx);
 
+  // State a command family keeps for the Service's lifetime (the script cache, ...): created
+  // on first use, one instance of T per Service. Any thread; T must be thread-safe itself.
+  template <typename T>
+  T& FamilyState() {
+    std::lock_guard<std::mutex> lock(family_state_mu_);
+    std::shared_ptr<void>& slot = family_state_[std::type_index(typeid(T))];
+    if (!slot) slot = std::make_shared<T>();
+    return *static_cast<T*>(slot.get());
+  }
+
   uint64_t NextClientId() { return next_client_id_.fetch_add(1) + 1; }
   uint64_t total_commands() const { return total_commands_.load(std::memory_order_relaxed); }
 
@@ -61,6 +74,8 @@ class Service {
   bool shut_down_ = false;
   std::atomic<uint64_t> next_client_id_{0};
   std::atomic<uint64_t> total_commands_{0};
+  std::mutex family_state_mu_;
+  std::unordered_map<std::type_index, std::shared_ptr<void>> family_state_;
 };
 
 }  // namespace lw

@@ -1,0 +1,110 @@
+#include "server/script_runner.h"
+
+#include "server/error_strings.h"
+#include "server/lua_bridge.h"
+#include "server/service.h"
+
+namespace lw {
+
+namespace {
+// Queued async calls are flushed once this many are pending, bounding the queue's memory.
+constexpr size_t kMaxQueuedCalls = 1024;
+}  // namespace
+
+CommandRunner::CommandRunner(ConnectionContext* client, ScriptMode mode, bool read_only,
+                             CmdArgs keys, RunningScript* running, ScriptManager* manager)
+    : client_(client),
+      mode_(mode),
+      read_only_(read_only),
+      db_(client->db_index),
+      running_(running),
+      manager_(manager) {
+  for (std::string_view k : keys) declared_keys_.insert(std::string(k));
+}
+
+std::string CommandRunner::Check(const CommandSpec* spec,
+                                 std::span<const std::string_view> args) const {
+  if (spec == nullptr) return "ERR Unknown Redis command called from script";
+  if (spec->flags & cmd::kNoScript) return "ERR This Redis command is not allowed from script";
+  if (!spec->ArityOk(args.size())) {
+    return "ERR Wrong number of args calling Redis command from script";
+  }
+  if (read_only_ && (spec->flags & cmd::kWrite)) {
+    return "ERR Write commands are not allowed from read-only scripts.";
+  }
+  if (mode_ == ScriptMode::kLockAhead) {
+    for (std::string_view key : CommandRegistry::KeysOf(*spec, args)) {
+      if (!declared_keys_.contains(absl::string_view(key.data(), key.size()))) {
+        return "ERR script tried accessing undeclared key, key: " + std::string(key);
+      }
+    }
+  }
+  return "";
+}
+
+void CommandRunner::Execute(std::span<const std::string_view> args, int resp, std::string* raw) {
+  const CommandSpec* spec = client_->service->registry().Find(args[0]);
+  if (spec && spec->IsWrite()) running_->wrote.store(true, std::memory_order_relaxed);
+  ReplyBuilder capture(resp == 3 ? RespVersion::kResp3 : RespVersion::kResp2);
+  ConnectionContext sub;
+  sub.service = client_->service;
+  sub.rb = &capture;
+  sub.client_id = client_->client_id;
+  sub.db_index = db_;
+  sub.authenticated = true;
+  client_->service->Dispatch(args, &sub);
+  db_ = sub.db_index;  // SELECT inside a script changes the script's database only
+  *raw = std::move(capture.buffer());
+}
+
+void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_view> args,
+                         lua::ReplyWriter* reply) {
+  const CommandSpec* spec = client_->service->registry().Find(args[0]);
+  std::string refusal = Check(spec, args);
+  if (!refusal.empty()) return reply->SendError(refusal);
+
+  if (info.async) {
+    queue_.push_back(QueuedCall{{args.begin(), args.end()}, info.raise_error, info.resp});
+    if (queue_.size() >= kMaxQueuedCalls) {
+      std::string err = FlushAsync();
+      if (!err.empty() && pending_error_.empty()) pending_error_ = err;
+    }
+    return;
+  }
+  // A synchronous call sees every earlier write of the script: flush the queue first.
+  if (!queue_.empty()) {
+    std::string err = FlushAsync();
+    if (!err.empty() && pending_error_.empty()) pending_error_ = err;
+  }
+  if (!pending_error_.empty()) return reply->SendError(pending_error_);
+
+  std::string raw;
+  Execute(args, info.resp, &raw);
+  RespValue value;
+  size_t consumed = 0;
+  if (DecodeReply(raw, &consumed, &value) != DecodeResult::kOk) {
+    return reply->SendError("ERR internal error: undecodable reply");
+  }
+  WriteRespValue(value, reply);
+}
+
+std::string CommandRunner::FlushAsync() {
+  if (queue_.empty()) return pending_error_;
+  manager_->async_flushes.fetch_add(1, std::memory_order_relaxed);
+  manager_->async_commands.fetch_add(queue_.size(), std::memory_order_relaxed);
+  std::string first_error = pending_error_;
+  std::vector<QueuedCall> batch;
+  batch.swap(queue_);
+  std::vector<std::string_view> views;
+  std::string raw;
+  for (const QueuedCall& call : batch) {
+    views.assign(call.args.begin(), call.args.end());
+    Execute(views, call.resp, &raw);
+    if (call.raise_error && first_error.empty() && !raw.empty() && raw[0] == '-') {
+      first_error = raw.substr(1, raw.size() - 3);  // drop '-' and CRLF
+    }
+  }
+  return first_error;
+}
+
+}  // namespace lw

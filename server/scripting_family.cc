@@ -1,0 +1,476 @@
+// How a script runs (DESIGN.md, "How a script runs"):
+//   1. EVAL/EVALSHA/FCALL find the script (ScriptManager) and borrow an interpreter of this
+//      thread (InterpreterPool), compiling the script there on first use.
+//   2. The mode comes from the script's effective flags: lock-ahead (default), global
+//      (allow-undeclared-keys) or non-atomic (disable-atomicity).
+//   3. The interpreter runs the script; every redis.* call goes to a CommandRunner, which
+//      dispatches it as a command. The count hook checks for SCRIPT KILL and, where atomicity
+//      does not depend on holding the thread, yields the fiber so the thread keeps serving.
+//   4. The result is written in the client's protocol; a failed async flush replaces it.
+#include "server/scripting_family.h"
+
+#include <absl/strings/str_cat.h>
+
+#include "base/logging.h"
+#include "io/fiber.h"
+#include "lua_interp/error_format.h"
+#include "lua_interp/script_flags.h"
+#include "lua_interp/sha1.h"
+#include "server/arg_utils.h"
+#include "server/connection_context.h"
+#include "server/error_strings.h"
+#include "server/interpreter_pool.h"
+#include "server/lua_bridge.h"
+#include "server/script_manager.h"
+#include "server/script_runner.h"
+#include "server/service.h"
+
+namespace lw {
+
+namespace {
+
+ScriptManager& Manager(ConnectionContext* cntx) {
+  return cntx->service->FamilyState<ScriptManager>();
+}
+
+ScriptMode ModeOf(uint32_t flags) {
+  if (flags & lua::kScriptDisableAtomicity) return ScriptMode::kNonAtomic;
+  if (flags & lua::kScriptAllowUndeclaredKeys) return ScriptMode::kGlobal;
+  return ScriptMode::kLockAhead;
+}
+
+// Parses "numkeys key... arg..." starting at args[pos]. Replies with the error and returns
+// false on bad input.
+bool SplitKeysAndArgs(CmdArgs args, size_t pos, ConnectionContext* cntx, CmdArgs* keys,
+                      CmdArgs* argv) {
+  int64_t numkeys;
+  if (!ParseRedisInt(args[pos], &numkeys)) {
+    cntx->rb->SendError(errors::kNotInteger);
+    return false;
+  }
+  if (numkeys < 0) {
+    cntx->rb->SendError("ERR Number of keys can't be negative");
+    return false;
+  }
+  if (uint64_t(numkeys) > args.size() - pos - 1) {
+    cntx->rb->SendError("ERR Number of keys can't be greater than number of args");
+    return false;
+  }
+  *keys = args.subspan(pos + 1, size_t(numkeys));
+  *argv = args.subspan(pos + 1 + size_t(numkeys));
+  return true;
+}
+
+// What to run: an EVAL script (by sha) or a FUNCTION (by name).
+struct Target {
+  bool is_function = false;
+  std::string name;   // sha or function name
+  std::shared_ptr<const ScriptInfo> script;
+  std::shared_ptr<const LibraryInfo> library;
+  uint32_t flags = 0;
+};
+
+void Run(const Target& target, CmdArgs keys, CmdArgs argv, bool read_only_cmd,
+         ConnectionContext* cntx) {
+  // A script that declares its flags must declare no-writes to run under *_RO; a legacy
+  // script may, and fails at its first write instead.
+  bool declared = target.is_function || target.script->flags_declared;
+  if (read_only_cmd && declared && !(target.flags & lua::kScriptNoWrites)) {
+    return cntx->rb->SendError("ERR Can not execute a script with write flag using *_ro command.");
+  }
+  ScriptManager& mgr = Manager(cntx);
+  InterpreterPool& pool = InterpreterPool::ForThisThread(&mgr);
+  std::unique_ptr<PooledInterpreter> pooled = pool.Acquire();
+  lua::Interpreter* interp = pooled->interp.get();
+  std::string error;
+
+  if (target.is_function) {
+    if (!pooled->libraries.contains(target.library->name)) {
+      std::string lib_name;
+      std::vector<lua::RegisteredFunction> fns;
+      if (!interp->LoadLibrary(target.library->code, &lib_name, &fns, &error)) {
+        pool.Release(std::move(pooled));
+        return cntx->rb->SendError(error);
+      }
+      pooled->libraries.insert(target.library->name);
+    }
+  } else if (!interp->HasFunction(target.name)) {
+    auto added = interp->AddFunction(target.name, target.script->body, &error, mgr.auto_async());
+    if (added == lua::Interpreter::AddResult::kCompileError) {
+      pool.Release(std::move(pooled));
+      return cntx->rb->SendError(error);
+    }
+  }
+
+  ScriptMode mode = ModeOf(target.flags);
+  bool read_only = read_only_cmd || (target.flags & lua::kScriptNoWrites);
+  switch (mode) {
+    case ScriptMode::kLockAhead: mgr.runs_lock_ahead.fetch_add(1); break;
+    case ScriptMode::kGlobal: mgr.runs_global.fetch_add(1); break;
+    case ScriptMode::kNonAtomic: mgr.runs_non_atomic.fetch_add(1); break;
+  }
+
+  RunningScript running;
+  running.is_function = target.is_function;
+  running.name = target.name;
+  mgr.Register(&running);
+  CommandRunner runner(cntx, mode, read_only, keys, &running, &mgr);
+  // The hook runs every few thousand instructions: it ends a killed script, and in
+  // non-atomic mode lets the thread's other fibers run (nothing is promised atomic there).
+  interp->SetHook([&running, mode] {
+    if (running.kill_requested.load(std::memory_order_relaxed)) return true;
+    if (mode == ScriptMode::kNonAtomic) io::this_fiber::Yield();
+    return false;
+  });
+
+  ReplyBuilder result(cntx->rb->resp_version());
+  BuilderReplyWriter writer(&result);
+  lua::Interpreter::RunStatus status =
+      target.is_function
+          ? interp->CallFunction(target.name, keys, argv, &runner, &writer, &error)
+          : interp->RunFunction(target.name, keys, argv, &runner, &writer, &error);
+  std::string flush_error = runner.FlushAsync();
+  mgr.Unregister(&running);
+  pool.Release(std::move(pooled));
+
+  if (status != lua::Interpreter::RunStatus::kOk) return cntx->rb->SendError(error);
+  if (!flush_error.empty()) return cntx->rb->SendError(flush_error);
+  cntx->rb->buffer().append(result.buffer());
+}
+
+void EvalGeneric(CmdArgs args, ConnectionContext* cntx, bool by_sha, bool read_only) {
+  CmdArgs keys, argv;
+  if (!SplitKeysAndArgs(args, 2, cntx, &keys, &argv)) return;
+  ScriptManager& mgr = Manager(cntx);
+  Target target;
+  if (by_sha) {
+    target.name = AsciiLower(args[1]);
+    target.script = target.name.size() == 40 ? mgr.Get(target.name) : nullptr;
+    if (!target.script) return cntx->rb->SendError(lua::kErrNoScript);
+  } else {
+    std::string error;
+    auto sha = mgr.Add(args[1], &error);
+    if (!sha) return cntx->rb->SendError(error);
+    target.name = *sha;
+    target.script = mgr.Get(*sha);
+    if (!target.script) return cntx->rb->SendError(lua::kErrNoScript);  // flushed meanwhile
+  }
+  target.flags = target.script->flags;
+  Run(target, keys, argv, read_only, cntx);
+}
+
+void Eval(CmdArgs args, ConnectionContext* cntx) { EvalGeneric(args, cntx, false, false); }
+void EvalSha(CmdArgs args, ConnectionContext* cntx) { EvalGeneric(args, cntx, true, false); }
+void EvalRo(CmdArgs args, ConnectionContext* cntx) { EvalGeneric(args, cntx, false, true); }
+void EvalShaRo(CmdArgs args, ConnectionContext* cntx) { EvalGeneric(args, cntx, true, true); }
+
+void FCallGeneric(CmdArgs args, ConnectionContext* cntx, bool read_only) {
+  CmdArgs keys, argv;
+  if (!SplitKeysAndArgs(args, 2, cntx, &keys, &argv)) return;
+  Target target;
+  target.is_function = true;
+  target.name = std::string(args[1]);
+  lua::RegisteredFunction fn;
+  target.library = Manager(cntx).FindFunction(target.name, &fn);
+  if (!target.library) return cntx->rb->SendError("ERR Function not found");
+  target.flags = fn.flags;
+  Run(target, keys, argv, read_only, cntx);
+}
+
+void FCall(CmdArgs args, ConnectionContext* cntx) { FCallGeneric(args, cntx, false); }
+void FCallRo(CmdArgs args, ConnectionContext* cntx) { FCallGeneric(args, cntx, true); }
+
+void SendKillResult(ScriptManager::KillResult r, ConnectionContext* cntx) {
+  switch (r) {
+    case ScriptManager::KillResult::kKilled: return cntx->rb->SendOk();
+    case ScriptManager::KillResult::kNotBusy:
+      return cntx->rb->SendError("NOTBUSY No scripts in execution right now.");
+    case ScriptManager::KillResult::kUnkillable:
+      return cntx->rb->SendError(
+          "UNKILLABLE Sorry the script already executed write commands against the dataset. "
+          "You can either wait the script termination or kill the server in a hard way using "
+          "the SHUTDOWN NOSAVE command.");
+  }
+}
+
+bool FlushModeOk(CmdArgs args, size_t pos) {
+  if (args.size() == pos) return true;
+  if (args.size() > pos + 1) return false;
+  return EqualsIgnoreCase(args[pos], "ASYNC") || EqualsIgnoreCase(args[pos], "SYNC");
+}
+
+void Script(CmdArgs args, ConnectionContext* cntx) {
+  ScriptManager& mgr = Manager(cntx);
+  ReplyBuilder* rb = cntx->rb;
+  std::string sub = AsciiUpper(args[1]);
+  if (sub == "LOAD" && args.size() == 3) {
+    std::string error;
+    auto sha = mgr.Add(args[2], &error);
+    if (!sha) return rb->SendError(error);
+    // Compile now so syntax errors surface at load time, as Redis does.
+    InterpreterPool& pool = InterpreterPool::ForThisThread(&mgr);
+    auto pooled = pool.Acquire();
+    if (!pooled->interp->HasFunction(*sha) &&
+        pooled->interp->AddFunction(*sha, args[2], &error, mgr.auto_async()) ==
+            lua::Interpreter::AddResult::kCompileError) {
+      pool.Release(std::move(pooled));
+      return rb->SendError(error);
+    }
+    pool.Release(std::move(pooled));
+    return rb->SendBulk(*sha);
+  }
+  if (sub == "EXISTS" && args.size() >= 3) {
+    rb->StartArray(args.size() - 2);
+    for (size_t i = 2; i < args.size(); ++i) rb->SendLong(mgr.Exists(AsciiLower(args[i])) ? 1 : 0);
+    return;
+  }
+  if (sub == "FLUSH") {
+    if (!FlushModeOk(args, 2)) return rb->SendError("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+    mgr.Flush();
+    return rb->SendOk();
+  }
+  if (sub == "KILL" && args.size() == 2) return SendKillResult(mgr.KillRunning(false), cntx);
+  if (sub == "LIST" && args.size() == 2) {
+    auto all = mgr.List();
+    rb->StartArray(all.size());
+    for (const auto& [sha, body] : all) {
+      rb->StartArray(2);
+      rb->SendBulk(sha);
+      rb->SendBulk(body);
+    }
+    return;
+  }
+  if (sub == "FLAGS" && args.size() >= 3) {
+    uint32_t flags = 0;
+    for (size_t i = 3; i < args.size(); ++i) {
+      std::string bad;
+      auto parsed = lua::ParseFlagList(args[i], &bad);
+      if (!parsed) return rb->SendError("ERR Unknown flag: " + bad);
+      flags |= *parsed;
+    }
+    mgr.SetFlagsOverride(AsciiLower(args[2]), flags);
+    return rb->SendOk();
+  }
+  if (sub == "LATENCY" && args.size() == 2) return rb->SendEmptyArray();
+  if (sub == "HELP" && args.size() == 2) {
+    static constexpr std::string_view kHelp[] = {
+        "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "EXISTS <sha1> [<sha1> ...]",
+        "    Return information about the existence of the scripts in the script cache.",
+        "FLAGS <sha1> [<flag> ...]",
+        "    Override the flags of a script (loaded now or later).",
+        "FLUSH [ASYNC|SYNC]",
+        "    Flush the Lua scripts cache.",
+        "KILL",
+        "    Kill the currently executing Lua script.",
+        "LIST",
+        "    List the cached scripts as [sha1, body] pairs.",
+        "LOAD <script>",
+        "    Load a script into the scripts cache without executing it.",
+        "HELP",
+        "    Print this help.",
+    };
+    return rb->SendStringArray(kHelp);
+  }
+  if (sub == "LOAD" || sub == "EXISTS" || sub == "KILL" || sub == "LIST" || sub == "FLAGS" ||
+      sub == "LATENCY" || sub == "HELP") {
+    return rb->SendError(errors::WrongArity("script|" + AsciiLower(sub)));
+  }
+  rb->SendError(errors::UnknownSubcommand(args[1], "SCRIPT"));
+}
+
+// FUNCTION LOAD validates the library in a fresh interpreter, then stores it; every thread's
+// interpreters load it lazily on the first FCALL (the function epoch retires stale ones).
+void FunctionLoad(std::string_view code, bool replace, ConnectionContext* cntx) {
+  lua::Interpreter scratch;
+  LibraryInfo lib;
+  std::string error;
+  if (!scratch.LoadLibrary(code, &lib.name, &lib.functions, &error)) {
+    return cntx->rb->SendError(error);
+  }
+  lib.code = std::string(code);
+  std::string name = lib.name;
+  std::string stored = Manager(cntx).StoreLibrary(std::move(lib), replace);
+  if (!stored.empty()) return cntx->rb->SendError(stored);
+  cntx->rb->SendBulk(name);
+}
+
+// FUNCTION DUMP payload: "LWFN1" then, per library, "<len>\n<code>".
+constexpr std::string_view kDumpMagic = "LWFN1";
+
+void Function(CmdArgs args, ConnectionContext* cntx) {
+  ScriptManager& mgr = Manager(cntx);
+  ReplyBuilder* rb = cntx->rb;
+  std::string sub = AsciiUpper(args[1]);
+  if (sub == "LOAD") {
+    if (args.size() == 3) return FunctionLoad(args[2], false, cntx);
+    if (args.size() == 4 && EqualsIgnoreCase(args[2], "REPLACE")) {
+      return FunctionLoad(args[3], true, cntx);
+    }
+    if (args.size() == 4) return rb->SendError("ERR Unknown option given: " + std::string(args[2]));
+    return rb->SendError(errors::WrongArity("function|load"));
+  }
+  if (sub == "DELETE" && args.size() == 3) {
+    if (!mgr.DeleteLibrary(args[2])) return rb->SendError("ERR Library not found");
+    return rb->SendOk();
+  }
+  if (sub == "FLUSH") {
+    if (!FlushModeOk(args, 2)) return rb->SendError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+    mgr.FlushLibraries();
+    return rb->SendOk();
+  }
+  if (sub == "KILL" && args.size() == 2) return SendKillResult(mgr.KillRunning(true), cntx);
+  if (sub == "LIST") {
+    bool with_code = false;
+    std::string pattern;
+    for (size_t i = 2; i < args.size(); ++i) {
+      if (EqualsIgnoreCase(args[i], "WITHCODE")) {
+        with_code = true;
+      } else if (EqualsIgnoreCase(args[i], "LIBRARYNAME") && i + 1 < args.size()) {
+        pattern = std::string(args[++i]);
+      } else {
+        return rb->SendError("ERR Unknown argument " + std::string(args[i]));
+      }
+    }
+    std::vector<LibraryInfo> libs = mgr.Libraries();
+    std::vector<const LibraryInfo*> shown;
+    for (const LibraryInfo& lib : libs) {
+      // LIBRARYNAME filters by substring-style glob; a plain name matches itself.
+      if (pattern.empty() || lib.name.find(pattern) != std::string::npos) shown.push_back(&lib);
+    }
+    rb->StartArray(shown.size());
+    for (const LibraryInfo* lib : shown) {
+      rb->StartMap(with_code ? 4 : 3);
+      rb->SendBulk("library_name");
+      rb->SendBulk(lib->name);
+      rb->SendBulk("engine");
+      rb->SendBulk("LUA");
+      rb->SendBulk("functions");
+      rb->StartArray(lib->functions.size());
+      for (const auto& f : lib->functions) {
+        rb->StartMap(3);
+        rb->SendBulk("name");
+        rb->SendBulk(f.name);
+        rb->SendBulk("description");
+        if (f.description.empty()) {
+          rb->SendNull();
+        } else {
+          rb->SendBulk(f.description);
+        }
+        rb->SendBulk("flags");
+        std::string names = lua::FlagsToString(f.flags);
+        std::vector<std::string> parts;
+        for (size_t start = 0; start < names.size();) {
+          size_t comma = names.find(',', start);
+          if (comma == std::string::npos) comma = names.size();
+          parts.push_back(names.substr(start, comma - start));
+          start = comma + 1;
+        }
+        rb->StartSet(parts.size());
+        for (const auto& p : parts) rb->SendBulk(p);
+      }
+      if (with_code) {
+        rb->SendBulk("library_code");
+        rb->SendBulk(lib->code);
+      }
+    }
+    return;
+  }
+  if (sub == "DUMP" && args.size() == 2) {
+    std::string payload(kDumpMagic);
+    for (const LibraryInfo& lib : mgr.Libraries()) {
+      absl::StrAppend(&payload, lib.code.size(), "\n");
+      payload += lib.code;
+    }
+    return rb->SendBulk(payload);
+  }
+  if (sub == "RESTORE" && (args.size() == 3 || args.size() == 4)) {
+    std::string policy = args.size() == 4 ? AsciiUpper(args[3]) : "APPEND";
+    if (policy != "APPEND" && policy != "REPLACE" && policy != "FLUSH") {
+      return rb->SendError("ERR Wrong restore policy given, value should be either FLUSH, "
+                           "APPEND or REPLACE.");
+    }
+    std::string_view payload = args[2];
+    if (payload.substr(0, kDumpMagic.size()) != kDumpMagic) {
+      return rb->SendError("ERR payload version or checksum are wrong");
+    }
+    payload.remove_prefix(kDumpMagic.size());
+    std::vector<LibraryInfo> libs;
+    while (!payload.empty()) {
+      size_t nl = payload.find('\n');
+      int64_t len;
+      if (nl == std::string_view::npos || !ParseRedisInt(payload.substr(0, nl), &len) || len < 0 ||
+          size_t(len) > payload.size() - nl - 1) {
+        return rb->SendError("ERR payload version or checksum are wrong");
+      }
+      LibraryInfo lib;
+      lib.code = std::string(payload.substr(nl + 1, size_t(len)));
+      payload.remove_prefix(nl + 1 + size_t(len));
+      lua::Interpreter scratch;
+      std::string error;
+      if (!scratch.LoadLibrary(lib.code, &lib.name, &lib.functions, &error)) {
+        return rb->SendError(error);
+      }
+      libs.push_back(std::move(lib));
+    }
+    if (policy == "FLUSH") mgr.FlushLibraries();
+    for (LibraryInfo& lib : libs) {
+      std::string err = mgr.StoreLibrary(std::move(lib), policy != "APPEND");
+      if (!err.empty()) return rb->SendError(err);
+    }
+    return rb->SendOk();
+  }
+  if (sub == "STATS" && args.size() == 2) {
+    std::vector<LibraryInfo> libs = mgr.Libraries();
+    size_t functions = 0;
+    for (const auto& lib : libs) functions += lib.functions.size();
+    rb->StartMap(2);
+    rb->SendBulk("running_script");
+    rb->SendNull();
+    rb->SendBulk("engines");
+    rb->StartMap(1);
+    rb->SendBulk("LUA");
+    rb->StartMap(2);
+    rb->SendBulk("libraries_count");
+    rb->SendLong(int64_t(libs.size()));
+    rb->SendBulk("functions_count");
+    rb->SendLong(int64_t(functions));
+    return;
+  }
+  if (sub == "HELP" && args.size() == 2) {
+    static constexpr std::string_view kHelp[] = {
+        "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "LOAD [REPLACE] <FUNCTION CODE>",
+        "DELETE <LIBRARY NAME>",
+        "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+        "FLUSH [ASYNC|SYNC]",
+        "DUMP",
+        "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+        "KILL",
+        "STATS",
+        "HELP",
+    };
+    return rb->SendStringArray(kHelp);
+  }
+  if (sub == "DELETE" || sub == "KILL" || sub == "DUMP" || sub == "RESTORE" || sub == "STATS" ||
+      sub == "HELP") {
+    return rb->SendError(errors::WrongArity("function|" + AsciiLower(sub)));
+  }
+  rb->SendError(errors::UnknownSubcommand(args[1], "FUNCTION"));
+}
+
+}  // namespace
+
+void RegisterScriptingFamily(CommandRegistry* r) {
+  using namespace cmd;
+  r->Register({"eval", -3, kNoScript | kStale, 0, 0, 0, Eval});
+  r->Register({"evalsha", -3, kNoScript | kStale, 0, 0, 0, EvalSha});
+  r->Register({"eval_ro", -3, kNoScript | kStale | kReadOnly, 0, 0, 0, EvalRo});
+  r->Register({"evalsha_ro", -3, kNoScript | kStale | kReadOnly, 0, 0, 0, EvalShaRo});
+  r->Register({"fcall", -3, kNoScript | kStale, 0, 0, 0, FCall});
+  r->Register({"fcall_ro", -3, kNoScript | kStale | kReadOnly, 0, 0, 0, FCallRo});
+  r->Register({"script", -2, kNoScript, 0, 0, 0, Script});
+  r->Register({"function", -2, kNoScript, 0, 0, 0, Function});
+}
+
+}  // namespace lw

@@ -1,0 +1,201 @@
+// Scripting through the in-process Service: EVAL/EVALSHA/SCRIPT/FUNCTION/FCALL, the runner's
+// rules (undeclared keys, read-only, noscript), modes, async calls.
+#include <gtest/gtest.h>
+
+#include "lua_interp/sha1.h"
+#include "server/generic_family.h"
+#include "server/scripting_family.h"
+#include "server/string_family.h"
+#include "server/test_util.h"
+
+namespace lw {
+namespace {
+
+class ScriptingTest : public ServiceTest {
+ protected:
+  ScriptingTest()
+      : ServiceTest({RegisterGenericFamily, RegisterStringFamily, RegisterScriptingFamily}) {}
+};
+
+TEST_F(ScriptingTest, EvalReturnsConvertedValues) {
+  Run({"EVAL", "return 1", "0"});
+  EXPECT_EQ(client_->last_raw(), ":1\r\n");
+  Run({"EVAL", "return 3.9", "0"});
+  EXPECT_EQ(client_->last_raw(), ":3\r\n");
+  Run({"EVAL", "return {1, 'two', {3}}", "0"});
+  EXPECT_EQ(client_->last_raw(), "*3\r\n:1\r\n$3\r\ntwo\r\n*1\r\n:3\r\n");
+  Run({"EVAL", "return {ok='FINE'}", "0"});
+  EXPECT_EQ(client_->last_raw(), "+FINE\r\n");
+  Run({"EVAL", "return redis.error_reply('MYERR boom')", "0"});
+  EXPECT_EQ(client_->last_raw(), "-MYERR boom\r\n");
+  Run({"EVAL", "return nil", "0"});
+  EXPECT_EQ(client_->last_raw(), "$-1\r\n");
+  Run({"EVAL", "return {KEYS[1], ARGV[1], ARGV[2]}", "1", "k", "a", "b"});
+  EXPECT_EQ(client_->last_raw(), "*3\r\n$1\r\nk\r\n$1\r\na\r\n$1\r\nb\r\n");
+}
+
+TEST_F(ScriptingTest, RedisCallReachesEveryShard) {
+  // Keys on both shards, declared: the script writes and reads them all.
+  std::vector<std::string> args = {"EVAL",
+                                   "for i, k in ipairs(KEYS) do redis.call('SET', k, ARGV[1]..i) end "
+                                   "local out = {} for i, k in ipairs(KEYS) do out[i] = "
+                                   "redis.call('GET', k) end return out",
+                                   "20"};
+  for (int i = 0; i < 20; ++i) args.push_back("key" + std::to_string(i));
+  args.push_back("v");
+  RespValue r = Run(args);
+  ASSERT_EQ(r.elems.size(), 20u) << client_->last_raw();
+  EXPECT_TRUE(r.elems[19].IsString("v20"));
+  EXPECT_TRUE(Run({"GET", "key7"}).IsString("v8"));
+}
+
+TEST_F(ScriptingTest, EvalShaAndScriptCommands) {
+  std::string body = "return redis.call('GET', KEYS[1])";
+  std::string sha = lua::Sha1Hex(body);
+  Run({"EVALSHA", sha, "1", "k"});
+  EXPECT_EQ(client_->last_raw(), "-NOSCRIPT No matching script. Please use EVAL.\r\n");
+  Run({"SCRIPT", "LOAD", body});
+  EXPECT_EQ(client_->last_raw(), "$40\r\n" + sha + "\r\n");
+  Run({"SET", "k", "hello"});
+  EXPECT_TRUE(Run({"EVALSHA", sha, "1", "k"}).IsString("hello"));
+  // SHA is case-insensitive.
+  std::string upper = sha;
+  for (char& c : upper) c = char(toupper(c));
+  EXPECT_TRUE(Run({"EVALSHA", upper, "1", "k"}).IsString("hello"));
+  Run({"SCRIPT", "EXISTS", sha, "0000000000000000000000000000000000000000"});
+  EXPECT_EQ(client_->last_raw(), "*2\r\n:1\r\n:0\r\n");
+  Run({"SCRIPT", "FLUSH"});
+  EXPECT_EQ(client_->last_raw(), "+OK\r\n");
+  Run({"SCRIPT", "EXISTS", sha});
+  EXPECT_EQ(client_->last_raw(), "*1\r\n:0\r\n");
+  Run({"SCRIPT", "LOAD", "return +"});
+  EXPECT_EQ(client_->last_raw().substr(0, 45), "-ERR Error compiling script (new function): u");
+}
+
+TEST_F(ScriptingTest, NumkeysErrors) {
+  Run({"EVAL", "return 1", "x"});
+  EXPECT_EQ(client_->last_raw(), "-ERR value is not an integer or out of range\r\n");
+  Run({"EVAL", "return 1", "-1"});
+  EXPECT_EQ(client_->last_raw(), "-ERR Number of keys can't be negative\r\n");
+  Run({"EVAL", "return 1", "2", "a"});
+  EXPECT_EQ(client_->last_raw(), "-ERR Number of keys can't be greater than number of args\r\n");
+}
+
+TEST_F(ScriptingTest, UndeclaredKeysOnlyWithTheFlag) {
+  RespValue r = Run({"EVAL", "return redis.pcall('GET', 'other')", "1", "mine"});
+  EXPECT_EQ(r.type, RespType::kError);
+  EXPECT_NE(r.str.find("script tried accessing undeclared key, key: other"), std::string::npos)
+      << r.str;
+  Run({"SET", "other", "x"});
+  r = Run({"EVAL", "#!lua flags=allow-undeclared-keys\nreturn redis.call('GET', 'other')", "0"});
+  EXPECT_TRUE(r.IsString("x")) << client_->last_raw();
+  r = Run({"EVAL", "--!df flags=allow-undeclared-keys\nreturn redis.call('GET', 'other')", "0"});
+  EXPECT_TRUE(r.IsString("x")) << client_->last_raw();
+}
+
+TEST_F(ScriptingTest, ScriptFlagsOverride) {
+  std::string body = "return redis.call('GET', 'free')";
+  std::string sha = lua::Sha1Hex(body);
+  Run({"SET", "free", "1"});
+  Run({"SCRIPT", "FLAGS", sha, "allow-undeclared-keys"});  // before the script is loaded
+  EXPECT_EQ(client_->last_raw(), "+OK\r\n");
+  EXPECT_TRUE(Run({"EVAL", body, "0"}).IsString("1")) << client_->last_raw();
+  Run({"SCRIPT", "FLAGS", sha});  // back to no flags: lock-ahead
+  EXPECT_EQ(Run({"EVALSHA", sha, "0"}).type, RespType::kError);
+  Run({"SCRIPT", "FLAGS", sha, "bogus-flag"});
+  EXPECT_EQ(client_->last_raw(), "-ERR Unknown flag: bogus-flag\r\n");
+}
+
+TEST_F(ScriptingTest, ReadOnlyScriptsCannotWrite) {
+  RespValue r = Run({"EVAL_RO", "return redis.pcall('SET', KEYS[1], 'x')", "1", "k"});
+  EXPECT_EQ(r.type, RespType::kError);
+  EXPECT_NE(r.str.find("Write commands are not allowed from read-only scripts"), std::string::npos)
+      << r.str;
+  r = Run({"EVAL", "#!lua flags=no-writes\nreturn redis.pcall('SET', KEYS[1], 'x')", "1", "k"});
+  EXPECT_EQ(r.type, RespType::kError);
+  EXPECT_EQ(Run({"EXISTS", "k"}).integer, 0);
+  EXPECT_TRUE(Run({"EVAL_RO", "return redis.call('GET', KEYS[1])", "1", "k"}).type ==
+              RespType::kNull);
+}
+
+TEST_F(ScriptingTest, NoScriptCommandsRefused) {
+  RespValue r = Run({"EVAL", "return redis.pcall('EVAL', 'return 1', '0')", "0"});
+  EXPECT_EQ(r.type, RespType::kError);
+  EXPECT_NE(r.str.find("This Redis command is not allowed from script"), std::string::npos)
+      << r.str;
+}
+
+TEST_F(ScriptingTest, ErrorsFromCallsPropagate) {
+  Run({"SET", "s", "notanumber"});
+  RespValue r = Run({"EVAL", "return redis.call('EVAL')", "0"});
+  EXPECT_EQ(r.type, RespType::kError);
+  r = Run({"EVAL", "local r = redis.pcall('NOSUCH') return r['err']", "0"});
+  EXPECT_NE(r.str.find("Unknown Redis command called from script"), std::string::npos) << r.str;
+}
+
+TEST_F(ScriptingTest, AsyncCallsFlushBeforeSyncReadsAndAtEnd) {
+  // acall queues; the GET sees the queued SET because sync calls flush first.
+  RespValue r = Run({"EVAL",
+                     "redis.acall('SET', KEYS[1], 'a') redis.apcall('SET', KEYS[2], 'b') "
+                     "return redis.call('GET', KEYS[1])",
+                     "2", "x1", "x2"});
+  EXPECT_TRUE(r.IsString("a")) << client_->last_raw();
+  EXPECT_TRUE(Run({"GET", "x2"}).IsString("b"));
+  // Queued at the end of the script: flushed when it ends.
+  Run({"EVAL", "redis.acall('SET', KEYS[1], 'late') return 'done'", "1", "x3"});
+  EXPECT_EQ(client_->last_raw(), "$4\r\ndone\r\n");
+  EXPECT_TRUE(Run({"GET", "x3"}).IsString("late"));
+}
+
+TEST_F(ScriptingTest, AsyncCallErrorAbortsScript) {
+  Run({"EVAL", "#!lua flags=allow-undeclared-keys\nredis.call('SET', 'str', 'v') return 1", "0"});
+  RespValue r = Run({"EVAL",
+                     "#!lua flags=allow-undeclared-keys\n"
+                     "redis.acall('EVALSHA_NOT_A_CMD') return 'unreachable'",
+                     "0"});
+  EXPECT_EQ(r.type, RespType::kError) << client_->last_raw();
+  EXPECT_NE(r.str.find("Unknown Redis command called from script"), std::string::npos) << r.str;
+  // apcall errors are dropped.
+  r = Run({"EVAL", "redis.apcall('SET', KEYS[1]) return 'ok'", "1", "k"});
+  EXPECT_TRUE(r.IsString("ok")) << client_->last_raw();
+  EXPECT_EQ(Run({"EXISTS", "k"}).integer, 0);
+}
+
+TEST_F(ScriptingTest, FunctionsLoadCallListDelete) {
+  std::string lib =
+      "#!lua name=mylib\n"
+      "redis.register_function('myget', function(keys, args) return redis.call('GET', keys[1]) end)\n"
+      "redis.register_function{function_name='ro', callback=function(keys, args) return args[1] end, "
+      "flags={'no-writes'}}\n";
+  Run({"FUNCTION", "LOAD", lib});
+  EXPECT_EQ(client_->last_raw(), "$5\r\nmylib\r\n");
+  Run({"FUNCTION", "LOAD", lib});
+  EXPECT_EQ(client_->last_raw(), "-ERR Library 'mylib' already exists\r\n");
+  Run({"FUNCTION", "LOAD", "REPLACE", lib});
+  EXPECT_EQ(client_->last_raw(), "$5\r\nmylib\r\n");
+  Run({"SET", "fk", "fv"});
+  EXPECT_TRUE(Run({"FCALL", "myget", "1", "fk"}).IsString("fv")) << client_->last_raw();
+  EXPECT_TRUE(Run({"FCALL_RO", "ro", "0", "arg"}).IsString("arg")) << client_->last_raw();
+  Run({"FCALL", "nosuch", "0"});
+  EXPECT_EQ(client_->last_raw(), "-ERR Function not found\r\n");
+  RespValue list = Run({"FUNCTION", "LIST"});
+  ASSERT_EQ(list.elems.size(), 1u);
+  RespValue dump = Run({"FUNCTION", "DUMP"});
+  Run({"FUNCTION", "DELETE", "mylib"});
+  EXPECT_EQ(client_->last_raw(), "+OK\r\n");
+  Run({"FCALL", "myget", "1", "fk"});
+  EXPECT_EQ(client_->last_raw(), "-ERR Function not found\r\n");
+  Run({"FUNCTION", "RESTORE", dump.str});
+  EXPECT_EQ(client_->last_raw(), "+OK\r\n");
+  EXPECT_TRUE(Run({"FCALL", "myget", "1", "fk"}).IsString("fv")) << client_->last_raw();
+  Run({"FUNCTION", "FLUSH"});
+  EXPECT_EQ(Run({"FUNCTION", "LIST"}).elems.size(), 0u);
+}
+
+TEST_F(ScriptingTest, ScriptKillWithNothingRunning) {
+  Run({"SCRIPT", "KILL"});
+  EXPECT_EQ(client_->last_raw(), "-NOTBUSY No scripts in execution right now.\r\n");
+}
+
+}  // namespace
+}  // namespace lw
