@@ -47,4 +47,21 @@ std::string UnknownCommand(CmdArgs args);
 // "ERR unknown subcommand 'foo'. Try CONFIG HELP."
 std::string UnknownSubcommand(std::string_view subcommand, std::string_view command);
 
+// Lists and hashes (Redis 7.0 t_list.c / t_hash.c). Names carry the family so they do not
+// clash with the same texts other families define for their own commands.
+inline constexpr std::string_view kListPopCount = "ERR value is out of range, must be positive";
+inline constexpr std::string_view kListPosRankZero =
+    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use "
+    "negative to start from the end of the list";
+inline constexpr std::string_view kListPosCountNegative = "ERR COUNT can't be negative";
+inline constexpr std::string_view kListPosMaxlenNegative = "ERR MAXLEN can't be negative";
+inline constexpr std::string_view kHashValueNotInteger = "ERR hash value is not an integer";
+inline constexpr std::string_view kHashValueNotFloat = "ERR hash value is not a float";
+inline constexpr std::string_view kHashIncrOverflow = "ERR increment or decrement would overflow";
+inline constexpr std::string_view kHashIncrNanOrInf = "ERR value is NaN or Infinity";
+inline constexpr std::string_view kHashIncrProducesNanOrInf =
+    "ERR increment would produce NaN or Infinity";
+inline constexpr std::string_view kHashRandCountRange = "ERR value is out of range";
+inline constexpr std::string_view kHashScanInvalidCursor = "ERR invalid cursor";
+
 }  // namespace lw::errors
