@@ -25,6 +25,7 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
 void CommandRegistry::Register(CommandSpec spec) {
   std::string key = absl::AsciiStrToLower(spec.name);
   spec.name = key;
+  spec.id = uint32_t(by_name_.size());
   auto [it, inserted] = by_name_.emplace(key, std::make_unique<CommandSpec>(std::move(spec)));
   CHECK(inserted) << "command registered twice: " << key;
 }

@@ -54,6 +54,8 @@ struct CommandSpec {
   int last_key = 0;   // -1: the last argument
   int key_step = 0;
   CommandHandler handler;
+  // Dense index assigned by Register (0..size-1), for per-command statistics arrays.
+  uint32_t id = 0;
 
   bool IsWrite() const { return flags & cmd::kWrite; }
   bool ArityOk(size_t argc) const {

@@ -1,5 +1,12 @@
 #include "server/connection.h"
 
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "base/logging.h"
@@ -11,6 +18,27 @@ namespace {
 constexpr size_t kInitialBuffer = 16 * 1024;
 // Replies are flushed mid-batch once this much is pending, bounding memory per client.
 constexpr size_t kFlushThreshold = 64 * 1024;
+// A subscriber that does not read is disconnected once this much is queued for it (Redis's
+// client-output-buffer-limit for pubsub clients, hard limit).
+constexpr size_t kMaxPendingPushes = 32 * 1024 * 1024;
+
+std::string LocalAddress(int fd) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "?";
+  char host[INET6_ADDRSTRLEN] = "?";
+  uint16_t port = 0;
+  if (addr.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&addr);
+    inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+    port = ntohs(a->sin_port);
+  } else if (addr.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
+    inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+    port = ntohs(a->sin6_port);
+  }
+  return std::string(host) + ":" + std::to_string(port);
+}
 }  // namespace
 
 Connection::Connection(io::FiberSocket socket, Service* service)
@@ -19,7 +47,23 @@ Connection::Connection(io::FiberSocket socket, Service* service)
   cntx_.rb = &rb_;
   cntx_.client_id = service->NextClientId();
   cntx_.authenticated = service->config().requirepass.empty();
+  cntx_.control = this;
+  cntx_.fd = socket_.fd();
+  cntx_.addr = socket_.PeerAddress();
+  cntx_.laddr = LocalAddress(socket_.fd());
+  cntx_.created_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::steady_clock::now().time_since_epoch())
+                         .count();
+  cntx_.last_active_ns = cntx_.created_ns;
+  service->RegisterClient(&cntx_);
   in_.resize(kInitialBuffer);
+}
+
+Connection::~Connection() {
+  // After this no message reaches us (deliveries look the client up by id on this thread);
+  // cntx_'s pub/sub state then leaves every channel as cntx_ is destroyed.
+  service_->UnregisterClient(&cntx_);
+  cntx_.control = nullptr;
 }
 
 void Connection::Shutdown() {
@@ -27,11 +71,34 @@ void Connection::Shutdown() {
   socket_.ShutdownBoth();
 }
 
+void Connection::Push(std::string_view bytes) {
+  if (shutting_down_) return;
+  if (push_buf_.size() + bytes.size() > kMaxPendingPushes) {
+    LOG(WARNING) << "client " << cntx_.client_id << " closed: pub/sub output limit reached";
+    push_buf_.clear();
+    Shutdown();
+    return;
+  }
+  push_buf_.append(bytes.data(), bytes.size());
+  if (parked_in_read_) socket_.WakeWaiters();
+}
+
+void Connection::TakePushes() {
+  if (push_buf_.empty()) return;
+  rb_.buffer().append(push_buf_);
+  push_buf_.clear();
+  if (push_buf_.capacity() > kFlushThreshold) push_buf_.shrink_to_fit();
+}
+
 bool Connection::Flush() {
-  if (rb_.empty()) return true;
-  int rc = socket_.SendAll(rb_.buffer());
-  rb_.Clear();
-  return rc == 0;
+  // Pushes that arrived while earlier replies were written go out in the same loop.
+  while (true) {
+    TakePushes();
+    if (rb_.empty()) return true;
+    int rc = socket_.SendAll(rb_.buffer());
+    rb_.Clear();
+    if (rc != 0) return false;
+  }
 }
 
 bool Connection::ProcessInput() {
@@ -48,6 +115,7 @@ bool Connection::ProcessInput() {
       keep_open = false;
       break;
     }
+    TakePushes();  // between two replies: keeps messages in publication order with replies
     service_->Dispatch(args_, &cntx_);
     if (cntx_.close_after_reply) keep_open = false;
     if (rb_.size() >= kFlushThreshold && !Flush()) return false;
@@ -67,8 +135,22 @@ void Connection::Run() {
       size_t want = std::max(in_.size() * 2, parser_.NeededBytes() + 1024);
       in_.resize(want);
     }
-    ssize_t n = socket_.Recv(in_.data() + in_len_, in_.size() - in_len_);
-    if (n <= 0) break;
+    ssize_t n = recv(socket_.fd(), in_.data() + in_len_, in_.size() - in_len_, MSG_DONTWAIT);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) break;
+      // Nothing to read: send what was published to us, then park until input or a push.
+      if (!push_buf_.empty()) {
+        if (!Flush()) break;
+        continue;
+      }
+      parked_in_read_ = true;
+      bool ok = socket_.WaitReadable();
+      parked_in_read_ = false;
+      if (!ok) break;
+      continue;
+    }
     in_len_ += size_t(n);
     if (!ProcessInput()) break;
     // Give back memory after a big request passed through.

@@ -2,7 +2,13 @@
 // Reads into an input buffer, parses every complete request in it (pipelining), dispatches
 // each through the Service, and writes all replies of the batch with one send.
 // A protocol error gets Redis's "-ERR Protocol error: ..." reply and closes the connection.
-// Thread-safety: owner thread only; Shutdown() may be called by another fiber of that thread.
+//
+// Pub/sub messages published on any thread arrive through Push() on this connection's thread
+// (in loop context): they are queued in push_buf_ and moved into the reply stream only between
+// two complete replies, so a message never splits a reply; the fiber is woken if it is parked
+// waiting for input. The connection fiber is the only writer of the socket.
+// Thread-safety: owner thread only; Shutdown()/Kill()/Push() may run in any fiber or in loop
+// context of that thread.
 #pragma once
 
 #include <string>
@@ -18,14 +24,20 @@ namespace lw {
 
 class Service;
 
-class Connection {
+class Connection : public ClientControl {
  public:
+  // REQUIRES: constructed on the thread that will run it (it registers with the Service).
   Connection(io::FiberSocket socket, Service* service);
+  ~Connection() override;
 
   // Serves the client until it disconnects, sends QUIT, errs, or Shutdown() is called.
   void Run();
   // Wakes Run() out of a blocking read so it returns promptly.
   void Shutdown();
+
+  // ClientControl.
+  void Push(std::string_view bytes) override;
+  void Kill() override { Shutdown(); }
 
   uint64_t id() const { return cntx_.client_id; }
 
@@ -34,6 +46,8 @@ class Connection {
   // connection must close. Compacts the consumed prefix away.
   bool ProcessInput();
   bool Flush();
+  // Appends queued pushes to the reply stream (between replies only).
+  void TakePushes();
 
   io::FiberSocket socket_;
   Service* service_;
@@ -43,6 +57,8 @@ class Connection {
   std::string in_;
   size_t in_len_ = 0;
   std::vector<std::string_view> args_;
+  std::string push_buf_;
+  bool parked_in_read_ = false;
   bool shutting_down_ = false;
 };
 

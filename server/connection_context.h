@@ -1,16 +1,44 @@
 // ConnectionContext: the per-client state a command handler sees: where to write its reply,
 // the selected database, the client's identity, and the service it runs in.
-// Owned by the connection; used only by that connection's fiber.
+// Owned by the connection; used only by that connection's fiber, except where a field says
+// otherwise (other threads reach a client only by sending work to its thread, see
+// Service::FindLocalClient).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 
 #include "server/reply_builder.h"
 
 namespace lw {
 
 class Service;
+namespace tx {
+class Transaction;
+}  // namespace tx
+
+// What a command may ask of the network connection behind a context. Implemented by
+// Connection; nullptr for in-process clients. Both calls run on the client's own thread and
+// may run in loop (brief) context: they never suspend.
+class ClientControl {
+ public:
+  virtual ~ClientControl() = default;
+  // Queues already-serialised bytes (a pub/sub message) after the replies written so far and
+  // wakes the connection's fiber to send them.
+  virtual void Push(std::string_view bytes) = 0;
+  // Closes the connection (CLIENT KILL): its fiber wakes, stops reading and exits.
+  virtual void Kill() = 0;
+};
+
+// Per-connection state a command family attaches to a client (pub/sub subscriptions). It is
+// destroyed with the context, on the client's thread, so a family can release there what the
+// client held elsewhere.
+class ClientState {
+ public:
+  virtual ~ClientState() = default;
+};
 
 struct ConnectionContext {
   Service* service = nullptr;
@@ -21,6 +49,31 @@ struct ConnectionContext {
   bool authenticated = true;
   // Set by QUIT (and fatal errors): the connection flushes its replies and closes.
   bool close_after_reply = false;
+  // The flags of the command being dispatched (set by Service::Dispatch).
+  uint32_t cmd_flags = 0;
+  // Set while the client runs a script (or MULTI) that holds its keys: commands then run as
+  // steps of this transaction (see op_args.h).
+  tx::Transaction* multi_tx = nullptr;
+
+  ClientControl* control = nullptr;
+  // Proactor index of the client's thread (set by Service::RegisterClient).
+  uint32_t thread = 0;
+
+  // For CLIENT LIST / INFO (filled by the connection; empty for in-process clients).
+  std::string addr;
+  std::string laddr;
+  int fd = -1;
+  int64_t created_ns = 0;      // steady clock, nanoseconds
+  int64_t last_active_ns = 0;  // steady clock; updated by Service::Dispatch
+  std::string_view last_cmd = "NULL";  // the registry's name of the last command (stable)
+
+  // Pub/sub: the number of channels and patterns subscribed. Non-zero puts a RESP2 client in
+  // subscribed mode (Service::Dispatch enforces the command restrictions).
+  uint32_t channels = 0;
+  uint32_t patterns = 0;
+  std::unique_ptr<ClientState> pubsub;
+
+  bool subscribed() const { return (channels | patterns) != 0; }
 };
 
 }  // namespace lw

@@ -44,4 +44,49 @@ std::string UnknownSubcommand(std::string_view subcommand, std::string_view comm
   return out;
 }
 
+std::string OnlySubscribeAllowed(std::string_view command_name) {
+  return "ERR Can't execute '" + std::string(command_name) +
+         "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
+         "context";
+}
+
+std::string HelloSyntax(std::string_view option) {
+  std::string out = "ERR Syntax error in HELLO option '" + std::string(option) + "'";
+  Sanitize(&out);
+  return out;
+}
+
+std::string UnknownClientType(std::string_view type) {
+  std::string out = "ERR Unknown client type '" + std::string(type) + "'";
+  Sanitize(&out);
+  return out;
+}
+
+std::string NoSuchUser(std::string_view user) {
+  std::string out = "ERR No such user '" + std::string(user) + "'";
+  Sanitize(&out);
+  return out;
+}
+
+std::string ConfigSetUnknown(std::string_view name) {
+  std::string out =
+      "ERR Unknown option or number of arguments for CONFIG SET - '" + std::string(name) + "'";
+  Sanitize(&out);
+  return out;
+}
+
+std::string ConfigSetFailed(std::string_view name, std::string_view reason) {
+  std::string out = "ERR CONFIG SET failed (possibly related to argument '" + std::string(name) +
+                    "') - " + std::string(reason);
+  Sanitize(&out);
+  return out;
+}
+
+std::string SubcommandArity(std::string_view subcommand, std::string_view command) {
+  std::string out = "ERR unknown subcommand or wrong number of arguments for '" +
+                    std::string(subcommand) + "'. Try " + Upper(command) + " HELP.";
+  Sanitize(&out);
+  return out;
+}
+
 }  // namespace lw::errors

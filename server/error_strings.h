@@ -40,6 +40,37 @@ inline std::string InvalidExpireTime(std::string_view command_name) {
   return "ERR invalid expire time in '" + std::string(command_name) + "' command";
 }
 
+// Server, connection and pub/sub commands (Redis 7.0 server.c / networking.c / config.c).
+inline constexpr std::string_view kNoProto = "NOPROTO unsupported protocol version";
+inline constexpr std::string_view kProtoNotInteger =
+    "ERR Protocol version is not an integer or out of range";
+inline constexpr std::string_view kWrongPass =
+    "WRONGPASS invalid username-password pair or user is disabled.";
+inline constexpr std::string_view kHelloNoAuth =
+    "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+    "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the "
+    "RESP protocol version at the same time";
+inline constexpr std::string_view kBadClientName =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
+inline constexpr std::string_view kNoSuchClient = "ERR No such client";
+inline constexpr std::string_view kBadClientId = "ERR client-id should be greater than 0";
+inline constexpr std::string_view kInvalidClientId = "ERR Invalid client ID";
+inline constexpr std::string_view kNoShutdownInProgress = "ERR No shutdown in progress.";
+// "ERR Can't execute 'get': only (P|S)SUBSCRIBE / ... are allowed in this context"
+std::string OnlySubscribeAllowed(std::string_view command_name);
+// "ERR Syntax error in HELLO option 'x'"
+std::string HelloSyntax(std::string_view option);
+// "ERR Unknown client type 'x'"
+std::string UnknownClientType(std::string_view type);
+// "ERR No such user 'x'"
+std::string NoSuchUser(std::string_view user);
+// "ERR Unknown option or number of arguments for CONFIG SET - 'x'"
+std::string ConfigSetUnknown(std::string_view name);
+// "ERR CONFIG SET failed (possibly related to argument 'x') - <reason>"
+std::string ConfigSetFailed(std::string_view name, std::string_view reason);
+// "ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP."
+std::string SubcommandArity(std::string_view subcommand, std::string_view command);
+
 // "ERR wrong number of arguments for 'get' command"
 std::string WrongArity(std::string_view command_name);
 // "ERR unknown command 'foo', with args beginning with: 'a' 'b' "

@@ -101,33 +101,6 @@ void Command(CmdArgs args, ConnectionContext* cntx) {
   rb->SendError(errors::UnknownSubcommand(args[1], "COMMAND"));
 }
 
-void Config(CmdArgs args, ConnectionContext* cntx) {
-  std::string sub = AsciiUpper(args[1]);
-  if (sub == "GET") {
-    if (args.size() < 3) return cntx->rb->SendError(errors::WrongArity("config|get"));
-    // The spine's fixed parameters (no persistence yet); CONFIG SET arrives with the settings
-    // that can change at run time.
-    static constexpr std::pair<std::string_view, std::string_view> kFixed[] = {
-        {"save", ""}, {"appendonly", "no"}, {"databases", "16"}};
-    std::vector<std::pair<std::string_view, std::string_view>> found;
-    for (size_t i = 2; i < args.size(); ++i) {
-      for (const auto& kv : kFixed) {
-        if (EqualsIgnoreCase(args[i], kv.first) &&
-            std::find(found.begin(), found.end(), kv) == found.end()) {
-          found.push_back(kv);
-        }
-      }
-    }
-    cntx->rb->StartMap(found.size());
-    for (const auto& [name, value] : found) {
-      cntx->rb->SendBulk(name);
-      cntx->rb->SendBulk(value);
-    }
-    return;
-  }
-  cntx->rb->SendError(errors::UnknownSubcommand(args[1], "CONFIG"));
-}
-
 // Groups keys by shard and runs `op` once per involved shard, summing the results.
 // Not atomic across shards: multi-shard atomicity belongs to the transaction layer.
 template <typename Op>
@@ -170,7 +143,6 @@ void RegisterGenericFamily(CommandRegistry* r) {
   r->Register({"quit", -1, kFast | kNoAuth | kStale | kLoading, 0, 0, 0, Quit});
   r->Register({"auth", -2, kFast | kNoAuth | kNoScript | kStale | kLoading, 0, 0, 0, Auth});
   r->Register({"command", -1, kLoading | kStale, 0, 0, 0, Command});
-  r->Register({"config", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Config});
   r->Register({"del", -2, kWrite, 1, -1, 1, Del});
   r->Register({"exists", -2, kReadOnly | kFast, 1, -1, 1, Exists});
 }

@@ -22,6 +22,10 @@ int Server::Start() {
   int fd = io::ListenTcp(config_.bind, config_.port, &port_);
   if (fd < 0) return fd;
   pool_.Start();
+  config_.service.bind = config_.bind;
+  config_.service.port = port_;
+  config_.service.multiplexing_api =
+      config_.poller == io::PollerKind::kUring ? "io_uring" : "epoll";
   service_ = std::make_unique<Service>(&pool_, config_.service,
                                        std::initializer_list<FamilyRegistrar>{LW_ALL_FAMILIES});
   started_ = true;

@@ -1,14 +1,41 @@
 #include "server/service.h"
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+
 #include "base/logging.h"
 #include "server/error_strings.h"
 
 namespace lw {
 
+namespace {
+
+int64_t SteadyNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// In a RESP2 client's subscribed mode only these commands run (Redis's list).
+bool AllowedWhenSubscribed(std::string_view name) {
+  return name == "ping" || name == "subscribe" || name == "unsubscribe" ||
+         name == "psubscribe" || name == "punsubscribe" || name == "ssubscribe" ||
+         name == "sunsubscribe" || name == "quit" || name == "reset";
+}
+
+}  // namespace
+
 Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
                  std::initializer_list<FamilyRegistrar> families)
     : pool_(pool), config_(config), shards_(pool) {
   for (FamilyRegistrar r : families) r(&registry_);
+  start_steady_ns_ = SteadyNowNs();
+  clients_.resize(pool_->size());
+  cmd_stats_.resize(pool_->size());
+  for (auto& stats : cmd_stats_) stats.resize(registry_.size());
+  shutdown_hook_ = [] { kill(getpid(), SIGTERM); };
   for (uint32_t i = 0; i < shards_.size(); ++i) {
     background_fibers_.Add(1);
     pool_->at(i)->Dispatch(
@@ -42,6 +69,38 @@ void Service::ActiveExpiryLoop(Shard* shard) {
   }
 }
 
+void Service::RegisterClient(ConnectionContext* cntx) {
+  cntx->thread = uint32_t(io::Proactor::Current()->index());
+  clients_[cntx->thread][cntx->client_id] = cntx;
+  total_connections_.fetch_add(1, std::memory_order_relaxed);
+  connected_clients_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Service::UnregisterClient(ConnectionContext* cntx) {
+  if (clients_[cntx->thread].erase(cntx->client_id)) {
+    connected_clients_.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
+
+ConnectionContext* Service::FindLocalClient(uint64_t client_id) {
+  auto& mine = clients_[io::Proactor::Current()->index()];
+  auto it = mine.find(client_id);
+  return it == mine.end() ? nullptr : it->second;
+}
+
+void Service::ResetStats() {
+  total_commands_.store(0, std::memory_order_relaxed);
+  total_connections_.store(0, std::memory_order_relaxed);
+  pool_->AwaitBriefOnAll([this](io::Proactor* p) {
+    for (CommandStats& s : cmd_stats_[p->index()]) s = CommandStats{};
+  });
+  shards_.AwaitOnAll([](Shard* shard) { shard->db_slice.ResetStats(); });
+}
+
+void Service::RequestShutdown() {
+  if (shutdown_hook_) shutdown_hook_();
+}
+
 void Service::Dispatch(CmdArgs args, ConnectionContext* cntx) {
   total_commands_.fetch_add(1, std::memory_order_relaxed);
   const CommandSpec* spec = registry_.Find(args[0]);
@@ -49,15 +108,45 @@ void Service::Dispatch(CmdArgs args, ConnectionContext* cntx) {
     cntx->rb->SendError(errors::UnknownCommand(args));
     return;
   }
+  // Statistics are per thread; a caller off the pool (none today) just goes uncounted.
+  io::Proactor* here = io::Proactor::Current();
+  CommandStats* stats = here ? &cmd_stats_[here->index()][spec->id] : nullptr;
   if (!cntx->authenticated && !(spec->flags & cmd::kNoAuth)) {
+    if (stats) ++stats->rejected_calls;
     cntx->rb->SendError(errors::kNoAuth);
     return;
   }
   if (!spec->ArityOk(args.size())) {
+    if (stats) ++stats->rejected_calls;
     cntx->rb->SendError(errors::WrongArity(spec->name));
     return;
   }
+  if (cntx->subscribed() && !cntx->rb->IsResp3()) {
+    if (!AllowedWhenSubscribed(spec->name)) {
+      if (stats) ++stats->rejected_calls;
+      cntx->rb->SendError(errors::OnlySubscribeAllowed(spec->name));
+      return;
+    }
+    // PING in subscribed RESP2 mode answers as a message-shaped array.
+    if (spec->name == "ping" && args.size() <= 2) {
+      cntx->rb->StartArray(2);
+      cntx->rb->SendBulk("pong");
+      cntx->rb->SendBulk(args.size() == 2 ? args[1] : std::string_view());
+      if (stats) ++stats->calls;
+      return;
+    }
+  }
+  int64_t start = SteadyNowNs();
+  uint64_t errors_before = cntx->rb->errors_sent();
+  cntx->last_cmd = spec->name;
+  cntx->last_active_ns = start;
+  cntx->cmd_flags = spec->flags;
   spec->handler(args, cntx);
+  if (stats) {
+    ++stats->calls;
+    stats->usec += uint64_t(SteadyNowNs() - start) / 1000;
+    if (cntx->rb->errors_sent() != errors_before) ++stats->failed_calls;
+  }
 }
 
 }  // namespace lw

@@ -1,17 +1,28 @@
 // Service: the command engine without the network. It owns the command registry and the
-// shard set and turns one parsed request into one reply: lookup, arity and auth checks, then
-// the handler. Connections (server/connection.h) and in-process tests both call Dispatch.
+// shard set and turns one parsed request into one reply: lookup, arity, auth and
+// subscribed-mode checks, then the handler. Connections (server/connection.h) and in-process
+// tests both call Dispatch.
+//
+// It also keeps what INFO, CLIENT and CONFIG report about the whole server: the live clients
+// of each thread (each thread's map is touched only by that thread; other threads read it by
+// sending work there), per-thread per-command statistics (written by Dispatch without atomics
+// on the dispatching thread, read on that thread by AwaitBriefOnAll), and the settings CONFIG
+// SET may change at run time (RuntimeConfig: atomics read where a command starts).
 // Thread-safety: Dispatch may run concurrently on every proactor thread, each call from the
 // fiber that owns `cntx`.
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <typeindex>
 #include <unordered_map>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "io/blocking_counter.h"
 #include "io/done.h"
@@ -27,6 +38,54 @@ using FamilyRegistrar = void (*)(CommandRegistry*);
 
 struct ServiceConfig {
   std::string requirepass;  // empty: no AUTH needed
+  // The listening address, as reported by CONFIG GET / INFO (the Server fills them in).
+  std::string bind = "127.0.0.1";
+  uint16_t port = 0;
+  std::string multiplexing_api = "epoll";
+};
+
+// Settings CONFIG SET may change while the server runs. Readers load a value once where a
+// command (or a background pass) starts, never per element; writers are CONFIG SET.
+struct RuntimeConfig {
+  std::atomic<int64_t> maxmemory{0};
+  // Index into Redis's list: volatile-lru, volatile-lfu, volatile-random, volatile-ttl,
+  // allkeys-lru, allkeys-lfu, allkeys-random, noeviction (7, the default).
+  std::atomic<int64_t> maxmemory_policy{7};
+  std::atomic<int64_t> maxmemory_samples{5};
+  std::atomic<int64_t> busy_reply_threshold_ms{5000};  // alias lua-time-limit
+  std::atomic<int64_t> proto_max_bulk_len{512ll << 20};
+  std::atomic<int64_t> timeout{0};
+  std::atomic<int64_t> tcp_keepalive{300};
+  std::atomic<int64_t> hz{10};
+  std::atomic<int64_t> maxclients{10000};
+  std::atomic<int64_t> slowlog_log_slower_than{10000};
+  std::atomic<int64_t> slowlog_max_len{128};
+  std::atomic<int64_t> latency_monitor_threshold{0};
+  std::atomic<int64_t> list_max_listpack_size{128};
+  std::atomic<int64_t> hash_max_listpack_entries{128};
+  std::atomic<int64_t> hash_max_listpack_value{64};
+  std::atomic<int64_t> set_max_intset_entries{512};
+  std::atomic<int64_t> set_max_listpack_entries{128};
+  std::atomic<int64_t> zset_max_listpack_entries{128};
+  std::atomic<int64_t> zset_max_listpack_value{64};
+  std::atomic<int64_t> appendonly{0};
+  std::atomic<int64_t> lazyfree_lazy_user_del{0};
+  std::atomic<int64_t> lazyfree_lazy_user_flush{0};
+  std::atomic<int64_t> loglevel{2};  // debug, verbose, notice, warning
+  // String settings: under the mutex (CONFIG only).
+  std::mutex mu;
+  std::string save;
+  std::string notify_keyspace_events;
+  std::string dir;
+  std::string dbfilename = "dump.rdb";
+};
+
+// Per-command counters of one thread (INFO commandstats).
+struct CommandStats {
+  uint64_t calls = 0;
+  uint64_t usec = 0;
+  uint64_t rejected_calls = 0;
+  uint64_t failed_calls = 0;
 };
 
 class Service {
@@ -61,6 +120,38 @@ class Service {
 
   uint64_t NextClientId() { return next_client_id_.fetch_add(1) + 1; }
   uint64_t total_commands() const { return total_commands_.load(std::memory_order_relaxed); }
+  uint64_t total_connections() const {
+    return total_connections_.load(std::memory_order_relaxed);
+  }
+  size_t connected_clients() const { return connected_clients_.load(std::memory_order_relaxed); }
+  RuntimeConfig& runtime() { return runtime_; }
+  // Monotonic start time (ns) and wall-clock start (Unix seconds), for INFO's uptime.
+  int64_t start_steady_ns() const { return start_steady_ns_; }
+
+  // Live clients. Register/Unregister run on the client's own thread (cntx->thread is set
+  // here); FindLocalClient and ForEachLocalClient see only the calling thread's clients.
+  // Other threads reach a client by sending work to pool()->at(cntx->thread).
+  void RegisterClient(ConnectionContext* cntx);
+  void UnregisterClient(ConnectionContext* cntx);
+  ConnectionContext* FindLocalClient(uint64_t client_id);
+  template <typename F>
+  void ForEachLocalClient(F&& fn) {
+    for (auto& [id, cntx] : clients_[io::Proactor::Current()->index()]) fn(cntx);
+  }
+
+  // The calling thread's per-command counters, indexed by CommandSpec::id.
+  // REQUIRES: on a pool thread.
+  std::vector<CommandStats>& LocalCommandStats() {
+    return cmd_stats_[io::Proactor::Current()->index()];
+  }
+  // CONFIG RESETSTAT: zeroes the server counters, every thread's command statistics and the
+  // shards' keyspace statistics. REQUIRES: a fiber (it waits on every thread).
+  void ResetStats();
+
+  // SHUTDOWN asks the process to stop through this hook (main's default raises SIGTERM,
+  // which main() waits for). Set before serving.
+  void set_shutdown_hook(std::function<void()> hook) { shutdown_hook_ = std::move(hook); }
+  void RequestShutdown();
 
  private:
   io::ProactorPool* pool_;
@@ -74,6 +165,14 @@ class Service {
   bool shut_down_ = false;
   std::atomic<uint64_t> next_client_id_{0};
   std::atomic<uint64_t> total_commands_{0};
+  std::atomic<uint64_t> total_connections_{0};
+  std::atomic<size_t> connected_clients_{0};
+  RuntimeConfig runtime_;
+  int64_t start_steady_ns_ = 0;
+  // Indexed by proactor index; each entry touched only by its thread.
+  std::vector<absl::flat_hash_map<uint64_t, ConnectionContext*>> clients_;
+  std::vector<std::vector<CommandStats>> cmd_stats_;
+  std::function<void()> shutdown_hook_;
   std::mutex family_state_mu_;
   std::unordered_map<std::type_index, std::shared_ptr<void>> family_state_;
 };
