@@ -94,5 +94,8 @@ inline constexpr std::string_view kHashIncrProducesNanOrInf =
     "ERR increment would produce NaN or Infinity";
 inline constexpr std::string_view kHashRandCountRange = "ERR value is out of range";
 inline constexpr std::string_view kHashScanInvalidCursor = "ERR invalid cursor";
+inline constexpr std::string_view kHashRandCountMin =
+    "ERR value is out of range, value must between -9223372036854775807 and "
+    "9223372036854775807";
 
 }  // namespace lw::errors
