@@ -78,6 +78,40 @@ std::string UnknownCommand(CmdArgs args);
 // "ERR unknown subcommand 'foo'. Try CONFIG HELP."
 std::string UnknownSubcommand(std::string_view subcommand, std::string_view command);
 
+// Keys family (Redis 7.0 expire.c / db.c / object.c / debug.c).
+inline constexpr std::string_view kExpireNxConflict =
+    "ERR NX and XX, GT or LT options at the same time are not compatible";
+inline constexpr std::string_view kExpireGtLtConflict =
+    "ERR GT and LT options at the same time are not compatible";
+inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
+inline constexpr std::string_view kDbIndexOutOfRange = "ERR DB index is out of range";
+inline constexpr std::string_view kNotInt32 =
+    "ERR value is out of range, value must between -2147483648 and 2147483647";
+inline constexpr std::string_view kMustBePositive = "ERR value is out of range, must be positive";
+inline constexpr std::string_view kLfuNotSelected =
+    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+    "that when switching between policies at runtime LRU and LFU data will take some time to "
+    "adjust.";
+// "ERR Unsupported option foo" (EXPIRE's NX/XX/GT/LT parsing).
+inline std::string UnsupportedOption(std::string_view option) {
+  std::string out = "ERR Unsupported option " + std::string(option);
+  for (char& c : out) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  return out;
+}
+// "ERR unknown subcommand or wrong number of arguments for 'foo'. Try DEBUG HELP."
+inline std::string SubcommandSyntax(std::string_view subcommand, std::string_view command) {
+  std::string out = "ERR unknown subcommand or wrong number of arguments for '" +
+                    std::string(subcommand.substr(0, 128)) + "'. Try ";
+  for (char c : command) out += (c >= 'a' && c <= 'z') ? char(c - 32) : c;
+  out += " HELP.";
+  for (char& c : out) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  return out;
+}
+
 // Lists and hashes (Redis 7.0 t_list.c / t_hash.c). Names carry the family so they do not
 // clash with the same texts other families define for their own commands.
 inline constexpr std::string_view kListPopCount = "ERR value is out of range, must be positive";
