@@ -1,17 +1,24 @@
-// OpArgs and RunOnKeyShard: how a command family reaches the keyspace.
+// OpArgs, RunOnKeyShard and RunOnKeys: how a command family reaches the keyspace.
 //
 // A family writes its data operations as functions of OpArgs (the shard's DbSlice and the
-// client's database) that run on the shard's thread, and its handler calls
-// RunOnKeyShard(cntx, key, op) from the connection fiber to run one there and get the
-// result back. Families never touch a DbSlice any other way, so the scheduling underneath
-// (today a direct hop; with the transaction layer, intent locks) can change without them.
+// client's database) that run on the shard's thread, and its handler calls one of these from
+// the connection fiber. Both run a transaction (transaction/): the keys are locked (shared for
+// commands flagged readonly, else exclusive) for the duration of the hop, so a command never
+// sees another command — or a script — half done. Inside a script or MULTI (cntx->multi_tx
+// set) the command runs as one step of that transaction, under the locks it already holds.
 #pragma once
 
+#include <optional>
+#include <span>
 #include <string_view>
+#include <type_traits>
 
+#include "base/logging.h"
+#include "server/command_registry.h"
 #include "server/connection_context.h"
 #include "server/db_slice.h"
 #include "server/service.h"
+#include "transaction/transaction.h"
 
 namespace lw {
 
@@ -20,14 +27,58 @@ struct OpArgs {
   int db;
 };
 
-// Runs op(const OpArgs&) on the shard that owns `key` and returns its result.
-// REQUIRES: called from the connection fiber; op must not suspend.
+namespace internal {
+inline tx::LockMode LockModeOf(const ConnectionContext* cntx) {
+  return (cntx->cmd_flags & cmd::kReadOnly) ? tx::LockMode::kShared : tx::LockMode::kExclusive;
+}
+
+// Runs `cb` over `keys` as a transaction, or as a step of cntx->multi_tx. Returns false if the
+// multi transaction refused (a key it does not hold).
+template <typename Cb>
+bool RunHop(ConnectionContext* cntx, std::span<const std::string_view> keys, Cb&& cb) {
+  tx::LockMode mode = LockModeOf(cntx);
+  if (cntx->multi_tx != nullptr) {
+    return cntx->multi_tx->ExecuteCommand(keys, mode, cb) != OpStatus::kInvalidArg;
+  }
+  tx::Transaction t(cntx->service->shards().tx());
+  t.InitByKeys(keys, mode);
+  t.ScheduleSingleHop(cb);
+  return true;
+}
+}  // namespace internal
+
+// Runs op(const OpArgs&) on the shard that owns `key`, under the key's lock, and returns its
+// result. REQUIRES: called from the connection fiber; op must not suspend.
+// If the enclosing script does not hold the key, an OpResult-returning op yields kInvalidArg.
 template <typename Op>
 auto RunOnKeyShard(ConnectionContext* cntx, std::string_view key, Op&& op) {
-  ShardSet& shards = cntx->service->shards();
+  using R = std::invoke_result_t<Op, const OpArgs&>;
+  std::optional<R> result;
   int db = cntx->db_index;
-  return shards.Await(shards.ShardOf(key),
-                      [&](Shard* shard) { return op(OpArgs{&shard->db_slice, db}); });
+  std::string_view keys[] = {key};
+  bool ran = internal::RunHop(cntx, keys, [&](tx::Transaction*, tx::EngineShard* es) {
+    result.emplace(op(OpArgs{&ShardSet::Of(es)->db_slice, db}));
+    return OpStatus::kOk;
+  });
+  if constexpr (std::is_constructible_v<R, OpStatus>) {
+    if (!ran) return R(OpStatus::kInvalidArg);
+  }
+  CHECK(result.has_value()) << "a key the running script does not hold: " << key;
+  return std::move(*result);
+}
+
+// Runs op(const OpArgs&, std::span<const tx::ShardArg>) once on every shard that owns some of
+// `keys`, all shards in parallel and atomically (the keys are locked together); each call gets
+// its shard's keys with their positions in `keys`. op runs on shard threads concurrently, so
+// it may only write to per-position or per-shard results.
+// Returns false if the enclosing script does not hold every key.
+template <typename Op>
+bool RunOnKeys(ConnectionContext* cntx, std::span<const std::string_view> keys, Op&& op) {
+  int db = cntx->db_index;
+  return internal::RunHop(cntx, keys, [&](tx::Transaction* t, tx::EngineShard* es) {
+    op(OpArgs{&ShardSet::Of(es)->db_slice, db}, t->ShardArgs(es->id()));
+    return OpStatus::kOk;
+  });
 }
 
 }  // namespace lw

@@ -155,6 +155,11 @@ void ScriptManager::Unregister(RunningScript* s) {
   running_.erase(std::remove(running_.begin(), running_.end(), s), running_.end());
 }
 
+size_t ScriptManager::RunningCount() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return running_.size();
+}
+
 ScriptManager::KillResult ScriptManager::KillRunning(bool functions) {
   std::lock_guard<std::mutex> lock(mu_);
   bool any = false;

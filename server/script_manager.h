@@ -83,6 +83,7 @@ class ScriptManager {
   enum class KillResult { kKilled, kNotBusy, kUnkillable };
   // Kills every running script (or function, per `functions`) that has not written.
   KillResult KillRunning(bool functions);
+  size_t RunningCount() const;
 
   // --- settings, read once from flags ---
   uint32_t default_flags() const { return default_flags_; }

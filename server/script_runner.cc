@@ -12,13 +12,15 @@ constexpr size_t kMaxQueuedCalls = 1024;
 }  // namespace
 
 CommandRunner::CommandRunner(ConnectionContext* client, ScriptMode mode, bool read_only,
-                             CmdArgs keys, RunningScript* running, ScriptManager* manager)
+                             CmdArgs keys, RunningScript* running, ScriptManager* manager,
+                             tx::Transaction* multi_tx)
     : client_(client),
       mode_(mode),
       read_only_(read_only),
       db_(client->db_index),
       running_(running),
-      manager_(manager) {
+      manager_(manager),
+      multi_tx_(multi_tx) {
   for (std::string_view k : keys) declared_keys_.insert(std::string(k));
 }
 
@@ -52,6 +54,7 @@ void CommandRunner::Execute(std::span<const std::string_view> args, int resp, st
   sub.client_id = client_->client_id;
   sub.db_index = db_;
   sub.authenticated = true;
+  sub.multi_tx = multi_tx_;
   client_->service->Dispatch(args, &sub);
   db_ = sub.db_index;  // SELECT inside a script changes the script's database only
   *raw = std::move(capture.buffer());

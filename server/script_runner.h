@@ -20,6 +20,7 @@
 #include "server/command_registry.h"
 #include "server/connection_context.h"
 #include "server/script_manager.h"
+#include "transaction/transaction.h"
 
 namespace lw {
 
@@ -27,8 +28,10 @@ enum class ScriptMode { kLockAhead, kGlobal, kNonAtomic };
 
 class CommandRunner final : public lua::ScriptRunner {
  public:
+  // `multi_tx` holds the script's locks (lock-ahead and global modes); null in non-atomic
+  // mode, where every call is a transaction of its own.
   CommandRunner(ConnectionContext* client, ScriptMode mode, bool read_only, CmdArgs keys,
-                RunningScript* running, ScriptManager* manager);
+                RunningScript* running, ScriptManager* manager, tx::Transaction* multi_tx);
 
   void Call(const lua::CallInfo& info, std::span<const std::string_view> args,
             lua::ReplyWriter* reply) override;
@@ -57,6 +60,7 @@ class CommandRunner final : public lua::ScriptRunner {
   ScriptManager* manager_;
   std::vector<QueuedCall> queue_;
   std::string pending_error_;  // first acall error seen by a flush inside the script
+  tx::Transaction* multi_tx_;
 };
 
 }  // namespace lw

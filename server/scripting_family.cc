@@ -11,6 +11,8 @@
 
 #include <absl/strings/str_cat.h>
 
+#include <optional>
+
 #include "base/logging.h"
 #include "io/fiber.h"
 #include "lua_interp/error_format.h"
@@ -24,6 +26,7 @@
 #include "server/script_manager.h"
 #include "server/script_runner.h"
 #include "server/service.h"
+#include "transaction/transaction.h"
 
 namespace lw {
 
@@ -110,16 +113,30 @@ void Run(const Target& target, CmdArgs keys, CmdArgs argv, bool read_only_cmd,
     case ScriptMode::kNonAtomic: mgr.runs_non_atomic.fetch_add(1); break;
   }
 
+  // Atomicity comes from locks, not from holding the thread: lock-ahead locks the declared
+  // keys (shared for read-only scripts), global mode every shard, for the whole script.
+  std::optional<tx::Transaction> multi;
+  if (mode != ScriptMode::kNonAtomic) {
+    multi.emplace(cntx->service->shards().tx());
+    if (mode == ScriptMode::kLockAhead) {
+      multi->StartMulti(tx::MultiMode::kLockAhead, keys,
+                        read_only ? tx::LockMode::kShared : tx::LockMode::kExclusive);
+    } else {
+      multi->StartMulti(tx::MultiMode::kGlobal);
+    }
+  }
+
   RunningScript running;
   running.is_function = target.is_function;
   running.name = target.name;
   mgr.Register(&running);
-  CommandRunner runner(cntx, mode, read_only, keys, &running, &mgr);
-  // The hook runs every few thousand instructions: it ends a killed script, and in
-  // non-atomic mode lets the thread's other fibers run (nothing is promised atomic there).
-  interp->SetHook([&running, mode] {
+  CommandRunner runner(cntx, mode, read_only, keys, &running, &mgr,
+                       multi ? &*multi : nullptr);
+  // The hook runs every thousand Lua instructions: it ends a killed script and yields the
+  // fiber, so this thread keeps serving every command that does not need the script's keys.
+  interp->SetHook([&running] {
     if (running.kill_requested.load(std::memory_order_relaxed)) return true;
-    if (mode == ScriptMode::kNonAtomic) io::this_fiber::Yield();
+    io::this_fiber::Yield();
     return false;
   });
 
@@ -130,6 +147,7 @@ void Run(const Target& target, CmdArgs keys, CmdArgs argv, bool read_only_cmd,
           ? interp->CallFunction(target.name, keys, argv, &runner, &writer, &error)
           : interp->RunFunction(target.name, keys, argv, &runner, &writer, &error);
   std::string flush_error = runner.FlushAsync();
+  if (multi) multi->UnlockMulti();
   mgr.Unregister(&running);
   pool.Release(std::move(pooled));
 

@@ -2,8 +2,12 @@
 // rules (undeclared keys, read-only, noscript), modes, async calls.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "lua_interp/sha1.h"
 #include "server/generic_family.h"
+#include "server/script_manager.h"
 #include "server/scripting_family.h"
 #include "server/string_family.h"
 #include "server/test_util.h"
@@ -195,6 +199,79 @@ TEST_F(ScriptingTest, FunctionsLoadCallListDelete) {
 TEST_F(ScriptingTest, ScriptKillWithNothingRunning) {
   Run({"SCRIPT", "KILL"});
   EXPECT_EQ(client_->last_raw(), "-NOTBUSY No scripts in execution right now.\r\n");
+}
+
+}  // namespace
+}  // namespace lw
+
+namespace lw {
+namespace {
+
+// One thread only: a long script must not stop the thread from serving other keys, and must
+// stay atomic for its own keys.
+class LongScriptTest : public ServiceTest {
+ protected:
+  LongScriptTest()
+      : ServiceTest({RegisterGenericFamily, RegisterStringFamily, RegisterScriptingFamily}, 1) {}
+};
+
+TEST_F(LongScriptTest, OtherKeysAnswerWhileScriptRunsAndScriptKeysWait) {
+  Run({"SET", "other", "free"});
+  std::atomic<bool> script_done{false};
+  std::string script_reply;
+  std::thread script_client([&] {
+    auto a = NewClient(0);
+    a->Run({"EVAL",
+            "for i = 1, 300000 do redis.call('INCR', KEYS[1]) end "
+            "return redis.call('GET', KEYS[1])",
+            "1", "counter"});
+    script_reply = a->last_raw();
+    script_done = true;
+  });
+  // Wait until the script runs, then talk to the same (only) thread.
+  auto b = NewClient(0);
+  ScriptManager& scripts = service_->FamilyState<ScriptManager>();
+  while (scripts.RunningCount() == 0) std::this_thread::yield();
+  int answered_while_running = 0;
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_TRUE(b->Run({"GET", "other"}).IsString("free"));
+    if (!script_done) ++answered_while_running;
+  }
+  EXPECT_GT(answered_while_running, 0) << "the script blocked its thread";
+  // A reader of the script's key waits for the whole script: it sees the final value only.
+  RespValue seen = b->Run({"GET", "counter"});
+  EXPECT_TRUE(seen.IsString("300000")) << ToDebugString(seen);
+  script_client.join();
+  EXPECT_EQ(script_reply, "$6\r\n300000\r\n");
+}
+
+TEST_F(LongScriptTest, ScriptKillStopsAReadOnlyLoopButNotAWriter) {
+  ScriptManager& scripts = service_->FamilyState<ScriptManager>();
+  std::string killed_reply;
+  std::thread looping([&] {
+    auto a = NewClient(0);
+    a->Run({"EVAL", "while true do end", "0"});
+    killed_reply = a->last_raw();
+  });
+  while (scripts.RunningCount() == 0) std::this_thread::yield();
+  Run({"SCRIPT", "KILL"});
+  EXPECT_EQ(client_->last_raw(), "+OK\r\n");
+  looping.join();
+  EXPECT_EQ(killed_reply.rfind("-ERR Script killed by user with SCRIPT KILL...", 0), 0u)
+      << killed_reply;
+  EXPECT_EQ(scripts.RunningCount(), 0u);
+
+  // A script that wrote cannot be killed; it is stopped here by its own loop bound.
+  std::thread writer([&] {
+    auto a = NewClient(0);
+    a->Run({"EVAL",
+            "redis.call('SET', KEYS[1], 'x') for i = 1, 20000000 do end return 1", "1", "w"});
+  });
+  while (scripts.RunningCount() == 0) std::this_thread::yield();
+  Run({"SCRIPT", "KILL"});
+  EXPECT_EQ(client_->last_raw().rfind("-UNKILLABLE Sorry the script already executed write", 0), 0u)
+      << client_->last_raw();
+  writer.join();
 }
 
 }  // namespace

@@ -54,6 +54,7 @@ void Service::Shutdown() {
   shut_down_ = true;
   stop_background_.Notify();
   background_fibers_.Wait();
+  shards_.Shutdown();
 }
 
 void Service::ActiveExpiryLoop(Shard* shard) {

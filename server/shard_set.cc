@@ -1,22 +1,21 @@
 #include "server/shard_set.h"
 
-#include "base/hash.h"
-
 namespace lw {
 
-namespace {
-// Seeded so that shard choice is independent of the bits the dash table uses for buckets.
-constexpr uint64_t kShardSeed = 0x5eed5eed1ace3a11ULL;
-}  // namespace
-
-ShardSet::ShardSet(io::ProactorPool* pool) : pool_(pool) {
+ShardSet::ShardSet(io::ProactorPool* pool, tx::ShardSetOptions options)
+    : pool_(pool), tx_(std::make_unique<tx::ShardSet>(pool, options)) {
   for (uint32_t i = 0; i < pool->size(); ++i) {
     shards_.push_back(std::make_unique<Shard>(i));
   }
+  tx_->AwaitBriefOnAll([this](tx::EngineShard* es) { es->set_user_data(shards_[es->id()].get()); });
 }
 
-uint32_t ShardSet::ShardOf(std::string_view key) const {
-  return uint32_t(HashBytes(HashTagOf(key), kShardSeed) % shards_.size());
+ShardSet::~ShardSet() = default;
+
+void ShardSet::Shutdown() {
+  if (!tx_) return;
+  tx_->AwaitBriefOnAll([](tx::EngineShard* es) { es->set_user_data(nullptr); });
+  tx_.reset();
 }
 
 void ShardSet::AwaitOnAll(const std::function<void(Shard*)>& fn) {

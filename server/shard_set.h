@@ -1,21 +1,25 @@
 // ShardSet: the keyspace split into one shard per proactor thread (shard i lives on thread
-// i). A key belongs to the shard chosen by a seeded hash of its hash tag (see HashTagOf), so
-// "{user1}:a" and "{user1}:b" share a shard.
+// i), on top of the transaction layer's shard set: key -> shard mapping, intent locks and
+// transactions come from transaction/; this class adds what the server keeps per shard (the
+// DbSlice) and attaches it to each EngineShard as its user data.
 //
-// Each shard holds its DbSlice (keyspace). Await() runs a callback on the owner thread; the
-// transaction layer (intent locks, multi-shard hops) replaces this scheduling part.
-// Thread-safety: ShardOf/size from anywhere; a Shard only on its own thread (Await hands the
-// callback to it).
+// Commands reach shards through op_args.h (RunOnKeyShard, RunOnKeys), which run transactions.
+// Await/AwaitOnAll below hop without taking locks: only for work that needs no isolation
+// (statistics, background passes, whole-keyspace administration).
+// Thread-safety: ShardOf/size from anywhere; a Shard only on its own thread.
+// REQUIRES: constructed while the pool runs; Shutdown() before the pool stops.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
-#include <string>
 #include <string_view>
 #include <vector>
 
 #include "io/proactor_pool.h"
 #include "server/db_slice.h"
+#include "transaction/engine_shard.h"
+#include "transaction/shard_set.h"
 
 namespace lw {
 
@@ -27,27 +31,37 @@ struct Shard {
 
 class ShardSet {
  public:
-  explicit ShardSet(io::ProactorPool* pool);
+  explicit ShardSet(io::ProactorPool* pool, tx::ShardSetOptions options = {});
+  ~ShardSet();
+
+  // Releases the transaction layer's per-thread state. REQUIRES: the pool still runs, no
+  // transaction in flight. Idempotent.
+  void Shutdown();
 
   uint32_t size() const { return uint32_t(shards_.size()); }
-  uint32_t ShardOf(std::string_view key) const;
+  uint32_t ShardOf(std::string_view key) const { return tx_->ShardOf(key); }
+  tx::ShardSet* tx() { return tx_.get(); }
 
-  // Runs fn(Shard*) on the shard's thread (inline if the caller is already there) and returns
-  // its result. REQUIRES: called from a fiber or a plain thread; fn must not suspend.
+  // The Shard of an EngineShard (on its thread, inside a hop).
+  static Shard* Of(tx::EngineShard* es) { return es->data<Shard>(); }
+
+  // Runs fn(Shard*) on the shard's thread (inline if already there) without locks and
+  // returns its result. REQUIRES: fn does not suspend.
   template <typename F>
   auto Await(uint32_t shard_id, F&& fn) {
     Shard* shard = shards_[shard_id].get();
     return pool_->at(shard_id)->Await([&] { return fn(shard); });
   }
 
+  // Runs fn(Shard*) on every shard in parallel and waits (no locks).
+  void AwaitOnAll(const std::function<void(Shard*)>& fn);
+
   // REQUIRES: called on the shard's own thread.
   Shard* shard(uint32_t shard_id) { return shards_[shard_id].get(); }
 
-  // Runs fn(Shard*) on every shard in parallel and waits.
-  void AwaitOnAll(const std::function<void(Shard*)>& fn);
-
  private:
   io::ProactorPool* pool_;
+  std::unique_ptr<tx::ShardSet> tx_;
   std::vector<std::unique_ptr<Shard>> shards_;
 };
 
