@@ -1,9 +1,728 @@
+// Sorted-set commands (Redis 7.0): ZADD ZINCRBY ZREM ZSCORE ZMSCORE ZCARD ZCOUNT ZLEXCOUNT
+// ZRANGE ZREVRANGE ZRANGEBYSCORE ZREVRANGEBYSCORE ZRANGEBYLEX ZREVRANGEBYLEX ZRANK ZREVRANK
+// ZREMRANGEBYRANK ZREMRANGEBYSCORE ZREMRANGEBYLEX ZPOPMIN ZPOPMAX ZSCAN ZRANDMEMBER.
+//
+// Values are ZSetObj (zset_obj.h). Arguments are fully parsed on the connection fiber in
+// Redis's order (so a bad argument is reported before WRONGTYPE exactly when Redis does),
+// then one op runs on the key's shard and copies out what the reply needs.
+// Every range is turned into a rank interval [start, end) with ZSetObj::CountBefore.
 #include "server/zset_family.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <functional>
+#include <random>
+#include <unordered_set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "server/arg_utils.h"
+#include "server/connection_context.h"
+#include "server/error_strings.h"
+#include "server/op_args.h"
+#include "server/scan_args.h"
+#include "server/zset_obj.h"
 
 namespace lw {
 
-void RegisterZsetFamily(CommandRegistry* registry) {
-  (void)registry;  // commands land here as the family is written
+namespace {
+
+// Redis's texts for this family (kept here until error_strings.h is merged; see report).
+constexpr std::string_view kXxNx = "ERR XX and NX options at the same time are not compatible";
+constexpr std::string_view kGtLtNx =
+    "ERR GT, LT, and/or NX options at the same time are not compatible";
+constexpr std::string_view kIncrPair = "ERR INCR option supports a single increment-element pair";
+constexpr std::string_view kNan = "ERR resulting score is not a number (NaN)";
+constexpr std::string_view kMinMaxFloat = "ERR min or max is not a float";
+constexpr std::string_view kMinMaxLex = "ERR min or max not valid string range item";
+constexpr std::string_view kLimitRank =
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+constexpr std::string_view kWithScoresLex =
+    "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+constexpr std::string_view kMustBePositive = "ERR value is out of range, must be positive";
+constexpr std::string_view kLongRange =
+    "ERR value is out of range, value must between -9223372036854775807 and "
+    "9223372036854775807";
+constexpr std::string_view kOutOfRangePlain = "ERR value is out of range";
+
+using ScoredItems = std::vector<std::pair<std::string, double>>;
+
+uint64_t Rand64() {
+  thread_local std::mt19937_64 gen{std::random_device{}()};
+  return gen();
+}
+
+void SendOpError(ReplyBuilder* rb, OpStatus st) {
+  if (st == OpStatus::kWrongType) return rb->SendError(errors::kWrongType);
+  if (st == OpStatus::kInvalidFloat) return rb->SendError(kNan);
+  rb->SendError(errors::kSyntax);
+}
+
+void SendScored(ReplyBuilder* rb, const ScoredItems& items, bool with_scores) {
+  std::vector<std::pair<std::string_view, double>> views;
+  views.reserve(items.size());
+  for (const auto& [m, s] : items) views.emplace_back(m, s);
+  rb->SendScoredArray(views, with_scores);
+}
+
+// --- argument parsing ---
+
+// Redis's getDoubleFromObject: strtod over the whole argument, no leading space, no NaN, no
+// overflow to +-inf nor underflow to 0 (a literal "inf" is fine).
+// (ParseRedisDouble in arg_utils inverts the ERANGE cases; see the integrator notes.)
+bool ParseScore(std::string_view s, double* out) {
+  if (s.empty() || std::isspace(static_cast<unsigned char>(s[0]))) return false;
+  std::string buf(s);
+  char* end = nullptr;
+  errno = 0;
+  double v = std::strtod(buf.c_str(), &end);
+  if (end != buf.c_str() + buf.size() || std::isnan(v)) return false;
+  if (errno == ERANGE && (std::isinf(v) || v == 0)) return false;
+  *out = v;
+  return true;
+}
+
+// One end of a BYSCORE interval: "(" prefix = exclusive; strtod rules of zslParseRange (leading
+// space and the empty string accepted, trailing bytes and NaN rejected).
+bool ParseScoreBound(std::string_view s, double* v, bool* exclusive) {
+  *exclusive = !s.empty() && s[0] == '(';
+  if (*exclusive) s.remove_prefix(1);
+  std::string buf(s);
+  char* end = nullptr;
+  *v = std::strtod(buf.c_str(), &end);
+  return *end == '\0' && !std::isnan(*v);
+}
+
+struct ScoreRange {
+  double min = 0, max = 0;
+  bool minex = false, maxex = false;
+};
+
+bool ParseScoreRange(std::string_view min, std::string_view max, ScoreRange* r) {
+  return ParseScoreBound(min, &r->min, &r->minex) && ParseScoreBound(max, &r->max, &r->maxex);
+}
+
+struct LexBound {
+  enum Kind : uint8_t { kMinusInf, kPlusInf, kValue } kind = kValue;
+  bool exclusive = false;
+  std::string value;
+};
+
+bool ParseLexBound(std::string_view s, LexBound* b) {
+  if (s == "-") {
+    b->kind = LexBound::kMinusInf;
+  } else if (s == "+") {
+    b->kind = LexBound::kPlusInf;
+  } else if (!s.empty() && (s[0] == '(' || s[0] == '[')) {
+    b->kind = LexBound::kValue;
+    b->exclusive = s[0] == '(';
+    b->value = std::string(s.substr(1));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+struct LexRange {
+  LexBound min, max;
+};
+
+// The rank interval [start, end) of a score range.
+std::pair<size_t, size_t> RankSpan(const ZSetObj& z, const ScoreRange& r) {
+  size_t start = z.CountBefore(
+      [&](double s, std::string_view) { return r.minex ? s <= r.min : s < r.min; });
+  size_t end = z.CountBefore(
+      [&](double s, std::string_view) { return r.maxex ? s < r.max : s <= r.max; });
+  return {start, std::max(start, end)};
+}
+
+std::pair<size_t, size_t> RankSpan(const ZSetObj& z, const LexRange& r) {
+  size_t start = z.CountBefore([&](double, std::string_view m) {
+    switch (r.min.kind) {
+      case LexBound::kMinusInf:
+        return false;
+      case LexBound::kPlusInf:
+        return true;
+      case LexBound::kValue:
+        break;
+    }
+    return r.min.exclusive ? m <= r.min.value : m < r.min.value;
+  });
+  size_t end = z.CountBefore([&](double, std::string_view m) {
+    switch (r.max.kind) {
+      case LexBound::kMinusInf:
+        return false;
+      case LexBound::kPlusInf:
+        return true;
+      case LexBound::kValue:
+        break;
+    }
+    return r.max.exclusive ? m < r.max.value : m <= r.max.value;
+  });
+  return {start, std::max(start, end)};
+}
+
+// Redis's index sanitising for rank ranges: negative counts from the end; returns false when
+// the range is empty, else the inclusive [*start, *end] within [0, len).
+bool ClampRanks(int64_t len, int64_t* start, int64_t* end) {
+  if (*start < 0) *start += len;
+  if (*end < 0) *end += len;
+  if (*start < 0) *start = 0;
+  if (*start > *end || *start >= len) return false;
+  if (*end >= len) *end = len - 1;
+  return true;
+}
+
+OpResult<ZSetObj*> FindZSet(const OpArgs& op, std::string_view key) {
+  auto it = op.slice->Find(op.db, key, ObjType::kZSet);
+  if (!it.ok()) return it.status();
+  return it->value().GetRobj<ZSetObj>();
+}
+
+void DeleteIfEmpty(const OpArgs& op, std::string_view key, const ZSetObj* z) {
+  if (z->size() == 0) op.slice->Del(op.db, key);
+}
+
+// --- ZADD / ZINCRBY ---
+
+struct ZAddParams {
+  bool nx = false, xx = false, gt = false, lt = false, ch = false, incr = false;
+  std::vector<std::pair<double, std::string_view>> items;
+  size_t max_len = 0;
+};
+
+struct ZAddResult {
+  int64_t added = 0, updated = 0, processed = 0;
+  double score = 0;  // INCR: the new score
+};
+
+void ZAddGeneric(std::string_view key, const ZAddParams& p, ConnectionContext* cntx) {
+  OpResult<ZAddResult> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<ZAddResult> {
+    ZAddResult out;
+    OpResult<ZSetObj*> found = FindZSet(op, key);
+    ZSetObj* z;
+    if (found.ok()) {
+      z = *found;
+    } else if (found.status() == OpStatus::kKeyNotFound) {
+      if (p.xx) return out;
+      z = new ZSetObj(p.items.size(), p.max_len);
+      auto [it, inserted] = op.slice->AddOrFind(op.db, key);
+      it.value().SetRobj(ObjType::kZSet, z);
+    } else {
+      return found.status();
+    }
+    for (const auto& [given, member] : p.items) {
+      double score = given;
+      std::optional<double> cur = z->Score(member);
+      if (cur) {
+        if (p.nx) continue;
+        if (p.incr) {
+          score += *cur;
+          if (std::isnan(score)) return OpStatus::kInvalidFloat;
+        }
+        if ((p.lt && score >= *cur) || (p.gt && score <= *cur)) continue;
+        out.score = score;
+        if (score != *cur) {
+          z->UpdateScore(member, *cur, score);
+          ++out.updated;
+        }
+        ++out.processed;
+      } else {
+        if (p.xx) continue;
+        z->Insert(member, score);
+        out.score = score;
+        ++out.added;
+        ++out.processed;
+      }
+    }
+    DeleteIfEmpty(op, key, z);
+    return out;
+  });
+  ReplyBuilder* rb = cntx->rb;
+  if (!res.ok()) return SendOpError(rb, res.status());
+  if (p.incr) return res->processed ? rb->SendDouble(res->score) : rb->SendNull();
+  rb->SendLong(p.ch ? res->added + res->updated : res->added);
+}
+
+void ZAdd(CmdArgs args, ConnectionContext* cntx) {
+  ZAddParams p;
+  size_t i = 2;
+  for (; i < args.size(); ++i) {
+    std::string opt = AsciiUpper(args[i]);
+    if (opt == "NX") {
+      p.nx = true;
+    } else if (opt == "XX") {
+      p.xx = true;
+    } else if (opt == "GT") {
+      p.gt = true;
+    } else if (opt == "LT") {
+      p.lt = true;
+    } else if (opt == "CH") {
+      p.ch = true;
+    } else if (opt == "INCR") {
+      p.incr = true;
+    } else {
+      break;
+    }
+  }
+  size_t elements = args.size() - i;
+  ReplyBuilder* rb = cntx->rb;
+  if (elements == 0 || elements % 2 != 0) return rb->SendError(errors::kSyntax);
+  elements /= 2;
+  if (p.nx && p.xx) return rb->SendError(kXxNx);
+  if ((p.gt && p.nx) || (p.lt && p.nx) || (p.gt && p.lt)) return rb->SendError(kGtLtNx);
+  if (p.incr && elements > 1) return rb->SendError(kIncrPair);
+  p.items.reserve(elements);
+  for (size_t j = i; j < args.size(); j += 2) {
+    double score;
+    if (!ParseScore(args[j], &score)) return rb->SendError(errors::kNotFloat);
+    p.items.emplace_back(score, args[j + 1]);
+    p.max_len = std::max(p.max_len, args[j + 1].size());
+  }
+  ZAddGeneric(args[1], p, cntx);
+}
+
+void ZIncrBy(CmdArgs args, ConnectionContext* cntx) {
+  ZAddParams p;
+  p.incr = true;
+  double incr;
+  if (!ParseScore(args[2], &incr)) return cntx->rb->SendError(errors::kNotFloat);
+  p.items.emplace_back(incr, args[3]);
+  p.max_len = args[3].size();
+  ZAddGeneric(args[1], p, cntx);
+}
+
+// --- simple reads and ZREM ---
+
+void ZRem(CmdArgs args, ConnectionContext* cntx) {
+  std::string_view key = args[1];
+  OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
+    OpResult<ZSetObj*> z = FindZSet(op, key);
+    if (!z.ok()) return z.status() == OpStatus::kKeyNotFound ? 0 : OpResult<int64_t>(z.status());
+    int64_t removed = 0;
+    for (std::string_view m : args.subspan(2)) {
+      removed += (*z)->Erase(m);
+      if ((*z)->size() == 0) break;
+    }
+    DeleteIfEmpty(op, key, *z);
+    return removed;
+  });
+  if (!res.ok()) return SendOpError(cntx->rb, res.status());
+  cntx->rb->SendLong(*res);
+}
+
+void ZCard(CmdArgs args, ConnectionContext* cntx) {
+  std::string_view key = args[1];
+  OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
+    OpResult<ZSetObj*> z = FindZSet(op, key);
+    if (!z.ok()) return z.status() == OpStatus::kKeyNotFound ? 0 : OpResult<int64_t>(z.status());
+    return int64_t((*z)->size());
+  });
+  if (!res.ok()) return SendOpError(cntx->rb, res.status());
+  cntx->rb->SendLong(*res);
+}
+
+OpResult<std::vector<std::optional<double>>> OpScores(ConnectionContext* cntx,
+                                                      std::string_view key, CmdArgs members) {
+  using Out = std::vector<std::optional<double>>;
+  return RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<Out> {
+    Out out(members.size());
+    OpResult<ZSetObj*> z = FindZSet(op, key);
+    if (!z.ok()) {
+      if (z.status() == OpStatus::kKeyNotFound) return out;
+      return z.status();
+    }
+    for (size_t i = 0; i < members.size(); ++i) out[i] = (*z)->Score(members[i]);
+    return out;
+  });
+}
+
+void ZScore(CmdArgs args, ConnectionContext* cntx) {
+  auto res = OpScores(cntx, args[1], args.subspan(2, 1));
+  if (!res.ok()) return SendOpError(cntx->rb, res.status());
+  if ((*res)[0]) return cntx->rb->SendDouble(*(*res)[0]);
+  cntx->rb->SendNull();
+}
+
+void ZMScore(CmdArgs args, ConnectionContext* cntx) {
+  auto res = OpScores(cntx, args[1], args.subspan(2));
+  if (!res.ok()) return SendOpError(cntx->rb, res.status());
+  cntx->rb->StartArray(res->size());
+  for (const auto& s : *res) s ? cntx->rb->SendDouble(*s) : cntx->rb->SendNull();
+}
+
+// ZCOUNT / ZLEXCOUNT: the size of a rank span.
+template <typename Range>
+void CountRange(std::string_view key, const Range& range, ConnectionContext* cntx) {
+  OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
+    OpResult<ZSetObj*> z = FindZSet(op, key);
+    if (!z.ok()) return z.status() == OpStatus::kKeyNotFound ? 0 : OpResult<int64_t>(z.status());
+    auto [start, end] = RankSpan(**z, range);
+    return int64_t(end - start);
+  });
+  if (!res.ok()) return SendOpError(cntx->rb, res.status());
+  cntx->rb->SendLong(*res);
+}
+
+void ZCount(CmdArgs args, ConnectionContext* cntx) {
+  ScoreRange range;
+  if (!ParseScoreRange(args[2], args[3], &range)) return cntx->rb->SendError(kMinMaxFloat);
+  CountRange(args[1], range, cntx);
+}
+
+void ZLexCount(CmdArgs args, ConnectionContext* cntx) {
+  LexRange range;
+  if (!ParseLexBound(args[2], &range.min) || !ParseLexBound(args[3], &range.max)) {
+    return cntx->rb->SendError(kMinMaxLex);
+  }
+  CountRange(args[1], range, cntx);
+}
+
+// ZRANK / ZREVRANK
+void RankGeneric(CmdArgs args, ConnectionContext* cntx, bool reverse) {
+  std::string_view key = args[1], member = args[2];
+  using Out = std::optional<int64_t>;
+  auto res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<Out> {
+    OpResult<ZSetObj*> z = FindZSet(op, key);
+    if (!z.ok()) {
+      if (z.status() == OpStatus::kKeyNotFound) return Out{};
+      return z.status();
+    }
+    std::optional<size_t> rank = (*z)->Rank(member);
+    if (!rank) return Out{};
+    return Out(reverse ? int64_t((*z)->size() - 1 - *rank) : int64_t(*rank));
+  });
+  if (!res.ok()) return SendOpError(cntx->rb, res.status());
+  if (!*res) return cntx->rb->SendNull();
+  cntx->rb->SendLong(**res);
+}
+
+// --- ZRANGE and its legacy forms ---
+
+enum class RangeType { kAuto, kRank, kScore, kLex };
+enum class Direction { kAuto, kForward, kReverse };
+
+// Visits the selected part of rank span [start, end) with Redis's LIMIT rules: a negative
+// offset selects nothing, a negative limit means "all the rest". Reverse walks from the top.
+void VisitSpan(const ZSetObj& z, size_t start, size_t end, bool reverse, int64_t offset,
+               int64_t limit, ScoredItems* out) {
+  if (offset < 0 || start >= end) return;
+  size_t len = end - start;
+  if (uint64_t(offset) >= len) return;
+  size_t take = len - size_t(offset);
+  if (limit >= 0 && uint64_t(limit) < take) take = size_t(limit);
+  size_t from = reverse ? end - size_t(offset) - take : start + size_t(offset);
+  out->reserve(take);
+  z.Visit(from, from + take, reverse,
+          [&](std::string_view m, double s) { out->emplace_back(std::string(m), s); });
+}
+
+void RangeGeneric(CmdArgs args, ConnectionContext* cntx, RangeType type, Direction dir) {
+  ReplyBuilder* rb = cntx->rb;
+  bool with_scores = false;
+  int64_t offset = 0, limit = -1;
+  for (size_t j = 4; j < args.size(); ++j) {
+    size_t left = args.size() - j - 1;
+    if (EqualsIgnoreCase(args[j], "WITHSCORES")) {
+      with_scores = true;
+    } else if (EqualsIgnoreCase(args[j], "LIMIT") && left >= 2) {
+      if (!ParseRedisInt(args[j + 1], &offset) || !ParseRedisInt(args[j + 2], &limit)) {
+        return rb->SendError(errors::kNotInteger);
+      }
+      j += 2;
+    } else if (dir == Direction::kAuto && EqualsIgnoreCase(args[j], "REV")) {
+      dir = Direction::kReverse;
+    } else if (type == RangeType::kAuto && EqualsIgnoreCase(args[j], "BYLEX")) {
+      type = RangeType::kLex;
+    } else if (type == RangeType::kAuto && EqualsIgnoreCase(args[j], "BYSCORE")) {
+      type = RangeType::kScore;
+    } else {
+      return rb->SendError(errors::kSyntax);
+    }
+  }
+  if (dir == Direction::kAuto) dir = Direction::kForward;
+  if (type == RangeType::kAuto) type = RangeType::kRank;
+  bool reverse = dir == Direction::kReverse;
+  if (limit != -1 && type == RangeType::kRank) return rb->SendError(kLimitRank);
+  if (with_scores && type == RangeType::kLex) return rb->SendError(kWithScoresLex);
+
+  std::string_view min_arg = args[2], max_arg = args[3];
+  if (reverse && type != RangeType::kRank) std::swap(min_arg, max_arg);  // given as max, min
+  int64_t start = 0, stop = 0;
+  ScoreRange score_range;
+  LexRange lex_range;
+  switch (type) {
+    case RangeType::kScore:
+      if (!ParseScoreRange(min_arg, max_arg, &score_range)) return rb->SendError(kMinMaxFloat);
+      break;
+    case RangeType::kLex:
+      if (!ParseLexBound(min_arg, &lex_range.min) || !ParseLexBound(max_arg, &lex_range.max)) {
+        return rb->SendError(kMinMaxLex);
+      }
+      break;
+    default:
+      if (!ParseRedisInt(min_arg, &start) || !ParseRedisInt(max_arg, &stop)) {
+        return rb->SendError(errors::kNotInteger);
+      }
+      break;
+  }
+
+  std::string_view key = args[1];
+  auto res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<ScoredItems> {
+    ScoredItems out;
+    OpResult<ZSetObj*> found = FindZSet(op, key);
+    if (!found.ok()) {
+      if (found.status() == OpStatus::kKeyNotFound) return out;
+      return found.status();
+    }
+    const ZSetObj& z = **found;
+    if (type == RangeType::kRank) {
+      int64_t len = int64_t(z.size());
+      if (!ClampRanks(len, &start, &stop)) return out;
+      size_t from = reverse ? size_t(len - 1 - stop) : size_t(start);
+      size_t to = reverse ? size_t(len - start) : size_t(stop + 1);
+      out.reserve(to - from);
+      z.Visit(from, to, reverse,
+              [&](std::string_view m, double s) { out.emplace_back(std::string(m), s); });
+      return out;
+    }
+    auto [lo, hi] = type == RangeType::kScore ? RankSpan(z, score_range) : RankSpan(z, lex_range);
+    VisitSpan(z, lo, hi, reverse, offset, limit, &out);
+    return out;
+  });
+  if (!res.ok()) return SendOpError(rb, res.status());
+  SendScored(rb, *res, with_scores);
+}
+
+// --- removals by range ---
+
+void RemRangeGeneric(std::string_view key, ConnectionContext* cntx,
+                     const std::function<std::pair<size_t, size_t>(const ZSetObj&)>& span) {
+  OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
+    OpResult<ZSetObj*> z = FindZSet(op, key);
+    if (!z.ok()) return z.status() == OpStatus::kKeyNotFound ? 0 : OpResult<int64_t>(z.status());
+    auto [start, end] = span(**z);
+    (*z)->EraseRanks(start, end);
+    DeleteIfEmpty(op, key, *z);
+    return int64_t(end - start);
+  });
+  if (!res.ok()) return SendOpError(cntx->rb, res.status());
+  cntx->rb->SendLong(*res);
+}
+
+void ZRemRangeByRank(CmdArgs args, ConnectionContext* cntx) {
+  int64_t start, stop;
+  if (!ParseRedisInt(args[2], &start) || !ParseRedisInt(args[3], &stop)) {
+    return cntx->rb->SendError(errors::kNotInteger);
+  }
+  RemRangeGeneric(args[1], cntx, [&](const ZSetObj& z) -> std::pair<size_t, size_t> {
+    int64_t a = start, b = stop;
+    if (!ClampRanks(int64_t(z.size()), &a, &b)) return {0, 0};
+    return {size_t(a), size_t(b + 1)};
+  });
+}
+
+void ZRemRangeByScore(CmdArgs args, ConnectionContext* cntx) {
+  ScoreRange range;
+  if (!ParseScoreRange(args[2], args[3], &range)) return cntx->rb->SendError(kMinMaxFloat);
+  RemRangeGeneric(args[1], cntx, [&](const ZSetObj& z) { return RankSpan(z, range); });
+}
+
+void ZRemRangeByLex(CmdArgs args, ConnectionContext* cntx) {
+  LexRange range;
+  if (!ParseLexBound(args[2], &range.min) || !ParseLexBound(args[3], &range.max)) {
+    return cntx->rb->SendError(kMinMaxLex);
+  }
+  RemRangeGeneric(args[1], cntx, [&](const ZSetObj& z) { return RankSpan(z, range); });
+}
+
+// --- ZPOPMIN / ZPOPMAX ---
+
+void PopGeneric(CmdArgs args, ConnectionContext* cntx, bool max) {
+  ReplyBuilder* rb = cntx->rb;
+  if (args.size() > 3) return rb->SendError(errors::kSyntax);
+  bool has_count = args.size() == 3;
+  int64_t count = 1;
+  if (has_count && (!ParseRedisInt(args[2], &count) || count < 0)) {
+    return rb->SendError(kMustBePositive);
+  }
+  std::string_view key = args[1];
+  auto res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<ScoredItems> {
+    ScoredItems out;
+    OpResult<ZSetObj*> found = FindZSet(op, key);
+    if (!found.ok()) {
+      if (found.status() == OpStatus::kKeyNotFound) return out;
+      return found.status();
+    }
+    ZSetObj* z = *found;
+    size_t n = std::min<uint64_t>(uint64_t(count), z->size());
+    size_t from = max ? z->size() - n : 0;
+    z->Visit(from, from + n, max,
+             [&](std::string_view m, double s) { out.emplace_back(std::string(m), s); });
+    z->EraseRanks(from, from + n);
+    DeleteIfEmpty(op, key, z);
+    return out;
+  });
+  if (!res.ok()) return SendOpError(rb, res.status());
+  if (has_count) return SendScored(rb, *res, true);
+  // Without a count the reply stays a flat [member, score] even in RESP3.
+  rb->StartArray(res->size() * 2);
+  for (const auto& [m, s] : *res) {
+    rb->SendBulk(m);
+    rb->SendDouble(s);
+  }
+}
+
+// --- ZSCAN ---
+
+void ZScan(CmdArgs args, ConnectionContext* cntx) {
+  uint64_t cursor;
+  if (!ParseScanCursor(args[2], &cursor)) return cntx->rb->SendError("ERR invalid cursor");
+  ScanOptions opts = ParseScanOptions(args, 3);
+  std::string_view key = args[1];
+  struct ScanOut {
+    uint64_t cursor = 0;
+    std::vector<std::string> items;  // member, score, member, score...
+  };
+  auto res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<ScanOut> {
+    ScanOut out;
+    OpResult<ZSetObj*> z = FindZSet(op, key);
+    if (!z.ok()) {
+      if (z.status() == OpStatus::kKeyNotFound) return out;
+      return z.status();
+    }
+    if (!opts.error.empty()) return OpStatus::kSyntaxError;
+    out.cursor = (*z)->Scan(cursor, opts.count, [&](std::string_view m, double s) {
+      if (!opts.Matches(m)) return;
+      out.items.emplace_back(m);
+      out.items.push_back(FormatDouble(s));
+    });
+    return out;
+  });
+  ReplyBuilder* rb = cntx->rb;
+  if (!res.ok()) {
+    if (res.status() == OpStatus::kSyntaxError) return rb->SendError(opts.error);
+    return SendOpError(rb, res.status());
+  }
+  rb->StartArray(2);
+  rb->SendBulk(std::to_string(res->cursor));
+  rb->SendStringArray(std::span<const std::string>(res->items));
+}
+
+// --- ZRANDMEMBER ---
+
+void ZRandMember(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  bool has_count = args.size() >= 3, with_scores = false;
+  int64_t count = 1;
+  if (has_count) {
+    if (!ParseRedisInt(args[2], &count)) return rb->SendError(errors::kNotInteger);
+    if (count == INT64_MIN) return rb->SendError(kLongRange);
+    if (args.size() > 4 || (args.size() == 4 && !EqualsIgnoreCase(args[3], "WITHSCORES"))) {
+      return rb->SendError(errors::kSyntax);
+    }
+    if (args.size() == 4) {
+      with_scores = true;
+      if (count < -(INT64_MAX / 2) || count > INT64_MAX / 2) return rb->SendError(kOutOfRangePlain);
+    }
+  }
+  std::string_view key = args[1];
+  struct Out {
+    bool exists = false;
+    ScoredItems items;
+  };
+  auto res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<Out> {
+    Out out;
+    OpResult<ZSetObj*> found = FindZSet(op, key);
+    if (!found.ok()) {
+      if (found.status() == OpStatus::kKeyNotFound) return out;
+      return found.status();
+    }
+    out.exists = true;
+    const ZSetObj& z = **found;
+    size_t n = z.size();
+    auto take = [&](size_t rank) {
+      z.Visit(rank, rank + 1, false,
+              [&](std::string_view m, double s) { out.items.emplace_back(std::string(m), s); });
+    };
+    if (!has_count) {
+      take(Rand64() % n);
+    } else if (count < 0) {  // repetitions allowed
+      out.items.reserve(size_t(-count));
+      for (int64_t i = 0; i < -count; ++i) take(Rand64() % n);
+    } else if (uint64_t(count) >= n) {
+      // The whole set; Redis 7.0 lists it from the highest rank down.
+      z.Visit(0, n, true,
+              [&](std::string_view m, double s) { out.items.emplace_back(std::string(m), s); });
+    } else if (uint64_t(count) * 4 < n) {
+      // Few distinct ranks out of many: draw and reject repeats.
+      std::unordered_set<size_t> chosen;
+      while (chosen.size() < size_t(count)) {
+        size_t r = Rand64() % n;
+        if (chosen.insert(r).second) take(r);
+      }
+    } else {
+      // Distinct ranks: a partial Fisher-Yates shuffle over the rank sequence.
+      std::vector<size_t> ranks(n);
+      for (size_t i = 0; i < n; ++i) ranks[i] = i;
+      for (size_t i = 0; i < size_t(count); ++i) {
+        std::swap(ranks[i], ranks[i + Rand64() % (n - i)]);
+        take(ranks[i]);
+      }
+    }
+    return out;
+  });
+  if (!res.ok()) return SendOpError(rb, res.status());
+  if (!has_count) {
+    if (!res->exists) return rb->SendNull();
+    return rb->SendBulk(res->items[0].first);
+  }
+  SendScored(rb, res->items, with_scores);
+}
+
+}  // namespace
+
+void RegisterZsetFamily(CommandRegistry* r) {
+  RegisterRobjOps(ObjType::kZSet,
+                  {[](void* p) { delete static_cast<ZSetObj*>(p); },
+                   [](const void* p) { return static_cast<const ZSetObj*>(p)->MallocUsed(); },
+                   [](const void* p) { return static_cast<const ZSetObj*>(p)->EncodingName(); }});
+  using namespace cmd;
+  auto range = [](RangeType t, Direction d) {
+    return [t, d](CmdArgs args, ConnectionContext* cntx) { RangeGeneric(args, cntx, t, d); };
+  };
+  r->Register({"zadd", -4, kWrite | kDenyOom | kFast, 1, 1, 1, ZAdd});
+  r->Register({"zincrby", 4, kWrite | kDenyOom | kFast, 1, 1, 1, ZIncrBy});
+  r->Register({"zrem", -3, kWrite | kFast, 1, 1, 1, ZRem});
+  r->Register({"zcard", 2, kReadOnly | kFast, 1, 1, 1, ZCard});
+  r->Register({"zscore", 3, kReadOnly | kFast, 1, 1, 1, ZScore});
+  r->Register({"zmscore", -3, kReadOnly | kFast, 1, 1, 1, ZMScore});
+  r->Register({"zcount", 4, kReadOnly | kFast, 1, 1, 1, ZCount});
+  r->Register({"zlexcount", 4, kReadOnly | kFast, 1, 1, 1, ZLexCount});
+  r->Register({"zrank", 3, kReadOnly | kFast, 1, 1, 1,
+               [](CmdArgs a, ConnectionContext* c) { RankGeneric(a, c, false); }});
+  r->Register({"zrevrank", 3, kReadOnly | kFast, 1, 1, 1,
+               [](CmdArgs a, ConnectionContext* c) { RankGeneric(a, c, true); }});
+  r->Register({"zrange", -4, kReadOnly, 1, 1, 1, range(RangeType::kAuto, Direction::kAuto)});
+  r->Register({"zrevrange", -4, kReadOnly, 1, 1, 1, range(RangeType::kRank, Direction::kReverse)});
+  r->Register({"zrangebyscore", -4, kReadOnly, 1, 1, 1,
+               range(RangeType::kScore, Direction::kForward)});
+  r->Register({"zrevrangebyscore", -4, kReadOnly, 1, 1, 1,
+               range(RangeType::kScore, Direction::kReverse)});
+  r->Register({"zrangebylex", -4, kReadOnly, 1, 1, 1, range(RangeType::kLex, Direction::kForward)});
+  r->Register({"zrevrangebylex", -4, kReadOnly, 1, 1, 1,
+               range(RangeType::kLex, Direction::kReverse)});
+  r->Register({"zremrangebyrank", 4, kWrite, 1, 1, 1, ZRemRangeByRank});
+  r->Register({"zremrangebyscore", 4, kWrite, 1, 1, 1, ZRemRangeByScore});
+  r->Register({"zremrangebylex", 4, kWrite, 1, 1, 1, ZRemRangeByLex});
+  r->Register({"zpopmin", -2, kWrite | kFast, 1, 1, 1,
+               [](CmdArgs a, ConnectionContext* c) { PopGeneric(a, c, false); }});
+  r->Register({"zpopmax", -2, kWrite | kFast, 1, 1, 1,
+               [](CmdArgs a, ConnectionContext* c) { PopGeneric(a, c, true); }});
+  r->Register({"zscan", -3, kReadOnly, 1, 1, 1, ZScan});
+  r->Register({"zrandmember", -2, kReadOnly, 1, 1, 1, ZRandMember});
 }
 
 }  // namespace lw
