@@ -184,9 +184,11 @@ bool ListObj::Insert(std::string_view pivot, std::string_view v, bool after) {
 
 size_t ListObj::Remove(std::string_view v, size_t limit, bool from_head) {
   size_t removed = 0;
+  bool emptied = false;
   size_t n = NumChunks();
   for (size_t k = 0; k < n && (limit == 0 || removed < limit); ++k) {
     Listpack& lp = Chunk(from_head ? k : n - 1 - k);
+    size_t before = removed;
     if (from_head) {
       for (Listpack::Pos p = 0; p < lp.End();) {
         Listpack::Pos next;
@@ -207,9 +209,10 @@ size_t ListObj::Remove(std::string_view v, size_t limit, bool from_head) {
         p = start;
       }
     }
+    emptied |= removed != before && lp.empty();
   }
   size_ -= removed;
-  Compact();
+  Compact(/*drop_empty_chunks=*/emptied);
   return removed;
 }
 
@@ -247,17 +250,10 @@ void ListObj::Trim(size_t start, size_t end) {
   Compact();
 }
 
-void ListObj::Compact() {
+void ListObj::Compact(bool drop_empty_chunks) {
   if (packed()) return;
   if (size_ > kPackedMaxEntries / 2) {
-    // Only Remove() can leave an empty chunk in the middle.
-    for (size_t i = 0; i < chunks_->size();) {
-      if ((*chunks_)[i].empty()) {
-        chunks_->erase(chunks_->begin() + i);
-      } else {
-        ++i;
-      }
-    }
+    if (drop_empty_chunks) DropEmptyChunks();
     return;
   }
   bool short_values = true;
@@ -266,13 +262,7 @@ void ListObj::Compact() {
     return short_values;
   });
   if (!short_values) {
-    for (size_t i = 0; i < chunks_->size();) {
-      if ((*chunks_)[i].empty()) {
-        chunks_->erase(chunks_->begin() + i);
-      } else {
-        ++i;
-      }
-    }
+    if (drop_empty_chunks) DropEmptyChunks();
     return;
   }
   Listpack merged;
@@ -282,6 +272,17 @@ void ListObj::Compact() {
   delete chunks_;
   chunks_ = nullptr;
   lp_ = std::move(merged);
+}
+
+void ListObj::DropEmptyChunks() {
+  size_t kept = 0;
+  for (size_t i = 0; i < chunks_->size(); ++i) {
+    if (!(*chunks_)[i].empty()) {
+      if (kept != i) (*chunks_)[kept] = std::move((*chunks_)[i]);
+      ++kept;
+    }
+  }
+  chunks_->resize(kept);
 }
 
 }  // namespace lw

@@ -76,8 +76,11 @@ class ListObj {
   const Listpack& Chunk(size_t i) const { return chunks_ ? (*chunks_)[i] : lp_; }
   Cursor Locate(size_t index) const;
   void ToQuicklist();
-  // After removals: drops empty chunks and returns to listpack when small enough.
-  void Compact();
+  // After removals: returns to listpack when small enough. Pops and trims never leave an
+  // empty chunk behind (they drop it at once); Remove() can, in the middle, so only it asks
+  // for the O(chunks) sweep.
+  void Compact(bool drop_empty_chunks = false);
+  void DropEmptyChunks();
   void RemoveFront(size_t n);
   void RemoveBack(size_t n);
   void SplitIfFull(size_t chunk);
