@@ -71,6 +71,13 @@ void Connection::Shutdown() {
   socket_.ShutdownBoth();
 }
 
+void Connection::Kill() {
+  service_->UnregisterClient(&cntx_);
+  cntx_.pubsub.reset();
+  cntx_.channels = cntx_.patterns = 0;
+  Shutdown();
+}
+
 void Connection::Push(std::string_view bytes) {
   if (shutting_down_) return;
   if (push_buf_.size() + bytes.size() > kMaxPendingPushes) {

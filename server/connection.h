@@ -37,7 +37,9 @@ class Connection : public ClientControl {
 
   // ClientControl.
   void Push(std::string_view bytes) override;
-  void Kill() override { Shutdown(); }
+  // Leaves the client list and every channel at once (as Redis frees a killed client), then
+  // shuts the socket so the fiber exits.
+  void Kill() override;
 
   uint64_t id() const { return cntx_.client_id; }
 

@@ -1022,19 +1022,23 @@ void ClientKill(CmdArgs args, ConnectionContext* cntx) {
   bool kill_self = false;
   // Each thread closes its own matching connections: Kill() runs there, in loop context.
   service->pool()->AwaitBriefOnAll([&](io::Proactor*) {
+    std::vector<ConnectionContext*> victims;  // Kill() leaves the client map: collect first
     service->ForEachLocalClient([&](ConnectionContext* c) {
       if (id && c->client_id != *id) return;
       if (type && TypeOf(c) != *type) return;
       if (addr && c->addr != *addr) return;
       if (laddr && c->laddr != *laddr) return;
+      if (c == cntx && skipme) return;
+      victims.push_back(c);
+    });
+    for (ConnectionContext* c : victims) {
       if (c == cntx) {
-        if (skipme) return;
         kill_self = true;  // after the reply
       } else if (c->control) {
         c->control->Kill();
       }
       killed.fetch_add(1);
-    });
+    }
   });
   if (kill_self) cntx->close_after_reply = true;
   if (old_form) {
