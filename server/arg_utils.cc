@@ -71,7 +71,9 @@ bool ParseRedisDouble(std::string_view s, double* out) {
   errno = 0;
   double v = std::strtod(buf.c_str(), &end);
   if (end != buf.c_str() + buf.size() || std::isnan(v)) return false;
-  if (errno == ERANGE && !std::isinf(v) && v != 0) return false;
+  // Redis rejects overflow (to +-inf) and underflow to zero, but keeps denormals; an explicit
+  // "inf" parses without ERANGE and is accepted.
+  if (errno == ERANGE && (std::isinf(v) || v == 0)) return false;
   *out = v;
   return true;
 }

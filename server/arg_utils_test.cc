@@ -33,6 +33,10 @@ TEST(ArgUtilsTest, RedisDoubles) {
   EXPECT_FALSE(ParseRedisDouble("1.5x", &d));
   EXPECT_FALSE(ParseRedisDouble(" 1", &d));
   EXPECT_FALSE(ParseRedisDouble("", &d));
+  EXPECT_FALSE(ParseRedisDouble("1e400", &d));   // overflow
+  EXPECT_FALSE(ParseRedisDouble("1e-400", &d));  // underflow to zero
+  EXPECT_TRUE(ParseRedisDouble("1e-320", &d));   // denormal
+  EXPECT_GT(d, 0);
 }
 
 TEST(ArgUtilsTest, Case) {

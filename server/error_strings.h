@@ -19,6 +19,9 @@ inline constexpr std::string_view kNoSuchKey = "ERR no such key";
 inline constexpr std::string_view kOom =
     "OOM command not allowed when used memory > 'maxmemory'.";
 inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
+// A command inside a lock-ahead script touched a key the script did not declare.
+inline constexpr std::string_view kUndeclaredKeys =
+    "ERR script tried accessing undeclared key";
 // String family (Redis 7.0 t_string.c / bitops.c).
 inline constexpr std::string_view kIncrOverflow = "ERR increment or decrement would overflow";
 inline constexpr std::string_view kDecrOverflow = "ERR decrement would overflow";

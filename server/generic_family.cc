@@ -6,6 +6,7 @@
 #include "server/arg_utils.h"
 #include "server/connection_context.h"
 #include "server/error_strings.h"
+#include "server/op_args.h"
 #include "server/service.h"
 
 namespace lw {
@@ -101,37 +102,21 @@ void Command(CmdArgs args, ConnectionContext* cntx) {
   rb->SendError(errors::UnknownSubcommand(args[1], "COMMAND"));
 }
 
-// Groups keys by shard and runs `op` once per involved shard, summing the results.
-// Not atomic across shards: multi-shard atomicity belongs to the transaction layer.
-template <typename Op>
-int64_t SumOverShards(ConnectionContext* cntx, CmdArgs keys, Op op) {
-  ShardSet& shards = cntx->service->shards();
-  std::map<uint32_t, std::vector<std::string_view>> by_shard;
-  for (std::string_view key : keys) by_shard[shards.ShardOf(key)].push_back(key);
-  int64_t total = 0;
-  int db = cntx->db_index;
-  for (auto& [sid, shard_keys] : by_shard) {
-    total += shards.Await(sid, [&](Shard* shard) {
-      int64_t n = 0;
-      for (std::string_view key : shard_keys) n += op(shard->db_slice, db, key);
-      return n;
-    });
-  }
-  return total;
+void SendCount(ConnectionContext* cntx, int64_t n) {
+  if (n < 0) return cntx->rb->SendError(errors::kUndeclaredKeys);
+  cntx->rb->SendLong(n);
 }
 
 void Del(CmdArgs args, ConnectionContext* cntx) {
-  int64_t n = SumOverShards(cntx, args.subspan(1), [](DbSlice& slice, int db, std::string_view key) {
-    return slice.Del(db, key) ? 1 : 0;
-  });
-  cntx->rb->SendLong(n);
+  SendCount(cntx, SumOverKeys(cntx, args.subspan(1), [](const OpArgs& op, std::string_view key) {
+              return op.slice->Del(op.db, key) ? 1 : 0;
+            }));
 }
 
 void Exists(CmdArgs args, ConnectionContext* cntx) {
-  int64_t n = SumOverShards(cntx, args.subspan(1), [](DbSlice& slice, int db, std::string_view key) {
-    return slice.Peek(db, key) ? 1 : 0;
-  });
-  cntx->rb->SendLong(n);
+  SendCount(cntx, SumOverKeys(cntx, args.subspan(1), [](const OpArgs& op, std::string_view key) {
+              return op.slice->Peek(op.db, key) ? 1 : 0;
+            }));
 }
 
 }  // namespace

@@ -41,39 +41,25 @@ std::string KeyOf(Iterator it) {
 // ---------------------------------------------------------------------------------------
 // Commands over a list of keys.
 
-// Groups keys by shard and runs `op(slice, db, key)` for each key on its shard, one hop per
-// involved shard, summing the results.
-template <typename Op>
-int64_t SumOverKeyShards(ConnectionContext* cntx, CmdArgs keys, Op op) {
-  ShardSet& shards = cntx->service->shards();
-  std::map<uint32_t, std::vector<std::string_view>> by_shard;
-  for (std::string_view key : keys) by_shard[shards.ShardOf(key)].push_back(key);
-  int64_t total = 0;
-  int db = cntx->db_index;
-  for (auto& [sid, shard_keys] : by_shard) {
-    total += shards.Await(sid, [&](Shard* shard) {
-      int64_t n = 0;
-      for (std::string_view key : shard_keys) n += op(shard->db_slice, db, key);
-      return n;
-    });
-  }
-  return total;
-}
-
 // UNLINK frees values inline: Lacewing's values are freed in the shard's own thread anyway,
 // so there is nothing to hand to a background thread.
+void SendCountOrUndeclared(ConnectionContext* cntx, int64_t n) {
+  if (n < 0) return cntx->rb->SendError(errors::kUndeclaredKeys);
+  cntx->rb->SendLong(n);
+}
+
 void Unlink(CmdArgs args, ConnectionContext* cntx) {
-  cntx->rb->SendLong(SumOverKeyShards(cntx, args.subspan(1),
-                                      [](DbSlice& slice, int db, std::string_view key) {
-                                        return slice.Del(db, key) ? 1 : 0;
-                                      }));
+  SendCountOrUndeclared(cntx, SumOverKeys(cntx, args.subspan(1),
+                                          [](const OpArgs& op, std::string_view key) {
+                                            return op.slice->Del(op.db, key) ? 1 : 0;
+                                          }));
 }
 
 void Touch(CmdArgs args, ConnectionContext* cntx) {
-  cntx->rb->SendLong(SumOverKeyShards(cntx, args.subspan(1),
-                                      [](DbSlice& slice, int db, std::string_view key) {
-                                        return slice.Find(db, key).ok() ? 1 : 0;
-                                      }));
+  SendCountOrUndeclared(cntx, SumOverKeys(cntx, args.subspan(1),
+                                          [](const OpArgs& op, std::string_view key) {
+                                            return op.slice->Find(op.db, key).ok() ? 1 : 0;
+                                          }));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 // set) the command runs as one step of that transaction, under the locks it already holds.
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -80,5 +81,64 @@ bool RunOnKeys(ConnectionContext* cntx, std::span<const std::string_view> keys, 
     return OpStatus::kOk;
   });
 }
+
+// Runs op(const OpArgs&, std::string_view key) for every key of `keys` on its shard, all
+// shards in parallel under one transaction, and returns the sum of the results (DEL, EXISTS,
+// TOUCH, UNLINK). Returns -1 if the enclosing script does not hold every key.
+template <typename Op>
+int64_t SumOverKeys(ConnectionContext* cntx, std::span<const std::string_view> keys, Op&& op) {
+  std::atomic<int64_t> total{0};
+  bool ran = RunOnKeys(cntx, keys, [&](const OpArgs& args, std::span<const tx::ShardArg> mine) {
+    int64_t n = 0;
+    for (const tx::ShardArg& a : mine) n += op(args, a.key);
+    total.fetch_add(n, std::memory_order_relaxed);
+  });
+  return ran ? total.load() : -1;
+}
+
+// Several hops over the same keys under one transaction, for commands that must look before
+// they write across shards (MSETNX, RENAME, SMOVE...): the keys stay locked from construction
+// to destruction, so nothing can change between the hops.
+//   KeyHops hops(cntx, keys);
+//   hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) { ...look... });
+//   if (ok) hops.Run(...write...);
+// Inside a script or MULTI each hop is a step of the enclosing transaction.
+class KeyHops {
+ public:
+  KeyHops(ConnectionContext* cntx, std::span<const std::string_view> keys)
+      : cntx_(cntx), keys_(keys), db_(cntx->db_index) {
+    if (cntx->multi_tx == nullptr) {
+      own_.emplace(cntx->service->shards().tx());
+      own_->InitByKeys(keys, internal::LockModeOf(cntx));
+      own_->Schedule();
+    }
+  }
+  ~KeyHops() {
+    if (own_) own_->Conclude();
+  }
+  KeyHops(const KeyHops&) = delete;
+  KeyHops& operator=(const KeyHops&) = delete;
+
+  // Returns false if the enclosing script does not hold every key (nothing ran).
+  template <typename Op>
+  bool Run(Op&& op) {
+    auto cb = [&](tx::Transaction* t, tx::EngineShard* es) {
+      op(OpArgs{&ShardSet::Of(es)->db_slice, db_}, t->ShardArgs(es->id()));
+      return OpStatus::kOk;
+    };
+    if (own_) {
+      own_->Execute(cb, false);
+      return true;
+    }
+    return cntx_->multi_tx->ExecuteCommand(keys_, internal::LockModeOf(cntx_), cb) !=
+           OpStatus::kInvalidArg;
+  }
+
+ private:
+  ConnectionContext* cntx_;
+  std::span<const std::string_view> keys_;
+  int db_;
+  std::optional<tx::Transaction> own_;
+};
 
 }  // namespace lw

@@ -1,6 +1,7 @@
 #include "server/string_family.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -698,70 +699,61 @@ void BitPos(CmdArgs args, ConnectionContext* cntx) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Multi-key commands. One hop per involved shard, not atomic across shards: atomicity
-// arrives with the transaction layer.
+// Multi-key commands: one transaction over all the keys, every involved shard in parallel.
 
-// Groups argument indexes by the shard of the key at each index.
-std::map<uint32_t, std::vector<size_t>> GroupByShard(ConnectionContext* cntx, CmdArgs args,
-                                                     size_t first, size_t step) {
-  ShardSet& shards = cntx->service->shards();
-  std::map<uint32_t, std::vector<size_t>> by_shard;
-  for (size_t i = first; i < args.size(); i += step) by_shard[shards.ShardOf(args[i])].push_back(i);
-  return by_shard;
+// The keys at args[first], args[first + step], ...
+std::vector<std::string_view> KeysAt(CmdArgs args, size_t first, size_t step) {
+  std::vector<std::string_view> keys;
+  for (size_t i = first; i < args.size(); i += step) keys.push_back(args[i]);
+  return keys;
 }
 
 void MGet(CmdArgs args, ConnectionContext* cntx) {
-  ShardSet& shards = cntx->service->shards();
-  int db = cntx->db_index;
-  std::vector<std::optional<std::string>> values(args.size());
-  for (auto& [sid, idxs] : GroupByShard(cntx, args, 1, 1)) {
-    shards.Await(sid, [&](Shard* shard) {
-      for (size_t i : idxs) {
-        auto it = shard->db_slice.Find(db, args[i]);
-        if (it.ok() && it->value().IsString()) it->value().GetString(&values[i].emplace());
-      }
-      return true;
-    });
-  }
+  std::vector<std::string_view> keys = KeysAt(args, 1, 1);
+  std::vector<std::optional<std::string>> values(keys.size());
+  bool ran = RunOnKeys(cntx, keys, [&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    for (const tx::ShardArg& a : mine) {
+      auto it = op.slice->Find(op.db, a.key);
+      if (it.ok() && it->value().IsString()) it->value().GetString(&values[a.index].emplace());
+    }
+  });
   ReplyBuilder* rb = cntx->rb;
-  rb->StartArray(args.size() - 1);
-  for (size_t i = 1; i < args.size(); ++i) values[i] ? rb->SendBulk(*values[i]) : rb->SendNull();
+  if (!ran) return rb->SendError(errors::kUndeclaredKeys);
+  rb->StartArray(values.size());
+  for (const auto& v : values) v ? rb->SendBulk(*v) : rb->SendNull();
 }
 
-void MSetPairs(ConnectionContext* cntx, CmdArgs args) {
-  ShardSet& shards = cntx->service->shards();
-  int db = cntx->db_index;
-  for (auto& [sid, idxs] : GroupByShard(cntx, args, 1, 2)) {
-    shards.Await(sid, [&](Shard* shard) {
-      OpArgs op{&shard->db_slice, db};
-      for (size_t i : idxs) StoreString(op, args[i], args[i + 1], 0, false);
-      return true;
-    });
-  }
+void StorePairs(const OpArgs& op, CmdArgs args, std::span<const tx::ShardArg> mine) {
+  // Key i of the command is args[1 + 2i], its value the next argument.
+  for (const tx::ShardArg& a : mine) StoreString(op, a.key, args[2 + 2 * a.index], 0, false);
 }
 
 void MSet(CmdArgs args, ConnectionContext* cntx) {
   if (args.size() % 2 == 0) return cntx->rb->SendError(errors::WrongArity("mset"));
-  MSetPairs(cntx, args);
+  std::vector<std::string_view> keys = KeysAt(args, 1, 2);
+  bool ran = RunOnKeys(cntx, keys, [&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    StorePairs(op, args, mine);
+  });
+  if (!ran) return cntx->rb->SendError(errors::kUndeclaredKeys);
   cntx->rb->SendOk();
 }
 
+// MSETNX looks at every key, then writes all or none, with the keys locked in between.
 void MSetNx(CmdArgs args, ConnectionContext* cntx) {
   if (args.size() % 2 == 0) return cntx->rb->SendError(errors::WrongArity("msetnx"));
-  ShardSet& shards = cntx->service->shards();
-  int db = cntx->db_index;
-  bool any_exists = false;
-  for (auto& [sid, idxs] : GroupByShard(cntx, args, 1, 2)) {
-    any_exists |= shards.Await(sid, [&](Shard* shard) {
-      for (size_t i : idxs) {
-        if (shard->db_slice.Peek(db, args[i])) return true;
-      }
-      return false;
-    });
-    if (any_exists) break;
-  }
+  std::vector<std::string_view> keys = KeysAt(args, 1, 2);
+  KeyHops hops(cntx, keys);
+  std::atomic<bool> any_exists{false};
+  bool ran = hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    for (const tx::ShardArg& a : mine) {
+      if (op.slice->Peek(op.db, a.key)) any_exists = true;
+    }
+  });
+  if (!ran) return cntx->rb->SendError(errors::kUndeclaredKeys);
   if (any_exists) return cntx->rb->SendLong(0);
-  MSetPairs(cntx, args);
+  hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    StorePairs(op, args, mine);
+  });
   cntx->rb->SendLong(1);
 }
 

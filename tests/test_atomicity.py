@@ -1,0 +1,114 @@
+"""Atomicity across shards under concurrent load (2 proactor threads, keys on both shards).
+
+Writers change a group of keys together; readers read the group together. If any multi-key
+command or script were not atomic, a reader would see a mixed group (or a changed total).
+"""
+import threading
+import time
+
+import redis
+
+KEYS = [f"acct:{i}" for i in range(10)]  # spread over both shards
+
+
+def _run_for(seconds, *workers):
+    stop = threading.Event()
+    errors = []
+
+    def wrap(fn):
+        def body():
+            try:
+                while not stop.is_set():
+                    fn()
+            except Exception as e:  # noqa: BLE001 - surfaced below
+                errors.append(repr(e))
+        return body
+
+    threads = [threading.Thread(target=wrap(w)) for w in workers]
+    for t in threads:
+        t.start()
+    time.sleep(seconds)
+    stop.set()
+    for t in threads:
+        t.join(timeout=30)
+    return errors
+
+
+def test_mset_mget_never_mixed(server):
+    r = server.client()
+    r.mset({k: "0" for k in KEYS})
+    seen_mixed = []
+    counter = {"n": 0}
+
+    def writer():
+        counter["n"] += 1
+        v = str(counter["n"])
+        server_client = writers_clients[threading.get_ident() % len(writers_clients)]
+        server_client.mset({k: v for k in KEYS})
+
+    writers_clients = [server.client() for _ in range(2)]
+
+    def reader():
+        vals = reader_client.mget(KEYS)
+        if len(set(vals)) != 1:
+            seen_mixed.append(vals)
+
+    reader_client = server.client()
+    errors = _run_for(2.0, writer, writer, reader)
+    assert errors == []
+    assert seen_mixed == []
+
+
+def test_script_transfers_keep_the_total(server):
+    r = server.client()
+    r.mset({k: "100" for k in KEYS})
+    transfer = r.register_script(
+        "local amount = tonumber(ARGV[1]) "
+        "if tonumber(redis.call('GET', KEYS[1])) >= amount then "
+        "  redis.call('DECRBY', KEYS[1], amount) redis.call('INCRBY', KEYS[2], amount) end "
+        "return 1")
+    total_script = r.register_script(
+        "local s = 0 for _, k in ipairs(KEYS) do s = s + tonumber(redis.call('GET', k)) end "
+        "return s")
+    totals = []
+    state = {"i": 0}
+
+    def mover():
+        c = movers[threading.get_ident() % len(movers)]
+        state["i"] += 1
+        i = state["i"]
+        transfer(keys=[KEYS[i % 10], KEYS[(i * 7 + 3) % 10]], args=[7], client=c)
+
+    movers = [server.client() for _ in range(3)]
+    reader_client = server.client()
+
+    def reader():
+        totals.append(int(total_script(keys=KEYS, client=reader_client)))
+        vals = reader_client.mget(KEYS)
+        totals.append(sum(int(v) for v in vals))
+
+    errors = _run_for(2.0, mover, mover, mover, reader)
+    assert errors == []
+    assert totals and set(totals) == {1000}
+    assert sum(int(v) for v in r.mget(KEYS)) == 1000
+
+
+def test_del_is_atomic_against_mset(server):
+    r = server.client()
+    seen = []
+
+    def writer():
+        w.mset({k: "x" for k in KEYS})
+        w.delete(*KEYS)
+
+    w = server.client()
+    rd = server.client()
+
+    def reader():
+        n = rd.exists(*KEYS)
+        if n not in (0, len(KEYS)):
+            seen.append(n)
+
+    errors = _run_for(1.5, writer, reader)
+    assert errors == []
+    assert seen == []
