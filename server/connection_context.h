@@ -16,6 +16,7 @@ namespace lw {
 
 class Service;
 namespace tx {
+class EngineShard;
 class Transaction;
 }  // namespace tx
 
@@ -54,6 +55,10 @@ struct ConnectionContext {
   // Set while the client runs a script (or MULTI) that holds its keys: commands then run as
   // steps of this transaction (see op_args.h).
   tx::Transaction* multi_tx = nullptr;
+  // Set while a command runs directly on a shard's thread as part of a squashed batch (the
+  // enclosing transaction already holds its keys): its data accesses run inline on this
+  // shard, with no hop and no further locking (see op_args.h).
+  tx::EngineShard* direct_shard = nullptr;
 
   ClientControl* control = nullptr;
   // Proactor index of the client's thread (set by Service::RegisterClient).

@@ -5,7 +5,9 @@
 // the connection fiber. Both run a transaction (transaction/): the keys are locked (shared for
 // commands flagged readonly, else exclusive) for the duration of the hop, so a command never
 // sees another command — or a script — half done. Inside a script or MULTI (cntx->multi_tx
-// set) the command runs as one step of that transaction, under the locks it already holds.
+// set) the command runs as one step of that transaction, under the locks it already holds;
+// in a squashed batch (cntx->direct_shard set) it already runs on its shard's thread under
+// the batch's locks, so data access is a plain call.
 #pragma once
 
 #include <atomic>
@@ -13,12 +15,14 @@
 #include <span>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "base/logging.h"
 #include "server/command_registry.h"
 #include "server/connection_context.h"
 #include "server/db_slice.h"
 #include "server/service.h"
+#include "transaction/engine_shard.h"
 #include "transaction/transaction.h"
 
 namespace lw {
@@ -31,6 +35,23 @@ struct OpArgs {
 namespace internal {
 inline tx::LockMode LockModeOf(const ConnectionContext* cntx) {
   return (cntx->cmd_flags & cmd::kReadOnly) ? tx::LockMode::kShared : tx::LockMode::kExclusive;
+}
+
+// True if every key lives on cntx->direct_shard (a squashed command may touch only those).
+inline bool AllOnDirectShard(ConnectionContext* cntx, std::span<const std::string_view> keys) {
+  ShardSet& shards = cntx->service->shards();
+  for (std::string_view k : keys) {
+    if (shards.ShardOf(k) != cntx->direct_shard->id()) return false;
+  }
+  return true;
+}
+
+// The ShardArgs of `keys` for a direct (squashed) run: every key, in order.
+inline std::vector<tx::ShardArg> DirectShardArgs(std::span<const std::string_view> keys) {
+  std::vector<tx::ShardArg> out;
+  out.reserve(keys.size());
+  for (uint32_t i = 0; i < keys.size(); ++i) out.push_back(tx::ShardArg{keys[i], i});
+  return out;
 }
 
 // Runs `cb` over `keys` as a transaction, or as a step of cntx->multi_tx. Returns false if the
@@ -57,6 +78,13 @@ auto RunOnKeyShard(ConnectionContext* cntx, std::string_view key, Op&& op) {
   std::optional<R> result;
   int db = cntx->db_index;
   std::string_view keys[] = {key};
+  if (cntx->direct_shard != nullptr) {
+    if (internal::AllOnDirectShard(cntx, keys)) {
+      return op(OpArgs{&ShardSet::Of(cntx->direct_shard)->db_slice, db});
+    }
+    if constexpr (std::is_constructible_v<R, OpStatus>) return R(OpStatus::kInvalidArg);
+    LOG(FATAL) << "a squashed command touched a key of another shard: " << key;
+  }
   bool ran = internal::RunHop(cntx, keys, [&](tx::Transaction*, tx::EngineShard* es) {
     result.emplace(op(OpArgs{&ShardSet::Of(es)->db_slice, db}));
     return OpStatus::kOk;
@@ -76,6 +104,13 @@ auto RunOnKeyShard(ConnectionContext* cntx, std::string_view key, Op&& op) {
 template <typename Op>
 bool RunOnKeys(ConnectionContext* cntx, std::span<const std::string_view> keys, Op&& op) {
   int db = cntx->db_index;
+  if (cntx->direct_shard != nullptr) {
+    if (!internal::AllOnDirectShard(cntx, keys)) return false;
+    std::vector<tx::ShardArg> mine = internal::DirectShardArgs(keys);
+    op(OpArgs{&ShardSet::Of(cntx->direct_shard)->db_slice, db},
+       std::span<const tx::ShardArg>(mine));
+    return true;
+  }
   return internal::RunHop(cntx, keys, [&](tx::Transaction* t, tx::EngineShard* es) {
     op(OpArgs{&ShardSet::Of(es)->db_slice, db}, t->ShardArgs(es->id()));
     return OpStatus::kOk;
@@ -107,7 +142,7 @@ class KeyHops {
  public:
   KeyHops(ConnectionContext* cntx, std::span<const std::string_view> keys)
       : cntx_(cntx), keys_(keys), db_(cntx->db_index) {
-    if (cntx->multi_tx == nullptr) {
+    if (cntx->multi_tx == nullptr && cntx->direct_shard == nullptr) {
       own_.emplace(cntx->service->shards().tx());
       own_->InitByKeys(keys, internal::LockModeOf(cntx));
       own_->Schedule();
@@ -128,6 +163,13 @@ class KeyHops {
     };
     if (own_) {
       own_->Execute(cb, false);
+      return true;
+    }
+    if (cntx_->direct_shard != nullptr) {
+      if (!internal::AllOnDirectShard(cntx_, keys_)) return false;
+      std::vector<tx::ShardArg> mine = internal::DirectShardArgs(keys_);
+      op(OpArgs{&ShardSet::Of(cntx_->direct_shard)->db_slice, db_},
+         std::span<const tx::ShardArg>(mine));
       return true;
     }
     return cntx_->multi_tx->ExecuteCommand(keys_, internal::LockModeOf(cntx_), cb) !=

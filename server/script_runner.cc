@@ -1,8 +1,11 @@
 #include "server/script_runner.h"
 
+#include <optional>
+
 #include "server/error_strings.h"
 #include "server/lua_bridge.h"
 #include "server/service.h"
+#include "transaction/squasher.h"
 
 namespace lw {
 
@@ -91,6 +94,11 @@ void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_
   WriteRespValue(value, reply);
 }
 
+// Queued calls run grouped by shard: each maximal run of single-shard commands becomes one
+// squashed batch (one hop per involved shard, all in parallel, per-shard order kept), where
+// every command executes directly on its shard's thread under the script's locks. A call
+// whose keys span shards, or that has no keys (SELECT, ...), is a barrier: the batch before
+// it runs first, then it runs as a normal call, so the script's order is kept on every key.
 std::string CommandRunner::FlushAsync() {
   if (queue_.empty()) return pending_error_;
   manager_->async_flushes.fetch_add(1, std::memory_order_relaxed);
@@ -98,12 +106,60 @@ std::string CommandRunner::FlushAsync() {
   std::string first_error = pending_error_;
   std::vector<QueuedCall> batch;
   batch.swap(queue_);
-  std::vector<std::string_view> views;
-  std::string raw;
-  for (const QueuedCall& call : batch) {
-    views.assign(call.args.begin(), call.args.end());
-    Execute(views, call.resp, &raw);
-    if (call.raise_error && first_error.empty() && !raw.empty() && raw[0] == '-') {
+
+  Service* service = client_->service;
+  ShardSet& shards = service->shards();
+  std::vector<std::vector<std::string_view>> views(batch.size());
+  std::vector<std::string> replies(batch.size());
+  std::optional<tx::Squasher> squasher;
+
+  auto run_squashed = [&] {
+    if (!squasher || squasher->empty()) return;
+    if (multi_tx_) {
+      squasher->Run(multi_tx_);
+    } else {
+      squasher->Run();
+    }
+  };
+
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const QueuedCall& call = batch[i];
+    views[i].assign(call.args.begin(), call.args.end());
+    const CommandSpec* spec = service->registry().Find(views[i][0]);
+    std::vector<std::string_view> keys;
+    if (spec) keys = CommandRegistry::KeysOf(*spec, views[i]);
+    bool single_shard = !keys.empty();
+    for (std::string_view k : keys) single_shard &= shards.ShardOf(k) == shards.ShardOf(keys[0]);
+    if (!single_shard) {
+      run_squashed();
+      Execute(views[i], call.resp, &replies[i]);
+      continue;
+    }
+    if (spec->IsWrite()) running_->wrote.store(true, std::memory_order_relaxed);
+    if (!squasher) squasher.emplace(shards.tx());
+    tx::LockMode mode =
+        (spec->flags & cmd::kReadOnly) ? tx::LockMode::kShared : tx::LockMode::kExclusive;
+    int db = db_;
+    int resp = call.resp;
+    squasher->Add(keys, mode, [&, i, db, resp](tx::Transaction*, tx::EngineShard* es) {
+      ReplyBuilder capture(resp == 3 ? RespVersion::kResp3 : RespVersion::kResp2);
+      ConnectionContext sub;
+      sub.service = service;
+      sub.rb = &capture;
+      sub.client_id = client_->client_id;
+      sub.db_index = db;
+      sub.authenticated = true;
+      sub.direct_shard = es;
+      service->Dispatch(views[i], &sub);
+      replies[i] = std::move(capture.buffer());
+      return OpStatus::kOk;
+    });
+  }
+  run_squashed();
+
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const std::string& raw = replies[i];
+    if (batch[i].raise_error && first_error.empty() && raw.size() >= 3 && raw[0] == '-') {
       first_error = raw.substr(1, raw.size() - 3);  // drop '-' and CRLF
     }
   }

@@ -6,7 +6,11 @@
 #include <thread>
 
 #include "lua_interp/sha1.h"
+#include <absl/flags/declare.h>
+#include <absl/flags/flag.h>
+
 #include "server/generic_family.h"
+#include "server/list_family.h"
 #include "server/script_manager.h"
 #include "server/scripting_family.h"
 #include "server/string_family.h"
@@ -272,6 +276,82 @@ TEST_F(LongScriptTest, ScriptKillStopsAReadOnlyLoopButNotAWriter) {
   EXPECT_EQ(client_->last_raw().rfind("-UNKILLABLE Sorry the script already executed write", 0), 0u)
       << client_->last_raw();
   writer.join();
+}
+
+}  // namespace
+}  // namespace lw
+
+ABSL_DECLARE_FLAG(bool, lua_auto_async);
+
+namespace lw {
+namespace {
+
+class AsyncScriptTest : public ServiceTest {
+ protected:
+  AsyncScriptTest()
+      : ServiceTest({RegisterGenericFamily, RegisterStringFamily, RegisterListFamily,
+                     RegisterScriptingFamily}) {}
+};
+
+TEST_F(AsyncScriptTest, SquashedFlushKeepsPerKeyOrderAcrossShards) {
+  // 20 keys over both shards; per key: two pushes then a trim, all async.
+  std::vector<std::string> args = {
+      "EVAL",
+      "for _, k in ipairs(KEYS) do redis.acall('RPUSH', k, 'a') redis.acall('RPUSH', k, 'b') "
+      "redis.acall('LTRIM', k, 1, -1) end return 'queued'",
+      "20"};
+  for (int i = 0; i < 20; ++i) args.push_back("list" + std::to_string(i));
+  EXPECT_TRUE(Run(args).IsString("queued")) << client_->last_raw();
+  for (int i = 0; i < 20; ++i) {
+    RespValue v = Run({"LRANGE", "list" + std::to_string(i), "0", "-1"});
+    ASSERT_EQ(v.elems.size(), 1u) << ToDebugString(v);
+    EXPECT_TRUE(v.elems[0].IsString("b"));
+  }
+  ScriptManager& mgr = service_->FamilyState<ScriptManager>();
+  EXPECT_EQ(mgr.async_flushes.load(), 1u);
+  EXPECT_EQ(mgr.async_commands.load(), 60u);
+}
+
+TEST_F(AsyncScriptTest, AsyncErrorInSquashedBatchAbortsScript) {
+  Run({"SET", "str", "x"});
+  RespValue r = Run({"EVAL",
+                     "redis.acall('RPUSH', KEYS[2], 'ok') redis.acall('RPUSH', KEYS[1], 'v') "
+                     "return 'done'",
+                     "2", "str", "fine"});
+  EXPECT_EQ(r.type, RespType::kError) << client_->last_raw();
+  EXPECT_NE(r.str.find("WRONGTYPE"), std::string::npos) << r.str;
+  EXPECT_EQ(Run({"LLEN", "fine"}).integer, 1);  // no rollback: the other call ran
+}
+
+// Turns --lua_auto_async on for the Service built after it (bases initialise in order).
+struct AutoAsyncOn {
+  AutoAsyncOn() { absl::SetFlag(&FLAGS_lua_auto_async, true); }
+  ~AutoAsyncOn() { absl::SetFlag(&FLAGS_lua_auto_async, false); }
+};
+
+class AutoAsyncTest : public AutoAsyncOn, public ServiceTest {
+ protected:
+  AutoAsyncTest()
+      : ServiceTest({RegisterGenericFamily, RegisterStringFamily, RegisterListFamily,
+                     RegisterScriptingFamily}) {}
+};
+
+TEST_F(AutoAsyncTest, DiscardedCallsBecomeAsyncAndReadsSeeThem) {
+  // The fan-out script: every pcall's result is discarded, so all 50 are squashed.
+  std::string fanout =
+      "local m = cjson.decode(ARGV[1]) for _, k in ipairs(KEYS) do for _, v in ipairs(m) do "
+      "redis.pcall('LPUSH', k, v) redis.pcall('LTRIM', k, 0, 50) end end return 'OK'";
+  RespValue r = Run({"EVAL", fanout, "5", "l1", "l2", "l3", "l4", "l5", "[1,2,3,4,5]"});
+  EXPECT_EQ(client_->last_raw(), "$2\r\nOK\r\n");
+  ScriptManager& mgr = service_->FamilyState<ScriptManager>();
+  EXPECT_EQ(mgr.async_commands.load(), 50u);
+  RespValue l3 = Run({"LRANGE", "l3", "0", "-1"});
+  ASSERT_EQ(l3.elems.size(), 5u);
+  EXPECT_TRUE(l3.elems[0].IsString("5"));
+  // A kept result is a synchronous call that sees the queued writes before it.
+  r = Run({"EVAL", "redis.call('RPUSH', KEYS[1], 'x') local n = redis.call('LLEN', KEYS[1]) return n",
+           "1", "fresh"});
+  EXPECT_EQ(client_->last_raw(), ":1\r\n");
 }
 
 }  // namespace
