@@ -184,6 +184,32 @@ void CompactObj::SetRobj(ObjType type, void* obj) {
   tag_ = uint8_t((tag_ & (kStickyBit | kExpireBit)) | kRobj | (unsigned(type) << 3));
 }
 
+CompactObj CompactObj::Clone() const {
+  CompactObj out;
+  switch (kind()) {
+    case kHeapStr: {
+      char* p = static_cast<char*>(::operator new(heap_len()));
+      std::memcpy(p, heap_ptr(), heap_len());
+      std::memcpy(out.data_, &p, sizeof(p));
+      std::memcpy(out.data_ + 8, data_ + 8, sizeof(uint32_t));
+      break;
+    }
+    case kRobj: {
+      const RobjOps& ops = g_robj_ops[unsigned(type())];
+      CHECK(ops.clone) << "no clone hook for " << ObjTypeName(type());
+      void* copy = ops.clone(GetRobj<void>());
+      std::memcpy(out.data_, &copy, sizeof(copy));
+      break;
+    }
+    default:  // inline bytes and integers are plain data
+      std::memcpy(out.data_, data_, sizeof(data_));
+      out.inline_len_ = inline_len_;
+      break;
+  }
+  out.tag_ = uint8_t(tag_ & ~(kStickyBit | kExpireBit));  // kind, type and raw mark
+  return out;
+}
+
 size_t CompactObj::MallocUsed() const {
   switch (kind()) {
     case kHeapStr: return mi_usable_size(heap_ptr());

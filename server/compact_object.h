@@ -29,6 +29,8 @@ struct RobjOps {
   size_t (*malloc_used)(const void* obj) = nullptr;
   // OBJECT ENCODING name ("listpack", "quicklist", "hashtable", "skiplist", "intset").
   std::string_view (*encoding)(const void* obj) = nullptr;
+  // A deep copy in the same encoding (COPY). Runs on the shard that owns `obj`.
+  void* (*clone)(const void* obj) = nullptr;
 };
 // REQUIRES: start-up, once per container type.
 void RegisterRobjOps(ObjType type, RobjOps ops);
@@ -90,6 +92,10 @@ class CompactObj {
     std::memcpy(&p, data_, sizeof(p));
     return static_cast<T*>(p);
   }
+
+  // A deep copy of the value: the same string bytes and encoding, or a clone of the container
+  // (RobjOps::clone). Metadata bits (sticky, has_expire) are not copied.
+  CompactObj Clone() const;
 
   // Heap bytes owned (not counting the 16 bytes of the cell itself).
   size_t MallocUsed() const;

@@ -135,4 +135,16 @@ inline constexpr std::string_view kHashRandCountMin =
     "ERR value is out of range, value must between -9223372036854775807 and "
     "9223372036854775807";
 
+// Multi-key commands of keys, sets and sorted sets.
+inline constexpr std::string_view kSameObject = "ERR source and destination objects are the same";
+inline constexpr std::string_view kNumkeysPositive = "ERR numkeys should be greater than 0";
+inline constexpr std::string_view kTooManyNumkeys =
+    "ERR Number of keys can't be greater than number of args";
+inline constexpr std::string_view kLimitNegative = "ERR LIMIT can't be negative";
+inline constexpr std::string_view kWeightNotFloat = "ERR weight value is not a float";
+inline constexpr std::string_view kCountPositive = "ERR count should be greater than 0";
+inline std::string AtLeastOneInputKey(std::string_view command_name) {
+  return "ERR at least 1 input key is needed for '" + std::string(command_name) + "' command";
+}
+
 }  // namespace lw::errors

@@ -541,7 +541,10 @@ void HRandField(CmdArgs args, ConnectionContext* cntx) {
 }  // namespace
 
 void RegisterHashFamily(CommandRegistry* r) {
-  RegisterRobjOps(ObjType::kHash, {FreeHash, HashMallocUsed, HashEncoding});
+  RegisterRobjOps(ObjType::kHash,
+                  {FreeHash, HashMallocUsed, HashEncoding, [](const void* p) -> void* {
+                     return static_cast<const HashObj*>(p)->Clone();
+                   }});
   using namespace cmd;
   r->Register({"hset", -4, kWrite | kDenyOom | kFast, 1, 1, 1, HSet});
   r->Register({"hsetnx", 4, kWrite | kDenyOom | kFast, 1, 1, 1, HSetNx});

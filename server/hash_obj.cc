@@ -168,6 +168,17 @@ class HashObj::Table {
 
 HashObj::~HashObj() { delete table_; }
 
+HashObj* HashObj::Clone() const {
+  auto* c = new HashObj;
+  if (table_) {
+    c->table_ = new Table();
+    ForEach([&](std::string_view f, std::string_view v) { c->table_->Set(f, v); });
+  } else {
+    for (Listpack::Pos p = lp_.Begin(); p < lp_.End();) c->lp_.PushBack(lp_.Get(p, &p));
+  }
+  return c;
+}
+
 size_t HashObj::size() const { return table_ ? table_->size() : lp_.size() / 2; }
 
 size_t HashObj::MallocUsed() const {

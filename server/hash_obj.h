@@ -34,6 +34,8 @@ class HashObj {
   ~HashObj();
   HashObj(const HashObj&) = delete;
   HashObj& operator=(const HashObj&) = delete;
+  // A deep copy in the same encoding (COPY).
+  HashObj* Clone() const;
 
   size_t size() const;
   bool empty() const { return size() == 0; }

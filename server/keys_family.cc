@@ -63,6 +63,206 @@ void Touch(CmdArgs args, ConnectionContext* cntx) {
 }
 
 // ---------------------------------------------------------------------------------------
+// RENAME, RENAMENX, COPY: a value leaves (or is cloned on) the source key's shard and is put
+// into the destination key's shard. Both keys stay locked across the hops (KeyHops), so no
+// other command sees the value in both places or in neither. When both keys live on one
+// shard everything happens in a single hop.
+
+// A value in transit between shards, with its absolute expiry (0: none). The cell carries the
+// sticky bit along; its has_expire bit is always clear (the deadline travels apart).
+struct ValueInTransit {
+  bool found = false;
+  CompactObj value;
+  int64_t expire_at = 0;
+};
+
+// Takes the value of `key` out of the keyspace (the key is deleted).
+ValueInTransit TakeValue(DbSlice* slice, int db, std::string_view key) {
+  ValueInTransit out;
+  auto it = slice->Peek(db, key);
+  if (!it) return out;
+  out.found = true;
+  out.expire_at = slice->GetExpire(db, *it);
+  if (out.expire_at != 0) slice->RemoveExpire(db, *it);
+  out.value = std::move(it->value());
+  slice->Del(db, *it);
+  return out;
+}
+
+// A deep copy of the value of `key` (not sticky: COPY makes a new key).
+ValueInTransit CloneValue(DbSlice* slice, int db, std::string_view key) {
+  ValueInTransit out;
+  auto it = slice->Peek(db, key);
+  if (!it) return out;
+  out.found = true;
+  out.expire_at = slice->GetExpire(db, *it);
+  out.value = it->value().Clone();
+  return out;
+}
+
+// Stores the value at `key`, replacing whatever is there (and its expiry).
+void PutValue(DbSlice* slice, int db, std::string_view key, ValueInTransit* v) {
+  slice->Del(db, key);
+  auto [it, inserted] = slice->AddOrFind(db, key);
+  it.value() = std::move(v->value);
+  if (v->expire_at != 0) slice->SetExpire(db, it, v->expire_at);
+}
+
+bool SameShard(ConnectionContext* cntx, std::string_view a, std::string_view b) {
+  ShardSet& shards = cntx->service->shards();
+  return shards.ShardOf(a) == shards.ShardOf(b);
+}
+
+enum class MoveOutcome { kNoSource, kRefused, kDone, kUndeclared };
+
+void RenameGeneric(CmdArgs args, ConnectionContext* cntx, bool nx) {
+  std::string_view src = args[1], dst = args[2];
+  std::string_view keys[] = {src, dst};
+  KeyHops hops(cntx, keys);
+  MoveOutcome outcome = MoveOutcome::kUndeclared;
+  if (SameShard(cntx, src, dst)) {
+    hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg>) {
+      if (!op.slice->Peek(op.db, src)) {
+        outcome = MoveOutcome::kNoSource;
+      } else if (src == dst) {
+        outcome = nx ? MoveOutcome::kRefused : MoveOutcome::kDone;
+      } else if (nx && op.slice->Peek(op.db, dst)) {
+        outcome = MoveOutcome::kRefused;
+      } else {
+        ValueInTransit v = TakeValue(op.slice, op.db, src);
+        PutValue(op.slice, op.db, dst, &v);
+        outcome = MoveOutcome::kDone;
+      }
+    });
+  } else {
+    // Hop 1 looks at both keys; RENAME (no condition) takes the value out at once.
+    ValueInTransit v;
+    bool dst_exists = false;
+    bool ran = hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+      for (const tx::ShardArg& a : mine) {
+        if (a.index == 1) {
+          dst_exists = op.slice->Peek(op.db, dst).has_value();
+        } else if (nx) {
+          v.found = op.slice->Peek(op.db, src).has_value();
+        } else {
+          v = TakeValue(op.slice, op.db, src);
+        }
+      }
+    });
+    if (ran) {
+      if (!v.found) {
+        outcome = MoveOutcome::kNoSource;
+      } else if (nx && dst_exists) {
+        outcome = MoveOutcome::kRefused;
+      } else {
+        if (nx) {
+          hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+            if (mine[0].index == 0) v = TakeValue(op.slice, op.db, src);
+          });
+        }
+        hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+          if (mine[0].index == 1) PutValue(op.slice, op.db, dst, &v);
+        });
+        outcome = MoveOutcome::kDone;
+      }
+    }
+  }
+  ReplyBuilder* rb = cntx->rb;
+  switch (outcome) {
+    case MoveOutcome::kUndeclared:
+      return rb->SendError(errors::kUndeclaredKeys);
+    case MoveOutcome::kNoSource:
+      return rb->SendError(errors::kNoSuchKey);
+    case MoveOutcome::kRefused:
+      return rb->SendLong(0);
+    case MoveOutcome::kDone:
+      return nx ? rb->SendLong(1) : rb->SendOk();
+  }
+}
+
+// COPY source destination [DB destination-db] [REPLACE]
+void Copy(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  int src_db = cntx->db_index, dst_db = cntx->db_index;
+  bool replace = false;
+  for (size_t j = 3; j < args.size(); ++j) {
+    if (EqualsIgnoreCase(args[j], "REPLACE")) {
+      replace = true;
+    } else if (EqualsIgnoreCase(args[j], "DB") && j + 1 < args.size()) {
+      int64_t db;
+      if (!ParseRedisInt(args[j + 1], &db) || db < INT32_MIN || db > INT32_MAX) {
+        return rb->SendError(errors::kNotInteger);
+      }
+      if (db < 0 || db >= DbSlice::kNumDbs) return rb->SendError(errors::kDbIndexOutOfRange);
+      dst_db = int(db);
+      ++j;
+    } else {
+      return rb->SendError(errors::kSyntax);
+    }
+  }
+  std::string_view src = args[1], dst = args[2];
+  if (src_db == dst_db && src == dst) return rb->SendError(errors::kSameObject);
+
+  std::string_view keys[] = {src, dst};
+  KeyHops hops(cntx, keys);
+  MoveOutcome outcome = MoveOutcome::kUndeclared;
+  if (SameShard(cntx, src, dst)) {
+    hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg>) {
+      if (!op.slice->Peek(src_db, src)) {
+        outcome = MoveOutcome::kNoSource;
+      } else if (!replace && op.slice->Peek(dst_db, dst)) {
+        outcome = MoveOutcome::kRefused;
+      } else {
+        ValueInTransit v = CloneValue(op.slice, src_db, src);
+        PutValue(op.slice, dst_db, dst, &v);
+        outcome = MoveOutcome::kDone;
+      }
+    });
+  } else {
+    // Hop 1 looks at both keys (and clones at once when REPLACE makes the copy certain).
+    ValueInTransit v;
+    bool dst_exists = false;
+    bool ran = hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+      for (const tx::ShardArg& a : mine) {
+        if (a.index == 1) {
+          dst_exists = op.slice->Peek(dst_db, dst).has_value();
+        } else if (replace) {
+          v = CloneValue(op.slice, src_db, src);
+        } else {
+          v.found = op.slice->Peek(src_db, src).has_value();
+        }
+      }
+    });
+    if (ran) {
+      if (!v.found) {
+        outcome = MoveOutcome::kNoSource;
+      } else if (!replace && dst_exists) {
+        outcome = MoveOutcome::kRefused;
+      } else {
+        if (!replace) {
+          hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+            if (mine[0].index == 0) v = CloneValue(op.slice, src_db, src);
+          });
+        }
+        hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+          if (mine[0].index == 1) PutValue(op.slice, dst_db, dst, &v);
+        });
+        outcome = MoveOutcome::kDone;
+      }
+    }
+  }
+  switch (outcome) {
+    case MoveOutcome::kUndeclared:
+      return rb->SendError(errors::kUndeclaredKeys);
+    case MoveOutcome::kNoSource:
+    case MoveOutcome::kRefused:
+      return rb->SendLong(0);
+    case MoveOutcome::kDone:
+      return rb->SendLong(1);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
 // Single-key commands.
 
 void Type(CmdArgs args, ConnectionContext* cntx) {
@@ -542,6 +742,11 @@ void RegisterKeysFamily(CommandRegistry* r) {
   };
   r->Register({"unlink", -2, kWrite | kFast, 1, -1, 1, Unlink});
   r->Register({"touch", -2, kReadOnly | kFast, 1, -1, 1, Touch});
+  r->Register({"rename", 3, kWrite, 1, 2, 1,
+               [](CmdArgs a, ConnectionContext* c) { RenameGeneric(a, c, false); }});
+  r->Register({"renamenx", 3, kWrite | kFast, 1, 2, 1,
+               [](CmdArgs a, ConnectionContext* c) { RenameGeneric(a, c, true); }});
+  r->Register({"copy", -3, kWrite | kDenyOom, 1, 2, 1, Copy});
   r->Register({"type", 2, kReadOnly | kFast, 1, 1, 1, Type});
   r->Register({"expire", -3, kWrite | kFast, 1, 1, 1, expire(true, true)});
   r->Register({"pexpire", -3, kWrite | kFast, 1, 1, 1, expire(true, false)});

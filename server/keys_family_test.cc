@@ -1,6 +1,7 @@
 // The keys family through the in-process Service on 2 threads (so keys spread over 2 shards).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <set>
@@ -8,6 +9,10 @@
 #include <thread>
 
 #include "server/generic_family.h"
+#include "server/hash_family.h"
+#include "server/list_family.h"
+#include "server/set_family.h"
+#include "server/zset_family.h"
 #include "server/keys_family.h"
 #include "server/string_family.h"
 #include "server/test_util.h"
@@ -338,6 +343,188 @@ TEST_F(KeysFamilyTest, DebugSleepBlocksOnlyItsClient) {
   EXPECT_TRUE(woke.load());
   EXPECT_EQ(Raw({"DEBUG", "SLEEP", "abc"}), "+OK\r\n");
   EXPECT_EQ(Raw({"DEBUG", "SLEEP", "0"}), "+OK\r\n");
+}
+
+
+// RENAME / RENAMENX / COPY with every container type, over key pairs on the same shard and on
+// different shards.
+class MoveKeysTest : public ServiceTest {
+ protected:
+  MoveKeysTest()
+      : ServiceTest({RegisterGenericFamily, RegisterStringFamily, RegisterKeysFamily,
+                     RegisterListFamily, RegisterHashFamily, RegisterSetFamily,
+                     RegisterZsetFamily}) {}
+
+  std::string Raw(std::vector<std::string> args) {
+    Run(std::move(args));
+    return client_->last_raw();
+  }
+  bool SameShard(const std::string& a, const std::string& b) {
+    return service_->shards().ShardOf(a) == service_->shards().ShardOf(b);
+  }
+};
+
+TEST_F(MoveKeysTest, RenameAcrossAndWithinShards) {
+  int same = 0, cross = 0;
+  for (int i = 0; i < 12; ++i) {
+    std::string src = "src" + std::to_string(i), dst = "dst" + std::to_string(i);
+    (SameShard(src, dst) ? same : cross)++;
+    EXPECT_EQ(Raw({"RENAME", src, dst}), "-ERR no such key\r\n");
+    EXPECT_EQ(Raw({"RENAMENX", src, dst}), "-ERR no such key\r\n");
+    Run({"SET", src, "value-of-" + src, "PX", "100000"});
+    Run({"SET", dst, "old"});
+    EXPECT_EQ(Raw({"RENAMENX", src, dst}), ":0\r\n");
+    EXPECT_EQ(Raw({"RENAME", src, dst}), "+OK\r\n");
+    EXPECT_EQ(Raw({"EXISTS", src}), ":0\r\n");
+    EXPECT_EQ(Raw({"GET", dst}), "$" + std::to_string(9 + src.size()) + "\r\nvalue-of-" + src +
+                                     "\r\n");
+    RespValue ttl = Run({"PTTL", dst});
+    EXPECT_GT(ttl.integer, 90000) << dst;
+    EXPECT_EQ(Raw({"RENAMENX", dst, src}), ":1\r\n");
+    EXPECT_GT(Run({"PTTL", src}).integer, 90000);
+    EXPECT_EQ(Raw({"EXISTS", dst}), ":0\r\n");
+    // Back without expiry: the destination's old deadline must not stick.
+    Run({"PERSIST", src});
+    Run({"SET", dst, "x", "EX", "100"});
+    EXPECT_EQ(Raw({"RENAME", src, dst}), "+OK\r\n");
+    EXPECT_EQ(Raw({"TTL", dst}), ":-1\r\n");
+    Run({"DEL", dst});
+  }
+  EXPECT_GT(same, 0);
+  EXPECT_GT(cross, 0);
+}
+
+TEST_F(MoveKeysTest, RenameSameKeyAndContainers) {
+  EXPECT_EQ(Raw({"RENAME", "k", "k"}), "-ERR no such key\r\n");
+  Run({"SET", "k", "v"});
+  EXPECT_EQ(Raw({"RENAME", "k", "k"}), "+OK\r\n");
+  EXPECT_EQ(Raw({"RENAMENX", "k", "k"}), ":0\r\n");
+  EXPECT_EQ(Raw({"GET", "k"}), "$1\r\nv\r\n");
+  for (int i = 0; i < 8; ++i) {
+    std::string a = "z" + std::to_string(i), b = "w" + std::to_string(i);
+    Run({"ZADD", a, "1", "x", "2", "y"});
+    EXPECT_EQ(Raw({"RENAME", a, b}), "+OK\r\n");
+    EXPECT_EQ(Raw({"ZRANGE", b, "0", "-1", "WITHSCORES"}),
+              "*4\r\n$1\r\nx\r\n$1\r\n1\r\n$1\r\ny\r\n$1\r\n2\r\n");
+    EXPECT_EQ(Raw({"TYPE", a}), "+none\r\n");
+  }
+}
+
+TEST_F(MoveKeysTest, CopyEveryType) {
+  EXPECT_EQ(Raw({"COPY", "a", "a"}), "-ERR source and destination objects are the same\r\n");
+  EXPECT_EQ(Raw({"COPY", "a", "b", "DB", "x"}), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(Raw({"COPY", "a", "b", "DB", "16"}), "-ERR DB index is out of range\r\n");
+  EXPECT_EQ(Raw({"COPY", "a", "b", "REPLACE", "x"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(Raw({"COPY", "a", "b", "DB"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(Raw({"COPY", "nokey", "b"}), ":0\r\n");
+  std::vector<std::string> big;
+  for (int i = 0; i < 300; ++i) big.push_back("member-" + std::to_string(i));
+  for (int i = 0; i < 10; ++i) {
+    std::string n = std::to_string(i);
+    std::vector<std::pair<std::string, std::vector<std::string>>> fills = {
+        {"s" + n, {"SET", "s" + n, std::string(100, 'x')}},
+        {"i" + n, {"SET", "i" + n, "12345"}},
+        {"l" + n, {"RPUSH", "l" + n, "a", "b", "c"}},
+        {"h" + n, {"HSET", "h" + n, "f", "v", "g", "w"}},
+        {"t" + n, {"SADD", "t" + n, "1", "2", "3"}},
+        {"u" + n, {"SADD", "u" + n, "x", "y"}},
+        {"z" + n, {"ZADD", "z" + n, "1", "a", "2", "b"}},
+    };
+    std::vector<std::string> bl = {"RPUSH", "bl" + n}, bs = {"SADD", "bs" + n},
+                             bh = {"HSET", "bh" + n}, bz = {"ZADD", "bz" + n};
+    for (size_t j = 0; j < big.size(); ++j) {
+      bl.push_back(big[j]);
+      bs.push_back(big[j]);
+      bh.push_back(big[j]);
+      bh.push_back(big[j]);
+      bz.push_back(std::to_string(j));
+      bz.push_back(big[j]);
+    }
+    fills.push_back({"bl" + n, bl});
+    fills.push_back({"bs" + n, bs});
+    fills.push_back({"bh" + n, bh});
+    fills.push_back({"bz" + n, bz});
+    for (auto& [key, cmd] : fills) {
+      Run(cmd);
+      std::string dst = key + "-copy";
+      EXPECT_EQ(Raw({"COPY", key, dst}), ":1\r\n") << key;
+      EXPECT_EQ(Raw({"COPY", key, dst}), ":0\r\n") << key;
+      EXPECT_EQ(Raw({"COPY", key, dst, "REPLACE"}), ":1\r\n") << key;
+      EXPECT_EQ(Raw({"OBJECT", "ENCODING", dst}), Raw({"OBJECT", "ENCODING", key})) << key;
+      EXPECT_EQ(Raw({"TYPE", dst}), Raw({"TYPE", key}));
+      std::string type = Run({"TYPE", key}).str;
+      std::vector<std::string> dump;
+      if (type == "string") dump = {"GET"};
+      if (type == "list") dump = {"LRANGE", "", "0", "-1"};
+      if (type == "hash") dump = {"HGETALL"};
+      if (type == "set") dump = {"SMEMBERS"};
+      if (type == "zset") dump = {"ZRANGE", "", "0", "-1", "WITHSCORES"};
+      auto with_key = [&](const std::string& k) {
+        std::vector<std::string> c = dump;
+        if (c.size() == 1) c.push_back(k); else c[1] = k;
+        return c;
+      };
+      // Hash tables may list their elements in another order: compare sorted contents.
+      auto contents = [&](const std::string& k) {
+        RespValue r = Run(with_key(k));
+        std::vector<std::string> out;
+        if (r.type != RespType::kArray && r.type != RespType::kSet) return std::vector<std::string>{r.str};
+        size_t step = type == "hash" ? 2 : 1;
+        for (size_t j = 0; j + step <= r.elems.size(); j += step) {
+          out.push_back(r.elems[j].str + (step == 2 ? "=" + r.elems[j + 1].str : ""));
+        }
+        if (type == "set" || type == "hash") std::sort(out.begin(), out.end());
+        return out;
+      };
+      std::vector<std::string> before = contents(key);
+      EXPECT_TRUE(contents(dst) == before) << key;
+      // The copy is independent of the original.
+      Run({"DEL", key});
+      EXPECT_TRUE(contents(dst) == before) << key;
+      // Into another database.
+      EXPECT_EQ(Raw({"COPY", dst, dst, "DB", "3"}), ":1\r\n");
+      Run({"SELECT", "3"});
+      EXPECT_TRUE(contents(dst) == before) << key;
+      Run({"DEL", dst});
+      Run({"SELECT", "0"});
+    }
+  }
+}
+
+TEST_F(MoveKeysTest, CopyKeepsExpiryNotStickiness) {
+  for (int i = 0; i < 8; ++i) {
+    std::string a = "ca" + std::to_string(i), b = "cb" + std::to_string(i);
+    Run({"SET", a, "v", "EX", "1000"});
+    EXPECT_EQ(Raw({"COPY", a, b}), ":1\r\n");
+    EXPECT_GT(Run({"TTL", b}).integer, 990);
+    Run({"PERSIST", a});
+    EXPECT_EQ(Raw({"COPY", a, b, "REPLACE"}), ":1\r\n");
+    EXPECT_EQ(Raw({"TTL", b}), ":-1\r\n");
+  }
+  // The sticky bit: moved by RENAME, dropped by COPY (checked on the cells directly).
+  ShardSet& shards = service_->shards();
+  auto set_sticky = [&](const std::string& key) {
+    shards.Await(shards.ShardOf(key), [&](Shard* s) {
+      s->db_slice.Peek(0, key)->value().set_sticky(true);
+      return true;
+    });
+  };
+  auto sticky = [&](const std::string& key) {
+    return shards.Await(shards.ShardOf(key), [&](Shard* s) {
+      auto it = s->db_slice.Peek(0, key);
+      return it && it->value().sticky();
+    });
+  };
+  for (int i = 0; i < 8; ++i) {
+    std::string a = "sa" + std::to_string(i), b = "sb" + std::to_string(i),
+                c = "sc" + std::to_string(i);
+    Run({"SADD", a, "m"});
+    set_sticky(a);
+    EXPECT_EQ(Raw({"COPY", a, c}), ":1\r\n");
+    EXPECT_FALSE(sticky(c));
+    EXPECT_EQ(Raw({"RENAME", a, b}), "+OK\r\n");
+    EXPECT_TRUE(sticky(b)) << b;
+  }
 }
 
 }  // namespace

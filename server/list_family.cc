@@ -336,7 +336,10 @@ void LTrim(CmdArgs args, ConnectionContext* cntx) {
 }  // namespace
 
 void RegisterListFamily(CommandRegistry* r) {
-  RegisterRobjOps(ObjType::kList, {FreeList, ListMallocUsed, ListEncoding});
+  RegisterRobjOps(ObjType::kList,
+                  {FreeList, ListMallocUsed, ListEncoding, [](const void* p) -> void* {
+                     return static_cast<const ListObj*>(p)->Clone();
+                   }});
   using namespace cmd;
   r->Register({"lpush", -3, kWrite | kDenyOom | kFast, 1, 1, 1, LPush});
   r->Register({"rpush", -3, kWrite | kDenyOom | kFast, 1, 1, 1, RPush});

@@ -23,6 +23,21 @@ Listpack::Pos Seek(const Listpack& lp, size_t k) {
 
 ListObj::~ListObj() { delete chunks_; }
 
+ListObj* ListObj::Clone() const {
+  auto copy = [](const Listpack& from, Listpack* to) {
+    for (Listpack::Pos p = from.Begin(); p < from.End();) to->PushBack(from.Get(p, &p));
+  };
+  auto* c = new ListObj;
+  if (chunks_) {
+    c->chunks_ = new std::deque<Listpack>();
+    for (const Listpack& chunk : *chunks_) copy(chunk, &c->chunks_->emplace_back());
+  } else {
+    copy(lp_, &c->lp_);
+  }
+  c->size_ = size_;
+  return c;
+}
+
 size_t ListObj::MallocUsed() const {
   size_t total = lp_.MallocUsed();
   if (chunks_) {

@@ -33,6 +33,8 @@ class ListObj {
   ~ListObj();
   ListObj(const ListObj&) = delete;
   ListObj& operator=(const ListObj&) = delete;
+  // A deep copy in the same encoding (COPY).
+  ListObj* Clone() const;
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }

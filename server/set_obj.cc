@@ -173,6 +173,21 @@ std::string SetObj::MemberAt(size_t index) const {
   return std::string(PackEntryAt(off));
 }
 
+SetObj* SetObj::Clone() const {
+  auto* c = new SetObj("0", 0);
+  c->enc_ = enc_;
+  c->int_width_ = int_width_;
+  c->count_ = count_;
+  c->packed_ = packed_;
+  if (table_) {
+    c->table_ = std::make_unique<Table>();
+    c->table_->Reserve(table_->size());
+    table_->ForEach([&](const SetEntry* e) { c->table_->Insert(NewEntry(e->key())); });
+    c->entry_bytes_ = entry_bytes_;
+  }
+  return c;
+}
+
 // --- operations ---
 
 bool SetObj::Add(std::string_view member) {

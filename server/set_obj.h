@@ -44,6 +44,8 @@ class SetObj {
   ~SetObj();
   SetObj(const SetObj&) = delete;
   SetObj& operator=(const SetObj&) = delete;
+  // A deep copy in the same encoding (COPY).
+  SetObj* Clone() const;
 
   Encoding encoding() const { return enc_; }
   std::string_view EncodingName() const;

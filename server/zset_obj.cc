@@ -248,6 +248,18 @@ ZSetObj::ZSetObj(size_t size_hint, size_t max_member_len) {
 
 ZSetObj::~ZSetObj() = default;
 
+ZSetObj* ZSetObj::Clone() const {
+  auto* c = new ZSetObj(0, 0);
+  if (!list_) {
+    c->packed_ = packed_;
+    c->count_ = count_;
+    return c;
+  }
+  c->list_ = std::make_unique<ZSkipList>();
+  Visit(0, size(), false, [&](std::string_view m, double s) { c->list_->Insert(s, m); });
+  return c;
+}
+
 size_t ZSetObj::size() const { return list_ ? list_->size() : count_; }
 
 size_t ZSetObj::MallocUsed() const {

@@ -44,6 +44,8 @@ class ZSetObj {
   ~ZSetObj();
   ZSetObj(const ZSetObj&) = delete;
   ZSetObj& operator=(const ZSetObj&) = delete;
+  // A deep copy in the same encoding (COPY).
+  ZSetObj* Clone() const;
 
   bool is_listpack() const { return !list_; }
   std::string_view EncodingName() const { return list_ ? "skiplist" : "listpack"; }
