@@ -178,5 +178,91 @@ TEST(GlobTest, RedisRules) {
   EXPECT_FALSE(GlobMatch("a*b", "acbd"));
 }
 
+
+// --- multi-key commands, over keys on both shards ---
+
+std::set<std::string> Elems(const RespValue& v) {
+  std::set<std::string> out;
+  for (const RespValue& e : v.elems) out.insert(e.str);
+  return out;
+}
+
+TEST_F(SetFamilyTest, AlgebraAcrossShards) {
+  for (int i = 0; i < 6; ++i) {
+    std::string a = "a" + std::to_string(i), b = "b" + std::to_string(i),
+                c = "c" + std::to_string(i), d = "d" + std::to_string(i);
+    Run({"SADD", a, "1", "2", "3", "x"});
+    Run({"SADD", b, "2", "3", "4", "x"});
+    Run({"SADD", c, "3", "x", "y"});
+    EXPECT_EQ(Elems(Run({"SINTER", a, b, c})), (std::set<std::string>{"3", "x"}));
+    EXPECT_EQ(Elems(Run({"SUNION", a, b, c})),
+              (std::set<std::string>{"1", "2", "3", "4", "x", "y"}));
+    EXPECT_EQ(Elems(Run({"SDIFF", a, b, c})), (std::set<std::string>{"1"}));
+    EXPECT_EQ(Elems(Run({"SDIFF", a, "nokey"})), Members(a));
+    EXPECT_EQ(Run({"SINTER", a, "nokey"}).elems.size(), 0u);
+    EXPECT_EQ(Run({"SINTERCARD", "3", a, b, c}).integer, 2);
+    EXPECT_EQ(Run({"SINTERCARD", "2", a, b, "LIMIT", "2"}).integer, 2);
+    EXPECT_EQ(Run({"SINTERCARD", "2", a, b, "LIMIT", "0"}).integer, 3);
+    EXPECT_EQ(Run({"SINTERSTORE", d, a, b}).integer, 3);
+    EXPECT_EQ(Members(d), (std::set<std::string>{"2", "3", "x"}));
+    EXPECT_EQ(Run({"SUNIONSTORE", d, d, c}).integer, 4);
+    EXPECT_EQ(Members(d), (std::set<std::string>{"2", "3", "x", "y"}));
+    EXPECT_EQ(Run({"SDIFFSTORE", d, a, a}).integer, 0);
+    EXPECT_EQ(Run({"EXISTS", d}).integer, 0);
+    Run({"SET", d, "str"});
+    EXPECT_EQ(Run({"SINTER", a, d}).type, RespType::kError);
+    EXPECT_EQ(Run({"SINTER", "nokey", d}).type, RespType::kError);
+    EXPECT_EQ(Run({"SUNIONSTORE", c, a, d}).type, RespType::kError);
+    EXPECT_EQ(Members(c), (std::set<std::string>{"3", "x", "y"}));
+    EXPECT_EQ(Run({"SUNIONSTORE", d, a}).integer, 4);  // overwrites another type
+    EXPECT_EQ(Members(d), Members(a));
+    Run({"DEL", a, b, c, d});
+  }
+}
+
+TEST_F(SetFamilyTest, IntegerResultsReplyInOrder) {
+  Run({"SADD", "p", "5", "3", "9", "1"});
+  Run({"SADD", "q", "7", "2"});
+  EXPECT_EQ((Run({"SUNION", "q", "p"}), client_->last_raw()),
+            "*6\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n5\r\n$1\r\n7\r\n$1\r\n9\r\n");
+}
+
+TEST_F(SetFamilyTest, SMove) {
+  int cross = 0;
+  for (int i = 0; i < 8; ++i) {
+    std::string a = "from" + std::to_string(i), b = "to" + std::to_string(i);
+    cross += service_->shards().ShardOf(a) != service_->shards().ShardOf(b);
+    EXPECT_EQ(Run({"SMOVE", a, b, "m"}).integer, 0);
+    Run({"SADD", a, "m", "n"});
+    EXPECT_EQ(Run({"SMOVE", a, b, "zz"}).integer, 0);
+    EXPECT_EQ(Run({"SMOVE", a, b, "m"}).integer, 1);
+    EXPECT_EQ(Members(a), (std::set<std::string>{"n"}));
+    EXPECT_EQ(Members(b), (std::set<std::string>{"m"}));
+    EXPECT_EQ(Run({"SMOVE", a, a, "n"}).integer, 1);
+    EXPECT_EQ(Run({"SMOVE", a, a, "m"}).integer, 0);
+    EXPECT_EQ(Run({"SMOVE", a, b, "n"}).integer, 1);
+    EXPECT_EQ(Run({"EXISTS", a}).integer, 0);  // emptied source is deleted
+    EXPECT_EQ(Members(b), (std::set<std::string>{"m", "n"}));
+    Run({"SET", a, "str"});
+    EXPECT_EQ(Run({"SMOVE", a, b, "m"}).type, RespType::kError);
+    EXPECT_EQ(Run({"SMOVE", b, a, "m"}).type, RespType::kError);
+    EXPECT_EQ(Run({"SMOVE", "nokey", a, "m"}).integer, 0);
+    EXPECT_EQ(Members(b), (std::set<std::string>{"m", "n"}));
+    Run({"DEL", a, b});
+  }
+  EXPECT_GT(cross, 0);
+}
+
+TEST_F(SetFamilyTest, MultiKeyErrors) {
+  EXPECT_EQ((Run({"SINTERCARD", "0", "a"}), client_->last_raw()),
+            "-ERR numkeys should be greater than 0\r\n");
+  EXPECT_EQ((Run({"SINTERCARD", "3", "a", "b"}), client_->last_raw()),
+            "-ERR Number of keys can't be greater than number of args\r\n");
+  EXPECT_EQ((Run({"SINTERCARD", "1", "a", "LIMIT", "-1"}), client_->last_raw()),
+            "-ERR LIMIT can't be negative\r\n");
+  EXPECT_EQ((Run({"SINTERCARD", "1", "a", "LIMIT"}), client_->last_raw()),
+            "-ERR syntax error\r\n");
+}
+
 }  // namespace
 }  // namespace lw

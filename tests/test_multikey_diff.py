@@ -153,3 +153,138 @@ def test_copy_errors(diff):
     diff.check_error("COPY", "a", "a", "DB", "0")
     diff.check("COPY", "a", "a", "DB", "1")
     diff.check("COPY", "nokey", "nokey", "DB", "1")
+
+
+# --------------------------------------------------------------------------------------
+# Sets
+
+SET_GROUPS = [[f"set:{g}:{i}" for i in range(4)] for g in range(6)]
+
+
+def fill_sets(diff, a, b, c):
+    both(diff, "SADD", a, "1", "2", "3", "4", "x", "y")
+    both(diff, "SADD", b, "3", "4", "5", "y", "z")
+    both(diff, "SADD", c, "4", "y", "w", "100")
+
+
+@pytest.mark.parametrize("keys", SET_GROUPS)
+def test_set_algebra(diff, keys):
+    a, b, c, d = keys
+    fill_sets(diff, a, b, c)
+    for cmd in ("SINTER", "SUNION", "SDIFF"):
+        diff.check_unordered(cmd, a)
+        diff.check_unordered(cmd, a, b)
+        diff.check_unordered(cmd, a, b, c)
+        diff.check_unordered(cmd, c, b, a)
+        diff.check_unordered(cmd, a, "nokey")
+        diff.check_unordered(cmd, "nokey", a)
+        diff.check_unordered(cmd, a, a)
+        diff.check(cmd, "nokey")
+        diff.check(cmd, "nokey", "nokey2")
+    for cmd in ("SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"):
+        for srcs in ([a, b], [a, b, c], [c, a], [a, "nokey"], ["nokey", a], [a]):
+            diff.check(cmd, d, *srcs)
+            diff.check_unordered("SMEMBERS", d)
+            diff.check("EXISTS", d)
+        diff.check(cmd, a, a, b)  # the destination is also a source
+        diff.check_unordered("SMEMBERS", a)
+        both(diff, "DEL", a)
+        fill_sets(diff, a, b, c)
+    # Integer-only results come back in ascending order (intset) on both servers.
+    both(diff, "SADD", f"{a}:i", "9", "-3", "7", "1000")
+    both(diff, "SADD", f"{b}:i", "5", "7", "-20")
+    diff.check("SUNION", f"{a}:i", f"{b}:i")
+    diff.check("SDIFF", f"{a}:i", f"{b}:i")
+    diff.check("SINTER", f"{a}:i", f"{b}:i")
+    diff.check("SUNIONSTORE", d, f"{a}:i", f"{b}:i")
+    diff.check("SMEMBERS", d)
+    diff.check("OBJECT", "ENCODING", d)
+    # The store replaces any type and drops the old expiry.
+    both(diff, "SET", d, "str", "EX", "100")
+    diff.check("SINTERSTORE", d, a, b)
+    diff.check("TTL", d)
+    diff.check("TYPE", d)
+    both(diff, "SET", d, "str")
+    diff.check("SDIFFSTORE", d, "nokey", a)
+    diff.check("EXISTS", d)
+
+
+@pytest.mark.parametrize("keys", SET_GROUPS)
+def test_sintercard(diff, keys):
+    a, b, c, d = keys
+    fill_sets(diff, a, b, c)
+    diff.check("SINTERCARD", "1", a)
+    diff.check("SINTERCARD", "2", a, b)
+    diff.check("SINTERCARD", "3", a, b, c)
+    diff.check("SINTERCARD", "2", a, "nokey")
+    diff.check("SINTERCARD", "2", a, b, "LIMIT", "1")
+    diff.check("SINTERCARD", "2", a, b, "limit", "0")
+    diff.check("SINTERCARD", "2", a, b, "LIMIT", "100")
+    diff.check("SINTERCARD", "2", a, b, "LIMIT", "1", "LIMIT", "3")
+    diff.check("SINTERCARD", "1", a, "LIMIT", "2")
+    both(diff, "SET", d, "x")
+    diff.check_error("SINTERCARD", "2", a, d)
+    diff.check_error("SINTERCARD", "2", "nokey", d)
+
+
+def test_set_multikey_errors(diff):
+    both(diff, "SADD", "s1", "a", "b")
+    both(diff, "SET", "str", "x")
+    both(diff, "ZADD", "z", "1", "a")
+    for cmd in ("SINTER", "SUNION", "SDIFF"):
+        diff.check_error(cmd)
+        diff.check_error(cmd, "s1", "str")
+        diff.check_error(cmd, "str", "s1")
+        diff.check_error(cmd, "nokey", "str")
+        diff.check_error(cmd, "s1", "z")
+    for cmd in ("SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"):
+        diff.check_error(cmd, "dst")
+        diff.check_error(cmd, "dst", "s1", "str")
+        diff.check_error(cmd, "dst", "nokey", "str")
+        diff.check("EXISTS", "dst")
+    for args in (["0", "s1"], ["x", "s1"], ["-1", "s1"], ["3", "s1", "s1"],
+                 ["99999999999999999999", "s1"], ["1", "s1", "LIMIT", "-1"],
+                 ["1", "s1", "LIMIT", "x"], ["1", "s1", "LIMIT"], ["1", "s1", "foo"],
+                 ["1", "str", "foo"], ["1"]):
+        diff.check_error("SINTERCARD", *args)
+
+
+@pytest.mark.parametrize("i", range(8))
+def test_smove(diff, i):
+    src, dst = f"from:{i}", f"to:{i}"
+    diff.check("SMOVE", src, dst, "m")
+    both(diff, "SADD", src, "m", "n", "1")
+    diff.check("SMOVE", src, dst, "zz")
+    diff.check("EXISTS", dst)
+    diff.check("SMOVE", src, dst, "m")
+    diff.check_unordered("SMEMBERS", src)
+    diff.check_unordered("SMEMBERS", dst)
+    diff.check("SMOVE", src, src, "n")
+    diff.check("SMOVE", src, src, "m")
+    diff.check("SMOVE", src, dst, "n")
+    diff.check("SMOVE", src, dst, "1")
+    diff.check("EXISTS", src)
+    diff.check_unordered("SMEMBERS", dst)
+    diff.check("SMOVE", dst, src, "1")
+    diff.check("SMEMBERS", src)
+    diff.check("OBJECT", "ENCODING", src)
+    both(diff, "SET", "str", "x")
+    diff.check_error("SMOVE", "str", dst, "m")
+    diff.check_error("SMOVE", dst, "str", "m")
+    diff.check_error("SMOVE", dst, "str", "nomember")
+    diff.check("SMOVE", "nokey", "str", "m")
+    diff.check("SMOVE", "nokey", "nokey", "m")
+    diff.check_error("SMOVE", src, dst)
+    diff.check_error("SMOVE", src, dst, "a", "b")
+
+
+def test_set_resp3(diff):
+    if not has_hello(diff):
+        pytest.skip("HELLO not available")
+    both(diff, "SADD", "r3a", "1", "2", "3")
+    both(diff, "SADD", "r3b", "2", "3", "4")
+    diff.check("SINTER", "r3a", "r3b")
+    diff.check("SUNION", "r3a", "r3b")
+    diff.check("SDIFF", "r3a", "r3b")
+    diff.check("SINTER", "r3a", "nokey")
+    diff.check("SINTERCARD", "2", "r3a", "r3b")
