@@ -9,8 +9,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/reply_builder.h"
+#include "server/watch_registry.h"
 
 namespace lw {
 
@@ -41,6 +43,17 @@ class ClientState {
   virtual ~ClientState() = default;
 };
 
+// A client's MULTI/EXEC state (server/multi_family.cc derives from it to add WATCH).
+// Service::Dispatch queues commands here while `queuing` and flags rejected ones; destroying it
+// (RESET, disconnect) discards the transaction and drops the client's watches.
+class MultiState {
+ public:
+  virtual ~MultiState() = default;
+  bool queuing = false;  // between MULTI and EXEC/DISCARD
+  bool aborted = false;  // a command was rejected while queuing: EXEC replies EXECABORT
+  std::vector<std::vector<std::string>> queued;
+};
+
 struct ConnectionContext {
   Service* service = nullptr;
   ReplyBuilder* rb = nullptr;
@@ -55,6 +68,11 @@ struct ConnectionContext {
   // Set while the client runs a script (or MULTI) that holds its keys: commands then run as
   // steps of this transaction (see op_args.h).
   tx::Transaction* multi_tx = nullptr;
+  // MULTI/EXEC and WATCH: null until the client first uses them.
+  std::unique_ptr<MultiState> multi;
+  // Set by Service::Dispatch while a write command runs: its hops report the watched keys they
+  // touch here (op_args.h), so WATCH works without each family's help.
+  WatchRegistry::WriteScope* write_scope = nullptr;
   // Set while a command runs directly on a shard's thread as part of a squashed batch (the
   // enclosing transaction already holds its keys): its data accesses run inline on this
   // shard, with no hop and no further locking (see op_args.h).

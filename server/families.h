@@ -12,7 +12,8 @@
 #include "server/server_family.h"
 #include "server/pubsub_family.h"
 #include "server/scripting_family.h"
+#include "server/multi_family.h"
 
 #define LW_ALL_FAMILIES                                                   \
   ::lw::RegisterGenericFamily, ::lw::RegisterStringFamily, ::lw::RegisterKeysFamily, ::lw::RegisterListFamily, ::lw::RegisterHashFamily, ::lw::RegisterSetFamily, ::lw::RegisterZsetFamily, ::lw::RegisterServerFamily, ::lw::RegisterPubsubFamily, \
-      ::lw::RegisterScriptingFamily
+      ::lw::RegisterScriptingFamily, ::lw::RegisterMultiFamily

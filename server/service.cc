@@ -25,6 +25,31 @@ bool AllowedWhenSubscribed(std::string_view name) {
          name == "sunsubscribe" || name == "quit" || name == "reset";
 }
 
+// Between MULTI and EXEC every command but these is queued, not run (Redis's list).
+bool RunsInsideMulti(std::string_view name) {
+  return name == "exec" || name == "discard" || name == "multi" || name == "watch" ||
+         name == "quit" || name == "reset";
+}
+
+// MULTI (server/multi_family.cc): queues the command if the client is inside MULTI (replying
+// QUEUED) and returns true. RESET also drops the MULTI and WATCH state here; its handler
+// resets the rest of the client.
+bool QueueInMulti(const CommandSpec& spec, CmdArgs args, ConnectionContext* cntx) {
+  if (spec.name == "reset") {
+    cntx->multi.reset();
+    return false;
+  }
+  if (!cntx->multi->queuing || RunsInsideMulti(spec.name)) return false;
+  if (spec.flags & cmd::kNoMulti) {
+    cntx->multi->aborted = true;
+    cntx->rb->SendError("ERR Command not allowed inside a transaction");
+    return true;
+  }
+  cntx->multi->queued.emplace_back(args.begin(), args.end());
+  cntx->rb->SendSimpleString("QUEUED");
+  return true;
+}
+
 }  // namespace
 
 Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
@@ -104,6 +129,18 @@ void Service::RequestShutdown() {
 
 void Service::Dispatch(CmdArgs args, ConnectionContext* cntx) {
   total_commands_.fetch_add(1, std::memory_order_relaxed);
+  // MULTI (server/multi_family.cc): a command rejected while queuing (unknown, arity, OOM...)
+  // makes EXEC fail with EXECABORT. A queued or executed command clears `rejected`.
+  struct MultiRejectGuard {
+    ConnectionContext* cntx;
+    uint64_t errors = cntx->rb->errors_sent();
+    bool rejected = true;
+    ~MultiRejectGuard() {
+      if (rejected && cntx->multi && cntx->multi->queuing && cntx->rb->errors_sent() != errors) {
+        cntx->multi->aborted = true;
+      }
+    }
+  } multi_guard{cntx};
   const CommandSpec* spec = registry_.Find(args[0]);
   if (spec == nullptr) {
     cntx->rb->SendError(errors::UnknownCommand(args));
@@ -137,24 +174,29 @@ void Service::Dispatch(CmdArgs args, ConnectionContext* cntx) {
       return;
     }
   }
-  // A command that needs keys held by a script running past the busy threshold is answered
-  // -BUSY instead of waiting (commands run by scripts themselves are never refused).
-  if (busy_.active() && spec->first_key > 0 && cntx->multi_tx == nullptr &&
-      cntx->direct_shard == nullptr) {
-    std::string_view busy = busy_.Check(CommandRegistry::KeysOf(*spec, args), cntx->db_index,
-                                        runtime_.busy_reply_threshold_ms.load());
-    if (!busy.empty()) {
-      if (stats) ++stats->rejected_calls;
-      cntx->rb->SendError(busy);
-      return;
-    }
-  }
+  multi_guard.rejected = false;
+  if (cntx->multi != nullptr && QueueInMulti(*spec, args, cntx)) return;
   int64_t start = SteadyNowNs();
   uint64_t errors_before = cntx->rb->errors_sent();
   cntx->last_cmd = spec->name;
   cntx->last_active_ns = start;
   cntx->cmd_flags = spec->flags;
+  // WATCH: a write command's hops report the watched keys they touch into `scope`; once the
+  // handler has returned, its reply says whether it changed anything (watch_registry.h).
+  WatchRegistry::WriteScope scope;
+  WatchRegistry::WriteScope* outer_scope = cntx->write_scope;
+  size_t reply_start = cntx->rb->buffer().size();
+  int db = cntx->db_index;
+  cntx->write_scope = spec->IsWrite() ? &scope : nullptr;
   spec->handler(args, cntx);
+  cntx->write_scope = outer_scope;
+  if (spec->IsWrite() && (!scope.touched.empty() || watches_.active())) {
+    const std::string& out = cntx->rb->buffer();
+    bool changed = cntx->rb->errors_sent() == errors_before && out.size() >= reply_start &&
+                   !WatchRegistry::ReplySaysUnchanged(
+                       *spec, args, std::string_view(out).substr(reply_start));
+    watches_.AfterWrite(*spec, args, db, &scope, changed);
+  }
   if (stats) {
     ++stats->calls;
     stats->usec += uint64_t(SteadyNowNs() - start) / 1000;

@@ -27,10 +27,10 @@
 #include "io/blocking_counter.h"
 #include "io/done.h"
 #include "io/proactor_pool.h"
-#include "server/busy_registry.h"
 #include "server/command_registry.h"
 #include "server/connection_context.h"
 #include "server/shard_set.h"
+#include "server/watch_registry.h"
 
 namespace lw {
 
@@ -126,8 +126,8 @@ class Service {
   }
   size_t connected_clients() const { return connected_clients_.load(std::memory_order_relaxed); }
   RuntimeConfig& runtime() { return runtime_; }
-  // Long-running scripts and the keys they hold (-BUSY replies).
-  BusyRegistry& busy() { return busy_; }
+  // Who WATCHes which keys (MULTI/EXEC); Dispatch reports write commands to it.
+  WatchRegistry& watches() { return watches_; }
   // Monotonic start time (ns) and wall-clock start (Unix seconds), for INFO's uptime.
   int64_t start_steady_ns() const { return start_steady_ns_; }
 
@@ -171,7 +171,7 @@ class Service {
   std::atomic<uint64_t> total_connections_{0};
   std::atomic<size_t> connected_clients_{0};
   RuntimeConfig runtime_;
-  BusyRegistry busy_;
+  WatchRegistry watches_;
   int64_t start_steady_ns_ = 0;
   // Indexed by proactor index; each entry touched only by its thread.
   std::vector<absl::flat_hash_map<uint64_t, ConnectionContext*>> clients_;
