@@ -11,6 +11,7 @@
 
 #include <absl/strings/str_cat.h>
 
+#include <atomic>
 #include <optional>
 
 #include "base/logging.h"
@@ -128,6 +129,18 @@ void Run(const Target& target, CmdArgs keys, CmdArgs argv, bool read_only_cmd,
     }
   }
 
+  // Long scripts answer -BUSY to commands that would wait for their keys (busy_registry.h).
+  uint64_t busy_id = 0;
+  if (mode != ScriptMode::kNonAtomic) {
+    BusyRegistry::Entry busy;
+    busy.global = mode == ScriptMode::kGlobal;
+    busy.is_function = target.is_function;
+    busy.db = cntx->db_index;
+    busy.keys.assign(keys.begin(), keys.end());
+    busy.start_ms = BusyRegistry::NowMs();
+    busy_id = cntx->service->busy().Add(std::move(busy));
+  }
+
   RunningScript running;
   running.is_function = target.is_function;
   running.name = target.name;
@@ -150,6 +163,7 @@ void Run(const Target& target, CmdArgs keys, CmdArgs argv, bool read_only_cmd,
           : interp->RunFunction(target.name, keys, argv, &runner, &writer, &error);
   std::string flush_error = runner.FlushAsync();
   if (multi) multi->UnlockMulti();
+  if (busy_id != 0) cntx->service->busy().Remove(busy_id);
   mgr.Unregister(&running);
   pool.Release(std::move(pooled));
 
@@ -480,6 +494,24 @@ void Function(CmdArgs args, ConnectionContext* cntx) {
 }
 
 }  // namespace
+
+ScriptingInfo GetScriptingInfo(Service* service) {
+  ScriptManager& mgr = service->FamilyState<ScriptManager>();
+  ScriptingInfo info;
+  std::atomic<uint64_t> lua_bytes{0};
+  service->pool()->AwaitBriefOnAll([&](io::Proactor*) {
+    lua_bytes.fetch_add(InterpreterPool::ForThisThread(&mgr).IdleMemory());
+  });
+  info.used_memory_lua = lua_bytes.load();
+  info.cached_scripts = mgr.size();
+  info.libraries = mgr.Libraries().size();
+  info.runs_lock_ahead = mgr.runs_lock_ahead.load();
+  info.runs_global = mgr.runs_global.load();
+  info.runs_non_atomic = mgr.runs_non_atomic.load();
+  info.async_flushes = mgr.async_flushes.load();
+  info.async_commands = mgr.async_commands.load();
+  return info;
+}
 
 void RegisterScriptingFamily(CommandRegistry* r) {
   using namespace cmd;

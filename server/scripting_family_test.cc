@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "lua_interp/sha1.h"
@@ -247,6 +248,31 @@ TEST_F(LongScriptTest, OtherKeysAnswerWhileScriptRunsAndScriptKeysWait) {
   EXPECT_TRUE(seen.IsString("300000")) << ToDebugString(seen);
   script_client.join();
   EXPECT_EQ(script_reply, "$6\r\n300000\r\n");
+}
+
+TEST_F(LongScriptTest, BusyOnlyForTheScriptsKeysPastTheThreshold) {
+  service_->runtime().busy_reply_threshold_ms = 50;
+  ScriptManager& scripts = service_->FamilyState<ScriptManager>();
+  Run({"SET", "held", "v"});
+  std::string script_reply;
+  std::thread looping([&] {
+    auto a = NewClient(0);
+    a->Run({"EVAL_RO", "redis.call('GET', KEYS[1]) while true do end", "1", "held"});
+    script_reply = a->last_raw();
+  });
+  while (scripts.RunningCount() == 0) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(120));
+  Run({"SET", "held", "w"});
+  EXPECT_EQ(client_->last_raw(),
+            "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN "
+            "NOSAVE.\r\n");
+  Run({"SET", "unrelated", "1"});
+  EXPECT_EQ(client_->last_raw(), "+OK\r\n");
+  Run({"SCRIPT", "KILL"});
+  EXPECT_EQ(client_->last_raw(), "+OK\r\n");
+  looping.join();
+  EXPECT_EQ(script_reply.rfind("-ERR Script killed", 0), 0u) << script_reply;
+  EXPECT_TRUE(Run({"GET", "held"}).IsString("v"));
 }
 
 TEST_F(LongScriptTest, ScriptKillStopsAReadOnlyLoopButNotAWriter) {

@@ -31,6 +31,7 @@
 #include "server/connection_context.h"
 #include "server/error_strings.h"
 #include "server/pubsub_family.h"
+#include "server/scripting_family.h"
 #include "server/service.h"
 
 namespace lw {
@@ -372,6 +373,8 @@ void Info(CmdArgs args, ConnectionContext* cntx) {
     w.Line("tracking_clients", 0);
     w.Line("clients_in_timeout_table", 0);
   }
+  ScriptingInfo scripting;
+  if (sections & (kMemory | kStats)) scripting = GetScriptingInfo(service);
   if (sections & kMemory) {
     std::vector<int64_t> per_thread(service->pool()->size());
     service->pool()->AwaitBriefOnAll(
@@ -396,7 +399,10 @@ void Info(CmdArgs args, ConnectionContext* cntx) {
            absl::StrFormat("%.2f%%", peak_now ? 100.0 * double(used) / double(peak_now) : 0.0));
     w.Line("total_system_memory", total_mem);
     w.Line("total_system_memory_human", BytesToHuman(total_mem));
-    w.Line("used_memory_lua", 0);
+    w.Line("used_memory_lua", scripting.used_memory_lua);
+    w.Line("used_memory_lua_human", BytesToHuman(scripting.used_memory_lua));
+    w.Line("number_of_cached_scripts", scripting.cached_scripts);
+    w.Line("number_of_libraries", scripting.libraries);
     w.Line("maxmemory", maxmemory);
     w.Line("maxmemory_human", BytesToHuman(maxmemory));
     w.Line("maxmemory_policy", kPolicies[rt.maxmemory_policy.load()]);
@@ -435,6 +441,12 @@ void Info(CmdArgs args, ConnectionContext* cntx) {
     w.Line("pubsubshard_channels", 0);
     w.Line("latest_fork_usec", 0);
     w.Line("total_forks", 0);
+    // Lacewing: scripts run per atomicity mode, and async-call flushes (squashed batches).
+    w.Line("lua_scripts_lock_ahead", scripting.runs_lock_ahead);
+    w.Line("lua_scripts_global", scripting.runs_global);
+    w.Line("lua_scripts_non_atomic", scripting.runs_non_atomic);
+    w.Line("lua_async_flushes", scripting.async_flushes);
+    w.Line("lua_async_commands", scripting.async_commands);
   }
   if (sections & kReplication) {
     w.Section("Replication");

@@ -174,6 +174,18 @@ void Service::Dispatch(CmdArgs args, ConnectionContext* cntx) {
       return;
     }
   }
+  // A command that needs keys held by a script running past the busy threshold is answered
+  // -BUSY instead of waiting (commands run by scripts themselves are never refused).
+  if (busy_.active() && spec->first_key > 0 && cntx->multi_tx == nullptr &&
+      cntx->direct_shard == nullptr) {
+    std::string_view busy = busy_.Check(CommandRegistry::KeysOf(*spec, args), cntx->db_index,
+                                        runtime_.busy_reply_threshold_ms.load());
+    if (!busy.empty()) {
+      if (stats) ++stats->rejected_calls;
+      cntx->rb->SendError(busy);
+      return;
+    }
+  }
   multi_guard.rejected = false;
   if (cntx->multi != nullptr && QueueInMulti(*spec, args, cntx)) return;
   int64_t start = SteadyNowNs();

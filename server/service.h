@@ -27,6 +27,7 @@
 #include "io/blocking_counter.h"
 #include "io/done.h"
 #include "io/proactor_pool.h"
+#include "server/busy_registry.h"
 #include "server/command_registry.h"
 #include "server/connection_context.h"
 #include "server/shard_set.h"
@@ -128,6 +129,8 @@ class Service {
   RuntimeConfig& runtime() { return runtime_; }
   // Who WATCHes which keys (MULTI/EXEC); Dispatch reports write commands to it.
   WatchRegistry& watches() { return watches_; }
+  // Long-running scripts and the keys they hold (-BUSY replies).
+  BusyRegistry& busy() { return busy_; }
   // Monotonic start time (ns) and wall-clock start (Unix seconds), for INFO's uptime.
   int64_t start_steady_ns() const { return start_steady_ns_; }
 
@@ -172,6 +175,7 @@ class Service {
   std::atomic<size_t> connected_clients_{0};
   RuntimeConfig runtime_;
   WatchRegistry watches_;
+  BusyRegistry busy_;
   int64_t start_steady_ns_ = 0;
   // Indexed by proactor index; each entry touched only by its thread.
   std::vector<absl::flat_hash_map<uint64_t, ConnectionContext*>> clients_;

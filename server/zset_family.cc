@@ -1,13 +1,20 @@
 // Sorted-set commands (Redis 7.0): ZADD ZINCRBY ZREM ZSCORE ZMSCORE ZCARD ZCOUNT ZLEXCOUNT
 // ZRANGE ZREVRANGE ZRANGEBYSCORE ZREVRANGEBYSCORE ZRANGEBYLEX ZREVRANGEBYLEX ZRANK ZREVRANK
-// ZREMRANGEBYRANK ZREMRANGEBYSCORE ZREMRANGEBYLEX ZPOPMIN ZPOPMAX ZSCAN ZRANDMEMBER.
+// ZREMRANGEBYRANK ZREMRANGEBYSCORE ZREMRANGEBYLEX ZPOPMIN ZPOPMAX ZSCAN ZRANDMEMBER, and the
+// multi-key ones: ZUNION ZINTER ZDIFF (and their *STORE forms) ZINTERCARD ZRANGESTORE ZMPOP.
 //
 // Values are ZSetObj (zset_obj.h). Arguments are fully parsed on the connection fiber in
 // Redis's order (so a bad argument is reported before WRONGTYPE exactly when Redis does),
 // then one op runs on the key's shard and copies out what the reply needs.
 // Every range is turned into a rank interval [start, end) with ZSetObj::CountBefore.
+// Multi-key commands run as one transaction over all their keys (KeyHops): the sources are
+// copied out of their shards in one parallel hop, the result is computed on the connection
+// fiber, and a destination is written in a second hop while every key is still locked.
 #include "server/zset_family.h"
 
+#include <absl/container/flat_hash_map.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -23,6 +30,7 @@
 #include "server/error_strings.h"
 #include "server/op_args.h"
 #include "server/scan_args.h"
+#include "server/set_obj.h"
 #include "server/zset_obj.h"
 
 namespace lw {
@@ -419,17 +427,29 @@ void VisitSpan(const ZSetObj& z, size_t start, size_t end, bool reverse, int64_t
           [&](std::string_view m, double s) { out->emplace_back(std::string(m), s); });
 }
 
-void RangeGeneric(CmdArgs args, ConnectionContext* cntx, RangeType type, Direction dir) {
-  ReplyBuilder* rb = cntx->rb;
+// A parsed ZRANGE-style request.
+struct RangeSpec {
+  RangeType type = RangeType::kAuto;
+  bool reverse = false;
   bool with_scores = false;
   int64_t offset = 0, limit = -1;
-  for (size_t j = 4; j < args.size(); ++j) {
+  int64_t start = 0, stop = 0;  // kRank
+  ScoreRange score_range;       // kScore
+  LexRange lex_range;           // kLex
+};
+
+// Parses min, max and the options of ZRANGE (args[base], args[base + 1], then options) in
+// Redis's order. `store` (ZRANGESTORE) refuses WITHSCORES. Returns the error to send, or "".
+std::string_view ParseRangeSpec(CmdArgs args, size_t base, bool store, RangeType type,
+                                Direction dir, RangeSpec* spec) {
+  for (size_t j = base + 2; j < args.size(); ++j) {
     size_t left = args.size() - j - 1;
-    if (EqualsIgnoreCase(args[j], "WITHSCORES")) {
-      with_scores = true;
+    if (!store && EqualsIgnoreCase(args[j], "WITHSCORES")) {
+      spec->with_scores = true;
     } else if (EqualsIgnoreCase(args[j], "LIMIT") && left >= 2) {
-      if (!ParseRedisInt(args[j + 1], &offset) || !ParseRedisInt(args[j + 2], &limit)) {
-        return rb->SendError(errors::kNotInteger);
+      if (!ParseRedisInt(args[j + 1], &spec->offset) ||
+          !ParseRedisInt(args[j + 2], &spec->limit)) {
+        return errors::kNotInteger;
       }
       j += 2;
     } else if (dir == Direction::kAuto && EqualsIgnoreCase(args[j], "REV")) {
@@ -439,61 +459,72 @@ void RangeGeneric(CmdArgs args, ConnectionContext* cntx, RangeType type, Directi
     } else if (type == RangeType::kAuto && EqualsIgnoreCase(args[j], "BYSCORE")) {
       type = RangeType::kScore;
     } else {
-      return rb->SendError(errors::kSyntax);
+      return errors::kSyntax;
     }
   }
   if (dir == Direction::kAuto) dir = Direction::kForward;
   if (type == RangeType::kAuto) type = RangeType::kRank;
-  bool reverse = dir == Direction::kReverse;
-  if (limit != -1 && type == RangeType::kRank) return rb->SendError(kLimitRank);
-  if (with_scores && type == RangeType::kLex) return rb->SendError(kWithScoresLex);
+  spec->type = type;
+  spec->reverse = dir == Direction::kReverse;
+  if (spec->limit != -1 && type == RangeType::kRank) return kLimitRank;
+  if (spec->with_scores && type == RangeType::kLex) return kWithScoresLex;
 
-  std::string_view min_arg = args[2], max_arg = args[3];
-  if (reverse && type != RangeType::kRank) std::swap(min_arg, max_arg);  // given as max, min
-  int64_t start = 0, stop = 0;
-  ScoreRange score_range;
-  LexRange lex_range;
+  std::string_view min_arg = args[base], max_arg = args[base + 1];
+  if (spec->reverse && type != RangeType::kRank) std::swap(min_arg, max_arg);  // max, min
   switch (type) {
     case RangeType::kScore:
-      if (!ParseScoreRange(min_arg, max_arg, &score_range)) return rb->SendError(kMinMaxFloat);
+      if (!ParseScoreRange(min_arg, max_arg, &spec->score_range)) return kMinMaxFloat;
       break;
     case RangeType::kLex:
-      if (!ParseLexBound(min_arg, &lex_range.min) || !ParseLexBound(max_arg, &lex_range.max)) {
-        return rb->SendError(kMinMaxLex);
+      if (!ParseLexBound(min_arg, &spec->lex_range.min) ||
+          !ParseLexBound(max_arg, &spec->lex_range.max)) {
+        return kMinMaxLex;
       }
       break;
     default:
-      if (!ParseRedisInt(min_arg, &start) || !ParseRedisInt(max_arg, &stop)) {
-        return rb->SendError(errors::kNotInteger);
+      if (!ParseRedisInt(min_arg, &spec->start) || !ParseRedisInt(max_arg, &spec->stop)) {
+        return errors::kNotInteger;
       }
       break;
   }
+  return {};
+}
 
+// The elements a RangeSpec selects, in reply order.
+ScoredItems RangeOf(const ZSetObj& z, RangeSpec spec) {
+  ScoredItems out;
+  if (spec.type == RangeType::kRank) {
+    int64_t len = int64_t(z.size());
+    if (!ClampRanks(len, &spec.start, &spec.stop)) return out;
+    size_t from = spec.reverse ? size_t(len - 1 - spec.stop) : size_t(spec.start);
+    size_t to = spec.reverse ? size_t(len - spec.start) : size_t(spec.stop + 1);
+    out.reserve(to - from);
+    z.Visit(from, to, spec.reverse,
+            [&](std::string_view m, double s) { out.emplace_back(std::string(m), s); });
+    return out;
+  }
+  auto [lo, hi] = spec.type == RangeType::kScore ? RankSpan(z, spec.score_range)
+                                                 : RankSpan(z, spec.lex_range);
+  VisitSpan(z, lo, hi, spec.reverse, spec.offset, spec.limit, &out);
+  return out;
+}
+
+void RangeGeneric(CmdArgs args, ConnectionContext* cntx, RangeType type, Direction dir) {
+  ReplyBuilder* rb = cntx->rb;
+  RangeSpec spec;
+  std::string_view error = ParseRangeSpec(args, 2, false, type, dir, &spec);
+  if (!error.empty()) return rb->SendError(error);
   std::string_view key = args[1];
   auto res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<ScoredItems> {
-    ScoredItems out;
     OpResult<ZSetObj*> found = FindZSet(op, key);
     if (!found.ok()) {
-      if (found.status() == OpStatus::kKeyNotFound) return out;
+      if (found.status() == OpStatus::kKeyNotFound) return ScoredItems{};
       return found.status();
     }
-    const ZSetObj& z = **found;
-    if (type == RangeType::kRank) {
-      int64_t len = int64_t(z.size());
-      if (!ClampRanks(len, &start, &stop)) return out;
-      size_t from = reverse ? size_t(len - 1 - stop) : size_t(start);
-      size_t to = reverse ? size_t(len - start) : size_t(stop + 1);
-      out.reserve(to - from);
-      z.Visit(from, to, reverse,
-              [&](std::string_view m, double s) { out.emplace_back(std::string(m), s); });
-      return out;
-    }
-    auto [lo, hi] = type == RangeType::kScore ? RankSpan(z, score_range) : RankSpan(z, lex_range);
-    VisitSpan(z, lo, hi, reverse, offset, limit, &out);
-    return out;
+    return RangeOf(**found, spec);
   });
   if (!res.ok()) return SendOpError(rb, res.status());
-  SendScored(rb, *res, with_scores);
+  SendScored(rb, *res, spec.with_scores);
 }
 
 // --- removals by range ---
@@ -682,6 +713,408 @@ void ZRandMember(CmdArgs args, ConnectionContext* cntx) {
   SendScored(rb, res->items, with_scores);
 }
 
+// ---------------------------------------------------------------------------------------
+// Multi-key commands.
+
+// Replaces `key` with a sorted set of `items` (distinct members), or deletes it when there are
+// none. An overwritten key keeps its sticky bit but loses its expiry.
+void StoreZSet(const OpArgs& op, std::string_view key, const ScoredItems& items) {
+  if (items.empty()) {
+    op.slice->Del(op.db, key);
+    return;
+  }
+  size_t max_len = 0;
+  for (const auto& [m, s] : items) max_len = std::max(max_len, m.size());
+  auto* z = new ZSetObj(items.size(), max_len);
+  for (const auto& [m, s] : items) z->Insert(m, s);
+  auto [it, inserted] = op.slice->AddOrFind(op.db, key);
+  if (!inserted) op.slice->RemoveExpire(op.db, it);
+  it.value().SetRobj(ObjType::kZSet, z);
+}
+
+// One input of ZUNION/ZINTER/ZDIFF as copied out of its shard: a sorted set, a plain set (every
+// score 1), kKeyNotFound (empty) or kWrongType.
+struct ZSource {
+  OpStatus status = OpStatus::kKeyNotFound;
+  ScoredItems items;
+};
+
+void ReadZSources(const OpArgs& op, std::span<const tx::ShardArg> mine, size_t first,
+                  std::vector<ZSource>* out) {
+  for (const tx::ShardArg& a : mine) {
+    if (a.index < first) continue;
+    ZSource& src = (*out)[a.index - first];
+    auto it = op.slice->Find(op.db, a.key);
+    if (!it.ok()) continue;
+    const CompactObj& value = it->value();
+    if (value.type() == ObjType::kZSet) {
+      const ZSetObj* z = value.GetRobj<ZSetObj>();
+      src.items.reserve(z->size());
+      z->Visit(0, z->size(), false,
+               [&](std::string_view m, double s) { src.items.emplace_back(std::string(m), s); });
+    } else if (value.type() == ObjType::kSet) {
+      const SetObj* set = value.GetRobj<SetObj>();
+      src.items.reserve(set->size());
+      set->ForEach([&](std::string_view m) { src.items.emplace_back(std::string(m), 1.0); });
+    } else {
+      src.status = OpStatus::kWrongType;
+      continue;
+    }
+    src.status = OpStatus::kOk;
+  }
+}
+
+enum class ZOp { kUnion, kInter, kDiff };
+enum class Aggregate { kSum, kMin, kMax };
+
+// A parsed ZUNION/ZINTER/ZDIFF/ZINTERCARD request (and the *STORE forms).
+struct ZOpSpec {
+  ZOp op = ZOp::kUnion;
+  std::vector<double> weights;
+  Aggregate aggregate = Aggregate::kSum;
+  bool with_scores = false;
+  int64_t limit = 0;  // ZINTERCARD; 0: none
+  std::string error;  // an option error, reported only if no input has the wrong type
+};
+
+// Redis's rule: a sum of +inf and -inf is 0, not NaN.
+void AggregateInto(double* target, double value, Aggregate agg) {
+  switch (agg) {
+    case Aggregate::kSum:
+      *target += value;
+      if (std::isnan(*target)) *target = 0.0;
+      break;
+    case Aggregate::kMin:
+      *target = value < *target ? value : *target;
+      break;
+    case Aggregate::kMax:
+      *target = value > *target ? value : *target;
+      break;
+  }
+}
+
+// Computes the operation over the copied sources; the result is in (score, member) order.
+// With `count_only`, stops after spec.limit members (ZINTERCARD) and leaves them unordered.
+ScoredItems ComputeZOp(const ZOpSpec& spec, const std::vector<ZSource>& sources,
+                       bool count_only = false) {
+  using View = absl::string_view;
+  auto view = [](const std::string& s) { return View(s.data(), s.size()); };
+  ScoredItems out;
+  // Union and intersection walk the inputs from the smallest (as Redis, so that sums add up in
+  // the same order); the difference keeps the first input first.
+  std::vector<size_t> order(sources.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  if (spec.op != ZOp::kDiff) {
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return sources[a].items.size() < sources[b].items.size();
+    });
+  }
+  switch (spec.op) {
+    case ZOp::kUnion: {
+      absl::flat_hash_map<View, double> acc;
+      std::vector<View> members;
+      for (size_t i : order) {
+        for (const auto& [m, s] : sources[i].items) {
+          double score = spec.weights[i] * s;
+          if (std::isnan(score)) score = 0;
+          auto [it, inserted] = acc.try_emplace(view(m), score);
+          if (inserted) {
+            members.push_back(view(m));
+          } else {
+            AggregateInto(&it->second, score, spec.aggregate);
+          }
+        }
+      }
+      out.reserve(members.size());
+      for (View m : members) out.emplace_back(std::string(m.data(), m.size()), acc[m]);
+      break;
+    }
+    case ZOp::kInter: {
+      const ZSource& smallest = sources[order[0]];
+      if (smallest.items.empty()) break;
+      std::vector<absl::flat_hash_map<View, double>> others(order.size() - 1);
+      for (size_t k = 1; k < order.size(); ++k) {
+        for (const auto& [m, s] : sources[order[k]].items) others[k - 1].emplace(view(m), s);
+      }
+      for (const auto& [m, s] : smallest.items) {
+        double score = spec.weights[order[0]] * s;
+        if (std::isnan(score)) score = 0;
+        bool everywhere = true;
+        for (size_t k = 1; k < order.size() && everywhere; ++k) {
+          auto it = others[k - 1].find(view(m));
+          if (it == others[k - 1].end()) {
+            everywhere = false;
+          } else {
+            AggregateInto(&score, it->second * spec.weights[order[k]], spec.aggregate);
+          }
+        }
+        if (!everywhere) continue;
+        out.emplace_back(m, score);
+        if (count_only && spec.limit != 0 && out.size() >= uint64_t(spec.limit)) break;
+      }
+      break;
+    }
+    case ZOp::kDiff: {
+      absl::flat_hash_map<View, double> removed;
+      for (size_t i = 1; i < sources.size(); ++i) {
+        for (const auto& [m, s] : sources[i].items) removed.emplace(view(m), s);
+      }
+      for (const auto& [m, s] : sources[0].items) {
+        if (!removed.contains(view(m))) out.emplace_back(m, s);
+      }
+      break;
+    }
+  }
+  if (!count_only) {
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return a.second < b.second || (a.second == b.second && a.first < b.first);
+    });
+  }
+  return out;
+}
+
+// Parses "numkeys key... options" at args[numkeys_at]. Errors about numkeys come back at once
+// (Redis checks them before looking at any key); option errors are left in spec->error.
+// Returns false after replying.
+bool ParseZOp(CmdArgs args, size_t numkeys_at, std::string_view name, bool store,
+              bool card_only, ZOpSpec* spec, CmdArgs* keys, ReplyBuilder* rb) {
+  int64_t setnum;
+  if (!ParseRedisInt(args[numkeys_at], &setnum)) {
+    rb->SendError(errors::kNotInteger);
+    return false;
+  }
+  if (setnum < 1) {
+    rb->SendError(errors::AtLeastOneInputKey(name));
+    return false;
+  }
+  if (uint64_t(setnum) > args.size() - (numkeys_at + 1)) {
+    rb->SendError(errors::kSyntax);
+    return false;
+  }
+  *keys = args.subspan(numkeys_at + 1, size_t(setnum));
+  spec->weights.assign(size_t(setnum), 1.0);
+  bool diff = spec->op == ZOp::kDiff;
+  for (size_t j = numkeys_at + 1 + size_t(setnum); j < args.size();) {
+    size_t remaining = args.size() - j;
+    if (!diff && !card_only && remaining >= size_t(setnum) + 1 &&
+        EqualsIgnoreCase(args[j], "WEIGHTS")) {
+      ++j;
+      for (size_t i = 0; i < size_t(setnum); ++i, ++j) {
+        if (!ParseScore(args[j], &spec->weights[i])) {
+          spec->error = errors::kWeightNotFloat;
+          return true;
+        }
+      }
+    } else if (!diff && !card_only && remaining >= 2 && EqualsIgnoreCase(args[j], "AGGREGATE")) {
+      std::string_view agg = args[j + 1];
+      if (EqualsIgnoreCase(agg, "SUM")) {
+        spec->aggregate = Aggregate::kSum;
+      } else if (EqualsIgnoreCase(agg, "MIN")) {
+        spec->aggregate = Aggregate::kMin;
+      } else if (EqualsIgnoreCase(agg, "MAX")) {
+        spec->aggregate = Aggregate::kMax;
+      } else {
+        spec->error = errors::kSyntax;
+        return true;
+      }
+      j += 2;
+    } else if (!store && !card_only && EqualsIgnoreCase(args[j], "WITHSCORES")) {
+      spec->with_scores = true;
+      ++j;
+    } else if (card_only && remaining >= 2 && EqualsIgnoreCase(args[j], "LIMIT")) {
+      if (!ParseRedisInt(args[j + 1], &spec->limit) || spec->limit < 0) {
+        spec->error = errors::kLimitNegative;
+        return true;
+      }
+      j += 2;
+    } else {
+      spec->error = errors::kSyntax;
+      return true;
+    }
+  }
+  return true;
+}
+
+bool AnyWrongType(const std::vector<ZSource>& sources) {
+  return std::any_of(sources.begin(), sources.end(),
+                     [](const ZSource& s) { return s.status == OpStatus::kWrongType; });
+}
+
+// ZUNION / ZINTER / ZDIFF numkeys key [key ...] [options]
+void ZOpGeneric(CmdArgs args, ConnectionContext* cntx, ZOp op, std::string_view name) {
+  ReplyBuilder* rb = cntx->rb;
+  ZOpSpec spec;
+  spec.op = op;
+  CmdArgs keys;
+  if (!ParseZOp(args, 1, name, false, false, &spec, &keys, rb)) return;
+  std::vector<ZSource> sources(keys.size());
+  bool ran = RunOnKeys(cntx, keys, [&](const OpArgs& o, std::span<const tx::ShardArg> mine) {
+    ReadZSources(o, mine, 0, &sources);
+  });
+  if (!ran) return rb->SendError(errors::kUndeclaredKeys);
+  if (AnyWrongType(sources)) return rb->SendError(errors::kWrongType);
+  if (!spec.error.empty()) return rb->SendError(spec.error);
+  SendScored(rb, ComputeZOp(spec, sources), spec.with_scores);
+}
+
+// ZUNIONSTORE / ZINTERSTORE / ZDIFFSTORE destination numkeys key [key ...] [options]
+void ZOpStoreGeneric(CmdArgs args, ConnectionContext* cntx, ZOp op, std::string_view name) {
+  ReplyBuilder* rb = cntx->rb;
+  ZOpSpec spec;
+  spec.op = op;
+  CmdArgs sources_args;
+  if (!ParseZOp(args, 2, name, true, false, &spec, &sources_args, rb)) return;
+  // The transaction's keys: the destination, then the sources.
+  std::vector<std::string_view> keys;
+  keys.reserve(sources_args.size() + 1);
+  keys.push_back(args[1]);
+  keys.insert(keys.end(), sources_args.begin(), sources_args.end());
+  std::vector<ZSource> sources(sources_args.size());
+  KeyHops hops(cntx, keys);
+  bool ran = hops.Run([&](const OpArgs& o, std::span<const tx::ShardArg> mine) {
+    ReadZSources(o, mine, 1, &sources);
+  });
+  if (!ran) return rb->SendError(errors::kUndeclaredKeys);
+  if (AnyWrongType(sources)) return rb->SendError(errors::kWrongType);
+  if (!spec.error.empty()) return rb->SendError(spec.error);
+  ScoredItems result = ComputeZOp(spec, sources);
+  hops.Run([&](const OpArgs& o, std::span<const tx::ShardArg> mine) {
+    for (const tx::ShardArg& a : mine) {
+      if (a.index == 0) StoreZSet(o, a.key, result);
+    }
+  });
+  rb->SendLong(int64_t(result.size()));
+}
+
+// ZINTERCARD numkeys key [key ...] [LIMIT limit]
+void ZInterCard(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  ZOpSpec spec;
+  spec.op = ZOp::kInter;
+  CmdArgs keys;
+  if (!ParseZOp(args, 1, "zintercard", false, true, &spec, &keys, rb)) return;
+  std::vector<ZSource> sources(keys.size());
+  bool ran = RunOnKeys(cntx, keys, [&](const OpArgs& o, std::span<const tx::ShardArg> mine) {
+    ReadZSources(o, mine, 0, &sources);
+  });
+  if (!ran) return rb->SendError(errors::kUndeclaredKeys);
+  if (AnyWrongType(sources)) return rb->SendError(errors::kWrongType);
+  if (!spec.error.empty()) return rb->SendError(spec.error);
+  rb->SendLong(int64_t(ComputeZOp(spec, sources, true).size()));
+}
+
+// ZRANGESTORE dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]
+void ZRangeStore(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  RangeSpec spec;
+  std::string_view error =
+      ParseRangeSpec(args, 3, true, RangeType::kAuto, Direction::kAuto, &spec);
+  if (!error.empty()) return rb->SendError(error);
+  std::string_view dst = args[1], src = args[2];
+  std::string_view keys[] = {dst, src};
+  OpStatus status = OpStatus::kOk;
+  ScoredItems items;
+  KeyHops hops(cntx, keys);
+  bool ran = hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    for (const tx::ShardArg& a : mine) {
+      if (a.index != 1) continue;
+      OpResult<ZSetObj*> z = FindZSet(op, src);
+      if (z.ok()) {
+        items = RangeOf(**z, spec);
+      } else if (z.status() == OpStatus::kWrongType) {
+        status = OpStatus::kWrongType;
+      }
+    }
+  });
+  if (!ran) return rb->SendError(errors::kUndeclaredKeys);
+  if (status != OpStatus::kOk) return SendOpError(rb, status);
+  hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    for (const tx::ShardArg& a : mine) {
+      if (a.index == 0) StoreZSet(op, dst, items);
+    }
+  });
+  rb->SendLong(int64_t(items.size()));
+}
+
+// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: pops from the first non-empty key.
+void ZMPop(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  int64_t numkeys;
+  if (!ParseRedisInt(args[1], &numkeys) || numkeys < 1) {
+    return rb->SendError(errors::kNumkeysPositive);
+  }
+  if (uint64_t(numkeys) >= args.size() - 2) return rb->SendError(errors::kSyntax);
+  size_t where_at = 2 + size_t(numkeys);
+  bool max;
+  if (EqualsIgnoreCase(args[where_at], "MIN")) {
+    max = false;
+  } else if (EqualsIgnoreCase(args[where_at], "MAX")) {
+    max = true;
+  } else {
+    return rb->SendError(errors::kSyntax);
+  }
+  int64_t count = -1;
+  for (size_t j = where_at + 1; j < args.size(); ++j) {
+    if (count == -1 && EqualsIgnoreCase(args[j], "COUNT") && j + 1 < args.size()) {
+      if (!ParseRedisInt(args[++j], &count) || count < 1) {
+        return rb->SendError(errors::kCountPositive);
+      }
+    } else {
+      return rb->SendError(errors::kSyntax);
+    }
+  }
+  if (count == -1) count = 1;
+
+  CmdArgs keys = args.subspan(2, size_t(numkeys));
+  // Hop 1: which keys hold what. The candidate is the first key that exists; when every key
+  // lives on one shard that hop also pops.
+  std::vector<OpStatus> status(keys.size(), OpStatus::kKeyNotFound);
+  auto candidate = [&]() -> std::optional<size_t> {
+    for (size_t i = 0; i < status.size(); ++i) {
+      if (status[i] != OpStatus::kKeyNotFound) return i;
+    }
+    return std::nullopt;
+  };
+  ScoredItems popped;
+  bool done = false;
+  auto pop = [&](const OpArgs& op, std::string_view key) {
+    ZSetObj* z = *FindZSet(op, key);
+    size_t n = std::min<uint64_t>(uint64_t(count), z->size());
+    size_t from = max ? z->size() - n : 0;
+    z->Visit(from, from + n, max,
+             [&](std::string_view m, double s) { popped.emplace_back(std::string(m), s); });
+    z->EraseRanks(from, from + n);
+    DeleteIfEmpty(op, key, z);
+  };
+  KeyHops hops(cntx, keys);
+  bool ran = hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    for (const tx::ShardArg& a : mine) status[a.index] = FindZSet(op, a.key).status();
+    if (mine.size() != keys.size()) return;
+    std::optional<size_t> cand = candidate();
+    if (cand && status[*cand] == OpStatus::kOk) pop(op, keys[*cand]);
+    done = true;
+  });
+  if (!ran) return rb->SendError(errors::kUndeclaredKeys);
+  std::optional<size_t> cand = candidate();
+  if (!cand) return rb->SendNullArray();
+  if (status[*cand] == OpStatus::kWrongType) return rb->SendError(errors::kWrongType);
+  if (!done) {
+    hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+      for (const tx::ShardArg& a : mine) {
+        if (a.index == *cand) return pop(op, a.key);
+      }
+    });
+  }
+  rb->StartArray(2);
+  rb->SendBulk(keys[*cand]);
+  rb->StartArray(popped.size());
+  for (const auto& [m, s] : popped) {
+    rb->StartArray(2);
+    rb->SendBulk(m);
+    rb->SendDouble(s);
+  }
+}
+
 }  // namespace
 
 void RegisterZsetFamily(CommandRegistry* r) {
@@ -724,6 +1157,25 @@ void RegisterZsetFamily(CommandRegistry* r) {
                [](CmdArgs a, ConnectionContext* c) { PopGeneric(a, c, true); }});
   r->Register({"zscan", -3, kReadOnly, 1, 1, 1, ZScan});
   r->Register({"zrandmember", -2, kReadOnly, 1, 1, 1, ZRandMember});
+  auto zop = [](ZOp op, std::string_view name) {
+    return [op, name](CmdArgs a, ConnectionContext* c) { ZOpGeneric(a, c, op, name); };
+  };
+  auto zstore = [](ZOp op, std::string_view name) {
+    return [op, name](CmdArgs a, ConnectionContext* c) { ZOpStoreGeneric(a, c, op, name); };
+  };
+  // Key positions are Redis's legacy triples: numkeys commands have movable keys, so only a
+  // destination in a fixed place is listed (the handlers lock exactly the keys they touch).
+  r->Register({"zunion", -3, kReadOnly, 0, 0, 0, zop(ZOp::kUnion, "zunion")});
+  r->Register({"zinter", -3, kReadOnly, 0, 0, 0, zop(ZOp::kInter, "zinter")});
+  r->Register({"zdiff", -3, kReadOnly, 0, 0, 0, zop(ZOp::kDiff, "zdiff")});
+  r->Register({"zunionstore", -4, kWrite | kDenyOom, 1, 1, 1,
+               zstore(ZOp::kUnion, "zunionstore")});
+  r->Register({"zinterstore", -4, kWrite | kDenyOom, 1, 1, 1,
+               zstore(ZOp::kInter, "zinterstore")});
+  r->Register({"zdiffstore", -4, kWrite | kDenyOom, 1, 1, 1, zstore(ZOp::kDiff, "zdiffstore")});
+  r->Register({"zintercard", -3, kReadOnly, 0, 0, 0, ZInterCard});
+  r->Register({"zrangestore", -5, kWrite | kDenyOom, 1, 2, 1, ZRangeStore});
+  r->Register({"zmpop", -4, kWrite, 0, 0, 0, ZMPop});
 }
 
 }  // namespace lw

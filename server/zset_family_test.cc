@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "server/generic_family.h"
+#include "server/set_family.h"
 #include "server/string_family.h"
 #include "server/test_util.h"
 #include "server/zset_family.h"
@@ -235,6 +236,90 @@ TEST_F(ZSetFamilyTest, WrongType) {
            {"ZRANK", "str", "a"}, {"ZREMRANGEBYRANK", "str", "0", "1"}, {"ZPOPMIN", "str", "0"},
            {"ZSCAN", "str", "0"}, {"ZRANDMEMBER", "str", "0"}}) {
     EXPECT_EQ(Raw(cmd), wrong) << cmd[0];
+  }
+}
+
+
+// --- multi-key commands, over keys on both shards ---
+
+class ZSetMultiKeyTest : public ServiceTest {
+ protected:
+  ZSetMultiKeyTest()
+      : ServiceTest({RegisterGenericFamily, RegisterStringFamily, RegisterSetFamily,
+                     RegisterZsetFamily}) {}
+  std::string Raw(std::vector<std::string> cmd) {
+    Run(std::move(cmd));
+    return client_->last_raw();
+  }
+  bool SameShard(const std::string& a, const std::string& b) {
+    return service_->shards().ShardOf(a) == service_->shards().ShardOf(b);
+  }
+};
+
+TEST_F(ZSetMultiKeyTest, UnionInterDiffStore) {
+  int cross = 0;
+  for (int i = 0; i < 8; ++i) {
+    std::string a = "za" + std::to_string(i), b = "zb" + std::to_string(i),
+                s = "s" + std::to_string(i), d = "zd" + std::to_string(i);
+    cross += !SameShard(a, d) || !SameShard(b, d);
+    Run({"ZADD", a, "1", "x", "2", "y", "3", "z"});
+    Run({"ZADD", b, "10", "y", "20", "z", "30", "w"});
+    Run({"SADD", s, "x", "y"});
+    EXPECT_EQ(Raw({"ZUNION", "2", a, b, "WITHSCORES"}),
+              "*8\r\n$1\r\nx\r\n$1\r\n1\r\n$1\r\ny\r\n$2\r\n12\r\n$1\r\nz\r\n$2\r\n23\r\n"
+              "$1\r\nw\r\n$2\r\n30\r\n");
+    EXPECT_EQ(Raw({"ZINTER", "3", a, b, s, "AGGREGATE", "MAX", "WITHSCORES"}),
+              "*2\r\n$1\r\ny\r\n$2\r\n10\r\n");
+    EXPECT_EQ(Raw({"ZINTER", "2", a, b, "WEIGHTS", "2", "0.5"}),
+              "*2\r\n$1\r\ny\r\n$1\r\nz\r\n");
+    EXPECT_EQ(Raw({"ZDIFF", "2", a, s, "WITHSCORES"}), "*2\r\n$1\r\nz\r\n$1\r\n3\r\n");
+    EXPECT_EQ(Raw({"ZINTERCARD", "2", a, b}), ":2\r\n");
+    EXPECT_EQ(Raw({"ZINTERCARD", "2", a, b, "LIMIT", "1"}), ":1\r\n");
+    EXPECT_EQ(Raw({"ZUNIONSTORE", d, "2", a, b, "AGGREGATE", "MIN"}), ":4\r\n");
+    EXPECT_EQ(Raw({"ZRANGE", d, "0", "-1", "WITHSCORES"}),
+              "*8\r\n$1\r\nx\r\n$1\r\n1\r\n$1\r\ny\r\n$1\r\n2\r\n$1\r\nz\r\n$1\r\n3\r\n"
+              "$1\r\nw\r\n$2\r\n30\r\n");
+    EXPECT_EQ(Raw({"ZINTERSTORE", d, "2", d, s}), ":2\r\n");
+    EXPECT_EQ(Raw({"ZRANGE", d, "0", "-1", "WITHSCORES"}),
+              "*4\r\n$1\r\nx\r\n$1\r\n2\r\n$1\r\ny\r\n$1\r\n3\r\n");
+    EXPECT_EQ(Raw({"ZDIFFSTORE", d, "2", a, a}), ":0\r\n");
+    EXPECT_EQ(Raw({"EXISTS", d}), ":0\r\n");
+    Run({"SET", d, "str"});
+    EXPECT_EQ(Raw({"ZUNION", "2", a, d}),
+              "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    // WRONGTYPE is reported before a bad option, as Redis does.
+    EXPECT_EQ(Raw({"ZUNION", "1", d, "WEIGHTS", "x"}),
+              "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    EXPECT_EQ(Raw({"ZUNION", "1", a, "WEIGHTS", "x"}), "-ERR weight value is not a float\r\n");
+    EXPECT_EQ(Raw({"ZUNIONSTORE", d, "1", a}), ":3\r\n");  // replaces the string
+    Run({"DEL", a, b, s, d});
+  }
+  EXPECT_GT(cross, 0);
+}
+
+TEST_F(ZSetMultiKeyTest, RangeStoreAndMPop) {
+  for (int i = 0; i < 8; ++i) {
+    std::string src = "src" + std::to_string(i), dst = "dst" + std::to_string(i),
+                other = "other" + std::to_string(i);
+    Run({"ZADD", src, "1", "a", "2", "b", "3", "c"});
+    EXPECT_EQ(Raw({"ZRANGESTORE", dst, src, "(1", "+inf", "BYSCORE"}), ":2\r\n");
+    EXPECT_EQ(Raw({"ZRANGE", dst, "0", "-1"}), "*2\r\n$1\r\nb\r\n$1\r\nc\r\n");
+    EXPECT_EQ(Raw({"ZRANGESTORE", dst, "nokey", "0", "-1"}), ":0\r\n");
+    EXPECT_EQ(Raw({"EXISTS", dst}), ":0\r\n");
+    EXPECT_EQ(Raw({"ZRANGESTORE", dst, src, "0", "-1", "WITHSCORES"}), "-ERR syntax error\r\n");
+
+    EXPECT_EQ(Raw({"ZMPOP", "2", "nokey", other, "MIN"}), "*-1\r\n");
+    EXPECT_EQ(Raw({"ZMPOP", "2", other, src, "MAX", "COUNT", "2"}),
+              "*2\r\n$" + std::to_string(src.size()) + "\r\n" + src +
+                  "\r\n*2\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n");
+    Run({"SET", other, "x"});
+    EXPECT_EQ(Raw({"ZMPOP", "2", other, src, "MIN"}),
+              "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    EXPECT_EQ(Raw({"ZMPOP", "2", src, other, "MIN", "COUNT", "9"}),
+              "*2\r\n$" + std::to_string(src.size()) + "\r\n" + src +
+                  "\r\n*1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n");
+    EXPECT_EQ(Raw({"EXISTS", src}), ":0\r\n");
+    Run({"DEL", other});
   }
 }
 

@@ -114,6 +114,78 @@ def test_del_is_atomic_against_mset(server):
     assert seen == []
 
 
+def test_smove_keeps_the_set_total(server):
+    """Members move between sets on both shards; a reader's SUNION/SCARD totals never change."""
+    sets = [f"bag:{i}" for i in range(6)]
+    r = server.client()
+    members = [f"m{i}" for i in range(60)]
+    for i, m in enumerate(members):
+        r.sadd(sets[i % len(sets)], m)
+    movers = [server.client() for _ in range(2)]
+    reader_client = server.client()
+    bad = []
+    state = {"i": 0}
+
+    def mover():
+        state["i"] += 1
+        i = state["i"]
+        c = movers[i % 2]
+        src, dst = sets[i % 6], sets[(i * 5 + 1) % 6]
+        m = c.srandmember(src)
+        if m is not None:
+            c.smove(src, dst, m)
+
+    def reader():
+        union = reader_client.sunion(sets)
+        if len(union) != len(members):
+            bad.append(("sunion", len(union)))
+        total = reader_client.eval(
+            "local n = 0 for _, k in ipairs(KEYS) do n = n + redis.call('SCARD', k) end "
+            "return n", len(sets), *sets)
+        if total != len(members):
+            bad.append(("scard", total))
+        if reader_client.sunionstore("bag:all", sets) != len(members):
+            bad.append(("sunionstore",))
+
+    errors = _run_for(2.0, mover, mover, reader)
+    assert errors == []
+    assert bad == []
+    assert len(r.sunion(sets)) == len(members)
+
+
+def test_rename_ping_pong_keeps_exactly_one_key(server):
+    """RENAME moves a value back and forth between keys on different shards; a reader always
+    finds exactly one of them, with the value intact."""
+    r = server.client()
+    pairs = [(f"ping:{i}", f"pong:{i}") for i in range(4)]
+    for a, _ in pairs:
+        r.set(a, "payload")
+    renamer = server.client()
+    reader_client = server.client()
+    bad = []
+    where = {a: a for a, _ in pairs}
+
+    def mover():
+        for a, b in pairs:
+            cur = where[a]
+            nxt = b if cur == a else a
+            renamer.rename(cur, nxt)
+            where[a] = nxt
+
+    def reader():
+        for a, b in pairs:
+            n = reader_client.exists(a, b)
+            if n != 1:
+                bad.append((a, n))
+            vals = reader_client.mget(a, b)
+            if sorted(v for v in vals if v is not None) != [b"payload"]:
+                bad.append((a, vals))
+
+    errors = _run_for(2.0, mover, reader)
+    assert errors == []
+    assert bad == []
+
+
 def test_multi_exec_transfers_keep_the_sum(server):
     """MULTI/EXEC moves amounts between keys on both shards (DECRBY a / INCRBY b) while readers
     MGET the total, in MULTI/EXEC and plain: the sum never changes."""

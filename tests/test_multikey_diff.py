@@ -288,3 +288,170 @@ def test_set_resp3(diff):
     diff.check("SDIFF", "r3a", "r3b")
     diff.check("SINTER", "r3a", "nokey")
     diff.check("SINTERCARD", "2", "r3a", "r3b")
+
+
+# --------------------------------------------------------------------------------------
+# Sorted sets
+
+ZSET_GROUPS = [[f"zset:{g}:{i}" for i in range(5)] for g in range(6)]
+
+
+def fill_zsets(diff, a, b, c, s):
+    both(diff, "ZADD", a, "1", "one", "2", "two", "3", "three", "-inf", "ninf", "inf", "pinf")
+    both(diff, "ZADD", b, "10", "two", "0.5", "three", "4", "four", "inf", "ninf", "-inf", "pinf")
+    both(diff, "ZADD", c, "5", "three", "1.5", "two", "7", "seven")
+    both(diff, "SADD", s, "two", "three", "x")
+
+
+@pytest.mark.parametrize("keys", ZSET_GROUPS)
+def test_zset_algebra(diff, keys):
+    a, b, c, s, d = keys
+    fill_zsets(diff, a, b, c, s)
+    source_lists = [[a], [a, b], [b, a], [a, b, c], [c, b, a], [a, s], [s, c], [a, "nokey"],
+                    ["nokey", a], [a, a], ["nokey"]]
+    options = [[], ["WITHSCORES"], ["AGGREGATE", "MIN", "WITHSCORES"],
+               ["AGGREGATE", "max", "WITHSCORES"], ["aggregate", "sum", "withscores"]]
+    for srcs in source_lists:
+        n = str(len(srcs))
+        for opts in options:
+            diff.check("ZUNION", n, *srcs, *opts)
+            diff.check("ZINTER", n, *srcs, *opts)
+        diff.check("ZDIFF", n, *srcs)
+        diff.check("ZDIFF", n, *srcs, "WITHSCORES")
+        weights = ["WEIGHTS", *[str(w) for w in (2, -1, 0.5)[:len(srcs)]]]
+        diff.check("ZUNION", n, *srcs, *weights, "WITHSCORES")
+        diff.check("ZINTER", n, *srcs, *weights, "AGGREGATE", "MAX", "WITHSCORES")
+        zeros = ["WEIGHTS", *["0"] * len(srcs)]  # inf * 0 is NaN: Redis counts it as 0
+        diff.check("ZUNION", n, *srcs, *zeros, "WITHSCORES")
+        diff.check("ZINTER", n, *srcs, *zeros, "WITHSCORES")
+        diff.check("ZINTERCARD", n, *srcs)
+        diff.check("ZINTERCARD", n, *srcs, "LIMIT", "1")
+        diff.check("ZINTERCARD", n, *srcs, "LIMIT", "0")
+        for cmd in ("ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE"):
+            diff.check(cmd, d, n, *srcs)
+            diff.check("ZRANGE", d, "0", "-1", "WITHSCORES")
+            diff.check("EXISTS", d)
+        diff.check("ZUNIONSTORE", d, n, *srcs, *weights, "AGGREGATE", "MIN")
+        diff.check("ZRANGE", d, "0", "-1", "WITHSCORES")
+        diff.check("ZINTERSTORE", d, n, *srcs, *weights)
+        diff.check("ZRANGE", d, "0", "-1", "WITHSCORES")
+    # The destination may be a source; it replaces any type and drops the old expiry.
+    diff.check("ZUNIONSTORE", a, "2", a, b)
+    diff.check("ZRANGE", a, "0", "-1", "WITHSCORES")
+    both(diff, "SET", d, "x", "EX", "100")
+    diff.check("ZINTERSTORE", d, "2", a, c)
+    diff.check("TTL", d)
+    diff.check("OBJECT", "ENCODING", d)
+    # Big inputs become a skiplist destination; long members too.
+    both(diff, "ZADD", f"{a}:big", *sum([[str(i), f"m{i}"] for i in range(200)], []))
+    diff.check("ZUNIONSTORE", d, "2", f"{a}:big", c)
+    diff.check("OBJECT", "ENCODING", d)
+    diff.check("ZRANGE", d, "100", "110", "WITHSCORES")
+    both(diff, "ZADD", f"{b}:long", "1", "x" * 100)
+    diff.check("ZUNIONSTORE", d, "1", f"{b}:long")
+    diff.check("OBJECT", "ENCODING", d)
+    diff.check("ZDIFFSTORE", d, "2", f"{a}:big", f"{a}:big")
+    diff.check("EXISTS", d)
+
+
+def test_zset_algebra_errors(diff):
+    both(diff, "ZADD", "za", "1", "a", "2", "b")
+    both(diff, "SET", "str", "x")
+    both(diff, "LPUSH", "list", "x")
+    for cmd in ("ZUNION", "ZINTER", "ZDIFF"):
+        name = cmd.lower()
+        for args in (["0", "za"], ["-1", "za"], ["x", "za"], ["99999999999999999999", "za"],
+                     ["2", "za"], ["1", "za", "foo"], ["1", "za", "WEIGHTS"],
+                     ["1", "za", "WEIGHTS", "x"], ["1", "za", "WEIGHTS", "nan"],
+                     ["1", "za", "WEIGHTS", "1", "2"], ["1", "za", "AGGREGATE"],
+                     ["1", "za", "AGGREGATE", "avg"], ["1", "str"], ["2", "za", "list"],
+                     ["2", "nokey", "str"], ["1", "str", "WEIGHTS", "x"], ["1", "str", "foo"],
+                     ["1", "za", "LIMIT", "1"], ["1"]):
+            diff.check_error(cmd, *args)
+        diff.check("ZUNION", "1", "za", "WEIGHTS", "inf", "WITHSCORES")
+    for cmd in ("ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE"):
+        for args in (["0", "za"], ["x", "za"], ["2", "za"], ["1", "za", "WITHSCORES"],
+                     ["1", "za", "WEIGHTS", "x"], ["1", "str"], ["2", "za", "str"],
+                     ["1", "str", "foo"], ["1"]):
+            diff.check_error(cmd, "dst", *args)
+        diff.check("EXISTS", "dst")
+    for args in (["0", "za"], ["x", "za"], ["2", "za"], ["1", "za", "LIMIT", "-1"],
+                 ["1", "za", "LIMIT", "x"], ["1", "za", "LIMIT"], ["1", "za", "WITHSCORES"],
+                 ["1", "za", "WEIGHTS", "1"], ["1", "str"], ["1", "str", "LIMIT", "-1"],
+                 ["1"]):
+        diff.check_error("ZINTERCARD", *args)
+    diff.check("ZINTERCARD", "1", "za", "LIMIT", "1", "LIMIT", "5")
+
+
+@pytest.mark.parametrize("i", range(8))
+def test_zrangestore(diff, i):
+    src, dst = f"zrs:src:{i}", f"zrs:dst:{i}"
+    both(diff, "ZADD", src, "1", "a", "2", "b", "3", "c", "4", "d", "4", "e", "5", "f")
+    for args in (["0", "-1"], ["1", "2"], ["-2", "-1"], ["5", "1"], ["0", "-1", "REV"],
+                 ["(1", "4", "BYSCORE"], ["4", "(1", "BYSCORE", "REV"],
+                 ["-inf", "+inf", "BYSCORE", "LIMIT", "1", "2"],
+                 ["+inf", "-inf", "BYSCORE", "REV", "LIMIT", "0", "3"],
+                 ["[b", "(e", "BYLEX"], ["+", "-", "BYLEX", "REV", "LIMIT", "1", "10"],
+                 ["10", "20", "BYSCORE"]):
+        diff.check("ZRANGESTORE", dst, src, *args)
+        diff.check("ZRANGE", dst, "0", "-1", "WITHSCORES")
+        diff.check("EXISTS", dst)
+    diff.check("ZRANGESTORE", dst, "nokey", "0", "-1")
+    diff.check("EXISTS", dst)
+    diff.check("ZRANGESTORE", src, src, "1", "2")
+    diff.check("ZRANGE", src, "0", "-1", "WITHSCORES")
+    both(diff, "SET", "str", "x")
+    diff.check("ZRANGESTORE", "str", src, "0", "-1")
+    diff.check("TYPE", "str")
+    both(diff, "SET", "str", "x")
+    for args in ([dst, "str", "0", "-1"], [dst, src, "0", "-1", "WITHSCORES"],
+                 [dst, src, "0", "-1", "LIMIT", "0", "1"], [dst, src, "a", "b"],
+                 [dst, src, "a", "b", "BYSCORE"], [dst, src, "a", "b", "BYLEX"],
+                 [dst, src, "0", "-1", "foo"], [dst, src, "0"],
+                 [dst, "str", "a", "b", "BYSCORE"]):
+        diff.check_error("ZRANGESTORE", *args)
+
+
+@pytest.mark.parametrize("g", range(6))
+def test_zmpop(diff, g):
+    a, b, c = f"zmp:{g}:a", f"zmp:{g}:b", f"zmp:{g}:c"
+    diff.check("ZMPOP", "2", a, b, "MIN")
+    both(diff, "ZADD", b, "1", "x", "2", "y", "3", "z")
+    both(diff, "ZADD", c, "5", "p")
+    diff.check("ZMPOP", "3", a, b, c, "MIN")
+    diff.check("ZMPOP", "3", a, b, c, "max", "COUNT", "1")
+    diff.check("ZMPOP", "2", a, b, "MIN", "count", "10")
+    diff.check("EXISTS", b)
+    diff.check("ZMPOP", "3", a, b, c, "MAX", "COUNT", "5")
+    diff.check("ZMPOP", "3", a, b, c, "MAX")
+    both(diff, "ZADD", a, "1.5", "m", "-2", "n")
+    both(diff, "SET", b, "str")
+    diff.check("ZMPOP", "2", a, b, "MIN")
+    diff.check_error("ZMPOP", "2", b, a, "MIN")
+    diff.check("ZMPOP", "1", a, "MIN")
+    diff.check_error("ZMPOP", "2", a, b, "MIN")
+    diff.check("ZMPOP", "2", c, c, "MIN")
+
+
+def test_zmpop_errors(diff):
+    both(diff, "ZADD", "za", "1", "a")
+    for args in (["0", "za", "MIN"], ["-1", "za", "MIN"], ["x", "za", "MIN"],
+                 ["2", "za", "MIN"], ["1", "za", "foo"], ["1", "za", "MIN", "COUNT", "0"],
+                 ["1", "za", "MIN", "COUNT", "x"], ["1", "za", "MIN", "COUNT", "-1"],
+                 ["1", "za", "MIN", "COUNT", "1", "COUNT", "2"], ["1", "za", "MIN", "COUNT"],
+                 ["1", "za", "MIN", "foo"], ["1", "za"], ["5", "za", "MIN"]):
+        diff.check_error("ZMPOP", *args)
+    diff.check("ZCARD", "za")
+
+
+def test_zset_multikey_resp3(diff):
+    if not has_hello(diff):
+        pytest.skip("HELLO not available")
+    both(diff, "ZADD", "r3a", "1", "a", "2", "b")
+    both(diff, "ZADD", "r3b", "3", "b", "4", "c")
+    diff.check("ZUNION", "2", "r3a", "r3b", "WITHSCORES")
+    diff.check("ZINTER", "2", "r3a", "r3b")
+    diff.check("ZDIFF", "2", "r3a", "r3b", "WITHSCORES")
+    diff.check("ZMPOP", "2", "nokey", "r3a", "MAX", "COUNT", "2")
+    diff.check("ZMPOP", "1", "nokey", "MAX")
+    diff.check("ZINTERCARD", "2", "r3a", "r3b")
