@@ -53,6 +53,8 @@ int64_t ThreadAllocatedBytes() {
   return internal::tl_counter.bytes.load(std::memory_order_relaxed);
 }
 
+const std::atomic<int64_t>* ThreadCounterAddress() { return &internal::tl_counter.bytes; }
+
 int64_t TotalAllocatedBytes() { return internal::SumAll(); }
 
 bool AccountingInstalled() { return internal::g_installed.load(std::memory_order_relaxed); }

@@ -10,6 +10,7 @@
 // may be called from any thread (it sums relaxed atomics of all registered threads).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 namespace lw::mem {
@@ -17,6 +18,12 @@ namespace lw::mem {
 // Net bytes allocated by the calling thread since it started (can be negative if it frees
 // memory other threads allocated).
 int64_t ThreadAllocatedBytes();
+
+// The calling thread's counter itself (the value ThreadAllocatedBytes() reads), for a reader
+// on another thread that sums a known set of long-lived threads (the proactors) with a few
+// relaxed loads instead of TotalAllocatedBytes()'s registry lock.
+// REQUIRES: the reader stops using the pointer before the calling thread exits.
+const std::atomic<int64_t>* ThreadCounterAddress();
 
 // Net bytes allocated by all threads, live and exited.
 int64_t TotalAllocatedBytes();

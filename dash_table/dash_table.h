@@ -232,6 +232,14 @@ class DashTable {
   uint32_t BucketVersion(BucketRef b) const { return b.seg_->version(b.bucket_); }
   void SetBucketVersion(BucketRef b, uint32_t version) { b.seg_->set_version(b.bucket_, version); }
 
+  // The hotspot an insert of `probe` would use, so a caller may evict ahead of an insert
+  // (cache mode over its memory budget) before the segment is full.
+  template <typename Q>
+  Hotspot HotspotOf(const Q& probe) {
+    uint64_t hash = policy_.HashFn(probe);
+    return Hotspot(dir_[DirIndex(hash)], HomeBucket(hash));
+  }
+
   // Erases up to `max` candidates of `h`, coldest first, skipping entries the policy pins.
   // Calls on_evict(Iterator) just before erasing each. Returns how many were erased.
   template <typename OnEvict>

@@ -73,6 +73,9 @@ struct ConnectionContext {
   // Set by Service::Dispatch while a write command runs: its hops report the watched keys they
   // touch here (op_args.h), so WATCH works without each family's help.
   WatchRegistry::WriteScope* write_scope = nullptr;
+  // Set on a script's calls: the script runner already applied the maxmemory check with the
+  // script's flags (allow-oom), so Service::Dispatch does not apply it again (issue 8).
+  bool oom_checked = false;
   // Set while a command runs directly on a shard's thread as part of a squashed batch (the
   // enclosing transaction already holds its keys): its data accesses run inline on this
   // shard, with no hop and no further locking (see op_args.h).

@@ -4,6 +4,9 @@
 
 #include "base/hash.h"
 #include "base/logging.h"
+#include "base/malloc_accounting.h"
+#include "transaction/engine_shard.h"
+#include "transaction/shard_set.h"
 
 namespace lw {
 
@@ -19,8 +22,16 @@ bool KeyPolicy::Equal(const CompactObj& stored, const CompactObj& probe) {
   return stored.EqualsKey(probe.GetSlice(&scratch));
 }
 
+namespace {
+// Deferred bump-ups kept between insertions; more hits than this in one read burst are
+// dropped (bump-up is a heuristic, and the next burst samples again).
+constexpr size_t kMaxPendingBumps = 256;
+// Buckets EvictStep may scan for an insert whose own hotspot holds nothing evictable.
+constexpr size_t kInsertFallbackBuckets = 16;
+}  // namespace
+
 DbSlice::DbSlice(uint32_t shard_id) : shard_id_(shard_id) {
-  for (auto& db : dbs_) db = std::make_unique<Db>();
+  for (int db = 0; db < kNumDbs; ++db) dbs_[db] = std::make_unique<Db>(this, db);
 }
 
 DbSlice::~DbSlice() = default;
@@ -52,6 +63,9 @@ OpResult<DbSlice::Iterator> DbSlice::Find(int db, std::string_view key,
   }
   ++stats_.keyspace_hits;
   if (type && (*it).value().type() != *type) return OpStatus::kWrongType;
+  if (pending_bumps_.size() < kMaxPendingBumps && CacheMode()) {
+    pending_bumps_.emplace_back(db, std::string(key));
+  }
   return *it;
 }
 
@@ -63,11 +77,144 @@ std::optional<DbSlice::Iterator> DbSlice::Peek(int db, std::string_view key) {
   return it;
 }
 
+OpResult<std::pair<DbSlice::Iterator, bool>> DbSlice::TryAddOrFind(int db,
+                                                                   std::string_view key) {
+  if (auto it = Peek(db, key)) return std::pair{*it, false};
+  // From here on an insertion follows, which invalidates iterators anyway: the deferred
+  // bump-ups may move entries now.
+  ApplyBumps();
+  PrimeTable& prime = dbs_[db]->prime;
+  if (CacheMode() && ShardUsed() > ShardBudget()) {
+    // Over budget with room in the segment: make room in memory first, coldest first from
+    // the hotspot this insert uses, else from anywhere on the shard.
+    unsigned evicted = prime.EvictColdest(prime.HotspotOf(key), 1,
+                                          [&](Iterator victim) { OnEvict(db, victim); });
+    if (evicted == 0 && EvictStep(kInsertFallbackBuckets) == 0) {
+      SetCannotEvict(true);
+      return OpStatus::kOutOfMemory;
+    }
+  }
+  auto [it, inserted] = prime.Insert(CompactObj(key), CompactObj());
+  if (!inserted) {
+    // The segment is full, may not grow, and holds only pinned entries.
+    SetCannotEvict(true);
+    return OpStatus::kOutOfMemory;
+  }
+  return std::pair{it, true};
+}
+
 std::pair<DbSlice::Iterator, bool> DbSlice::AddOrFind(int db, std::string_view key) {
-  if (auto it = Peek(db, key)) return {*it, false};
+  OpResult<std::pair<Iterator, bool>> res = TryAddOrFind(db, key);
+  if (res.ok()) return *res;
+  // No room within the budget: grow past it rather than fail a caller that cannot say OOM.
+  force_grow_ = true;
   auto [it, inserted] = dbs_[db]->prime.Insert(CompactObj(key), CompactObj());
-  CHECK(inserted) << "prime table refused an insert";
+  force_grow_ = false;
+  CHECK(inserted) << "prime table refused an insert it was allowed to grow for";
   return {it, true};
+}
+
+void DbSlice::SetMemoryConfig(const MemoryConfig& config) {
+  mem_ = config;
+  if (mem_.shard_count == 0) mem_.shard_count = 1;
+}
+
+bool DbSlice::CacheMode() const {
+  return mem_.maxmemory != nullptr && mem_.maxmemory->load(std::memory_order_relaxed) > 0 &&
+         mem_.policy->load(std::memory_order_relaxed) != kNoEvictionPolicy;
+}
+
+int64_t DbSlice::ShardBudget() const {
+  if (mem_.maxmemory == nullptr) return 0;
+  return mem_.maxmemory->load(std::memory_order_relaxed) / int64_t(mem_.shard_count);
+}
+
+int64_t DbSlice::ShardUsed() const {
+  return mem_.memory_probe ? mem_.memory_probe() : mem::ThreadAllocatedBytes();
+}
+
+void DbSlice::SetCannotEvict(bool v) {
+  if (mem_.cannot_evict && mem_.cannot_evict->load(std::memory_order_relaxed) != v) {
+    mem_.cannot_evict->store(v, std::memory_order_relaxed);
+  }
+}
+
+bool DbSlice::CanGrowPrime() const {
+  if (force_grow_ || !CacheMode()) return true;
+  // A split allocates one segment: grow only if that still fits in the budget.
+  return ShardUsed() + int64_t(PrimeTable::kSegmentBytes) <= ShardBudget();
+}
+
+unsigned DbSlice::EvictFromHotspot(int db, const PrimeTable::Hotspot& hotspot) {
+  if (force_grow_ || !CacheMode()) return 0;
+  unsigned n = dbs_[db]->prime.EvictColdest(hotspot, 1,
+                                            [&](Iterator victim) { OnEvict(db, victim); });
+  if (n > 0) SetCannotEvict(false);
+  return n;
+}
+
+bool DbSlice::IsPinned(Iterator it) const {
+  if (it.value().sticky()) return true;
+  // A key held by a running transaction (a script, MULTI/EXEC, or the command inserting right
+  // now) must not vanish under it.
+  tx::EngineShard* es = tx::EngineShard::Current();
+  if (es == nullptr) return false;
+  // A global transaction (a script with undeclared keys) may touch any key of the shard.
+  if (es->shard_lock().exclusive > 0) return true;
+  if (es->lock_table().size() == 0) return false;
+  std::string scratch;
+  uint64_t fp = es->shard_set()->LockFingerprint(it.key().GetSlice(&scratch));
+  return !es->lock_table().Get(fp).Free();
+}
+
+void DbSlice::OnEvict(int db, Iterator it) {
+  Db& d = *dbs_[db];
+  if (it.value().has_expire()) {
+    std::string scratch;
+    d.expire.Erase(it.key().GetSlice(&scratch));
+  }
+  ++stats_.evicted_keys;
+}
+
+void DbSlice::ApplyBumps() {
+  for (const auto& [db, key] : pending_bumps_) {
+    PrimeTable& prime = dbs_[db]->prime;
+    Iterator it = prime.Find(std::string_view(key));
+    if (!it.IsEnd()) prime.BumpUp(it);
+  }
+  pending_bumps_.clear();
+}
+
+size_t DbSlice::EvictStep(size_t max_buckets) {
+  ApplyBumps();
+  if (!CacheMode()) return 0;
+  size_t evicted = 0, buckets = 0;
+  int64_t budget = ShardBudget();
+  // One full lap over every database at most, so a keyspace of pinned entries ends the step.
+  for (int dbs_seen = 0; dbs_seen <= kNumDbs && buckets < max_buckets;) {
+    Db& d = *dbs_[evict_db_];
+    if (d.prime.empty()) {
+      d.evict_cursor = 0;
+      evict_db_ = (evict_db_ + 1) % kNumDbs;
+      ++dbs_seen;
+      continue;
+    }
+    if (ShardUsed() <= budget) break;
+    int db = evict_db_;
+    d.evict_cursor = d.prime.Traverse(d.evict_cursor, [&](Iterator it) {
+      if (IsPinned(it)) return;
+      OnEvict(db, it);
+      d.prime.Erase(it);
+      ++evicted;
+    });
+    ++buckets;
+    if (d.evict_cursor == 0) {
+      evict_db_ = (evict_db_ + 1) % kNumDbs;
+      ++dbs_seen;
+    }
+  }
+  if (evicted > 0 || ShardUsed() <= budget) SetCannotEvict(false);
+  return evicted;
 }
 
 bool DbSlice::Del(int db, std::string_view key) {
@@ -111,7 +258,10 @@ bool DbSlice::RemoveExpire(int db, Iterator it) {
   return dbs_[db]->expire.Erase(it.key().GetSlice(&scratch));
 }
 
-void DbSlice::FlushDb(int db) { dbs_[db] = std::make_unique<Db>(); }
+void DbSlice::FlushDb(int db) {
+  std::erase_if(pending_bumps_, [db](const auto& b) { return b.first == db; });
+  dbs_[db] = std::make_unique<Db>(this, db);
+}
 
 void DbSlice::FlushAll() {
   for (int db = 0; db < kNumDbs; ++db) FlushDb(db);

@@ -13,7 +13,8 @@
 #include "server/pubsub_family.h"
 #include "server/scripting_family.h"
 #include "server/multi_family.h"
+#include "server/sticky_family.h"  // issue 8: STICK, STICKY
 
 #define LW_ALL_FAMILIES                                                   \
   ::lw::RegisterGenericFamily, ::lw::RegisterStringFamily, ::lw::RegisterKeysFamily, ::lw::RegisterListFamily, ::lw::RegisterHashFamily, ::lw::RegisterSetFamily, ::lw::RegisterZsetFamily, ::lw::RegisterServerFamily, ::lw::RegisterPubsubFamily, \
-      ::lw::RegisterScriptingFamily, ::lw::RegisterMultiFamily
+      ::lw::RegisterScriptingFamily, ::lw::RegisterMultiFamily, ::lw::RegisterStickyFamily

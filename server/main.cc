@@ -6,8 +6,11 @@
 #include <signal.h>
 
 #include <csignal>
+#include <cstdint>
+#include <optional>
 #include <string>
 
+#include "base/flags.h"
 #include "base/logging.h"
 #include "server/server.h"
 
@@ -16,6 +19,13 @@ ABSL_FLAG(std::string, bind, "127.0.0.1", "address to bind");
 ABSL_FLAG(uint32_t, proactor_threads, 0, "number of threads (and shards); 0 = one per core");
 ABSL_FLAG(std::string, io_backend, "epoll", "I/O readiness backend: epoll or uring");
 ABSL_FLAG(std::string, requirepass, "", "password clients must AUTH with (empty: none)");
+// A string parsed by lw::ParseMemorySize (Debian's abseil cannot bind lw::MemorySize's
+// std::string_view parser), so "32mb", "1gb", "512k" work as in redis.conf.
+ABSL_FLAG(std::string, maxmemory, "0",
+          "memory limit in bytes, with k/kb/m/mb/g/gb units (0: none); CONFIG SET maxmemory");
+ABSL_FLAG(bool, cache_mode, false,
+          "evict keys (never sticky ones) to stay under --maxmemory instead of refusing writes "
+          "(maxmemory-policy allkeys-lru)");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Lacewing: a multi-threaded, Redis-compatible in-memory store");
@@ -34,6 +44,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.service.requirepass = absl::GetFlag(FLAGS_requirepass);
+  std::optional<uint64_t> maxmemory = lw::ParseMemorySize(absl::GetFlag(FLAGS_maxmemory));
+  if (!maxmemory || *maxmemory > uint64_t(INT64_MAX)) {
+    LOG(ERROR) << "--maxmemory: not a memory size: " << absl::GetFlag(FLAGS_maxmemory);
+    return 2;
+  }
+  config.service.maxmemory = int64_t(*maxmemory);
+  config.service.cache_mode = absl::GetFlag(FLAGS_cache_mode);
 
   // Signals are handled by sigwait on this thread; every thread started below inherits the
   // mask, so no proactor is ever interrupted by them.

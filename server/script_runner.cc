@@ -37,6 +37,11 @@ std::string CommandRunner::Check(const CommandSpec* spec,
   if (read_only_ && (spec->flags & cmd::kWrite)) {
     return "ERR Write commands are not allowed from read-only scripts.";
   }
+  // maxmemory: Dispatch skips its own check for script calls (oom_checked), so the script's
+  // allow-oom flag is honoured here.
+  if ((spec->flags & cmd::kDenyOom) && !allow_oom_ && client_->service->OomRefuses()) {
+    return std::string(errors::kOom);
+  }
   if (mode_ == ScriptMode::kLockAhead) {
     for (std::string_view key : CommandRegistry::KeysOf(*spec, args)) {
       if (!declared_keys_.contains(absl::string_view(key.data(), key.size()))) {
@@ -58,6 +63,7 @@ void CommandRunner::Execute(std::span<const std::string_view> args, int resp, st
   sub.db_index = db_;
   sub.authenticated = true;
   sub.multi_tx = multi_tx_;
+  sub.oom_checked = true;  // Check() applied maxmemory with the script's flags
   client_->service->Dispatch(args, &sub);
   db_ = sub.db_index;  // SELECT inside a script changes the script's database only
   *raw = std::move(capture.buffer());

@@ -39,6 +39,10 @@ class CommandRunner final : public lua::ScriptRunner {
   // Runs the queued async calls; returns the first error of an acall (not apcall), or "".
   std::string FlushAsync();
 
+  // Scripts flagged allow-oom may write over maxmemory; others get the OOM error at each
+  // denyoom call (issue 8).
+  void set_allow_oom(bool v) { allow_oom_ = v; }
+
  private:
   // Dispatches one command and returns its decoded reply.
   void Execute(std::span<const std::string_view> args, int resp, std::string* raw);
@@ -61,6 +65,7 @@ class CommandRunner final : public lua::ScriptRunner {
   std::vector<QueuedCall> queue_;
   std::string pending_error_;  // first acall error seen by a flush inside the script
   tx::Transaction* multi_tx_;
+  bool allow_oom_ = false;
 };
 
 }  // namespace lw

@@ -82,6 +82,13 @@ void Run(const Target& target, CmdArgs keys, CmdArgs argv, bool read_only_cmd,
   if (read_only_cmd && declared && !(target.flags & lua::kScriptNoWrites)) {
     return cntx->rb->SendError("ERR Can not execute a script with write flag using *_ro command.");
   }
+  // maxmemory (Redis 7): over the limit, a script with declared flags starts only if it is
+  // allow-oom or no-writes; a legacy script starts and its denyoom calls fail (script_runner).
+  if (declared && !read_only_cmd &&
+      !(target.flags & (lua::kScriptAllowOom | lua::kScriptNoWrites)) &&
+      cntx->service->OomRefuses()) {
+    return cntx->rb->SendError(errors::kOom);
+  }
   ScriptManager& mgr = Manager(cntx);
   InterpreterPool& pool = InterpreterPool::ForThisThread(&mgr);
   std::unique_ptr<PooledInterpreter> pooled = pool.Acquire();
@@ -147,6 +154,7 @@ void Run(const Target& target, CmdArgs keys, CmdArgs argv, bool read_only_cmd,
   mgr.Register(&running);
   CommandRunner runner(cntx, mode, read_only, keys, &running, &mgr,
                        multi ? &*multi : cntx->multi_tx);
+  runner.set_allow_oom(target.flags & lua::kScriptAllowOom);
   // The hook runs every thousand Lua instructions: it ends a killed script and yields the
   // fiber, so this thread keeps serving every command that does not need the script's keys.
   interp->SetHook([&running] {

@@ -259,7 +259,7 @@ constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warnin
 // What the shards know, summed or per shard.
 struct ShardFigures {
   std::vector<uint64_t> keys, expires;  // per db
-  uint64_t expired_keys = 0, hits = 0, misses = 0;
+  uint64_t expired_keys = 0, hits = 0, misses = 0, evicted_keys = 0;
 };
 
 ShardFigures GatherShards(Service* service) {
@@ -277,6 +277,7 @@ ShardFigures GatherShards(Service* service) {
     f.expired_keys = s.expired_keys;
     f.hits = s.keyspace_hits;
     f.misses = s.keyspace_misses;
+    f.evicted_keys = s.evicted_keys;
   });
   for (const ShardFigures& f : per) {
     for (int db = 0; db < DbSlice::kNumDbs; ++db) {
@@ -286,6 +287,7 @@ ShardFigures GatherShards(Service* service) {
     out.expired_keys += f.expired_keys;
     out.hits += f.hits;
     out.misses += f.misses;
+    out.evicted_keys += f.evicted_keys;
   }
   return out;
 }
@@ -433,7 +435,7 @@ void Info(CmdArgs args, ConnectionContext* cntx) {
     w.Line("instantaneous_ops_per_sec", 0);
     w.Line("rejected_connections", 0);
     w.Line("expired_keys", shard_figures->expired_keys);
-    w.Line("evicted_keys", 0);
+    w.Line("evicted_keys", shard_figures->evicted_keys);
     w.Line("keyspace_hits", shard_figures->hits);
     w.Line("keyspace_misses", shard_figures->misses);
     w.Line("pubsub_channels", pubsub.channels);

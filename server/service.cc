@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "base/logging.h"
+#include "base/malloc_accounting.h"
 #include "server/error_strings.h"
 
 namespace lw {
@@ -61,6 +62,24 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
   cmd_stats_.resize(pool_->size());
   for (auto& stats : cmd_stats_) stats.resize(registry_.size());
   shutdown_hook_ = [] { kill(getpid(), SIGTERM); };
+  // Memory limits: start-up flags into the runtime settings, then every shard reads them.
+  runtime_.maxmemory.store(config_.maxmemory);
+  if (config_.cache_mode) runtime_.maxmemory_policy.store(4);  // allkeys-lru
+  thread_mem_.resize(pool_->size());
+  pool_->AwaitBriefOnAll(
+      [this](io::Proactor* p) { thread_mem_[p->index()] = mem::ThreadCounterAddress(); });
+  int64_t pool_bytes = 0;
+  for (const auto* c : thread_mem_) pool_bytes += c->load(std::memory_order_relaxed);
+  other_mem_.store(mem::TotalAllocatedBytes() - pool_bytes);
+  cannot_evict_ = std::make_unique<std::atomic<bool>[]>(shards_.size());
+  shards_.AwaitOnAll([this](Shard* shard) {
+    MemoryConfig mc;
+    mc.maxmemory = &runtime_.maxmemory;
+    mc.policy = &runtime_.maxmemory_policy;
+    mc.shard_count = shards_.size();
+    mc.cannot_evict = &cannot_evict_[shard->id];
+    shard->db_slice.SetMemoryConfig(mc);
+  });
   for (uint32_t i = 0; i < shards_.size(); ++i) {
     background_fibers_.Add(1);
     pool_->at(i)->Dispatch(
@@ -85,14 +104,56 @@ void Service::Shutdown() {
 void Service::ActiveExpiryLoop(Shard* shard) {
   // Every 100 ms, each database with expiring keys gets a bounded sampling pass, so expired
   // keys nobody reads are reclaimed without a long pause.
+  // The same fiber runs the memory tick: over its cache-mode budget (CONFIG SET maxmemory
+  // lower, values that grew in place) a shard evicts a bounded batch per tick and comes back
+  // after 1 ms instead of 100 ms until it is under budget.
   constexpr size_t kBudgetPerDb = 200;
-  while (!stop_background_.WaitFor(std::chrono::milliseconds(100))) {
+  bool over_budget = false;
+  while (!stop_background_.WaitFor(std::chrono::milliseconds(over_budget ? 1 : 100))) {
     for (int db = 0; db < DbSlice::kNumDbs; ++db) {
       if (shard->db_slice.ExpireCount(db) > 0) {
         shard->db_slice.ActiveExpireStep(db, kBudgetPerDb);
       }
     }
+    over_budget = MemoryTick(shard);
   }
+}
+
+bool Service::MemoryTick(Shard* shard) {
+  if (shard->id == 0) {
+    // Bytes of threads outside the pool (main, exited threads), for UsedMemory().
+    int64_t pool_bytes = 0;
+    for (const auto* c : thread_mem_) pool_bytes += c->load(std::memory_order_relaxed);
+    other_mem_.store(mem::TotalAllocatedBytes() - pool_bytes, std::memory_order_relaxed);
+  }
+  DbSlice& slice = shard->db_slice;
+  if (!slice.CacheMode()) return false;
+  // Bounded work per tick: a few hundred logical buckets (a few thousand entries).
+  constexpr size_t kEvictBucketsPerTick = 256;
+  if (slice.ShardUsed() > slice.ShardBudget()) slice.EvictStep(kEvictBucketsPerTick);
+  return slice.ShardUsed() > slice.ShardBudget() &&
+         !cannot_evict_[shard->id].load(std::memory_order_relaxed);
+}
+
+int64_t Service::UsedMemory() const {
+  int64_t total = other_mem_.load(std::memory_order_relaxed);
+  for (const auto* c : thread_mem_) total += c->load(std::memory_order_relaxed);
+  return total;
+}
+
+bool Service::OomRefuses() const {
+  int64_t limit = runtime_.maxmemory.load(std::memory_order_relaxed);
+  if (limit <= 0 || UsedMemory() <= limit) return false;
+  if (runtime_.maxmemory_policy.load(std::memory_order_relaxed) == kNoEvictionPolicy) {
+    return true;
+  }
+  // Cache mode evicts inside the shards; refuse only while some shard has nothing left to
+  // evict (its writes would fail anyway, and this catches the families whose writes cannot
+  // report OOM themselves).
+  for (uint32_t i = 0; i < shards_.size(); ++i) {
+    if (cannot_evict_[i].load(std::memory_order_relaxed)) return true;
+  }
+  return false;
 }
 
 void Service::RegisterClient(ConnectionContext* cntx) {
@@ -173,6 +234,13 @@ void Service::Dispatch(CmdArgs args, ConnectionContext* cntx) {
       if (stats) ++stats->calls;
       return;
     }
+  }
+  // maxmemory (issue 8): a command that may grow memory is refused up front over the limit.
+  // Script calls were checked by the script runner (allow-oom scripts pass), see oom_checked.
+  if ((spec->flags & cmd::kDenyOom) && !cntx->oom_checked && OomRefuses()) {
+    if (stats) ++stats->rejected_calls;
+    cntx->rb->SendError(errors::kOom);
+    return;
   }
   // A command that needs keys held by a script running past the busy threshold is answered
   // -BUSY instead of waiting (commands run by scripts themselves are never refused).

@@ -44,6 +44,10 @@ struct ServiceConfig {
   std::string bind = "127.0.0.1";
   uint16_t port = 0;
   std::string multiplexing_api = "epoll";
+  // Start-up memory settings (--maxmemory, --cache_mode), copied into RuntimeConfig, where
+  // CONFIG SET changes them. cache_mode selects maxmemory-policy allkeys-lru.
+  int64_t maxmemory = 0;
+  bool cache_mode = false;
 };
 
 // Settings CONFIG SET may change while the server runs. Readers load a value once where a
@@ -131,6 +135,14 @@ class Service {
   WatchRegistry& watches() { return watches_; }
   // Long-running scripts and the keys they hold (-BUSY replies).
   BusyRegistry& busy() { return busy_; }
+
+  // Memory (issue 8). UsedMemory() is the heap of every proactor thread, exact (a relaxed
+  // load per thread), plus other threads' bytes as of the last background tick (100 ms).
+  // OomRefuses() says whether a denyoom command must be refused now: used > maxmemory and
+  // either no eviction (noeviction policy) or a shard that cannot evict anything more.
+  // Any thread.
+  int64_t UsedMemory() const;
+  bool OomRefuses() const;
   // Monotonic start time (ns) and wall-clock start (Unix seconds), for INFO's uptime.
   int64_t start_steady_ns() const { return start_steady_ns_; }
 
@@ -165,6 +177,9 @@ class Service {
   CommandRegistry registry_;
   ShardSet shards_;
   void ActiveExpiryLoop(Shard* shard);
+  // Memory bookkeeping of one background tick on `shard`; returns true while the shard is
+  // still over its cache-mode budget (the loop then comes back sooner).
+  bool MemoryTick(Shard* shard);
 
   io::Done stop_background_;
   io::BlockingCounter background_fibers_{0};
@@ -176,6 +191,11 @@ class Service {
   RuntimeConfig runtime_;
   WatchRegistry watches_;
   BusyRegistry busy_;
+  // Memory: each proactor thread's allocation counter, the bytes of all other threads (shard
+  // 0's background tick refreshes it), and per shard "over budget, nothing evictable".
+  std::vector<const std::atomic<int64_t>*> thread_mem_;
+  std::atomic<int64_t> other_mem_{0};
+  std::unique_ptr<std::atomic<bool>[]> cannot_evict_;
   int64_t start_steady_ns_ = 0;
   // Indexed by proactor index; each entry touched only by its thread.
   std::vector<absl::flat_hash_map<uint64_t, ConnectionContext*>> clients_;

@@ -95,6 +95,7 @@ struct SetParams {
   enum Cond { kAlways, kIfMissing, kIfExists } cond = kAlways;
   bool get = false;
   bool keep_ttl = false;
+  bool stick = false;        // SET ... STICK (Lacewing): mark the key never-evictable
   int64_t expire_at_ms = 0;  // 0: no expiry
 };
 
@@ -120,7 +121,7 @@ std::string ResolveExpire(ExpireUnit unit, std::string_view value, std::string_v
 // options are accepted, conflicting ones are a syntax error. Returns false on syntax error.
 struct ExtendedArgs {
   SetParams::Cond cond = SetParams::kAlways;
-  bool get = false, keep_ttl = false, persist = false;
+  bool get = false, keep_ttl = false, persist = false, stick = false;
   ExpireUnit unit = kNoExpire;
   std::string_view expire;
 };
@@ -140,6 +141,8 @@ bool ParseExtendedArgs(CmdArgs args, size_t first, bool is_set, ExtendedArgs* ou
       out->cond = SetParams::kIfExists;
     } else if (is_set && EqualsIgnoreCase(opt, "GET")) {
       out->get = true;
+    } else if (is_set && EqualsIgnoreCase(opt, "STICK")) {
+      out->stick = true;  // Lacewing extension (issue 8): may combine with every option
     } else if (is_set && EqualsIgnoreCase(opt, "KEEPTTL") && no_expire) {
       out->keep_ttl = true;
     } else if (!is_set && EqualsIgnoreCase(opt, "PERSIST") && no_expire) {
@@ -165,22 +168,35 @@ struct SetOutcome {
 };
 
 // Stores `value` at `key` with Redis's SET semantics (any old value of any type is replaced;
-// the TTL is cleared unless keep_ttl or a new one is given).
-void StoreString(const OpArgs& op, std::string_view key, std::string_view value,
-                 int64_t expire_at_ms, bool keep_ttl) {
+// the TTL is cleared unless keep_ttl or a new one is given). With may_fail, a new key that
+// does not fit in the memory budget is not stored and kOutOfMemory is returned; without it
+// (MSET, which must store all or nothing) the insert always succeeds.
+OpStatus StoreString(const OpArgs& op, std::string_view key, std::string_view value,
+                     int64_t expire_at_ms, bool keep_ttl, bool may_fail = false,
+                     bool stick = false) {
   DbSlice& slice = *op.slice;
   if (expire_at_ms != 0 && expire_at_ms <= DbSlice::NowMs()) {
     // An expiry already in the past: the key is gone at once (Redis expires it lazily).
     slice.Del(op.db, key);
-    return;
+    return OpStatus::kOk;
   }
-  auto [it, inserted] = slice.AddOrFind(op.db, key);
+  std::pair<DbSlice::Iterator, bool> added;
+  if (may_fail) {
+    auto res = slice.TryAddOrFind(op.db, key);
+    if (!res.ok()) return res.status();
+    added = *res;
+  } else {
+    added = slice.AddOrFind(op.db, key);
+  }
+  auto [it, inserted] = added;
   it.value().SetString(value);  // keeps the sticky bit (stickiness survives overwrite)
+  if (stick) it.value().set_sticky(true);
   if (expire_at_ms != 0) {
     slice.SetExpire(op.db, it, expire_at_ms);
   } else if (!keep_ttl && !inserted) {
     slice.RemoveExpire(op.db, it);
   }
+  return OpStatus::kOk;
 }
 
 // REQUIRES: runs on the key's shard.
@@ -199,7 +215,8 @@ OpResult<SetOutcome> OpSet(const OpArgs& op, std::string_view key, std::string_v
       (p.cond == SetParams::kIfExists && !existing)) {
     return out;
   }
-  StoreString(op, key, value, p.expire_at_ms, p.keep_ttl);
+  OpStatus st = StoreString(op, key, value, p.expire_at_ms, p.keep_ttl, true, p.stick);
+  if (st != OpStatus::kOk) return st;
   out.written = true;
   return out;
 }
@@ -210,6 +227,13 @@ OpResult<SetOutcome> RunSet(ConnectionContext* cntx, std::string_view key,
   return RunOnKeyShard(cntx, key, [&](const OpArgs& op) { return OpSet(op, key, value, p); });
 }
 
+// The error reply of a failed RunSet.
+void SendSetError(OpStatus st, ReplyBuilder* rb) {
+  if (st == OpStatus::kOutOfMemory) return rb->SendError(errors::kOom);
+  if (st == OpStatus::kInvalidArg) return rb->SendError(errors::kUndeclaredKeys);
+  rb->SendError(errors::kWrongType);
+}
+
 void Set(CmdArgs args, ConnectionContext* cntx) {
   ReplyBuilder* rb = cntx->rb;
   ExtendedArgs ext;
@@ -218,12 +242,13 @@ void Set(CmdArgs args, ConnectionContext* cntx) {
   p.cond = ext.cond;
   p.get = ext.get;
   p.keep_ttl = ext.keep_ttl;
+  p.stick = ext.stick;
   if (ext.unit != kNoExpire) {
     std::string err = ResolveExpire(ext.unit, ext.expire, "set", &p.expire_at_ms);
     if (!err.empty()) return rb->SendError(err);
   }
   OpResult<SetOutcome> res = RunSet(cntx, args[1], args[2], p);
-  if (!res.ok()) return rb->SendError(errors::kWrongType);
+  if (!res.ok()) return SendSetError(res.status(), rb);
   if (p.get) return res->had_old ? rb->SendBulk(res->old) : rb->SendNull();
   if (!res->written) return rb->SendNull();
   rb->SendOk();
@@ -233,6 +258,7 @@ void SetNx(CmdArgs args, ConnectionContext* cntx) {
   SetParams p;
   p.cond = SetParams::kIfMissing;
   OpResult<SetOutcome> res = RunSet(cntx, args[1], args[2], p);
+  if (!res.ok()) return SendSetError(res.status(), cntx->rb);
   cntx->rb->SendLong(res->written ? 1 : 0);
 }
 
@@ -242,7 +268,8 @@ void SetExGeneric(CmdArgs args, ConnectionContext* cntx, ExpireUnit unit,
   SetParams p;
   std::string err = ResolveExpire(unit, args[2], name, &p.expire_at_ms);
   if (!err.empty()) return cntx->rb->SendError(err);
-  RunSet(cntx, args[1], args[3], p);
+  OpResult<SetOutcome> res = RunSet(cntx, args[1], args[3], p);
+  if (!res.ok()) return SendSetError(res.status(), cntx->rb);
   cntx->rb->SendOk();
 }
 
@@ -292,7 +319,7 @@ void GetSet(CmdArgs args, ConnectionContext* cntx) {
   p.get = true;
   OpResult<SetOutcome> res = RunSet(cntx, key, value, p);
   ReplyBuilder* rb = cntx->rb;
-  if (!res.ok()) return rb->SendError(errors::kWrongType);
+  if (!res.ok()) return SendSetError(res.status(), rb);
   res->had_old ? rb->SendBulk(res->old) : rb->SendNull();
 }
 
@@ -384,8 +411,9 @@ void Append(CmdArgs args, ConnectionContext* cntx) {
     }
     if (!found.ok()) {
       // A new key is stored like SET stores it (so "int"/"embstr" encodings apply).
-      auto [it, inserted] = op.slice->AddOrFind(op.db, key);
-      it.value().SetString(tail);
+      auto added = op.slice->TryAddOrFind(op.db, key);
+      if (!added.ok()) return OpReply<int64_t>::Error(errors::kOom);
+      added->first.value().SetString(tail);
       return OpReply<int64_t>{int64_t(tail.size())};
     }
     CompactObj& v = found->value();
@@ -416,8 +444,9 @@ void SetRange(CmdArgs args, ConnectionContext* cntx) {
     if (!found.ok()) {
       if (value.empty()) return OpReply<int64_t>{0};
       if (too_long) return OpReply<int64_t>::Error(errors::kStringTooLong);
-      auto [it, inserted] = op.slice->AddOrFind(op.db, key);
-      char* p = it.value().ResizeRawString(size_t(offset) + value.size());
+      auto added = op.slice->TryAddOrFind(op.db, key);
+      if (!added.ok()) return OpReply<int64_t>::Error(errors::kOom);
+      char* p = added->first.value().ResizeRawString(size_t(offset) + value.size());
       std::memcpy(p + offset, value.data(), value.size());
       return OpReply<int64_t>{offset + int64_t(value.size())};
     }
@@ -456,7 +485,9 @@ void IncrBy(ConnectionContext* cntx, std::string_view key, int64_t delta) {
     if (found.ok()) {
       found->value().SetInt(result);
     } else {
-      op.slice->AddOrFind(op.db, key).first.value().SetInt(result);
+      auto added = op.slice->TryAddOrFind(op.db, key);
+      if (!added.ok()) return OpReply<int64_t>::Error(errors::kOom);
+      added->first.value().SetInt(result);
     }
     return OpReply<int64_t>{result};
   });
@@ -508,7 +539,9 @@ void IncrByFloat(CmdArgs args, ConnectionContext* cntx) {
     if (found.ok()) {
       found->value().SetString(out.value, false);
     } else {
-      op.slice->AddOrFind(op.db, key).first.value().SetString(out.value, false);
+      auto added = op.slice->TryAddOrFind(op.db, key);
+      if (!added.ok()) return OpReply<std::string>::Error(errors::kOom);
+      added->first.value().SetString(out.value, false);
     }
     return out;
   });
@@ -540,7 +573,9 @@ void SetBit(CmdArgs args, ConnectionContext* cntx) {
     if (found.ok()) {
       v = &found->value();
     } else {
-      v = &op.slice->AddOrFind(op.db, key).first.value();
+      auto added = op.slice->TryAddOrFind(op.db, key);
+      if (!added.ok()) return added.status();
+      v = &added->first.value();
     }
     // Redis always leaves a "raw" string here, grown with zeros to cover the bit.
     char* p = v->ResizeRawString(std::max(v->StringSize(), byte + 1));
@@ -549,7 +584,10 @@ void SetBit(CmdArgs args, ConnectionContext* cntx) {
     p[byte] = char(bit ? (uint8_t(p[byte]) | mask) : (uint8_t(p[byte]) & ~mask));
     return old;
   });
-  if (!res.ok()) return rb->SendError(errors::kWrongType);
+  if (!res.ok()) {
+    return rb->SendError(res.status() == OpStatus::kOutOfMemory ? errors::kOom
+                                                                  : errors::kWrongType);
+  }
   rb->SendLong(*res);
 }
 
