@@ -4,6 +4,7 @@
 #include <charconv>
 #include <climits>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -18,82 +19,14 @@ size_t CopyLiteral(std::string_view text, char* dest) {
   return text.size();
 }
 
-// Lays out `num_digits` significant digits of value digits * 10^k as Redis's fpconv_dtoa()
-// does: plain integers up to 7 trailing zeros past the digits, plain decimals down to 1e-6
-// (or when the decimal exponent is below 4), otherwise d.ddde[+-]x with no exponent padding.
-size_t EmitDigits(const char* digits, int num_digits, int k, char* dest) {
-  const int exp10 = std::abs(k + num_digits - 1);
-  size_t len = 0;
-  if (k >= 0 && exp10 < num_digits + 7) {
-    std::memcpy(dest, digits, num_digits);
-    std::memset(dest + num_digits, '0', k);
-    return num_digits + k;
-  }
-  if (k < 0 && (k > -7 || exp10 < 4)) {
-    const int int_digits = num_digits + k;
-    if (int_digits <= 0) {
-      dest[len++] = '0';
-      dest[len++] = '.';
-      std::memset(dest + len, '0', -int_digits);
-      len += -int_digits;
-      std::memcpy(dest + len, digits, num_digits);
-      return len + num_digits;
-    }
-    std::memcpy(dest, digits, int_digits);
-    len = int_digits;
-    dest[len++] = '.';
-    std::memcpy(dest + len, digits + int_digits, num_digits - int_digits);
-    return len + (num_digits - int_digits);
-  }
-  dest[len++] = digits[0];
-  if (num_digits > 1) {
-    dest[len++] = '.';
-    std::memcpy(dest + len, digits + 1, num_digits - 1);
-    len += num_digits - 1;
-  }
-  dest[len++] = 'e';
-  dest[len++] = (k + num_digits - 1 < 0) ? '-' : '+';
-  auto res = std::to_chars(dest + len, dest + kMaxDoubleChars, exp10);
-  return res.ptr - dest;
-}
-
 }  // namespace
 
 size_t FormatDouble(double value, char* dest) {
-  if (std::isnan(value)) return CopyLiteral("nan", dest);
+  // Redis 7.0 (the reference server) replies doubles as "%.17g", with infinities spelled out.
   if (std::isinf(value)) return CopyLiteral(value > 0 ? "inf" : "-inf", dest);
-  if (value == 0) return CopyLiteral(std::signbit(value) ? "-0" : "0", dest);
-
-  // Redis's double2ll(): integral values in +-LLONG_MAX/2 print as integers.
-  constexpr double kIntegralLimit = static_cast<double>(LLONG_MAX / 2);
-  if (value >= -kIntegralLimit && value <= kIntegralLimit) {
-    const long long as_int = static_cast<long long>(value);
-    if (static_cast<double>(as_int) == value) {
-      return std::to_chars(dest, dest + kMaxDoubleChars, as_int).ptr - dest;
-    }
-  }
-
-  // Shortest round-trip digits, read back out of scientific notation: [-]d[.ddd]e[+-]x.
-  char sci[kMaxDoubleChars];
-  const char* end = std::to_chars(sci, sci + sizeof(sci), value, std::chars_format::scientific).ptr;
-  const char* p = sci;
-  size_t len = 0;
-  if (*p == '-') {
-    dest[len++] = '-';
-    ++p;
-  }
-  char digits[kMaxDoubleChars];
-  int num_digits = 0;
-  for (; *p != 'e'; ++p) {
-    if (*p != '.') digits[num_digits++] = *p;
-  }
-  ++p;  // 'e'
-  const bool negative_exp = *p == '-';
-  ++p;  // sign
-  int exp10 = 0;
-  std::from_chars(p, end, exp10);
-  if (negative_exp) exp10 = -exp10;
-  return len + EmitDigits(digits, num_digits, exp10 - (num_digits - 1), dest + len);
+  if (std::isnan(value)) return CopyLiteral("nan", dest);
+  int n = std::snprintf(dest, kMaxDoubleChars, "%.17g", value);
+  return n > 0 ? size_t(n) : 0;
 }
 
 std::string FormatDouble(double value) {

@@ -10,9 +10,8 @@
 // announced. In RESP2 a map of n pairs becomes an array of 2n elements; sets and pushes
 // become arrays; a double becomes a bulk string; a boolean an integer 1/0; a null "$-1".
 //
-// Bytes match Redis 7.2 (networking.c addReply*): doubles use d2string() formatting, i.e.
-// integral values as integers, "inf"/"-inf"/"nan", otherwise the shortest digits that read
-// back as the same double, laid out like fpconv_dtoa() (see FormatDouble()).
+// Bytes match Redis 7.0 (the reference redis-server): doubles are "%.17g" ("0.1" replies as
+// "0.10000000000000001", 3.0 as "3"), infinities "inf"/"-inf" (see FormatDouble()).
 //
 // Thread-safety: none; used only by the connection's own fiber.
 #pragma once

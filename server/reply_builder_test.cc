@@ -29,7 +29,8 @@ std::string R3(F send) {
   return Out(RespVersion::kResp3, send);
 }
 
-TEST(FormatDoubleTest, MatchesRedisD2String) {
+// Expected texts are what redis-server 7.0.15 replies (ZSCORE after ZADD of the value).
+TEST(FormatDoubleTest, MatchesRedis70) {
   const std::vector<std::pair<double, std::string>> cases = {
       {0.0, "0"},
       {-0.0, "-0"},
@@ -37,32 +38,25 @@ TEST(FormatDoubleTest, MatchesRedisD2String) {
       {-3.0, "-3"},
       {1.5, "1.5"},
       {-1.5, "-1.5"},
-      {0.1, "0.1"},
+      {0.1, "0.10000000000000001"},
       {100.5, "100.5"},
       {123.456, "123.456"},
-      {1.0 / 3, "0.3333333333333333"},
-      {2.0 / 3, "0.6666666666666666"},
+      {1.0 / 3, "0.33333333333333331"},
+      {2.0 / 3, "0.66666666666666663"},
       {12345678.9, "12345678.9"},
       {1e15 + 0.5, "1000000000000000.5"},
-      {0.001234, "0.001234"},
-      {0.00001, "0.00001"},
-      {0.0001234, "1.234e-4"},
-      {1.5e-6, "1.5e-6"},
-      {1e-7, "1e-7"},
-      {5e-324, "5e-324"},
-      {1e17, "100000000000000000"},
-      {4611686018427387904.0, "4611686018427387904"},  // 2^62: still the integer path
-      {9223372036854775808.0, "9223372036854776000"},  // 2^63: shortest digits, zero-filled
-      {1e19, "1e+19"},
+      {0.001234, "0.0012340000000000001"},
+      {0.0001234, "0.00012339999999999999"},
+      {1e-7, "9.9999999999999995e-08"},
+      {5e-324, "4.9406564584124654e-324"},
+      {1e17, "1e+17"},
+      {4611686018427387904.0, "4.6116860184273879e+18"},
       {1e20, "1e+20"},
-      {1.2345e25, "1.2345e+25"},
-      {1e100, "1e+100"},
       {DBL_MAX, "1.7976931348623157e+308"},
       {-DBL_MAX, "-1.7976931348623157e+308"},
       {std::numeric_limits<double>::infinity(), "inf"},
       {-std::numeric_limits<double>::infinity(), "-inf"},
       {std::nan(""), "nan"},
-      {-std::nan(""), "nan"},
   };
   for (const auto& [value, text] : cases) {
     EXPECT_EQ(FormatDouble(value), text) << "value " << value;
@@ -118,7 +112,7 @@ TEST(ReplyBuilderTest, Doubles) {
   EXPECT_EQ(R2([](ReplyBuilder& rb) { rb.SendDouble(1.5); }), "$3\r\n1.5\r\n");
   EXPECT_EQ(R3([](ReplyBuilder& rb) { rb.SendDouble(1.5); }), ",1.5\r\n");
   EXPECT_EQ(R3([](ReplyBuilder& rb) { rb.SendDouble(1); }), ",1\r\n");
-  EXPECT_EQ(R3([](ReplyBuilder& rb) { rb.SendDouble(0.1); }), ",0.1\r\n");
+  EXPECT_EQ(R3([](ReplyBuilder& rb) { rb.SendDouble(0.1); }), ",0.10000000000000001\r\n");
   EXPECT_EQ(R2([](ReplyBuilder& rb) { rb.SendDouble(-INFINITY); }), "$4\r\n-inf\r\n");
   EXPECT_EQ(R3([](ReplyBuilder& rb) { rb.SendDouble(INFINITY); }), ",inf\r\n");
   EXPECT_EQ(R3([](ReplyBuilder& rb) { rb.SendDouble(-INFINITY); }), ",-inf\r\n");
