@@ -19,6 +19,9 @@ ABSL_FLAG(std::string, bind, "127.0.0.1", "address to bind");
 ABSL_FLAG(uint32_t, proactor_threads, 0, "number of threads (and shards); 0 = one per core");
 ABSL_FLAG(std::string, io_backend, "epoll", "I/O readiness backend: epoll or uring");
 ABSL_FLAG(std::string, requirepass, "", "password clients must AUTH with (empty: none)");
+ABSL_FLAG(bool, lock_on_hashtags, false,
+          "lock a {hashtag} instead of each key: a script that declares one key of a tag may "
+          "touch every key with that tag");
 // A string parsed by lw::ParseMemorySize (Debian's abseil cannot bind lw::MemorySize's
 // std::string_view parser), so "32mb", "1gb", "512k" work as in redis.conf.
 ABSL_FLAG(std::string, maxmemory, "0",
@@ -44,6 +47,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.service.requirepass = absl::GetFlag(FLAGS_requirepass);
+  config.service.lock_on_hashtags = absl::GetFlag(FLAGS_lock_on_hashtags);
   std::optional<uint64_t> maxmemory = lw::ParseMemorySize(absl::GetFlag(FLAGS_maxmemory));
   if (!maxmemory || *maxmemory > uint64_t(INT64_MAX)) {
     LOG(ERROR) << "--maxmemory: not a memory size: " << absl::GetFlag(FLAGS_maxmemory);

@@ -43,10 +43,16 @@ std::string CommandRunner::Check(const CommandSpec* spec,
     return std::string(errors::kOom);
   }
   if (mode_ == ScriptMode::kLockAhead) {
+    // A key is usable if the script declared it, or (--lock_on_hashtags) if the script's
+    // transaction holds it through a declared key with the same {tag}.
+    ShardSet& shards = client_->service->shards();
+    bool tags_lock = shards.tx()->options().lock_on_hashtags && multi_tx_ != nullptr;
+    tx::LockMode mode =
+        (spec->flags & cmd::kReadOnly) ? tx::LockMode::kShared : tx::LockMode::kExclusive;
     for (std::string_view key : CommandRegistry::KeysOf(*spec, args)) {
-      if (!declared_keys_.contains(absl::string_view(key.data(), key.size()))) {
-        return "ERR script tried accessing undeclared key, key: " + std::string(key);
-      }
+      if (declared_keys_.contains(absl::string_view(key.data(), key.size()))) continue;
+      if (tags_lock && multi_tx_->IsKeyLocked(key, mode)) continue;
+      return "ERR script tried accessing undeclared key, key: " + std::string(key);
     }
   }
   return "";

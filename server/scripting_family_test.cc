@@ -382,3 +382,32 @@ TEST_F(AutoAsyncTest, DiscardedCallsBecomeAsyncAndReadsSeeThem) {
 
 }  // namespace
 }  // namespace lw
+
+namespace lw {
+namespace {
+
+class HashtagLockTest : public ServiceTest {
+ protected:
+  static ServiceConfig Config() {
+    ServiceConfig c;
+    c.lock_on_hashtags = true;
+    return c;
+  }
+  HashtagLockTest()
+      : ServiceTest({RegisterGenericFamily, RegisterStringFamily, RegisterScriptingFamily}, 2,
+                    Config()) {}
+};
+
+TEST_F(HashtagLockTest, DeclaredTagCoversEveryKeyWithIt) {
+  RespValue r = Run({"EVAL",
+                     "redis.call('SET', '{user1}:name', 'ann') "
+                     "return redis.call('GET', '{user1}:name')",
+                     "1", "{user1}:id"});
+  EXPECT_TRUE(r.IsString("ann")) << client_->last_raw();
+  r = Run({"EVAL", "return redis.pcall('GET', '{user2}:name')", "1", "{user1}:id"});
+  EXPECT_EQ(r.type, RespType::kError);
+  EXPECT_NE(r.str.find("undeclared key"), std::string::npos) << r.str;
+}
+
+}  // namespace
+}  // namespace lw

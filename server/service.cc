@@ -55,7 +55,9 @@ bool QueueInMulti(const CommandSpec& spec, CmdArgs args, ConnectionContext* cntx
 
 Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
                  std::initializer_list<FamilyRegistrar> families)
-    : pool_(pool), config_(config), shards_(pool) {
+    : pool_(pool),
+      config_(config),
+      shards_(pool, tx::ShardSetOptions{.lock_on_hashtags = config.lock_on_hashtags}) {
   for (FamilyRegistrar r : families) r(&registry_);
   start_steady_ns_ = SteadyNowNs();
   clients_.resize(pool_->size());

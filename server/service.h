@@ -48,6 +48,9 @@ struct ServiceConfig {
   // CONFIG SET changes them. cache_mode selects maxmemory-policy allkeys-lru.
   int64_t maxmemory = 0;
   bool cache_mode = false;
+  // --lock_on_hashtags: a declared "{tag}" key locks every key with that tag (scripts may then
+  // touch undeclared keys of a declared tag).
+  bool lock_on_hashtags = false;
 };
 
 // Settings CONFIG SET may change while the server runs. Readers load a value once where a
