@@ -1,5 +1,6 @@
 #include "server/db_slice.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "base/hash.h"
@@ -126,7 +127,12 @@ bool DbSlice::CacheMode() const {
 
 int64_t DbSlice::ShardBudget() const {
   if (mem_.maxmemory == nullptr) return 0;
-  return mem_.maxmemory->load(std::memory_order_relaxed) / int64_t(mem_.shard_count);
+  int64_t limit = mem_.maxmemory->load(std::memory_order_relaxed);
+  if (limit <= 0) return 0;
+  int64_t outside = mem_.outside ? mem_.outside->load(std::memory_order_relaxed) : 0;
+  // At least one byte: a limit below what the server holds outside the shards evicts all.
+  int64_t shared = std::max<int64_t>(limit - std::max<int64_t>(outside, 0), 1);
+  return shared / int64_t(mem_.shard_count);
 }
 
 int64_t DbSlice::ShardUsed() const {

@@ -70,6 +70,9 @@ struct MemoryConfig {
   const std::atomic<int64_t>* maxmemory = nullptr;
   const std::atomic<int64_t>* policy = nullptr;
   uint32_t shard_count = 1;
+  // Bytes held outside every shard's thread (main thread, start-up state), taken off maxmemory
+  // before it is split, so used_memory (all threads) stays under maxmemory. May be null.
+  const std::atomic<int64_t>* outside = nullptr;
   // This shard's flag, set while it is over budget in cache mode with nothing left to evict
   // (only sticky or locked entries), cleared when it gets under budget or evicts again. The
   // Service reads it (any thread) to refuse denyoom commands up front.
@@ -122,7 +125,8 @@ class DbSlice {
   void SetMemoryConfig(const MemoryConfig& config);
   // Cache mode with a limit set: evictions allowed.
   bool CacheMode() const;
-  // This shard's share of maxmemory (0: unlimited) and its current heap bytes.
+  // This shard's share of maxmemory, (maxmemory - outside) / shard_count (0: unlimited), and
+  // its current heap bytes.
   int64_t ShardBudget() const;
   int64_t ShardUsed() const;
   // Background eviction (cache mode): while the shard is over budget, evicts every

@@ -79,6 +79,7 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
     mc.maxmemory = &runtime_.maxmemory;
     mc.policy = &runtime_.maxmemory_policy;
     mc.shard_count = shards_.size();
+    mc.outside = &other_mem_;
     mc.cannot_evict = &cannot_evict_[shard->id];
     shard->db_slice.SetMemoryConfig(mc);
   });
