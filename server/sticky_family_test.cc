@@ -57,6 +57,21 @@ TEST_F(StickyTest, StickinessSurvivesOverwriteNotDelete) {
   EXPECT_EQ(Raw({"STICKY", "k"}), ":0\r\n");
 }
 
+TEST_F(StickyTest, RenameKeepsStickinessCopyDoesNot) {
+  // Keys chosen on both shards, so RENAME moves the cell across shards too.
+  for (int i = 0; i < 8; ++i) {
+    std::string src = "r" + std::to_string(i), dst = "d" + std::to_string(i);
+    Raw({"SET", src, "v", "STICK"});
+    EXPECT_EQ(Raw({"RENAME", src, dst}), "+OK\r\n");
+    EXPECT_EQ(Raw({"STICKY", dst}), ":1\r\n") << dst;
+    EXPECT_EQ(Raw({"RENAMENX", dst, src}), ":1\r\n");
+    EXPECT_EQ(Raw({"STICKY", src}), ":1\r\n") << src;
+    EXPECT_EQ(Raw({"COPY", src, "c" + std::to_string(i)}), ":1\r\n");
+    EXPECT_EQ(Raw({"STICKY", "c" + std::to_string(i)}), ":0\r\n");
+    EXPECT_EQ(Raw({"STICKY", src}), ":1\r\n");
+  }
+}
+
 TEST_F(StickyTest, SetStickOption) {
   EXPECT_EQ(Raw({"SET", "s", "v", "STICK"}), "+OK\r\n");
   EXPECT_EQ(Raw({"STICKY", "s"}), ":1\r\n");
