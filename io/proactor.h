@@ -68,7 +68,11 @@ class Proactor {
   void Wake();
   bool SpinForTasks();
 
-  static constexpr int kSpinMicros = 10;
+  // How long an idle loop polls its task queue before sleeping in the poller. Cross-thread
+  // request/response (a transaction's hops, a script's flush) answers within tens of
+  // microseconds; catching it while awake saves an eventfd wake-up each way. 100 us took a
+  // single-connection script benchmark from ~16k to ~18-32k calls/s (2 threads, 2 cores).
+  static constexpr int kSpinMicros = 100;
 
   int index_;
   PollerKind poller_kind_;

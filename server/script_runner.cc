@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "base/hash.h"
 #include "server/error_strings.h"
 #include "server/lua_bridge.h"
 #include "server/service.h"
@@ -14,17 +15,58 @@ namespace {
 constexpr size_t kMaxQueuedCalls = 1024;
 }  // namespace
 
+ScriptLocks::ScriptLocks(ConnectionContext* client, ScriptMode mode, CmdArgs keys,
+                         bool read_only, tx::EngineShard* direct_shard)
+    : client_(client),
+      mode_(mode),
+      keys_(keys),
+      read_only_(read_only),
+      external_(mode == ScriptMode::kNonAtomic ? nullptr : client->multi_tx),
+      direct_shard_(direct_shard) {}
+
+tx::Transaction* ScriptLocks::Acquire() {
+  if (mode_ == ScriptMode::kNonAtomic) return nullptr;
+  if (tx::Transaction* t = held()) return t;
+  own_.emplace(client_->service->shards().tx());
+  if (mode_ == ScriptMode::kLockAhead) {
+    own_->StartMulti(tx::MultiMode::kLockAhead, keys_,
+                     read_only_ ? tx::LockMode::kShared : tx::LockMode::kExclusive);
+  } else {
+    own_->StartMulti(tx::MultiMode::kGlobal);
+  }
+  if (direct_shard_ != nullptr) {
+    // Being scheduled is not enough to touch data outside a hop: an older transaction that
+    // conflicts may still be due on this shard. An empty hop returns once it is our turn;
+    // from then on the locks keep everyone else out.
+    tx::ShardId sid[] = {direct_shard_->id()};
+    own_->ExecuteOnShards(sid, [](tx::Transaction*, tx::EngineShard*) { return OpStatus::kOk; });
+  }
+  return &*own_;
+}
+
+void ScriptLocks::Release() {
+  if (own_) {
+    own_->UnlockMulti();
+    own_.reset();
+  }
+}
+
 CommandRunner::CommandRunner(ConnectionContext* client, ScriptMode mode, bool read_only,
                              CmdArgs keys, RunningScript* running, ScriptManager* manager,
-                             tx::Transaction* multi_tx)
+                             ScriptLocks* locks, tx::EngineShard* direct_shard)
     : client_(client),
       mode_(mode),
       read_only_(read_only),
       db_(client->db_index),
       running_(running),
       manager_(manager),
-      multi_tx_(multi_tx) {
-  for (std::string_view k : keys) declared_keys_.insert(std::string(k));
+      locks_(locks),
+      direct_shard_(direct_shard),
+      tags_lock_(client->service->shards().tx()->options().lock_on_hashtags) {
+  for (std::string_view k : keys) {
+    declared_keys_.insert(std::string(k));
+    if (tags_lock_) declared_tags_.insert(std::string(HashTagOf(k)));
+  }
 }
 
 std::string CommandRunner::Check(const CommandSpec* spec,
@@ -43,15 +85,14 @@ std::string CommandRunner::Check(const CommandSpec* spec,
     return std::string(errors::kOom);
   }
   if (mode_ == ScriptMode::kLockAhead) {
-    // A key is usable if the script declared it, or (--lock_on_hashtags) if the script's
-    // transaction holds it through a declared key with the same {tag}.
-    ShardSet& shards = client_->service->shards();
-    bool tags_lock = shards.tx()->options().lock_on_hashtags && multi_tx_ != nullptr;
-    tx::LockMode mode =
-        (spec->flags & cmd::kReadOnly) ? tx::LockMode::kShared : tx::LockMode::kExclusive;
+    // A key is usable if the script declared it, or (--lock_on_hashtags) if a declared key
+    // has the same {tag}: the script's lock on that tag covers it.
     for (std::string_view key : CommandRegistry::KeysOf(*spec, args)) {
       if (declared_keys_.contains(absl::string_view(key.data(), key.size()))) continue;
-      if (tags_lock && multi_tx_->IsKeyLocked(key, mode)) continue;
+      std::string_view tag = HashTagOf(key);
+      if (tags_lock_ && declared_tags_.contains(absl::string_view(tag.data(), tag.size()))) {
+        continue;
+      }
       return "ERR script tried accessing undeclared key, key: " + std::string(key);
     }
   }
@@ -68,7 +109,8 @@ void CommandRunner::Execute(std::span<const std::string_view> args, int resp, st
   sub.client_id = client_->client_id;
   sub.db_index = db_;
   sub.authenticated = true;
-  sub.multi_tx = multi_tx_;
+  sub.multi_tx = locks_->Acquire();
+  if (direct_shard_ != nullptr && sub.multi_tx != nullptr) sub.direct_shard = direct_shard_;
   sub.oom_checked = true;  // Check() applied maxmemory with the script's flags
   client_->service->Dispatch(args, &sub);
   db_ = sub.db_index;  // SELECT inside a script changes the script's database only
@@ -111,7 +153,7 @@ void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_
 // every command executes directly on its shard's thread under the script's locks. A call
 // whose keys span shards, or that has no keys (SELECT, ...), is a barrier: the batch before
 // it runs first, then it runs as a normal call, so the script's order is kept on every key.
-std::string CommandRunner::FlushAsync() {
+std::string CommandRunner::FlushAsync(bool final) {
   if (queue_.empty()) return pending_error_;
   manager_->async_flushes.fetch_add(1, std::memory_order_relaxed);
   manager_->async_commands.fetch_add(queue_.size(), std::memory_order_relaxed);
@@ -121,39 +163,54 @@ std::string CommandRunner::FlushAsync() {
 
   Service* service = client_->service;
   ShardSet& shards = service->shards();
-  std::vector<std::vector<std::string_view>> views(batch.size());
-  std::vector<std::string> replies(batch.size());
-  std::optional<tx::Squasher> squasher;
+  const size_t n = batch.size();
+  std::vector<std::vector<std::string_view>> views(n);
+  std::vector<std::vector<std::string_view>> keys(n);
+  std::vector<const CommandSpec*> specs(n);
+  std::vector<bool> squashable(n);
+  bool any_barrier = false;
+  for (size_t i = 0; i < n; ++i) {
+    views[i].assign(batch[i].args.begin(), batch[i].args.end());
+    specs[i] = service->registry().Find(views[i][0]);
+    if (specs[i]) keys[i] = CommandRegistry::KeysOf(*specs[i], views[i]);
+    bool one_shard = !keys[i].empty();
+    for (std::string_view k : keys[i]) one_shard &= shards.ShardOf(k) == shards.ShardOf(keys[i][0]);
+    squashable[i] = one_shard && direct_shard_ == nullptr;
+    any_barrier |= !squashable[i];
+  }
 
+  // Under the script's locks (taken now if needed) — except the last flush of a script that
+  // never needed them and has only squashable calls: that batch is one transaction of its own
+  // over its keys, atomic as a whole, with one scheduling round trip fewer.
+  tx::Transaction* locked = locks_->held();
+  if (locked == nullptr && (!final || any_barrier)) locked = locks_->Acquire();
+
+  std::vector<std::string> replies(n);
+  std::optional<tx::Squasher> squasher;
   auto run_squashed = [&] {
     if (!squasher || squasher->empty()) return;
-    if (multi_tx_) {
-      squasher->Run(multi_tx_);
+    if (locked != nullptr) {
+      squasher->Run(locked);
     } else {
       squasher->Run();
     }
+    squasher.reset();
   };
 
-  for (size_t i = 0; i < batch.size(); ++i) {
-    const QueuedCall& call = batch[i];
-    views[i].assign(call.args.begin(), call.args.end());
-    const CommandSpec* spec = service->registry().Find(views[i][0]);
-    std::vector<std::string_view> keys;
-    if (spec) keys = CommandRegistry::KeysOf(*spec, views[i]);
-    bool single_shard = !keys.empty();
-    for (std::string_view k : keys) single_shard &= shards.ShardOf(k) == shards.ShardOf(keys[0]);
-    if (!single_shard) {
+  for (size_t i = 0; i < n; ++i) {
+    if (!squashable[i]) {
       run_squashed();
-      Execute(views[i], call.resp, &replies[i]);
+      Execute(views[i], batch[i].resp, &replies[i]);
       continue;
     }
+    const CommandSpec* spec = specs[i];
     if (spec->IsWrite()) running_->wrote.store(true, std::memory_order_relaxed);
     if (!squasher) squasher.emplace(shards.tx());
     tx::LockMode mode =
         (spec->flags & cmd::kReadOnly) ? tx::LockMode::kShared : tx::LockMode::kExclusive;
     int db = db_;
-    int resp = call.resp;
-    squasher->Add(keys, mode, [&, i, db, resp](tx::Transaction*, tx::EngineShard* es) {
+    int resp = batch[i].resp;
+    squasher->Add(keys[i], mode, [&, i, db, resp](tx::Transaction*, tx::EngineShard* es) {
       ReplyBuilder capture(resp == 3 ? RespVersion::kResp3 : RespVersion::kResp2);
       ConnectionContext sub;
       sub.service = service;
@@ -162,6 +219,7 @@ std::string CommandRunner::FlushAsync() {
       sub.db_index = db;
       sub.authenticated = true;
       sub.direct_shard = es;
+      sub.oom_checked = true;  // Check() applied maxmemory with the script's flags
       service->Dispatch(views[i], &sub);
       replies[i] = std::move(capture.buffer());
       return OpStatus::kOk;
@@ -169,7 +227,7 @@ std::string CommandRunner::FlushAsync() {
   }
   run_squashed();
 
-  for (size_t i = 0; i < batch.size(); ++i) {
+  for (size_t i = 0; i < n; ++i) {
     const std::string& raw = replies[i];
     if (batch[i].raise_error && first_error.empty() && raw.size() >= 3 && raw[0] == '-') {
       first_error = raw.substr(1, raw.size() - 3);  // drop '-' and CRLF

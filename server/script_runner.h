@@ -7,9 +7,15 @@
 //   - in lock-ahead mode every key a command touches must be one the script declared;
 //   - acall/apcall are queued and flushed, in order, at the next synchronous call and at the
 //     end of the script; an acall error aborts the script with that error.
+// Locks are taken lazily (ScriptLocks): a script whose calls are all async reads nothing, so
+// it needs no locks until its final flush, which then runs as one transaction of its own —
+// atomic as a whole, one scheduling round trip fewer.
+// A script whose keys all live on one shard runs on that shard's thread (direct_shard): its
+// commands then execute inline, with no hop at all.
 // Thread-safety: one script's fiber.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,18 +32,50 @@ namespace lw {
 
 enum class ScriptMode { kLockAhead, kGlobal, kNonAtomic };
 
+// The script's transaction: lock-ahead over its declared keys (shared when read-only) or
+// global, acquired on first need and released at the end. Inside EXEC the client's
+// transaction already holds every lock and is used as is. Non-atomic scripts hold nothing.
+class ScriptLocks {
+ public:
+  // With `direct_shard`, the script's commands will touch that shard's data directly, so
+  // Acquire() also waits until the transaction may run there (every older conflicting
+  // transaction done), as a hop would.
+  ScriptLocks(ConnectionContext* client, ScriptMode mode, CmdArgs keys, bool read_only,
+              tx::EngineShard* direct_shard = nullptr);
+  ~ScriptLocks() { Release(); }
+  ScriptLocks(const ScriptLocks&) = delete;
+  ScriptLocks& operator=(const ScriptLocks&) = delete;
+
+  // The transaction holding the locks, taking them now if needed; null in non-atomic mode.
+  tx::Transaction* Acquire();
+  // The transaction if the locks are held already, else null.
+  tx::Transaction* held() { return external_ ? external_ : (own_ ? &*own_ : nullptr); }
+  void Release();
+
+ private:
+  ConnectionContext* client_;
+  ScriptMode mode_;
+  CmdArgs keys_;
+  bool read_only_;
+  tx::Transaction* external_;
+  tx::EngineShard* direct_shard_;
+  std::optional<tx::Transaction> own_;
+};
+
 class CommandRunner final : public lua::ScriptRunner {
  public:
-  // `multi_tx` holds the script's locks (lock-ahead and global modes); null in non-atomic
-  // mode, where every call is a transaction of its own.
+  // `direct_shard`: set when the script runs on the thread of the one shard all its keys
+  // live on; commands then run inline there.
   CommandRunner(ConnectionContext* client, ScriptMode mode, bool read_only, CmdArgs keys,
-                RunningScript* running, ScriptManager* manager, tx::Transaction* multi_tx);
+                RunningScript* running, ScriptManager* manager, ScriptLocks* locks,
+                tx::EngineShard* direct_shard);
 
   void Call(const lua::CallInfo& info, std::span<const std::string_view> args,
             lua::ReplyWriter* reply) override;
 
   // Runs the queued async calls; returns the first error of an acall (not apcall), or "".
-  std::string FlushAsync();
+  // `final`: the script has ended; if it never needed its locks, the batch takes them itself.
+  std::string FlushAsync(bool final = false);
 
   // Scripts flagged allow-oom may write over maxmemory; others get the OOM error at each
   // denyoom call (issue 8).
@@ -64,7 +102,10 @@ class CommandRunner final : public lua::ScriptRunner {
   ScriptManager* manager_;
   std::vector<QueuedCall> queue_;
   std::string pending_error_;  // first acall error seen by a flush inside the script
-  tx::Transaction* multi_tx_;
+  ScriptLocks* locks_;
+  tx::EngineShard* direct_shard_;
+  bool tags_lock_;  // --lock_on_hashtags: a declared key's {tag} covers the tag's keys
+  absl::flat_hash_set<std::string> declared_tags_;
   bool allow_oom_ = false;
 };
 

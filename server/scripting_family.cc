@@ -74,67 +74,39 @@ struct Target {
   uint32_t flags = 0;
 };
 
-void Run(const Target& target, CmdArgs keys, CmdArgs argv, bool read_only_cmd,
-         ConnectionContext* cntx) {
-  // A script that declares its flags must declare no-writes to run under *_RO; a legacy
-  // script may, and fails at its first write instead.
-  bool declared = target.is_function || target.script->flags_declared;
-  if (read_only_cmd && declared && !(target.flags & lua::kScriptNoWrites)) {
-    return cntx->rb->SendError("ERR Can not execute a script with write flag using *_ro command.");
-  }
-  // maxmemory (Redis 7): over the limit, a script with declared flags starts only if it is
-  // allow-oom or no-writes; a legacy script starts and its denyoom calls fail (script_runner).
-  if (declared && !read_only_cmd &&
-      !(target.flags & (lua::kScriptAllowOom | lua::kScriptNoWrites)) &&
-      cntx->service->OomRefuses()) {
-    return cntx->rb->SendError(errors::kOom);
-  }
+// Runs the script on the calling thread's interpreters: compiles it there if needed, holds
+// its locks (lazily, see ScriptLocks), runs it and flushes its async calls. On success the
+// result is in *result; otherwise *error holds the error reply.
+bool RunOnThisThread(const Target& target, CmdArgs keys, CmdArgs argv, ScriptMode mode,
+                     bool read_only, tx::EngineShard* direct_shard, ConnectionContext* cntx,
+                     ReplyBuilder* result, std::string* error) {
   ScriptManager& mgr = Manager(cntx);
   InterpreterPool& pool = InterpreterPool::ForThisThread(&mgr);
   std::unique_ptr<PooledInterpreter> pooled = pool.Acquire();
   lua::Interpreter* interp = pooled->interp.get();
-  std::string error;
 
   if (target.is_function) {
     if (!pooled->libraries.contains(target.library->name)) {
       std::string lib_name;
       std::vector<lua::RegisteredFunction> fns;
-      if (!interp->LoadLibrary(target.library->code, &lib_name, &fns, &error)) {
+      if (!interp->LoadLibrary(target.library->code, &lib_name, &fns, error)) {
         pool.Release(std::move(pooled));
-        return cntx->rb->SendError(error);
+        return false;
       }
       pooled->libraries.insert(target.library->name);
     }
   } else if (!interp->HasFunction(target.name)) {
-    auto added = interp->AddFunction(target.name, target.script->body, &error, mgr.auto_async());
+    auto added = interp->AddFunction(target.name, target.script->body, error, mgr.auto_async());
     if (added == lua::Interpreter::AddResult::kCompileError) {
       pool.Release(std::move(pooled));
-      return cntx->rb->SendError(error);
+      return false;
     }
-  }
-
-  ScriptMode mode = ModeOf(target.flags);
-  bool read_only = read_only_cmd || (target.flags & lua::kScriptNoWrites);
-  switch (mode) {
-    case ScriptMode::kLockAhead: mgr.runs_lock_ahead.fetch_add(1); break;
-    case ScriptMode::kGlobal: mgr.runs_global.fetch_add(1); break;
-    case ScriptMode::kNonAtomic: mgr.runs_non_atomic.fetch_add(1); break;
   }
 
   // Atomicity comes from locks, not from holding the thread: lock-ahead locks the declared
-  // keys (shared for read-only scripts), global mode every shard, for the whole script.
-  // Inside MULTI/EXEC (cntx->multi_tx set) the EXEC already holds every shard (global mode, see
-  // multi_family.h): the script runs as steps of that transaction, never under locks of its own.
-  std::optional<tx::Transaction> multi;
-  if (mode != ScriptMode::kNonAtomic && cntx->multi_tx == nullptr) {
-    multi.emplace(cntx->service->shards().tx());
-    if (mode == ScriptMode::kLockAhead) {
-      multi->StartMulti(tx::MultiMode::kLockAhead, keys,
-                        read_only ? tx::LockMode::kShared : tx::LockMode::kExclusive);
-    } else {
-      multi->StartMulti(tx::MultiMode::kGlobal);
-    }
-  }
+  // keys (shared for read-only scripts), global mode every shard. Inside MULTI/EXEC the
+  // EXEC's transaction already holds them.
+  ScriptLocks locks(cntx, mode, keys, read_only, direct_shard);
 
   // Long scripts answer -BUSY to commands that would wait for their keys (busy_registry.h).
   uint64_t busy_id = 0;
@@ -152,8 +124,7 @@ void Run(const Target& target, CmdArgs keys, CmdArgs argv, bool read_only_cmd,
   running.is_function = target.is_function;
   running.name = target.name;
   mgr.Register(&running);
-  CommandRunner runner(cntx, mode, read_only, keys, &running, &mgr,
-                       multi ? &*multi : cntx->multi_tx);
+  CommandRunner runner(cntx, mode, read_only, keys, &running, &mgr, &locks, direct_shard);
   runner.set_allow_oom(target.flags & lua::kScriptAllowOom);
   // The hook runs every thousand Lua instructions: it ends a killed script and yields the
   // fiber, so this thread keeps serving every command that does not need the script's keys.
@@ -163,20 +134,74 @@ void Run(const Target& target, CmdArgs keys, CmdArgs argv, bool read_only_cmd,
     return false;
   });
 
-  ReplyBuilder result(cntx->rb->resp_version());
-  BuilderReplyWriter writer(&result);
+  BuilderReplyWriter writer(result);
   lua::Interpreter::RunStatus status =
       target.is_function
-          ? interp->CallFunction(target.name, keys, argv, &runner, &writer, &error)
-          : interp->RunFunction(target.name, keys, argv, &runner, &writer, &error);
-  std::string flush_error = runner.FlushAsync();
-  if (multi) multi->UnlockMulti();
+          ? interp->CallFunction(target.name, keys, argv, &runner, &writer, error)
+          : interp->RunFunction(target.name, keys, argv, &runner, &writer, error);
+  std::string flush_error = runner.FlushAsync(/*final=*/true);
+  locks.Release();
   if (busy_id != 0) cntx->service->busy().Remove(busy_id);
   mgr.Unregister(&running);
   pool.Release(std::move(pooled));
 
-  if (status != lua::Interpreter::RunStatus::kOk) return cntx->rb->SendError(error);
-  if (!flush_error.empty()) return cntx->rb->SendError(flush_error);
+  if (status != lua::Interpreter::RunStatus::kOk) return false;
+  if (!flush_error.empty()) {
+    *error = flush_error;
+    return false;
+  }
+  return true;
+}
+
+void Run(const Target& target, CmdArgs keys, CmdArgs argv, bool read_only_cmd,
+         ConnectionContext* cntx) {
+  // A script that declares its flags must declare no-writes to run under *_RO; a legacy
+  // script may, and fails at its first write instead.
+  bool declared = target.is_function || target.script->flags_declared;
+  if (read_only_cmd && declared && !(target.flags & lua::kScriptNoWrites)) {
+    return cntx->rb->SendError("ERR Can not execute a script with write flag using *_ro command.");
+  }
+  // maxmemory (Redis 7): over the limit, a script with declared flags starts only if it is
+  // allow-oom or no-writes; a legacy script starts and its denyoom calls fail (script_runner).
+  if (declared && !read_only_cmd &&
+      !(target.flags & (lua::kScriptAllowOom | lua::kScriptNoWrites)) &&
+      cntx->service->OomRefuses()) {
+    return cntx->rb->SendError(errors::kOom);
+  }
+  ScriptMode mode = ModeOf(target.flags);
+  bool read_only = read_only_cmd || (target.flags & lua::kScriptNoWrites);
+  ScriptManager& mgr = Manager(cntx);
+  switch (mode) {
+    case ScriptMode::kLockAhead: mgr.runs_lock_ahead.fetch_add(1); break;
+    case ScriptMode::kGlobal: mgr.runs_global.fetch_add(1); break;
+    case ScriptMode::kNonAtomic: mgr.runs_non_atomic.fetch_add(1); break;
+  }
+
+  // A lock-ahead script whose keys all live on one shard runs on that shard's thread, where its
+  // locks and every command are local: one hop for the whole script (none if already there).
+  ShardSet& shards = cntx->service->shards();
+  std::optional<uint32_t> home;
+  if (mode == ScriptMode::kLockAhead && cntx->multi_tx == nullptr && !keys.empty()) {
+    home = shards.ShardOf(keys[0]);
+    for (std::string_view k : keys) {
+      if (shards.ShardOf(k) != *home) home.reset();
+      if (!home) break;
+    }
+  }
+
+  ReplyBuilder result(cntx->rb->resp_version());
+  std::string error;
+  bool ok;
+  auto run_here = [&](tx::EngineShard* direct_shard) {
+    ok = RunOnThisThread(target, keys, argv, mode, read_only, direct_shard, cntx, &result,
+                         &error);
+  };
+  if (home && !shards.tx()->IsLocal(*home)) {
+    shards.tx()->proactor(*home)->AwaitFiber([&] { run_here(tx::EngineShard::Current()); });
+  } else {
+    run_here(home ? tx::EngineShard::Current() : nullptr);
+  }
+  if (!ok) return cntx->rb->SendError(error);
   cntx->rb->buffer().append(result.buffer());
 }
 

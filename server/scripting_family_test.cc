@@ -411,3 +411,47 @@ TEST_F(HashtagLockTest, DeclaredTagCoversEveryKeyWithIt) {
 
 }  // namespace
 }  // namespace lw
+
+namespace lw {
+namespace {
+
+class SingleShardScriptTest : public ServiceTest {
+ protected:
+  SingleShardScriptTest()
+      : ServiceTest({RegisterGenericFamily, RegisterStringFamily, RegisterListFamily,
+                     RegisterScriptingFamily}) {}
+};
+
+// Keys of one shard: the script runs on that shard's thread, whichever thread the client is on,
+// with sync and async calls, and stays atomic against clients on both threads.
+TEST_F(SingleShardScriptTest, RunsOnTheKeysShardFromEitherThread) {
+  std::string body =
+      "redis.call('INCR', KEYS[1]) redis.acall('RPUSH', KEYS[2], ARGV[1]) "
+      "return {redis.call('GET', KEYS[1]), redis.call('LLEN', KEYS[2])}";
+  auto other = NewClient(1);
+  for (int i = 0; i < 10; ++i) {
+    TestClient* c = i % 2 ? other.get() : client_.get();
+    RespValue r = c->Run({"EVAL", body, "2", "{t}count", "{t}log", std::to_string(i)});
+    ASSERT_EQ(r.elems.size(), 2u) << c->last_raw();
+    EXPECT_TRUE(r.elems[0].IsString(std::to_string(i + 1)));
+    EXPECT_EQ(r.elems[1].integer, i + 1);
+  }
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    auto w = NewClient(1);
+    for (int i = 0; i < 300; ++i) {
+      w->Run({"EVAL", "redis.call('INCR', KEYS[1]) redis.call('INCR', KEYS[2]) return 1", "2",
+              "{p}a", "{p}b"});
+    }
+    stop = true;
+  });
+  while (!stop) {
+    RespValue v = Run({"MGET", "{p}a", "{p}b"});
+    ASSERT_EQ(v.elems.size(), 2u);
+    EXPECT_EQ(ToDebugString(v.elems[0]), ToDebugString(v.elems[1]));
+  }
+  writer.join();
+}
+
+}  // namespace
+}  // namespace lw
