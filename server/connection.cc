@@ -1,5 +1,6 @@
 #include "server/connection.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -8,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <utility>
 
 #include "base/logging.h"
 #include "server/service.h"
@@ -69,6 +71,38 @@ Connection::~Connection() {
 void Connection::Shutdown() {
   shutting_down_ = true;
   socket_.ShutdownBoth();
+  // A command blocked in BLPOP & co. is not reading the socket: end its wait directly.
+  if (blocked_cancel_) std::exchange(blocked_cancel_, nullptr)();
+}
+
+// --- Blocking commands (see ClientControl::BeginBlocking) ---
+
+void Connection::BeginBlocking(std::function<void()> cancel) {
+  if (shutting_down_) {
+    cancel();  // already closing: the command must not start waiting
+    return;
+  }
+  blocked_cancel_ = std::move(cancel);
+  block_watch_stop_ = false;
+  block_watch_ = io::Fiber("blocked-watch", [this] {
+    // The socket reports edges; a hang-up is one (EPOLLRDHUP). Data the client pipelines
+    // meanwhile is left for the connection fiber: poll() looks without reading.
+    while (!block_watch_stop_) {
+      pollfd p{socket_.fd(), POLLRDHUP, 0};
+      if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+        Shutdown();  // as Redis frees a client whose socket reached EOF
+        return;
+      }
+      if (!socket_.WaitReadable()) return;
+    }
+  });
+}
+
+void Connection::EndBlocking() {
+  blocked_cancel_ = nullptr;
+  block_watch_stop_ = true;
+  socket_.WakeWaiters();
+  if (block_watch_.joinable()) block_watch_.Join();
 }
 
 void Connection::Kill() {

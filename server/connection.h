@@ -11,10 +11,12 @@
 // context of that thread.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "io/fiber.h"
 #include "io/socket.h"
 #include "server/connection_context.h"
 #include "server/reply_builder.h"
@@ -40,6 +42,9 @@ class Connection : public ClientControl {
   // Leaves the client list and every channel at once (as Redis frees a killed client), then
   // shuts the socket so the fiber exits.
   void Kill() override;
+  // Blocking commands: watch the socket for a hang-up while the fiber is inside a command.
+  void BeginBlocking(std::function<void()> cancel) override;
+  void EndBlocking() override;
 
   uint64_t id() const { return cntx_.client_id; }
 
@@ -62,6 +67,11 @@ class Connection : public ClientControl {
   std::string push_buf_;
   bool parked_in_read_ = false;
   bool shutting_down_ = false;
+  // While a command blocks (BeginBlocking..EndBlocking): what cancels it, and the fiber that
+  // watches the socket for a hang-up meanwhile.
+  std::function<void()> blocked_cancel_;
+  io::Fiber block_watch_;
+  bool block_watch_stop_ = false;
 };
 
 }  // namespace lw

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -33,6 +34,14 @@ class ClientControl {
   virtual void Push(std::string_view bytes) = 0;
   // Closes the connection (CLIENT KILL): its fiber wakes, stops reading and exits.
   virtual void Kill() = 0;
+  // Blocking commands (BLPOP, BZPOPMIN...; see server/blocking_cmd.h). While a command blocks,
+  // the connection's fiber is inside the command, not reading its socket, so it would not
+  // notice the client leave. Between BeginBlocking and EndBlocking the connection watches the
+  // socket anyway and calls `cancel` once (on this thread; it must not suspend) if the client
+  // goes away: it hangs up, CLIENT KILL, server shutdown. Called by the connection's own fiber,
+  // in pairs. Default: nothing to watch.
+  virtual void BeginBlocking(std::function<void()> cancel) {}
+  virtual void EndBlocking() {}
 };
 
 // Per-connection state a command family attaches to a client (pub/sub subscriptions). It is

@@ -38,6 +38,9 @@ inline constexpr std::string_view kLcsLenAndIdx =
     "ERR If you want both the length and indexes, please just use IDX.";
 inline constexpr std::string_view kLcsNoMemory =
     "ERR Insufficient memory, failed allocating transient memory for LCS";
+// Blocking commands (Redis 7.0 timeout.c).
+inline constexpr std::string_view kTimeoutNotFloat = "ERR timeout is not a float or out of range";
+inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
 // "ERR invalid expire time in 'set' command"
 inline std::string InvalidExpireTime(std::string_view command_name) {
   return "ERR invalid expire time in '" + std::string(command_name) + "' command";

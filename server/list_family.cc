@@ -1,6 +1,8 @@
 // List commands: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX LSET LINSERT LREM
 // LTRIM LPOS, with Redis 7's replies and its order of checks (which argument errors come
-// before the key lookup, and which after).
+// before the key lookup, and which after); the multi-key LMOVE RPOPLPUSH LMPOP and the blocking
+// BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP (server/blocking_cmd.h). Every write that can make a
+// list non-empty calls NotifyKeyReady so blocked clients wake.
 #include "server/list_family.h"
 
 #include <cstdint>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "server/arg_utils.h"
+#include "server/blocking_cmd.h"
 #include "server/connection_context.h"
 #include "server/error_strings.h"
 #include "server/list_obj.h"
@@ -76,6 +79,7 @@ void Push(CmdArgs args, ConnectionContext* cntx, bool front, bool only_if_exists
         list->PushBack(args[i]);
       }
     }
+    NotifyKeyReady(key);  // blocked BLPOP & co. are served when this transaction concludes
     return int64_t(list->size());
   });
   if (!res.ok()) return SendStatusError(res.status(), cntx->rb);
@@ -284,6 +288,7 @@ void LInsert(CmdArgs args, ConnectionContext* cntx) {
     if (!it.ok()) return it.status();
     ListObj* list = ListOf(*it);
     if (!list->Insert(pivot, value, after)) return int64_t(-1);
+    NotifyKeyReady(key);
     return int64_t(list->size());
   });
   if (res.status() == OpStatus::kWrongType) return cntx->rb->SendError(errors::kWrongType);
@@ -333,6 +338,246 @@ void LTrim(CmdArgs args, ConnectionContext* cntx) {
   cntx->rb->SendOk();
 }
 
+// ----- multi-key and blocking: LMOVE RPOPLPUSH LMPOP BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP -----
+
+KeyState ProbeList(const OpArgs& op, std::string_view key) {
+  auto it = op.slice->Find(op.db, key, ObjType::kList);
+  if (it.ok()) return ListOf(*it)->empty() ? KeyState::kEmpty : KeyState::kReady;
+  return it.status() == OpStatus::kWrongType ? KeyState::kWrongType : KeyState::kEmpty;
+}
+
+bool IsWrongTypeForList(const OpArgs& op, std::string_view key) {
+  return op.slice->Find(op.db, key, ObjType::kList).status() == OpStatus::kWrongType;
+}
+
+// Pops up to `count` elements of the non-empty list at `key`; deletes the key when emptied.
+std::vector<std::string> PopFrom(const OpArgs& op, std::string_view key, bool front,
+                                 size_t count) {
+  std::vector<std::string> out;
+  auto it = op.slice->Find(op.db, key, ObjType::kList);
+  if (!it.ok()) return out;
+  ListObj* list = ListOf(*it);
+  size_t n = std::min(count, list->size());
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) out.push_back(front ? list->PopFront() : list->PopBack());
+  DelIfEmpty(op, *it);
+  return out;
+}
+
+// Pushes `value` onto the list at `key`, creating it. REQUIRES: `key` holds no other type.
+void PushTo(const OpArgs& op, std::string_view key, std::string_view value, bool front) {
+  auto [it, inserted] = op.slice->AddOrFind(op.db, key);
+  if (inserted) it.value().SetRobj(ObjType::kList, new ListObj());
+  ListObj* list = ListOf(it);
+  if (front) {
+    list->PushFront(value);
+  } else {
+    list->PushBack(value);
+  }
+  NotifyKeyReady(key);
+}
+
+// The whole move on one shard. REQUIRES: src is a non-empty list, dst holds no other type.
+std::string MoveOnShard(const OpArgs& op, std::string_view src, std::string_view dst,
+                        bool from_front, bool to_front) {
+  if (src == dst) {
+    // A rotation: the key never goes away (it keeps its TTL).
+    auto it = op.slice->Find(op.db, src, ObjType::kList);
+    ListObj* list = ListOf(*it);
+    std::string value = from_front ? list->PopFront() : list->PopBack();
+    if (to_front) {
+      list->PushFront(value);
+    } else {
+      list->PushBack(value);
+    }
+    return value;
+  }
+  std::string value = std::move(PopFrom(op, src, from_front, 1).front());
+  PushTo(op, dst, value, to_front);
+  return value;
+}
+
+bool ParseWhere(std::string_view arg, bool* front) {
+  if (EqualsIgnoreCase(arg, "LEFT")) {
+    *front = true;
+  } else if (EqualsIgnoreCase(arg, "RIGHT")) {
+    *front = false;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// LMOVE / BLMOVE (RPOPLPUSH / BRPOPLPUSH are RIGHT LEFT). With `deadline` set, blocks while
+// the source is empty.
+void MoveGeneric(ConnectionContext* cntx, std::string_view src, std::string_view dst,
+                 bool from_front, bool to_front, std::optional<io::Clock::time_point> deadline) {
+  ReplyBuilder* rb = cntx->rb;
+  std::string_view keys[] = {src, dst};
+  std::span<const std::string_view> key_span(keys, src == dst ? 1 : 2);
+  BlockingTx btx(cntx, key_span);
+  const bool single = btx.single_shard();
+  KeyState src_state = KeyState::kEmpty;
+  bool dst_wrong = false;
+  std::string value;
+  bool moved = false;
+  bool ran = btx.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    for (const tx::ShardArg& a : mine) {
+      if (a.index == 0) {
+        src_state = ProbeList(op, src);
+        if (src_state == KeyState::kReady) {
+          auto it = op.slice->Find(op.db, src, ObjType::kList);
+          const ListObj* list = ListOf(*it);
+          value = list->At(from_front ? 0 : list->size() - 1);
+        }
+      } else {
+        dst_wrong = IsWrongTypeForList(op, dst);
+      }
+    }
+    if (single && src_state == KeyState::kReady && !dst_wrong) {
+      MoveOnShard(op, src, dst, from_front, to_front);
+      moved = true;
+    }
+  });
+  if (!ran) return rb->SendError(errors::kUndeclaredKeys);
+  if (src_state == KeyState::kWrongType) return rb->SendError(errors::kWrongType);
+  if (src_state == KeyState::kReady) {
+    if (dst_wrong) return rb->SendError(errors::kWrongType);
+    if (!moved) {
+      // Two shards: `value` is the source's end element (the keys are still locked).
+      btx.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+        for (const tx::ShardArg& a : mine) {
+          if (a.index == 0) {
+            PopFrom(op, src, from_front, 1);
+          } else {
+            PushTo(op, dst, value, to_front);
+          }
+        }
+      });
+    }
+    return rb->SendBulk(value);
+  }
+  if (!deadline) return rb->SendNull();       // LMOVE on an empty source
+  if (!btx.can_block()) return rb->SendNull();  // Redis's BLMOVE when it may not block
+  ShardSet& shards = cntx->service->shards();
+  const bool dst_here = shards.ShardOf(src) == shards.ShardOf(dst);
+  bool pending_push = false;
+  std::string_view watch[] = {src};
+  auto woke = btx.Wait(
+      watch, *deadline,
+      [&](const OpArgs& op, std::string_view) { return ProbeList(op, src) == KeyState::kReady; },
+      [&](const OpArgs& op, std::string_view) -> OpStatus {
+        if (dst_here) {
+          // Redis answers WRONGTYPE and leaves the source alone.
+          if (src != dst && IsWrongTypeForList(op, dst)) return OpStatus::kWrongType;
+          value = MoveOnShard(op, src, dst, from_front, to_front);
+        } else {
+          value = std::move(PopFrom(op, src, from_front, 1).front());
+          pending_push = true;
+        }
+        return OpStatus::kOk;
+      });
+  if (!woke.ok()) return rb->SendNullArray();  // timed out, or the client left
+  if (woke->status == OpStatus::kWrongType) return rb->SendError(errors::kWrongType);
+  if (pending_push) {
+    // The destination lives on another shard: push there now. Between the two steps the
+    // element is in neither list (the one divergence from Redis's atomic BLMOVE).
+    bool pushed = RunOnKeyShard(cntx, dst, [&](const OpArgs& op) {
+      if (IsWrongTypeForList(op, dst)) return false;
+      PushTo(op, dst, value, to_front);
+      return true;
+    });
+    if (!pushed) {
+      // As Redis: WRONGTYPE, and the element stays in the source (put back where it was).
+      RunOnKeyShard(cntx, src, [&](const OpArgs& op) {
+        if (!IsWrongTypeForList(op, src)) PushTo(op, src, value, from_front);
+        return true;
+      });
+      return rb->SendError(errors::kWrongType);
+    }
+  }
+  rb->SendBulk(value);
+}
+
+void LMove(CmdArgs args, ConnectionContext* cntx) {
+  bool from_front, to_front;
+  if (!ParseWhere(args[3], &from_front) || !ParseWhere(args[4], &to_front)) {
+    return cntx->rb->SendError(errors::kSyntax);
+  }
+  MoveGeneric(cntx, args[1], args[2], from_front, to_front, std::nullopt);
+}
+
+void RPopLPush(CmdArgs args, ConnectionContext* cntx) {
+  MoveGeneric(cntx, args[1], args[2], false, true, std::nullopt);
+}
+
+void BLMove(CmdArgs args, ConnectionContext* cntx) {
+  bool from_front, to_front;
+  if (!ParseWhere(args[3], &from_front) || !ParseWhere(args[4], &to_front)) {
+    return cntx->rb->SendError(errors::kSyntax);
+  }
+  io::Clock::time_point deadline;
+  if (!ParseBlockTimeout(args[5], cntx->rb, &deadline)) return;
+  MoveGeneric(cntx, args[1], args[2], from_front, to_front, deadline);
+}
+
+void BRPopLPush(CmdArgs args, ConnectionContext* cntx) {
+  io::Clock::time_point deadline;
+  if (!ParseBlockTimeout(args[3], cntx->rb, &deadline)) return;
+  MoveGeneric(cntx, args[1], args[2], false, true, deadline);
+}
+
+// BLPOP / BRPOP: [key, element] from the first non-empty list.
+void BlockingPopOne(CmdArgs args, ConnectionContext* cntx, bool front) {
+  ReplyBuilder* rb = cntx->rb;
+  io::Clock::time_point deadline;
+  if (!ParseBlockTimeout(args.back(), rb, &deadline)) return;
+  std::string value;
+  PopOutcome out = BlockingPop(
+      cntx, args.subspan(1, args.size() - 2), /*may_block=*/true, deadline, ProbeList,
+      [&](const OpArgs& op, std::string_view key) {
+        value = std::move(PopFrom(op, key, front, 1).front());
+      });
+  switch (out.status) {
+    case OpStatus::kOk:
+      rb->StartArray(2);
+      rb->SendBulk(out.key);
+      return rb->SendBulk(value);
+    case OpStatus::kWrongType: return rb->SendError(errors::kWrongType);
+    case OpStatus::kInvalidArg: return rb->SendError(errors::kUndeclaredKeys);
+    default: return rb->SendNullArray();  // timed out, or the client left
+  }
+}
+
+void BLPop(CmdArgs args, ConnectionContext* cntx) { BlockingPopOne(args, cntx, true); }
+void BRPop(CmdArgs args, ConnectionContext* cntx) { BlockingPopOne(args, cntx, false); }
+
+// LMPOP / BLMPOP: [key, [elements...]] from the first non-empty list.
+void MPop(CmdArgs args, ConnectionContext* cntx, bool blocking) {
+  ReplyBuilder* rb = cntx->rb;
+  MPopArgs mp;
+  if (!ParseMPopArgs(args, blocking ? 2 : 1, "LEFT", "RIGHT", rb, &mp)) return;
+  io::Clock::time_point deadline{};
+  if (blocking && !ParseBlockTimeout(args[1], rb, &deadline)) return;
+  std::vector<std::string> items;
+  PopOutcome out = BlockingPop(cntx, mp.keys, blocking, deadline, ProbeList,
+                               [&](const OpArgs& op, std::string_view key) {
+                                 items = PopFrom(op, key, mp.first, size_t(mp.count));
+                               });
+  switch (out.status) {
+    case OpStatus::kOk:
+      rb->StartArray(2);
+      rb->SendBulk(out.key);
+      return rb->SendStringArray(items);
+    case OpStatus::kWrongType: return rb->SendError(errors::kWrongType);
+    case OpStatus::kInvalidArg: return rb->SendError(errors::kUndeclaredKeys);
+    default: return rb->SendNullArray();
+  }
+}
+
+void LMPop(CmdArgs args, ConnectionContext* cntx) { MPop(args, cntx, false); }
+void BLMPop(CmdArgs args, ConnectionContext* cntx) { MPop(args, cntx, true); }
+
 }  // namespace
 
 void RegisterListFamily(CommandRegistry* r) {
@@ -355,6 +600,18 @@ void RegisterListFamily(CommandRegistry* r) {
   r->Register({"lrem", 4, kWrite, 1, 1, 1, LRem});
   r->Register({"ltrim", 4, kWrite, 1, 1, 1, LTrim});
   r->Register({"lpos", -3, kReadOnly, 1, 1, 1, LPos});
+  // Multi-key and blocking (Redis's legacy key positions; *MPOP's keys are movable: 0).
+  // As in Redis 7.0, scripts may not call BLPOP/BRPOP/BLMOVE/BRPOPLPUSH; BLMPOP runs there
+  // (and in MULTI) as its non-blocking form.
+  r->Register({"lmove", 5, kWrite | kDenyOom, 1, 2, 1, LMove});
+  r->Register({"rpoplpush", 3, kWrite | kDenyOom, 1, 2, 1, RPopLPush});
+  r->Register({"lmpop", -4, kWrite, 0, 0, 0, LMPop});
+  r->Register({"blpop", -3, kWrite | kNoScript | kBlocking, 1, -2, 1, BLPop});
+  r->Register({"brpop", -3, kWrite | kNoScript | kBlocking, 1, -2, 1, BRPop});
+  r->Register({"blmove", 6, kWrite | kDenyOom | kNoScript | kBlocking, 1, 2, 1, BLMove});
+  r->Register(
+      {"brpoplpush", 4, kWrite | kDenyOom | kNoScript | kBlocking, 1, 2, 1, BRPopLPush});
+  r->Register({"blmpop", -5, kWrite | kBlocking, 0, 0, 0, BLMPop});
 }
 
 }  // namespace lw

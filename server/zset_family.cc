@@ -26,10 +26,12 @@
 #include <vector>
 
 #include "server/arg_utils.h"
+#include "server/blocking_cmd.h"
 #include "server/connection_context.h"
 #include "server/error_strings.h"
 #include "server/op_args.h"
 #include "server/scan_args.h"
+#include "server/zset_blocking.h"
 #include "server/set_obj.h"
 #include "server/zset_obj.h"
 
@@ -246,6 +248,7 @@ void ZAddGeneric(std::string_view key, const ZAddParams& p, ConnectionContext* c
       }
     }
     DeleteIfEmpty(op, key, z);
+    if (z->size() > 0) NotifyKeyReady(key);  // wakes BZPOPMIN & co. (zset_blocking.cc)
     return out;
   });
   ReplyBuilder* rb = cntx->rb;
@@ -1176,6 +1179,8 @@ void RegisterZsetFamily(CommandRegistry* r) {
   r->Register({"zintercard", -3, kReadOnly, 0, 0, 0, ZInterCard});
   r->Register({"zrangestore", -5, kWrite | kDenyOom, 1, 2, 1, ZRangeStore});
   r->Register({"zmpop", -4, kWrite, 0, 0, 0, ZMPop});
+  // The blocking pops (BZPOPMIN BZPOPMAX BZMPOP) live in zset_blocking.cc.
+  RegisterZsetBlockingCommands(r);
 }
 
 }  // namespace lw

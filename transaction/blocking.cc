@@ -31,18 +31,25 @@ size_t WatcherTable::Process(EngineShard* shard, std::string_view key) {
   if (it == watchers_.end()) return 0;
   auto& queue = it->second;
   size_t woken = 0;
-  while (!queue.empty()) {
-    BlockingWaiter* waiter = queue.front();
+  size_t i = 0;
+  while (i < queue.size()) {
+    BlockingWaiter* waiter = queue[i];
     // Stale: woken elsewhere, timed out or cancelled. Its coordinator unregisters later; that
     // finds nothing here, which is fine.
     if (waiter->state.load(std::memory_order_acquire) != BlockingWaiter::kWaiting) {
-      queue.pop_front();
+      queue.erase(queue.begin() + ptrdiff_t(i));
       --count_;
       continue;
     }
-    if (!(*waiter->is_ready)(shard, key)) break;
+    // Not ready for this waiter: it may want something else of the key (another database's
+    // key of the same name, another type: the server registers by key name only), so later
+    // waiters still get their turn.
+    if (!(*waiter->is_ready)(shard, key)) {
+      ++i;
+      continue;
+    }
     if (!waiter->Finish(BlockingWaiter::kWoken)) continue;  // lost a race: stale next turn
-    queue.pop_front();
+    queue.erase(queue.begin() + ptrdiff_t(i));
     --count_;
     // Nothing else runs on this thread between is_ready and serve, so serve finds the key
     // as is_ready saw it.

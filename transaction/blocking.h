@@ -3,10 +3,9 @@
 // A blocked transaction owns one BlockingWaiter and registers it, under its locks, in the
 // WatcherTable of every shard that owns one of its keys; then it releases its locks and
 // sleeps. A transaction that makes a key ready calls EngineShard::NotifyKeyReady(key); when it
-// concludes on that shard, the shard walks the key's waiters in FIFO order and, while
-// `is_ready` says the key still has something to give, claims the first waiter that is still
-// waiting and runs its `serve` callback on the spot, before any other transaction can touch the
-// key. A claim is one compare-and-swap kWaiting -> kWoken on the waiter's state, so a waiter
+// concludes on that shard, the shard walks the key's waiters in FIFO order and claims each
+// waiter that is still waiting and for which `is_ready` says the key has something to give it,
+// running its `serve` callback on the spot, before any other transaction can touch the key. A claim is one compare-and-swap kWaiting -> kWoken on the waiter's state, so a waiter
 // watched on several shards is woken exactly once, by whichever shard gets there first; the
 // others see a non-waiting state and drop it from their lists. A timeout or a cancellation is
 // the same compare-and-swap to another final state, so it can never overlap a wake.
@@ -58,7 +57,9 @@ class WatcherTable {
   void Add(std::string_view key, BlockingWaiter* waiter);
   // No-op when `waiter` is not (or no longer) listed under `key`.
   void Remove(std::string_view key, BlockingWaiter* waiter);
-  // Serves the waiters of `key`, oldest first, while the key is ready (see above).
+  // Serves the waiters of `key`, oldest first, each one for which `is_ready` holds at its
+  // turn; a waiter it does not hold for is skipped, not a stop (it may want another database's
+  // key of that name, or another type).
   // Returns the number of waiters woken.
   size_t Process(EngineShard* shard, std::string_view key);
 
