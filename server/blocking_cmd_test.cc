@@ -341,5 +341,20 @@ TEST_F(BlockingTest, PushesThatWake) {
   EXPECT_EQ(out, "*3\r\n$2\r\nzz\r\n$1\r\nm\r\n$3\r\n2.5\r\n");
 }
 
+TEST_F(BlockingTest, KeyMovedIntoPlaceWakes) {
+  std::string out;
+  std::thread t = RunAsync(1, {"BLPOP", "foo", "5"}, &out);
+  AwaitWatchers(1);
+  Run({"RPUSH", "bob", "abc", "def", "hij"});
+  Run({"RENAME", "bob", "foo"});
+  t.join();
+  EXPECT_EQ(out, "*2\r\n$3\r\nfoo\r\n$3\r\nabc\r\n");
+  t = RunAsync(1, {"BRPOP", "bar", "5"}, &out);
+  AwaitWatchers(1);
+  Run({"COPY", "foo", "bar"});
+  t.join();
+  EXPECT_EQ(out, "*2\r\n$3\r\nbar\r\n$3\r\nhij\r\n");
+}
+
 }  // namespace
 }  // namespace lw

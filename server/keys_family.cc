@@ -106,6 +106,9 @@ void PutValue(DbSlice* slice, int db, std::string_view key, ValueInTransit* v) {
   auto [it, inserted] = slice->AddOrFind(db, key);
   it.value() = std::move(v->value);
   if (v->expire_at != 0) slice->SetExpire(db, it, v->expire_at);
+  // A list or sorted set moved into place wakes clients blocked on `key` (BLPOP, BZPOPMIN...),
+  // as Redis's dbAdd does; the waiter checks the type and database itself.
+  if (tx::EngineShard* es = tx::EngineShard::Current()) es->NotifyKeyReady(key);
 }
 
 bool SameShard(ConnectionContext* cntx, std::string_view a, std::string_view b) {

@@ -300,3 +300,26 @@ def test_multi_does_not_block(diff):
                 ("RPUSH", "full", "x"), ("BLPOP", "empty", "full", "0")):
         diff.check(*cmd)
     diff.check("EXEC")
+
+
+def test_key_moved_into_place_and_repeated_keys(diff):
+    blocked_then(diff, ("BLPOP", "foo", "5"), ("RPUSH", "bob", "abc", "def", "hij"),
+                 ("RENAME", "bob", "foo"))
+    diff.check("LRANGE", "foo", "0", "-1")
+    blocked_then(diff, ("BLPOP", "same", "same", "same", "5"), ("RPUSH", "same", "x", "y"))
+    diff.check("LRANGE", "same", "0", "-1")
+    blocked_then(diff, ("BZPOPMIN", "zs", "zs", "5"), ("ZADD", "zs", "1", "a", "2", "b"))
+    diff.check("ZRANGE", "zs", "0", "-1", "WITHSCORES")
+    # A push to another database's key of the same name does not wake the client.
+    p = Pair(diff)
+    try:
+        p.send("BLPOP", "dbkey", "5")
+        time.sleep(0.15)
+        diff.check("SELECT", "1")
+        diff.check("RPUSH", "dbkey", "other")
+        diff.check("SELECT", "0")
+        diff.check("RPUSH", "dbkey", "mine")
+        lw, rd = p.replies()
+        assert lw == rd == b"*2\r\n$5\r\ndbkey\r\n$4\r\nmine\r\n"
+    finally:
+        p.close()
