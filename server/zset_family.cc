@@ -733,6 +733,7 @@ void StoreZSet(const OpArgs& op, std::string_view key, const ScoredItems& items)
   auto [it, inserted] = op.slice->AddOrFind(op.db, key);
   if (!inserted) op.slice->RemoveExpire(op.db, it);
   it.value().SetRobj(ObjType::kZSet, z);
+  NotifyKeyReady(key);  // BZPOPMIN & co. blocked on the destination wake (Redis's dbAdd)
 }
 
 // One input of ZUNION/ZINTER/ZDIFF as copied out of its shard: a sorted set, a plain set (every

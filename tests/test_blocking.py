@@ -217,3 +217,13 @@ def test_shutdown_with_blocked_clients(lacewing_factory):
     assert time.monotonic() - start < 10
     raw.close()
     raw2.close()
+
+
+def test_zunionstore_destination_wakes_bzpopmin(server):
+    c = server.client()
+    t, res = blocked_call(server, "BZPOPMIN", "zdst", "5")
+    wait_blocked(c, 1)
+    c.zadd("zsrc", {"a": 1.5})
+    assert c.zunionstore("zdst", ["zsrc"]) == 1
+    t.join(5)
+    assert res.get("reply") == [b"zdst", b"a", b"1.5"], res
