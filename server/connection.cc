@@ -13,6 +13,7 @@
 
 #include "base/logging.h"
 #include "server/service.h"
+#include "transaction/squasher.h"
 
 namespace lw {
 
@@ -156,17 +157,84 @@ bool Connection::ProcessInput() {
       keep_open = false;
       break;
     }
+    PendingCommand pc;
+    if (Squashable(args_, &pc)) {
+      pending_.push_back(std::move(pc));
+      continue;
+    }
+    RunPipelineBatch();  // everything before this command, in order
     TakePushes();  // between two replies: keeps messages in publication order with replies
     service_->Dispatch(args_, &cntx_);
     if (cntx_.close_after_reply) keep_open = false;
     if (rb_.size() >= kFlushThreshold && !Flush()) return false;
   }
+  RunPipelineBatch();
   // Drop the consumed prefix; the parser resumes from the start of the pending request.
   if (pos > 0) {
     std::memmove(in_.data(), in_.data() + pos, in_len_ - pos);
     in_len_ -= pos;
   }
   return Flush() && keep_open;
+}
+
+bool Connection::Squashable(const std::vector<std::string_view>& args,
+                            PendingCommand* out) const {
+  if (cntx_.multi || cntx_.subscribed() || !cntx_.authenticated || args.empty()) return false;
+  const CommandSpec* spec = service_->registry().Find(args[0]);
+  if (spec == nullptr || spec->first_key <= 0 || !spec->ArityOk(args.size())) return false;
+  if (!(spec->flags & (cmd::kWrite | cmd::kReadOnly))) return false;
+  if (spec->flags & (cmd::kBlocking | cmd::kNoScript | cmd::kNoMulti | cmd::kPubSub)) {
+    return false;
+  }
+  if (spec->name == "watch") return false;  // connection state, not data
+  // Inline commands' arguments live in the parser, not in in_, and change with each parse.
+  const char* lo = in_.data();
+  const char* hi = in_.data() + in_len_;
+  for (std::string_view a : args) {
+    if (a.data() < lo || a.data() + a.size() > hi) return false;
+  }
+  out->keys = CommandRegistry::KeysOf(*spec, args);
+  if (out->keys.empty()) return false;
+  ShardSet& shards = service_->shards();
+  uint32_t sid = shards.ShardOf(out->keys[0]);
+  for (std::string_view k : out->keys) {
+    if (shards.ShardOf(k) != sid) return false;
+  }
+  out->args = args;
+  out->mode = (spec->flags & cmd::kReadOnly) ? tx::LockMode::kShared : tx::LockMode::kExclusive;
+  return true;
+}
+
+void Connection::RunPipelineBatch() {
+  if (pending_.empty()) return;
+  TakePushes();
+  if (pending_.size() == 1) {
+    service_->Dispatch(pending_[0].args, &cntx_);
+    pending_.clear();
+    return;
+  }
+  std::vector<std::string> replies(pending_.size());
+  tx::Squasher squasher(service_->shards().tx());
+  RespVersion version = rb_.resp_version();
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    squasher.Add(pending_[i].keys, pending_[i].mode,
+                 [this, &replies, i, version](tx::Transaction*, tx::EngineShard* es) {
+                   ReplyBuilder capture(version);
+                   ConnectionContext sub;
+                   sub.service = service_;
+                   sub.rb = &capture;
+                   sub.client_id = cntx_.client_id;
+                   sub.db_index = cntx_.db_index;
+                   sub.authenticated = true;
+                   sub.direct_shard = es;
+                   service_->Dispatch(pending_[i].args, &sub);
+                   replies[i] = std::move(capture.buffer());
+                   return OpStatus::kOk;
+                 });
+  }
+  squasher.Run();
+  for (std::string& r : replies) rb_.buffer().append(r);
+  pending_.clear();
 }
 
 void Connection::Run() {
