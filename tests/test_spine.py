@@ -173,3 +173,37 @@ def test_io_uring_backend(lacewing_factory):
         pipe.set(f"u{i}", i)
     pipe.execute()
     assert r.get("u999") == b"999"
+
+
+def test_pipeline_mixing_shards_errors_and_barriers_keeps_order(server):
+    # Consecutive single-shard commands run squashed; errors, multi-shard commands and keyless
+    # commands in between must not reorder anything.
+    r = server.client()
+    pipe = r.pipeline(transaction=False)
+    expected = []
+    for i in range(200):
+        k = f"pk:{i}"
+        pipe.set(k, i)
+        expected.append(True)
+        pipe.incr(k)
+        expected.append(i + 1)
+        if i % 7 == 0:
+            pipe.lpush(k, "x")  # WRONGTYPE inside the batch
+            expected.append("error")
+        if i % 11 == 0:
+            pipe.mget(f"pk:{i}", f"pk:{i + 1}", "pk:0")  # keys on several shards: a barrier
+            expected.append(None)
+        if i % 13 == 0:
+            pipe.ping()  # keyless: a barrier
+            expected.append(True)
+        pipe.get(k)
+        expected.append(str(i + 1).encode())
+    results = pipe.execute(raise_on_error=False)
+    assert len(results) == len(expected)
+    for got, want in zip(results, expected):
+        if want == "error":
+            assert isinstance(got, redis.ResponseError) and "WRONGTYPE" in str(got)
+        elif want is None:
+            assert isinstance(got, list) and len(got) == 3
+        else:
+            assert got == want
