@@ -17,6 +17,7 @@
 #include "server/arg_utils.h"
 #include "server/connection_context.h"
 #include "server/error_strings.h"
+#include "server/glob.h"
 #include "server/hash_obj.h"
 #include "server/op_args.h"
 
@@ -60,76 +61,6 @@ std::mt19937_64& Rng() {
   return rng;
 }
 
-// Redis's stringmatchlen() semantics (glob patterns of SCAN MATCH), written as a private
-// matcher until the keys family's glob library is shared: see the integrator note.
-// kAbort means "the rest of the pattern matches nowhere in the rest of the string", which
-// lets an outer '*' stop trying longer prefixes (keeps the matcher polynomial).
-enum class Glob { kMatch, kNoMatch, kAbort };
-
-Glob GlobMatch(std::string_view p, std::string_view s) {
-  size_t i = 0, j = 0;
-  while (i < p.size() && j < s.size()) {
-    switch (p[i]) {
-      case '*': {
-        while (i + 1 < p.size() && p[i + 1] == '*') ++i;
-        if (i + 1 == p.size()) return Glob::kMatch;
-        for (; j < s.size(); ++j) {
-          Glob g = GlobMatch(p.substr(i + 1), s.substr(j));
-          if (g != Glob::kNoMatch) return g;
-        }
-        return Glob::kAbort;
-      }
-      case '?':
-        ++j;
-        break;
-      case '[': {
-        ++i;
-        bool negate = i < p.size() && p[i] == '^';
-        if (negate) ++i;
-        bool hit = false;
-        for (;; ++i) {
-          if (i >= p.size()) {  // an open set ends with the pattern
-            i = p.size() - 1;
-            break;
-          }
-          if (p[i] == '\\' && i + 1 < p.size()) {
-            ++i;
-            hit |= p[i] == s[j];
-          } else if (p[i] == ']') {
-            break;
-          } else if (i + 2 < p.size() && p[i + 1] == '-') {
-            signed char lo = p[i], hi = p[i + 2], c = s[j];
-            if (lo > hi) std::swap(lo, hi);
-            hit |= c >= lo && c <= hi;
-            i += 2;
-          } else {
-            hit |= p[i] == s[j];
-          }
-        }
-        if (hit == negate) return Glob::kNoMatch;
-        ++j;
-        break;
-      }
-      case '\\':
-        if (i + 1 < p.size()) ++i;
-        [[fallthrough]];
-      default:
-        if (p[i] != s[j]) return Glob::kNoMatch;
-        ++j;
-        break;
-    }
-    ++i;
-    if (j == s.size()) {
-      while (i < p.size() && p[i] == '*') ++i;
-      break;
-    }
-  }
-  return i == p.size() && j == s.size() ? Glob::kMatch : Glob::kNoMatch;
-}
-
-bool Matches(std::string_view pattern, std::string_view s) {
-  return GlobMatch(pattern, s) == Glob::kMatch;
-}
 
 void SendWrongTypeOr(OpStatus status, ReplyBuilder* rb) {
   if (status == OpStatus::kWrongType) return rb->SendError(errors::kWrongType);
@@ -420,7 +351,7 @@ void HScan(CmdArgs args, ConnectionContext* cntx) {
     if (option_error) return out;
     const HashObj& hash = **found;
     auto add = [&](std::string_view f, std::string_view v) {
-      if (use_pattern && !Matches(pattern, f)) return;
+      if (use_pattern && !glob::Match(pattern, f)) return;
       out.items.emplace_back(f);
       out.items.emplace_back(v);
     };

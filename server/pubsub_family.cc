@@ -31,6 +31,7 @@
 #include "server/arg_utils.h"
 #include "server/connection_context.h"
 #include "server/error_strings.h"
+#include "server/glob.h"
 #include "server/service.h"
 
 namespace lw {
@@ -221,7 +222,7 @@ void Publish(CmdArgs args, ConnectionContext* cntx) {
       }
     }
     for (const auto& [pattern, subs] : store.patterns) {
-      if (!PubsubGlobMatch(pattern, channel)) continue;
+      if (!glob::Match(pattern, channel)) continue;
       for (const auto& [id, ref] : subs) {
         if (ref.service != service) continue;
         by_thread[ref.thread].push_back({id, pattern, true});
@@ -286,7 +287,7 @@ void Pubsub(CmdArgs args, ConnectionContext* cntx) {
       std::shared_lock lock(store.mu);
       for (const auto& [name, subs] : store.channels) {
         if (CountFor(subs, service) == 0) continue;
-        if (args.size() == 3 && !PubsubGlobMatch(args[2], name)) continue;
+        if (args.size() == 3 && !glob::Match(args[2], name)) continue;
         out.push_back(name);
       }
     }
@@ -327,81 +328,7 @@ void Pubsub(CmdArgs args, ConnectionContext* cntx) {
   rb->SendError(errors::UnknownSubcommand(args[1], "PUBSUB"));
 }
 
-bool MatchImpl(std::string_view p, std::string_view s, bool nocase, bool* skip_longer) {
-  auto lower = [nocase](char c) { return nocase ? char(std::tolower((unsigned char)c)) : c; };
-  size_t pi = 0, si = 0;
-  while (pi < p.size() && si < s.size()) {
-    switch (p[pi]) {
-      case '*': {
-        while (pi + 1 < p.size() && p[pi + 1] == '*') ++pi;
-        if (pi + 1 == p.size()) return true;
-        for (; si < s.size(); ++si) {
-          if (MatchImpl(p.substr(pi + 1), s.substr(si), nocase, skip_longer)) return true;
-          if (*skip_longer) return false;
-        }
-        *skip_longer = true;
-        return false;
-      }
-      case '?':
-        ++si;
-        break;
-      case '[': {
-        ++pi;
-        bool negate = pi < p.size() && p[pi] == '^';
-        if (negate) ++pi;
-        bool match = false;
-        while (true) {
-          if (pi < p.size() && p[pi] == '\\' && p.size() - pi >= 2) {
-            ++pi;
-            if (p[pi] == s[si]) match = true;
-          } else if (pi < p.size() && p[pi] == ']') {
-            break;
-          } else if (pi >= p.size()) {
-            --pi;  // an unterminated set ends the pattern
-            break;
-          } else if (p.size() - pi >= 3 && p[pi + 1] == '-') {
-            int start = p[pi], end = p[pi + 2], c = s[si];
-            if (start > end) std::swap(start, end);
-            if (nocase) {
-              start = std::tolower(start);
-              end = std::tolower(end);
-              c = std::tolower(c);
-            }
-            pi += 2;
-            if (c >= start && c <= end) match = true;
-          } else if (lower(p[pi]) == lower(s[si])) {
-            match = true;
-          }
-          ++pi;
-        }
-        if (negate) match = !match;
-        if (!match) return false;
-        ++si;
-        break;
-      }
-      case '\\':
-        if (p.size() - pi >= 2) ++pi;
-        [[fallthrough]];
-      default:
-        if (lower(p[pi]) != lower(s[si])) return false;
-        ++si;
-        break;
-    }
-    ++pi;
-    if (si == s.size()) {
-      while (pi < p.size() && p[pi] == '*') ++pi;
-      break;
-    }
-  }
-  return pi == p.size() && si == s.size();
-}
-
 }  // namespace
-
-bool PubsubGlobMatch(std::string_view pattern, std::string_view str, bool nocase) {
-  bool skip_longer = false;
-  return MatchImpl(pattern, str, nocase, &skip_longer);
-}
 
 PubsubCounts GetPubsubCounts() {
   ChannelStore& store = Store();

@@ -11,10 +11,6 @@ namespace lw {
 
 void RegisterPubsubFamily(CommandRegistry* registry);
 
-// Redis's glob matching (stringmatchlen), quirks included: a non-empty pattern never matches
-// the empty string. Used by PSUBSCRIBE, PUBSUB CHANNELS and CONFIG GET (nocase).
-bool PubsubGlobMatch(std::string_view pattern, std::string_view str, bool nocase = false);
-
 // For INFO stats: channels with at least one subscriber, and distinct subscribed patterns.
 struct PubsubCounts {
   size_t channels = 0;

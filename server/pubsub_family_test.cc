@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "server/generic_family.h"
+#include "server/glob.h"
 #include "server/pubsub_family.h"
 #include "server/server_family.h"
 #include "server/test_util.h"
@@ -196,21 +197,21 @@ TEST_F(PubsubFamilyTest, PubsubErrors) {
 }
 
 TEST(PubsubGlob, RedisRules) {
-  EXPECT_TRUE(PubsubGlobMatch("*", "abc"));
-  EXPECT_FALSE(PubsubGlobMatch("*", ""));
-  EXPECT_TRUE(PubsubGlobMatch("h?llo", "hello"));
-  EXPECT_TRUE(PubsubGlobMatch("h[ae]llo", "hallo"));
-  EXPECT_FALSE(PubsubGlobMatch("h[^e]llo", "hello"));
-  EXPECT_TRUE(PubsubGlobMatch("h[a-c]llo", "hbllo"));
-  EXPECT_TRUE(PubsubGlobMatch("h[c-a]llo", "hbllo"));
-  EXPECT_TRUE(PubsubGlobMatch("a\\*b", "a*b"));
-  EXPECT_FALSE(PubsubGlobMatch("a\\*b", "axb"));
-  EXPECT_TRUE(PubsubGlobMatch("a*b*c", "aXXbYYc"));
-  EXPECT_FALSE(PubsubGlobMatch("a*b*c", "aXXbYY"));
-  EXPECT_TRUE(PubsubGlobMatch("MAXMEM*", "maxmemory", true));
-  EXPECT_FALSE(PubsubGlobMatch("MAXMEM*", "maxmemory", false));
-  EXPECT_TRUE(PubsubGlobMatch("ab[c", "abc"));  // an unterminated set ends the pattern
-  EXPECT_FALSE(PubsubGlobMatch("ab[", "ab"));
+  EXPECT_TRUE(glob::Match("*", "abc"));
+  EXPECT_FALSE(glob::Match("*", ""));
+  EXPECT_TRUE(glob::Match("h?llo", "hello"));
+  EXPECT_TRUE(glob::Match("h[ae]llo", "hallo"));
+  EXPECT_FALSE(glob::Match("h[^e]llo", "hello"));
+  EXPECT_TRUE(glob::Match("h[a-c]llo", "hbllo"));
+  EXPECT_TRUE(glob::Match("h[c-a]llo", "hbllo"));
+  EXPECT_TRUE(glob::Match("a\\*b", "a*b"));
+  EXPECT_FALSE(glob::Match("a\\*b", "axb"));
+  EXPECT_TRUE(glob::Match("a*b*c", "aXXbYYc"));
+  EXPECT_FALSE(glob::Match("a*b*c", "aXXbYY"));
+  EXPECT_TRUE(glob::Match("MAXMEM*", "maxmemory", true));
+  EXPECT_FALSE(glob::Match("MAXMEM*", "maxmemory", false));
+  EXPECT_TRUE(glob::Match("ab[c", "abc"));  // an unterminated set ends the pattern
+  EXPECT_FALSE(glob::Match("ab[", "ab"));
 }
 
 }  // namespace

@@ -5,8 +5,7 @@
 // options never looked at; wrong type: WRONGTYPE); only then are MATCH/COUNT parsed. So
 // ParseScanOptions keeps its error for the caller to send after the lookup.
 //
-// GlobMatch is a private copy of Redis's stringmatchlen() rules (*, ?, [...], [^...], ranges,
-// backslash escapes) because server/glob.h did not exist when these families were written.
+// MATCH patterns use Redis's glob rules (server/glob.h).
 // Thread-safety: pure functions.
 #pragma once
 
@@ -32,8 +31,5 @@ bool ParseScanCursor(std::string_view arg, uint64_t* cursor);
 
 // Parses args[start..] as [MATCH pattern] [COUNT n] pairs, any order, repeated.
 ScanOptions ParseScanOptions(CmdArgs args, size_t start);
-
-// Redis's glob: true if `str` matches `pattern`.
-bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase = false);
 
 }  // namespace lw

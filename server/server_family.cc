@@ -30,6 +30,7 @@
 #include "server/arg_utils.h"
 #include "server/connection_context.h"
 #include "server/error_strings.h"
+#include "server/glob.h"
 #include "server/pubsub_family.h"
 #include "server/scripting_family.h"
 #include "server/service.h"
@@ -784,7 +785,7 @@ void ConfigGet(CmdArgs args, ConnectionContext* cntx) {
     for (const Param& p : kParams) {
       for (std::string_view name : {p.name, p.alias}) {
         if (name.empty() || seen(p.name)) continue;
-        if (PubsubGlobMatch(pattern, name, true)) found.emplace_back(std::string(name), &p);
+        if (glob::Match(pattern, name, /*nocase=*/true)) found.emplace_back(std::string(name), &p);
       }
     }
   }

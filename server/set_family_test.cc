@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "server/generic_family.h"
+#include "server/glob.h"
 #include "server/set_family.h"
 #include "server/scan_args.h"
 #include "server/set_obj.h"
@@ -165,17 +166,17 @@ TEST_F(SetFamilyTest, Scan) {
 }
 
 TEST(GlobTest, RedisRules) {
-  EXPECT_FALSE(GlobMatch("*", ""));  // as stringmatchlen(); SCAN skips a lone "*" anyway
-  EXPECT_TRUE(GlobMatch("a*", "a"));
-  EXPECT_TRUE(GlobMatch("h?llo", "hello"));
-  EXPECT_TRUE(GlobMatch("h*llo", "heeeello"));
-  EXPECT_TRUE(GlobMatch("h[ae]llo", "hallo"));
-  EXPECT_FALSE(GlobMatch("h[^e]llo", "hello"));
-  EXPECT_TRUE(GlobMatch("h[a-b]llo", "hbllo"));
-  EXPECT_TRUE(GlobMatch("h[b-a]llo", "hbllo"));
-  EXPECT_TRUE(GlobMatch("h\\*llo", "h*llo"));
-  EXPECT_FALSE(GlobMatch("h\\*llo", "hello"));
-  EXPECT_FALSE(GlobMatch("a*b", "acbd"));
+  EXPECT_FALSE(glob::Match("*", ""));  // as stringmatchlen(); SCAN skips a lone "*" anyway
+  EXPECT_TRUE(glob::Match("a*", "a"));
+  EXPECT_TRUE(glob::Match("h?llo", "hello"));
+  EXPECT_TRUE(glob::Match("h*llo", "heeeello"));
+  EXPECT_TRUE(glob::Match("h[ae]llo", "hallo"));
+  EXPECT_FALSE(glob::Match("h[^e]llo", "hello"));
+  EXPECT_TRUE(glob::Match("h[a-b]llo", "hbllo"));
+  EXPECT_TRUE(glob::Match("h[b-a]llo", "hbllo"));
+  EXPECT_TRUE(glob::Match("h\\*llo", "h*llo"));
+  EXPECT_FALSE(glob::Match("h\\*llo", "hello"));
+  EXPECT_FALSE(glob::Match("a*b", "acbd"));
 }
 
 
