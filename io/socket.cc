@@ -152,22 +152,38 @@ void FiberSocket::Close() {
   watch_.reader = watch_.writer = nullptr;
 }
 
-std::string FiberSocket::PeerAddress() const {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof(addr);
-  if (getpeername(watch_.fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "?";
+namespace {
+
+// "ip:port" of an address from getpeername/getsockname.
+std::string FormatAddress(const sockaddr_storage& addr) {
   char host[INET6_ADDRSTRLEN] = "?";
   uint16_t port = 0;
   if (addr.ss_family == AF_INET) {
-    auto* a = reinterpret_cast<sockaddr_in*>(&addr);
+    auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
     inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
     port = ntohs(a->sin_port);
   } else if (addr.ss_family == AF_INET6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
+    auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
     inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
     port = ntohs(a->sin6_port);
   }
   return std::string(host) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+std::string FiberSocket::PeerAddress() const {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  if (getpeername(watch_.fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "?";
+  return FormatAddress(addr);
+}
+
+std::string FiberSocket::LocalAddress() const {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  if (getsockname(watch_.fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "?";
+  return FormatAddress(addr);
 }
 
 int ListenTcp(const std::string& bind_addr, uint16_t port, uint16_t* bound_port, int backlog) {

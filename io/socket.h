@@ -44,7 +44,9 @@ class FiberSocket {
   void ShutdownBoth();
   void Close();
 
+  // "ip:port" of the peer / of this end ("?" if unknown).
   std::string PeerAddress() const;
+  std::string LocalAddress() const;
 
   // Parks the calling fiber until the socket reports readable (or WakeWaiters()).
   // Returns false if the socket could not be registered with this thread's poller.

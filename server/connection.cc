@@ -3,8 +3,6 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 
 #include <cerrno>
 #include <chrono>
@@ -25,23 +23,6 @@ constexpr size_t kFlushThreshold = 64 * 1024;
 // client-output-buffer-limit for pubsub clients, hard limit).
 constexpr size_t kMaxPendingPushes = 32 * 1024 * 1024;
 
-std::string LocalAddress(int fd) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof(addr);
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "?";
-  char host[INET6_ADDRSTRLEN] = "?";
-  uint16_t port = 0;
-  if (addr.ss_family == AF_INET) {
-    auto* a = reinterpret_cast<sockaddr_in*>(&addr);
-    inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
-    port = ntohs(a->sin_port);
-  } else if (addr.ss_family == AF_INET6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
-    inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
-    port = ntohs(a->sin6_port);
-  }
-  return std::string(host) + ":" + std::to_string(port);
-}
 }  // namespace
 
 Connection::Connection(io::FiberSocket socket, Service* service)
@@ -53,7 +34,7 @@ Connection::Connection(io::FiberSocket socket, Service* service)
   cntx_.control = this;
   cntx_.fd = socket_.fd();
   cntx_.addr = socket_.PeerAddress();
-  cntx_.laddr = LocalAddress(socket_.fd());
+  cntx_.laddr = socket_.LocalAddress();
   cntx_.created_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                          std::chrono::steady_clock::now().time_since_epoch())
                          .count();
