@@ -43,6 +43,40 @@ void Auth(CmdArgs args, ConnectionContext* cntx) {
   cntx->rb->SendOk();
 }
 
+// Redis 7's key specs derived from the legacy key positions: one "index" begin-search and
+// one "range" find-keys (lastkey relative to the first key; negative counts from the end).
+void SendKeySpecs(const CommandSpec& spec, ReplyBuilder* rb) {
+  if (spec.first_key <= 0) return rb->StartArray(0);
+  rb->StartArray(1);
+  rb->StartMap(3);
+  rb->SendBulk("flags");
+  bool write = spec.flags & cmd::kWrite;
+  rb->StartSet(write ? 3 : 2);
+  rb->SendSimpleString(write ? "RW" : "RO");
+  rb->SendSimpleString("access");
+  if (write) rb->SendSimpleString("update");
+  rb->SendBulk("begin_search");
+  rb->StartMap(2);
+  rb->SendBulk("type");
+  rb->SendBulk("index");
+  rb->SendBulk("spec");
+  rb->StartMap(1);
+  rb->SendBulk("index");
+  rb->SendLong(spec.first_key);
+  rb->SendBulk("find_keys");
+  rb->StartMap(2);
+  rb->SendBulk("type");
+  rb->SendBulk("range");
+  rb->SendBulk("spec");
+  rb->StartMap(3);
+  rb->SendBulk("lastkey");
+  rb->SendLong(spec.last_key < 0 ? spec.last_key : spec.last_key - spec.first_key);
+  rb->SendBulk("keystep");
+  rb->SendLong(spec.key_step > 0 ? spec.key_step : 1);
+  rb->SendBulk("limit");
+  rb->SendLong(0);
+}
+
 void SendCommandInfo(const CommandSpec& spec, ReplyBuilder* rb) {
   rb->StartArray(10);
   rb->SendBulk(spec.name);
@@ -55,7 +89,7 @@ void SendCommandInfo(const CommandSpec& spec, ReplyBuilder* rb) {
   rb->SendLong(spec.key_step);
   rb->StartSet(0);    // ACL categories
   rb->StartSet(0);    // tips
-  rb->StartArray(0);  // key specs
+  SendKeySpecs(spec, rb);
   rb->StartArray(0);  // subcommands
 }
 

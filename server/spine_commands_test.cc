@@ -95,6 +95,12 @@ TEST_F(SpineCommandsTest, CommandCountAndInfo) {
   EXPECT_TRUE(info.elems[0].elems[0].IsString("get"));
   EXPECT_EQ(info.elems[0].elems[1].integer, 2);
   EXPECT_EQ(info.elems[1].type, RespType::kNullArray);
+  // Key specs: GET's one key at index 1, a range of one key.
+  const RespValue& specs = info.elems[0].elems[8];
+  ASSERT_EQ(specs.elems.size(), 1u) << ToDebugString(specs);
+  std::string text = ToDebugString(specs);
+  EXPECT_NE(text.find("\"begin_search\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\"lastkey\", :0"), std::string::npos) << text;
 }
 
 TEST_F(SpineCommandsTest, QuitClosesAfterReply) {
