@@ -89,6 +89,8 @@ struct ConnectionContext {
   // enclosing transaction already holds its keys): its data accesses run inline on this
   // shard, with no hop and no further locking (see op_args.h).
   tx::EngineShard* direct_shard = nullptr;
+  // Set for the commands a script runs (SLOWLOG logs the script, not its calls).
+  bool from_script = false;
 
   ClientControl* control = nullptr;
   // Proactor index of the client's thread (set by Service::RegisterClient).

@@ -109,6 +109,7 @@ void CommandRunner::Execute(std::span<const std::string_view> args, int resp, st
   sub.client_id = client_->client_id;
   sub.db_index = db_;
   sub.authenticated = true;
+  sub.from_script = true;
   sub.multi_tx = locks_->Acquire();
   if (direct_shard_ != nullptr && sub.multi_tx != nullptr) sub.direct_shard = direct_shard_;
   sub.oom_checked = true;  // Check() applied maxmemory with the script's flags
@@ -218,6 +219,7 @@ std::string CommandRunner::FlushAsync(bool final) {
       sub.client_id = client_->client_id;
       sub.db_index = db;
       sub.authenticated = true;
+      sub.from_script = true;
       sub.direct_shard = es;
       sub.oom_checked = true;  // Check() applied maxmemory with the script's flags
       service->Dispatch(views[i], &sub);

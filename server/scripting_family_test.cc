@@ -455,3 +455,26 @@ TEST_F(SingleShardScriptTest, RunsOnTheKeysShardFromEitherThread) {
 
 }  // namespace
 }  // namespace lw
+
+namespace lw {
+namespace {
+
+class ScriptSlowlogTest : public ServiceTest {
+ protected:
+  ScriptSlowlogTest()
+      : ServiceTest({RegisterGenericFamily, RegisterStringFamily, RegisterScriptingFamily}) {}
+};
+
+TEST_F(ScriptSlowlogTest, EvalIsLoggedByShaAndItsCallsAreNot) {
+  service_->runtime().slowlog_log_slower_than = 0;
+  std::string body = "redis.call('SET', KEYS[1], 'v') return 1";
+  Run({"EVAL", body, "1", "k"});
+  std::vector<SlowLogEntry> entries = service_->slow_log().Get(-1);
+  ASSERT_EQ(entries.size(), 1u);
+  ASSERT_GE(entries[0].args.size(), 2u);
+  EXPECT_EQ(entries[0].args[0], "EVAL");
+  EXPECT_EQ(entries[0].args[1], lua::Sha1Hex(body));
+}
+
+}  // namespace
+}  // namespace lw

@@ -141,6 +141,60 @@ void Reset(CmdArgs, ConnectionContext* cntx) {
   cntx->rb->SendSimpleString("RESET");
 }
 
+// SLOWLOG GET [count] | LEN | RESET | HELP (Redis 7 reply shapes).
+void Slowlog(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  SlowLog& log = cntx->service->slow_log();
+  std::string sub = AsciiUpper(args[1]);
+  if (sub == "GET" && args.size() <= 3) {
+    int64_t count = 10;
+    if (args.size() == 3) {
+      if (!ParseRedisInt(args[2], &count) || count < -1) {
+        return rb->SendError("ERR count should be greater than or equal to -1");
+      }
+    }
+    std::vector<SlowLogEntry> entries = log.Get(count);
+    rb->StartArray(entries.size());
+    for (const SlowLogEntry& e : entries) {
+      rb->StartArray(6);
+      rb->SendLong(int64_t(e.id));
+      rb->SendLong(e.unix_time);
+      rb->SendLong(e.duration_us);
+      rb->StartArray(e.args.size());
+      for (const std::string& a : e.args) rb->SendBulk(a);
+      rb->SendBulk(e.client_addr);
+      rb->SendBulk(e.client_name);
+    }
+    return;
+  }
+  if (sub == "LEN" && args.size() == 2) return rb->SendLong(int64_t(log.size()));
+  if (sub == "RESET" && args.size() == 2) {
+    log.Reset();
+    return rb->SendOk();
+  }
+  if (sub == "HELP" && args.size() == 2) {
+    static constexpr std::string_view kHelp[] = {
+        "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GET [<count>]",
+        "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+        "    Entries are made of:",
+        "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+        "    client name",
+        "LEN",
+        "    Return the length of the slowlog.",
+        "RESET",
+        "    Reset the slowlog.",
+        "HELP",
+        "    Print this help.",
+    };
+    return rb->SendStringArray(kHelp);
+  }
+  if (sub == "GET" || sub == "LEN" || sub == "RESET" || sub == "HELP") {
+    return rb->SendError(errors::WrongArity("slowlog|" + AsciiLower(sub)));
+  }
+  rb->SendError(errors::UnknownSubcommand(args[1], "SLOWLOG"));
+}
+
 void Time(CmdArgs, ConnectionContext* cntx) {
   timeval tv;
   gettimeofday(&tv, nullptr);
@@ -1105,6 +1159,7 @@ void RegisterServerFamily(CommandRegistry* r) {
   r->Register({"config", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Config});
   r->Register({"client", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Client});
   r->Register({"time", 1, kLoading | kStale | kFast, 0, 0, 0, Time});
+  r->Register({"slowlog", -2, kAdmin | kLoading | kStale, 0, 0, 0, Slowlog});
   r->Register(
       {"shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMulti, 0, 0, 0, Shutdown});
 }

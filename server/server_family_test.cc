@@ -66,6 +66,31 @@ TEST_F(ServerFamilyTest, HelloErrors) {
   EXPECT_EQ(Raw({"CLIENT", "GETNAME"}), "$2\r\nme\r\n");
 }
 
+TEST_F(ServerFamilyTest, SlowlogRecordsSlowCommandsWithTruncatedArgs) {
+  Run({"SLOWLOG", "RESET"});
+  Run({"CONFIG", "SET", "slowlog-log-slower-than", "0"});  // log everything
+  Run({"SET", "k", std::string(200, 'v')});
+  RespValue all = Run({"SLOWLOG", "GET", "-1"});
+  bool found = false;
+  for (const RespValue& entry : all.elems) {
+    ASSERT_EQ(entry.elems.size(), 6u) << client_->last_raw();
+    const RespValue& argv = entry.elems[3];
+    if (argv.elems.size() == 3 && argv.elems[0].IsString("SET")) {
+      found = true;
+      EXPECT_NE(argv.elems[2].str.find("... (72 more bytes)"), std::string::npos)
+          << argv.elems[2].str;
+    }
+  }
+  EXPECT_TRUE(found) << client_->last_raw();
+  Run({"CONFIG", "SET", "slowlog-log-slower-than", "-1"});  // off
+  Run({"SLOWLOG", "RESET"});
+  Run({"GET", "k"});
+  EXPECT_EQ(Raw({"SLOWLOG", "LEN"}), ":0\r\n");
+  EXPECT_EQ(Raw({"SLOWLOG", "GET", "-2"}),
+            "-ERR count should be greater than or equal to -1\r\n");
+  EXPECT_EQ(Raw({"SLOWLOG", "NOPE"}), "-ERR unknown subcommand 'NOPE'. Try SLOWLOG HELP.\r\n");
+}
+
 class ServerFamilyAuthTest : public ServiceTest {
  protected:
   ServerFamilyAuthTest()

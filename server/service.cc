@@ -280,10 +280,18 @@ void Service::Dispatch(CmdArgs args, ConnectionContext* cntx) {
                        *spec, args, std::string_view(out).substr(reply_start));
     watches_.AfterWrite(*spec, args, db, &scope, changed);
   }
+  int64_t elapsed_us = (SteadyNowNs() - start) / 1000;
   if (stats) {
     ++stats->calls;
-    stats->usec += uint64_t(SteadyNowNs() - start) / 1000;
+    stats->usec += uint64_t(elapsed_us);
     if (cntx->rb->errors_sent() != errors_before) ++stats->failed_calls;
+  }
+  // SLOWLOG: client commands only (a script's or EXEC's own commands are covered by it).
+  int64_t slower_than = runtime_.slowlog_log_slower_than.load(std::memory_order_relaxed);
+  if (slower_than >= 0 && elapsed_us >= slower_than && !cntx->from_script &&
+      cntx->multi_tx == nullptr) {
+    slow_log_.Add(args, elapsed_us, cntx->addr, cntx->name,
+                  size_t(std::max<int64_t>(runtime_.slowlog_max_len.load(), 0)));
   }
 }
 

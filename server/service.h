@@ -31,6 +31,7 @@
 #include "server/command_registry.h"
 #include "server/connection_context.h"
 #include "server/shard_set.h"
+#include "server/slow_log.h"
 #include "server/watch_registry.h"
 
 namespace lw {
@@ -138,6 +139,7 @@ class Service {
   WatchRegistry& watches() { return watches_; }
   // Long-running scripts and the keys they hold (-BUSY replies).
   BusyRegistry& busy() { return busy_; }
+  SlowLog& slow_log() { return slow_log_; }
 
   // Memory (issue 8). UsedMemory() is the heap of every proactor thread, exact (a relaxed
   // load per thread), plus other threads' bytes as of the last background tick (100 ms).
@@ -194,6 +196,7 @@ class Service {
   RuntimeConfig runtime_;
   WatchRegistry watches_;
   BusyRegistry busy_;
+  SlowLog slow_log_;
   // Memory: each proactor thread's allocation counter, the bytes of all other threads (shard
   // 0's background tick refreshes it), and per shard "over budget, nothing evictable".
   std::vector<const std::atomic<int64_t>*> thread_mem_;
