@@ -1,0 +1,137 @@
+"""Script atomicity modes end to end (issue 7): what other clients can see while a script runs.
+
+lock-ahead (default): the declared keys are locked for the whole script: no interleaving.
+global (allow-undeclared-keys): every key is locked: no interleaving, any key usable.
+non-atomic (disable-atomicity): each call is its own command: interleaving is visible.
+"""
+import threading
+import time
+
+import pytest
+import redis
+
+# Writes 1 to KEYS[1], spins (the script yields its fiber meanwhile), then writes 2.
+PHASED = """{flags}
+redis.call('SET', {key}, '1')
+local x = 0
+for i = 1, 10000000 do x = x + i end
+redis.call('SET', {key}, '2')
+return 'done'
+"""
+
+
+def _observe_while(server, script_args, key, client_threads_key=None):
+    """Runs EVAL in a thread and returns the set of values a second client saw for `key`."""
+    seen = set()
+    done = threading.Event()
+    result = {}
+
+    def run():
+        c = server.client()
+        try:
+            result["reply"] = c.execute_command("EVAL", *script_args)
+        except redis.ResponseError as e:
+            result["error"] = str(e)
+        done.set()
+
+    reader = server.client()
+    reader.delete(key)
+    t = threading.Thread(target=run)
+    t.start()
+    deadline = time.time() + 30
+    while not done.is_set() and time.time() < deadline:
+        seen.add(reader.get(key))
+    t.join(30)
+    seen.add(reader.get(key))
+    return seen, result
+
+
+@pytest.fixture
+def one_thread(lacewing_factory):
+    # One thread: the script and the reader share it, so the reader can only run while the
+    # script yields its fiber.
+    return lacewing_factory("--proactor_threads", "1")
+
+
+def test_non_atomic_mode_shows_interleaving(one_thread):
+    body = PHASED.format(flags="#!lua flags=disable-atomicity", key="KEYS[1]")
+    seen, result = _observe_while(one_thread, [body, 1, "nk"], "nk")
+    assert result.get("reply") == b"done", result
+    assert b"1" in seen  # the half-done state was visible
+    assert one_thread.client().get("nk") == b"2"
+
+
+def test_lock_ahead_mode_hides_interleaving(one_thread):
+    body = PHASED.format(flags="", key="KEYS[1]")
+    seen, result = _observe_while(one_thread, [body, 1, "lk"], "lk")
+    assert result.get("reply") == b"done", result
+    assert b"1" not in seen
+    assert seen <= {None, b"2"}
+
+
+def test_global_mode_hides_interleaving_of_undeclared_keys(one_thread):
+    body = PHASED.format(flags="#!lua flags=allow-undeclared-keys", key="'gk'")
+    seen, result = _observe_while(one_thread, [body, 0], "gk")
+    assert result.get("reply") == b"done", result
+    assert b"1" not in seen
+
+
+def test_both_flags_any_key_no_atomicity(one_thread):
+    body = PHASED.format(flags="#!lua flags=allow-undeclared-keys,disable-atomicity", key="'bk'")
+    seen, result = _observe_while(one_thread, [body, 0], "bk")
+    assert result.get("reply") == b"done", result
+    assert b"1" in seen
+
+
+def test_lock_ahead_leaves_other_keys_free(one_thread):
+    # While a lock-ahead script holds its key, other keys answer on the same (only) thread.
+    r = one_thread.client()
+    r.set("free", "yes")
+    body = PHASED.format(flags="", key="KEYS[1]").replace("10000000", "30000000")
+    answered_while_running = []
+    done = threading.Event()
+
+    def run():
+        one_thread.client().execute_command("EVAL", body, 1, "held")
+        done.set()
+
+    t = threading.Thread(target=run)
+    t.start()
+    while not done.is_set():
+        value = r.get("free")
+        if not done.is_set():
+            answered_while_running.append(value)
+    t.join(60)
+    assert answered_while_running and all(a == b"yes" for a in answered_while_running)
+    assert r.get("held") == b"2"
+
+
+def test_flag_precedence(lacewing_factory):
+    # --default_lua_flags applies to scripts without flags; a script's own flags replace it;
+    # SCRIPT FLAGS replaces both (before or after loading).
+    s = lacewing_factory("--proactor_threads", "2", "--default_lua_flags", "allow-undeclared-keys")
+    r = s.client()
+    r.set("other", "x")
+    assert r.eval("return redis.call('GET', 'other')", 0) == b"x"  # default flags
+    with pytest.raises(redis.ResponseError, match="undeclared key"):
+        r.eval("#!lua\nreturn redis.call('GET', 'other')", 0)  # declares (no) flags itself
+    body = "#!lua\nreturn redis.call('GET', 'other')"
+    sha = r.script_load(body)
+    r.execute_command("SCRIPT", "FLAGS", sha, "allow-undeclared-keys")
+    assert r.evalsha(sha, 0) == b"x"  # SCRIPT FLAGS wins over the shebang
+    r.execute_command("SCRIPT", "FLAGS", sha)
+    with pytest.raises(redis.ResponseError, match="undeclared key"):
+        r.evalsha(sha, 0)
+
+
+def test_info_counts_scripts_per_mode(server):
+    r = server.client()
+    before = r.info("stats")
+    r.eval("return 1", 0)
+    r.eval("#!lua flags=allow-undeclared-keys\nreturn 1", 0)
+    r.eval("#!lua flags=disable-atomicity\nredis.acall('SET', KEYS[1], 'v') return 1", 1, "k")
+    after = r.info("stats")
+    assert after["lua_scripts_lock_ahead"] - before.get("lua_scripts_lock_ahead", 0) == 1
+    assert after["lua_scripts_global"] - before.get("lua_scripts_global", 0) == 1
+    assert after["lua_scripts_non_atomic"] - before.get("lua_scripts_non_atomic", 0) == 1
+    assert after["lua_async_flushes"] >= 1 and after["lua_async_commands"] >= 1
