@@ -10,7 +10,6 @@
 
 #include "base/logging.h"
 #include "server/service.h"
-#include "transaction/squasher.h"
 
 namespace lw {
 
@@ -137,9 +136,10 @@ bool Connection::ProcessInput() {
       keep_open = false;
       break;
     }
-    PendingCommand pc;
-    if (Squashable(args_, &pc)) {
-      pending_.push_back(std::move(pc));
+    SquashItem item;
+    if (Squashable(args_, &item)) {
+      pending_args_.push_back(args_);  // the views point into in_, valid until compaction
+      pending_.push_back(std::move(item));
       continue;
     }
     RunPipelineBatch();  // everything before this command, in order
@@ -157,31 +157,15 @@ bool Connection::ProcessInput() {
   return Flush() && keep_open;
 }
 
-bool Connection::Squashable(const std::vector<std::string_view>& args,
-                            PendingCommand* out) const {
-  if (cntx_.multi || cntx_.subscribed() || !cntx_.authenticated || args.empty()) return false;
-  const CommandSpec* spec = service_->registry().Find(args[0]);
-  if (spec == nullptr || spec->first_key <= 0 || !spec->ArityOk(args.size())) return false;
-  if (!(spec->flags & (cmd::kWrite | cmd::kReadOnly))) return false;
-  if (spec->flags & (cmd::kBlocking | cmd::kNoScript | cmd::kNoMulti | cmd::kPubSub)) {
-    return false;
-  }
-  if (spec->name == "watch") return false;  // connection state, not data
-  // Inline commands' arguments live in the parser, not in in_, and change with each parse.
+bool Connection::Squashable(const std::vector<std::string_view>& args, SquashItem* out) const {
+  if (cntx_.multi || cntx_.subscribed() || !cntx_.authenticated) return false;
   const char* lo = in_.data();
   const char* hi = in_.data() + in_len_;
   for (std::string_view a : args) {
     if (a.data() < lo || a.data() + a.size() > hi) return false;
   }
-  out->keys = CommandRegistry::KeysOf(*spec, args);
-  if (out->keys.empty()) return false;
-  ShardSet& shards = service_->shards();
-  uint32_t sid = shards.ShardOf(out->keys[0]);
-  for (std::string_view k : out->keys) {
-    if (shards.ShardOf(k) != sid) return false;
-  }
-  out->args = args;
-  out->mode = (spec->flags & cmd::kReadOnly) ? tx::LockMode::kShared : tx::LockMode::kExclusive;
+  if (!ClassifyForSquash(service_, args, out)) return false;
+  out->db = cntx_.db_index;
   return true;
 }
 
@@ -189,32 +173,16 @@ void Connection::RunPipelineBatch() {
   if (pending_.empty()) return;
   TakePushes();
   if (pending_.size() == 1) {
-    service_->Dispatch(pending_[0].args, &cntx_);
-    pending_.clear();
-    return;
+    service_->Dispatch(pending_args_[0], &cntx_);
+  } else {
+    // Point each item at its own argument vector (stable now that the batch is complete).
+    for (size_t i = 0; i < pending_.size(); ++i) pending_[i].args = pending_args_[i];
+    std::vector<std::string> replies;
+    RunSquashed(service_, cntx_, pending_, /*tx=*/nullptr, /*from_script=*/false, &replies);
+    for (const std::string& r : replies) rb_.buffer().append(r);
   }
-  std::vector<std::string> replies(pending_.size());
-  tx::Squasher squasher(service_->shards().tx());
-  RespVersion version = rb_.resp_version();
-  for (size_t i = 0; i < pending_.size(); ++i) {
-    squasher.Add(pending_[i].keys, pending_[i].mode,
-                 [this, &replies, i, version](tx::Transaction*, tx::EngineShard* es) {
-                   ReplyBuilder capture(version);
-                   ConnectionContext sub;
-                   sub.service = service_;
-                   sub.rb = &capture;
-                   sub.client_id = cntx_.client_id;
-                   sub.db_index = cntx_.db_index;
-                   sub.authenticated = true;
-                   sub.direct_shard = es;
-                   service_->Dispatch(pending_[i].args, &sub);
-                   replies[i] = std::move(capture.buffer());
-                   return OpStatus::kOk;
-                 });
-  }
-  squasher.Run();
-  for (std::string& r : replies) rb_.buffer().append(r);
   pending_.clear();
+  pending_args_.clear();
 }
 
 void Connection::Run() {

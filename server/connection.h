@@ -21,7 +21,7 @@
 #include "server/connection_context.h"
 #include "server/reply_builder.h"
 #include "server/resp_parser.h"
-#include "transaction/tx_types.h"
+#include "server/squashed_dispatch.h"
 
 namespace lw {
 
@@ -66,19 +66,15 @@ class Connection : public ClientControl {
   size_t in_len_ = 0;
   std::vector<std::string_view> args_;
 
-  // Pipelined commands waiting to run as one squashed batch (see RunPipelineBatch).
-  struct PendingCommand {
-    std::vector<std::string_view> args;  // views into in_ (valid until compaction)
-    std::vector<std::string_view> keys;
-    tx::LockMode mode;
-  };
-  // True if `args` may join a squashed batch: a plain keyed command whose keys live on one
-  // shard, its argument views in in_, and a client in no special mode.
-  bool Squashable(const std::vector<std::string_view>& args, PendingCommand* out) const;
-  // Runs the pending commands: one alone as usual; several as one squashed batch — one hop
-  // per involved shard, each command executed on its shard's thread, replies in order.
+  // Pipelined commands waiting to run as one squashed batch (server/squashed_dispatch.h).
+  // True if `args` may join it: a plain single-shard data command, its argument views in
+  // in_ (inline commands' live in the parser), and a client in no special mode.
+  bool Squashable(const std::vector<std::string_view>& args, SquashItem* out) const;
+  // Runs the pending commands: one alone as usual; several as one squashed batch, replies in
+  // order.
   void RunPipelineBatch();
-  std::vector<PendingCommand> pending_;
+  std::vector<std::vector<std::string_view>> pending_args_;
+  std::vector<SquashItem> pending_;
   std::string push_buf_;
   bool parked_in_read_ = false;
   bool shutting_down_ = false;

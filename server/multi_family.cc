@@ -13,6 +13,7 @@
 #include "server/db_slice.h"
 #include "server/op_args.h"
 #include "server/service.h"
+#include "server/squashed_dispatch.h"
 #include "transaction/transaction.h"
 
 namespace lw {
@@ -226,9 +227,31 @@ void Exec(CmdArgs, ConnectionContext* cntx) {
   cntx->rb->StartArray(cmds.size());
   tx::Transaction* outer = cntx->multi_tx;
   cntx->multi_tx = multi ? &*multi : nullptr;
+  // Consecutive single-shard commands run squashed: one parallel hop per shard under the
+  // EXEC's locks (server/squashed_dispatch.h); any other command runs alone, in order.
+  std::vector<SquashItem> run;
+  std::vector<std::string> replies;
+  auto flush_run = [&] {
+    if (run.empty()) return;
+    if (run.size() == 1) {
+      cntx->service->Dispatch(run[0].args, cntx);
+    } else {
+      RunSquashed(cntx->service, *cntx, run, cntx->multi_tx, /*from_script=*/false, &replies);
+      for (const std::string& r : replies) cntx->rb->buffer().append(r);
+    }
+    run.clear();
+  };
   for (const std::vector<std::string_view>& argv : argvs) {
+    SquashItem item;
+    if (cntx->multi_tx != nullptr && ClassifyForSquash(cntx->service, argv, &item)) {
+      item.db = cntx->db_index;
+      run.push_back(std::move(item));
+      continue;
+    }
+    flush_run();
     cntx->service->Dispatch(argv, cntx);
   }
+  flush_run();
   cntx->multi_tx = outer;
   if (multi) multi->UnlockMulti();
 }

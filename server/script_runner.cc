@@ -6,7 +6,7 @@
 #include "server/error_strings.h"
 #include "server/lua_bridge.h"
 #include "server/service.h"
-#include "transaction/squasher.h"
+#include "server/squashed_dispatch.h"
 
 namespace lw {
 
@@ -163,20 +163,15 @@ std::string CommandRunner::FlushAsync(bool final) {
   batch.swap(queue_);
 
   Service* service = client_->service;
-  ShardSet& shards = service->shards();
   const size_t n = batch.size();
   std::vector<std::vector<std::string_view>> views(n);
-  std::vector<std::vector<std::string_view>> keys(n);
-  std::vector<const CommandSpec*> specs(n);
+  std::vector<SquashItem> items(n);
   std::vector<bool> squashable(n);
   bool any_barrier = false;
   for (size_t i = 0; i < n; ++i) {
     views[i].assign(batch[i].args.begin(), batch[i].args.end());
-    specs[i] = service->registry().Find(views[i][0]);
-    if (specs[i]) keys[i] = CommandRegistry::KeysOf(*specs[i], views[i]);
-    bool one_shard = !keys[i].empty();
-    for (std::string_view k : keys[i]) one_shard &= shards.ShardOf(k) == shards.ShardOf(keys[i][0]);
-    squashable[i] = one_shard && direct_shard_ == nullptr;
+    // A script that runs on its keys' shard executes everything inline there instead.
+    squashable[i] = direct_shard_ == nullptr && ClassifyForSquash(service, views[i], &items[i]);
     any_barrier |= !squashable[i];
   }
 
@@ -187,47 +182,30 @@ std::string CommandRunner::FlushAsync(bool final) {
   if (locked == nullptr && (!final || any_barrier)) locked = locks_->Acquire();
 
   std::vector<std::string> replies(n);
-  std::optional<tx::Squasher> squasher;
-  auto run_squashed = [&] {
-    if (!squasher || squasher->empty()) return;
-    if (locked != nullptr) {
-      squasher->Run(locked);
-    } else {
-      squasher->Run();
-    }
-    squasher.reset();
+  std::vector<SquashItem> run;  // the current run of squashable calls
+  std::vector<size_t> run_index;
+  std::vector<std::string> run_replies;
+  auto flush_run = [&] {
+    if (run.empty()) return;
+    RunSquashed(service, *client_, run, locked, /*from_script=*/true, &run_replies);
+    for (size_t j = 0; j < run.size(); ++j) replies[run_index[j]] = std::move(run_replies[j]);
+    run.clear();
+    run_index.clear();
   };
-
   for (size_t i = 0; i < n; ++i) {
     if (!squashable[i]) {
-      run_squashed();
+      flush_run();  // a barrier: it runs alone, after the calls before it
       Execute(views[i], batch[i].resp, &replies[i]);
       continue;
     }
-    const CommandSpec* spec = specs[i];
-    if (spec->IsWrite()) running_->wrote.store(true, std::memory_order_relaxed);
-    if (!squasher) squasher.emplace(shards.tx());
-    tx::LockMode mode =
-        (spec->flags & cmd::kReadOnly) ? tx::LockMode::kShared : tx::LockMode::kExclusive;
-    int db = db_;
-    int resp = batch[i].resp;
-    squasher->Add(keys[i], mode, [&, i, db, resp](tx::Transaction*, tx::EngineShard* es) {
-      ReplyBuilder capture(resp == 3 ? RespVersion::kResp3 : RespVersion::kResp2);
-      ConnectionContext sub;
-      sub.service = service;
-      sub.rb = &capture;
-      sub.client_id = client_->client_id;
-      sub.db_index = db;
-      sub.authenticated = true;
-      sub.from_script = true;
-      sub.direct_shard = es;
-      sub.oom_checked = true;  // Check() applied maxmemory with the script's flags
-      service->Dispatch(views[i], &sub);
-      replies[i] = std::move(capture.buffer());
-      return OpStatus::kOk;
-    });
+    if (items[i].mode == tx::LockMode::kExclusive) {
+      running_->wrote.store(true, std::memory_order_relaxed);
+    }
+    items[i].db = db_;
+    run.push_back(items[i]);
+    run_index.push_back(i);
   }
-  run_squashed();
+  flush_run();
 
   for (size_t i = 0; i < n; ++i) {
     const std::string& raw = replies[i];

@@ -332,3 +332,20 @@ def test_quit_inside_multi(server, redis_server):
     c = Pair(server.port, redis_server.port)
     c.call("EXISTS", "q")
     c.close()
+
+
+def test_long_exec_body_over_both_shards_in_order(diff):
+    # Runs of single-shard commands are squashed inside EXEC; replies must stay in order, with
+    # errors in place, across keys of both shards and barrier commands between runs.
+    diff.check("SET", "str", "text")
+    diff.check("MULTI")
+    for i in range(30):
+        diff.check("INCR", f"ctr:{i}")
+        diff.check("RPUSH", f"lst:{i % 7}", i)
+        if i % 9 == 0:
+            diff.check("INCR", "str")           # an error inside the body
+            diff.check("MGET", "ctr:0", f"ctr:{i}")  # several shards: runs alone
+            diff.check("PING")                  # keyless
+    diff.check("EXEC")
+    for i in range(7):
+        diff.check("LRANGE", f"lst:{i}", 0, -1)
