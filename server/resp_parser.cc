@@ -5,43 +5,11 @@
 #include <cstring>
 #include <limits>
 
+#include "server/arg_utils.h"
+
 namespace lw {
 
 namespace {
-
-// Redis's string2ll(): the strict integer syntax of `*` and `$` lines.
-bool ParseStrictInt64(std::string_view s, int64_t* out) {
-  constexpr size_t kMaxChars = 20;  // LONG_STR_SIZE - 1
-  if (s.empty() || s.size() > kMaxChars) return false;
-  if (s.size() == 1 && s[0] == '0') {
-    *out = 0;
-    return true;
-  }
-  size_t i = 0;
-  bool negative = false;
-  if (s[0] == '-') {
-    negative = true;
-    i = 1;
-    if (s.size() == 1) return false;
-  }
-  if (s[i] < '1' || s[i] > '9') return false;
-  uint64_t v = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    uint64_t digit = static_cast<uint64_t>(s[i] - '0');
-    if (v > (std::numeric_limits<uint64_t>::max() - digit) / 10) return false;
-    v = v * 10 + digit;
-  }
-  constexpr uint64_t kMax = std::numeric_limits<int64_t>::max();
-  if (negative) {
-    if (v > kMax + 1) return false;
-    *out = v == kMax + 1 ? std::numeric_limits<int64_t>::min() : -static_cast<int64_t>(v);
-  } else {
-    if (v > kMax) return false;
-    *out = static_cast<int64_t>(v);
-  }
-  return true;
-}
 
 // isspace() in the C locale: what sdssplitargs() skips between words.
 bool IsCSpace(char c) {
@@ -268,7 +236,7 @@ RespParser::Result RespParser::ParseOne(std::string_view input, size_t* used,
     Result result = FindCountLineEnd(input, kTooBigMbulkCount, &cr);
     if (result != kOk) return result;
     int64_t count = 0;
-    if (!ParseStrictInt64(input.substr(1, cr - 1), &count) || count > config_.max_multibulk_len) {
+    if (!ParseRedisInt(input.substr(1, cr - 1), &count) || count > config_.max_multibulk_len) {
       return Fail(kInvalidMultibulkLen);
     }
     pos_ = cr + 2;
@@ -296,7 +264,7 @@ RespParser::Result RespParser::ParseOne(std::string_view input, size_t* used,
         return Fail(text);
       }
       int64_t len = 0;
-      if (!ParseStrictInt64(input.substr(pos_ + 1, cr - pos_ - 1), &len) || len < 0 ||
+      if (!ParseRedisInt(input.substr(pos_ + 1, cr - pos_ - 1), &len) || len < 0 ||
           len > config_.max_bulk_len) {
         return Fail(kInvalidBulkLen);
       }

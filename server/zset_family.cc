@@ -80,19 +80,8 @@ void SendScored(ReplyBuilder* rb, const ScoredItems& items, bool with_scores) {
 // --- argument parsing ---
 
 // Redis's getDoubleFromObject: strtod over the whole argument, no leading space, no NaN, no
-// overflow to +-inf nor underflow to 0 (a literal "inf" is fine).
-// (ParseRedisDouble in arg_utils inverts the ERANGE cases; see the integrator notes.)
-bool ParseScore(std::string_view s, double* out) {
-  if (s.empty() || std::isspace(static_cast<unsigned char>(s[0]))) return false;
-  std::string buf(s);
-  char* end = nullptr;
-  errno = 0;
-  double v = std::strtod(buf.c_str(), &end);
-  if (end != buf.c_str() + buf.size() || std::isnan(v)) return false;
-  if (errno == ERANGE && (std::isinf(v) || v == 0)) return false;
-  *out = v;
-  return true;
-}
+// overflow to +-inf nor underflow to 0 (a literal "inf" is fine): ParseRedisDouble.
+bool ParseScore(std::string_view s, double* out) { return ParseRedisDouble(s, out); }
 
 // One end of a BYSCORE interval: "(" prefix = exclusive; strtod rules of zslParseRange (leading
 // space and the empty string accepted, trailing bytes and NaN rejected).
