@@ -94,6 +94,10 @@ inline constexpr std::string_view kDbIndexOutOfRange = "ERR DB index is out of r
 inline constexpr std::string_view kNotInt32 =
     "ERR value is out of range, value must between -2147483648 and 2147483647";
 inline constexpr std::string_view kMustBePositive = "ERR value is out of range, must be positive";
+inline constexpr std::string_view kNotInt64Range =
+    "ERR value is out of range, value must between -9223372036854775807 and "
+    "9223372036854775807";
+inline constexpr std::string_view kValueOutOfRange = "ERR value is out of range";
 inline constexpr std::string_view kLfuNotSelected =
     "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
     "that when switching between policies at runtime LRU and LFU data will take some time to "
@@ -120,7 +124,6 @@ inline std::string SubcommandSyntax(std::string_view subcommand, std::string_vie
 
 // Lists and hashes (Redis 7.0 t_list.c / t_hash.c). Names carry the family so they do not
 // clash with the same texts other families define for their own commands.
-inline constexpr std::string_view kListPopCount = "ERR value is out of range, must be positive";
 inline constexpr std::string_view kListPosRankZero =
     "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use "
     "negative to start from the end of the list";
@@ -132,11 +135,7 @@ inline constexpr std::string_view kHashIncrOverflow = "ERR increment or decremen
 inline constexpr std::string_view kHashIncrNanOrInf = "ERR value is NaN or Infinity";
 inline constexpr std::string_view kHashIncrProducesNanOrInf =
     "ERR increment would produce NaN or Infinity";
-inline constexpr std::string_view kHashRandCountRange = "ERR value is out of range";
 inline constexpr std::string_view kHashScanInvalidCursor = "ERR invalid cursor";
-inline constexpr std::string_view kHashRandCountMin =
-    "ERR value is out of range, value must between -9223372036854775807 and "
-    "9223372036854775807";
 
 // Multi-key commands of keys, sets and sorted sets.
 inline constexpr std::string_view kSameObject = "ERR source and destination objects are the same";

@@ -19,6 +19,7 @@
 #include "server/error_strings.h"
 #include "server/glob.h"
 #include "server/hash_obj.h"
+#include "server/family_util.h"
 #include "server/op_args.h"
 
 namespace lw {
@@ -40,9 +41,7 @@ std::string_view HashEncoding(const void* obj) {
 HashObj* HashOf(Iter it) { return it.value().GetRobj<HashObj>(); }
 
 OpResult<HashObj*> FindHash(const OpArgs& op, std::string_view key) {
-  auto it = op.slice->Find(op.db, key, ObjType::kHash);
-  if (!it.ok()) return it.status();
-  return HashOf(*it);
+  return FindContainer<HashObj>(op, key, ObjType::kHash);
 }
 
 OpResult<HashObj*> FindOrCreateHash(const OpArgs& op, std::string_view key) {
@@ -56,10 +55,7 @@ OpResult<HashObj*> FindOrCreateHash(const OpArgs& op, std::string_view key) {
   return HashOf(it);
 }
 
-std::mt19937_64& Rng() {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  return rng;
-}
+std::mt19937_64& Rng() { return ThreadRng(); }
 
 
 void SendWrongTypeOr(OpStatus status, ReplyBuilder* rb) {
@@ -402,7 +398,7 @@ void HRandField(CmdArgs args, ConnectionContext* cntx) {
   int64_t count;
   if (!ParseRedisInt(args[2], &count)) return rb->SendError(errors::kNotInteger);
   if (count == INT64_MIN) {
-    return rb->SendError(errors::kHashRandCountMin);
+    return rb->SendError(errors::kNotInt64Range);
   }
   bool with_values = false;
   if (args.size() > 4 || (args.size() == 4 && !EqualsIgnoreCase(args[3], "WITHVALUES"))) {
@@ -411,7 +407,7 @@ void HRandField(CmdArgs args, ConnectionContext* cntx) {
   if (args.size() == 4) {
     with_values = true;
     if (count < -INT64_MAX / 2 || count > INT64_MAX / 2) {
-      return rb->SendError(errors::kHashRandCountRange);
+      return rb->SendError(errors::kValueOutOfRange);
     }
   }
   bool unique = count >= 0;

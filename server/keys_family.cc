@@ -18,6 +18,7 @@
 #include "server/connection_context.h"
 #include "server/error_strings.h"
 #include "server/glob.h"
+#include "server/family_util.h"
 #include "server/op_args.h"
 #include "server/service.h"
 
@@ -27,10 +28,7 @@ namespace {
 
 using Iterator = DbSlice::Iterator;
 
-std::mt19937_64& Rng() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng;
-}
+std::mt19937_64& Rng() { return ThreadRng(); }
 
 std::string KeyOf(Iterator it) {
   std::string scratch;

@@ -99,7 +99,7 @@ void Pop(CmdArgs args, ConnectionContext* cntx, bool front) {
   bool has_count = args.size() == 3;
   int64_t count = 1;
   if (has_count && (!ParseRedisInt(args[2], &count) || count < 0)) {
-    return rb->SendError(errors::kListPopCount);
+    return rb->SendError(errors::kMustBePositive);
   }
   std::string_view key = args[1];
   using Popped = std::vector<std::string>;

@@ -18,6 +18,7 @@
 #include "server/arg_utils.h"
 #include "server/connection_context.h"
 #include "server/error_strings.h"
+#include "server/family_util.h"
 #include "server/op_args.h"
 #include "server/scan_args.h"
 #include "server/set_obj.h"
@@ -26,15 +27,8 @@ namespace lw {
 
 namespace {
 
-constexpr std::string_view kMustBePositive = "ERR value is out of range, must be positive";
-constexpr std::string_view kLongRange =
-    "ERR value is out of range, value must between -9223372036854775807 and "
-    "9223372036854775807";
 
-uint64_t Rand64() {
-  thread_local std::mt19937_64 gen{std::random_device{}()};
-  return gen();
-}
+uint64_t Rand64() { return ThreadRng()(); }
 
 void SendOpError(ReplyBuilder* rb, OpStatus st) {
   if (st == OpStatus::kWrongType) return rb->SendError(errors::kWrongType);
@@ -43,14 +37,7 @@ void SendOpError(ReplyBuilder* rb, OpStatus st) {
 
 // The set at `key`, or kKeyNotFound / kWrongType.
 OpResult<SetObj*> FindSet(const OpArgs& op, std::string_view key) {
-  auto it = op.slice->Find(op.db, key, ObjType::kSet);
-  if (!it.ok()) return it.status();
-  return it->value().GetRobj<SetObj>();
-}
-
-// Deletes `key` if its set became empty (an empty container never stays in the keyspace).
-void DeleteIfEmpty(const OpArgs& op, std::string_view key, SetObj* set) {
-  if (set->size() == 0) op.slice->Del(op.db, key);
+  return FindContainer<SetObj>(op, key, ObjType::kSet);
 }
 
 void SAdd(CmdArgs args, ConnectionContext* cntx) {
@@ -153,7 +140,7 @@ void SPop(CmdArgs args, ConnectionContext* cntx) {
   bool has_count = args.size() == 3;
   int64_t count = 1;
   if (has_count && (!ParseRedisInt(args[2], &count) || count < 0)) {
-    return cntx->rb->SendError(kMustBePositive);
+    return cntx->rb->SendError(errors::kMustBePositive);
   }
   std::string_view key = args[1];
   struct Popped {
@@ -195,7 +182,7 @@ void SRandMember(CmdArgs args, ConnectionContext* cntx) {
   int64_t count = 1;
   if (has_count) {
     if (!ParseRedisInt(args[2], &count)) return cntx->rb->SendError(errors::kNotInteger);
-    if (count == INT64_MIN) return cntx->rb->SendError(kLongRange);
+    if (count == INT64_MIN) return cntx->rb->SendError(errors::kNotInt64Range);
   }
   std::string_view key = args[1];
   auto res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<std::vector<std::string>> {

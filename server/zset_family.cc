@@ -29,6 +29,7 @@
 #include "server/blocking_cmd.h"
 #include "server/connection_context.h"
 #include "server/error_strings.h"
+#include "server/family_util.h"
 #include "server/op_args.h"
 #include "server/scan_args.h"
 #include "server/zset_blocking.h"
@@ -51,18 +52,10 @@ constexpr std::string_view kLimitRank =
     "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
 constexpr std::string_view kWithScoresLex =
     "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
-constexpr std::string_view kMustBePositive = "ERR value is out of range, must be positive";
-constexpr std::string_view kLongRange =
-    "ERR value is out of range, value must between -9223372036854775807 and "
-    "9223372036854775807";
-constexpr std::string_view kOutOfRangePlain = "ERR value is out of range";
 
 using ScoredItems = std::vector<std::pair<std::string, double>>;
 
-uint64_t Rand64() {
-  thread_local std::mt19937_64 gen{std::random_device{}()};
-  return gen();
-}
+uint64_t Rand64() { return ThreadRng()(); }
 
 void SendOpError(ReplyBuilder* rb, OpStatus st) {
   if (st == OpStatus::kWrongType) return rb->SendError(errors::kWrongType);
@@ -175,13 +168,7 @@ bool ClampRanks(int64_t len, int64_t* start, int64_t* end) {
 }
 
 OpResult<ZSetObj*> FindZSet(const OpArgs& op, std::string_view key) {
-  auto it = op.slice->Find(op.db, key, ObjType::kZSet);
-  if (!it.ok()) return it.status();
-  return it->value().GetRobj<ZSetObj>();
-}
-
-void DeleteIfEmpty(const OpArgs& op, std::string_view key, const ZSetObj* z) {
-  if (z->size() == 0) op.slice->Del(op.db, key);
+  return FindContainer<ZSetObj>(op, key, ObjType::kZSet);
 }
 
 // --- ZADD / ZINCRBY ---
@@ -569,7 +556,7 @@ void PopGeneric(CmdArgs args, ConnectionContext* cntx, bool max) {
   bool has_count = args.size() == 3;
   int64_t count = 1;
   if (has_count && (!ParseRedisInt(args[2], &count) || count < 0)) {
-    return rb->SendError(kMustBePositive);
+    return rb->SendError(errors::kMustBePositive);
   }
   std::string_view key = args[1];
   auto res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<ScoredItems> {
@@ -642,13 +629,13 @@ void ZRandMember(CmdArgs args, ConnectionContext* cntx) {
   int64_t count = 1;
   if (has_count) {
     if (!ParseRedisInt(args[2], &count)) return rb->SendError(errors::kNotInteger);
-    if (count == INT64_MIN) return rb->SendError(kLongRange);
+    if (count == INT64_MIN) return rb->SendError(errors::kNotInt64Range);
     if (args.size() > 4 || (args.size() == 4 && !EqualsIgnoreCase(args[3], "WITHSCORES"))) {
       return rb->SendError(errors::kSyntax);
     }
     if (args.size() == 4) {
       with_scores = true;
-      if (count < -(INT64_MAX / 2) || count > INT64_MAX / 2) return rb->SendError(kOutOfRangePlain);
+      if (count < -(INT64_MAX / 2) || count > INT64_MAX / 2) return rb->SendError(errors::kValueOutOfRange);
     }
   }
   std::string_view key = args[1];
