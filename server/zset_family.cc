@@ -130,29 +130,25 @@ std::pair<size_t, size_t> RankSpan(const ZSetObj& z, const ScoreRange& r) {
   return {start, std::max(start, end)};
 }
 
+// True if member `m` sorts before bound `b`; with `or_at`, also when it sits exactly on a
+// value bound (used for the end of a range whose bound is inclusive).
+bool BeforeLexBound(const LexBound& b, std::string_view m, bool or_at) {
+  switch (b.kind) {
+    case LexBound::kMinusInf:
+      return false;
+    case LexBound::kPlusInf:
+      return true;
+    case LexBound::kValue:
+      break;
+  }
+  return or_at ? m <= b.value : m < b.value;
+}
+
 std::pair<size_t, size_t> RankSpan(const ZSetObj& z, const LexRange& r) {
-  size_t start = z.CountBefore([&](double, std::string_view m) {
-    switch (r.min.kind) {
-      case LexBound::kMinusInf:
-        return false;
-      case LexBound::kPlusInf:
-        return true;
-      case LexBound::kValue:
-        break;
-    }
-    return r.min.exclusive ? m <= r.min.value : m < r.min.value;
-  });
-  size_t end = z.CountBefore([&](double, std::string_view m) {
-    switch (r.max.kind) {
-      case LexBound::kMinusInf:
-        return false;
-      case LexBound::kPlusInf:
-        return true;
-      case LexBound::kValue:
-        break;
-    }
-    return r.max.exclusive ? m < r.max.value : m <= r.max.value;
-  });
+  size_t start = z.CountBefore(
+      [&](double, std::string_view m) { return BeforeLexBound(r.min, m, r.min.exclusive); });
+  size_t end = z.CountBefore(
+      [&](double, std::string_view m) { return BeforeLexBound(r.max, m, !r.max.exclusive); });
   return {start, std::max(start, end)};
 }
 
