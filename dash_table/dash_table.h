@@ -63,15 +63,15 @@ class DashTable {
     bool IsEnd() const { return seg_ == nullptr; }
     explicit operator bool() const { return seg_ != nullptr; }
     // REQUIRES: !IsEnd(). Never modify the key through a const_cast.
-    const Key& key() const { return seg_->At(pos_.bucket, pos_.slot).key; }
-    Value& value() const { return seg_->At(pos_.bucket, pos_.slot).value; }
+    const Key& key() const { return seg_->At(pos_).key; }
+    Value& value() const { return seg_->At(pos_).value; }
     // Physical position, for eviction heuristics: slot 0 is the hot end of a bucket; entries
     // in the stash are the coldest.
-    unsigned bucket_id() const { return pos_.bucket; }
-    unsigned slot_id() const { return pos_.slot; }
-    bool in_stash() const { return pos_.bucket >= dash_internal::kRegularBuckets; }
+    unsigned bucket_id() const { return pos_.bucket(); }
+    unsigned slot_id() const { return pos_.slot(); }
+    bool in_stash() const { return pos_.bucket() >= dash_internal::kRegularBuckets; }
     bool operator==(const Iterator& o) const {
-      return seg_ == o.seg_ && (!seg_ || (pos_.bucket == o.pos_.bucket && pos_.slot == o.pos_.slot));
+      return seg_ == o.seg_ && (!seg_ || pos_.index == o.pos_.index);
     }
 
    private:
@@ -106,7 +106,7 @@ class DashTable {
     template <typename Cb>
     void ForEachCandidate(Cb&& cb) const {
       namespace di = dash_internal;
-      const unsigned buckets[2] = {home_, di::NextBucket(home_)};
+      const unsigned buckets[2] = {home_, home_ + 1};
       for (int s = di::kSlotsPerBucket - 1; s >= 0; --s) {
         for (unsigned sb = di::kRegularBuckets; sb < di::kTotalBuckets; ++sb) Visit(sb, s, cb);
       }
@@ -121,7 +121,7 @@ class DashTable {
     Hotspot(Segment* seg, unsigned home) : seg_(seg), home_(home) {}
     template <typename Cb>
     void Visit(unsigned b, unsigned s, Cb& cb) const {
-      if ((seg_->meta(b).busy() >> s) & 1) cb(Iterator(seg_, SlotPos{uint8_t(b), uint8_t(s)}));
+      if ((seg_->meta(b).busy() >> s) & 1) cb(Iterator(seg_, dash_internal::Pos(b, s)));
     }
     Segment* seg_;
     unsigned home_;
@@ -130,8 +130,8 @@ class DashTable {
   // Segments and the directory are allocated from `mr`, which must outlive the table.
   explicit DashTable(Policy policy = Policy(),
                      std::pmr::memory_resource* mr = std::pmr::new_delete_resource())
-      : policy_(std::move(policy)), mr_(mr), dir_(1, nullptr, Alloc(mr)) {
-    dir_[0] = NewSegment(0);
+      : policy_(std::move(policy)), mr_(mr), dir_(2, nullptr, Alloc(mr)) {
+    dir_[0] = dir_[1] = NewSegment(0);
   }
   ~DashTable() { DestroySegments(); }
   DashTable(const DashTable&) = delete;
@@ -198,7 +198,7 @@ class DashTable {
   Cursor Traverse(Cursor cursor, Cb&& cb) {
     Segment* seg = dir_[DirIndex(cursor)];
     unsigned b = cursor & kBucketMask;
-    if (b < dash_internal::kRegularBuckets) {
+    if (b < dash_internal::kHomeBuckets) {
       seg->ForEachHomedAt(b, [&](SlotPos p) { cb(Iterator(seg, p)); });
     }
     return NextCursor(cursor, seg);
@@ -209,7 +209,7 @@ class DashTable {
   Cursor TraverseBuckets(Cursor cursor, Cb&& cb) {
     Segment* seg = dir_[DirIndex(cursor)];
     unsigned b = cursor & kBucketMask;
-    if (b < dash_internal::kRegularBuckets) cb(BucketRef(seg, b));
+    if (b < dash_internal::kHomeBuckets) cb(BucketRef(seg, b));
     return NextCursor(cursor, seg);
   }
 
@@ -221,7 +221,7 @@ class DashTable {
 
   // REQUIRES: !it.IsEnd().
   BucketRef BucketOf(Iterator it) const {
-    return BucketRef(it.seg_, it.seg_->HomeOf(it.pos_.bucket, it.pos_.slot));
+    return BucketRef(it.seg_, it.seg_->HomeOf(it.pos_));
   }
   // The logical bucket `probe` belongs (or would belong) to.
   template <typename Q>
@@ -260,11 +260,12 @@ class DashTable {
   // Erases every entry; keeps one empty segment.
   void Clear() {
     DestroySegments();
-    Dir fresh(1, nullptr, Alloc(mr_));
+    Dir fresh(2, nullptr, Alloc(mr_));
     dir_.swap(fresh);
-    global_depth_ = 0;
+    global_depth_ = 1;
+    dir_shift_ = 63;
     size_ = 0;
-    dir_[0] = NewSegment(0);
+    dir_[0] = dir_[1] = NewSegment(0);
   }
 
   size_t size() const { return size_; }
@@ -296,13 +297,15 @@ class DashTable {
  private:
   using Alloc = std::pmr::polymorphic_allocator<Segment*>;
   using Dir = std::vector<Segment*, Alloc>;
-  static constexpr uint64_t kBucketMask = 63;  // low cursor bits; kRegularBuckets <= 64
+  static constexpr uint64_t kBucketMask = 63;  // low cursor bits; kHomeBuckets <= 64
 
-  size_t DirIndex(uint64_t hash) const { return (hash >> 1) >> (63 - global_depth_); }
+  // Hash bits: the top global_depth_ pick the directory entry, bits 8..13 the home bucket,
+  // bits 0..6 the fingerprint.
+  size_t DirIndex(uint64_t hash) const { return hash >> dir_shift_; }
   static unsigned HomeBucket(uint64_t hash) {
-    return unsigned((uint64_t(uint32_t(hash >> 8)) * dash_internal::kRegularBuckets) >> 32);
+    return unsigned(hash >> 8) & (dash_internal::kHomeBuckets - 1);
   }
-  static uint8_t Fingerprint(uint64_t hash) { return uint8_t(hash); }
+  static uint8_t Fingerprint(uint64_t hash) { return uint8_t(hash) | dash_internal::kBusyBit; }
 
   template <typename Q>
   LW_DASH_ALWAYS_INLINE Iterator FindHashed(uint64_t hash, const Q& probe) {
@@ -355,6 +358,7 @@ class DashTable {
       for (size_t i = 0; i < dir_.size(); ++i) doubled[2 * i] = doubled[2 * i + 1] = dir_[i];
       dir_.swap(doubled);
       ++global_depth_;
+      --dir_shift_;
       index *= 2;
     }
     Segment* right = NewSegment(depth + 1);
@@ -367,7 +371,7 @@ class DashTable {
   }
 
   Cursor NextCursor(Cursor cursor, Segment* seg) const {
-    if ((cursor & kBucketMask) + 1 < dash_internal::kRegularBuckets) return cursor + 1;
+    if ((cursor & kBucketMask) + 1 < dash_internal::kHomeBuckets) return cursor + 1;
     unsigned depth = seg->local_depth();
     if (depth == 0) return 0;
     uint64_t step = uint64_t{1} << (64 - depth);
@@ -398,7 +402,10 @@ class DashTable {
   Policy policy_;
   std::pmr::memory_resource* mr_;
   Dir dir_;
-  unsigned global_depth_ = 0;
+  // At least 1, so that dir_shift_ = 64 - global_depth_ is a valid shift (two directory
+  // entries may point at one segment of local depth 0).
+  unsigned global_depth_ = 1;
+  unsigned dir_shift_ = 63;
   size_t size_ = 0;
   size_t segment_count_ = 0;
 };

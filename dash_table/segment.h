@@ -4,12 +4,15 @@
 //
 // Internal to dash_table/ (namespace lw::dash_internal).
 // Thread-safety: none; owned by one DashTable.
-// Placement rule (the invariant every method keeps): an item whose home bucket is h lives in
+// Placement rule (the invariant every method keeps): an item whose home bucket is h
+// (0 <= h < kHomeBuckets) lives in
 //   - regular bucket h (displaced bit clear), or
-//   - regular bucket Next(h) (displaced bit set), or
+//   - regular bucket h + 1 (displaced bit set), or
 //   - a stash bucket k, with stash_home_[k][slot] == h and bit k set in stash_mask_[h].
+// Bucket 0 therefore never holds a displaced item, and the last regular bucket (index
+// kHomeBuckets) holds only displaced items.
 // stash_mask_[h] is exact: bit k is set iff stash bucket k holds an item homed at h.
-// meta_[h].stash_hint() == (stash_mask_[h] != 0) for every regular bucket h, so a lookup reads
+// meta_[h].stash_hint() == (stash_mask_[h] != 0) for every home bucket h, so a lookup reads
 // stash_mask_ (another cache line) only when the stash can hold its key.
 // Moves between those places (displacement, bump-up) never change an item's home, so the
 // "logical bucket" h (all items homed at h) is stable until an insert or erase touches it.
@@ -25,15 +28,19 @@
 
 namespace lw::dash_internal {
 
+// A slot of a segment, or none. Slots are numbered bucket by bucket, so the slots of a bucket
+// and of the next one are consecutive.
 struct SlotPos {
-  static constexpr uint8_t kNone = 0xff;
-  uint8_t bucket = kNone;  // >= kRegularBuckets means a stash bucket
-  uint8_t slot = 0;
-  bool found() const { return bucket != kNone; }
+  static constexpr uint16_t kNone = 0xffff;
+  uint16_t index = kNone;  // bucket * kSlotsPerBucket + slot
+  bool found() const { return index != kNone; }
+  unsigned bucket() const { return index / kSlotsPerBucket; }  // >= kRegularBuckets: stash
+  unsigned slot() const { return index % kSlotsPerBucket; }
 };
 
-inline unsigned NextBucket(unsigned b) { return b + 1 == kRegularBuckets ? 0 : b + 1; }
-inline unsigned PrevBucket(unsigned b) { return b == 0 ? kRegularBuckets - 1 : b - 1; }
+inline SlotPos Pos(unsigned b, unsigned s) {
+  return SlotPos{static_cast<uint16_t>(b * kSlotsPerBucket + s)};
+}
 
 template <typename Key, typename Value>
 class Segment {
@@ -63,11 +70,11 @@ class Segment {
   void set_local_depth(unsigned d) { local_depth_ = d; }
   uint32_t size() const { return size_; }
 
+  Slot& At(SlotPos p) { return SlotAt(p.index); }
+  const Slot& At(SlotPos p) const { return SlotAt(p.index); }
   Slot& At(unsigned b, unsigned s) { return SlotAt(b * kSlotsPerBucket + s); }
-  const Slot& At(unsigned b, unsigned s) const { return const_cast<Segment*>(this)->At(b, s); }
-  Slot& At(SlotPos p) { return At(p.bucket, p.slot); }
   const BucketMeta& meta(unsigned b) const { return meta_[b]; }
-  // Regular buckets only: bit k set iff stash bucket k holds an item homed at b.
+  // Home buckets only: bit k set iff stash bucket k holds an item homed at b.
   uint8_t stash_mask(unsigned b) const { return stash_mask_[b]; }
   uint32_t version(unsigned b) const { return version_[b]; }
   void set_version(unsigned b, uint32_t v) { version_[b] = v; }
@@ -75,69 +82,67 @@ class Segment {
   // The home bucket of the item at (b, s). REQUIRES: the slot is busy.
   unsigned HomeOf(unsigned b, unsigned s) const {
     if (b >= kRegularBuckets) return stash_home_[b - kRegularBuckets][s];
-    return (displaced_[b] >> s) & 1 ? PrevBucket(b) : b;
+    return b - ((displaced_[b] >> s) & 1);
   }
+  unsigned HomeOf(SlotPos p) const { return HomeOf(p.bucket(), p.slot()); }
 
-  // Finds the item homed at `home` with fingerprint `fp` for which eq(key) is true.
-  // Home and neighbour are matched together, without consulting the displaced bits: an equal
-  // key has the same home, so a candidate of the wrong home only costs a key comparison.
+  // Finds the item homed at `home` with fingerprint `fp` (which has kBusyBit set) for which
+  // eq(key) is true. Home and neighbour are matched together, without consulting the
+  // displaced bits: an equal key has the same home, so a candidate of the wrong home only
+  // costs a key comparison. The neighbour is home + 1 and its slots follow home's, so bit i
+  // of the combined match is slot home * kSlotsPerBucket + i.
   template <typename Eq>
   LW_DASH_ALWAYS_INLINE SlotPos Find(unsigned home, uint8_t fp, Eq&& eq) const {
-    unsigned nb = NextBucket(home);
-    uint32_t m = meta_[home].Match(fp) | (meta_[nb].Match(fp) << kSlotsPerBucket);
+    uint32_t m = meta_[home].Match(fp) | (meta_[home + 1].Match(fp) << kSlotsPerBucket);
+    unsigned first = home * kSlotsPerBucket;
     for (; m; m &= m - 1) {
-      // Slots of `home` and `nb` are adjacent in slots_ (but for the wrap-around of the last
-      // bucket), so the match bit is an offset from home's first slot. Branch-free on
-      // purpose: which of the two buckets holds the key is a coin toss.
-      unsigned index = home * kSlotsPerBucket + std::countr_zero(m);
-      index -= index >= kRegularBuckets * kSlotsPerBucket ? kRegularBuckets * kSlotsPerBucket : 0;
-      if (eq(SlotAt(index).key)) return Pos(index / kSlotsPerBucket, index % kSlotsPerBucket);
+      unsigned index = first + std::countr_zero(m);
+      if (eq(SlotAt(index).key)) [[likely]] return SlotPos{static_cast<uint16_t>(index)};
     }
     // A miss so far: the hint, in the metadata just read, usually rules the stash out.
     if (!meta_[home].stash_hint()) [[likely]] return SlotPos{};
-    for (uint32_t k = stash_mask_[home]; k; k &= k - 1) {
-      unsigned sb = std::countr_zero(k);
-      for (uint32_t m = meta_[kRegularBuckets + sb].Match(fp); m; m &= m - 1) {
-        unsigned s = std::countr_zero(m);
-        if (stash_home_[sb][s] == home && eq(At(kRegularBuckets + sb, s).key)) {
-          return Pos(kRegularBuckets + sb, s);
-        }
-      }
-    }
-    return SlotPos{};
+    return FindInStash(home, fp, eq);
   }
 
-  // Checks the metadata invariants (placement bookkeeping, exact stash masks and stash hints).
-  // For tests: O(capacity).
+  // Checks the metadata invariants (fingerprint bytes, placement bookkeeping, exact stash
+  // masks and stash hints). For tests: O(capacity).
   bool MetadataConsistent() const {
-    uint8_t masks[kRegularBuckets] = {};
+    uint8_t masks[kHomeBuckets] = {};
     uint32_t count = 0;
     for (unsigned b = 0; b < kTotalBuckets; ++b) {
-      if (meta_[b].bits & ~uint32_t(kAllSlotsMask | kStashHint)) return false;
-      if (b >= kRegularBuckets && meta_[b].stash_hint()) return false;
-      if (b < kRegularBuckets && (displaced_[b] & ~meta_[b].busy())) return false;
-      count += meta_[b].Count();
+      const BucketMeta& mb = meta_[b];
+      if (mb.pad != 0 || (mb.hint & ~kStashHint) != 0) return false;
+      if (b >= kHomeBuckets && mb.stash_hint()) return false;
+      for (unsigned s = 0; s < kSlotsPerBucket; ++s) {
+        if (!(mb.fp[s] & kBusyBit) && mb.fp[s] != 0) return false;  // free slots hold 0
+      }
+      if (b < kRegularBuckets) {
+        if (displaced_[b] & ~mb.busy()) return false;
+        if (b == 0 && displaced_[b] != 0) return false;
+        if (b == kHomeBuckets && displaced_[b] != mb.busy()) return false;
+      }
+      count += mb.Count();
       if (b < kRegularBuckets) continue;
-      for (uint32_t m = meta_[b].busy(); m; m &= m - 1) {
+      for (uint32_t m = mb.busy(); m; m &= m - 1) {
         unsigned home = stash_home_[b - kRegularBuckets][std::countr_zero(m)];
-        if (home >= kRegularBuckets) return false;
+        if (home >= kHomeBuckets) return false;
         masks[home] |= uint8_t(1u << (b - kRegularBuckets));
       }
     }
-    for (unsigned h = 0; h < kRegularBuckets; ++h) {
+    for (unsigned h = 0; h < kHomeBuckets; ++h) {
       if (masks[h] != stash_mask_[h] || meta_[h].stash_hint() != (masks[h] != 0)) return false;
     }
     return count == size_;
   }
 
-  // Calls cb(SlotPos) for every item homed at regular bucket `home`.
+  // Calls cb(SlotPos) for every item homed at home bucket `home`.
   template <typename Cb>
   void ForEachHomedAt(unsigned home, Cb&& cb) const {
     uint32_t stash_mask = stash_mask_[home];  // copied: cb may erase the item it is given
     for (uint32_t m = meta_[home].busy() & ~uint32_t(displaced_[home]); m; m &= m - 1) {
       cb(Pos(home, std::countr_zero(m)));
     }
-    unsigned nb = NextBucket(home);
+    unsigned nb = home + 1;
     for (uint32_t m = meta_[nb].busy() & displaced_[nb]; m; m &= m - 1) {
       cb(Pos(nb, std::countr_zero(m)));
     }
@@ -155,27 +160,29 @@ class Segment {
   // Returns !found() when the segment has no room for this home bucket.
   // The returned slot stays free until Occupy().
   SlotPos PrepareInsert(unsigned home) {
-    unsigned nb = NextBucket(home);
-    BucketMeta& hm = meta_[home];
-    BucketMeta& nm = meta_[nb];
-    bool home_full = hm.Full(), next_full = nm.Full();
-    if (!home_full && (next_full || hm.Count() <= nm.Count())) return Pos(home, hm.FirstFree());
-    if (!next_full) return Pos(nb, nm.FirstFree());
+    unsigned nb = home + 1;
+    const BucketMeta& hm = meta_[home];
+    const BucketMeta& nm = meta_[nb];
+    uint32_t home_busy = hm.busy(), next_busy = nm.busy();
+    bool home_full = home_busy == kAllSlotsMask, next_full = next_busy == kAllSlotsMask;
+    if (!home_full && (next_full || std::popcount(home_busy) <= std::popcount(next_busy))) {
+      return Pos(home, std::countr_one(home_busy));
+    }
+    if (!next_full) return Pos(nb, std::countr_one(next_busy));
 
-    // Push an item that lives at its own home `nb` on to its neighbour.
-    unsigned nnb = NextBucket(nb);
-    uint32_t movable = nm.busy() & ~uint32_t(displaced_[nb]);
-    if (movable && !meta_[nnb].Full()) {
+    // Push an item that lives at its own home `nb` on to nb + 1 (the last regular bucket is
+    // nobody's home: all its items are displaced, so nothing there is movable).
+    uint32_t movable = next_busy & ~uint32_t(displaced_[nb]);
+    if (movable && nb < kHomeBuckets && !meta_[nb + 1].Full()) {
       unsigned s = 31 - std::countl_zero(movable);
-      MoveRegular(Pos(nb, s), Pos(nnb, meta_[nnb].FirstFree()), /*displaced=*/true);
+      MoveRegular(Pos(nb, s), Pos(nb + 1, meta_[nb + 1].FirstFree()), nb);
       return Pos(nb, s);
     }
-    // Send an item displaced into `home` back to its own home.
-    unsigned pb = PrevBucket(home);
-    movable = hm.busy() & displaced_[home];
-    if (movable && !meta_[pb].Full()) {
+    // Send an item displaced into `home` back to its own home (bucket 0 holds none).
+    movable = home_busy & displaced_[home];
+    if (movable && !meta_[home - 1].Full()) {
       unsigned s = 31 - std::countl_zero(movable);
-      MoveRegular(Pos(home, s), Pos(pb, meta_[pb].FirstFree()), /*displaced=*/false);
+      MoveRegular(Pos(home, s), Pos(home - 1, meta_[home - 1].FirstFree()), home - 1);
       return Pos(home, s);
     }
     for (unsigned i = 0; i < kStashBuckets; ++i) {
@@ -203,15 +210,16 @@ class Segment {
   // bucket, swapping with the coldest item there if both are full; inside a regular bucket,
   // one slot toward slot 0. Returns the item's new position.
   SlotPos BumpUp(SlotPos p) {
-    if (p.bucket < kRegularBuckets) {
-      if (p.slot == 0) return p;
-      SlotPos to = Pos(p.bucket, p.slot - 1);
+    unsigned bucket = p.bucket(), slot = p.slot();
+    if (bucket < kRegularBuckets) {
+      if (slot == 0) return p;
+      SlotPos to = Pos(bucket, slot - 1);
       SwapSlots(p, to);
       return to;
     }
-    unsigned home = HomeOf(p.bucket, p.slot);
-    uint8_t fp = meta_[p.bucket].fp[p.slot];
-    for (unsigned b : {home, NextBucket(home)}) {
+    unsigned home = HomeOf(bucket, slot);
+    uint8_t fp = meta_[bucket].fp[slot];
+    for (unsigned b : {home, home + 1}) {
       if (meta_[b].Full()) continue;
       SlotPos to = Pos(b, meta_[b].FirstFree());
       new (&At(to)) Slot(std::move(At(p)));
@@ -221,8 +229,8 @@ class Segment {
     }
     // Both full: trade places with the coldest item of the home bucket.
     SlotPos cold = Pos(home, kSlotsPerBucket - 1);
-    unsigned cold_home = HomeOf(cold.bucket, cold.slot);
-    uint8_t cold_fp = meta_[home].fp[cold.slot];
+    unsigned cold_home = HomeOf(cold);
+    uint8_t cold_fp = meta_[home].fp[kSlotsPerBucket - 1];
     SwapPayload(At(p), At(cold));
     ClearBusy(p);
     ClearBusy(cold);
@@ -234,6 +242,7 @@ class Segment {
   // Moves every item whose hash (by hash_fn) has bit `bit` set into the empty segment `right`,
   // each to the same bucket and slot it held here, which keeps every placement valid. Bucket
   // versions are copied so a snapshot in progress sees both halves as it saw the whole.
+  // Both halves then move what they can out of the stash (see DrainStash()).
   template <typename HashFn>
   void SplitInto(Segment* right, HashFn&& hash_fn, unsigned bit) {
     for (unsigned b = 0; b < kTotalBuckets; ++b) {
@@ -248,6 +257,36 @@ class Segment {
       }
     }
     std::memcpy(right->version_, version_, sizeof(version_));
+    DrainStash();
+    right->DrainStash();
+  }
+
+  // Moves each stash item into its home or neighbour bucket if either has room (the less full
+  // one). Items stay in their logical bucket. After a split both halves are about half empty,
+  // and without this they would keep the stash items of the full segment: lookups homed there
+  // would then have to read the stash on every miss (a third of all misses, measured).
+  void DrainStash() {
+    for (unsigned b = kRegularBuckets; b < kTotalBuckets; ++b) {
+      for (uint32_t m = meta_[b].busy(); m; m &= m - 1) {
+        unsigned s = std::countr_zero(m);
+        unsigned home = stash_home_[b - kRegularBuckets][s];
+        uint32_t home_busy = meta_[home].busy(), next_busy = meta_[home + 1].busy();
+        unsigned to;
+        if (home_busy != kAllSlotsMask &&
+            (next_busy == kAllSlotsMask || std::popcount(home_busy) <= std::popcount(next_busy))) {
+          to = home;
+        } else if (next_busy != kAllSlotsMask) {
+          to = home + 1;
+        } else {
+          continue;
+        }
+        SlotPos from = Pos(b, s), dest = Pos(to, meta_[to].FirstFree());
+        uint8_t fp = meta_[b].fp[s];
+        new (&At(dest)) Slot(std::move(At(from)));
+        Vacate(from);
+        MarkBusy(dest, home, fp);
+      }
+    }
   }
 
  private:
@@ -256,51 +295,59 @@ class Segment {
   }
   const Slot& SlotAt(unsigned index) const { return const_cast<Segment*>(this)->SlotAt(index); }
 
-  static SlotPos Pos(unsigned b, unsigned s) {
-    return SlotPos{static_cast<uint8_t>(b), static_cast<uint8_t>(s)};
+  // The rare part of Find(): the stash buckets that hold items homed at `home`.
+  template <typename Eq>
+  LW_DASH_NOINLINE SlotPos FindInStash(unsigned home, uint8_t fp, Eq& eq) const {
+    for (uint32_t k = stash_mask_[home]; k; k &= k - 1) {
+      unsigned sb = std::countr_zero(k);
+      for (uint32_t m = meta_[kRegularBuckets + sb].Match(fp); m; m &= m - 1) {
+        unsigned s = std::countr_zero(m);
+        if (stash_home_[sb][s] == home && eq(SlotAt((kRegularBuckets + sb) * kSlotsPerBucket + s).key)) {
+          return Pos(kRegularBuckets + sb, s);
+        }
+      }
+    }
+    return SlotPos{};
   }
 
   void MarkBusy(SlotPos p, unsigned home, uint8_t fp) {
-    BucketMeta& m = meta_[p.bucket];
-    uint16_t bit = uint16_t(1u << p.slot);
-    m.fp[p.slot] = fp;
-    m.bits |= bit;
-    if (p.bucket < kRegularBuckets) {
-      if (p.bucket != home) displaced_[p.bucket] |= bit;
+    unsigned b = p.bucket(), s = p.slot();
+    meta_[b].fp[s] = fp;
+    if (b < kRegularBuckets) {
+      if (b != home) displaced_[b] |= uint16_t(1u << s);
     } else {
-      unsigned sb = p.bucket - kRegularBuckets;
-      stash_home_[sb][p.slot] = static_cast<uint8_t>(home);
+      unsigned sb = b - kRegularBuckets;
+      stash_home_[sb][s] = static_cast<uint8_t>(home);
       stash_mask_[home] |= uint8_t(1u << sb);
-      meta_[home].bits |= kStashHint;
+      meta_[home].hint = kStashHint;
     }
     ++size_;
   }
 
   void ClearBusy(SlotPos p) {
-    BucketMeta& m = meta_[p.bucket];
-    uint16_t bit = uint16_t(1u << p.slot);
-    m.bits &= ~bit;
-    if (p.bucket < kRegularBuckets) {
-      displaced_[p.bucket] &= ~bit;
+    unsigned b = p.bucket(), s = p.slot();
+    BucketMeta& m = meta_[b];
+    m.fp[s] = 0;
+    if (b < kRegularBuckets) {
+      displaced_[b] &= ~uint16_t(1u << s);
     } else {
-      unsigned sb = p.bucket - kRegularBuckets;
-      unsigned home = stash_home_[sb][p.slot];
+      unsigned sb = b - kRegularBuckets;
+      unsigned home = stash_home_[sb][s];
       bool still_there = false;
-      for (uint32_t b = m.busy(); b; b &= b - 1) {
-        still_there |= stash_home_[sb][std::countr_zero(b)] == home;
+      for (uint32_t busy = m.busy(); busy; busy &= busy - 1) {
+        still_there |= stash_home_[sb][std::countr_zero(busy)] == home;
       }
       if (!still_there) {
         stash_mask_[home] &= ~uint8_t(1u << sb);
-        if (stash_mask_[home] == 0) meta_[home].bits &= ~kStashHint;
+        if (stash_mask_[home] == 0) meta_[home].hint = 0;
       }
     }
     --size_;
   }
 
-  // REQUIRES: `from` busy, `to` free, both regular.
-  void MoveRegular(SlotPos from, SlotPos to, bool displaced) {
-    unsigned home = displaced ? PrevBucket(to.bucket) : to.bucket;
-    uint8_t fp = meta_[from.bucket].fp[from.slot];
+  // REQUIRES: `from` busy, `to` free, both regular; `home` is the item's home.
+  void MoveRegular(SlotPos from, SlotPos to, unsigned home) {
+    uint8_t fp = meta_[from.bucket()].fp[from.slot()];
     new (&At(to)) Slot(std::move(At(from)));
     Vacate(from);
     MarkBusy(to, home, fp);
@@ -314,8 +361,9 @@ class Segment {
 
   // Swaps two slots of the same regular bucket; either may be free.
   void SwapSlots(SlotPos a, SlotPos b) {
-    BucketMeta& m = meta_[a.bucket];
-    bool a_busy = (m.busy() >> a.slot) & 1, b_busy = (m.busy() >> b.slot) & 1;
+    unsigned bucket = a.bucket(), sa = a.slot(), sb = b.slot();
+    BucketMeta& m = meta_[bucket];
+    bool a_busy = m.fp[sa] & kBusyBit, b_busy = m.fp[sb] & kBusyBit;
     if (a_busy && b_busy) {
       SwapPayload(At(a), At(b));
     } else if (a_busy) {
@@ -325,19 +373,16 @@ class Segment {
       new (&At(a)) Slot(std::move(At(b)));
       At(b).~Slot();
     }
-    std::swap(m.fp[a.slot], m.fp[b.slot]);
-    auto swap_bits = [&](uint16_t& bits) {
-      uint16_t x = ((bits >> a.slot) ^ (bits >> b.slot)) & 1;
-      bits ^= uint16_t((x << a.slot) | (x << b.slot));
-    };
-    swap_bits(m.bits);  // slot bits only: the stash hint stays
-    swap_bits(displaced_[a.bucket]);
+    std::swap(m.fp[sa], m.fp[sb]);  // the busy bits travel with the fingerprints
+    uint16_t& bits = displaced_[bucket];
+    uint16_t x = ((bits >> sa) ^ (bits >> sb)) & 1;
+    bits ^= uint16_t((x << sa) | (x << sb));
   }
 
   BucketMeta meta_[kTotalBuckets];
-  uint16_t displaced_[kRegularBuckets];  // bit s: the item in slot s is homed at PrevBucket
-  uint8_t stash_mask_[kRegularBuckets];
-  uint32_t version_[kRegularBuckets];  // snapshot version of each logical bucket
+  uint16_t displaced_[kRegularBuckets];  // bit s: the item in slot s is homed at bucket - 1
+  uint8_t stash_mask_[kHomeBuckets];
+  uint32_t version_[kHomeBuckets];  // snapshot version of each logical bucket
   uint8_t stash_home_[kStashBuckets][kSlotsPerBucket];
   uint8_t local_depth_;
   uint32_t size_ = 0;

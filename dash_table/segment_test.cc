@@ -15,12 +15,13 @@
 namespace lw {
 namespace {
 
+using dash_internal::kHomeBuckets;
 using dash_internal::kRegularBuckets;
 using Seg = dash_internal::Segment<uint64_t, uint64_t>;
 
 // Same derivation as DashTable's; the segment itself only sees home and fingerprint.
-unsigned HomeOf(uint64_t h) { return unsigned((uint64_t(uint32_t(h >> 8)) * kRegularBuckets) >> 32); }
-uint8_t FpOf(uint64_t h) { return uint8_t(h); }
+unsigned HomeOf(uint64_t h) { return unsigned(h >> 8) % kHomeBuckets; }
+uint8_t FpOf(uint64_t h) { return uint8_t(h) | dash_internal::kBusyBit; }
 
 // Inserts random keys until the segment has no room; returns the keys inserted.
 std::vector<uint64_t> FillUntilFull(Seg& seg, std::mt19937_64& rng) {
@@ -67,7 +68,7 @@ TEST(SegmentTest, SplitPutsEveryItemInExactlyOneHalf) {
     Seg left(depth), right(depth + 1);
     auto keys = FillUntilFull(left, rng);
     // Give the items distinct bucket versions to see them carried over.
-    for (unsigned b = 0; b < kRegularBuckets; ++b) left.set_version(b, 100 + b);
+    for (unsigned b = 0; b < kHomeBuckets; ++b) left.set_version(b, 100 + b);
     unsigned bit = 63 - depth;
     left.SplitInto(&right, [](uint64_t k) { return HashU64(k); }, bit);
     EXPECT_EQ(left.size() + right.size(), keys.size());
@@ -76,11 +77,11 @@ TEST(SegmentTest, SplitPutsEveryItemInExactlyOneHalf) {
       ASSERT_EQ(Contains(left, k), !goes_right);
       ASSERT_EQ(Contains(right, k), goes_right);
     }
-    for (unsigned b = 0; b < kRegularBuckets; ++b) EXPECT_EQ(right.version(b), 100 + b);
+    for (unsigned b = 0; b < kHomeBuckets; ++b) EXPECT_EQ(right.version(b), 100 + b);
     // Both halves accept new items again, and the stash masks stay exact.
     EXPECT_TRUE(left.PrepareInsert(0).found());
     EXPECT_TRUE(right.PrepareInsert(0).found());
-    for (unsigned h = 0; h < kRegularBuckets; ++h) {
+    for (unsigned h = 0; h < kHomeBuckets; ++h) {
       for (const Seg* s : {&left, &right}) {
         uint8_t expected = 0;
         for (unsigned sb = 0; sb < dash_internal::kStashBuckets; ++sb) {
@@ -105,7 +106,7 @@ TEST(SegmentTest, StashHintsTrackTheStash) {
     auto keys = FillUntilFull(seg, rng);
     ASSERT_TRUE(seg.MetadataConsistent());
     size_t stashed_homes = 0;
-    for (unsigned h = 0; h < kRegularBuckets; ++h) stashed_homes += seg.meta(h).stash_hint();
+    for (unsigned h = 0; h < kHomeBuckets; ++h) stashed_homes += seg.meta(h).stash_hint();
     ASSERT_GT(stashed_homes, 0u);
     for (int op = 0; op < 3000; ++op) {
       uint64_t r = rng() % 10;

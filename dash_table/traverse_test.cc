@@ -75,7 +75,7 @@ TEST(TraverseTest, ExactlyOnceWithoutChanges) {
     cursor = table.Traverse(cursor, [](auto) { FAIL(); });
     ++calls;
   } while (cursor != 0);
-  EXPECT_EQ(calls, int(dash_internal::kRegularBuckets));
+  EXPECT_EQ(calls, int(dash_internal::kHomeBuckets));
 
   for (uint64_t i = 0; i < 50'000; ++i) table.InsertNew(i, i);
   absl::flat_hash_map<uint64_t, int> counts;
