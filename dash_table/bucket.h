@@ -4,10 +4,10 @@
 // Internal to dash_table/ (namespace lw::dash_internal); DashTable users never see it.
 // Thread-safety: plain data, owned by the segment that holds it.
 // Invariants:
-//   - fp[s] is 0 when slot s is free and 0x80 | (7 hash bits) when it is busy, so bit 7 of
-//     each fingerprint byte is the busy bitmap and a free slot never matches a fingerprint;
-//   - `hint` (the stash hint, see segment.h) is 0 or kStashHint and `pad` is 0: both stay below
-//     0x80, so these two lanes never match a fingerprint and never read as busy either.
+//   - fp[s] is 0 when slot s is free and the item's fingerprint (1..255, never 0) when it is
+//     busy, so a free slot never matches a fingerprint;
+//   - the two `pad` bytes are 0, so these lanes never match a fingerprint either: Match() needs
+//     no masking.
 #pragma once
 
 #include <bit>
@@ -39,38 +39,37 @@ inline constexpr unsigned kRegularBuckets = kHomeBuckets + 1;
 inline constexpr unsigned kStashBuckets = 4;
 inline constexpr unsigned kTotalBuckets = kRegularBuckets + kStashBuckets;
 inline constexpr uint32_t kAllSlotsMask = (1u << kSlotsPerBucket) - 1;
-inline constexpr uint8_t kBusyBit = 0x80;  // set in the fingerprint byte of every busy slot
-// In a home bucket's `hint`: set iff some stash bucket holds an item homed here. It sits in the
-// same 16 bytes as the fingerprints, so a lookup that misses in the home and neighbour buckets
-// learns without touching another cache line whether the stash can hold the key.
-inline constexpr uint8_t kStashHint = 1;
+
+// A slot's fingerprint: the low byte of the hash, with 0 (which marks a free slot) read as 1.
+inline uint8_t FingerprintOf(uint64_t hash) {
+  uint8_t f = static_cast<uint8_t>(hash);
+  return f + (f == 0);
+}
 
 // The part of a bucket a lookup reads: 16 bytes, aligned, so the home bucket and its
 // neighbour usually share one cache line. Other per-bucket fields live in the segment.
 struct alignas(16) BucketMeta {
-  uint8_t fp[kSlotsPerBucket];  // 0 = free; kBusyBit | 7 hash bits = busy
-  uint8_t hint;                 // kStashHint or 0
-  uint8_t pad;                  // always 0
+  uint8_t fp[kSlotsPerBucket];  // 0 = free, else the item's fingerprint
+  uint8_t pad[2];               // always 0
 
   // Bit s: slot s holds an item.
   uint32_t busy() const {
 #if defined(__SSE2__)
-    // The sign bit of every lane; `hint` and `pad` are below 0x80.
-    return static_cast<uint32_t>(_mm_movemask_epi8(Load()));
+    __m128i free = _mm_cmpeq_epi8(Load(), _mm_setzero_si128());
+    return ~static_cast<uint32_t>(_mm_movemask_epi8(free)) & kAllSlotsMask;
 #else
     uint32_t m = 0;
-    for (unsigned s = 0; s < kSlotsPerBucket; ++s) m |= uint32_t(fp[s] >> 7) << s;
+    for (unsigned s = 0; s < kSlotsPerBucket; ++s) m |= uint32_t(fp[s] != 0) << s;
     return m;
 #endif
   }
-  bool stash_hint() const { return hint != 0; }
   unsigned Count() const { return std::popcount(busy()); }
   bool Full() const { return busy() == kAllSlotsMask; }
   // REQUIRES: !Full().
   unsigned FirstFree() const { return std::countr_one(busy()); }
 
-  // Bitmap of the busy slots whose fingerprint equals `f`. REQUIRES: f has kBusyBit set
-  // (free slots hold 0 and the flag lanes stay below 0x80, so neither needs masking).
+  // Bitmap of the busy slots whose fingerprint equals `f`. REQUIRES: f != 0 (free slots and
+  // the pad lanes hold 0, so neither needs masking).
   uint32_t Match(uint8_t f) const {
 #if defined(__SSE2__)
     __m128i eq = _mm_cmpeq_epi8(Load(), _mm_set1_epi8(static_cast<char>(f)));

@@ -300,12 +300,12 @@ class DashTable {
   static constexpr uint64_t kBucketMask = 63;  // low cursor bits; kHomeBuckets <= 64
 
   // Hash bits: the top global_depth_ pick the directory entry, bits 8..13 the home bucket,
-  // bits 0..6 the fingerprint.
+  // bits 0..7 the fingerprint.
   size_t DirIndex(uint64_t hash) const { return hash >> dir_shift_; }
   static unsigned HomeBucket(uint64_t hash) {
     return unsigned(hash >> 8) & (dash_internal::kHomeBuckets - 1);
   }
-  static uint8_t Fingerprint(uint64_t hash) { return uint8_t(hash) | dash_internal::kBusyBit; }
+  static uint8_t Fingerprint(uint64_t hash) { return dash_internal::FingerprintOf(hash); }
 
   template <typename Q>
   LW_DASH_ALWAYS_INLINE Iterator FindHashed(uint64_t hash, const Q& probe) {

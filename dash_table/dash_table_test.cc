@@ -73,11 +73,11 @@ TEST(DashTableTest, MatchesOracleOnRandomOperations) {
   EXPECT_GT(table.segment_count(), 64u);
 }
 
-// Misses are answered from the home bucket's stash hint; a stale hint would lose stashed keys
+// Misses are answered from the home bucket's stash mask; a stale mask would lose stashed keys
 // (false negative) or cost a stash scan (false positive). Fills segments to the brim so the
 // stash is busy, then churns: erases empty stash buckets, inserts refill them, splits move
 // stashed items, and every key is looked up both present and absent.
-TEST(DashTableTest, StashHintsStayExactThroughChurn) {
+TEST(DashTableTest, StashMasksStayExactThroughChurn) {
   DashTable<uint64_t, uint64_t> table;
   absl::flat_hash_map<uint64_t, uint64_t> oracle;
   std::mt19937_64 rng(11);

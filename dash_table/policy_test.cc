@@ -48,7 +48,7 @@ TEST(PolicyTest, EvictionCapsSegmentCount) {
   EXPECT_EQ(table.size(), live.size());
   EXPECT_EQ(table.size() + evicted.size(), 200'000u);
   EXPECT_GT(table.load_factor(), 0.9);
-  EXPECT_TRUE(table.MetadataConsistent());  // eviction empties stash slots: hints follow
+  EXPECT_TRUE(table.MetadataConsistent());  // eviction empties stash slots: masks follow
   for (uint64_t k : live) ASSERT_FALSE(table.Find(k).IsEnd());
   for (uint64_t k : evicted) ASSERT_TRUE(table.Find(k).IsEnd());
 }

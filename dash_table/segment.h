@@ -11,9 +11,9 @@
 //   - a stash bucket k, with stash_home_[k][slot] == h and bit k set in stash_mask_[h].
 // Bucket 0 therefore never holds a displaced item, and the last regular bucket (index
 // kHomeBuckets) holds only displaced items.
-// stash_mask_[h] is exact: bit k is set iff stash bucket k holds an item homed at h.
-// meta_[h].stash_hint() == (stash_mask_[h] != 0) for every home bucket h, so a lookup reads
-// stash_mask_ (another cache line) only when the stash can hold its key.
+// stash_mask_[h] is exact: bit k is set iff stash bucket k holds an item homed at h. A lookup
+// that misses in h and h + 1 reads the stash only if stash_mask_[h] != 0. stash_mask_ is one
+// 64-byte line per segment, so it usually sits in L2 while the bucket metadata is a miss.
 // Moves between those places (displacement, bump-up) never change an item's home, so the
 // "logical bucket" h (all items homed at h) is stable until an insert or erase touches it.
 #pragma once
@@ -86,7 +86,7 @@ class Segment {
   }
   unsigned HomeOf(SlotPos p) const { return HomeOf(p.bucket(), p.slot()); }
 
-  // Finds the item homed at `home` with fingerprint `fp` (which has kBusyBit set) for which
+  // Finds the item homed at `home` with fingerprint `fp` (never 0) for which
   // eq(key) is true. Home and neighbour are matched together, without consulting the
   // displaced bits: an equal key has the same home, so a candidate of the wrong home only
   // costs a key comparison. The neighbour is home + 1 and its slots follow home's, so bit i
@@ -99,23 +99,19 @@ class Segment {
       unsigned index = first + std::countr_zero(m);
       if (eq(SlotAt(index).key)) [[likely]] return SlotPos{static_cast<uint16_t>(index)};
     }
-    // A miss so far: the hint, in the metadata just read, usually rules the stash out.
-    if (!meta_[home].stash_hint()) [[likely]] return SlotPos{};
+    // A miss so far: the stash mask usually rules the stash out.
+    if (stash_mask_[home] == 0) [[likely]] return SlotPos{};
     return FindInStash(home, fp, eq);
   }
 
-  // Checks the metadata invariants (fingerprint bytes, placement bookkeeping, exact stash
-  // masks and stash hints). For tests: O(capacity).
+  // Checks the metadata invariants (pad bytes, placement bookkeeping, exact stash masks).
+  // For tests: O(capacity).
   bool MetadataConsistent() const {
     uint8_t masks[kHomeBuckets] = {};
     uint32_t count = 0;
     for (unsigned b = 0; b < kTotalBuckets; ++b) {
       const BucketMeta& mb = meta_[b];
-      if (mb.pad != 0 || (mb.hint & ~kStashHint) != 0) return false;
-      if (b >= kHomeBuckets && mb.stash_hint()) return false;
-      for (unsigned s = 0; s < kSlotsPerBucket; ++s) {
-        if (!(mb.fp[s] & kBusyBit) && mb.fp[s] != 0) return false;  // free slots hold 0
-      }
+      if (mb.pad[0] != 0 || mb.pad[1] != 0) return false;
       if (b < kRegularBuckets) {
         if (displaced_[b] & ~mb.busy()) return false;
         if (b == 0 && displaced_[b] != 0) return false;
@@ -130,7 +126,7 @@ class Segment {
       }
     }
     for (unsigned h = 0; h < kHomeBuckets; ++h) {
-      if (masks[h] != stash_mask_[h] || meta_[h].stash_hint() != (masks[h] != 0)) return false;
+      if (masks[h] != stash_mask_[h]) return false;
     }
     return count == size_;
   }
@@ -319,7 +315,6 @@ class Segment {
       unsigned sb = b - kRegularBuckets;
       stash_home_[sb][s] = static_cast<uint8_t>(home);
       stash_mask_[home] |= uint8_t(1u << sb);
-      meta_[home].hint = kStashHint;
     }
     ++size_;
   }
@@ -337,10 +332,7 @@ class Segment {
       for (uint32_t busy = m.busy(); busy; busy &= busy - 1) {
         still_there |= stash_home_[sb][std::countr_zero(busy)] == home;
       }
-      if (!still_there) {
-        stash_mask_[home] &= ~uint8_t(1u << sb);
-        if (stash_mask_[home] == 0) meta_[home].hint = 0;
-      }
+      if (!still_there) stash_mask_[home] &= ~uint8_t(1u << sb);
     }
     --size_;
   }
@@ -363,7 +355,7 @@ class Segment {
   void SwapSlots(SlotPos a, SlotPos b) {
     unsigned bucket = a.bucket(), sa = a.slot(), sb = b.slot();
     BucketMeta& m = meta_[bucket];
-    bool a_busy = m.fp[sa] & kBusyBit, b_busy = m.fp[sb] & kBusyBit;
+    bool a_busy = m.fp[sa] != 0, b_busy = m.fp[sb] != 0;
     if (a_busy && b_busy) {
       SwapPayload(At(a), At(b));
     } else if (a_busy) {
