@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <type_traits>
 #include <utility>
 
 #include "dash_table/bucket.h"
@@ -101,7 +102,7 @@ class Segment {
     }
     // A miss so far: the stash mask usually rules the stash out.
     if (stash_mask_[home] == 0) [[likely]] return SlotPos{};
-    return FindInStash(home, fp, eq);
+    return FindInStash<std::decay_t<Eq>>(home, fp, eq);
   }
 
   // Checks the metadata invariants (pad bytes, placement bookkeeping, exact stash masks).
@@ -291,9 +292,10 @@ class Segment {
   }
   const Slot& SlotAt(unsigned index) const { return const_cast<Segment*>(this)->SlotAt(index); }
 
-  // The rare part of Find(): the stash buckets that hold items homed at `home`.
+  // The rare part of Find(): the stash buckets that hold items homed at `home`. `eq` is taken
+  // by value so that Find() builds the copy only on this cold path.
   template <typename Eq>
-  LW_DASH_NOINLINE SlotPos FindInStash(unsigned home, uint8_t fp, Eq& eq) const {
+  LW_DASH_NOINLINE SlotPos FindInStash(unsigned home, uint8_t fp, Eq eq) const {
     for (uint32_t k = stash_mask_[home]; k; k &= k - 1) {
       unsigned sb = std::countr_zero(k);
       for (uint32_t m = meta_[kRegularBuckets + sb].Match(fp); m; m &= m - 1) {
