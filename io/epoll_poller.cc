@@ -1,5 +1,6 @@
 // Poller on epoll, edge-triggered: every socket is registered once for in/out/hang-up edges,
 // so parking a fiber costs no system call.
+#include <algorithm>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -49,9 +50,22 @@ class EpollPoller final : public Poller {
       ts.tv_nsec = ns % 1000000000;
       tsp = &ts;
     }
-    int n = epoll_pwait2(epfd_, events_, kMaxEvents, tsp, nullptr);
+    int n = -1;
+    if (have_pwait2_) {
+      n = epoll_pwait2(epfd_, events_, kMaxEvents, tsp, nullptr);
+      // Kernels before 5.11 (and valgrind) lack it: fall back to millisecond timeouts.
+      if (n < 0 && errno == ENOSYS) have_pwait2_ = false;
+    }
+    if (!have_pwait2_) {
+      int ms = -1;
+      if (tsp != nullptr) {  // round up, so a short timeout does not become a busy poll
+        ms = int(std::min<int64_t>(INT32_MAX, (int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec +
+                                               999999) / 1000000));
+      }
+      n = epoll_wait(epfd_, events_, kMaxEvents, ms);
+    }
     if (n < 0) {
-      CHECK_EQ(errno, EINTR) << "epoll_pwait2";
+      CHECK_EQ(errno, EINTR) << "epoll_wait";
       return 0;
     }
     for (int i = 0; i < n; ++i) {
@@ -71,6 +85,7 @@ class EpollPoller final : public Poller {
 
  private:
   static constexpr int kMaxEvents = 256;
+  bool have_pwait2_ = true;
   int epfd_;
   int wake_fd_;
   epoll_event events_[kMaxEvents];

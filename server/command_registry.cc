@@ -47,12 +47,7 @@ std::vector<const CommandSpec*> CommandRegistry::All() const {
 
 std::vector<std::string_view> CommandRegistry::KeysOf(const CommandSpec& spec, CmdArgs args) {
   std::vector<std::string_view> keys;
-  if (spec.first_key <= 0 || args.size() <= size_t(spec.first_key)) return keys;
-  int last = spec.last_key < 0 ? int(args.size()) + spec.last_key : spec.last_key;
-  int step = spec.key_step > 0 ? spec.key_step : 1;
-  for (int i = spec.first_key; i <= last && i < int(args.size()); i += step) {
-    keys.push_back(args[i]);
-  }
+  ForEachKey(spec, args, [&keys](std::string_view key) { keys.push_back(key); });
   return keys;
 }
 

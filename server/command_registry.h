@@ -76,6 +76,14 @@ class CommandRegistry {
 
   // The key arguments of `args` according to spec's legacy key positions.
   static std::vector<std::string_view> KeysOf(const CommandSpec& spec, CmdArgs args);
+  // Calls fn(key) for each of them, in order, without building a vector.
+  template <typename Fn>
+  static void ForEachKey(const CommandSpec& spec, CmdArgs args, Fn&& fn) {
+    if (spec.first_key <= 0 || args.size() <= size_t(spec.first_key)) return;
+    int last = spec.last_key < 0 ? int(args.size()) + spec.last_key : spec.last_key;
+    int step = spec.key_step > 0 ? spec.key_step : 1;
+    for (int i = spec.first_key; i <= last && i < int(args.size()); i += step) fn(args[i]);
+  }
 
  private:
   absl::flat_hash_map<std::string, std::unique_ptr<CommandSpec>> by_name_;

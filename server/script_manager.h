@@ -96,6 +96,7 @@ class ScriptManager {
   std::atomic<uint64_t> runs_non_atomic{0};
   std::atomic<uint64_t> async_flushes{0};
   std::atomic<uint64_t> async_commands{0};
+  std::atomic<uint64_t> detached_flushes{0};  // of async_flushes: fire and forget at the end
 
  private:
   mutable std::mutex mu_;

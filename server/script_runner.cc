@@ -22,12 +22,20 @@ ScriptLocks::ScriptLocks(ConnectionContext* client, ScriptMode mode, CmdArgs key
       keys_(keys),
       read_only_(read_only),
       external_(mode == ScriptMode::kNonAtomic ? nullptr : client->multi_tx),
-      direct_shard_(direct_shard) {}
+      direct_shard_(direct_shard) {
+  if (mode_ == ScriptMode::kLockAhead && external_ == nullptr && direct_shard_ == nullptr &&
+      !keys_.empty()) {
+    own_ = std::make_unique<tx::Transaction>(client_->service->shards().tx());
+    own_->StartMulti(tx::MultiMode::kLockAhead, keys_,
+                     read_only_ ? tx::LockMode::kShared : tx::LockMode::kExclusive,
+                     /*wait=*/false);
+  }
+}
 
 tx::Transaction* ScriptLocks::Acquire() {
   if (mode_ == ScriptMode::kNonAtomic) return nullptr;
   if (tx::Transaction* t = held()) return t;
-  own_.emplace(client_->service->shards().tx());
+  own_ = std::make_unique<tx::Transaction>(client_->service->shards().tx());
   if (mode_ == ScriptMode::kLockAhead) {
     own_->StartMulti(tx::MultiMode::kLockAhead, keys_,
                      read_only_ ? tx::LockMode::kShared : tx::LockMode::kExclusive);
@@ -41,13 +49,13 @@ tx::Transaction* ScriptLocks::Acquire() {
     tx::ShardId sid[] = {direct_shard_->id()};
     own_->ExecuteOnShards(sid, [](tx::Transaction*, tx::EngineShard*) { return OpStatus::kOk; });
   }
-  return &*own_;
+  return own_.get();
 }
 
 void ScriptLocks::Release() {
   if (own_) {
-    own_->UnlockMulti();
-    own_.reset();
+    tx::Transaction::RunDetached(std::move(own_),
+                                 [](tx::Transaction*, tx::EngineShard*) { return OpStatus::kOk; });
   }
 }
 
@@ -87,20 +95,24 @@ std::string CommandRunner::Check(const CommandSpec* spec,
   if (mode_ == ScriptMode::kLockAhead) {
     // A key is usable if the script declared it, or (--lock_on_hashtags) if a declared key
     // has the same {tag}: the script's lock on that tag covers it.
-    for (std::string_view key : CommandRegistry::KeysOf(*spec, args)) {
-      if (declared_keys_.contains(absl::string_view(key.data(), key.size()))) continue;
-      std::string_view tag = HashTagOf(key);
-      if (tags_lock_ && declared_tags_.contains(absl::string_view(tag.data(), tag.size()))) {
-        continue;
+    std::string_view undeclared;
+    bool found = false;
+    CommandRegistry::ForEachKey(*spec, args, [&](std::string_view key) {
+      if (found || declared_keys_.contains(absl::string_view(key.data(), key.size()))) return;
+      if (tags_lock_) {
+        std::string_view tag = HashTagOf(key);
+        if (declared_tags_.contains(absl::string_view(tag.data(), tag.size()))) return;
       }
-      return "ERR script tried accessing undeclared key, key: " + std::string(key);
-    }
+      undeclared = key;
+      found = true;
+    });
+    if (found) return "ERR script tried accessing undeclared key, key: " + std::string(undeclared);
   }
   return "";
 }
 
-void CommandRunner::Execute(std::span<const std::string_view> args, int resp, std::string* raw) {
-  const CommandSpec* spec = client_->service->registry().Find(args[0]);
+void CommandRunner::Execute(const CommandSpec* spec, std::span<const std::string_view> args,
+                            int resp, std::string* raw) {
   if (spec && spec->IsWrite()) running_->wrote.store(true, std::memory_order_relaxed);
   ReplyBuilder capture(resp == 3 ? RespVersion::kResp3 : RespVersion::kResp2);
   ConnectionContext sub;
@@ -113,7 +125,7 @@ void CommandRunner::Execute(std::span<const std::string_view> args, int resp, st
   sub.multi_tx = locks_->Acquire();
   if (direct_shard_ != nullptr && sub.multi_tx != nullptr) sub.direct_shard = direct_shard_;
   sub.oom_checked = true;  // Check() applied maxmemory with the script's flags
-  client_->service->Dispatch(args, &sub);
+  client_->service->DispatchSpec(spec, args, &sub);
   db_ = sub.db_index;  // SELECT inside a script changes the script's database only
   *raw = std::move(capture.buffer());
 }
@@ -125,7 +137,7 @@ void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_
   if (!refusal.empty()) return reply->SendError(refusal);
 
   if (info.async) {
-    queue_.push_back(QueuedCall{{args.begin(), args.end()}, info.raise_error, info.resp});
+    queue_.push_back(QueuedCall{spec, {args.begin(), args.end()}, info.raise_error, info.resp});
     if (queue_.size() >= kMaxQueuedCalls) {
       std::string err = FlushAsync();
       if (!err.empty() && pending_error_.empty()) pending_error_ = err;
@@ -140,7 +152,7 @@ void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_
   if (!pending_error_.empty()) return reply->SendError(pending_error_);
 
   std::string raw;
-  Execute(args, info.resp, &raw);
+  Execute(spec, args, info.resp, &raw);
   RespValue value;
   size_t consumed = 0;
   if (DecodeReply(raw, &consumed, &value) != DecodeResult::kOk) {
@@ -171,8 +183,40 @@ std::string CommandRunner::FlushAsync(bool final) {
   for (size_t i = 0; i < n; ++i) {
     views[i].assign(batch[i].args.begin(), batch[i].args.end());
     // A script that runs on its keys' shard executes everything inline there instead.
-    squashable[i] = direct_shard_ == nullptr && ClassifyForSquash(service, views[i], &items[i]);
+    squashable[i] = direct_shard_ == nullptr &&
+                    ClassifyForSquash(service, batch[i].spec, views[i], &items[i]);
     any_barrier |= !squashable[i];
+  }
+
+  for (size_t i = 0; i < n; ++i) {
+    if (!squashable[i]) continue;
+    items[i].db = db_;
+    if (items[i].mode == tx::LockMode::kExclusive) {
+      running_->wrote.store(true, std::memory_order_relaxed);
+    }
+  }
+
+  // The last flush of a script, with only squashable apcalls: nobody reads these replies, so
+  // the batch runs fire and forget as the concluding hop of the script's own transaction (or,
+  // when the script holds none, as one transaction of its own over its keys), atomic as a
+  // whole. The script returns as soon as the batch holds its place in the order of
+  // transactions, so anything that comes after the script's reply, from any client, sees it.
+  bool any_acall = false;
+  for (const QueuedCall& call : batch) any_acall |= call.raise_error;
+  if (final && !any_barrier && !any_acall && (locks_->held() == nullptr || locks_->owns())) {
+    struct DetachedFlush {
+      std::vector<QueuedCall> calls;
+      std::vector<std::vector<std::string_view>> views;
+      std::vector<SquashItem> items;
+    };
+    // Moving the vectors keeps their elements in place, so the views stay valid.
+    auto owned = std::make_shared<DetachedFlush>(
+        DetachedFlush{std::move(batch), std::move(views), std::move(items)});
+    const std::vector<SquashItem>& detached_items = owned->items;
+    RunSquashedDetached(service, *client_, detached_items, std::move(owned),
+                        /*from_script=*/true, locks_->TakeOwn());
+    manager_->detached_flushes.fetch_add(1, std::memory_order_relaxed);
+    return first_error;
   }
 
   // Under the script's locks (taken now if needed) — except the last flush of a script that
@@ -195,13 +239,9 @@ std::string CommandRunner::FlushAsync(bool final) {
   for (size_t i = 0; i < n; ++i) {
     if (!squashable[i]) {
       flush_run();  // a barrier: it runs alone, after the calls before it
-      Execute(views[i], batch[i].resp, &replies[i]);
+      Execute(batch[i].spec, views[i], batch[i].resp, &replies[i]);
       continue;
     }
-    if (items[i].mode == tx::LockMode::kExclusive) {
-      running_->wrote.store(true, std::memory_order_relaxed);
-    }
-    items[i].db = db_;
     run.push_back(items[i]);
     run_index.push_back(i);
   }

@@ -7,14 +7,17 @@
 //   - in lock-ahead mode every key a command touches must be one the script declared;
 //   - acall/apcall are queued and flushed, in order, at the next synchronous call and at the
 //     end of the script; an acall error aborts the script with that error.
-// Locks are taken lazily (ScriptLocks): a script whose calls are all async reads nothing, so
-// it needs no locks until its final flush, which then runs as one transaction of its own —
-// atomic as a whole, one scheduling round trip fewer.
+// Locks: a lock-ahead script over keys on several shards begins scheduling its transaction
+// when it starts and awaits it only at its first command, so the scheduling round trip
+// overlaps with the script's own Lua work; other modes take their locks at first need. A
+// script's end never waits: the last flush of apcalls (or nothing) runs as the concluding hop
+// of its transaction, fire and forget (Transaction::RunDetached).
 // A script whose keys all live on one shard runs on that shard's thread (direct_shard): its
 // commands then execute inline, with no hop at all.
 // Thread-safety: one script's fiber.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,8 +51,13 @@ class ScriptLocks {
 
   // The transaction holding the locks, taking them now if needed; null in non-atomic mode.
   tx::Transaction* Acquire();
-  // The transaction if the locks are held already, else null.
-  tx::Transaction* held() { return external_ ? external_ : (own_ ? &*own_ : nullptr); }
+  // The transaction if the locks are held (or being scheduled) already, else null.
+  tx::Transaction* held() { return external_ ? external_ : own_.get(); }
+  // True when held() is the script's own transaction (not the client's EXEC).
+  bool owns() const { return own_ != nullptr; }
+  // Gives the script's own transaction away (to conclude it detached); nothing is held after.
+  std::unique_ptr<tx::Transaction> TakeOwn() { return std::move(own_); }
+  // Releases the locks without waiting (a detached concluding hop).
   void Release();
 
  private:
@@ -59,7 +67,7 @@ class ScriptLocks {
   bool read_only_;
   tx::Transaction* external_;
   tx::EngineShard* direct_shard_;
-  std::optional<tx::Transaction> own_;
+  std::unique_ptr<tx::Transaction> own_;
 };
 
 class CommandRunner final : public lua::ScriptRunner {
@@ -83,11 +91,14 @@ class CommandRunner final : public lua::ScriptRunner {
 
  private:
   // Dispatches one command and returns its decoded reply.
-  void Execute(std::span<const std::string_view> args, int resp, std::string* raw);
+  // REQUIRES: spec == registry().Find(args[0]).
+  void Execute(const CommandSpec* spec, std::span<const std::string_view> args, int resp,
+               std::string* raw);
   // "" if the script may run the command, else the error reply text.
   std::string Check(const CommandSpec* spec, std::span<const std::string_view> args) const;
 
   struct QueuedCall {
+    const CommandSpec* spec;  // registry entry of args[0] (stable for the server's life)
     std::vector<std::string> args;
     bool raise_error;
     int resp;

@@ -543,6 +543,7 @@ ScriptingInfo GetScriptingInfo(Service* service) {
   info.runs_non_atomic = mgr.runs_non_atomic.load();
   info.async_flushes = mgr.async_flushes.load();
   info.async_commands = mgr.async_commands.load();
+  info.detached_flushes = mgr.detached_flushes.load();
   return info;
 }
 

@@ -23,6 +23,7 @@ struct ScriptingInfo {
   uint64_t runs_non_atomic = 0;
   uint64_t async_flushes = 0;
   uint64_t async_commands = 0;
+  uint64_t detached_flushes = 0;
 };
 // REQUIRES: called from a fiber or plain thread (it visits every proactor thread).
 ScriptingInfo GetScriptingInfo(Service* service);

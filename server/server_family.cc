@@ -504,6 +504,7 @@ void Info(CmdArgs args, ConnectionContext* cntx) {
     w.Line("lua_scripts_non_atomic", scripting.runs_non_atomic);
     w.Line("lua_async_flushes", scripting.async_flushes);
     w.Line("lua_async_commands", scripting.async_commands);
+    w.Line("lua_async_detached_flushes", scripting.detached_flushes);
   }
   if (sections & kReplication) {
     w.Section("Replication");

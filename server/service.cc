@@ -62,6 +62,7 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
   start_steady_ns_ = SteadyNowNs();
   clients_.resize(pool_->size());
   cmd_stats_.resize(pool_->size());
+  total_commands_ = std::make_unique<ThreadCounter[]>(pool_->size() + 1);
   for (auto& stats : cmd_stats_) stats.resize(registry_.size());
   shutdown_hook_ = [] { kill(getpid(), SIGTERM); };
   // Memory limits: start-up flags into the runtime settings, then every shard reads them.
@@ -179,7 +180,9 @@ ConnectionContext* Service::FindLocalClient(uint64_t client_id) {
 }
 
 void Service::ResetStats() {
-  total_commands_.store(0, std::memory_order_relaxed);
+  for (size_t i = 0; i <= pool_->size(); ++i) {
+    total_commands_[i].n.store(0, std::memory_order_relaxed);
+  }
   total_connections_.store(0, std::memory_order_relaxed);
   pool_->AwaitBriefOnAll([this](io::Proactor* p) {
     for (CommandStats& s : cmd_stats_[p->index()]) s = CommandStats{};
@@ -192,7 +195,17 @@ void Service::RequestShutdown() {
 }
 
 void Service::Dispatch(CmdArgs args, ConnectionContext* cntx) {
-  total_commands_.fetch_add(1, std::memory_order_relaxed);
+  DispatchSpec(registry_.Find(args[0]), args, cntx);
+}
+
+void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionContext* cntx) {
+  io::Proactor* here = io::Proactor::Current();
+  if (here != nullptr) {
+    std::atomic<uint64_t>& n = total_commands_[here->index()].n;
+    n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);  // sole writer
+  } else {
+    total_commands_[pool_->size()].n.fetch_add(1, std::memory_order_relaxed);
+  }
   // MULTI (server/multi_family.cc): a command rejected while queuing (unknown, arity, OOM...)
   // makes EXEC fail with EXECABORT. A queued or executed command clears `rejected`.
   struct MultiRejectGuard {
@@ -205,13 +218,11 @@ void Service::Dispatch(CmdArgs args, ConnectionContext* cntx) {
       }
     }
   } multi_guard{cntx};
-  const CommandSpec* spec = registry_.Find(args[0]);
   if (spec == nullptr) {
     cntx->rb->SendError(errors::UnknownCommand(args));
     return;
   }
   // Statistics are per thread; a caller off the pool (none today) just goes uncounted.
-  io::Proactor* here = io::Proactor::Current();
   CommandStats* stats = here ? &cmd_stats_[here->index()][spec->id] : nullptr;
   if (!cntx->authenticated && !(spec->flags & cmd::kNoAuth)) {
     if (stats) ++stats->rejected_calls;

@@ -117,6 +117,8 @@ class Service {
   // Executes one request (args[0] = command name) and writes exactly one reply to cntx->rb.
   // REQUIRES: called from a fiber on one of the pool's threads (or any fiber).
   void Dispatch(CmdArgs args, ConnectionContext* cntx);
+  // As Dispatch, for a caller that has looked the command up already: spec == Find(args[0]).
+  void DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionContext* cntx);
 
   // State a command family keeps for the Service's lifetime (the script cache, ...): created
   // on first use, one instance of T per Service. Any thread; T must be thread-safe itself.
@@ -129,7 +131,13 @@ class Service {
   }
 
   uint64_t NextClientId() { return next_client_id_.fetch_add(1) + 1; }
-  uint64_t total_commands() const { return total_commands_.load(std::memory_order_relaxed); }
+  uint64_t total_commands() const {
+    uint64_t sum = 0;
+    for (size_t i = 0; i <= pool_->size(); ++i) {
+      sum += total_commands_[i].n.load(std::memory_order_relaxed);
+    }
+    return sum;
+  }
   uint64_t total_connections() const {
     return total_connections_.load(std::memory_order_relaxed);
   }
@@ -190,7 +198,12 @@ class Service {
   io::BlockingCounter background_fibers_{0};
   bool shut_down_ = false;
   std::atomic<uint64_t> next_client_id_{0};
-  std::atomic<uint64_t> total_commands_{0};
+  // Commands dispatched, one counter per proactor thread (written by it alone, so no cache
+  // line bounces between threads) plus a last one for callers off the pool.
+  struct alignas(64) ThreadCounter {
+    std::atomic<uint64_t> n{0};
+  };
+  std::unique_ptr<ThreadCounter[]> total_commands_;
   std::atomic<uint64_t> total_connections_{0};
   std::atomic<size_t> connected_clients_{0};
   RuntimeConfig runtime_;

@@ -8,7 +8,11 @@ namespace lw {
 bool ClassifyForSquash(Service* service, std::span<const std::string_view> args,
                        SquashItem* out) {
   if (args.empty()) return false;
-  const CommandSpec* spec = service->registry().Find(args[0]);
+  return ClassifyForSquash(service, service->registry().Find(args[0]), args, out);
+}
+
+bool ClassifyForSquash(Service* service, const CommandSpec* spec,
+                       std::span<const std::string_view> args, SquashItem* out) {
   if (spec == nullptr || spec->first_key <= 0 || !spec->ArityOk(args.size())) return false;
   if (!(spec->flags & (cmd::kWrite | cmd::kReadOnly))) return false;
   if (spec->flags & (cmd::kBlocking | cmd::kNoScript | cmd::kNoMulti | cmd::kPubSub)) {
@@ -22,10 +26,32 @@ bool ClassifyForSquash(Service* service, std::span<const std::string_view> args,
   for (std::string_view k : out->keys) {
     if (shards.ShardOf(k) != sid) return false;
   }
+  out->spec = spec;
   out->args = args;
   out->mode = (spec->flags & cmd::kReadOnly) ? tx::LockMode::kShared : tx::LockMode::kExclusive;
   return true;
 }
+
+namespace {
+
+// Runs one squashed command on its shard's thread with a sub-context; returns its reply.
+std::string RunOne(Service* service, const SquashItem& item, RespVersion version,
+                   uint64_t client_id, bool from_script, tx::EngineShard* es) {
+  ReplyBuilder capture(version);
+  ConnectionContext sub;
+  sub.service = service;
+  sub.rb = &capture;
+  sub.client_id = client_id;
+  sub.db_index = item.db;
+  sub.authenticated = true;
+  sub.direct_shard = es;
+  sub.from_script = from_script;
+  sub.oom_checked = from_script;  // a script's calls were checked with its own flags
+  service->DispatchSpec(item.spec, item.args, &sub);
+  return std::move(capture.buffer());
+}
+
+}  // namespace
 
 void RunSquashed(Service* service, const ConnectionContext& client,
                  std::span<const SquashItem> items, tx::Transaction* tx, bool from_script,
@@ -36,18 +62,7 @@ void RunSquashed(Service* service, const ConnectionContext& client,
   RespVersion version = client.rb->resp_version();
   for (size_t i = 0; i < items.size(); ++i) {
     squasher.Add(items[i].keys, items[i].mode, [&, i](tx::Transaction*, tx::EngineShard* es) {
-      ReplyBuilder capture(version);
-      ConnectionContext sub;
-      sub.service = service;
-      sub.rb = &capture;
-      sub.client_id = client.client_id;
-      sub.db_index = items[i].db;
-      sub.authenticated = true;
-      sub.direct_shard = es;
-      sub.from_script = from_script;
-      sub.oom_checked = from_script;  // a script's calls were checked with its own flags
-      service->Dispatch(items[i].args, &sub);
-      (*replies)[i] = std::move(capture.buffer());
+      (*replies)[i] = RunOne(service, items[i], version, client.client_id, from_script, es);
       return OpStatus::kOk;
     });
   }
@@ -56,6 +71,24 @@ void RunSquashed(Service* service, const ConnectionContext& client,
   } else {
     squasher.Run();
   }
+}
+
+void RunSquashedDetached(Service* service, const ConnectionContext& client,
+                         std::span<const SquashItem> items,
+                         std::shared_ptr<const void> keep_alive, bool from_script,
+                         std::unique_ptr<tx::Transaction> held) {
+  tx::Squasher squasher(service->shards().tx());
+  RespVersion version = client.rb->resp_version();
+  uint64_t client_id = client.client_id;
+  for (const SquashItem& item : items) {
+    const SquashItem* it = &item;  // owned by keep_alive
+    squasher.Add(item.keys, item.mode,
+                 [=](tx::Transaction*, tx::EngineShard* es) {
+                   RunOne(service, *it, version, client_id, from_script, es);
+                   return OpStatus::kOk;
+                 });
+  }
+  squasher.RunDetached(std::move(keep_alive), std::move(held));
 }
 
 }  // namespace lw

@@ -119,7 +119,7 @@ bool EngineShard::TryRunQuick(Transaction* tx, bool inline_call) {
 
 void EngineShard::QuickOrQueue(Transaction* tx) {
   if (TryRunQuick(tx, /*inline_call=*/false)) {
-    tx->pending_->Dec();  // last touch of tx
+    tx->HopDone();  // last touch of tx
     return;
   }
   ScheduleAtTail(tx);
@@ -187,7 +187,6 @@ bool EngineShard::RunHop(Transaction* tx) {
   current_tx_ = nullptr;
 
   const bool conclude = tx->conclude_hop_;
-  io::BlockingCounter* pending = tx->pending_;
   if (conclude) {
     ReleaseLocks(tx);
     queue_.Erase(tx->txid_);
@@ -203,7 +202,7 @@ bool EngineShard::RunHop(Transaction* tx) {
     for (auto& key : notified_) sd.ready_keys.push_back(std::move(key));
     notified_.clear();
   }
-  pending->Dec();  // `tx` may be gone from here on
+  tx->HopDone();  // `tx` may be gone from here on
   return conclude;
 }
 

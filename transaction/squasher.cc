@@ -61,27 +61,58 @@ std::vector<OpStatus> Squasher::Run(Transaction* tx) {
   return results;
 }
 
+std::unique_ptr<Transaction> Squasher::OwnTransaction() const {
+  std::vector<std::string_view> keys;
+  std::vector<LockMode> modes;
+  for (const Entry& entry : ops_) {
+    for (const std::string& key : entry.keys) {
+      keys.push_back(key);
+      modes.push_back(entry.mode);
+    }
+  }
+  auto tx = std::make_unique<Transaction>(shard_set_);
+  tx->InitByKeys(keys, modes);
+  for (ShardId sid = 0; sid < by_shard_.size(); ++sid) {
+    if (!by_shard_[sid].empty()) tx->IncludeShard(sid);
+  }
+  return tx;
+}
+
 std::vector<OpStatus> Squasher::Run() {
   std::vector<OpStatus> results(ops_.size(), OpStatus::kOk);
   by_shard_.assign(shard_set_->size(), {});
-  std::vector<std::string_view> keys;
-  std::vector<LockMode> modes;
-  for (size_t i = 0; i < ops_.size(); ++i) {
-    by_shard_[ops_[i].shard].push_back(i);
-    for (const std::string& key : ops_[i].keys) {
-      keys.push_back(key);
-      modes.push_back(ops_[i].mode);
-    }
-  }
-  Transaction tx(shard_set_);
-  tx.InitByKeys(keys, modes);
-  for (ShardId sid = 0; sid < by_shard_.size(); ++sid) {
-    if (!by_shard_[sid].empty()) tx.IncludeShard(sid);
-  }
-  tx.ScheduleSingleHop(
+  for (size_t i = 0; i < ops_.size(); ++i) by_shard_[ops_[i].shard].push_back(i);
+  std::unique_ptr<Transaction> tx = OwnTransaction();
+  tx->ScheduleSingleHop(
       [&](Transaction* t, EngineShard* shard) { return RunShard(t, shard, &results); });
   ops_.clear();
   return results;
+}
+
+void Squasher::RunDetached(std::shared_ptr<const void> keep_alive,
+                           std::unique_ptr<Transaction> held) {
+  if (ops_.empty() && held == nullptr) return;
+  // The batch moves into the hop's callback, which the transaction owns: the keys the
+  // transaction references and the ops stay alive until the last shard is done.
+  auto batch = std::make_shared<Squasher>(shard_set_);
+  batch->ops_ = std::move(ops_);
+  batch->keep_alive_ = std::move(keep_alive);
+  ops_.clear();
+  batch->by_shard_.assign(shard_set_->size(), {});
+  for (size_t i = 0; i < batch->ops_.size(); ++i) {
+    const Entry& entry = batch->ops_[i];
+    bool locked = true;
+    for (const std::string& key : entry.keys) {
+      if (held != nullptr && !held->IsKeyLocked(key, entry.mode)) locked = false;
+    }
+    if (locked) batch->by_shard_[entry.shard].push_back(i);
+  }
+  // Each shard writes only its own ops' slots.
+  batch->detached_results_.assign(batch->ops_.size(), OpStatus::kOk);
+  std::unique_ptr<Transaction> tx = held ? std::move(held) : batch->OwnTransaction();
+  Transaction::RunDetached(std::move(tx), [batch](Transaction* t, EngineShard* shard) {
+    return batch->RunShard(t, shard, &batch->detached_results_);
+  });
 }
 
 }  // namespace lw::tx

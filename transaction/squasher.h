@@ -9,7 +9,9 @@
 // Two ways to run a batch:
 //   Run(tx)  inside a lock-ahead or global multi transaction that already locks the keys;
 //   Run()    as one transaction of its own that locks every key given to Add (non-atomic
-//            scripts: the batch is isolated from other transactions, and atomic as a whole).
+//            scripts: the batch is isolated from other transactions, and atomic as a whole);
+//   RunDetached()  as Run(), but fire and forget: it returns once the batch holds its place in
+//            the order of transactions (Transaction::RunDetached) and discards the results.
 //
 // Thread-safety: a Squasher belongs to one coordinator fiber. Operations run on shard threads
 // and must not suspend; each may write only its own output.
@@ -17,6 +19,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -48,6 +51,13 @@ class Squasher {
   // (ops whose keys it does not cover get kInvalidArg and do not run).
   std::vector<OpStatus> Run(Transaction* tx);
   std::vector<OpStatus> Run();
+  // The ops run after this returns, on shard threads: what they reference must be owned by
+  // them or by `keep_alive`, which is destroyed after the last op has run.
+  // With `held` (a scheduled lock-ahead or global multi transaction, given away), the batch
+  // is its concluding hop instead of a transaction of its own; ops whose keys it does not
+  // lock are dropped, as Run(tx) refuses them.
+  void RunDetached(std::shared_ptr<const void> keep_alive = nullptr,
+                   std::unique_ptr<Transaction> held = nullptr);
 
  private:
   struct Entry {
@@ -59,10 +69,14 @@ class Squasher {
 
   // Runs the hop body on `shard`: that shard's operations in order.
   OpStatus RunShard(Transaction* tx, EngineShard* shard, std::vector<OpStatus>* results);
+  // A transaction of its own over the keys of every op (the ops must outlive it).
+  std::unique_ptr<Transaction> OwnTransaction() const;
 
   ShardSet* shard_set_;
   std::vector<Entry> ops_;
   std::vector<std::vector<size_t>> by_shard_;  // op indices per shard, in input order
+  std::vector<OpStatus> detached_results_;     // RunDetached: written, never read
+  std::shared_ptr<const void> keep_alive_;     // RunDetached: what the ops reference
 };
 
 }  // namespace lw::tx

@@ -95,6 +95,42 @@ void Transaction::PostToShard(ShardId sid, std::function<void()> fn) {
   }
 }
 
+template <typename Fn>
+void Transaction::PostToShards(std::span<const ShardId> shards, Fn fn) {
+  ShardId local = kInvalidShard;
+  for (ShardId sid : shards) {
+    if (shard_set_->IsLocal(sid)) {
+      local = sid;
+    } else {
+      shard_set_->proactor(sid)->DispatchBrief([fn, sid] { fn(sid); });
+    }
+  }
+  if (local != kInvalidShard) fn(local);
+}
+
+struct Transaction::Detached {
+  OwnedHopCallback cb;
+  std::unique_ptr<Transaction> tx;
+  std::atomic<int64_t> remaining{0};
+  // The coordinator's thread: the batch is freed where it was allocated, because freeing
+  // another thread's memory is slow in mimalloc. Null for a plain-thread coordinator.
+  io::Proactor* origin = nullptr;
+};
+
+void Transaction::HopDone() {
+  if (detached_ == nullptr) {
+    pending_->Dec();
+    return;
+  }
+  if (detached_->remaining.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  Detached* detached = detached_;  // destroys this transaction
+  if (detached->origin == nullptr || detached->origin == io::Proactor::Current()) {
+    delete detached;
+  } else {
+    detached->origin->DispatchBrief([detached] { delete detached; });
+  }
+}
+
 OpStatus Transaction::FirstError(std::span<const ShardId> shards) const {
   for (ShardId sid : shards) {
     if (shard_[sid].status != OpStatus::kOk) return shard_[sid].status;
@@ -105,28 +141,37 @@ OpStatus Transaction::FirstError(std::span<const ShardId> shards) const {
 // --- Scheduling. ---
 
 void Transaction::Schedule() {
+  BeginSchedule();
+  AwaitScheduled();
+}
+
+void Transaction::BeginSchedule() {
   CHECK(!scheduled_) << "already scheduled";
   scheduled_ = true;
   if (active_.empty()) return;
-
+  auto acks = std::make_unique<io::BlockingCounter>(int64_t(active_.size()));
+  io::BlockingCounter* counter = acks.get();
+  schedule_acks_ = std::move(acks);
   if (active_.size() == 1) {
     // One shard: let it pick the id, so the arrival is never late.
-    ShardId sid = active_[0];
-    shard_set_->AwaitBrief(sid, [this](EngineShard* shard) { shard->ScheduleAtTail(this); });
+    PostToShards(active_, [this, counter](ShardId sid) {
+      shard_set_->shard(sid)->ScheduleAtTail(this);
+      counter->Dec();
+    });
     return;
   }
+  txid_ = shard_set_->NextTxId();
+  PostToShards(active_, [this, counter](ShardId sid) {
+    shard_set_->shard(sid)->ScheduleWithId(this);
+    counter->Dec();
+  });
+}
 
+void Transaction::AwaitScheduled() {
+  if (schedule_acks_ == nullptr) return;
+  schedule_acks_->Wait();
+  schedule_acks_.reset();
   while (true) {
-    txid_ = shard_set_->NextTxId();
-    io::BlockingCounter scheduled{int64_t(active_.size())};
-    for (ShardId sid : active_) {
-      PostToShard(sid, [this, sid, &scheduled] {
-        shard_set_->shard(sid)->ScheduleWithId(this);
-        scheduled.Dec();
-      });
-    }
-    scheduled.Wait();
-
     std::vector<ShardId> queued;
     for (ShardId sid : active_) {
       if (shard_[sid].queued) queued.push_back(sid);
@@ -135,18 +180,24 @@ void Transaction::Schedule() {
 
     // Some shard refused a late arrival: withdraw everywhere and try again with a newer id.
     io::BlockingCounter withdrawn{int64_t(queued.size())};
-    for (ShardId sid : queued) {
-      PostToShard(sid, [this, sid, &withdrawn] {
-        shard_set_->shard(sid)->Release(this);
-        withdrawn.Dec();
-      });
-    }
+    PostToShards(queued, [this, &withdrawn](ShardId sid) {
+      shard_set_->shard(sid)->Release(this);
+      withdrawn.Dec();
+    });
     withdrawn.Wait();
+    txid_ = shard_set_->NextTxId();
+    io::BlockingCounter scheduled{int64_t(active_.size())};
+    PostToShards(active_, [this, &scheduled](ShardId sid) {
+      shard_set_->shard(sid)->ScheduleWithId(this);
+      scheduled.Dec();
+    });
+    scheduled.Wait();
   }
 }
 
 OpStatus Transaction::RunHop(HopCallback cb, std::span<const ShardId> shards, bool conclude) {
   CHECK(scheduled_);
+  AwaitScheduled();
   if (conclude) scheduled_ = false;
   if (shards.empty()) return OpStatus::kOk;
   cb_.emplace(cb);
@@ -155,8 +206,8 @@ OpStatus Transaction::RunHop(HopCallback cb, std::span<const ShardId> shards, bo
   pending_ = &done;
   for (ShardId sid : shards) {
     DCHECK(shard_[sid].queued) << "hop on a shard the transaction did not schedule";
-    PostToShard(sid, [this, sid] { shard_set_->shard(sid)->Arm(this); });
   }
+  PostToShards(shards, [this](ShardId sid) { shard_set_->shard(sid)->Arm(this); });
   done.Wait();
   pending_ = nullptr;
   cb_.reset();
@@ -172,6 +223,7 @@ OpStatus Transaction::Execute(HopCallback cb, bool conclude) {
 
 void Transaction::Conclude() {
   if (!scheduled_) return;
+  AwaitScheduled();
   scheduled_ = false;
   std::vector<ShardId> queued;
   for (ShardId sid : active_) {
@@ -217,6 +269,46 @@ OpStatus Transaction::ScheduleSingleHop(HopCallback cb) {
   pending_ = nullptr;
   cb_.reset();
   return shard_[sid].status;
+}
+
+void Transaction::RunDetached(std::unique_ptr<Transaction> owned, OwnedHopCallback cb) {
+  Transaction* tx = owned.get();
+  const bool fresh = !tx->scheduled_;
+  CHECK(fresh ? tx->multi_ == MultiMode::kNone
+              : tx->multi_ == MultiMode::kLockAhead || tx->multi_ == MultiMode::kGlobal)
+      << "RunDetached: a fresh or a scheduled multi transaction";
+  if (!fresh) {
+    tx->AwaitScheduled();
+    tx->multi_ = MultiMode::kNone;
+    for (auto& sd : tx->shard_) sd.args.clear();
+  }
+  const std::vector<ShardId> shards = tx->active_;  // `tx` may be gone before the loop ends
+  if (shards.empty()) return;
+  auto* detached = new Detached{std::move(cb), std::move(owned)};
+  detached->remaining.store(int64_t(shards.size()), std::memory_order_relaxed);
+  tx->cb_.emplace(detached->cb);
+  tx->conclude_hop_ = true;
+  detached->origin = io::Proactor::Current();
+  tx->detached_ = detached;
+  ShardSet* shard_set = tx->shard_set_;
+
+  if (fresh && shards.size() == 1 && !tx->global_) {
+    // As ScheduleSingleHop: quick when uncontended, else queued at the tail with a fresh id.
+    EngineShard* shard = shard_set->shard(shards[0]);
+    if (!shard_set->IsLocal(shards[0])) {
+      shard_set->proactor(shards[0])->DispatchBrief([tx, shard] { shard->QuickOrQueue(tx); });
+    } else if (shard->TryRunQuick(tx, /*inline_call=*/true)) {
+      tx->HopDone();
+    } else {
+      shard->ScheduleAtTail(tx);
+      shard->Arm(tx);
+    }
+    return;
+  }
+
+  if (fresh) tx->Schedule();
+  tx->scheduled_ = false;  // the hop below concludes it on every shard
+  tx->PostToShards(shards, [shard_set, tx](ShardId sid) { shard_set->shard(sid)->Arm(tx); });
 }
 
 }  // namespace lw::tx

@@ -26,6 +26,8 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -67,18 +69,39 @@ class Transaction {
   // Takes an id and queues on every involved shard (retrying internally when a shard refuses a
   // late arrival). Returns with every lock requested; hops may still wait for older ones.
   void Schedule();
+  // Schedule in two halves, so the coordinator can work while the requests travel:
+  // BeginSchedule sends them and returns at once (the transaction counts as scheduled);
+  // AwaitScheduled waits for the answers and retries refusals, as Schedule does. Every hop,
+  // Conclude and RunDetached await by themselves; ordering against other transactions is
+  // decided by the requests, so it is the same as with Schedule.
+  void BeginSchedule();
+  void AwaitScheduled();
   // Runs `cb` on every involved shard. With `conclude`, releases the locks afterwards.
   // REQUIRES: scheduled.
   OpStatus Execute(HopCallback cb, bool conclude);
   // Releases the locks without running anything. No-op when not scheduled.
   void Conclude();
 
+  // ---- Detached: one concluding hop that the coordinator does not wait for. ----
+  using OwnedHopCallback = std::function<OpStatus(Transaction* tx, EngineShard* shard)>;
+  // Takes ownership of `tx` and of `cb`. A fresh `tx` (declared with InitByKeys, not
+  // scheduled, not multi) is scheduled first — waiting only for that, so that every
+  // transaction scheduled after this returns, by any coordinator, runs after it wherever they
+  // conflict; a single-shard one does not wait at all: its message is queued on the shard's
+  // thread before this returns, ahead of anything sent there later. A scheduled multi `tx`
+  // (lock-ahead or global) is concluded instead, after awaiting its schedule. Then `cb` runs
+  // on every involved shard as one concluding hop, without waiting for it. Statuses are
+  // discarded; the transaction and `cb` are destroyed on the coordinator's thread once the
+  // last shard is done. Script ends use this: fire and forget, still atomic.
+  static void RunDetached(std::unique_ptr<Transaction> tx, OwnedHopCallback cb);
+
   // ---- Multi: one transaction for a sequence of commands. ----
   // kLockAhead: locks `keys` (in `mode`) until UnlockMulti. kGlobal: locks every shard.
   // kNonAtomic: locks nothing; every command becomes a transaction of its own.
   // REQUIRES: not scheduled, mode != kNone.
+  // With `wait` false, the schedule is only begun (BeginSchedule).
   void StartMulti(MultiMode mode, std::span<const std::string_view> keys = {},
-                  LockMode lock_mode = LockMode::kExclusive);
+                  LockMode lock_mode = LockMode::kExclusive, bool wait = true);
   // Runs one command touching `keys` as a hop on the shards that own them; in the callback,
   // ShardArgs(sid) lists this command's keys. In lock-ahead mode every key must be locked in a
   // mode at least as strong as `mode` (IsKeyLocked), else kInvalidArg and nothing runs.
@@ -128,6 +151,8 @@ class Transaction {
  private:
   friend class EngineShard;
 
+  struct Detached;  // the owner of a detached transaction and its callback
+
   struct LockRequest {
     uint64_t fingerprint;
     LockMode mode;
@@ -150,6 +175,13 @@ class Transaction {
   void SetCommandArgs(std::span<const std::string_view> keys, std::vector<ShardId>* shards);
   // Runs `fn` on shard `sid`'s thread: inline when local, else as a brief task.
   void PostToShard(ShardId sid, std::function<void()> fn);
+  // Posts `fn(sid)` to every shard of `shards`: the remote ones first, then the caller's own
+  // (inline), so the local part of a hop overlaps with the remote ones.
+  template <typename Fn>
+  void PostToShards(std::span<const ShardId> shards, Fn fn);
+  // A shard finished this transaction's hop: counts down the coordinator's wait, or, when
+  // detached, destroys the transaction after the last shard. The caller's last touch of `this`.
+  void HopDone();
   OpStatus RunHop(HopCallback cb, std::span<const ShardId> shards, bool conclude);
   OpStatus FirstError(std::span<const ShardId> shards) const;
   OpStatus RunCallback(EngineShard* shard) { return (*cb_)(this, shard); }
@@ -166,6 +198,9 @@ class Transaction {
   std::optional<HopCallback> cb_;
   bool conclude_hop_ = false;
   io::BlockingCounter* pending_ = nullptr;
+  // Answers still due to a BeginSchedule; null once awaited.
+  std::unique_ptr<io::BlockingCounter> schedule_acks_;
+  Detached* detached_ = nullptr;  // set by RunDetached; owns this transaction
 
   BlockingWaiter waiter_;
 };

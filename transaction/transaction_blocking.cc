@@ -10,6 +10,7 @@ OpResult<Transaction::WakeResult> Transaction::WaitOnKeys(std::span<const std::s
                                                           io::Clock::time_point deadline,
                                                           KeyReadyFn is_ready, ServeFn serve) {
   CHECK(scheduled_ && multi_ == MultiMode::kNone);
+  AwaitScheduled();
   waiter_.done.Reset();
   waiter_.is_ready = &is_ready;
   waiter_.serve = &serve;

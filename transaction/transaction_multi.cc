@@ -21,7 +21,7 @@ void Transaction::SetCommandArgs(std::span<const std::string_view> keys,
 }
 
 void Transaction::StartMulti(MultiMode mode, std::span<const std::string_view> keys,
-                             LockMode lock_mode) {
+                             LockMode lock_mode, bool wait) {
   CHECK(mode != MultiMode::kNone);
   CHECK(!scheduled_);
   switch (mode) {
@@ -36,7 +36,12 @@ void Transaction::StartMulti(MultiMode mode, std::span<const std::string_view> k
       break;
   }
   multi_ = mode;
-  if (mode != MultiMode::kNonAtomic) Schedule();
+  if (mode == MultiMode::kNonAtomic) return;
+  if (wait) {
+    Schedule();
+  } else {
+    BeginSchedule();
+  }
 }
 
 bool Transaction::IsKeyLocked(std::string_view key, LockMode mode) const {
@@ -76,6 +81,7 @@ OpStatus Transaction::ExecuteOnShards(std::span<const ShardId> shards, HopCallba
     for (ShardId sid : shards) command.IncludeShard(sid);
     return command.ScheduleSingleHop(cb);
   }
+  AwaitScheduled();
   for (ShardId sid : shards) {
     if (sid >= shard_.size() || !shard_[sid].queued) return OpStatus::kInvalidArg;
   }
