@@ -135,3 +135,41 @@ def test_info_counts_scripts_per_mode(server):
     assert after["lua_scripts_global"] - before.get("lua_scripts_global", 0) == 1
     assert after["lua_scripts_non_atomic"] - before.get("lua_scripts_non_atomic", 0) == 1
     assert after["lua_async_flushes"] >= 1 and after["lua_async_commands"] >= 1
+
+
+# A script whose last calls are apcalls returns before they run (a detached concluding hop),
+# yet whatever comes after its reply — on its own connection or another — sees all of them,
+# and a reader running meanwhile never sees some of a script's writes without the others.
+FANOUT_INCR = "for _, k in ipairs(KEYS) do redis.apcall('INCR', k) end return 'OK'"
+
+
+def test_fire_and_forget_end_is_visible_and_atomic(lacewing_factory):
+    s = lacewing_factory("--proactor_threads", "2", "--lua_auto_async=true")
+    keys = [f"ff:{i}" for i in range(8)]  # spread over both shards
+    writer, other = s.client(), s.client()
+    sha = writer.script_load(FANOUT_INCR)
+    stop = threading.Event()
+    torn = []
+
+    def read_all():
+        r = s.client()
+        while not stop.is_set():
+            values = r.mget(keys)
+            if len(set(values)) != 1:
+                torn.append(values)
+
+    t = threading.Thread(target=read_all)
+    t.start()
+    try:
+        for i in range(1, 301):
+            assert writer.evalsha(sha, len(keys), *keys) == b"OK"
+            if i % 2:
+                assert writer.mget(keys) == [str(i).encode()] * len(keys)
+            else:
+                assert other.mget(keys) == [str(i).encode()] * len(keys)
+    finally:
+        stop.set()
+        t.join(30)
+    assert torn == []
+    info = writer.info("stats")
+    assert info["lua_async_detached_flushes"] >= 300
