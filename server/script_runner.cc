@@ -70,11 +70,25 @@ CommandRunner::CommandRunner(ConnectionContext* client, ScriptMode mode, bool re
       manager_(manager),
       locks_(locks),
       direct_shard_(direct_shard),
-      tags_lock_(client->service->shards().tx()->options().lock_on_hashtags) {
-  for (std::string_view k : keys) {
-    declared_keys_.insert(std::string(k));
-    if (tags_lock_) declared_tags_.insert(std::string(HashTagOf(k)));
+      tags_lock_(client->service->shards().tx()->options().lock_on_hashtags),
+      keys_(keys) {
+  // A handful of keys is searched faster by comparing than by hashing.
+  if (keys.size() > kLinearKeySearch) {
+    for (std::string_view k : keys) declared_keys_.insert(std::string(k));
   }
+  if (tags_lock_) {
+    for (std::string_view k : keys) declared_tags_.insert(std::string(HashTagOf(k)));
+  }
+}
+
+bool CommandRunner::IsDeclared(std::string_view key) const {
+  if (keys_.size() > kLinearKeySearch) {
+    return declared_keys_.contains(absl::string_view(key.data(), key.size()));
+  }
+  for (std::string_view k : keys_) {
+    if (k == key) return true;
+  }
+  return false;
 }
 
 std::string CommandRunner::Check(const CommandSpec* spec,
@@ -98,7 +112,7 @@ std::string CommandRunner::Check(const CommandSpec* spec,
     std::string_view undeclared;
     bool found = false;
     CommandRegistry::ForEachKey(*spec, args, [&](std::string_view key) {
-      if (found || declared_keys_.contains(absl::string_view(key.data(), key.size()))) return;
+      if (found || IsDeclared(key)) return;
       if (tags_lock_) {
         std::string_view tag = HashTagOf(key);
         if (declared_tags_.contains(absl::string_view(tag.data(), tag.size()))) return;
@@ -176,12 +190,19 @@ std::string CommandRunner::FlushAsync(bool final) {
 
   Service* service = client_->service;
   const size_t n = batch.size();
-  std::vector<std::vector<std::string_view>> views(n);
+  // Every call's arguments as views, back to back in one vector; call i's are views[i].
+  size_t total_args = 0;
+  for (const QueuedCall& call : batch) total_args += call.args.size();
+  std::vector<std::string_view> flat;
+  flat.reserve(total_args);
+  std::vector<std::span<const std::string_view>> views(n);
   std::vector<SquashItem> items(n);
   std::vector<bool> squashable(n);
   bool any_barrier = false;
   for (size_t i = 0; i < n; ++i) {
-    views[i].assign(batch[i].args.begin(), batch[i].args.end());
+    size_t first = flat.size();
+    flat.insert(flat.end(), batch[i].args.begin(), batch[i].args.end());
+    views[i] = std::span<const std::string_view>(flat.data() + first, batch[i].args.size());
     // A script that runs on its keys' shard executes everything inline there instead.
     squashable[i] = direct_shard_ == nullptr &&
                     ClassifyForSquash(service, batch[i].spec, views[i], &items[i]);
@@ -206,12 +227,12 @@ std::string CommandRunner::FlushAsync(bool final) {
   if (final && !any_barrier && !any_acall && (locks_->held() == nullptr || locks_->owns())) {
     struct DetachedFlush {
       std::vector<QueuedCall> calls;
-      std::vector<std::vector<std::string_view>> views;
+      std::vector<std::string_view> flat;
       std::vector<SquashItem> items;
     };
     // Moving the vectors keeps their elements in place, so the views stay valid.
     auto owned = std::make_shared<DetachedFlush>(
-        DetachedFlush{std::move(batch), std::move(views), std::move(items)});
+        DetachedFlush{std::move(batch), std::move(flat), std::move(items)});
     const std::vector<SquashItem>& detached_items = owned->items;
     RunSquashedDetached(service, *client_, detached_items, std::move(owned),
                         /*from_script=*/true, locks_->TakeOwn());

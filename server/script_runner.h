@@ -108,7 +108,9 @@ class CommandRunner final : public lua::ScriptRunner {
   ScriptMode mode_;
   bool read_only_;
   int db_;
-  absl::flat_hash_set<std::string> declared_keys_;
+  // The script's KEYS: compared one by one when there are few, else looked up in the set.
+  static constexpr size_t kLinearKeySearch = 8;
+  bool IsDeclared(std::string_view key) const;
   RunningScript* running_;
   ScriptManager* manager_;
   std::vector<QueuedCall> queue_;
@@ -117,6 +119,8 @@ class CommandRunner final : public lua::ScriptRunner {
   tx::EngineShard* direct_shard_;
   bool tags_lock_;  // --lock_on_hashtags: a declared key's {tag} covers the tag's keys
   absl::flat_hash_set<std::string> declared_tags_;
+  CmdArgs keys_;  // the script's KEYS (they outlive the runner)
+  absl::flat_hash_set<std::string> declared_keys_;  // only with more than kLinearKeySearch
   bool allow_oom_ = false;
 };
 

@@ -27,6 +27,7 @@ bool ClassifyForSquash(Service* service, const CommandSpec* spec,
     if (shards.ShardOf(k) != sid) return false;
   }
   out->spec = spec;
+  out->shard = sid;
   out->args = args;
   out->mode = (spec->flags & cmd::kReadOnly) ? tx::LockMode::kShared : tx::LockMode::kExclusive;
   return true;
@@ -77,18 +78,31 @@ void RunSquashedDetached(Service* service, const ConnectionContext& client,
                          std::span<const SquashItem> items,
                          std::shared_ptr<const void> keep_alive, bool from_script,
                          std::unique_ptr<tx::Transaction> held) {
+  // What every command needs, shared, so each op captures two pointers (no allocation).
+  struct Shared {
+    Service* service;
+    RespVersion version;
+    uint64_t client_id;
+    bool from_script;
+    std::shared_ptr<const void> keep_alive;
+  };
+  auto shared = std::make_shared<const Shared>(Shared{
+      service, client.rb->resp_version(), client.client_id, from_script, std::move(keep_alive)});
   tx::Squasher squasher(service->shards().tx());
-  RespVersion version = client.rb->resp_version();
-  uint64_t client_id = client.client_id;
   for (const SquashItem& item : items) {
     const SquashItem* it = &item;  // owned by keep_alive
-    squasher.Add(item.keys, item.mode,
-                 [=](tx::Transaction*, tx::EngineShard* es) {
-                   RunOne(service, *it, version, client_id, from_script, es);
-                   return OpStatus::kOk;
-                 });
+    const Shared* sh = shared.get();
+    auto op = [it, sh](tx::Transaction*, tx::EngineShard* es) {
+      RunOne(sh->service, *it, sh->version, sh->client_id, sh->from_script, es);
+      return OpStatus::kOk;
+    };
+    if (held != nullptr) {
+      squasher.AddOnShard(item.shard, op);  // `held` locks the keys already
+    } else {
+      squasher.Add(item.keys, item.mode, op);
+    }
   }
-  squasher.RunDetached(std::move(keep_alive), std::move(held));
+  squasher.RunDetached(std::move(shared), std::move(held));
 }
 
 }  // namespace lw

@@ -29,6 +29,7 @@ struct SquashItem {
   std::span<const std::string_view> args;  // must stay valid until RunSquashed returns
   std::vector<std::string_view> keys;
   tx::LockMode mode = tx::LockMode::kExclusive;
+  tx::ShardId shard = 0;  // where every key lives
   int db = 0;
 };
 

@@ -101,11 +101,10 @@ void Squasher::RunDetached(std::shared_ptr<const void> keep_alive,
   batch->by_shard_.assign(shard_set_->size(), {});
   for (size_t i = 0; i < batch->ops_.size(); ++i) {
     const Entry& entry = batch->ops_[i];
-    bool locked = true;
     for (const std::string& key : entry.keys) {
-      if (held != nullptr && !held->IsKeyLocked(key, entry.mode)) locked = false;
+      DCHECK(held == nullptr || held->IsKeyLocked(key, entry.mode)) << "not locked: " << key;
     }
-    if (locked) batch->by_shard_[entry.shard].push_back(i);
+    batch->by_shard_[entry.shard].push_back(i);
   }
   // Each shard writes only its own ops' slots.
   batch->detached_results_.assign(batch->ops_.size(), OpStatus::kOk);

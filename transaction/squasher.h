@@ -54,8 +54,8 @@ class Squasher {
   // The ops run after this returns, on shard threads: what they reference must be owned by
   // them or by `keep_alive`, which is destroyed after the last op has run.
   // With `held` (a scheduled lock-ahead or global multi transaction, given away), the batch
-  // is its concluding hop instead of a transaction of its own; ops whose keys it does not
-  // lock are dropped, as Run(tx) refuses them.
+  // is its concluding hop instead of a transaction of its own. REQUIRES: `held` locks the
+  // keys of every op and holds the shard of every keyless one (the caller checked them).
   void RunDetached(std::shared_ptr<const void> keep_alive = nullptr,
                    std::unique_ptr<Transaction> held = nullptr);
 
