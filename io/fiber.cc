@@ -3,6 +3,8 @@
 #include <boost/context/protected_fixedsize_stack.hpp>
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "base/logging.h"
 #include "io/fiber_internal.h"
@@ -13,13 +15,58 @@ namespace detail {
 
 namespace {
 thread_local Scheduler* tl_scheduler = nullptr;
+
+// Fiber stacks (mmap'd, with a guard page) are kept per thread for reuse: mapping and
+// unmapping one per fiber costs page faults and, on unmap, a TLB shootdown on every core.
+// A fiber is created and destroyed on its scheduler's thread, so no locking is needed.
+class StackCache {
+ public:
+  static constexpr size_t kMaxCached = 32;
+  ~StackCache() {
+    for (auto& [size, sc] : free_) boost::context::protected_fixedsize_stack(size).deallocate(sc);
+  }
+  boost::context::stack_context Take(size_t size) {
+    for (size_t i = free_.size(); i-- > 0;) {
+      if (free_[i].first == size) {
+        boost::context::stack_context sc = free_[i].second;
+        free_[i] = free_.back();
+        free_.pop_back();
+        return sc;
+      }
+    }
+    return boost::context::protected_fixedsize_stack(size).allocate();
+  }
+  void Give(size_t size, boost::context::stack_context& sc) {
+    if (free_.size() < kMaxCached) {
+      free_.emplace_back(size, sc);
+    } else {
+      boost::context::protected_fixedsize_stack(size).deallocate(sc);
+    }
+  }
+
+ private:
+  std::vector<std::pair<size_t, boost::context::stack_context>> free_;
+};
+
+thread_local StackCache tl_stacks;
+
+// A Boost.Context stack allocator over the calling thread's cache.
+class CachedStack {
+ public:
+  explicit CachedStack(size_t size) : size_(size) {}
+  boost::context::stack_context allocate() { return tl_stacks.Take(size_); }
+  void deallocate(boost::context::stack_context& sc) { tl_stacks.Give(size_, sc); }
+
+ private:
+  size_t size_;
+};
 }  // namespace
 
 FiberImpl::FiberImpl(std::string name, std::function<void()> fn, Scheduler* scheduler,
                      size_t stack)
     : name_(std::move(name)), fn_(std::move(fn)), scheduler_(scheduler) {
   context_ = boost::context::fiber(
-      std::allocator_arg, boost::context::protected_fixedsize_stack(stack),
+      std::allocator_arg, CachedStack(stack),
       [this](boost::context::fiber&& caller) {
         caller_ = std::move(caller);
         fn_();

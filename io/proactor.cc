@@ -67,15 +67,19 @@ void Proactor::RunTasks() {
   }
 }
 
-bool Proactor::SpinForTasks() {
+bool Proactor::SpinForWork(const Poller::ReadyFn& on_ready) {
   // Polite spinning: between polls the thread yields its core, so when the machine is busy
-  // (clients on the same cores) whoever is runnable gets the CPU instead of this loop.
+  // (clients on the same cores) whoever is runnable gets the CPU instead of this loop. The
+  // sockets are polled too: a client's next request (request/response, a pipeline's next
+  // batch) must not wait for the spin to end.
   auto until = Clock::now() + std::chrono::microseconds(kSpinMicros);
   do {
     for (int i = 0; i < 16; ++i) {
       if (!tasks_.Empty()) return true;
       __builtin_ia32_pause();
     }
+    poller_->Wait(Clock::duration::zero(), on_ready);
+    if (scheduler_.HasReady() || !tasks_.Empty()) return true;
     sched_yield();
   } while (Clock::now() < until);
   return false;
@@ -111,7 +115,7 @@ void Proactor::Run() {
     }
     // About to sleep: first spin briefly on the task queue. Cross-thread request/response
     // hops usually answer within microseconds, and an eventfd wake-up costs far more.
-    if (SpinForTasks()) continue;
+    if (SpinForWork(on_ready)) continue;
     // Nothing runnable: sleep in the poller until I/O, a task (eventfd) or the next timer.
     sleeping_.store(true, std::memory_order_seq_cst);
     if (!tasks_.Empty() || stop_.load()) {

@@ -66,7 +66,9 @@ class Proactor {
  private:
   void RunTasks();
   void Wake();
-  bool SpinForTasks();
+  // Before sleeping: spins briefly (yielding the core between polls) until a task arrives or
+  // a socket is ready; true if there is work.
+  bool SpinForWork(const Poller::ReadyFn& on_ready);
 
   // How long an idle loop polls its task queue before sleeping in the poller. Cross-thread
   // request/response (a transaction's hops, a script's flush) answers within tens of

@@ -25,6 +25,10 @@ struct ConnectionContext;
 
 using CmdArgs = std::span<const std::string_view>;
 using CommandHandler = std::function<void(CmdArgs args, ConnectionContext* cntx)>;
+// Runs several consecutive pipelined requests of one command (all with the same spec) with
+// the result of Service::Dispatch on each in turn — one reply per request, in order, and
+// the same command statistics — but free to run them concurrently where nobody could tell.
+using BatchHandler = void (*)(std::span<const CmdArgs> requests, ConnectionContext* cntx);
 
 namespace cmd {
 // Redis's command flags (COMMAND INFO prints them by these names).
@@ -56,6 +60,8 @@ struct CommandSpec {
   CommandHandler handler;
   // Dense index assigned by Register (0..size-1), for per-command statistics arrays.
   uint32_t id = 0;
+  // Optional: how a connection runs several pipelined requests of this command at once.
+  BatchHandler batch_handler = nullptr;
 
   bool IsWrite() const { return flags & cmd::kWrite; }
   bool ArityOk(size_t argc) const {

@@ -136,6 +136,14 @@ bool Connection::ProcessInput() {
       keep_open = false;
       break;
     }
+    if (const CommandSpec* spec = Batchable(args_)) {
+      RunPipelineBatch();  // squashed commands before it
+      if (batch_spec_ != spec) RunCommandBatch();
+      batch_spec_ = spec;
+      batch_args_.push_back(args_);  // the views point into in_, valid until compaction
+      continue;
+    }
+    RunCommandBatch();
     SquashItem item;
     if (Squashable(args_, &item)) {
       pending_args_.push_back(args_);  // the views point into in_, valid until compaction
@@ -149,6 +157,7 @@ bool Connection::ProcessInput() {
     if (rb_.size() >= kFlushThreshold && !Flush()) return false;
   }
   RunPipelineBatch();
+  RunCommandBatch();
   // Drop the consumed prefix; the parser resumes from the start of the pending request.
   if (pos > 0) {
     std::memmove(in_.data(), in_.data() + pos, in_len_ - pos);
@@ -157,13 +166,40 @@ bool Connection::ProcessInput() {
   return Flush() && keep_open;
 }
 
-bool Connection::Squashable(const std::vector<std::string_view>& args, SquashItem* out) const {
-  if (cntx_.multi || cntx_.subscribed() || !cntx_.authenticated) return false;
+bool Connection::InInput(const std::vector<std::string_view>& args) const {
   const char* lo = in_.data();
   const char* hi = in_.data() + in_len_;
   for (std::string_view a : args) {
     if (a.data() < lo || a.data() + a.size() > hi) return false;
   }
+  return true;
+}
+
+const CommandSpec* Connection::Batchable(const std::vector<std::string_view>& args) const {
+  if (args.empty() || cntx_.multi || cntx_.subscribed() || !cntx_.authenticated) return nullptr;
+  const CommandSpec* spec = service_->registry().Find(args[0]);
+  if (spec == nullptr || spec->batch_handler == nullptr || !spec->ArityOk(args.size())) {
+    return nullptr;
+  }
+  return InInput(args) ? spec : nullptr;
+}
+
+void Connection::RunCommandBatch() {
+  if (batch_args_.empty()) return;
+  TakePushes();
+  if (batch_args_.size() == 1) {
+    service_->DispatchSpec(batch_spec_, batch_args_[0], &cntx_);
+  } else {
+    std::vector<CmdArgs> requests(batch_args_.begin(), batch_args_.end());
+    batch_spec_->batch_handler(requests, &cntx_);
+  }
+  batch_args_.clear();
+  batch_spec_ = nullptr;
+}
+
+bool Connection::Squashable(const std::vector<std::string_view>& args, SquashItem* out) const {
+  if (cntx_.multi || cntx_.subscribed() || !cntx_.authenticated) return false;
+  if (!InInput(args)) return false;
   if (!ClassifyForSquash(service_, args, out)) return false;
   out->db = cntx_.db_index;
   return true;

@@ -75,6 +75,15 @@ class Connection : public ClientControl {
   void RunPipelineBatch();
   std::vector<std::vector<std::string_view>> pending_args_;
   std::vector<SquashItem> pending_;
+  // True if every view of `args` points into in_ (not into the parser's inline buffer).
+  bool InInput(const std::vector<std::string_view>& args) const;
+  // Pipelined requests of one command with a batch handler (command_registry.h), e.g.
+  // EVALSHA: the spec if `args` may join such a batch, else null.
+  const CommandSpec* Batchable(const std::vector<std::string_view>& args) const;
+  // Runs the pending batch: one request through Dispatch, several through the handler.
+  void RunCommandBatch();
+  std::vector<std::vector<std::string_view>> batch_args_;
+  const CommandSpec* batch_spec_ = nullptr;
   std::string push_buf_;
   bool parked_in_read_ = false;
   bool shutting_down_ = false;

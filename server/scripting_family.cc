@@ -12,6 +12,7 @@
 #include <absl/strings/str_cat.h>
 
 #include <atomic>
+#include <chrono>
 #include <optional>
 
 #include "base/logging.h"
@@ -77,9 +78,12 @@ struct Target {
 // Runs the script on the calling thread's interpreters: compiles it there if needed, holds
 // its locks (lazily, see ScriptLocks), runs it and flushes its async calls. On success the
 // result is in *result; otherwise *error holds the error reply.
+// `prepared`: the script's locks, created by the caller (a pipelined batch schedules them in
+// request order before any script runs); null to create them here.
 bool RunOnThisThread(const Target& target, CmdArgs keys, CmdArgs argv, ScriptMode mode,
                      bool read_only, tx::EngineShard* direct_shard, ConnectionContext* cntx,
-                     ReplyBuilder* result, std::string* error) {
+                     ReplyBuilder* result, std::string* error,
+                     std::unique_ptr<ScriptLocks> prepared = nullptr) {
   ScriptManager& mgr = Manager(cntx);
   InterpreterPool& pool = InterpreterPool::ForThisThread(&mgr);
   std::unique_ptr<PooledInterpreter> pooled = pool.Acquire();
@@ -106,7 +110,10 @@ bool RunOnThisThread(const Target& target, CmdArgs keys, CmdArgs argv, ScriptMod
   // Atomicity comes from locks, not from holding the thread: lock-ahead locks the declared
   // keys (shared for read-only scripts), global mode every shard. Inside MULTI/EXEC the
   // EXEC's transaction already holds them.
-  ScriptLocks locks(cntx, mode, keys, read_only, direct_shard);
+  std::unique_ptr<ScriptLocks> owned_locks =
+      prepared ? std::move(prepared)
+               : std::make_unique<ScriptLocks>(cntx, mode, keys, read_only, direct_shard);
+  ScriptLocks& locks = *owned_locks;
 
   // Long scripts answer -BUSY to commands that would wait for their keys (busy_registry.h).
   uint64_t busy_id = 0;
@@ -205,25 +212,152 @@ void Run(const Target& target, CmdArgs keys, CmdArgs argv, bool read_only_cmd,
   cntx->rb->buffer().append(result.buffer());
 }
 
+// Finds the script of an EVAL (adding it) or EVALSHA; false with the error reply in *error.
+bool ResolveScript(CmdArgs args, bool by_sha, ConnectionContext* cntx, Target* target,
+                   std::string* error) {
+  ScriptManager& mgr = Manager(cntx);
+  if (by_sha) {
+    target->name = AsciiLower(args[1]);
+    target->script = target->name.size() == 40 ? mgr.Get(target->name) : nullptr;
+  } else {
+    auto sha = mgr.Add(args[1], error);
+    if (!sha) return false;
+    target->name = *sha;
+    target->script = mgr.Get(*sha);  // null if flushed meanwhile
+  }
+  if (!target->script) {
+    *error = lua::kErrNoScript;
+    return false;
+  }
+  target->flags = target->script->flags;
+  return true;
+}
+
 void EvalGeneric(CmdArgs args, ConnectionContext* cntx, bool by_sha, bool read_only) {
   CmdArgs keys, argv;
   if (!SplitKeysAndArgs(args, 2, cntx, &keys, &argv)) return;
-  ScriptManager& mgr = Manager(cntx);
   Target target;
-  if (by_sha) {
-    target.name = AsciiLower(args[1]);
-    target.script = target.name.size() == 40 ? mgr.Get(target.name) : nullptr;
-    if (!target.script) return cntx->rb->SendError(lua::kErrNoScript);
-  } else {
-    std::string error;
-    auto sha = mgr.Add(args[1], &error);
-    if (!sha) return cntx->rb->SendError(error);
-    target.name = *sha;
-    target.script = mgr.Get(*sha);
-    if (!target.script) return cntx->rb->SendError(lua::kErrNoScript);  // flushed meanwhile
-  }
-  target.flags = target.script->flags;
+  std::string error;
+  if (!ResolveScript(args, by_sha, cntx, &target, &error)) return cntx->rb->SendError(error);
   Run(target, keys, argv, read_only, cntx);
+}
+
+// ---- Pipelined EVAL / EVALSHA (the batch handler, see command_registry.h). ----
+//
+// A client that pipelines scripts waits for none of them, so consecutive scripts may run at
+// once, one per thread, when nobody can tell: each must be a lock-ahead script over keys on
+// several shards, outside MULTI. Their transactions are scheduled here, in request order,
+// before any of them runs; every shard then orders their hops as if the scripts had run one
+// after another (a later script's command on a key waits for the earlier script to finish
+// with it), and the replies go out in request order. Any other request ends the concurrent
+// group: it runs through Dispatch after the group is done.
+struct PipelinedScript {
+  explicit PipelinedScript(RespVersion version) : result(version) {}
+  Target target;
+  CmdArgs keys, argv;
+  std::unique_ptr<ScriptLocks> locks;
+  ReplyBuilder result;
+  std::string error;
+  bool ok = false;
+  int64_t usec = 0;
+};
+
+// Whether `args` can join a concurrent group; fills `out` (without locks) if so.
+bool Pipelinable(CmdArgs args, bool by_sha, ConnectionContext* cntx, PipelinedScript* out) {
+  if (cntx->multi_tx != nullptr || cntx->service->shards().size() < 2) return false;
+  int64_t numkeys;
+  if (args.size() < 3 || !ParseRedisInt(args[2], &numkeys) || numkeys < 2 ||
+      uint64_t(numkeys) > args.size() - 3) {
+    return false;
+  }
+  out->keys = args.subspan(3, size_t(numkeys));
+  out->argv = args.subspan(3 + size_t(numkeys));
+  std::string error;
+  if (!ResolveScript(args, by_sha, cntx, &out->target, &error)) return false;
+  if (ModeOf(out->target.flags) != ScriptMode::kLockAhead) return false;
+  // Over maxmemory, Run() may refuse the script: let it, through Dispatch.
+  if (out->target.script->flags_declared && cntx->service->OomRefuses()) return false;
+  ShardSet& shards = cntx->service->shards();
+  uint32_t first = shards.ShardOf(out->keys[0]);
+  for (std::string_view k : out->keys) {
+    if (shards.ShardOf(k) != first) return true;  // several shards
+  }
+  return false;  // one shard: Run() takes it to that shard's thread
+}
+
+void RunPipelinedGroup(std::vector<std::unique_ptr<PipelinedScript>>* group,
+                       const CommandSpec* spec, ConnectionContext* cntx) {
+  if (group->empty()) return;
+  ScriptManager& mgr = Manager(cntx);
+  io::ProactorPool* pool = cntx->service->pool();
+  const size_t here = io::Proactor::Current()->index();
+  auto run = [cntx](PipelinedScript* s) {
+    auto start = std::chrono::steady_clock::now();
+    s->ok = RunOnThisThread(s->target, s->keys, s->argv, ScriptMode::kLockAhead,
+                            /*read_only=*/s->target.flags & lua::kScriptNoWrites,
+                            /*direct_shard=*/nullptr, cntx, &s->result, &s->error,
+                            std::move(s->locks));
+    s->usec = std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::steady_clock::now() - start)
+                  .count();
+  };
+  // Schedule every transaction in request order first.
+  for (auto& s : *group) {
+    mgr.runs_lock_ahead.fetch_add(1, std::memory_order_relaxed);
+    bool read_only = s->target.flags & lua::kScriptNoWrites;
+    s->locks = std::make_unique<ScriptLocks>(cntx, ScriptMode::kLockAhead, s->keys, read_only,
+                                             nullptr);
+  }
+  // Script i runs on thread here+1+i (mod n), so this thread, which also reads and writes the
+  // connection, takes the fewest; its own share runs inline after the others were sent off.
+  io::BlockingCounter remote{0};
+  std::vector<PipelinedScript*> local;
+  for (size_t i = 0; i < group->size(); ++i) {
+    PipelinedScript* s = (*group)[i].get();
+    size_t thread = (here + i) % pool->size();
+    if (thread == here) {
+      local.push_back(s);
+      continue;
+    }
+    remote.Add(1);
+    pool->at(thread)->Dispatch([run, s, &remote] {
+      run(s);
+      remote.Dec();
+    }, "pipelined-script");
+  }
+  for (PipelinedScript* s : local) run(s);
+  remote.Wait();
+  for (auto& s : *group) {
+    if (s->ok) {
+      cntx->rb->buffer().append(s->result.buffer());
+    } else {
+      cntx->rb->SendError(s->error);
+    }
+    cntx->service->CountCall(*spec, s->usec, !s->ok);
+  }
+  group->clear();
+}
+
+void EvalBatch(std::span<const CmdArgs> requests, ConnectionContext* cntx, bool by_sha) {
+  const CommandSpec* spec = cntx->service->registry().Find(requests[0][0]);
+  std::vector<std::unique_ptr<PipelinedScript>> group;
+  for (CmdArgs args : requests) {
+    auto s = std::make_unique<PipelinedScript>(cntx->rb->resp_version());
+    if (Pipelinable(args, by_sha, cntx, s.get())) {
+      group.push_back(std::move(s));
+      continue;
+    }
+    RunPipelinedGroup(&group, spec, cntx);
+    cntx->service->DispatchSpec(spec, args, cntx);
+  }
+  RunPipelinedGroup(&group, spec, cntx);
+}
+
+void EvalBatchByBody(std::span<const CmdArgs> requests, ConnectionContext* cntx) {
+  EvalBatch(requests, cntx, false);
+}
+void EvalBatchBySha(std::span<const CmdArgs> requests, ConnectionContext* cntx) {
+  EvalBatch(requests, cntx, true);
 }
 
 void Eval(CmdArgs args, ConnectionContext* cntx) { EvalGeneric(args, cntx, false, false); }
@@ -549,8 +683,12 @@ ScriptingInfo GetScriptingInfo(Service* service) {
 
 void RegisterScriptingFamily(CommandRegistry* r) {
   using namespace cmd;
-  r->Register({"eval", -3, kNoScript | kStale, 0, 0, 0, Eval});
-  r->Register({"evalsha", -3, kNoScript | kStale, 0, 0, 0, EvalSha});
+  CommandSpec eval{"eval", -3, kNoScript | kStale, 0, 0, 0, Eval};
+  eval.batch_handler = EvalBatchByBody;
+  r->Register(eval);
+  CommandSpec evalsha{"evalsha", -3, kNoScript | kStale, 0, 0, 0, EvalSha};
+  evalsha.batch_handler = EvalBatchBySha;
+  r->Register(evalsha);
   r->Register({"eval_ro", -3, kNoScript | kStale | kReadOnly, 0, 0, 0, EvalRo});
   r->Register({"evalsha_ro", -3, kNoScript | kStale | kReadOnly, 0, 0, 0, EvalShaRo});
   r->Register({"fcall", -3, kNoScript | kStale, 0, 0, 0, FCall});

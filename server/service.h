@@ -119,6 +119,9 @@ class Service {
   void Dispatch(CmdArgs args, ConnectionContext* cntx);
   // As Dispatch, for a caller that has looked the command up already: spec == Find(args[0]).
   void DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionContext* cntx);
+  // What Dispatch counts for one executed request, for batch handlers (command_registry.h)
+  // that run requests without it. REQUIRES: on a pool thread.
+  void CountCall(const CommandSpec& spec, int64_t usec, bool failed);
 
   // State a command family keeps for the Service's lifetime (the script cache, ...): created
   // on first use, one instance of T per Service. Any thread; T must be thread-safe itself.

@@ -173,3 +173,33 @@ def test_fire_and_forget_end_is_visible_and_atomic(lacewing_factory):
     assert torn == []
     info = writer.info("stats")
     assert info["lua_async_detached_flushes"] >= 300
+
+
+# Pipelined scripts over keys on several shards run concurrently (one per thread); the
+# replies and the effects must still be those of running them one after another.
+ORDERED = ("local v = redis.call('INCR', KEYS[1]) redis.call('RPUSH', KEYS[2], v) "
+           "redis.apcall('SET', KEYS[3], v) return v")
+
+
+def test_pipelined_scripts_behave_as_if_serial(lacewing_factory):
+    s = lacewing_factory("--proactor_threads", "2", "--lua_auto_async=true")
+    r = s.client()
+    keys = ["ps:counter", "ps:list", "ps:last"]
+    sha = r.script_load(ORDERED)
+    for round_ in range(20):
+        p = r.pipeline(transaction=False)
+        for i in range(10):
+            p.evalsha(sha, 3, *keys)
+            if i == 4:
+                p.get("ps:last")             # a plain command in the middle of the group
+                p.evalsha("0" * 40, 1, "x")  # an error reply in the middle
+        replies = p.execute(raise_on_error=False)
+        base = round_ * 10
+        assert replies[:5] == [base + 1, base + 2, base + 3, base + 4, base + 5]
+        assert replies[5] == str(base + 5).encode()
+        assert isinstance(replies[6], redis.exceptions.NoScriptError)
+        assert replies[7:] == [base + 6, base + 7, base + 8, base + 9, base + 10]
+    assert r.lrange("ps:list", 0, -1) == [str(i).encode() for i in range(1, 201)]
+    assert r.get("ps:last") == b"200"
+    stats = r.info("commandstats")["cmdstat_evalsha"]
+    assert stats["calls"] >= 200
