@@ -115,11 +115,16 @@ void Proactor::Run() {
     }
     // About to sleep: first spin briefly on the task queue. Cross-thread request/response
     // hops usually answer within microseconds, and an eventfd wake-up costs far more.
-    if (SpinForWork(on_ready)) continue;
+    idle_.store(true, std::memory_order_relaxed);
+    if (SpinForWork(on_ready)) {
+      idle_.store(false, std::memory_order_relaxed);
+      continue;
+    }
     // Nothing runnable: sleep in the poller until I/O, a task (eventfd) or the next timer.
     sleeping_.store(true, std::memory_order_seq_cst);
     if (!tasks_.Empty() || stop_.load()) {
       sleeping_.store(false, std::memory_order_relaxed);
+      idle_.store(false, std::memory_order_relaxed);
       continue;
     }
     Clock::duration timeout = next_timer == Clock::time_point::max()
@@ -127,6 +132,7 @@ void Proactor::Run() {
                                   : next_timer - Clock::now();
     poller_->Wait(timeout, on_ready);
     sleeping_.store(false, std::memory_order_relaxed);
+    idle_.store(false, std::memory_order_relaxed);
   }
   RunTasks();
   if (scheduler_.live_fibers() > 0) {

@@ -41,6 +41,9 @@ class Proactor {
 
   int index() const { return index_; }
   PollerKind poller_kind() const { return poller_kind_; }
+  // Any thread; a hint that may be stale at once: true while the loop has nothing to run
+  // (spinning before sleep, or asleep). Work sent there is picked up with no queueing delay.
+  bool idle() const { return idle_.load(std::memory_order_relaxed); }
 
   // Runs the loop on the calling thread until Stop(). Fibers still suspended at that point
   // are abandoned (logged); callers should end their fibers first.
@@ -83,6 +86,7 @@ class Proactor {
   detail::Scheduler scheduler_;
   MpscQueue<std::function<void()>> tasks_;
   std::atomic<bool> sleeping_{false};
+  std::atomic<bool> idle_{false};
   std::atomic<bool> stop_{false};
   uint64_t loop_iterations_ = 0;
   uint64_t busy_turns_ = 0;

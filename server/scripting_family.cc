@@ -308,14 +308,15 @@ void RunPipelinedGroup(std::vector<std::unique_ptr<PipelinedScript>>* group,
     s->locks = std::make_unique<ScriptLocks>(cntx, ScriptMode::kLockAhead, s->keys, read_only,
                                              nullptr);
   }
-  // Script i runs on thread here+1+i (mod n), so this thread, which also reads and writes the
-  // connection, takes the fewest; its own share runs inline after the others were sent off.
+  // Script i goes to thread here+i (mod n) if that thread is idle, else stays here: on a
+  // busy server every thread has clients of its own, and moving scripts around would only
+  // add messages. This thread's share runs inline, in order, after the others were sent off.
   io::BlockingCounter remote{0};
   std::vector<PipelinedScript*> local;
   for (size_t i = 0; i < group->size(); ++i) {
     PipelinedScript* s = (*group)[i].get();
     size_t thread = (here + i) % pool->size();
-    if (thread == here) {
+    if (thread == here || !pool->at(thread)->idle()) {
       local.push_back(s);
       continue;
     }
