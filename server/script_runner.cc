@@ -52,6 +52,14 @@ tx::Transaction* ScriptLocks::Acquire() {
   return own_.get();
 }
 
+void ScriptLocks::Reschedule() {
+  if (own_ == nullptr) return;
+  Release();
+  own_ = std::make_unique<tx::Transaction>(client_->service->shards().tx());
+  own_->StartMulti(tx::MultiMode::kLockAhead, keys_,
+                   read_only_ ? tx::LockMode::kShared : tx::LockMode::kExclusive);
+}
+
 void ScriptLocks::Release() {
   if (own_) {
     tx::Transaction::RunDetached(std::move(own_),

@@ -59,6 +59,12 @@ class ScriptLocks {
   std::unique_ptr<tx::Transaction> TakeOwn() { return std::move(own_); }
   // Releases the locks without waiting (a detached concluding hop).
   void Release();
+  // For a batch of scripts whose locks were begun in order (scripting_family.cc): waits until
+  // the script's own transaction is scheduled; true if it had to take a newer id, which may
+  // put it after transactions begun later. Reschedule() then puts it last: it releases the
+  // locks and schedules them again, waiting.
+  bool AwaitScheduled() { return own_ != nullptr && own_->AwaitScheduled(); }
+  void Reschedule();
 
  private:
   ConnectionContext* client_;

@@ -308,6 +308,17 @@ void RunPipelinedGroup(std::vector<std::unique_ptr<PipelinedScript>>* group,
     s->locks = std::make_unique<ScriptLocks>(cntx, ScriptMode::kLockAhead, s->keys, read_only,
                                              nullptr);
   }
+  // Every transaction must sit after the previous script's. A shard may refuse a request
+  // that arrives late, and the retry takes a newer id — younger than the scripts begun after
+  // it; those are then scheduled again, one by one, each after the one before (rare).
+  bool reorder = false;
+  for (auto& s : *group) {
+    if (reorder) {
+      s->locks->Reschedule();
+    } else {
+      reorder = s->locks->AwaitScheduled();
+    }
+  }
   // Script i goes to thread here+i (mod n) if that thread is idle, else stays here: on a
   // busy server every thread has clients of its own, and moving scripts around would only
   // add messages. This thread's share runs inline, in order, after the others were sent off.

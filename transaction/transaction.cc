@@ -167,16 +167,18 @@ void Transaction::BeginSchedule() {
   });
 }
 
-void Transaction::AwaitScheduled() {
-  if (schedule_acks_ == nullptr) return;
+bool Transaction::AwaitScheduled() {
+  if (schedule_acks_ == nullptr) return false;
   schedule_acks_->Wait();
   schedule_acks_.reset();
+  bool retried = false;
   while (true) {
     std::vector<ShardId> queued;
     for (ShardId sid : active_) {
       if (shard_[sid].queued) queued.push_back(sid);
     }
-    if (queued.size() == active_.size()) return;
+    if (queued.size() == active_.size()) return retried;
+    retried = true;
 
     // Some shard refused a late arrival: withdraw everywhere and try again with a newer id.
     io::BlockingCounter withdrawn{int64_t(queued.size())};

@@ -75,7 +75,10 @@ class Transaction {
   // Conclude and RunDetached await by themselves; ordering against other transactions is
   // decided by the requests, so it is the same as with Schedule.
   void BeginSchedule();
-  void AwaitScheduled();
+  // True if a shard refused the first requests, so the transaction took a newer id: then it
+  // no longer sits right after what was scheduled before its BeginSchedule — transactions
+  // begun after it may now be older.
+  bool AwaitScheduled();
   // Runs `cb` on every involved shard. With `conclude`, releases the locks afterwards.
   // REQUIRES: scheduled.
   OpStatus Execute(HopCallback cb, bool conclude);
