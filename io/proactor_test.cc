@@ -102,6 +102,20 @@ TEST_P(ProactorPoolTest, NestedCrossThreadAwait) {
   pool.Stop();
 }
 
+TEST_P(ProactorPoolTest, IdleHintFollowsTheLoop) {
+  ProactorPool pool(2, GetParam());
+  pool.Start();
+  // Busy while it runs a task; idle (spinning or asleep) soon after, with nothing to do.
+  EXPECT_FALSE(pool.at(1)->Await([&] { return pool.at(1)->idle(); }));
+  bool idle = false;
+  for (int i = 0; i < 2000 && !idle; ++i) {
+    idle = pool.at(1)->idle();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_TRUE(idle);
+  pool.Stop();
+}
+
 INSTANTIATE_TEST_SUITE_P(Pollers, ProactorPoolTest,
                          ::testing::Values(PollerKind::kEpoll, PollerKind::kUring),
                          [](const auto& info) {
