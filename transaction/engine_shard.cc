@@ -129,6 +129,7 @@ void EngineShard::QuickOrQueue(Transaction* tx) {
 void EngineShard::ScheduleAtTail(Transaction* tx) {
   // Every id already queued or run here was handed out earlier, so a fresh one sorts last.
   tx->txid_ = shard_set_->NextTxId();
+  max_run_txid_ = std::max(max_run_txid_, tx->txid_);
   AcquireLocks(tx);
   queue_.Insert(tx->txid_, tx);
   tx->shard_[id_].queued = true;

@@ -122,8 +122,11 @@ class EngineShard {
   LockTable locks_;
   IntentLock shard_lock_;
   TxQueue queue_;
-  // Highest id that ran a hop here: an arrival with a smaller id could be ordered before a
-  // transaction that already ran, so it is refused.
+  // Arrivals with a smaller id are refused (the coordinator retries with a newer one). It is
+  // the highest id that ran a hop here — a smaller arrival could be ordered before a
+  // transaction that already ran — or that was queued at the tail with an id taken here: that
+  // transaction may have answered its client already (a detached hop), and whatever the
+  // client does next must come after it, even with an id taken before this one.
   TxId max_run_txid_ = 0;
   size_t armed_waiting_ = 0;  // armed transactions that could not run yet
 

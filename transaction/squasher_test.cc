@@ -160,5 +160,45 @@ TEST_F(SquasherTest, DetachedBatchIsOrderedBeforeLaterTransactions) {
   EXPECT_EQ(totals[1], kFibers * kRounds / 2);
 }
 
+// A detached single-shard hop that finds its key locked is queued with an id taken on the
+// shard, after its coordinator returned. A transaction the coordinator starts next may hold
+// an older id; it must still come after the detached hop.
+TEST_F(SquasherTest, DetachedTailHopStaysAheadOfTheNextTransaction) {
+  const std::string k = KeyOn(1, "dk"), k2 = KeyOn(2, "dk");
+  OnThread(0, [&] {
+    Transaction holder(shards_.get());  // keeps `k` locked, so the hop cannot run quick
+    string_view held[] = {k};
+    holder.StartMulti(MultiMode::kLockAhead, held);
+
+    std::atomic<bool> go{false};  // holds shard 1's thread until both messages wait there
+    shards_->proactor(1)->DispatchBrief([&go] {
+      while (!go.load()) __builtin_ia32_pause();
+    });
+    Squasher sq(shards_.get());
+    string_view one[] = {k};
+    sq.Add(one, LockMode::kExclusive, [k](Transaction*, EngineShard* s) {
+      SliceOf(s)->lists[k].push_back("first");
+      return OpStatus::kOk;
+    });
+    sq.RunDetached();
+
+    Transaction next(shards_.get());
+    string_view both[] = {k, k2};
+    next.InitByKeys(both, LockMode::kExclusive);
+    next.BeginSchedule();  // its id is older than the one the hop will take on shard 1
+    go = true;
+    holder.UnlockMulti();
+    next.Execute(
+        [k](Transaction*, EngineShard* s) {
+          if (s->id() == 1) SliceOf(s)->lists[k].push_back("second");
+          return OpStatus::kOk;
+        },
+        /*conclude=*/true);
+  });
+  std::deque<std::string> got;
+  shards_->AwaitBrief(1, [&](EngineShard* s) { got = SliceOf(s)->lists[k]; });
+  EXPECT_EQ(got, (std::deque<std::string>{"first", "second"}));
+}
+
 }  // namespace
 }  // namespace lw::tx
