@@ -132,13 +132,18 @@ bool Connection::ProcessInput() {
     pos += consumed;
     if (r == RespParser::kNeedMore) break;
     if (r == RespParser::kError) {
+      RunPipelineBatch();  // the replies of the requests before it come first
+      RunCommandBatch();
       rb_.SendError(parser_.error());
       keep_open = false;
       break;
     }
     if (const CommandSpec* spec = Batchable(args_)) {
       RunPipelineBatch();  // squashed commands before it
-      if (batch_spec_ != spec) RunCommandBatch();
+      if (batch_spec_ != spec || batch_args_.size() == kMaxBatch) {
+        RunCommandBatch();
+        if (rb_.size() >= kFlushThreshold && !Flush()) return false;
+      }
       batch_spec_ = spec;
       batch_args_.push_back(args_);  // the views point into in_, valid until compaction
       continue;

@@ -82,6 +82,7 @@ class Connection : public ClientControl {
   const CommandSpec* Batchable(const std::vector<std::string_view>& args) const;
   // Runs the pending batch: one request through Dispatch, several through the handler.
   void RunCommandBatch();
+  static constexpr size_t kMaxBatch = 64;  // requests per batch, bounding the reply backlog
   std::vector<std::vector<std::string_view>> batch_args_;
   const CommandSpec* batch_spec_ = nullptr;
   std::string push_buf_;

@@ -135,6 +135,11 @@ std::string CommandRunner::Check(const CommandSpec* spec,
 
 void CommandRunner::Execute(const CommandSpec* spec, std::span<const std::string_view> args,
                             int resp, std::string* raw) {
+  if (before_keyless_ && spec != nullptr && spec->first_key <= 0) {
+    std::function<void()> wait = std::move(before_keyless_);
+    before_keyless_ = nullptr;
+    wait();
+  }
   if (spec && spec->IsWrite()) running_->wrote.store(true, std::memory_order_relaxed);
   ReplyBuilder capture(resp == 3 ? RespVersion::kResp3 : RespVersion::kResp2);
   ConnectionContext sub;

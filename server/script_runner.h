@@ -17,6 +17,7 @@
 // Thread-safety: one script's fiber.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -94,6 +95,9 @@ class CommandRunner final : public lua::ScriptRunner {
   // Scripts flagged allow-oom may write over maxmemory; others get the OOM error at each
   // denyoom call (issue 8).
   void set_allow_oom(bool v) { allow_oom_ = v; }
+  // Runs once, before the script's first keyless command (PUBLISH, SCAN, DBSIZE...): a
+  // pipelined script waits there for the scripts before it, since locks order only keys.
+  void set_before_keyless(std::function<void()> fn) { before_keyless_ = std::move(fn); }
 
  private:
   // Dispatches one command and returns its decoded reply.
@@ -128,6 +132,7 @@ class CommandRunner final : public lua::ScriptRunner {
   CmdArgs keys_;  // the script's KEYS (they outlive the runner)
   absl::flat_hash_set<std::string> declared_keys_;  // only with more than kLinearKeySearch
   bool allow_oom_ = false;
+  std::function<void()> before_keyless_;
 };
 
 }  // namespace lw

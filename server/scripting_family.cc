@@ -16,6 +16,8 @@
 #include <optional>
 
 #include "base/logging.h"
+#include "io/blocking_counter.h"
+#include "io/done.h"
 #include "io/fiber.h"
 #include "lua_interp/error_format.h"
 #include "lua_interp/script_flags.h"
@@ -83,7 +85,8 @@ struct Target {
 bool RunOnThisThread(const Target& target, CmdArgs keys, CmdArgs argv, ScriptMode mode,
                      bool read_only, tx::EngineShard* direct_shard, ConnectionContext* cntx,
                      ReplyBuilder* result, std::string* error,
-                     std::unique_ptr<ScriptLocks> prepared = nullptr) {
+                     std::unique_ptr<ScriptLocks> prepared = nullptr,
+                     std::function<void()> before_keyless = nullptr) {
   ScriptManager& mgr = Manager(cntx);
   InterpreterPool& pool = InterpreterPool::ForThisThread(&mgr);
   std::unique_ptr<PooledInterpreter> pooled = pool.Acquire();
@@ -133,6 +136,7 @@ bool RunOnThisThread(const Target& target, CmdArgs keys, CmdArgs argv, ScriptMod
   mgr.Register(&running);
   CommandRunner runner(cntx, mode, read_only, keys, &running, &mgr, &locks, direct_shard);
   runner.set_allow_oom(target.flags & lua::kScriptAllowOom);
+  runner.set_before_keyless(std::move(before_keyless));
   // The hook runs every thousand Lua instructions: it ends a killed script and yields the
   // fiber, so this thread keeps serving every command that does not need the script's keys.
   interp->SetHook([&running] {
@@ -249,17 +253,24 @@ void EvalGeneric(CmdArgs args, ConnectionContext* cntx, bool by_sha, bool read_o
 // several shards, outside MULTI. Their transactions are scheduled here, in request order,
 // before any of them runs; every shard then orders their hops as if the scripts had run one
 // after another (a later script's command on a key waits for the earlier script to finish
-// with it), and the replies go out in request order. Any other request ends the concurrent
-// group: it runs through Dispatch after the group is done.
+// with it), and the replies go out in request order. Keyless commands (PUBLISH, SCAN...) are
+// not ordered by locks: a script waits for every earlier script of its group to finish
+// before its first one. Any other request ends the concurrent group: it runs through
+// Dispatch after the group is done. A group holds at most kMaxPipelinedGroup scripts.
+constexpr size_t kMaxPipelinedGroup = 16;
+
 struct PipelinedScript {
   explicit PipelinedScript(RespVersion version) : result(version) {}
+  CmdArgs request;
   Target target;
   CmdArgs keys, argv;
   std::unique_ptr<ScriptLocks> locks;
   ReplyBuilder result;
   std::string error;
   bool ok = false;
+  int64_t start_ns = 0;
   int64_t usec = 0;
+  io::Done finished;
 };
 
 // Whether `args` can join a concurrent group; fills `out` (without locks) if so.
@@ -291,15 +302,22 @@ void RunPipelinedGroup(std::vector<std::unique_ptr<PipelinedScript>>* group,
   ScriptManager& mgr = Manager(cntx);
   io::ProactorPool* pool = cntx->service->pool();
   const size_t here = io::Proactor::Current()->index();
-  auto run = [cntx](PipelinedScript* s) {
+  auto run = [cntx, group](size_t index) {
+    PipelinedScript* s = (*group)[index].get();
+    auto before_keyless = [group, index] {
+      for (size_t j = 0; j < index; ++j) (*group)[j]->finished.Wait();
+    };
     auto start = std::chrono::steady_clock::now();
+    s->start_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count();
     s->ok = RunOnThisThread(s->target, s->keys, s->argv, ScriptMode::kLockAhead,
                             /*read_only=*/s->target.flags & lua::kScriptNoWrites,
                             /*direct_shard=*/nullptr, cntx, &s->result, &s->error,
-                            std::move(s->locks));
+                            std::move(s->locks), before_keyless);
     s->usec = std::chrono::duration_cast<std::chrono::microseconds>(
                   std::chrono::steady_clock::now() - start)
                   .count();
+    s->finished.Notify();
   };
   // Schedule every transaction in request order first.
   for (auto& s : *group) {
@@ -323,21 +341,20 @@ void RunPipelinedGroup(std::vector<std::unique_ptr<PipelinedScript>>* group,
   // busy server every thread has clients of its own, and moving scripts around would only
   // add messages. This thread's share runs inline, in order, after the others were sent off.
   io::BlockingCounter remote{0};
-  std::vector<PipelinedScript*> local;
+  std::vector<size_t> local;
   for (size_t i = 0; i < group->size(); ++i) {
-    PipelinedScript* s = (*group)[i].get();
     size_t thread = (here + i) % pool->size();
     if (thread == here || !pool->at(thread)->idle()) {
-      local.push_back(s);
+      local.push_back(i);
       continue;
     }
     remote.Add(1);
-    pool->at(thread)->Dispatch([run, s, &remote] {
-      run(s);
+    pool->at(thread)->Dispatch([run, i, &remote] {
+      run(i);
       remote.Dec();
     }, "pipelined-script");
   }
-  for (PipelinedScript* s : local) run(s);
+  for (size_t i : local) run(i);
   remote.Wait();
   for (auto& s : *group) {
     if (s->ok) {
@@ -345,7 +362,7 @@ void RunPipelinedGroup(std::vector<std::unique_ptr<PipelinedScript>>* group,
     } else {
       cntx->rb->SendError(s->error);
     }
-    cntx->service->CountCall(*spec, s->usec, !s->ok);
+    cntx->service->RecordCall(*spec, s->request, s->start_ns, s->usec, !s->ok, cntx);
   }
   group->clear();
 }
@@ -355,8 +372,10 @@ void EvalBatch(std::span<const CmdArgs> requests, ConnectionContext* cntx, bool 
   std::vector<std::unique_ptr<PipelinedScript>> group;
   for (CmdArgs args : requests) {
     auto s = std::make_unique<PipelinedScript>(cntx->rb->resp_version());
+    s->request = args;
     if (Pipelinable(args, by_sha, cntx, s.get())) {
       group.push_back(std::move(s));
+      if (group.size() == kMaxPipelinedGroup) RunPipelinedGroup(&group, spec, cntx);
       continue;
     }
     RunPipelinedGroup(&group, spec, cntx);

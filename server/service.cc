@@ -180,11 +180,11 @@ ConnectionContext* Service::FindLocalClient(uint64_t client_id) {
 }
 
 void Service::ResetStats() {
-  for (size_t i = 0; i <= pool_->size(); ++i) {
-    total_commands_[i].n.store(0, std::memory_order_relaxed);
-  }
+  total_commands_[pool_->size()].n.store(0, std::memory_order_relaxed);
   total_connections_.store(0, std::memory_order_relaxed);
+  // Each thread's counters are reset on that thread: it is their only writer.
   pool_->AwaitBriefOnAll([this](io::Proactor* p) {
+    total_commands_[p->index()].n.store(0, std::memory_order_relaxed);
     for (CommandStats& s : cmd_stats_[p->index()]) s = CommandStats{};
   });
   shards_.AwaitOnAll([](Shard* shard) { shard->db_slice.ResetStats(); });
@@ -194,14 +194,29 @@ void Service::RequestShutdown() {
   if (shutdown_hook_) shutdown_hook_();
 }
 
-void Service::CountCall(const CommandSpec& spec, int64_t usec, bool failed) {
+void Service::RecordCall(const CommandSpec& spec, CmdArgs args, int64_t start_ns,
+                         int64_t elapsed_us, bool failed, ConnectionContext* cntx) {
   io::Proactor* here = io::Proactor::Current();
   std::atomic<uint64_t>& n = total_commands_[here->index()].n;
   n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  cntx->last_cmd = spec.name;
+  cntx->last_active_ns = start_ns;
+  cntx->cmd_flags = spec.flags;
   CommandStats& stats = cmd_stats_[here->index()][spec.id];
   ++stats.calls;
-  stats.usec += uint64_t(std::max<int64_t>(usec, 0));
+  stats.usec += uint64_t(std::max<int64_t>(elapsed_us, 0));
   if (failed) ++stats.failed_calls;
+  MaybeSlowLog(args, elapsed_us, cntx);
+}
+
+void Service::MaybeSlowLog(CmdArgs args, int64_t elapsed_us, const ConnectionContext* cntx) {
+  // Client commands only (a script's or EXEC's own commands are covered by it).
+  int64_t slower_than = runtime_.slowlog_log_slower_than.load(std::memory_order_relaxed);
+  if (slower_than >= 0 && elapsed_us >= slower_than && !cntx->from_script &&
+      cntx->multi_tx == nullptr) {
+    slow_log_.Add(args, elapsed_us, cntx->addr, cntx->name,
+                  size_t(std::max<int64_t>(runtime_.slowlog_max_len.load(), 0)));
+  }
 }
 
 void Service::Dispatch(CmdArgs args, ConnectionContext* cntx) {
@@ -310,13 +325,7 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
     stats->usec += uint64_t(elapsed_us);
     if (cntx->rb->errors_sent() != errors_before) ++stats->failed_calls;
   }
-  // SLOWLOG: client commands only (a script's or EXEC's own commands are covered by it).
-  int64_t slower_than = runtime_.slowlog_log_slower_than.load(std::memory_order_relaxed);
-  if (slower_than >= 0 && elapsed_us >= slower_than && !cntx->from_script &&
-      cntx->multi_tx == nullptr) {
-    slow_log_.Add(args, elapsed_us, cntx->addr, cntx->name,
-                  size_t(std::max<int64_t>(runtime_.slowlog_max_len.load(), 0)));
-  }
+  MaybeSlowLog(args, elapsed_us, cntx);
 }
 
 }  // namespace lw

@@ -119,9 +119,11 @@ class Service {
   void Dispatch(CmdArgs args, ConnectionContext* cntx);
   // As Dispatch, for a caller that has looked the command up already: spec == Find(args[0]).
   void DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionContext* cntx);
-  // What Dispatch counts for one executed request, for batch handlers (command_registry.h)
-  // that run requests without it. REQUIRES: on a pool thread.
-  void CountCall(const CommandSpec& spec, int64_t usec, bool failed);
+  // What Dispatch records for one executed request — the client's last command and activity,
+  // command statistics, SLOWLOG — for batch handlers (command_registry.h) that run requests
+  // without it. `start_ns` is SteadyNowNs()-based. REQUIRES: on a pool thread.
+  void RecordCall(const CommandSpec& spec, CmdArgs args, int64_t start_ns, int64_t elapsed_us,
+                  bool failed, ConnectionContext* cntx);
 
   // State a command family keeps for the Service's lifetime (the script cache, ...): created
   // on first use, one instance of T per Service. Any thread; T must be thread-safe itself.
@@ -193,6 +195,7 @@ class Service {
   CommandRegistry registry_;
   ShardSet shards_;
   void ActiveExpiryLoop(Shard* shard);
+  void MaybeSlowLog(CmdArgs args, int64_t elapsed_us, const ConnectionContext* cntx);
   // Memory bookkeeping of one background tick on `shard`; returns true while the shard is
   // still over its cache-mode budget (the loop then comes back sooner).
   bool MemoryTick(Shard* shard);

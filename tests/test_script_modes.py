@@ -203,3 +203,46 @@ def test_pipelined_scripts_behave_as_if_serial(lacewing_factory):
     assert r.get("ps:last") == b"200"
     stats = r.info("commandstats")["cmdstat_evalsha"]
     assert stats["calls"] >= 200
+
+
+PUBLISHER = ("redis.call('SET', KEYS[1], ARGV[1]) redis.call('SET', KEYS[2], ARGV[1]) "
+             "redis.call('PUBLISH', 'ps:events', ARGV[1]) return 1")
+
+
+def test_pipelined_scripts_publish_in_request_order(lacewing_factory):
+    # Scripts on disjoint keys run concurrently; their messages still go out in request order.
+    s = lacewing_factory("--proactor_threads", "2")
+    r = s.client()
+    sub = s.client().pubsub()
+    sub.subscribe("ps:events")
+    assert sub.get_message(timeout=5)["type"] == "subscribe"
+    sha = r.script_load(PUBLISHER)
+    p = r.pipeline(transaction=False)
+    for i in range(40):
+        p.evalsha(sha, 2, f"pa:{i}", f"pb:{i}", str(i))
+    assert p.execute() == [1] * 40
+    got = []
+    while len(got) < 40:
+        m = sub.get_message(timeout=5)
+        assert m is not None, f"only {got}"
+        got.append(int(m["data"]))
+    assert got == list(range(40))
+
+
+def test_pipelined_scripts_are_logged_and_listed(lacewing_factory):
+    s = lacewing_factory("--proactor_threads", "2")
+    r = s.client()
+    r.config_set("slowlog-log-slower-than", 0)
+    r.slowlog_reset()
+    my_id = str(r.client_id())
+    sha = r.script_load("return redis.call('INCR', KEYS[1]) + redis.call('INCR', KEYS[2])")
+    p = r.pipeline(transaction=False)
+    for _ in range(4):
+        p.evalsha(sha, 2, "lg:a", "lg:b")
+    assert p.execute() == [2, 4, 6, 8]
+    other = s.client()
+    me = [c for c in other.client_list() if c["id"] == my_id]
+    assert me and me[0]["cmd"] == "evalsha"
+    logged = [e for e in other.slowlog_get(128) if e["command"].lower().startswith(b"evalsha")]
+    assert len(logged) == 4
+    other.config_set("slowlog-log-slower-than", 10000)
