@@ -19,7 +19,9 @@
 // CancelBlocking (any thread) and the accessors documented as callable from hop callbacks.
 // A coordinator may also be a plain thread outside the pool (tests, tools); then nothing runs
 // inline.
-// REQUIRES: the coordinator does not hold a Transaction across threads (fibers never migrate).
+// REQUIRES: one coordinator at a time. It may hand the transaction to a fiber on another
+// thread between two calls (a pipelined script scheduled on the connection's thread runs on
+// another), never while a call is in progress.
 // Lifetime: the keys given to Init*/StartMulti/ExecuteCommand are referenced, not copied; they
 // must outlive their use. Destroying a scheduled Transaction concludes it first (so locks are
 // released on every path, including a coordinator that gives up half way).
