@@ -46,6 +46,12 @@ inline uint8_t FingerprintOf(uint64_t hash) {
   return f + (f == 0);
 }
 
+// A key's home bucket: hash bits 8..13 (bits 0..7 are its fingerprint, the top bits pick the
+// segment).
+inline unsigned HomeBucketOf(uint64_t hash) {
+  return static_cast<unsigned>(hash >> 8) & (kHomeBuckets - 1);
+}
+
 // The part of a bucket a lookup reads: 16 bytes, aligned, so the home bucket and its
 // neighbour usually share one cache line. Other per-bucket fields live in the segment.
 struct alignas(16) BucketMeta {

@@ -63,22 +63,27 @@ class DashTable {
     bool IsEnd() const { return seg_ == nullptr; }
     explicit operator bool() const { return seg_ != nullptr; }
     // REQUIRES: !IsEnd(). Never modify the key through a const_cast.
-    const Key& key() const { return seg_->At(pos_).key; }
-    Value& value() const { return seg_->At(pos_).value; }
+    const Key& key() const { return slot_->key; }
+    Value& value() const { return slot_->value; }
     // Physical position, for eviction heuristics: slot 0 is the hot end of a bucket; entries
     // in the stash are the coldest.
-    unsigned bucket_id() const { return pos_.bucket(); }
-    unsigned slot_id() const { return pos_.slot(); }
-    bool in_stash() const { return pos_.bucket() >= dash_internal::kRegularBuckets; }
+    unsigned bucket_id() const { return pos().bucket(); }
+    unsigned slot_id() const { return pos().slot(); }
+    bool in_stash() const { return pos().bucket() >= dash_internal::kRegularBuckets; }
     bool operator==(const Iterator& o) const {
-      return seg_ == o.seg_ && (!seg_ || pos_.index == o.pos_.index);
+      return seg_ == o.seg_ && slot_ == o.slot_;
     }
 
    private:
     friend class DashTable;
-    Iterator(Segment* seg, SlotPos pos) : seg_(seg), pos_(pos) {}
+    using Slot = typename Segment::Slot;
+    Iterator(Segment* seg, SlotPos pos) : seg_(seg), slot_(&seg->At(pos)) {}
+    Iterator(Segment* seg, Slot* slot) : seg_(seg), slot_(slot) {}
+    SlotPos pos() const { return seg_->PosOf(slot_); }
+    // The entry itself, so that key() and value() after a lookup are one load each; the
+    // position in the segment (pos()) is derived from it where needed.
     Segment* seg_ = nullptr;
-    SlotPos pos_;
+    Slot* slot_ = nullptr;
   };
   using ConstIterator = Iterator;
 
@@ -172,7 +177,7 @@ class DashTable {
   // REQUIRES: `it` points at an entry of this table.
   void Erase(Iterator it) {
     NotifyChange(BucketOf(it));
-    it.seg_->Vacate(it.pos_);
+    it.seg_->Vacate(it.pos());
     --size_;
   }
 
@@ -188,7 +193,7 @@ class DashTable {
 
   // Moves the entry toward the hot end (out of the stash, or one slot toward slot 0) and
   // returns its new position. Other entries may move. The entry stays in its logical bucket.
-  Iterator BumpUp(Iterator it) { return Iterator(it.seg_, it.seg_->BumpUp(it.pos_)); }
+  Iterator BumpUp(Iterator it) { return Iterator(it.seg_, it.seg_->BumpUp(it.pos())); }
 
   // Visits one logical bucket: calls cb(Iterator) for each of its entries and returns the
   // cursor of the next one (0 when the traversal is complete). Every entry present for the
@@ -221,7 +226,7 @@ class DashTable {
 
   // REQUIRES: !it.IsEnd().
   BucketRef BucketOf(Iterator it) const {
-    return BucketRef(it.seg_, it.seg_->HomeOf(it.pos_));
+    return BucketRef(it.seg_, it.seg_->HomeOf(it.pos()));
   }
   // The logical bucket `probe` belongs (or would belong) to.
   template <typename Q>
@@ -297,22 +302,20 @@ class DashTable {
  private:
   using Alloc = std::pmr::polymorphic_allocator<Segment*>;
   using Dir = std::vector<Segment*, Alloc>;
-  static constexpr uint64_t kBucketMask = 63;  // low cursor bits; kHomeBuckets <= 64
+  static constexpr uint64_t kBucketMask = dash_internal::kHomeBuckets - 1;  // low cursor bits
 
   // Hash bits: the top global_depth_ pick the directory entry, bits 8..13 the home bucket,
   // bits 0..7 the fingerprint.
   size_t DirIndex(uint64_t hash) const { return hash >> dir_shift_; }
-  static unsigned HomeBucket(uint64_t hash) {
-    return unsigned(hash >> 8) & (dash_internal::kHomeBuckets - 1);
-  }
+  static unsigned HomeBucket(uint64_t hash) { return dash_internal::HomeBucketOf(hash); }
   static uint8_t Fingerprint(uint64_t hash) { return dash_internal::FingerprintOf(hash); }
 
   template <typename Q>
   LW_DASH_ALWAYS_INLINE Iterator FindHashed(uint64_t hash, const Q& probe) {
     Segment* seg = dir_[DirIndex(hash)];
-    SlotPos p = seg->Find(HomeBucket(hash), Fingerprint(hash),
-                          [&](const Key& k) { return policy_.Equal(k, probe); });
-    return p.found() ? Iterator(seg, p) : Iterator();
+    if (seg == nullptr) __builtin_unreachable();  // spares callers' IsEnd() a null test
+    auto* slot = seg->FindSlot(hash, [&](const Key& k) { return policy_.Equal(k, probe); });
+    return slot ? Iterator(seg, slot) : Iterator();
   }
 
   template <typename K, typename V>

@@ -105,6 +105,43 @@ class Segment {
     return FindInStash<std::decay_t<Eq>>(home, fp, eq);
   }
 
+  // Find() for a key with this 64-bit hash (fingerprint and home as FingerprintOf() and
+  // HomeBucketOf() take them), returning the item itself or nullptr: the lookup path of
+  // DashTable. Written for a short dependency chain and few instructions: the metadata and
+  // slot row offsets come straight from the hash, the item address is a shift and an add
+  // from the match, and the caller reads the value through the returned pointer.
+  template <typename Eq>
+  LW_DASH_ALWAYS_INLINE Slot* FindSlot(uint64_t hash, Eq&& eq) {
+    uint8_t fp = FingerprintOf(hash);
+    // HomeBucketOf(hash) * 16, in two instructions (the compiler does not fold the shifts).
+    static_assert(sizeof(BucketMeta) == 16);
+    size_t meta_offset = (hash >> (8 - 4)) & ((kHomeBuckets - 1) << 4);
+    const BucketMeta* hm = reinterpret_cast<const BucketMeta*>(
+        reinterpret_cast<const unsigned char*>(meta_) + meta_offset);
+    uint32_t m = hm[0].Match(fp) | (hm[1].Match(fp) << kSlotsPerBucket);
+    // Byte offset of the home bucket's first slot in slots_ (home * kSlotsPerBucket slots).
+    constexpr size_t kRowBytes = kSlotsPerBucket * sizeof(Slot);
+    size_t row = kRowBytes % sizeof(BucketMeta) == 0
+                     ? meta_offset * (kRowBytes / sizeof(BucketMeta))
+                     : meta_offset / sizeof(BucketMeta) * kRowBytes;
+    for (; m; m &= m - 1) {
+      size_t i = static_cast<unsigned>(std::countr_zero(m));
+      Slot* slot = std::launder(reinterpret_cast<Slot*>(slots_ + (row + i * sizeof(Slot))));
+      if (eq(slot->key)) [[likely]] return slot;
+    }
+    // A miss so far: the stash mask usually rules the stash out.
+    unsigned home = meta_offset / sizeof(BucketMeta);
+    if (stash_mask_[home] == 0) [[likely]] return nullptr;
+    SlotPos p = FindInStash<std::decay_t<Eq>>(home, fp, eq);
+    return p.found() ? &At(p) : nullptr;
+  }
+
+  // The position of an item given its address.
+  SlotPos PosOf(const Slot* slot) const {
+    size_t index = (reinterpret_cast<const unsigned char*>(slot) - slots_) / sizeof(Slot);
+    return SlotPos{static_cast<uint16_t>(index)};
+  }
+
   // Checks the metadata invariants (pad bytes, placement bookkeeping, exact stash masks).
   // For tests: O(capacity).
   bool MetadataConsistent() const {
@@ -287,10 +324,10 @@ class Segment {
   }
 
  private:
-  Slot& SlotAt(unsigned index) {
+  Slot& SlotAt(size_t index) {
     return *std::launder(reinterpret_cast<Slot*>(slots_ + index * sizeof(Slot)));
   }
-  const Slot& SlotAt(unsigned index) const { return const_cast<Segment*>(this)->SlotAt(index); }
+  const Slot& SlotAt(size_t index) const { return const_cast<Segment*>(this)->SlotAt(index); }
 
   // The rare part of Find(): the stash buckets that hold items homed at `home`. `eq` is taken
   // by value so that Find() builds the copy only on this cold path.
@@ -380,7 +417,8 @@ class Segment {
   uint8_t stash_home_[kStashBuckets][kSlotsPerBucket];
   uint8_t local_depth_;
   uint32_t size_ = 0;
-  alignas(Slot) unsigned char slots_[kCapacity * sizeof(Slot)];
+  // 16-aligned: a slot of 16 bytes never straddles two cache lines, so a hit reads one line.
+  alignas(alignof(Slot) > 16 ? alignof(Slot) : 16) unsigned char slots_[kCapacity * sizeof(Slot)];
 };
 
 }  // namespace lw::dash_internal

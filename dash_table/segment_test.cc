@@ -115,6 +115,10 @@ TEST(SegmentTest, StashMasksTrackTheStash) {
         uint64_t h = HashU64(keys[j]);
         auto p = seg.Find(HomeOf(h), FpOf(h), [&](uint64_t k) { return k == keys[j]; });
         ASSERT_TRUE(p.found());
+        // FindSlot() (the table's lookup path) finds the same item, in the stash too.
+        auto* slot = seg.FindSlot(h, [&](uint64_t k) { return k == keys[j]; });
+        ASSERT_EQ(slot, &seg.At(p));
+        ASSERT_EQ(seg.PosOf(slot).index, p.index);
         seg.Vacate(p);
         keys[j] = keys.back();
         keys.pop_back();
