@@ -6,8 +6,7 @@
 // Invariants:
 //   - fp[s] is 0 when slot s is free and the item's fingerprint (1..255, never 0) when it is
 //     busy, so a free slot never matches a fingerprint;
-//   - the two `pad` bytes are 0, so these lanes never match a fingerprint either: Match() needs
-//     no masking.
+//   - a bucket has exactly 16 slots, one per SIMD lane, so Match() needs no masking.
 #pragma once
 
 #include <bit>
@@ -29,8 +28,9 @@
 
 namespace lw::dash_internal {
 
-// 14 slots keep the fingerprints and two flag bytes inside one 16-byte SIMD load.
-inline constexpr unsigned kSlotsPerBucket = 14;
+// 16 slots: the fingerprints fill one 16-byte SIMD load, and a bucket's slots are 256 bytes
+// for 16-byte items, so the lookup computes slot addresses with shifts only.
+inline constexpr unsigned kSlotsPerBucket = 16;
 // Home buckets (logical buckets) per segment: a power of two, so the home is a mask of the hash.
 inline constexpr unsigned kHomeBuckets = 64;
 // Regular buckets: every home bucket h, plus one last bucket that is only the neighbour of the
@@ -56,7 +56,6 @@ inline unsigned HomeBucketOf(uint64_t hash) {
 // neighbour usually share one cache line. Other per-bucket fields live in the segment.
 struct alignas(16) BucketMeta {
   uint8_t fp[kSlotsPerBucket];  // 0 = free, else the item's fingerprint
-  uint8_t pad[2];               // always 0
 
   // Bit s: slot s holds an item.
   uint32_t busy() const {
@@ -74,8 +73,8 @@ struct alignas(16) BucketMeta {
   // REQUIRES: !Full().
   unsigned FirstFree() const { return std::countr_one(busy()); }
 
-  // Bitmap of the busy slots whose fingerprint equals `f`. REQUIRES: f != 0 (free slots and
-  // the pad lanes hold 0, so neither needs masking).
+  // Bitmap of the busy slots whose fingerprint equals `f`. REQUIRES: f != 0 (free slots hold
+  // 0, so they never match).
   uint32_t Match(uint8_t f) const {
 #if defined(__SSE2__)
     __m128i eq = _mm_cmpeq_epi8(Load(), _mm_set1_epi8(static_cast<char>(f)));
@@ -93,7 +92,8 @@ struct alignas(16) BucketMeta {
 #endif
 };
 
-static_assert(sizeof(BucketMeta) == 16, "bucket metadata must stay compact");
+static_assert(sizeof(BucketMeta) == 16 && kSlotsPerBucket == 16,
+              "one fingerprint per SIMD lane, no lane left over");
 static_assert(kHomeBuckets <= 64 && std::has_single_bit(kHomeBuckets),
               "a home bucket is 6 bits of the hash and of a cursor");
 

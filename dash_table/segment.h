@@ -125,8 +125,9 @@ class Segment {
                      ? meta_offset * (kRowBytes / sizeof(BucketMeta))
                      : meta_offset / sizeof(BucketMeta) * kRowBytes;
     for (; m; m &= m - 1) {
-      size_t i = static_cast<unsigned>(std::countr_zero(m));
-      Slot* slot = std::launder(reinterpret_cast<Slot*>(slots_ + (row + i * sizeof(Slot))));
+      // 32-bit arithmetic: tzcnt's result needs no sign extension.
+      uint32_t offset = uint32_t(row) + uint32_t(std::countr_zero(m)) * uint32_t(sizeof(Slot));
+      Slot* slot = std::launder(reinterpret_cast<Slot*>(slots_ + offset));
       if (eq(slot->key)) [[likely]] return slot;
     }
     // A miss so far: the stash mask usually rules the stash out.
@@ -142,14 +143,13 @@ class Segment {
     return SlotPos{static_cast<uint16_t>(index)};
   }
 
-  // Checks the metadata invariants (pad bytes, placement bookkeeping, exact stash masks).
+  // Checks the metadata invariants (placement bookkeeping, exact stash masks).
   // For tests: O(capacity).
   bool MetadataConsistent() const {
     uint8_t masks[kHomeBuckets] = {};
     uint32_t count = 0;
     for (unsigned b = 0; b < kTotalBuckets; ++b) {
       const BucketMeta& mb = meta_[b];
-      if (mb.pad[0] != 0 || mb.pad[1] != 0) return false;
       if (b < kRegularBuckets) {
         if (displaced_[b] & ~mb.busy()) return false;
         if (b == 0 && displaced_[b] != 0) return false;
