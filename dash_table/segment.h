@@ -113,17 +113,23 @@ class Segment {
   template <typename Eq>
   LW_DASH_ALWAYS_INLINE Slot* FindSlot(uint64_t hash, Eq&& eq) {
     uint8_t fp = FingerprintOf(hash);
-    // HomeBucketOf(hash) * 16, in two instructions (the compiler does not fold the shifts).
+    // meta_offset = HomeBucketOf(hash) * 16 and row = the byte offset of the home bucket's
+    // first slot in slots_ (home * kSlotsPerBucket slots), each in as few instructions as
+    // possible: the home bits are bits 8..13, so for 16-byte items (256-byte rows) the row
+    // offset is the hash masked in place.
     static_assert(sizeof(BucketMeta) == 16);
-    size_t meta_offset = (hash >> (8 - 4)) & ((kHomeBuckets - 1) << 4);
+    constexpr size_t kRowBytes = kSlotsPerBucket * sizeof(Slot);
+    size_t meta_offset, row;
+    if constexpr (kRowBytes == 256) {
+      row = hash & ((kHomeBuckets - 1) << 8);
+      meta_offset = row >> 4;
+    } else {
+      meta_offset = (hash >> (8 - 4)) & ((kHomeBuckets - 1) << 4);
+      row = kRowBytes % 16 == 0 ? meta_offset * (kRowBytes / 16) : meta_offset / 16 * kRowBytes;
+    }
     const BucketMeta* hm = reinterpret_cast<const BucketMeta*>(
         reinterpret_cast<const unsigned char*>(meta_) + meta_offset);
     uint32_t m = hm[0].Match(fp) | (hm[1].Match(fp) << kSlotsPerBucket);
-    // Byte offset of the home bucket's first slot in slots_ (home * kSlotsPerBucket slots).
-    constexpr size_t kRowBytes = kSlotsPerBucket * sizeof(Slot);
-    size_t row = kRowBytes % sizeof(BucketMeta) == 0
-                     ? meta_offset * (kRowBytes / sizeof(BucketMeta))
-                     : meta_offset / sizeof(BucketMeta) * kRowBytes;
     for (; m; m &= m - 1) {
       // 32-bit arithmetic: tzcnt's result needs no sign extension.
       uint32_t offset = uint32_t(row) + uint32_t(std::countr_zero(m)) * uint32_t(sizeof(Slot));
