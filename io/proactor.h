@@ -44,6 +44,9 @@ class Proactor {
   // Any thread; a hint that may be stale at once: true while the loop has nothing to run
   // (spinning before sleep, or asleep). Work sent there is picked up with no queueing delay.
   bool idle() const { return idle_.load(std::memory_order_relaxed); }
+  // Owner thread only: other fibers are ready to run, or tasks wait (the thread has work
+  // besides the caller).
+  bool HasOtherWork() const { return scheduler_.HasReady() || !tasks_.Empty(); }
 
   // Runs the loop on the calling thread until Stop(). Fibers still suspended at that point
   // are abandoned (logged); callers should end their fibers first.

@@ -1,6 +1,7 @@
 #include "io/proactor_pool.h"
 
 #include <pthread.h>
+#include <sched.h>
 
 #include <string>
 
@@ -17,12 +18,29 @@ ProactorPool::ProactorPool(size_t num_threads, PollerKind kind) {
 
 ProactorPool::~ProactorPool() { Stop(); }
 
-void ProactorPool::Start() {
+void ProactorPool::Start(bool pin_threads) {
   CHECK(threads_.empty());
+  std::vector<int> cpus;  // the CPUs this process may run on
+  cpu_set_t allowed;
+  if (pin_threads && sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
+    for (int c = 0; c < CPU_SETSIZE; ++c) {
+      if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
+    }
+  }
+  const bool pin = cpus.size() >= proactors_.size();
   for (auto& p : proactors_) {
-    threads_.emplace_back([proactor = p.get()] {
+    int cpu = pin ? cpus[size_t(p->index())] : -1;
+    threads_.emplace_back([proactor = p.get(), cpu] {
       std::string name = "proactor" + std::to_string(proactor->index());
       pthread_setname_np(pthread_self(), name.c_str());
+      if (cpu >= 0) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        if (pthread_setaffinity_np(pthread_self(), sizeof(one), &one) != 0) {
+          LOG(WARNING) << name << ": cannot pin to CPU " << cpu;
+        }
+      }
       proactor->Run();
     });
   }

@@ -18,6 +18,8 @@ ABSL_FLAG(uint16_t, port, 6379, "TCP port to listen on");
 ABSL_FLAG(std::string, bind, "127.0.0.1", "address to bind");
 ABSL_FLAG(uint32_t, proactor_threads, 0, "number of threads (and shards); 0 = one per core");
 ABSL_FLAG(std::string, io_backend, "epoll", "I/O readiness backend: epoll or uring");
+ABSL_FLAG(bool, pin_threads, true,
+          "bind proactor thread i to the i-th usable CPU (when there are enough CPUs)");
 ABSL_FLAG(std::string, requirepass, "", "password clients must AUTH with (empty: none)");
 ABSL_FLAG(bool, lock_on_hashtags, false,
           "lock a {hashtag} instead of each key: a script that declares one key of a tag may "
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
   config.port = absl::GetFlag(FLAGS_port);
   config.bind = absl::GetFlag(FLAGS_bind);
   config.threads = absl::GetFlag(FLAGS_proactor_threads);
+  config.pin_threads = absl::GetFlag(FLAGS_pin_threads);
   std::string backend = absl::GetFlag(FLAGS_io_backend);
   if (backend == "uring") {
     config.poller = lw::io::PollerKind::kUring;

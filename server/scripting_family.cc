@@ -337,14 +337,16 @@ void RunPipelinedGroup(std::vector<std::unique_ptr<PipelinedScript>>* group,
       reorder = s->locks->AwaitScheduled();
     }
   }
-  // Script i goes to thread here+i (mod n) if that thread is idle, else stays here: on a
-  // busy server every thread has clients of its own, and moving scripts around would only
-  // add messages. This thread's share runs inline, in order, after the others were sent off.
+  // Script i goes to thread here+i (mod n) if that thread is idle and this one has nothing
+  // else to do, else stays here: on a busy server every thread has clients of its own, and
+  // moving scripts around would only add messages and make the group wait for a busy
+  // thread. This thread's share runs inline, in order, after the others were sent off.
+  const bool spread = !io::Proactor::Current()->HasOtherWork();
   io::BlockingCounter remote{0};
   std::vector<size_t> local;
   for (size_t i = 0; i < group->size(); ++i) {
     size_t thread = (here + i) % pool->size();
-    if (thread == here || !pool->at(thread)->idle()) {
+    if (thread == here || !spread || !pool->at(thread)->idle()) {
       local.push_back(i);
       continue;
     }

@@ -21,7 +21,7 @@ Server::~Server() { Stop(); }
 int Server::Start() {
   int fd = io::ListenTcp(config_.bind, config_.port, &port_);
   if (fd < 0) return fd;
-  pool_.Start();
+  pool_.Start(config_.pin_threads);
   config_.service.bind = config_.bind;
   config_.service.port = port_;
   config_.service.multiplexing_api =

@@ -27,6 +27,7 @@ struct ServerConfig {
   uint16_t port = 6379;
   size_t threads = 0;  // 0: one per core
   io::PollerKind poller = io::PollerKind::kEpoll;
+  bool pin_threads = true;  // one proactor per CPU (io::ProactorPool::Start)
   ServiceConfig service;
 };
 
