@@ -305,7 +305,14 @@ void RunPipelinedGroup(std::vector<std::unique_ptr<PipelinedScript>>* group,
   auto run = [cntx, group](size_t index) {
     PipelinedScript* s = (*group)[index].get();
     auto before_keyless = [group, index] {
+      if (index == 0) return;
       for (size_t j = 0; j < index; ++j) (*group)[j]->finished.Wait();
+      // What the earlier scripts sent this thread from others (a PUBLISH's deliveries to
+      // subscribers here) may still wait in its task queue, while a delivery from here would
+      // be immediate: let those messages go first.
+      io::Done drained;
+      io::Proactor::Current()->DispatchBrief([&drained] { drained.Notify(); });
+      drained.Wait();
     };
     auto start = std::chrono::steady_clock::now();
     s->start_ns =
