@@ -175,11 +175,9 @@ OpStatus StoreString(const OpArgs& op, std::string_view key, std::string_view va
                      int64_t expire_at_ms, bool keep_ttl, bool may_fail = false,
                      bool stick = false) {
   DbSlice& slice = *op.slice;
-  if (expire_at_ms != 0 && expire_at_ms <= DbSlice::NowMs()) {
-    // An expiry already in the past: the key is gone at once (Redis expires it lazily).
-    slice.Del(op.db, key);
-    return OpStatus::kOk;
-  }
+  // An expiry that has passed already (PXAT in the past, or PX 1 reaching the shard a
+  // millisecond late) is stored as it is: the key expires at its next lookup or sweep and
+  // counts in expired_keys, as in Redis.
   std::pair<DbSlice::Iterator, bool> added;
   if (may_fail) {
     auto res = slice.TryAddOrFind(op.db, key);
