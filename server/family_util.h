@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <random>
+#include <span>
 #include <string_view>
 
 #include "base/op_status.h"
@@ -26,6 +27,31 @@ OpResult<T*> FindContainer(const OpArgs& op, std::string_view key, ObjType type)
 template <typename T>
 void DeleteIfEmpty(const OpArgs& op, std::string_view key, const T* container) {
   if (container->size() == 0) op.slice->Del(op.db, key);
+}
+
+// SCARD/ZCARD: the size of the container of `type` at `key`; 0 if there is none.
+template <typename T>
+OpResult<int64_t> ContainerSize(const OpArgs& op, std::string_view key, ObjType type) {
+  OpResult<T*> c = FindContainer<T>(op, key, type);
+  if (!c.ok()) return c.status() == OpStatus::kKeyNotFound ? 0 : OpResult<int64_t>(c.status());
+  return int64_t((*c)->size());
+}
+
+// SREM/ZREM: removes `members` from the container of `type` at `key`, `remove(container,
+// member)` returning how many it removed (0 or 1); deletes the key once empty. Returns the
+// count; 0 if there is no such key.
+template <typename T, typename Remove>
+OpResult<int64_t> RemoveMembers(const OpArgs& op, std::string_view key, ObjType type,
+                                std::span<const std::string_view> members, Remove remove) {
+  OpResult<T*> c = FindContainer<T>(op, key, type);
+  if (!c.ok()) return c.status() == OpStatus::kKeyNotFound ? 0 : OpResult<int64_t>(c.status());
+  int64_t removed = 0;
+  for (std::string_view m : members) {
+    removed += remove(*c, m);
+    if ((*c)->size() == 0) break;
+  }
+  DeleteIfEmpty(op, key, *c);
+  return removed;
 }
 
 // A per-thread random generator (SPOP, SRANDMEMBER, HRANDFIELD, RANDOMKEY...).

@@ -65,16 +65,9 @@ void SAdd(CmdArgs args, ConnectionContext* cntx) {
 
 void SRem(CmdArgs args, ConnectionContext* cntx) {
   std::string_view key = args[1];
-  OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
-    OpResult<SetObj*> set = FindSet(op, key);
-    if (!set.ok()) return set.status() == OpStatus::kKeyNotFound ? 0 : OpResult<int64_t>(set.status());
-    int64_t removed = 0;
-    for (std::string_view m : args.subspan(2)) {
-      removed += (*set)->Remove(m);
-      if ((*set)->size() == 0) break;
-    }
-    DeleteIfEmpty(op, key, *set);
-    return removed;
+  OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) {
+    return RemoveMembers<SetObj>(op, key, ObjType::kSet, args.subspan(2),
+                                 [](SetObj* set, std::string_view m) { return set->Remove(m); });
   });
   if (!res.ok()) return SendOpError(cntx->rb, res.status());
   cntx->rb->SendLong(*res);
@@ -125,11 +118,8 @@ void SMIsMember(CmdArgs args, ConnectionContext* cntx) {
 
 void SCard(CmdArgs args, ConnectionContext* cntx) {
   std::string_view key = args[1];
-  OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
-    OpResult<SetObj*> set = FindSet(op, key);
-    if (!set.ok()) return set.status() == OpStatus::kKeyNotFound ? 0 : OpResult<int64_t>(set.status());
-    return int64_t((*set)->size());
-  });
+  OpResult<int64_t> res = RunOnKeyShard(
+      cntx, key, [&](const OpArgs& op) { return ContainerSize<SetObj>(op, key, ObjType::kSet); });
   if (!res.ok()) return SendOpError(cntx->rb, res.status());
   cntx->rb->SendLong(*res);
 }

@@ -281,16 +281,9 @@ void ZIncrBy(CmdArgs args, ConnectionContext* cntx) {
 
 void ZRem(CmdArgs args, ConnectionContext* cntx) {
   std::string_view key = args[1];
-  OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
-    OpResult<ZSetObj*> z = FindZSet(op, key);
-    if (!z.ok()) return z.status() == OpStatus::kKeyNotFound ? 0 : OpResult<int64_t>(z.status());
-    int64_t removed = 0;
-    for (std::string_view m : args.subspan(2)) {
-      removed += (*z)->Erase(m);
-      if ((*z)->size() == 0) break;
-    }
-    DeleteIfEmpty(op, key, *z);
-    return removed;
+  OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) {
+    return RemoveMembers<ZSetObj>(op, key, ObjType::kZSet, args.subspan(2),
+                                  [](ZSetObj* z, std::string_view m) { return z->Erase(m); });
   });
   if (!res.ok()) return SendOpError(cntx->rb, res.status());
   cntx->rb->SendLong(*res);
@@ -298,11 +291,8 @@ void ZRem(CmdArgs args, ConnectionContext* cntx) {
 
 void ZCard(CmdArgs args, ConnectionContext* cntx) {
   std::string_view key = args[1];
-  OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
-    OpResult<ZSetObj*> z = FindZSet(op, key);
-    if (!z.ok()) return z.status() == OpStatus::kKeyNotFound ? 0 : OpResult<int64_t>(z.status());
-    return int64_t((*z)->size());
-  });
+  OpResult<int64_t> res = RunOnKeyShard(
+      cntx, key, [&](const OpArgs& op) { return ContainerSize<ZSetObj>(op, key, ObjType::kZSet); });
   if (!res.ok()) return SendOpError(cntx->rb, res.status());
   cntx->rb->SendLong(*res);
 }
