@@ -25,23 +25,24 @@ ScriptLocks::ScriptLocks(ConnectionContext* client, ScriptMode mode, CmdArgs key
       direct_shard_(direct_shard) {
   if (mode_ == ScriptMode::kLockAhead && external_ == nullptr && direct_shard_ == nullptr &&
       !keys_.empty()) {
-    own_ = std::make_unique<tx::Transaction>(client_->service->shards().tx());
+    StartOwn(/*wait=*/false);
+  }
+}
+
+void ScriptLocks::StartOwn(bool wait) {
+  own_ = std::make_unique<tx::Transaction>(client_->service->shards().tx());
+  if (mode_ == ScriptMode::kLockAhead) {
     own_->StartMulti(tx::MultiMode::kLockAhead, keys_,
-                     read_only_ ? tx::LockMode::kShared : tx::LockMode::kExclusive,
-                     /*wait=*/false);
+                     read_only_ ? tx::LockMode::kShared : tx::LockMode::kExclusive, wait);
+  } else {
+    own_->StartMulti(tx::MultiMode::kGlobal, {}, tx::LockMode::kExclusive, wait);
   }
 }
 
 tx::Transaction* ScriptLocks::Acquire() {
   if (mode_ == ScriptMode::kNonAtomic) return nullptr;
   if (tx::Transaction* t = held()) return t;
-  own_ = std::make_unique<tx::Transaction>(client_->service->shards().tx());
-  if (mode_ == ScriptMode::kLockAhead) {
-    own_->StartMulti(tx::MultiMode::kLockAhead, keys_,
-                     read_only_ ? tx::LockMode::kShared : tx::LockMode::kExclusive);
-  } else {
-    own_->StartMulti(tx::MultiMode::kGlobal);
-  }
+  StartOwn(/*wait=*/true);
   if (direct_shard_ != nullptr) {
     // Being scheduled is not enough to touch data outside a hop: an older transaction that
     // conflicts may still be due on this shard. An empty hop returns once it is our turn;
@@ -55,9 +56,7 @@ tx::Transaction* ScriptLocks::Acquire() {
 void ScriptLocks::Reschedule() {
   if (own_ == nullptr) return;
   Release();
-  own_ = std::make_unique<tx::Transaction>(client_->service->shards().tx());
-  own_->StartMulti(tx::MultiMode::kLockAhead, keys_,
-                   read_only_ ? tx::LockMode::kShared : tx::LockMode::kExclusive);
+  StartOwn(/*wait=*/true);
 }
 
 void ScriptLocks::Release() {

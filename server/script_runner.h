@@ -75,6 +75,8 @@ class ScriptLocks {
   tx::Transaction* external_;
   tx::EngineShard* direct_shard_;
   std::unique_ptr<tx::Transaction> own_;
+  // Creates own_ and starts its multi transaction (lock-ahead or global, per mode_).
+  void StartOwn(bool wait);
 };
 
 class CommandRunner final : public lua::ScriptRunner {

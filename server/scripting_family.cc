@@ -164,6 +164,16 @@ bool RunOnThisThread(const Target& target, CmdArgs keys, CmdArgs argv, ScriptMod
   return true;
 }
 
+// The shard every one of `keys` lives on; nullopt if none or several.
+std::optional<uint32_t> HomeShard(ShardSet& shards, CmdArgs keys) {
+  if (keys.empty()) return std::nullopt;
+  uint32_t home = shards.ShardOf(keys[0]);
+  for (std::string_view k : keys.subspan(1)) {
+    if (shards.ShardOf(k) != home) return std::nullopt;
+  }
+  return home;
+}
+
 void Run(const Target& target, CmdArgs keys, CmdArgs argv, bool read_only_cmd,
          ConnectionContext* cntx) {
   // A script that declares its flags must declare no-writes to run under *_RO; a legacy
@@ -192,13 +202,7 @@ void Run(const Target& target, CmdArgs keys, CmdArgs argv, bool read_only_cmd,
   // locks and every command are local: one hop for the whole script (none if already there).
   ShardSet& shards = cntx->service->shards();
   std::optional<uint32_t> home;
-  if (mode == ScriptMode::kLockAhead && cntx->multi_tx == nullptr && !keys.empty()) {
-    home = shards.ShardOf(keys[0]);
-    for (std::string_view k : keys) {
-      if (shards.ShardOf(k) != *home) home.reset();
-      if (!home) break;
-    }
-  }
+  if (mode == ScriptMode::kLockAhead && cntx->multi_tx == nullptr) home = HomeShard(shards, keys);
 
   ReplyBuilder result(cntx->rb->resp_version());
   std::string error;
@@ -288,12 +292,8 @@ bool Pipelinable(CmdArgs args, bool by_sha, ConnectionContext* cntx, PipelinedSc
   if (ModeOf(out->target.flags) != ScriptMode::kLockAhead) return false;
   // Over maxmemory, Run() may refuse the script: let it, through Dispatch.
   if (out->target.script->flags_declared && cntx->service->OomRefuses()) return false;
-  ShardSet& shards = cntx->service->shards();
-  uint32_t first = shards.ShardOf(out->keys[0]);
-  for (std::string_view k : out->keys) {
-    if (shards.ShardOf(k) != first) return true;  // several shards
-  }
-  return false;  // one shard: Run() takes it to that shard's thread
+  // Keys on one shard: Run() takes the script to that shard's thread instead.
+  return !HomeShard(cntx->service->shards(), out->keys).has_value();
 }
 
 void RunPipelinedGroup(std::vector<std::unique_ptr<PipelinedScript>>* group,

@@ -148,36 +148,37 @@ void Transaction::Schedule() {
 void Transaction::BeginSchedule() {
   CHECK(!scheduled_) << "already scheduled";
   scheduled_ = true;
-  if (active_.empty()) return;
-  auto acks = std::make_unique<io::BlockingCounter>(int64_t(active_.size()));
-  io::BlockingCounter* counter = acks.get();
-  schedule_acks_ = std::move(acks);
+  if (!active_.empty()) RequestSchedule();
+}
+
+void Transaction::RequestSchedule() {
+  schedule_acks_ = std::make_unique<io::BlockingCounter>(int64_t(active_.size()));
+  io::BlockingCounter* acks = schedule_acks_.get();
   if (active_.size() == 1) {
     // One shard: let it pick the id, so the arrival is never late.
-    PostToShards(active_, [this, counter](ShardId sid) {
+    PostToShards(active_, [this, acks](ShardId sid) {
       shard_set_->shard(sid)->ScheduleAtTail(this);
-      counter->Dec();
+      acks->Dec();
     });
     return;
   }
   txid_ = shard_set_->NextTxId();
-  PostToShards(active_, [this, counter](ShardId sid) {
+  PostToShards(active_, [this, acks](ShardId sid) {
     shard_set_->shard(sid)->ScheduleWithId(this);
-    counter->Dec();
+    acks->Dec();
   });
 }
 
 bool Transaction::AwaitScheduled() {
-  if (schedule_acks_ == nullptr) return false;
-  schedule_acks_->Wait();
-  schedule_acks_.reset();
   bool retried = false;
-  while (true) {
+  while (schedule_acks_ != nullptr) {
+    schedule_acks_->Wait();
+    schedule_acks_.reset();
     std::vector<ShardId> queued;
     for (ShardId sid : active_) {
       if (shard_[sid].queued) queued.push_back(sid);
     }
-    if (queued.size() == active_.size()) return retried;
+    if (queued.size() == active_.size()) break;
     retried = true;
 
     // Some shard refused a late arrival: withdraw everywhere and try again with a newer id.
@@ -187,14 +188,9 @@ bool Transaction::AwaitScheduled() {
       withdrawn.Dec();
     });
     withdrawn.Wait();
-    txid_ = shard_set_->NextTxId();
-    io::BlockingCounter scheduled{int64_t(active_.size())};
-    PostToShards(active_, [this, &scheduled](ShardId sid) {
-      shard_set_->shard(sid)->ScheduleWithId(this);
-      scheduled.Dec();
-    });
-    scheduled.Wait();
+    RequestSchedule();
   }
+  return retried;
 }
 
 OpStatus Transaction::RunHop(HopCallback cb, std::span<const ShardId> shards, bool conclude) {

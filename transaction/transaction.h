@@ -180,6 +180,9 @@ class Transaction {
   void SetCommandArgs(std::span<const std::string_view> keys, std::vector<ShardId>* shards);
   // Runs `fn` on shard `sid`'s thread: inline when local, else as a brief task.
   void PostToShard(ShardId sid, std::function<void()> fn);
+  // Takes an id (or lets the one shard take it) and asks every active shard to queue the
+  // transaction; the answers count down schedule_acks_.
+  void RequestSchedule();
   // Posts `fn(sid)` to every shard of `shards`: the remote ones first, then the caller's own
   // (inline), so the local part of a hop overlaps with the remote ones.
   template <typename Fn>
