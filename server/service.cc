@@ -197,8 +197,7 @@ void Service::RequestShutdown() {
 void Service::RecordCall(const CommandSpec& spec, CmdArgs args, int64_t start_ns,
                          int64_t elapsed_us, bool failed, ConnectionContext* cntx) {
   io::Proactor* here = io::Proactor::Current();
-  std::atomic<uint64_t>& n = total_commands_[here->index()].n;
-  n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  CountCommand(here);
   cntx->last_cmd = spec.name;
   cntx->last_active_ns = start_ns;
   cntx->cmd_flags = spec.flags;
@@ -207,6 +206,15 @@ void Service::RecordCall(const CommandSpec& spec, CmdArgs args, int64_t start_ns
   stats.usec += uint64_t(std::max<int64_t>(elapsed_us, 0));
   if (failed) ++stats.failed_calls;
   MaybeSlowLog(args, elapsed_us, cntx);
+}
+
+void Service::CountCommand(io::Proactor* here) {
+  if (here != nullptr) {
+    std::atomic<uint64_t>& n = total_commands_[here->index()].n;
+    n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);  // sole writer
+  } else {
+    total_commands_[pool_->size()].n.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 void Service::MaybeSlowLog(CmdArgs args, int64_t elapsed_us, const ConnectionContext* cntx) {
@@ -225,12 +233,7 @@ void Service::Dispatch(CmdArgs args, ConnectionContext* cntx) {
 
 void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionContext* cntx) {
   io::Proactor* here = io::Proactor::Current();
-  if (here != nullptr) {
-    std::atomic<uint64_t>& n = total_commands_[here->index()].n;
-    n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);  // sole writer
-  } else {
-    total_commands_[pool_->size()].n.fetch_add(1, std::memory_order_relaxed);
-  }
+  CountCommand(here);
   // MULTI (server/multi_family.cc): a command rejected while queuing (unknown, arity, OOM...)
   // makes EXEC fail with EXECABORT. A queued or executed command clears `rejected`.
   struct MultiRejectGuard {
