@@ -1,20 +1,38 @@
-// Every command family of the server, for Service's constructor. A new family adds its
-// Register function here and its library to the "families" target in BUILD.bazel.
+// Every command family the lacewing binary serves, and the scripting package's INFO source.
+// A new family adds its Register function here and its library to //server:families.
+// Thread-safety: start-up only.
 #pragma once
 
-#include "server/generic_family.h"
-#include "server/string_family.h"
-#include "server/keys_family.h"
-#include "server/list_family.h"
-#include "server/hash_family.h"
-#include "server/set_family.h"
-#include "server/zset_family.h"
-#include "server/server_family.h"
-#include "server/pubsub_family.h"
-#include "server/scripting_family.h"
-#include "server/multi_family.h"
-#include "server/sticky_family.h"  // issue 8: STICK, STICKY
+#include <vector>
 
-#define LW_ALL_FAMILIES                                                   \
-  ::lw::RegisterGenericFamily, ::lw::RegisterStringFamily, ::lw::RegisterKeysFamily, ::lw::RegisterListFamily, ::lw::RegisterHashFamily, ::lw::RegisterSetFamily, ::lw::RegisterZsetFamily, ::lw::RegisterServerFamily, ::lw::RegisterPubsubFamily, \
-      ::lw::RegisterScriptingFamily, ::lw::RegisterMultiFamily, ::lw::RegisterStickyFamily
+#include "server/engine/service.h"
+#include "server/net/server.h"
+#include "server/families/generic_family.h"
+#include "server/families/hash_family.h"
+#include "server/families/keys_family.h"
+#include "server/families/list_family.h"
+#include "server/families/multi_family.h"
+#include "server/families/pubsub_family.h"
+#include "server/families/server_family.h"
+#include "server/families/set_family.h"
+#include "server/families/sticky_family.h"
+#include "server/families/string_family.h"
+#include "server/families/zset_family.h"
+#include "server/scripting/scripting_family.h"
+
+namespace lw {
+
+inline std::vector<FamilyRegistrar> AllFamilies() {
+  return {RegisterGenericFamily, RegisterStringFamily, RegisterKeysFamily,
+          RegisterListFamily,    RegisterHashFamily,   RegisterSetFamily,
+          RegisterZsetFamily,    RegisterServerFamily, RegisterPubsubFamily,
+          RegisterScriptingFamily, RegisterMultiFamily, RegisterStickyFamily};
+}
+
+// Fills in what the binary wires between packages that do not know each other.
+inline void WireServer(ServerConfig* config) {
+  config->families = AllFamilies();
+  config->service.scripting_info = &GetScriptingInfo;
+}
+
+}  // namespace lw

@@ -12,7 +12,8 @@
 
 #include "base/flags.h"
 #include "base/logging.h"
-#include "server/server.h"
+#include "server/families.h"
+#include "server/net/server.h"
 
 ABSL_FLAG(uint16_t, port, 6379, "TCP port to listen on");
 ABSL_FLAG(std::string, bind, "127.0.0.1", "address to bind");
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   lw::InitLogging(argv[0]);
 
   lw::ServerConfig config;
+  lw::WireServer(&config);
   config.port = absl::GetFlag(FLAGS_port);
   config.bind = absl::GetFlag(FLAGS_bind);
   config.threads = absl::GetFlag(FLAGS_proactor_threads);

@@ -6,13 +6,13 @@
 #include <chrono>
 #include <thread>
 
-#include "server/generic_family.h"
-#include "server/keys_family.h"
-#include "server/list_family.h"
-#include "server/multi_family.h"
-#include "server/scripting_family.h"
-#include "server/string_family.h"
-#include "server/test_util.h"
+#include "server/families/generic_family.h"
+#include "server/families/keys_family.h"
+#include "server/families/list_family.h"
+#include "server/families/multi_family.h"
+#include "server/scripting/scripting_family.h"
+#include "server/families/string_family.h"
+#include "server/engine/test_util.h"
 
 namespace lw {
 namespace {

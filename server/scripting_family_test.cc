@@ -10,12 +10,12 @@
 #include <absl/flags/declare.h>
 #include <absl/flags/flag.h>
 
-#include "server/generic_family.h"
-#include "server/list_family.h"
-#include "server/script_manager.h"
-#include "server/scripting_family.h"
-#include "server/string_family.h"
-#include "server/test_util.h"
+#include "server/families/generic_family.h"
+#include "server/families/list_family.h"
+#include "server/scripting/script_manager.h"
+#include "server/scripting/scripting_family.h"
+#include "server/families/string_family.h"
+#include "server/engine/test_util.h"
 
 namespace lw {
 namespace {

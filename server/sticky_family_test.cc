@@ -6,13 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "server/db_slice.h"
-#include "server/generic_family.h"
-#include "server/keys_family.h"
-#include "server/scripting_family.h"
-#include "server/sticky_family.h"
-#include "server/string_family.h"
-#include "server/test_util.h"
+#include "server/engine/db_slice.h"
+#include "server/families/generic_family.h"
+#include "server/families/keys_family.h"
+#include "server/scripting/scripting_family.h"
+#include "server/families/sticky_family.h"
+#include "server/families/string_family.h"
+#include "server/engine/test_util.h"
 #include "transaction/transaction.h"
 
 namespace lw {

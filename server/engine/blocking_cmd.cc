@@ -1,0 +1,158 @@
+#include "server/engine/blocking_cmd.h"
+
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+
+#include "server/types/arg_utils.h"
+#include "server/resp/error_strings.h"
+#include "server/engine/service.h"
+#include "transaction/engine_shard.h"
+
+namespace lw {
+
+namespace {
+// Redis's string2ld buffer: longer arguments are not numbers.
+constexpr size_t kMaxLongDoubleChars = 5 * 1024;
+// Deadlines further than this (~100 years) mean "forever": steady_clock would overflow.
+constexpr int64_t kForeverMs = int64_t(100) * 365 * 24 * 3600 * 1000;
+
+// Redis's string2ld: strtold over the whole argument; no leading space, no NaN, no overflow to
+// +-inf nor underflow to 0 (a literal "inf" is fine).
+bool ParseLongDouble(std::string_view s, long double* out) {
+  if (s.empty() || s.size() >= kMaxLongDoubleChars ||
+      std::isspace(static_cast<unsigned char>(s[0]))) {
+    return false;
+  }
+  std::string buf(s);
+  char* end = nullptr;
+  errno = 0;
+  long double v = std::strtold(buf.c_str(), &end);
+  if (end != buf.c_str() + buf.size() || std::isnan(v) || errno == EINVAL) return false;
+  if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0)) return false;
+  *out = v;
+  return true;
+}
+}  // namespace
+
+bool ParseBlockTimeout(std::string_view arg, ReplyBuilder* rb, io::Clock::time_point* deadline) {
+  long double seconds;
+  if (!ParseLongDouble(arg, &seconds)) {
+    rb->SendError(errors::kTimeoutNotFloat);
+    return false;
+  }
+  // Redis computes (long long)(seconds * 1000). Out of range that conversion yields LLONG_MIN
+  // on x86-64 (Redis's reference build), so "inf" and huge values are "negative" there.
+  long double ms = seconds * 1000.0L;
+  int64_t tval = (ms < 9223372036854775807.0L && ms > -9223372036854775808.0L) ? int64_t(ms)
+                                                                               : INT64_MIN;
+  if (tval < 0) {
+    rb->SendError(errors::kTimeoutNegative);
+    return false;
+  }
+  if (tval == 0 || tval > kForeverMs) {
+    *deadline = io::Clock::time_point::max();
+  } else {
+    *deadline = io::Clock::now() + std::chrono::milliseconds(tval);
+  }
+  return true;
+}
+
+bool ParseMPopArgs(CmdArgs args, size_t numkeys_idx, std::string_view first,
+                   std::string_view second, ReplyBuilder* rb, MPopArgs* out) {
+  int64_t numkeys;
+  if (!ParseRedisInt(args[numkeys_idx], &numkeys) || numkeys < 1) {
+    rb->SendError(errors::kNumkeysPositive);
+    return false;
+  }
+  // WHERE must follow the keys.
+  if (uint64_t(numkeys) >= args.size() - numkeys_idx - 1) {
+    rb->SendError(errors::kSyntax);
+    return false;
+  }
+  size_t where_idx = numkeys_idx + size_t(numkeys) + 1;
+  if (EqualsIgnoreCase(args[where_idx], first)) {
+    out->first = true;
+  } else if (EqualsIgnoreCase(args[where_idx], second)) {
+    out->first = false;
+  } else {
+    rb->SendError(errors::kSyntax);
+    return false;
+  }
+  bool has_count = false;
+  for (size_t j = where_idx + 1; j < args.size(); ++j) {
+    if (!has_count && EqualsIgnoreCase(args[j], "COUNT") && j + 1 < args.size()) {
+      has_count = true;
+      if (!ParseRedisInt(args[++j], &out->count) || out->count < 1) {
+        rb->SendError(errors::kCountPositive);
+        return false;
+      }
+    } else {
+      rb->SendError(errors::kSyntax);
+      return false;
+    }
+  }
+  if (!has_count) out->count = 1;
+  out->keys = args.subspan(numkeys_idx + 1, size_t(numkeys));
+  return true;
+}
+
+void NotifyKeyReady(std::string_view key) {
+  if (tx::EngineShard* es = tx::EngineShard::Current()) es->NotifyKeyReady(key);
+}
+
+BlockingTx::BlockingTx(ConnectionContext* cntx, std::span<const std::string_view> keys)
+    : cntx_(cntx), keys_(keys), db_(cntx->db_index) {
+  ShardSet& shards = cntx->service->shards();
+  for (std::string_view k : keys) {
+    if (shards.ShardOf(k) != shards.ShardOf(keys.front())) single_shard_ = false;
+  }
+  if (cntx->multi_tx == nullptr && cntx->direct_shard == nullptr) {
+    own_.emplace(shards.tx());
+    own_->InitByKeys(keys, tx::LockMode::kExclusive);
+    own_->Schedule();
+  }
+}
+
+BlockingTx::~BlockingTx() {
+  if (own_) own_->Conclude();  // no-op after Wait()
+}
+
+bool BlockingTx::RunHop(tx::HopCallback cb) {
+  if (own_) {
+    own_->Execute(cb, /*conclude=*/false);
+    return true;
+  }
+  return cntx_->multi_tx->ExecuteCommand(keys_, tx::LockMode::kExclusive, cb) !=
+         OpStatus::kInvalidArg;
+}
+
+void BlockingTx::ReportServeWrite(tx::EngineShard* es) {
+  WatchRegistry::WriteScope* scope = cntx_->write_scope;
+  WatchRegistry& watches = cntx_->service->watches();
+  if (scope == nullptr || !watches.active()) return;
+  ShardSet& shards = cntx_->service->shards();
+  std::vector<tx::ShardArg> here;
+  for (uint32_t i = 0; i < keys_.size(); ++i) {
+    if (shards.ShardOf(keys_[i]) == es->id()) here.push_back(tx::ShardArg{keys_[i], i});
+  }
+  watches.OnShardWrite(db_, here, scope);
+}
+
+OpResult<tx::Transaction::WakeResult> BlockingTx::WaitImpl(std::span<const std::string_view> watch,
+                                                           io::Clock::time_point deadline,
+                                                           tx::KeyReadyFn ready,
+                                                           tx::ServeFn serve) {
+  tx::Transaction* t = &*own_;
+  ClientControl* control = cntx_->control;
+  // A client that leaves while blocked ends the wait at once (its waiter is then unregistered
+  // everywhere by WaitOnKeys), so a later push is not consumed by a dead client.
+  if (control != nullptr) control->BeginBlocking([t] { t->CancelBlocking(); });
+  auto res = t->WaitOnKeys(watch, deadline, ready, serve);
+  if (control != nullptr) control->EndBlocking();
+  return res;
+}
+
+}  // namespace lw

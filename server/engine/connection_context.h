@@ -1,0 +1,116 @@
+// ConnectionContext: the per-client state a command handler sees: where to write its reply,
+// the selected database, the client's identity, and the service it runs in.
+// Owned by the connection; used only by that connection's fiber, except where a field says
+// otherwise (other threads reach a client only by sending work to its thread, see
+// Service::FindLocalClient).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/resp/reply_builder.h"
+#include "server/engine/watch_registry.h"
+
+namespace lw {
+
+class Service;
+namespace tx {
+class EngineShard;
+class Transaction;
+}  // namespace tx
+
+// What a command may ask of the network connection behind a context. Implemented by
+// Connection; nullptr for in-process clients. Both calls run on the client's own thread and
+// may run in loop (brief) context: they never suspend.
+class ClientControl {
+ public:
+  virtual ~ClientControl() = default;
+  // Queues already-serialised bytes (a pub/sub message) after the replies written so far and
+  // wakes the connection's fiber to send them.
+  virtual void Push(std::string_view bytes) = 0;
+  // Closes the connection (CLIENT KILL): its fiber wakes, stops reading and exits.
+  virtual void Kill() = 0;
+  // Blocking commands (BLPOP, BZPOPMIN...; see server/blocking_cmd.h). While a command blocks,
+  // the connection's fiber is inside the command, not reading its socket, so it would not
+  // notice the client leave. Between BeginBlocking and EndBlocking the connection watches the
+  // socket anyway and calls `cancel` once (on this thread; it must not suspend) if the client
+  // goes away: it hangs up, CLIENT KILL, server shutdown. Called by the connection's own fiber,
+  // in pairs. Default: nothing to watch.
+  virtual void BeginBlocking(std::function<void()> cancel) {}
+  virtual void EndBlocking() {}
+};
+
+// Per-connection state a command family attaches to a client (pub/sub subscriptions). It is
+// destroyed with the context, on the client's thread, so a family can release there what the
+// client held elsewhere.
+class ClientState {
+ public:
+  virtual ~ClientState() = default;
+};
+
+// A client's MULTI/EXEC state (server/multi_family.cc derives from it to add WATCH).
+// Service::Dispatch queues commands here while `queuing` and flags rejected ones; destroying it
+// (RESET, disconnect) discards the transaction and drops the client's watches.
+class MultiState {
+ public:
+  virtual ~MultiState() = default;
+  bool queuing = false;  // between MULTI and EXEC/DISCARD
+  bool aborted = false;  // a command was rejected while queuing: EXEC replies EXECABORT
+  std::vector<std::vector<std::string>> queued;
+};
+
+struct ConnectionContext {
+  Service* service = nullptr;
+  ReplyBuilder* rb = nullptr;
+  uint64_t client_id = 0;
+  int db_index = 0;
+  std::string name;
+  bool authenticated = true;
+  // Set by QUIT (and fatal errors): the connection flushes its replies and closes.
+  bool close_after_reply = false;
+  // The flags of the command being dispatched (set by Service::Dispatch).
+  uint32_t cmd_flags = 0;
+  // Set while the client runs a script (or MULTI) that holds its keys: commands then run as
+  // steps of this transaction (see op_args.h).
+  tx::Transaction* multi_tx = nullptr;
+  // MULTI/EXEC and WATCH: null until the client first uses them.
+  std::unique_ptr<MultiState> multi;
+  // Set by Service::Dispatch while a write command runs: its hops report the watched keys they
+  // touch here (op_args.h), so WATCH works without each family's help.
+  WatchRegistry::WriteScope* write_scope = nullptr;
+  // Set on a script's calls: the script runner already applied the maxmemory check with the
+  // script's flags (allow-oom), so Service::Dispatch does not apply it again (issue 8).
+  bool oom_checked = false;
+  // Set while a command runs directly on a shard's thread as part of a squashed batch (the
+  // enclosing transaction already holds its keys): its data accesses run inline on this
+  // shard, with no hop and no further locking (see op_args.h).
+  tx::EngineShard* direct_shard = nullptr;
+  // Set for the commands a script runs (SLOWLOG logs the script, not its calls).
+  bool from_script = false;
+
+  ClientControl* control = nullptr;
+  // Proactor index of the client's thread (set by Service::RegisterClient).
+  uint32_t thread = 0;
+
+  // For CLIENT LIST / INFO (filled by the connection; empty for in-process clients).
+  std::string addr;
+  std::string laddr;
+  int fd = -1;
+  int64_t created_ns = 0;      // steady clock, nanoseconds
+  int64_t last_active_ns = 0;  // steady clock; updated by Service::Dispatch
+  std::string_view last_cmd = "NULL";  // the registry's name of the last command (stable)
+
+  // Pub/sub: the number of channels and patterns subscribed. Non-zero puts a RESP2 client in
+  // subscribed mode (Service::Dispatch enforces the command restrictions).
+  uint32_t channels = 0;
+  uint32_t patterns = 0;
+  std::unique_ptr<ClientState> pubsub;
+
+  bool subscribed() const { return (channels | patterns) != 0; }
+};
+
+}  // namespace lw

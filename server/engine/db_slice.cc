@@ -1,0 +1,319 @@
+#include "server/engine/db_slice.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "base/hash.h"
+#include "base/logging.h"
+#include "base/malloc_accounting.h"
+#include "transaction/engine_shard.h"
+#include "transaction/shard_set.h"
+
+namespace lw {
+
+uint64_t KeyPolicy::HashFn(std::string_view key) { return HashBytes(key); }
+
+uint64_t KeyPolicy::HashFn(const CompactObj& key) {
+  std::string scratch;
+  return HashBytes(key.GetSlice(&scratch));
+}
+
+bool KeyPolicy::Equal(const CompactObj& stored, const CompactObj& probe) {
+  std::string scratch;
+  return stored.EqualsKey(probe.GetSlice(&scratch));
+}
+
+namespace {
+// Deferred bump-ups kept between insertions; more hits than this in one read burst are
+// dropped (bump-up is a heuristic, and the next burst samples again).
+constexpr size_t kMaxPendingBumps = 256;
+// Buckets EvictStep may scan for an insert whose own hotspot holds nothing evictable.
+constexpr size_t kInsertFallbackBuckets = 16;
+}  // namespace
+
+DbSlice::DbSlice(uint32_t shard_id) : shard_id_(shard_id) {
+  for (int db = 0; db < kNumDbs; ++db) dbs_[db] = std::make_unique<Db>(this, db);
+}
+
+DbSlice::~DbSlice() = default;
+
+int64_t DbSlice::NowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+bool DbSlice::ExpireIfNeeded(int db, Iterator it, int64_t now_ms) {
+  if (!it.value().has_expire()) return false;
+  Db& d = *dbs_[db];
+  std::string scratch;
+  auto exp = d.expire.Find(it.key().GetSlice(&scratch));
+  if (exp.IsEnd()) return false;
+  if (exp.value() > now_ms) return false;
+  d.expire.Erase(exp);
+  d.prime.Erase(it);
+  ++stats_.expired_keys;
+  return true;
+}
+
+OpResult<DbSlice::Iterator> DbSlice::Find(int db, std::string_view key,
+                                          std::optional<ObjType> type) {
+  auto it = Peek(db, key);
+  if (!it) {
+    ++stats_.keyspace_misses;
+    return OpStatus::kKeyNotFound;
+  }
+  ++stats_.keyspace_hits;
+  if (type && (*it).value().type() != *type) return OpStatus::kWrongType;
+  if (pending_bumps_.size() < kMaxPendingBumps && CacheMode()) {
+    pending_bumps_.emplace_back(db, std::string(key));
+  }
+  return *it;
+}
+
+std::optional<DbSlice::Iterator> DbSlice::Peek(int db, std::string_view key) {
+  PrimeTable& prime = dbs_[db]->prime;
+  Iterator it = prime.Find(key);
+  if (it.IsEnd()) return std::nullopt;
+  if (ExpireIfNeeded(db, it, NowMs())) return std::nullopt;
+  return it;
+}
+
+OpResult<std::pair<DbSlice::Iterator, bool>> DbSlice::TryAddOrFind(int db,
+                                                                   std::string_view key) {
+  if (auto it = Peek(db, key)) return std::pair{*it, false};
+  // From here on an insertion follows, which invalidates iterators anyway: the deferred
+  // bump-ups may move entries now.
+  ApplyBumps();
+  PrimeTable& prime = dbs_[db]->prime;
+  if (CacheMode() && ShardUsed() > ShardBudget()) {
+    // Over budget with room in the segment: make room in memory first, coldest first from
+    // the hotspot this insert uses, else from anywhere on the shard.
+    unsigned evicted = prime.EvictColdest(prime.HotspotOf(key), 1,
+                                          [&](Iterator victim) { OnEvict(db, victim); });
+    if (evicted == 0 && EvictStep(kInsertFallbackBuckets) == 0) {
+      SetCannotEvict(true);
+      return OpStatus::kOutOfMemory;
+    }
+  }
+  auto [it, inserted] = prime.Insert(CompactObj(key), CompactObj());
+  if (!inserted) {
+    // The segment is full, may not grow, and holds only pinned entries.
+    SetCannotEvict(true);
+    return OpStatus::kOutOfMemory;
+  }
+  return std::pair{it, true};
+}
+
+std::pair<DbSlice::Iterator, bool> DbSlice::AddOrFind(int db, std::string_view key) {
+  OpResult<std::pair<Iterator, bool>> res = TryAddOrFind(db, key);
+  if (res.ok()) return *res;
+  // No room within the budget: grow past it rather than fail a caller that cannot say OOM.
+  force_grow_ = true;
+  auto [it, inserted] = dbs_[db]->prime.Insert(CompactObj(key), CompactObj());
+  force_grow_ = false;
+  CHECK(inserted) << "prime table refused an insert it was allowed to grow for";
+  return {it, true};
+}
+
+void DbSlice::SetMemoryConfig(const MemoryConfig& config) {
+  mem_ = config;
+  if (mem_.shard_count == 0) mem_.shard_count = 1;
+}
+
+bool DbSlice::CacheMode() const {
+  return mem_.maxmemory != nullptr && mem_.maxmemory->load(std::memory_order_relaxed) > 0 &&
+         mem_.policy->load(std::memory_order_relaxed) != kNoEvictionPolicy;
+}
+
+int64_t DbSlice::ShardBudget() const {
+  if (mem_.maxmemory == nullptr) return 0;
+  int64_t limit = mem_.maxmemory->load(std::memory_order_relaxed);
+  if (limit <= 0) return 0;
+  int64_t outside = mem_.outside ? mem_.outside->load(std::memory_order_relaxed) : 0;
+  // At least one byte: a limit below what the server holds outside the shards evicts all.
+  int64_t shared = std::max<int64_t>(limit - std::max<int64_t>(outside, 0), 1);
+  return shared / int64_t(mem_.shard_count);
+}
+
+int64_t DbSlice::ShardUsed() const {
+  return mem_.memory_probe ? mem_.memory_probe() : mem::ThreadAllocatedBytes();
+}
+
+void DbSlice::SetCannotEvict(bool v) {
+  if (mem_.cannot_evict && mem_.cannot_evict->load(std::memory_order_relaxed) != v) {
+    mem_.cannot_evict->store(v, std::memory_order_relaxed);
+  }
+}
+
+bool DbSlice::CanGrowPrime() const {
+  if (force_grow_ || !CacheMode()) return true;
+  // A split allocates one segment: grow only if that still fits in the budget.
+  return ShardUsed() + int64_t(PrimeTable::kSegmentBytes) <= ShardBudget();
+}
+
+unsigned DbSlice::EvictFromHotspot(int db, const PrimeTable::Hotspot& hotspot) {
+  if (force_grow_ || !CacheMode()) return 0;
+  unsigned n = dbs_[db]->prime.EvictColdest(hotspot, 1,
+                                            [&](Iterator victim) { OnEvict(db, victim); });
+  if (n > 0) SetCannotEvict(false);
+  return n;
+}
+
+bool DbSlice::IsPinned(Iterator it) const {
+  if (it.value().sticky()) return true;
+  // A key held by a running transaction (a script, MULTI/EXEC, or the command inserting right
+  // now) must not vanish under it.
+  tx::EngineShard* es = tx::EngineShard::Current();
+  if (es == nullptr) return false;
+  // A global transaction (a script with undeclared keys) may touch any key of the shard.
+  if (es->shard_lock().exclusive > 0) return true;
+  if (es->lock_table().size() == 0) return false;
+  std::string scratch;
+  uint64_t fp = es->shard_set()->LockFingerprint(it.key().GetSlice(&scratch));
+  return !es->lock_table().Get(fp).Free();
+}
+
+void DbSlice::OnEvict(int db, Iterator it) {
+  Db& d = *dbs_[db];
+  if (it.value().has_expire()) {
+    std::string scratch;
+    d.expire.Erase(it.key().GetSlice(&scratch));
+  }
+  ++stats_.evicted_keys;
+}
+
+void DbSlice::ApplyBumps() {
+  for (const auto& [db, key] : pending_bumps_) {
+    PrimeTable& prime = dbs_[db]->prime;
+    Iterator it = prime.Find(std::string_view(key));
+    if (!it.IsEnd()) prime.BumpUp(it);
+  }
+  pending_bumps_.clear();
+}
+
+size_t DbSlice::EvictStep(size_t max_buckets) {
+  ApplyBumps();
+  if (!CacheMode()) return 0;
+  size_t evicted = 0, buckets = 0;
+  int64_t budget = ShardBudget();
+  // One full lap over every database at most, so a keyspace of pinned entries ends the step.
+  for (int dbs_seen = 0; dbs_seen <= kNumDbs && buckets < max_buckets;) {
+    Db& d = *dbs_[evict_db_];
+    if (d.prime.empty()) {
+      d.evict_cursor = 0;
+      evict_db_ = (evict_db_ + 1) % kNumDbs;
+      ++dbs_seen;
+      continue;
+    }
+    if (ShardUsed() <= budget) break;
+    int db = evict_db_;
+    d.evict_cursor = d.prime.Traverse(d.evict_cursor, [&](Iterator it) {
+      if (IsPinned(it)) return;
+      OnEvict(db, it);
+      d.prime.Erase(it);
+      ++evicted;
+    });
+    ++buckets;
+    if (d.evict_cursor == 0) {
+      evict_db_ = (evict_db_ + 1) % kNumDbs;
+      ++dbs_seen;
+    }
+  }
+  if (evicted > 0 || ShardUsed() <= budget) SetCannotEvict(false);
+  return evicted;
+}
+
+bool DbSlice::Del(int db, std::string_view key) {
+  auto it = Peek(db, key);
+  if (!it) return false;
+  Del(db, *it);
+  return true;
+}
+
+void DbSlice::Del(int db, Iterator it) {
+  Db& d = *dbs_[db];
+  if (it.value().has_expire()) {
+    std::string scratch;
+    d.expire.Erase(it.key().GetSlice(&scratch));
+  }
+  d.prime.Erase(it);
+}
+
+int64_t DbSlice::GetExpire(int db, Iterator it) {
+  if (!it.value().has_expire()) return 0;
+  Db& d = *dbs_[db];
+  std::string scratch;
+  auto exp = d.expire.Find(it.key().GetSlice(&scratch));
+  return exp.IsEnd() ? 0 : exp.value();
+}
+
+void DbSlice::SetExpire(int db, Iterator it, int64_t at_ms) {
+  Db& d = *dbs_[db];
+  std::string scratch;
+  std::string_view key = it.key().GetSlice(&scratch);
+  it.value().set_has_expire(true);
+  // Inserting into the expire table never moves prime-table entries.
+  auto [exp, inserted] = d.expire.Insert(CompactObj(key), at_ms);
+  if (!inserted) exp.value() = at_ms;
+}
+
+bool DbSlice::RemoveExpire(int db, Iterator it) {
+  if (!it.value().has_expire()) return false;
+  it.value().set_has_expire(false);
+  std::string scratch;
+  return dbs_[db]->expire.Erase(it.key().GetSlice(&scratch));
+}
+
+void DbSlice::FlushDb(int db) {
+  std::erase_if(pending_bumps_, [db](const auto& b) { return b.first == db; });
+  dbs_[db] = std::make_unique<Db>(this, db);
+}
+
+void DbSlice::FlushAll() {
+  for (int db = 0; db < kNumDbs; ++db) FlushDb(db);
+}
+
+uint64_t DbSlice::Traverse(int db, uint64_t cursor, const std::function<void(Iterator)>& cb) {
+  PrimeTable& prime = dbs_[db]->prime;
+  int64_t now = NowMs();
+  return prime.Traverse(cursor, [&](Iterator it) {
+    if (ExpireIfNeeded(db, it, now)) return;
+    cb(it);
+  });
+}
+
+size_t DbSlice::ActiveExpireStep(int db, size_t budget) {
+  Db& d = *dbs_[db];
+  if (d.expire.empty()) return 0;
+  int64_t now = NowMs();
+  size_t deleted = 0, seen = 0;
+  std::vector<std::string> expired;
+  while (seen < budget) {
+    d.expire_cursor = d.expire.Traverse(d.expire_cursor, [&](ExpireTable::Iterator it) {
+      ++seen;
+      if (it.value() <= now) {
+        std::string scratch;
+        expired.emplace_back(it.key().GetSlice(&scratch));
+      }
+    });
+    if (d.expire_cursor == 0) break;
+  }
+  for (const std::string& key : expired) {
+    auto it = d.prime.Find(std::string_view(key));
+    if (!it.IsEnd()) {
+      d.prime.Erase(it);
+      ++deleted;
+      ++stats_.expired_keys;
+    }
+    d.expire.Erase(std::string_view(key));
+  }
+  return deleted;
+}
+
+size_t DbSlice::TableMemory() const {
+  size_t total = 0;
+  for (const auto& db : dbs_) total += db->prime.mem_usage() + db->expire.mem_usage();
+  return total;
+}
+
+}  // namespace lw

@@ -1,0 +1,217 @@
+// DbSlice: one shard's part of the keyspace — 16 logical databases (SELECT), each a
+// DashTable of keys to CompactObj values plus a second DashTable of expiry deadlines.
+//
+// Expiry is lazy (every lookup of an expired key deletes it and reports it missing) and
+// active (ActiveExpireStep samples the expire table under a budget, so no pause is long).
+// Deadlines are absolute Unix milliseconds.
+//
+// Memory (see SetMemoryConfig): with a maxmemory limit and an evicting maxmemory-policy (cache
+// mode), each shard keeps its own heap (mem::ThreadAllocatedBytes of its thread) under its
+// share, maxmemory / shard count. The prime tables' policy (PrimePolicy) refuses to split a
+// full segment over budget and evicts instead: the coldest candidate of the insert's hotspot
+// (stash first, then the highest slots), never a sticky entry and never a key some running
+// transaction or script holds (the shard's intent-lock table). Over budget an insert first
+// evicts one entry of its hotspot even when the segment has room, so memory stays flat in a
+// steady stream of writes. Reads bump hit entries toward the hot end of their bucket; the
+// bump is deferred to the next insertion (which invalidates iterators anyway), because moving
+// entries inside Find would break a caller that holds another iterator. When nothing can be
+// evicted (only sticky or locked data), TryAddOrFind reports kOutOfMemory.
+//
+// Thread-safety: a DbSlice belongs to its shard's thread; every call runs there.
+// Invalidation: AddOrFind/insertions may move entries (the dash table splits segments, and
+// evicts in cache mode), so an Iterator is valid only until the next insertion into the same
+// database. Find/Peek never move entries.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/op_status.h"
+#include "dash_table/dash_table.h"
+#include "server/types/compact_object.h"
+
+namespace lw {
+
+struct KeyPolicy {
+  static uint64_t HashFn(std::string_view key);
+  static uint64_t HashFn(const CompactObj& key);
+  static bool Equal(const CompactObj& stored, std::string_view probe) {
+    return stored.EqualsKey(probe);
+  }
+  static bool Equal(const CompactObj& stored, const CompactObj& probe);
+};
+
+class DbSlice;
+
+// The prime table's policy: KeyPolicy plus the cache-mode hooks of DashTable (see dash_table.h),
+// forwarded to the owning DbSlice (defined after it, below).
+struct PrimePolicy : KeyPolicy {
+  DbSlice* slice = nullptr;
+  int db = 0;
+  template <typename Table>
+  bool CanGrow(const Table&) const;
+  template <typename Table, typename Hotspot>
+  unsigned Evict(Table& table, const Hotspot& hotspot);
+  template <typename It>
+  bool IsPinned(It it) const;
+};
+
+// Where a shard finds its memory limits; shared by every shard of a Service.
+struct MemoryConfig {
+  // Bytes for the whole server (0: unlimited) and Redis's maxmemory-policy index (RuntimeConfig).
+  const std::atomic<int64_t>* maxmemory = nullptr;
+  const std::atomic<int64_t>* policy = nullptr;
+  uint32_t shard_count = 1;
+  // Bytes held outside every shard's thread (main thread, start-up state), taken off maxmemory
+  // before it is split, so used_memory (all threads) stays under maxmemory. May be null.
+  const std::atomic<int64_t>* outside = nullptr;
+  // This shard's flag, set while it is over budget in cache mode with nothing left to evict
+  // (only sticky or locked entries), cleared when it gets under budget or evicts again. The
+  // Service reads it (any thread) to refuse denyoom commands up front.
+  std::atomic<bool>* cannot_evict = nullptr;
+  // This shard's heap bytes; defaults to mem::ThreadAllocatedBytes (the shard's thread).
+  int64_t (*memory_probe)() = nullptr;
+};
+// RuntimeConfig::maxmemory_policy index of "noeviction": any other policy is cache mode
+// (volatile-* policies too: Lacewing evicts any non-sticky key under every evicting policy).
+inline constexpr int64_t kNoEvictionPolicy = 7;
+
+class DbSlice {
+ public:
+  static constexpr int kNumDbs = 16;
+  using PrimeTable = DashTable<CompactObj, CompactObj, PrimePolicy>;
+  using ExpireTable = DashTable<CompactObj, int64_t, KeyPolicy>;
+  using Iterator = PrimeTable::Iterator;
+
+  struct Stats {
+    uint64_t expired_keys = 0;
+    uint64_t keyspace_hits = 0;
+    uint64_t keyspace_misses = 0;
+    uint64_t evicted_keys = 0;
+  };
+
+  explicit DbSlice(uint32_t shard_id);
+  ~DbSlice();
+
+  uint32_t shard_id() const { return shard_id_; }
+
+  // Current time in Unix ms (what expiry is compared with).
+  static int64_t NowMs();
+
+  // Finds a live key. kKeyNotFound if absent or expired (then deleted); kWrongType if `type`
+  // is given and differs. Counts hits and misses.
+  OpResult<Iterator> Find(int db, std::string_view key, std::optional<ObjType> type = {});
+  // Like Find without type check and without touching hit/miss stats.
+  std::optional<Iterator> Peek(int db, std::string_view key);
+
+  // Finds a live key or inserts it with an empty string value. Returns {it, inserted}, or
+  // kOutOfMemory when the key is new and cache mode could not make room (nothing evictable).
+  OpResult<std::pair<Iterator, bool>> TryAddOrFind(int db, std::string_view key);
+  // Like TryAddOrFind, for callers that cannot report OOM: never fails. Where TryAddOrFind
+  // would report OOM it grows past the budget instead and flags the shard (cannot_evict), so
+  // the next denyoom commands are refused up front.
+  std::pair<Iterator, bool> AddOrFind(int db, std::string_view key);
+
+  // Memory limits (see the header comment). Call on the shard's thread before use; without
+  // it there is no limit.
+  void SetMemoryConfig(const MemoryConfig& config);
+  // Cache mode with a limit set: evictions allowed.
+  bool CacheMode() const;
+  // This shard's share of maxmemory, (maxmemory - outside) / shard_count (0: unlimited), and
+  // its current heap bytes.
+  int64_t ShardBudget() const;
+  int64_t ShardUsed() const;
+  // Background eviction (cache mode): while the shard is over budget, evicts every
+  // evictable entry of up to `max_buckets` logical buckets, continuing from a rotating cursor
+  // over all databases. Returns how many keys it evicted. Also applies deferred bump-ups.
+  size_t EvictStep(size_t max_buckets);
+  // True if eviction must not touch this entry: sticky, or its key is held by a transaction.
+  bool IsPinned(Iterator it) const;
+
+  bool Del(int db, std::string_view key);
+  void Del(int db, Iterator it);
+
+  // Expiry of a live entry: 0 = none.
+  int64_t GetExpire(int db, Iterator it);
+  void SetExpire(int db, Iterator it, int64_t at_ms);
+  // Returns true if the key had an expiry.
+  bool RemoveExpire(int db, Iterator it);
+
+  size_t DbSize(int db) const { return dbs_[db]->prime.size(); }
+  size_t ExpireCount(int db) const { return dbs_[db]->expire.size(); }
+  void FlushDb(int db);
+  void FlushAll();
+
+  // Visits one bucket group of db's entries per call (expired ones are skipped). Returns the
+  // next cursor; 0 when the traversal is complete. SCAN semantics: every key present for the
+  // whole traversal is visited at least once.
+  uint64_t Traverse(int db, uint64_t cursor, const std::function<void(Iterator)>& cb);
+
+  // Active expiry: looks at up to `budget` entries of db's expire table from a rotating cursor
+  // and deletes the expired ones. Returns how many it deleted.
+  size_t ActiveExpireStep(int db, size_t budget);
+
+  // Bytes held by the tables themselves (not the values' heap blocks).
+  size_t TableMemory() const;
+  const Stats& stats() const { return stats_; }
+  void ResetStats() { stats_ = Stats{}; }
+
+  PrimeTable& prime(int db) { return dbs_[db]->prime; }
+
+  // PrimePolicy's hooks.
+  bool CanGrowPrime() const;
+  unsigned EvictFromHotspot(int db, const PrimeTable::Hotspot& hotspot);
+
+ private:
+  struct Db {
+    Db(DbSlice* slice, int db) : prime(PrimePolicy{{}, slice, db}) {}
+    PrimeTable prime;
+    ExpireTable expire;
+    uint64_t expire_cursor = 0;
+    uint64_t evict_cursor = 0;
+  };
+
+  // Erases an evicted entry's expiry and counts it. REQUIRES: `it` is about to be erased.
+  void OnEvict(int db, Iterator it);
+  // Moves the keys read since the last insertion one step toward the hot end.
+  void ApplyBumps();
+  void SetCannotEvict(bool v);
+
+  // True if the entry at `it` is expired; then it is deleted (it becomes invalid).
+  bool ExpireIfNeeded(int db, Iterator it, int64_t now_ms);
+
+  uint32_t shard_id_;
+  std::array<std::unique_ptr<Db>, kNumDbs> dbs_;
+  Stats stats_;
+  MemoryConfig mem_;
+  // Set while AddOrFind forces an insert past the budget (the legacy never-failing path).
+  bool force_grow_ = false;
+  int evict_db_ = 0;  // EvictStep's current database
+  // Keys hit by Find since the last insertion, bumped then (bounded: extra hits are dropped).
+  std::vector<std::pair<int, std::string>> pending_bumps_;
+};
+
+template <typename Table>
+bool PrimePolicy::CanGrow(const Table&) const {
+  return slice == nullptr || slice->CanGrowPrime();
+}
+
+template <typename Table, typename Hotspot>
+unsigned PrimePolicy::Evict(Table&, const Hotspot& hotspot) {
+  return slice == nullptr ? 0 : slice->EvictFromHotspot(db, hotspot);
+}
+
+template <typename It>
+bool PrimePolicy::IsPinned(It it) const {
+  return slice != nullptr && slice->IsPinned(it);
+}
+
+}  // namespace lw

@@ -1,0 +1,206 @@
+// OpArgs, RunOnKeyShard and RunOnKeys: how a command family reaches the keyspace.
+//
+// A family writes its data operations as functions of OpArgs (the shard's DbSlice and the
+// client's database) that run on the shard's thread, and its handler calls one of these from
+// the connection fiber. Both run a transaction (transaction/): the keys are locked (shared for
+// commands flagged readonly, else exclusive) for the duration of the hop, so a command never
+// sees another command — or a script — half done. Inside a script or MULTI (cntx->multi_tx
+// set) the command runs as one step of that transaction, under the locks it already holds;
+// in a squashed batch (cntx->direct_shard set) it already runs on its shard's thread under
+// the batch's locks, so data access is a plain call.
+#pragma once
+
+#include <atomic>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "base/logging.h"
+#include "server/engine/command_registry.h"
+#include "server/engine/connection_context.h"
+#include "server/engine/db_slice.h"
+#include "server/engine/service.h"
+#include "transaction/engine_shard.h"
+#include "transaction/transaction.h"
+
+namespace lw {
+
+struct OpArgs {
+  DbSlice* slice;
+  int db;
+};
+
+namespace internal {
+inline tx::LockMode LockModeOf(const ConnectionContext* cntx) {
+  return (cntx->cmd_flags & cmd::kReadOnly) ? tx::LockMode::kShared : tx::LockMode::kExclusive;
+}
+
+// True if every key lives on cntx->direct_shard (a squashed command may touch only those).
+inline bool AllOnDirectShard(ConnectionContext* cntx, std::span<const std::string_view> keys) {
+  ShardSet& shards = cntx->service->shards();
+  for (std::string_view k : keys) {
+    if (shards.ShardOf(k) != cntx->direct_shard->id()) return false;
+  }
+  return true;
+}
+
+// The ShardArgs of `keys` for a direct (squashed) run: every key, in order.
+inline std::vector<tx::ShardArg> DirectShardArgs(std::span<const std::string_view> keys) {
+  std::vector<tx::ShardArg> out;
+  out.reserve(keys.size());
+  for (uint32_t i = 0; i < keys.size(); ++i) out.push_back(tx::ShardArg{keys[i], i});
+  return out;
+}
+
+// WATCH: for a write command (cntx->write_scope set by Service::Dispatch) wraps a hop callback
+// so that, while some client watches keys, the hop reports the watched keys it touched, on
+// the shard thread right after the write (watch_registry.h explains why in the hop).
+template <typename Cb>
+auto WatchAware(ConnectionContext* cntx, Cb& cb) {
+  WatchRegistry::WriteScope* scope = cntx->write_scope;
+  if (scope != nullptr) scope->ran_hop = true;
+  WatchRegistry* watches = &cntx->service->watches();
+  int db = cntx->db_index;
+  return [&cb, scope, watches, db](tx::Transaction* t, tx::EngineShard* es) {
+    OpStatus st = cb(t, es);
+    if (scope != nullptr && watches->active()) {
+      watches->OnShardWrite(db, t->ShardArgs(es->id()), scope);
+    }
+    return st;
+  };
+}
+
+// Runs `cb` over `keys` as a transaction, or as a step of cntx->multi_tx. Returns false if the
+// multi transaction refused (a key it does not hold).
+template <typename Cb>
+bool RunHop(ConnectionContext* cntx, std::span<const std::string_view> keys, Cb&& user_cb) {
+  auto cb = WatchAware(cntx, user_cb);
+  tx::LockMode mode = LockModeOf(cntx);
+  if (cntx->multi_tx != nullptr) {
+    return cntx->multi_tx->ExecuteCommand(keys, mode, cb) != OpStatus::kInvalidArg;
+  }
+  tx::Transaction t(cntx->service->shards().tx());
+  t.InitByKeys(keys, mode);
+  t.ScheduleSingleHop(cb);
+  return true;
+}
+}  // namespace internal
+
+// Runs op(const OpArgs&) on the shard that owns `key`, under the key's lock, and returns its
+// result. REQUIRES: called from the connection fiber; op must not suspend.
+// If the enclosing script does not hold the key, an OpResult-returning op yields kInvalidArg.
+template <typename Op>
+auto RunOnKeyShard(ConnectionContext* cntx, std::string_view key, Op&& op) {
+  using R = std::invoke_result_t<Op, const OpArgs&>;
+  std::optional<R> result;
+  int db = cntx->db_index;
+  std::string_view keys[] = {key};
+  if (cntx->direct_shard != nullptr) {
+    if (internal::AllOnDirectShard(cntx, keys)) {
+      return op(OpArgs{&ShardSet::Of(cntx->direct_shard)->db_slice, db});
+    }
+    if constexpr (std::is_constructible_v<R, OpStatus>) return R(OpStatus::kInvalidArg);
+    LOG(FATAL) << "a squashed command touched a key of another shard: " << key;
+  }
+  bool ran = internal::RunHop(cntx, keys, [&](tx::Transaction*, tx::EngineShard* es) {
+    result.emplace(op(OpArgs{&ShardSet::Of(es)->db_slice, db}));
+    return OpStatus::kOk;
+  });
+  if constexpr (std::is_constructible_v<R, OpStatus>) {
+    if (!ran) return R(OpStatus::kInvalidArg);
+  }
+  CHECK(result.has_value()) << "a key the running script does not hold: " << key;
+  return std::move(*result);
+}
+
+// Runs op(const OpArgs&, std::span<const tx::ShardArg>) once on every shard that owns some of
+// `keys`, all shards in parallel and atomically (the keys are locked together); each call gets
+// its shard's keys with their positions in `keys`. op runs on shard threads concurrently, so
+// it may only write to per-position or per-shard results.
+// Returns false if the enclosing script does not hold every key.
+template <typename Op>
+bool RunOnKeys(ConnectionContext* cntx, std::span<const std::string_view> keys, Op&& op) {
+  int db = cntx->db_index;
+  if (cntx->direct_shard != nullptr) {
+    if (!internal::AllOnDirectShard(cntx, keys)) return false;
+    std::vector<tx::ShardArg> mine = internal::DirectShardArgs(keys);
+    op(OpArgs{&ShardSet::Of(cntx->direct_shard)->db_slice, db},
+       std::span<const tx::ShardArg>(mine));
+    return true;
+  }
+  return internal::RunHop(cntx, keys, [&](tx::Transaction* t, tx::EngineShard* es) {
+    op(OpArgs{&ShardSet::Of(es)->db_slice, db}, t->ShardArgs(es->id()));
+    return OpStatus::kOk;
+  });
+}
+
+// Runs op(const OpArgs&, std::string_view key) for every key of `keys` on its shard, all
+// shards in parallel under one transaction, and returns the sum of the results (DEL, EXISTS,
+// TOUCH, UNLINK). Returns -1 if the enclosing script does not hold every key.
+template <typename Op>
+int64_t SumOverKeys(ConnectionContext* cntx, std::span<const std::string_view> keys, Op&& op) {
+  std::atomic<int64_t> total{0};
+  bool ran = RunOnKeys(cntx, keys, [&](const OpArgs& args, std::span<const tx::ShardArg> mine) {
+    int64_t n = 0;
+    for (const tx::ShardArg& a : mine) n += op(args, a.key);
+    total.fetch_add(n, std::memory_order_relaxed);
+  });
+  return ran ? total.load() : -1;
+}
+
+// Several hops over the same keys under one transaction, for commands that must look before
+// they write across shards (MSETNX, RENAME, SMOVE...): the keys stay locked from construction
+// to destruction, so nothing can change between the hops.
+//   KeyHops hops(cntx, keys);
+//   hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) { ...look... });
+//   if (ok) hops.Run(...write...);
+// Inside a script or MULTI each hop is a step of the enclosing transaction.
+class KeyHops {
+ public:
+  KeyHops(ConnectionContext* cntx, std::span<const std::string_view> keys)
+      : cntx_(cntx), keys_(keys), db_(cntx->db_index) {
+    if (cntx->multi_tx == nullptr && cntx->direct_shard == nullptr) {
+      own_.emplace(cntx->service->shards().tx());
+      own_->InitByKeys(keys, internal::LockModeOf(cntx));
+      own_->Schedule();
+    }
+  }
+  ~KeyHops() {
+    if (own_) own_->Conclude();
+  }
+  KeyHops(const KeyHops&) = delete;
+  KeyHops& operator=(const KeyHops&) = delete;
+
+  // Returns false if the enclosing script does not hold every key (nothing ran).
+  template <typename Op>
+  bool Run(Op&& op) {
+    auto user_cb = [&](tx::Transaction* t, tx::EngineShard* es) {
+      op(OpArgs{&ShardSet::Of(es)->db_slice, db_}, t->ShardArgs(es->id()));
+      return OpStatus::kOk;
+    };
+    auto cb = internal::WatchAware(cntx_, user_cb);
+    if (own_) {
+      own_->Execute(cb, false);
+      return true;
+    }
+    if (cntx_->direct_shard != nullptr) {
+      if (!internal::AllOnDirectShard(cntx_, keys_)) return false;
+      std::vector<tx::ShardArg> mine = internal::DirectShardArgs(keys_);
+      op(OpArgs{&ShardSet::Of(cntx_->direct_shard)->db_slice, db_},
+         std::span<const tx::ShardArg>(mine));
+      return true;
+    }
+    return cntx_->multi_tx->ExecuteCommand(keys_, internal::LockModeOf(cntx_), cb) !=
+           OpStatus::kInvalidArg;
+  }
+
+ private:
+  ConnectionContext* cntx_;
+  std::span<const std::string_view> keys_;
+  int db_;
+  std::optional<tx::Transaction> own_;
+};
+
+}  // namespace lw

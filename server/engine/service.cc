@@ -1,0 +1,334 @@
+#include "server/engine/service.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "base/logging.h"
+#include "base/malloc_accounting.h"
+#include "server/resp/error_strings.h"
+
+namespace lw {
+
+namespace {
+
+int64_t SteadyNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// In a RESP2 client's subscribed mode only these commands run (Redis's list).
+bool AllowedWhenSubscribed(std::string_view name) {
+  return name == "ping" || name == "subscribe" || name == "unsubscribe" ||
+         name == "psubscribe" || name == "punsubscribe" || name == "ssubscribe" ||
+         name == "sunsubscribe" || name == "quit" || name == "reset";
+}
+
+// Between MULTI and EXEC every command but these is queued, not run (Redis's list).
+bool RunsInsideMulti(std::string_view name) {
+  return name == "exec" || name == "discard" || name == "multi" || name == "watch" ||
+         name == "quit" || name == "reset";
+}
+
+// MULTI (server/multi_family.cc): queues the command if the client is inside MULTI (replying
+// QUEUED) and returns true. RESET also drops the MULTI and WATCH state here; its handler
+// resets the rest of the client.
+bool QueueInMulti(const CommandSpec& spec, CmdArgs args, ConnectionContext* cntx) {
+  if (spec.name == "reset") {
+    cntx->multi.reset();
+    return false;
+  }
+  if (!cntx->multi->queuing || RunsInsideMulti(spec.name)) return false;
+  if (spec.flags & cmd::kNoMulti) {
+    cntx->multi->aborted = true;
+    cntx->rb->SendError("ERR Command not allowed inside a transaction");
+    return true;
+  }
+  cntx->multi->queued.emplace_back(args.begin(), args.end());
+  cntx->rb->SendSimpleString("QUEUED");
+  return true;
+}
+
+}  // namespace
+
+Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
+                 std::span<const FamilyRegistrar> families)
+    : pool_(pool),
+      config_(config),
+      shards_(pool, tx::ShardSetOptions{.lock_on_hashtags = config.lock_on_hashtags}) {
+  for (FamilyRegistrar r : families) r(&registry_);
+  start_steady_ns_ = SteadyNowNs();
+  clients_.resize(pool_->size());
+  cmd_stats_.resize(pool_->size());
+  total_commands_ = std::make_unique<ThreadCounter[]>(pool_->size() + 1);
+  for (auto& stats : cmd_stats_) stats.resize(registry_.size());
+  shutdown_hook_ = [] { kill(getpid(), SIGTERM); };
+  // Memory limits: start-up flags into the runtime settings, then every shard reads them.
+  runtime_.maxmemory.store(config_.maxmemory);
+  if (config_.cache_mode) runtime_.maxmemory_policy.store(4);  // allkeys-lru
+  thread_mem_.resize(pool_->size());
+  pool_->AwaitBriefOnAll(
+      [this](io::Proactor* p) { thread_mem_[p->index()] = mem::ThreadCounterAddress(); });
+  int64_t pool_bytes = 0;
+  for (const auto* c : thread_mem_) pool_bytes += c->load(std::memory_order_relaxed);
+  other_mem_.store(mem::TotalAllocatedBytes() - pool_bytes);
+  cannot_evict_ = std::make_unique<std::atomic<bool>[]>(shards_.size());
+  shards_.AwaitOnAll([this](Shard* shard) {
+    MemoryConfig mc;
+    mc.maxmemory = &runtime_.maxmemory;
+    mc.policy = &runtime_.maxmemory_policy;
+    mc.shard_count = shards_.size();
+    mc.outside = &other_mem_;
+    mc.cannot_evict = &cannot_evict_[shard->id];
+    shard->db_slice.SetMemoryConfig(mc);
+  });
+  for (uint32_t i = 0; i < shards_.size(); ++i) {
+    background_fibers_.Add(1);
+    pool_->at(i)->Dispatch(
+        [this, i] {
+          ActiveExpiryLoop(shards_.shard(i));
+          background_fibers_.Dec();
+        },
+        "active-expiry");
+  }
+}
+
+Service::~Service() { CHECK(shut_down_) << "Service destroyed without Shutdown()"; }
+
+void Service::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  stop_background_.Notify();
+  background_fibers_.Wait();
+  shards_.Shutdown();
+}
+
+void Service::ActiveExpiryLoop(Shard* shard) {
+  // Every 100 ms, each database with expiring keys gets a bounded sampling pass, so expired
+  // keys nobody reads are reclaimed without a long pause.
+  // The same fiber runs the memory tick: over its cache-mode budget (CONFIG SET maxmemory
+  // lower, values that grew in place) a shard evicts a bounded batch per tick and comes back
+  // after 1 ms instead of 100 ms until it is under budget.
+  constexpr size_t kBudgetPerDb = 200;
+  bool over_budget = false;
+  while (!stop_background_.WaitFor(std::chrono::milliseconds(over_budget ? 1 : 100))) {
+    for (int db = 0; db < DbSlice::kNumDbs; ++db) {
+      if (shard->db_slice.ExpireCount(db) > 0) {
+        shard->db_slice.ActiveExpireStep(db, kBudgetPerDb);
+      }
+    }
+    over_budget = MemoryTick(shard);
+  }
+}
+
+bool Service::MemoryTick(Shard* shard) {
+  if (shard->id == 0) {
+    // Bytes of threads outside the pool (main, exited threads), for UsedMemory().
+    int64_t pool_bytes = 0;
+    for (const auto* c : thread_mem_) pool_bytes += c->load(std::memory_order_relaxed);
+    other_mem_.store(mem::TotalAllocatedBytes() - pool_bytes, std::memory_order_relaxed);
+  }
+  DbSlice& slice = shard->db_slice;
+  if (!slice.CacheMode()) return false;
+  // Bounded work per tick: a few hundred logical buckets (a few thousand entries).
+  constexpr size_t kEvictBucketsPerTick = 256;
+  if (slice.ShardUsed() > slice.ShardBudget()) slice.EvictStep(kEvictBucketsPerTick);
+  return slice.ShardUsed() > slice.ShardBudget() &&
+         !cannot_evict_[shard->id].load(std::memory_order_relaxed);
+}
+
+int64_t Service::UsedMemory() const {
+  int64_t total = other_mem_.load(std::memory_order_relaxed);
+  for (const auto* c : thread_mem_) total += c->load(std::memory_order_relaxed);
+  return total;
+}
+
+bool Service::OomRefuses() const {
+  int64_t limit = runtime_.maxmemory.load(std::memory_order_relaxed);
+  if (limit <= 0 || UsedMemory() <= limit) return false;
+  if (runtime_.maxmemory_policy.load(std::memory_order_relaxed) == kNoEvictionPolicy) {
+    return true;
+  }
+  // Cache mode evicts inside the shards; refuse only while some shard has nothing left to
+  // evict (its writes would fail anyway, and this catches the families whose writes cannot
+  // report OOM themselves).
+  for (uint32_t i = 0; i < shards_.size(); ++i) {
+    if (cannot_evict_[i].load(std::memory_order_relaxed)) return true;
+  }
+  return false;
+}
+
+void Service::RegisterClient(ConnectionContext* cntx) {
+  cntx->thread = uint32_t(io::Proactor::Current()->index());
+  clients_[cntx->thread][cntx->client_id] = cntx;
+  total_connections_.fetch_add(1, std::memory_order_relaxed);
+  connected_clients_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Service::UnregisterClient(ConnectionContext* cntx) {
+  if (clients_[cntx->thread].erase(cntx->client_id)) {
+    connected_clients_.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
+
+ConnectionContext* Service::FindLocalClient(uint64_t client_id) {
+  auto& mine = clients_[io::Proactor::Current()->index()];
+  auto it = mine.find(client_id);
+  return it == mine.end() ? nullptr : it->second;
+}
+
+void Service::ResetStats() {
+  total_commands_[pool_->size()].n.store(0, std::memory_order_relaxed);
+  total_connections_.store(0, std::memory_order_relaxed);
+  // Each thread's counters are reset on that thread: it is their only writer.
+  pool_->AwaitBriefOnAll([this](io::Proactor* p) {
+    total_commands_[p->index()].n.store(0, std::memory_order_relaxed);
+    for (CommandStats& s : cmd_stats_[p->index()]) s = CommandStats{};
+  });
+  shards_.AwaitOnAll([](Shard* shard) { shard->db_slice.ResetStats(); });
+}
+
+void Service::RequestShutdown() {
+  if (shutdown_hook_) shutdown_hook_();
+}
+
+void Service::RecordCall(const CommandSpec& spec, CmdArgs args, int64_t start_ns,
+                         int64_t elapsed_us, bool failed, ConnectionContext* cntx) {
+  io::Proactor* here = io::Proactor::Current();
+  CountCommand(here);
+  cntx->last_cmd = spec.name;
+  cntx->last_active_ns = start_ns;
+  cntx->cmd_flags = spec.flags;
+  CommandStats& stats = cmd_stats_[here->index()][spec.id];
+  ++stats.calls;
+  stats.usec += uint64_t(std::max<int64_t>(elapsed_us, 0));
+  if (failed) ++stats.failed_calls;
+  MaybeSlowLog(args, elapsed_us, cntx);
+}
+
+void Service::CountCommand(io::Proactor* here) {
+  if (here != nullptr) {
+    std::atomic<uint64_t>& n = total_commands_[here->index()].n;
+    n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);  // sole writer
+  } else {
+    total_commands_[pool_->size()].n.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void Service::MaybeSlowLog(CmdArgs args, int64_t elapsed_us, const ConnectionContext* cntx) {
+  // Client commands only (a script's or EXEC's own commands are covered by it).
+  int64_t slower_than = runtime_.slowlog_log_slower_than.load(std::memory_order_relaxed);
+  if (slower_than >= 0 && elapsed_us >= slower_than && !cntx->from_script &&
+      cntx->multi_tx == nullptr) {
+    slow_log_.Add(args, elapsed_us, cntx->addr, cntx->name,
+                  size_t(std::max<int64_t>(runtime_.slowlog_max_len.load(), 0)));
+  }
+}
+
+void Service::Dispatch(CmdArgs args, ConnectionContext* cntx) {
+  DispatchSpec(registry_.Find(args[0]), args, cntx);
+}
+
+void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionContext* cntx) {
+  io::Proactor* here = io::Proactor::Current();
+  CountCommand(here);
+  // MULTI (server/multi_family.cc): a command rejected while queuing (unknown, arity, OOM...)
+  // makes EXEC fail with EXECABORT. A queued or executed command clears `rejected`.
+  struct MultiRejectGuard {
+    ConnectionContext* cntx;
+    uint64_t errors = cntx->rb->errors_sent();
+    bool rejected = true;
+    ~MultiRejectGuard() {
+      if (rejected && cntx->multi && cntx->multi->queuing && cntx->rb->errors_sent() != errors) {
+        cntx->multi->aborted = true;
+      }
+    }
+  } multi_guard{cntx};
+  if (spec == nullptr) {
+    cntx->rb->SendError(errors::UnknownCommand(args));
+    return;
+  }
+  // Statistics are per thread; a caller off the pool (none today) just goes uncounted.
+  CommandStats* stats = here ? &cmd_stats_[here->index()][spec->id] : nullptr;
+  if (!cntx->authenticated && !(spec->flags & cmd::kNoAuth)) {
+    if (stats) ++stats->rejected_calls;
+    cntx->rb->SendError(errors::kNoAuth);
+    return;
+  }
+  if (!spec->ArityOk(args.size())) {
+    if (stats) ++stats->rejected_calls;
+    cntx->rb->SendError(errors::WrongArity(spec->name));
+    return;
+  }
+  if (cntx->subscribed() && !cntx->rb->IsResp3()) {
+    if (!AllowedWhenSubscribed(spec->name)) {
+      if (stats) ++stats->rejected_calls;
+      cntx->rb->SendError(errors::OnlySubscribeAllowed(spec->name));
+      return;
+    }
+    // PING in subscribed RESP2 mode answers as a message-shaped array.
+    if (spec->name == "ping" && args.size() <= 2) {
+      cntx->rb->StartArray(2);
+      cntx->rb->SendBulk("pong");
+      cntx->rb->SendBulk(args.size() == 2 ? args[1] : std::string_view());
+      if (stats) ++stats->calls;
+      return;
+    }
+  }
+  // maxmemory (issue 8): a command that may grow memory is refused up front over the limit.
+  // Script calls were checked by the script runner (allow-oom scripts pass), see oom_checked.
+  if ((spec->flags & cmd::kDenyOom) && !cntx->oom_checked && OomRefuses()) {
+    if (stats) ++stats->rejected_calls;
+    cntx->rb->SendError(errors::kOom);
+    return;
+  }
+  // A command that needs keys held by a script running past the busy threshold is answered
+  // -BUSY instead of waiting (commands run by scripts themselves are never refused).
+  if (busy_.active() && spec->first_key > 0 && cntx->multi_tx == nullptr &&
+      cntx->direct_shard == nullptr) {
+    std::string_view busy = busy_.Check(CommandRegistry::KeysOf(*spec, args), cntx->db_index,
+                                        runtime_.busy_reply_threshold_ms.load());
+    if (!busy.empty()) {
+      if (stats) ++stats->rejected_calls;
+      cntx->rb->SendError(busy);
+      return;
+    }
+  }
+  multi_guard.rejected = false;
+  if (cntx->multi != nullptr && QueueInMulti(*spec, args, cntx)) return;
+  // A script's own calls are not timed (the script is): two clock reads per call would cost
+  // more than many of the calls themselves.
+  const bool timed = !cntx->from_script;
+  int64_t start = timed ? SteadyNowNs() : 0;
+  uint64_t errors_before = cntx->rb->errors_sent();
+  cntx->last_cmd = spec->name;
+  cntx->last_active_ns = start;
+  cntx->cmd_flags = spec->flags;
+  // WATCH: a write command's hops report the watched keys they touch into `scope`; once the
+  // handler has returned, its reply says whether it changed anything (watch_registry.h).
+  WatchRegistry::WriteScope scope;
+  WatchRegistry::WriteScope* outer_scope = cntx->write_scope;
+  size_t reply_start = cntx->rb->buffer().size();
+  int db = cntx->db_index;
+  cntx->write_scope = spec->IsWrite() ? &scope : nullptr;
+  spec->handler(args, cntx);
+  cntx->write_scope = outer_scope;
+  if (spec->IsWrite() && (!scope.touched.empty() || watches_.active())) {
+    const std::string& out = cntx->rb->buffer();
+    bool changed = cntx->rb->errors_sent() == errors_before && out.size() >= reply_start &&
+                   !WatchRegistry::ReplySaysUnchanged(
+                       *spec, args, std::string_view(out).substr(reply_start));
+    watches_.AfterWrite(*spec, args, db, &scope, changed);
+  }
+  int64_t elapsed_us = timed ? (SteadyNowNs() - start) / 1000 : 0;
+  if (stats) {
+    ++stats->calls;
+    stats->usec += uint64_t(elapsed_us);
+    if (cntx->rb->errors_sent() != errors_before) ++stats->failed_calls;
+  }
+  MaybeSlowLog(args, elapsed_us, cntx);
+}
+
+}  // namespace lw

@@ -1,0 +1,254 @@
+// Service: the command engine without the network. It owns the command registry and the
+// shard set and turns one parsed request into one reply: lookup, arity, auth and
+// subscribed-mode checks, then the handler. Connections (server/connection.h) and in-process
+// tests both call Dispatch.
+//
+// It also keeps what INFO, CLIENT and CONFIG report about the whole server: the live clients
+// of each thread (each thread's map is touched only by that thread; other threads read it by
+// sending work there), per-thread per-command statistics (written by Dispatch without atomics
+// on the dispatching thread, read on that thread by AwaitBriefOnAll), and the settings CONFIG
+// SET may change at run time (RuntimeConfig: atomics read where a command starts).
+// Thread-safety: Dispatch may run concurrently on every proactor thread, each call from the
+// fiber that owns `cntx`.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <span>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <typeindex>
+#include <unordered_map>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+
+#include "io/blocking_counter.h"
+#include "io/done.h"
+#include "io/proactor_pool.h"
+#include "server/engine/busy_registry.h"
+#include "server/engine/command_registry.h"
+#include "server/engine/connection_context.h"
+#include "server/engine/shard_set.h"
+#include "server/engine/slow_log.h"
+#include "server/engine/watch_registry.h"
+
+namespace lw {
+
+// Registers one command family's commands (server/families.h lists the binary's set).
+using FamilyRegistrar = void (*)(CommandRegistry*);
+
+class Service;
+
+// What INFO reports about scripts. The scripting package computes it; the binary wires
+// that function in through ServiceConfig so that families (INFO) need not know scripting.
+struct ScriptingInfo {
+  uint64_t used_memory_lua = 0;  // idle interpreters of every thread
+  uint64_t cached_scripts = 0;
+  uint64_t libraries = 0;
+  uint64_t runs_lock_ahead = 0;
+  uint64_t runs_global = 0;
+  uint64_t runs_non_atomic = 0;
+  uint64_t async_flushes = 0;
+  uint64_t async_commands = 0;
+  uint64_t detached_flushes = 0;
+};
+using ScriptingInfoSource = ScriptingInfo (*)(Service* service);
+
+struct ServiceConfig {
+  std::string requirepass;  // empty: no AUTH needed
+  // The listening address, as reported by CONFIG GET / INFO (the Server fills them in).
+  std::string bind = "127.0.0.1";
+  uint16_t port = 0;
+  std::string multiplexing_api = "epoll";
+  // Start-up memory settings (--maxmemory, --cache_mode), copied into RuntimeConfig, where
+  // CONFIG SET changes them. cache_mode selects maxmemory-policy allkeys-lru.
+  int64_t maxmemory = 0;
+  bool cache_mode = false;
+  // --lock_on_hashtags: a declared "{tag}" key locks every key with that tag (scripts may then
+  // touch undeclared keys of a declared tag).
+  bool lock_on_hashtags = false;
+  // INFO's script figures (memory, stats); null: no scripting, all zero.
+  ScriptingInfoSource scripting_info = nullptr;
+};
+
+// Settings CONFIG SET may change while the server runs. Readers load a value once where a
+// command (or a background pass) starts, never per element; writers are CONFIG SET.
+struct RuntimeConfig {
+  std::atomic<int64_t> maxmemory{0};
+  // Index into Redis's list: volatile-lru, volatile-lfu, volatile-random, volatile-ttl,
+  // allkeys-lru, allkeys-lfu, allkeys-random, noeviction (7, the default).
+  std::atomic<int64_t> maxmemory_policy{7};
+  std::atomic<int64_t> maxmemory_samples{5};
+  std::atomic<int64_t> busy_reply_threshold_ms{5000};  // alias lua-time-limit
+  std::atomic<int64_t> proto_max_bulk_len{512ll << 20};
+  std::atomic<int64_t> timeout{0};
+  std::atomic<int64_t> tcp_keepalive{300};
+  std::atomic<int64_t> hz{10};
+  std::atomic<int64_t> maxclients{10000};
+  std::atomic<int64_t> slowlog_log_slower_than{10000};
+  std::atomic<int64_t> slowlog_max_len{128};
+  std::atomic<int64_t> latency_monitor_threshold{0};
+  std::atomic<int64_t> list_max_listpack_size{128};
+  std::atomic<int64_t> hash_max_listpack_entries{128};
+  std::atomic<int64_t> hash_max_listpack_value{64};
+  std::atomic<int64_t> set_max_intset_entries{512};
+  std::atomic<int64_t> set_max_listpack_entries{128};
+  std::atomic<int64_t> zset_max_listpack_entries{128};
+  std::atomic<int64_t> zset_max_listpack_value{64};
+  std::atomic<int64_t> appendonly{0};
+  std::atomic<int64_t> lazyfree_lazy_user_del{0};
+  std::atomic<int64_t> lazyfree_lazy_user_flush{0};
+  std::atomic<int64_t> loglevel{2};  // debug, verbose, notice, warning
+  // String settings: under the mutex (CONFIG only).
+  std::mutex mu;
+  std::string save;
+  std::string notify_keyspace_events;
+  std::string dir;
+  std::string dbfilename = "dump.rdb";
+};
+
+// Per-command counters of one thread (INFO commandstats).
+struct CommandStats {
+  uint64_t calls = 0;
+  uint64_t usec = 0;
+  uint64_t rejected_calls = 0;
+  uint64_t failed_calls = 0;
+};
+
+class Service {
+ public:
+  // Registers `families`, then starts the per-shard background fibers (active expiry) on the
+  // pool's threads. REQUIRES: the pool is started.
+  Service(io::ProactorPool* pool, const ServiceConfig& config,
+          std::span<const FamilyRegistrar> families);
+  ~Service();  // REQUIRES: Shutdown() was called while the pool still runs
+
+  // Stops the background fibers and waits for them. Idempotent.
+  void Shutdown();
+
+  const CommandRegistry& registry() const { return registry_; }
+  ShardSet& shards() { return shards_; }
+  io::ProactorPool* pool() { return pool_; }
+  const ServiceConfig& config() const { return config_; }
+
+  // Executes one request (args[0] = command name) and writes exactly one reply to cntx->rb.
+  // REQUIRES: called from a fiber on one of the pool's threads (or any fiber).
+  void Dispatch(CmdArgs args, ConnectionContext* cntx);
+  // As Dispatch, for a caller that has looked the command up already: spec == Find(args[0]).
+  void DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionContext* cntx);
+  // What Dispatch records for one executed request — the client's last command and activity,
+  // command statistics, SLOWLOG — for batch handlers (command_registry.h) that run requests
+  // without it. `start_ns` is SteadyNowNs()-based. REQUIRES: on a pool thread.
+  void RecordCall(const CommandSpec& spec, CmdArgs args, int64_t start_ns, int64_t elapsed_us,
+                  bool failed, ConnectionContext* cntx);
+
+  // State a command family keeps for the Service's lifetime (the script cache, ...): created
+  // on first use, one instance of T per Service. Any thread; T must be thread-safe itself.
+  template <typename T>
+  T& FamilyState() {
+    std::lock_guard<std::mutex> lock(family_state_mu_);
+    std::shared_ptr<void>& slot = family_state_[std::type_index(typeid(T))];
+    if (!slot) slot = std::make_shared<T>();
+    return *static_cast<T*>(slot.get());
+  }
+
+  uint64_t NextClientId() { return next_client_id_.fetch_add(1) + 1; }
+  uint64_t total_commands() const {
+    uint64_t sum = 0;
+    for (size_t i = 0; i <= pool_->size(); ++i) {
+      sum += total_commands_[i].n.load(std::memory_order_relaxed);
+    }
+    return sum;
+  }
+  uint64_t total_connections() const {
+    return total_connections_.load(std::memory_order_relaxed);
+  }
+  size_t connected_clients() const { return connected_clients_.load(std::memory_order_relaxed); }
+  RuntimeConfig& runtime() { return runtime_; }
+  // Who WATCHes which keys (MULTI/EXEC); Dispatch reports write commands to it.
+  WatchRegistry& watches() { return watches_; }
+  // Long-running scripts and the keys they hold (-BUSY replies).
+  BusyRegistry& busy() { return busy_; }
+  SlowLog& slow_log() { return slow_log_; }
+
+  // Memory (issue 8). UsedMemory() is the heap of every proactor thread, exact (a relaxed
+  // load per thread), plus other threads' bytes as of the last background tick (100 ms).
+  // OomRefuses() says whether a denyoom command must be refused now: used > maxmemory and
+  // either no eviction (noeviction policy) or a shard that cannot evict anything more.
+  // Any thread.
+  int64_t UsedMemory() const;
+  bool OomRefuses() const;
+  // Monotonic start time (ns) and wall-clock start (Unix seconds), for INFO's uptime.
+  int64_t start_steady_ns() const { return start_steady_ns_; }
+
+  // Live clients. Register/Unregister run on the client's own thread (cntx->thread is set
+  // here); FindLocalClient and ForEachLocalClient see only the calling thread's clients.
+  // Other threads reach a client by sending work to pool()->at(cntx->thread).
+  void RegisterClient(ConnectionContext* cntx);
+  void UnregisterClient(ConnectionContext* cntx);
+  ConnectionContext* FindLocalClient(uint64_t client_id);
+  template <typename F>
+  void ForEachLocalClient(F&& fn) {
+    for (auto& [id, cntx] : clients_[io::Proactor::Current()->index()]) fn(cntx);
+  }
+
+  // The calling thread's per-command counters, indexed by CommandSpec::id.
+  // REQUIRES: on a pool thread.
+  std::vector<CommandStats>& LocalCommandStats() {
+    return cmd_stats_[io::Proactor::Current()->index()];
+  }
+  // CONFIG RESETSTAT: zeroes the server counters, every thread's command statistics and the
+  // shards' keyspace statistics. REQUIRES: a fiber (it waits on every thread).
+  void ResetStats();
+
+  // SHUTDOWN asks the process to stop through this hook (main's default raises SIGTERM,
+  // which main() waits for). Set before serving.
+  void set_shutdown_hook(std::function<void()> hook) { shutdown_hook_ = std::move(hook); }
+  void RequestShutdown();
+
+ private:
+  io::ProactorPool* pool_;
+  ServiceConfig config_;
+  CommandRegistry registry_;
+  ShardSet shards_;
+  void ActiveExpiryLoop(Shard* shard);
+  void MaybeSlowLog(CmdArgs args, int64_t elapsed_us, const ConnectionContext* cntx);
+  // One more command in total_commands_processed, on the calling thread's counter.
+  void CountCommand(io::Proactor* here);
+  // Memory bookkeeping of one background tick on `shard`; returns true while the shard is
+  // still over its cache-mode budget (the loop then comes back sooner).
+  bool MemoryTick(Shard* shard);
+
+  io::Done stop_background_;
+  io::BlockingCounter background_fibers_{0};
+  bool shut_down_ = false;
+  std::atomic<uint64_t> next_client_id_{0};
+  // Commands dispatched, one counter per proactor thread (written by it alone, so no cache
+  // line bounces between threads) plus a last one for callers off the pool.
+  struct alignas(64) ThreadCounter {
+    std::atomic<uint64_t> n{0};
+  };
+  std::unique_ptr<ThreadCounter[]> total_commands_;
+  std::atomic<uint64_t> total_connections_{0};
+  std::atomic<size_t> connected_clients_{0};
+  RuntimeConfig runtime_;
+  WatchRegistry watches_;
+  BusyRegistry busy_;
+  SlowLog slow_log_;
+  // Memory: each proactor thread's allocation counter, the bytes of all other threads (shard
+  // 0's background tick refreshes it), and per shard "over budget, nothing evictable".
+  std::vector<const std::atomic<int64_t>*> thread_mem_;
+  std::atomic<int64_t> other_mem_{0};
+  std::unique_ptr<std::atomic<bool>[]> cannot_evict_;
+  int64_t start_steady_ns_ = 0;
+  // Indexed by proactor index; each entry touched only by its thread.
+  std::vector<absl::flat_hash_map<uint64_t, ConnectionContext*>> clients_;
+  std::vector<std::vector<CommandStats>> cmd_stats_;
+  std::function<void()> shutdown_hook_;
+  std::mutex family_state_mu_;
+  std::unordered_map<std::type_index, std::shared_ptr<void>> family_state_;
+};
+
+}  // namespace lw

@@ -1,0 +1,108 @@
+#include "server/engine/squashed_dispatch.h"
+
+#include "server/engine/service.h"
+#include "transaction/squasher.h"
+
+namespace lw {
+
+bool ClassifyForSquash(Service* service, std::span<const std::string_view> args,
+                       SquashItem* out) {
+  if (args.empty()) return false;
+  return ClassifyForSquash(service, service->registry().Find(args[0]), args, out);
+}
+
+bool ClassifyForSquash(Service* service, const CommandSpec* spec,
+                       std::span<const std::string_view> args, SquashItem* out) {
+  if (spec == nullptr || spec->first_key <= 0 || !spec->ArityOk(args.size())) return false;
+  if (!(spec->flags & (cmd::kWrite | cmd::kReadOnly))) return false;
+  if (spec->flags & (cmd::kBlocking | cmd::kNoScript | cmd::kNoMulti | cmd::kPubSub)) {
+    return false;
+  }
+  if (spec->name == "watch") return false;  // connection state, not data
+  out->keys = CommandRegistry::KeysOf(*spec, args);
+  if (out->keys.empty()) return false;
+  ShardSet& shards = service->shards();
+  uint32_t sid = shards.ShardOf(out->keys[0]);
+  for (std::string_view k : out->keys) {
+    if (shards.ShardOf(k) != sid) return false;
+  }
+  out->spec = spec;
+  out->shard = sid;
+  out->args = args;
+  out->mode = (spec->flags & cmd::kReadOnly) ? tx::LockMode::kShared : tx::LockMode::kExclusive;
+  return true;
+}
+
+namespace {
+
+// Runs one squashed command on its shard's thread with a sub-context; returns its reply.
+std::string RunOne(Service* service, const SquashItem& item, RespVersion version,
+                   uint64_t client_id, bool from_script, tx::EngineShard* es) {
+  ReplyBuilder capture(version);
+  ConnectionContext sub;
+  sub.service = service;
+  sub.rb = &capture;
+  sub.client_id = client_id;
+  sub.db_index = item.db;
+  sub.authenticated = true;
+  sub.direct_shard = es;
+  sub.from_script = from_script;
+  sub.oom_checked = from_script;  // a script's calls were checked with its own flags
+  service->DispatchSpec(item.spec, item.args, &sub);
+  return std::move(capture.buffer());
+}
+
+}  // namespace
+
+void RunSquashed(Service* service, const ConnectionContext& client,
+                 std::span<const SquashItem> items, tx::Transaction* tx, bool from_script,
+                 std::vector<std::string>* replies) {
+  replies->assign(items.size(), std::string());
+  if (items.empty()) return;
+  tx::Squasher squasher(service->shards().tx());
+  RespVersion version = client.rb->resp_version();
+  for (size_t i = 0; i < items.size(); ++i) {
+    squasher.Add(items[i].keys, items[i].mode, [&, i](tx::Transaction*, tx::EngineShard* es) {
+      (*replies)[i] = RunOne(service, items[i], version, client.client_id, from_script, es);
+      return OpStatus::kOk;
+    });
+  }
+  if (tx != nullptr) {
+    squasher.Run(tx);
+  } else {
+    squasher.Run();
+  }
+}
+
+void RunSquashedDetached(Service* service, const ConnectionContext& client,
+                         std::span<const SquashItem> items,
+                         std::shared_ptr<const void> keep_alive, bool from_script,
+                         std::unique_ptr<tx::Transaction> held) {
+  // What every command needs, shared, so each op captures two pointers (no allocation).
+  struct Shared {
+    Service* service;
+    RespVersion version;
+    uint64_t client_id;
+    bool from_script;
+    std::shared_ptr<const void> keep_alive;
+  };
+  auto shared = std::make_shared<const Shared>(Shared{
+      service, client.rb->resp_version(), client.client_id, from_script, std::move(keep_alive)});
+  tx::Squasher squasher(service->shards().tx());
+  for (const SquashItem& item : items) {
+    const SquashItem* it = &item;  // owned by keep_alive
+    const Shared* sh = shared.get();
+    auto op = [it, sh](tx::Transaction*, tx::EngineShard* es) {
+      RunOne(sh->service, *it, sh->version, sh->client_id, sh->from_script, es);
+      return OpStatus::kOk;
+    };
+    if (held != nullptr) {
+      squasher.AddOnShard(item.shard, op);  // `held` locks the keys already
+    } else {
+      squasher.Add(item.keys, item.mode, op);
+    }
+  }
+  squasher.RunDetached(std::move(shared), std::move(held));
+}
+
+}  // namespace lw

@@ -1,0 +1,62 @@
+// Squashed dispatch: running a batch of commands, each on the single shard that owns its keys,
+// as one parallel hop per involved shard (transaction/squasher.h) — each command executes
+// directly on its shard's thread, in batch order per shard, and its reply is captured.
+// Pipelined client commands, a script's async calls and an EXEC body all run this way.
+//
+//   SquashItem item;
+//   if (ClassifyForSquash(service, args, &item)) batch.push_back(item);  // else: a barrier
+//   RunSquashed(service, client, batch, tx, &replies);
+//
+// Thread-safety: called by the coordinator fiber; the commands run on shard threads.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/engine/command_registry.h"
+#include "server/engine/connection_context.h"
+#include "transaction/transaction.h"
+
+namespace lw {
+
+class Service;
+
+struct SquashItem {
+  const CommandSpec* spec = nullptr;       // the registry's entry for args[0]
+  std::span<const std::string_view> args;  // must stay valid until RunSquashed returns
+  std::vector<std::string_view> keys;
+  tx::LockMode mode = tx::LockMode::kExclusive;
+  tx::ShardId shard = 0;  // where every key lives
+  int db = 0;
+};
+
+// True if `args` is a plain data command (read or write, not blocking, pub/sub or
+// transaction-control) with keys that all live on one shard; fills `out` (but not out->db).
+bool ClassifyForSquash(Service* service, std::span<const std::string_view> args,
+                       SquashItem* out);
+// The same, for a caller that has looked the command up: spec == registry().Find(args[0]).
+bool ClassifyForSquash(Service* service, const CommandSpec* spec,
+                       std::span<const std::string_view> args, SquashItem* out);
+
+// Runs `items` squashed. With `tx` (a lock-ahead or global multi transaction that holds every
+// key) the batch runs under it; without, the batch is one transaction of its own over its
+// keys. `client` supplies the identity and protocol of the sub-contexts; `from_script` marks
+// them as a script's calls. replies[i] receives item i's reply bytes.
+void RunSquashed(Service* service, const ConnectionContext& client,
+                 std::span<const SquashItem> items, tx::Transaction* tx, bool from_script,
+                 std::vector<std::string>* replies);
+
+// As RunSquashed, but fire and forget (tx::Squasher::RunDetached): returns once the batch
+// holds its place in the order of transactions, before it runs; replies are discarded. With
+// `held` (a scheduled multi transaction, given away) the batch is its concluding hop, else a
+// transaction of its own. `keep_alive` owns what the items' args and keys point into (and
+// the items' spans themselves); it is released after the last command ran.
+void RunSquashedDetached(Service* service, const ConnectionContext& client,
+                         std::span<const SquashItem> items,
+                         std::shared_ptr<const void> keep_alive, bool from_script,
+                         std::unique_ptr<tx::Transaction> held = nullptr);
+
+}  // namespace lw

@@ -1,0 +1,935 @@
+#include "server/families/string_family.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/types/arg_utils.h"
+#include "server/engine/connection_context.h"
+#include "server/resp/error_strings.h"
+#include "server/engine/op_args.h"
+
+namespace lw {
+
+namespace {
+
+// Redis's proto-max-bulk-len default: no string may grow past 512 MB.
+constexpr int64_t kMaxStringLen = int64_t(512) << 20;
+// Redis's MAX_LONG_DOUBLE_CHARS: longest float argument and longest INCRBYFLOAT result.
+constexpr size_t kMaxLongDoubleChars = 5 * 1024;
+
+using Iterator = DbSlice::Iterator;
+
+// An op's outcome when a command can fail in ways OpStatus does not name: `error` (static
+// storage) is sent instead of the value when set.
+template <typename T>
+struct OpReply {
+  T value{};
+  std::string_view error;
+  static OpReply Error(std::string_view e) {
+    OpReply r;
+    r.error = e;
+    return r;
+  }
+};
+
+// Redis's string2ld: strtold over the whole argument; no leading space, no trailing bytes
+// (an embedded NUL counts as one), no NaN, no overflow to infinity (but "inf" itself is accepted).
+bool ParseLongDouble(std::string_view s, long double* out) {
+  if (s.empty() || s.size() >= kMaxLongDoubleChars) return false;
+  char buf[kMaxLongDoubleChars];
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = '\0';
+  char* end;
+  errno = 0;
+  long double v = std::strtold(buf, &end);
+  if (std::isspace(static_cast<unsigned char>(buf[0])) || end != buf + s.size() ||
+      (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0)) || errno == EINVAL ||
+      std::isnan(v)) {
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+// Redis's "human friendly" long double form (ld2string LD_STR_HUMAN): 17 decimals with the
+// trailing zeros (and a bare '.') removed, "-0" written as "0".
+std::string FormatLongDouble(long double v) {
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[kMaxLongDoubleChars];
+  int n = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
+  if (n < 0 || size_t(n) + 1 > sizeof(buf)) return "";
+  size_t len = size_t(n);
+  if (std::memchr(buf, '.', len) != nullptr) {
+    while (buf[len - 1] == '0') --len;
+    if (buf[len - 1] == '.') --len;
+  }
+  if (len == 2 && buf[0] == '-' && buf[1] == '0') return "0";
+  return std::string(buf, len);
+}
+
+// The integer a string value holds, as Redis's getLongLongFromObject reads it.
+bool ValueAsInt(const CompactObj& v, int64_t* out) {
+  if (v.IsInt()) {
+    *out = v.int_value();
+    return true;
+  }
+  std::string scratch;
+  return ParseRedisInt(v.GetSlice(&scratch), out);
+}
+
+// ---------------------------------------------------------------------------------------
+// SET and friends.
+
+enum ExpireUnit : uint8_t { kNoExpire, kEx, kPx, kExat, kPxat };
+
+struct SetParams {
+  enum Cond { kAlways, kIfMissing, kIfExists } cond = kAlways;
+  bool get = false;
+  bool keep_ttl = false;
+  bool stick = false;        // SET ... STICK (Lacewing): mark the key never-evictable
+  int64_t expire_at_ms = 0;  // 0: no expiry
+};
+
+// getExpireMillisecondsOrReply: the absolute deadline for `value` in `unit`, or an error.
+// Returns the error text, empty on success.
+std::string ResolveExpire(ExpireUnit unit, std::string_view value, std::string_view cmd,
+                          int64_t* at_ms) {
+  int64_t v;
+  if (!ParseRedisInt(value, &v)) return std::string(errors::kNotInteger);
+  bool seconds = unit == kEx || unit == kExat;
+  if (v <= 0 || (seconds && v > INT64_MAX / 1000)) return errors::InvalidExpireTime(cmd);
+  int64_t ms = seconds ? v * 1000 : v;
+  if (unit == kEx || unit == kPx) {
+    int64_t now = DbSlice::NowMs();
+    if (ms > INT64_MAX - now) return errors::InvalidExpireTime(cmd);
+    ms += now;
+  }
+  *at_ms = ms;
+  return {};
+}
+
+// Redis's parseExtendedStringArgumentsOrReply for SET (is_set) and GETEX (!is_set): repeated
+// options are accepted, conflicting ones are a syntax error. Returns false on syntax error.
+struct ExtendedArgs {
+  SetParams::Cond cond = SetParams::kAlways;
+  bool get = false, keep_ttl = false, persist = false, stick = false;
+  ExpireUnit unit = kNoExpire;
+  std::string_view expire;
+};
+
+bool ParseExtendedArgs(CmdArgs args, size_t first, bool is_set, ExtendedArgs* out) {
+  for (size_t i = first; i < args.size(); ++i) {
+    std::string_view opt = args[i];
+    bool has_next = i + 1 < args.size();
+    bool no_expire = out->unit == kNoExpire;
+    auto expire_ok = [&](ExpireUnit u) {
+      return !out->keep_ttl && !out->persist && (out->unit == kNoExpire || out->unit == u) &&
+             has_next;
+    };
+    if (is_set && EqualsIgnoreCase(opt, "NX") && out->cond != SetParams::kIfExists) {
+      out->cond = SetParams::kIfMissing;
+    } else if (is_set && EqualsIgnoreCase(opt, "XX") && out->cond != SetParams::kIfMissing) {
+      out->cond = SetParams::kIfExists;
+    } else if (is_set && EqualsIgnoreCase(opt, "GET")) {
+      out->get = true;
+    } else if (is_set && EqualsIgnoreCase(opt, "STICK")) {
+      out->stick = true;  // Lacewing extension (issue 8): may combine with every option
+    } else if (is_set && EqualsIgnoreCase(opt, "KEEPTTL") && no_expire) {
+      out->keep_ttl = true;
+    } else if (!is_set && EqualsIgnoreCase(opt, "PERSIST") && no_expire) {
+      out->persist = true;
+    } else {
+      ExpireUnit u = EqualsIgnoreCase(opt, "EX")     ? kEx
+                     : EqualsIgnoreCase(opt, "PX")   ? kPx
+                     : EqualsIgnoreCase(opt, "EXAT") ? kExat
+                     : EqualsIgnoreCase(opt, "PXAT") ? kPxat
+                                                     : kNoExpire;
+      if (u == kNoExpire || !expire_ok(u)) return false;
+      out->unit = u;
+      out->expire = args[++i];
+    }
+  }
+  return true;
+}
+
+struct SetOutcome {
+  bool written = false;
+  bool had_old = false;
+  std::string old;  // with GET
+};
+
+// Stores `value` at `key` with Redis's SET semantics (any old value of any type is replaced;
+// the TTL is cleared unless keep_ttl or a new one is given). With may_fail, a new key that
+// does not fit in the memory budget is not stored and kOutOfMemory is returned; without it
+// (MSET, which must store all or nothing) the insert always succeeds.
+OpStatus StoreString(const OpArgs& op, std::string_view key, std::string_view value,
+                     int64_t expire_at_ms, bool keep_ttl, bool may_fail = false,
+                     bool stick = false) {
+  DbSlice& slice = *op.slice;
+  // An expiry that has passed already (PXAT in the past, or PX 1 reaching the shard a
+  // millisecond late) is stored as it is: the key expires at its next lookup or sweep and
+  // counts in expired_keys, as in Redis.
+  std::pair<DbSlice::Iterator, bool> added;
+  if (may_fail) {
+    auto res = slice.TryAddOrFind(op.db, key);
+    if (!res.ok()) return res.status();
+    added = *res;
+  } else {
+    added = slice.AddOrFind(op.db, key);
+  }
+  auto [it, inserted] = added;
+  it.value().SetString(value);  // keeps the sticky bit (stickiness survives overwrite)
+  if (stick) it.value().set_sticky(true);
+  if (expire_at_ms != 0) {
+    slice.SetExpire(op.db, it, expire_at_ms);
+  } else if (!keep_ttl && !inserted) {
+    slice.RemoveExpire(op.db, it);
+  }
+  return OpStatus::kOk;
+}
+
+// REQUIRES: runs on the key's shard.
+OpResult<SetOutcome> OpSet(const OpArgs& op, std::string_view key, std::string_view value,
+                           const SetParams& p) {
+  SetOutcome out;
+  auto existing = op.slice->Peek(op.db, key);
+  if (existing) {
+    if (p.get) {
+      if (existing->value().type() != ObjType::kString) return OpStatus::kWrongType;
+      existing->value().GetString(&out.old);
+    }
+    out.had_old = true;
+  }
+  if ((p.cond == SetParams::kIfMissing && existing) ||
+      (p.cond == SetParams::kIfExists && !existing)) {
+    return out;
+  }
+  OpStatus st = StoreString(op, key, value, p.expire_at_ms, p.keep_ttl, true, p.stick);
+  if (st != OpStatus::kOk) return st;
+  out.written = true;
+  return out;
+}
+
+// The shared tail of SET, SETNX, SETEX and PSETEX.
+OpResult<SetOutcome> RunSet(ConnectionContext* cntx, std::string_view key,
+                            std::string_view value, const SetParams& p) {
+  return RunOnKeyShard(cntx, key, [&](const OpArgs& op) { return OpSet(op, key, value, p); });
+}
+
+// The error reply of a failed RunSet.
+void SendSetError(OpStatus st, ReplyBuilder* rb) {
+  if (st == OpStatus::kOutOfMemory) return rb->SendError(errors::kOom);
+  if (st == OpStatus::kInvalidArg) return rb->SendError(errors::kUndeclaredKeys);
+  rb->SendError(errors::kWrongType);
+}
+
+void Set(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  ExtendedArgs ext;
+  if (!ParseExtendedArgs(args, 3, true, &ext)) return rb->SendError(errors::kSyntax);
+  SetParams p;
+  p.cond = ext.cond;
+  p.get = ext.get;
+  p.keep_ttl = ext.keep_ttl;
+  p.stick = ext.stick;
+  if (ext.unit != kNoExpire) {
+    std::string err = ResolveExpire(ext.unit, ext.expire, "set", &p.expire_at_ms);
+    if (!err.empty()) return rb->SendError(err);
+  }
+  OpResult<SetOutcome> res = RunSet(cntx, args[1], args[2], p);
+  if (!res.ok()) return SendSetError(res.status(), rb);
+  if (p.get) return res->had_old ? rb->SendBulk(res->old) : rb->SendNull();
+  if (!res->written) return rb->SendNull();
+  rb->SendOk();
+}
+
+void SetNx(CmdArgs args, ConnectionContext* cntx) {
+  SetParams p;
+  p.cond = SetParams::kIfMissing;
+  OpResult<SetOutcome> res = RunSet(cntx, args[1], args[2], p);
+  if (!res.ok()) return SendSetError(res.status(), cntx->rb);
+  cntx->rb->SendLong(res->written ? 1 : 0);
+}
+
+// SETEX key seconds value / PSETEX key milliseconds value.
+void SetExGeneric(CmdArgs args, ConnectionContext* cntx, ExpireUnit unit,
+                  std::string_view name) {
+  SetParams p;
+  std::string err = ResolveExpire(unit, args[2], name, &p.expire_at_ms);
+  if (!err.empty()) return cntx->rb->SendError(err);
+  OpResult<SetOutcome> res = RunSet(cntx, args[1], args[3], p);
+  if (!res.ok()) return SendSetError(res.status(), cntx->rb);
+  cntx->rb->SendOk();
+}
+
+void SetEx(CmdArgs args, ConnectionContext* cntx) { SetExGeneric(args, cntx, kEx, "setex"); }
+void PSetEx(CmdArgs args, ConnectionContext* cntx) { SetExGeneric(args, cntx, kPx, "psetex"); }
+
+// ---------------------------------------------------------------------------------------
+// Reads.
+
+// Sends a looked-up string, nil for a missing key, or WRONGTYPE.
+void SendStringResult(const OpResult<std::string>& res, ReplyBuilder* rb) {
+  if (res.ok()) return rb->SendBulk(*res);
+  if (res.status() == OpStatus::kWrongType) return rb->SendError(errors::kWrongType);
+  rb->SendNull();
+}
+
+void Get(CmdArgs args, ConnectionContext* cntx) {
+  std::string_view key = args[1];
+  OpResult<std::string> res =
+      RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<std::string> {
+        auto it = op.slice->Find(op.db, key, ObjType::kString);
+        if (!it.ok()) return it.status();
+        std::string value;
+        it->value().GetString(&value);
+        return value;
+      });
+  SendStringResult(res, cntx->rb);
+}
+
+void GetDel(CmdArgs args, ConnectionContext* cntx) {
+  std::string_view key = args[1];
+  OpResult<std::string> res =
+      RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<std::string> {
+        auto it = op.slice->Find(op.db, key, ObjType::kString);
+        if (!it.ok()) return it.status();
+        std::string value;
+        it->value().GetString(&value);
+        op.slice->Del(op.db, *it);
+        return value;
+      });
+  SendStringResult(res, cntx->rb);
+}
+
+void GetSet(CmdArgs args, ConnectionContext* cntx) {
+  std::string_view key = args[1], value = args[2];
+  SetParams p;
+  p.get = true;
+  OpResult<SetOutcome> res = RunSet(cntx, key, value, p);
+  ReplyBuilder* rb = cntx->rb;
+  if (!res.ok()) return SendSetError(res.status(), rb);
+  res->had_old ? rb->SendBulk(res->old) : rb->SendNull();
+}
+
+void GetEx(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  ExtendedArgs ext;
+  if (!ParseExtendedArgs(args, 2, false, &ext)) return rb->SendError(errors::kSyntax);
+  // Redis validates the expire value only once it has found the key (a missing key answers
+  // nil whatever the value), so the error is carried into the op.
+  int64_t at_ms = 0;
+  std::string expire_err;
+  if (ext.unit != kNoExpire) expire_err = ResolveExpire(ext.unit, ext.expire, "getex", &at_ms);
+  std::string_view key = args[1];
+  OpResult<std::string> res =
+      RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<std::string> {
+        auto it = op.slice->Find(op.db, key, ObjType::kString);
+        if (!it.ok()) return it.status();
+        if (!expire_err.empty()) return OpStatus::kInvalidValue;
+        std::string value;
+        it->value().GetString(&value);
+        if (at_ms != 0 && at_ms <= DbSlice::NowMs()) {
+          op.slice->Del(op.db, *it);
+        } else if (at_ms != 0) {
+          op.slice->SetExpire(op.db, *it, at_ms);
+        } else if (ext.persist) {
+          op.slice->RemoveExpire(op.db, *it);
+        }
+        return value;
+      });
+  if (res.status() == OpStatus::kInvalidValue) return rb->SendError(expire_err);
+  SendStringResult(res, rb);
+}
+
+void Strlen(CmdArgs args, ConnectionContext* cntx) {
+  std::string_view key = args[1];
+  OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
+    auto it = op.slice->Find(op.db, key, ObjType::kString);
+    if (!it.ok()) return it.status();
+    return int64_t(it->value().StringSize());
+  });
+  if (res.ok()) return cntx->rb->SendLong(*res);
+  if (res.status() == OpStatus::kWrongType) return cntx->rb->SendError(errors::kWrongType);
+  cntx->rb->SendLong(0);
+}
+
+// Clamps Redis's inclusive [start, end] (negative from the end) to a string of `len` units.
+// Returns false when the range is empty.
+bool ClampRange(int64_t len, int64_t* start, int64_t* end) {
+  if (*start < 0 && *end < 0 && *start > *end) return false;
+  if (*start < 0) *start = len + *start;
+  if (*end < 0) *end = len + *end;
+  if (*start < 0) *start = 0;
+  if (*end < 0) *end = 0;
+  if (*end >= len) *end = len - 1;
+  return *start <= *end && len > 0;
+}
+
+void GetRange(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  int64_t start, end;
+  if (!ParseRedisInt(args[2], &start) || !ParseRedisInt(args[3], &end)) {
+    return rb->SendError(errors::kNotInteger);
+  }
+  std::string_view key = args[1];
+  OpResult<std::string> res =
+      RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<std::string> {
+        auto it = op.slice->Find(op.db, key, ObjType::kString);
+        if (!it.ok()) return it.status();
+        std::string scratch;
+        std::string_view s = it->value().GetSlice(&scratch);
+        int64_t from = start, to = end;
+        if (!ClampRange(int64_t(s.size()), &from, &to)) return std::string();
+        return std::string(s.substr(size_t(from), size_t(to - from + 1)));
+      });
+  if (res.ok()) return rb->SendBulk(*res);
+  if (res.status() == OpStatus::kWrongType) return rb->SendError(errors::kWrongType);
+  rb->SendBulk("");
+}
+
+// ---------------------------------------------------------------------------------------
+// In-place writes.
+
+void Append(CmdArgs args, ConnectionContext* cntx) {
+  std::string_view key = args[1], tail = args[2];
+  OpReply<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) {
+    auto found = op.slice->Find(op.db, key, ObjType::kString);
+    if (found.status() == OpStatus::kWrongType) {
+      return OpReply<int64_t>::Error(errors::kWrongType);
+    }
+    if (!found.ok()) {
+      // A new key is stored like SET stores it (so "int"/"embstr" encodings apply).
+      auto added = op.slice->TryAddOrFind(op.db, key);
+      if (!added.ok()) return OpReply<int64_t>::Error(errors::kOom);
+      added->first.value().SetString(tail);
+      return OpReply<int64_t>{int64_t(tail.size())};
+    }
+    CompactObj& v = found->value();
+    size_t old_len = v.StringSize();
+    if (int64_t(old_len) + int64_t(tail.size()) > kMaxStringLen) {
+      return OpReply<int64_t>::Error(errors::kStringTooLong);
+    }
+    char* p = v.ResizeRawString(old_len + tail.size());
+    if (!tail.empty()) std::memcpy(p + old_len, tail.data(), tail.size());
+    return OpReply<int64_t>{int64_t(old_len + tail.size())};
+  });
+  if (!res.error.empty()) return cntx->rb->SendError(res.error);
+  cntx->rb->SendLong(res.value);
+}
+
+void SetRange(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  int64_t offset;
+  if (!ParseRedisInt(args[2], &offset)) return rb->SendError(errors::kNotInteger);
+  if (offset < 0) return rb->SendError(errors::kOffsetOutOfRange);
+  std::string_view key = args[1], value = args[3];
+  bool too_long = offset > kMaxStringLen - int64_t(value.size());
+  OpReply<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) {
+    auto found = op.slice->Find(op.db, key, ObjType::kString);
+    if (found.status() == OpStatus::kWrongType) {
+      return OpReply<int64_t>::Error(errors::kWrongType);
+    }
+    if (!found.ok()) {
+      if (value.empty()) return OpReply<int64_t>{0};
+      if (too_long) return OpReply<int64_t>::Error(errors::kStringTooLong);
+      auto added = op.slice->TryAddOrFind(op.db, key);
+      if (!added.ok()) return OpReply<int64_t>::Error(errors::kOom);
+      char* p = added->first.value().ResizeRawString(size_t(offset) + value.size());
+      std::memcpy(p + offset, value.data(), value.size());
+      return OpReply<int64_t>{offset + int64_t(value.size())};
+    }
+    CompactObj& v = found->value();
+    size_t old_len = v.StringSize();
+    if (value.empty()) return OpReply<int64_t>{int64_t(old_len)};
+    if (too_long) return OpReply<int64_t>::Error(errors::kStringTooLong);
+    size_t new_len = std::max(old_len, size_t(offset) + value.size());
+    char* p = v.ResizeRawString(new_len);
+    std::memcpy(p + offset, value.data(), value.size());
+    return OpReply<int64_t>{int64_t(new_len)};
+  });
+  if (!res.error.empty()) return rb->SendError(res.error);
+  rb->SendLong(res.value);
+}
+
+// ---------------------------------------------------------------------------------------
+// Counters.
+
+// INCR/DECR/INCRBY/DECRBY: adds `delta`, keeping the key's TTL.
+void IncrBy(ConnectionContext* cntx, std::string_view key, int64_t delta) {
+  OpReply<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) {
+    auto found = op.slice->Find(op.db, key, ObjType::kString);
+    if (found.status() == OpStatus::kWrongType) {
+      return OpReply<int64_t>::Error(errors::kWrongType);
+    }
+    int64_t old = 0;
+    if (found.ok() && !ValueAsInt(found->value(), &old)) {
+      return OpReply<int64_t>::Error(errors::kNotInteger);
+    }
+    if ((delta < 0 && old < 0 && delta < INT64_MIN - old) ||
+        (delta > 0 && old > 0 && delta > INT64_MAX - old)) {
+      return OpReply<int64_t>::Error(errors::kIncrOverflow);
+    }
+    int64_t result = old + delta;
+    if (found.ok()) {
+      found->value().SetInt(result);
+    } else {
+      auto added = op.slice->TryAddOrFind(op.db, key);
+      if (!added.ok()) return OpReply<int64_t>::Error(errors::kOom);
+      added->first.value().SetInt(result);
+    }
+    return OpReply<int64_t>{result};
+  });
+  if (!res.error.empty()) return cntx->rb->SendError(res.error);
+  cntx->rb->SendLong(res.value);
+}
+
+void Incr(CmdArgs args, ConnectionContext* cntx) { IncrBy(cntx, args[1], 1); }
+void Decr(CmdArgs args, ConnectionContext* cntx) { IncrBy(cntx, args[1], -1); }
+
+void IncrByCmd(CmdArgs args, ConnectionContext* cntx) {
+  int64_t delta;
+  if (!ParseRedisInt(args[2], &delta)) return cntx->rb->SendError(errors::kNotInteger);
+  IncrBy(cntx, args[1], delta);
+}
+
+void DecrByCmd(CmdArgs args, ConnectionContext* cntx) {
+  int64_t delta;
+  if (!ParseRedisInt(args[2], &delta)) return cntx->rb->SendError(errors::kNotInteger);
+  if (delta == INT64_MIN) return cntx->rb->SendError(errors::kDecrOverflow);
+  IncrBy(cntx, args[1], -delta);
+}
+
+void IncrByFloat(CmdArgs args, ConnectionContext* cntx) {
+  std::string_view key = args[1], incr_arg = args[2];
+  OpReply<std::string> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) {
+    // Redis checks the type, then the stored value, then the increment.
+    auto found = op.slice->Find(op.db, key, ObjType::kString);
+    if (found.status() == OpStatus::kWrongType) {
+      return OpReply<std::string>::Error(errors::kWrongType);
+    }
+    long double value = 0, incr;
+    if (found.ok()) {
+      const CompactObj& v = found->value();
+      std::string scratch;
+      if (v.IsInt()) {
+        value = (long double)v.int_value();
+      } else if (!ParseLongDouble(v.GetSlice(&scratch), &value)) {
+        return OpReply<std::string>::Error(errors::kNotFloat);
+      }
+    }
+    if (!ParseLongDouble(incr_arg, &incr)) return OpReply<std::string>::Error(errors::kNotFloat);
+    value += incr;
+    if (std::isnan(value) || std::isinf(value)) {
+      return OpReply<std::string>::Error(errors::kNanOrInfinity);
+    }
+    OpReply<std::string> out{FormatLongDouble(value)};
+    // Stored as the formatted text, never int-encoded (Redis keeps it an embstr/raw string).
+    if (found.ok()) {
+      found->value().SetString(out.value, false);
+    } else {
+      auto added = op.slice->TryAddOrFind(op.db, key);
+      if (!added.ok()) return OpReply<std::string>::Error(errors::kOom);
+      added->first.value().SetString(out.value, false);
+    }
+    return out;
+  });
+  if (!res.error.empty()) return cntx->rb->SendError(res.error);
+  cntx->rb->SendBulk(res.value);
+}
+
+// ---------------------------------------------------------------------------------------
+// Bits.
+
+// Redis's getBitOffsetFromArgument (without BITFIELD's '#' form): 0 <= offset < 512MB*8.
+bool ParseBitOffset(std::string_view arg, int64_t* offset) {
+  return ParseRedisInt(arg, offset) && *offset >= 0 && (*offset >> 3) < kMaxStringLen;
+}
+
+void SetBit(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  int64_t offset, bit;
+  if (!ParseBitOffset(args[2], &offset)) return rb->SendError(errors::kBitOffset);
+  if (!ParseRedisInt(args[3], &bit) || (bit & ~int64_t(1))) {
+    return rb->SendError(errors::kBitValue);
+  }
+  std::string_view key = args[1];
+  OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
+    size_t byte = size_t(offset >> 3);
+    auto found = op.slice->Find(op.db, key, ObjType::kString);
+    if (found.status() == OpStatus::kWrongType) return OpStatus::kWrongType;
+    CompactObj* v;
+    if (found.ok()) {
+      v = &found->value();
+    } else {
+      auto added = op.slice->TryAddOrFind(op.db, key);
+      if (!added.ok()) return added.status();
+      v = &added->first.value();
+    }
+    // Redis always leaves a "raw" string here, grown with zeros to cover the bit.
+    char* p = v->ResizeRawString(std::max(v->StringSize(), byte + 1));
+    uint8_t mask = uint8_t(1 << (7 - (offset & 7)));
+    int64_t old = (uint8_t(p[byte]) & mask) ? 1 : 0;
+    p[byte] = char(bit ? (uint8_t(p[byte]) | mask) : (uint8_t(p[byte]) & ~mask));
+    return old;
+  });
+  if (!res.ok()) {
+    return rb->SendError(res.status() == OpStatus::kOutOfMemory ? errors::kOom
+                                                                  : errors::kWrongType);
+  }
+  rb->SendLong(*res);
+}
+
+void GetBit(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  int64_t offset;
+  if (!ParseBitOffset(args[2], &offset)) return rb->SendError(errors::kBitOffset);
+  std::string_view key = args[1];
+  OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
+    auto found = op.slice->Find(op.db, key, ObjType::kString);
+    if (!found.ok()) return found.status();
+    std::string scratch;
+    std::string_view s = found->value().GetSlice(&scratch);
+    size_t byte = size_t(offset >> 3);
+    if (byte >= s.size()) return 0;
+    return (uint8_t(s[byte]) >> (7 - (offset & 7))) & 1;
+  });
+  if (res.status() == OpStatus::kWrongType) return rb->SendError(errors::kWrongType);
+  rb->SendLong(res.ok() ? *res : 0);
+}
+
+// Parses the optional BYTE|BIT unit. Returns false on a syntax error.
+bool ParseBitUnit(std::string_view arg, bool* is_bit) {
+  if (EqualsIgnoreCase(arg, "BIT")) {
+    *is_bit = true;
+  } else if (EqualsIgnoreCase(arg, "BYTE")) {
+    *is_bit = false;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Bit `i` (0 = most significant bit of the first byte) of `s`.
+inline bool BitAt(std::string_view s, int64_t i) {
+  return (uint8_t(s[size_t(i >> 3)]) >> (7 - (i & 7))) & 1;
+}
+
+// Set bits in the inclusive bit range [from, to] of `s`.
+int64_t CountBits(std::string_view s, int64_t from, int64_t to) {
+  int64_t count = 0;
+  // Partial edge bytes bit by bit, whole bytes with popcount.
+  while (from <= to && (from & 7) != 0) count += BitAt(s, from++);
+  while (from <= to && ((to + 1) & 7) != 0) count += BitAt(s, to--);
+  int64_t b = from >> 3, end_byte = (to + 1) >> 3;
+  for (; b + 8 <= end_byte; b += 8) {
+    uint64_t word;
+    std::memcpy(&word, s.data() + b, sizeof(word));
+    count += __builtin_popcountll(word);
+  }
+  for (; b < end_byte; ++b) count += __builtin_popcount(uint8_t(s[size_t(b)]));
+  return count;
+}
+
+// BITCOUNT key [start end [BYTE|BIT]]. As in Redis 7.0, the key is looked up before the
+// range is parsed, so a missing key answers 0 whatever the arguments.
+void BitCount(CmdArgs args, ConnectionContext* cntx) {
+  std::string_view key = args[1];
+  OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
+    auto found = op.slice->Find(op.db, key, ObjType::kString);
+    if (found.status() == OpStatus::kKeyNotFound) return 0;
+    if (!found.ok()) return found.status();
+    std::string scratch;
+    std::string_view s = found->value().GetSlice(&scratch);
+    int64_t len = int64_t(s.size());
+    if (args.size() == 2) return CountBits(s, 0, len * 8 - 1);
+    if (args.size() != 4 && args.size() != 5) return OpStatus::kSyntaxError;
+    int64_t start, end;
+    if (!ParseRedisInt(args[2], &start) || !ParseRedisInt(args[3], &end)) {
+      return OpStatus::kInvalidInt;
+    }
+    bool is_bit = false;
+    if (args.size() == 5 && !ParseBitUnit(args[4], &is_bit)) return OpStatus::kSyntaxError;
+    if (!ClampRange(is_bit ? len * 8 : len, &start, &end)) return 0;
+    return is_bit ? CountBits(s, start, end) : CountBits(s, start * 8, end * 8 + 7);
+  });
+  ReplyBuilder* rb = cntx->rb;
+  if (res.ok()) return rb->SendLong(*res);
+  switch (res.status()) {
+    case OpStatus::kWrongType: return rb->SendError(errors::kWrongType);
+    case OpStatus::kInvalidInt: return rb->SendError(errors::kNotInteger);
+    default: return rb->SendError(errors::kSyntax);
+  }
+}
+
+// First bit equal to `bit` in the inclusive bit range [from, to] of `s`, or -1.
+int64_t FindBit(std::string_view s, int64_t from, int64_t to, bool bit) {
+  uint8_t skip = bit ? 0x00 : 0xff;  // a whole byte that cannot hold the bit
+  while (from <= to) {
+    if ((from & 7) == 0 && from + 7 <= to && uint8_t(s[size_t(from >> 3)]) == skip) {
+      from += 8;
+      continue;
+    }
+    if (BitAt(s, from) == bit) return from;
+    ++from;
+  }
+  return -1;
+}
+
+// BITPOS key bit [start [end [BYTE|BIT]]].
+void BitPos(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  int64_t bit;
+  if (!ParseRedisInt(args[2], &bit)) return rb->SendError(errors::kNotInteger);
+  if (bit != 0 && bit != 1) return rb->SendError(errors::kBitposBit);
+  std::string_view key = args[1];
+  OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
+    auto found = op.slice->Find(op.db, key, ObjType::kString);
+    // A missing key is an endless run of zero bits.
+    if (found.status() == OpStatus::kKeyNotFound) return bit ? -1 : 0;
+    if (!found.ok()) return found.status();
+    std::string scratch;
+    std::string_view s = found->value().GetSlice(&scratch);
+    int64_t len = int64_t(s.size());
+    if (args.size() > 6) return OpStatus::kSyntaxError;
+    int64_t start = 0, end = len - 1;
+    bool is_bit = false, end_given = args.size() >= 5;
+    if (args.size() >= 4) {
+      if (!ParseRedisInt(args[3], &start)) return OpStatus::kInvalidInt;
+      if (args.size() == 6 && !ParseBitUnit(args[5], &is_bit)) return OpStatus::kSyntaxError;
+      if (end_given) {
+        if (!ParseRedisInt(args[4], &end)) return OpStatus::kInvalidInt;
+      } else {
+        end = is_bit ? len * 8 - 1 : len - 1;
+      }
+    }
+    int64_t units = is_bit ? len * 8 : len;
+    if (start < 0) start += units;
+    if (end < 0) end += units;
+    if (start < 0) start = 0;
+    if (end < 0) end = 0;
+    if (end >= units) end = units - 1;
+    if (start > end) return -1;
+    int64_t from = is_bit ? start : start * 8, to = is_bit ? end : end * 8 + 7;
+    int64_t pos = FindBit(s, from, to, bit);
+    // Looking for a 0 with no explicit end, the string counts as padded with zeros, so the
+    // answer is the first bit past the range's last byte.
+    if (pos == -1 && bit == 0 && !end_given) return ((to >> 3) + 1) * 8;
+    return pos;
+  });
+  if (res.ok()) return rb->SendLong(*res);
+  switch (res.status()) {
+    case OpStatus::kWrongType: return rb->SendError(errors::kWrongType);
+    case OpStatus::kInvalidInt: return rb->SendError(errors::kNotInteger);
+    default: return rb->SendError(errors::kSyntax);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Multi-key commands: one transaction over all the keys, every involved shard in parallel.
+
+// The keys at args[first], args[first + step], ...
+std::vector<std::string_view> KeysAt(CmdArgs args, size_t first, size_t step) {
+  std::vector<std::string_view> keys;
+  for (size_t i = first; i < args.size(); i += step) keys.push_back(args[i]);
+  return keys;
+}
+
+void MGet(CmdArgs args, ConnectionContext* cntx) {
+  std::vector<std::string_view> keys = KeysAt(args, 1, 1);
+  std::vector<std::optional<std::string>> values(keys.size());
+  bool ran = RunOnKeys(cntx, keys, [&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    for (const tx::ShardArg& a : mine) {
+      auto it = op.slice->Find(op.db, a.key);
+      if (it.ok() && it->value().IsString()) it->value().GetString(&values[a.index].emplace());
+    }
+  });
+  ReplyBuilder* rb = cntx->rb;
+  if (!ran) return rb->SendError(errors::kUndeclaredKeys);
+  rb->StartArray(values.size());
+  for (const auto& v : values) v ? rb->SendBulk(*v) : rb->SendNull();
+}
+
+void StorePairs(const OpArgs& op, CmdArgs args, std::span<const tx::ShardArg> mine) {
+  // Key i of the command is args[1 + 2i], its value the next argument.
+  for (const tx::ShardArg& a : mine) StoreString(op, a.key, args[2 + 2 * a.index], 0, false);
+}
+
+void MSet(CmdArgs args, ConnectionContext* cntx) {
+  if (args.size() % 2 == 0) return cntx->rb->SendError(errors::WrongArity("mset"));
+  std::vector<std::string_view> keys = KeysAt(args, 1, 2);
+  bool ran = RunOnKeys(cntx, keys, [&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    StorePairs(op, args, mine);
+  });
+  if (!ran) return cntx->rb->SendError(errors::kUndeclaredKeys);
+  cntx->rb->SendOk();
+}
+
+// MSETNX looks at every key, then writes all or none, with the keys locked in between.
+void MSetNx(CmdArgs args, ConnectionContext* cntx) {
+  if (args.size() % 2 == 0) return cntx->rb->SendError(errors::WrongArity("msetnx"));
+  std::vector<std::string_view> keys = KeysAt(args, 1, 2);
+  KeyHops hops(cntx, keys);
+  std::atomic<bool> any_exists{false};
+  bool ran = hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    for (const tx::ShardArg& a : mine) {
+      if (op.slice->Peek(op.db, a.key)) any_exists = true;
+    }
+  });
+  if (!ran) return cntx->rb->SendError(errors::kUndeclaredKeys);
+  if (any_exists) return cntx->rb->SendLong(0);
+  hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    StorePairs(op, args, mine);
+  });
+  cntx->rb->SendLong(1);
+}
+
+// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN]. Each key is read in its own
+// hop (a missing key is an empty string); the table is computed on the connection fiber.
+void Lcs(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  std::string a, b;
+  bool wrong_type = false;
+  for (int k = 1; k <= 2; ++k) {
+    std::string_view key = args[k];
+    OpResult<std::string> res =
+        RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<std::string> {
+          auto it = op.slice->Find(op.db, key, ObjType::kString);
+          if (!it.ok()) return it.status();
+          std::string value;
+          it->value().GetString(&value);
+          return value;
+        });
+    if (res.status() == OpStatus::kWrongType) wrong_type = true;
+    if (res.ok()) (k == 1 ? a : b) = std::move(*res);
+  }
+  if (wrong_type) return rb->SendError(errors::kLcsNotStrings);
+  bool get_len = false, get_idx = false, with_match_len = false;
+  int64_t min_match_len = 0;
+  for (size_t i = 3; i < args.size(); ++i) {
+    if (EqualsIgnoreCase(args[i], "IDX")) {
+      get_idx = true;
+    } else if (EqualsIgnoreCase(args[i], "LEN")) {
+      get_len = true;
+    } else if (EqualsIgnoreCase(args[i], "WITHMATCHLEN")) {
+      with_match_len = true;
+    } else if (EqualsIgnoreCase(args[i], "MINMATCHLEN") && i + 1 < args.size()) {
+      if (!ParseRedisInt(args[++i], &min_match_len)) return rb->SendError(errors::kNotInteger);
+      min_match_len = std::max<int64_t>(min_match_len, 0);
+    } else {
+      return rb->SendError(errors::kSyntax);
+    }
+  }
+  if (get_idx && get_len) return rb->SendError(errors::kLcsLenAndIdx);
+  size_t rows = a.size() + 1, cols = b.size() + 1;
+  // The table is transient; refuse what would not reasonably fit instead of aborting.
+  constexpr size_t kMaxCells = size_t(1) << 30;
+  if (rows > kMaxCells / cols) return rb->SendError(errors::kLcsNoMemory);
+  // table[i * cols + j]: LCS length of a[0, i) and b[0, j).
+  std::vector<uint32_t> table(rows * cols, 0);
+  for (size_t i = 1; i < rows; ++i) {
+    for (size_t j = 1; j < cols; ++j) {
+      table[i * cols + j] = a[i - 1] == b[j - 1]
+                                ? table[(i - 1) * cols + j - 1] + 1
+                                : std::max(table[(i - 1) * cols + j], table[i * cols + j - 1]);
+    }
+  }
+  uint32_t total = table[rows * cols - 1];
+  if (get_len) return rb->SendLong(total);
+
+  // Walk back from the end: a match moves diagonally, otherwise towards the longer
+  // sub-problem (preferring to drop a's byte only when that is strictly longer). Runs of
+  // consecutive diagonal moves are the matching ranges, found from the end backwards.
+  struct Range {
+    size_t a_start, a_end, b_start, b_end;
+  };
+  std::vector<Range> ranges;
+  std::string lcs(total, '\0');
+  size_t i = a.size(), j = b.size(), pos = total;
+  std::optional<Range> run;
+  auto close_run = [&] {
+    if (run && int64_t(run->a_end - run->a_start + 1) >= min_match_len) ranges.push_back(*run);
+    run.reset();
+  };
+  while (i > 0 && j > 0) {
+    if (a[i - 1] == b[j - 1]) {
+      lcs[--pos] = a[i - 1];
+      if (run && run->a_start == i && run->b_start == j) {
+        run->a_start = i - 1;
+        run->b_start = j - 1;
+      } else {
+        close_run();
+        run = Range{i - 1, i - 1, j - 1, j - 1};
+      }
+      --i;
+      --j;
+    } else {
+      close_run();
+      if (table[(i - 1) * cols + j] > table[i * cols + j - 1]) {
+        --i;
+      } else {
+        --j;
+      }
+    }
+  }
+  close_run();
+  if (!get_idx) return rb->SendBulk(lcs);
+  rb->StartMap(2);
+  rb->SendBulk("matches");
+  rb->StartArray(ranges.size());
+  for (const Range& r : ranges) {
+    rb->StartArray(with_match_len ? 3 : 2);
+    rb->StartArray(2);
+    rb->SendLong(int64_t(r.a_start));
+    rb->SendLong(int64_t(r.a_end));
+    rb->StartArray(2);
+    rb->SendLong(int64_t(r.b_start));
+    rb->SendLong(int64_t(r.b_end));
+    if (with_match_len) rb->SendLong(int64_t(r.a_end - r.a_start + 1));
+  }
+  rb->SendBulk("len");
+  rb->SendLong(total);
+}
+
+}  // namespace
+
+void RegisterStringFamily(CommandRegistry* r) {
+  using namespace cmd;
+  r->Register({"set", -3, kWrite | kDenyOom, 1, 1, 1, Set});
+  r->Register({"setnx", 3, kWrite | kDenyOom | kFast, 1, 1, 1, SetNx});
+  r->Register({"setex", 4, kWrite | kDenyOom, 1, 1, 1, SetEx});
+  r->Register({"psetex", 4, kWrite | kDenyOom, 1, 1, 1, PSetEx});
+  r->Register({"get", 2, kReadOnly | kFast, 1, 1, 1, Get});
+  r->Register({"getex", -2, kWrite | kFast, 1, 1, 1, GetEx});
+  r->Register({"getdel", 2, kWrite | kFast, 1, 1, 1, GetDel});
+  r->Register({"getset", 3, kWrite | kDenyOom | kFast, 1, 1, 1, GetSet});
+  r->Register({"append", 3, kWrite | kDenyOom | kFast, 1, 1, 1, Append});
+  r->Register({"strlen", 2, kReadOnly | kFast, 1, 1, 1, Strlen});
+  r->Register({"getrange", 4, kReadOnly, 1, 1, 1, GetRange});
+  r->Register({"substr", 4, kReadOnly, 1, 1, 1, GetRange});
+  r->Register({"setrange", 4, kWrite | kDenyOom, 1, 1, 1, SetRange});
+  r->Register({"incr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, Incr});
+  r->Register({"decr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, Decr});
+  r->Register({"incrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, IncrByCmd});
+  r->Register({"decrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, DecrByCmd});
+  r->Register({"incrbyfloat", 3, kWrite | kDenyOom | kFast, 1, 1, 1, IncrByFloat});
+  r->Register({"setbit", 4, kWrite | kDenyOom, 1, 1, 1, SetBit});
+  r->Register({"getbit", 3, kReadOnly | kFast, 1, 1, 1, GetBit});
+  r->Register({"bitcount", -2, kReadOnly, 1, 1, 1, BitCount});
+  r->Register({"bitpos", -3, kReadOnly, 1, 1, 1, BitPos});
+  r->Register({"mget", -2, kReadOnly | kFast, 1, -1, 1, MGet});
+  r->Register({"mset", -3, kWrite | kDenyOom, 1, -1, 2, MSet});
+  r->Register({"msetnx", -3, kWrite | kDenyOom, 1, -1, 2, MSetNx});
+  r->Register({"lcs", -3, kReadOnly, 1, 2, 1, Lcs});
+}
+
+}  // namespace lw

@@ -1,9 +1,0 @@
-// Connection and keyspace-generic commands: PING, ECHO, QUIT, AUTH, COMMAND, CONFIG, DEL,
-// EXISTS.
-#pragma once
-
-#include "server/command_registry.h"
-
-namespace lw {
-void RegisterGenericFamily(CommandRegistry* registry);
-}  // namespace lw

@@ -1,8 +1,0 @@
-// Hash command family. See hash_family.cc for the commands it registers.
-#pragma once
-
-#include "server/command_registry.h"
-
-namespace lw {
-void RegisterHashFamily(CommandRegistry* registry);
-}  // namespace lw

@@ -1,0 +1,263 @@
+#include "server/net/connection.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <utility>
+
+#include "base/logging.h"
+#include "server/engine/service.h"
+
+namespace lw {
+
+namespace {
+constexpr size_t kInitialBuffer = 16 * 1024;
+// Replies are flushed mid-batch once this much is pending, bounding memory per client.
+constexpr size_t kFlushThreshold = 64 * 1024;
+// A subscriber that does not read is disconnected once this much is queued for it (Redis's
+// client-output-buffer-limit for pubsub clients, hard limit).
+constexpr size_t kMaxPendingPushes = 32 * 1024 * 1024;
+
+}  // namespace
+
+Connection::Connection(io::FiberSocket socket, Service* service)
+    : socket_(std::move(socket)), service_(service) {
+  cntx_.service = service;
+  cntx_.rb = &rb_;
+  cntx_.client_id = service->NextClientId();
+  cntx_.authenticated = service->config().requirepass.empty();
+  cntx_.control = this;
+  cntx_.fd = socket_.fd();
+  cntx_.addr = socket_.PeerAddress();
+  cntx_.laddr = socket_.LocalAddress();
+  cntx_.created_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::steady_clock::now().time_since_epoch())
+                         .count();
+  cntx_.last_active_ns = cntx_.created_ns;
+  service->RegisterClient(&cntx_);
+  in_.resize(kInitialBuffer);
+}
+
+Connection::~Connection() {
+  // After this no message reaches us (deliveries look the client up by id on this thread);
+  // cntx_'s pub/sub state then leaves every channel as cntx_ is destroyed.
+  service_->UnregisterClient(&cntx_);
+  cntx_.control = nullptr;
+}
+
+void Connection::Shutdown() {
+  shutting_down_ = true;
+  socket_.ShutdownBoth();
+  // A command blocked in BLPOP & co. is not reading the socket: end its wait directly.
+  if (blocked_cancel_) std::exchange(blocked_cancel_, nullptr)();
+}
+
+// --- Blocking commands (see ClientControl::BeginBlocking) ---
+
+void Connection::BeginBlocking(std::function<void()> cancel) {
+  if (shutting_down_) {
+    cancel();  // already closing: the command must not start waiting
+    return;
+  }
+  blocked_cancel_ = std::move(cancel);
+  block_watch_stop_ = false;
+  block_watch_ = io::Fiber("blocked-watch", [this] {
+    // The socket reports edges; a hang-up is one (EPOLLRDHUP). Data the client pipelines
+    // meanwhile is left for the connection fiber: poll() looks without reading.
+    while (!block_watch_stop_) {
+      pollfd p{socket_.fd(), POLLRDHUP, 0};
+      if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+        Shutdown();  // as Redis frees a client whose socket reached EOF
+        return;
+      }
+      if (!socket_.WaitReadable()) return;
+    }
+  });
+}
+
+void Connection::EndBlocking() {
+  blocked_cancel_ = nullptr;
+  block_watch_stop_ = true;
+  socket_.WakeWaiters();
+  if (block_watch_.joinable()) block_watch_.Join();
+}
+
+void Connection::Kill() {
+  service_->UnregisterClient(&cntx_);
+  cntx_.pubsub.reset();
+  cntx_.channels = cntx_.patterns = 0;
+  Shutdown();
+}
+
+void Connection::Push(std::string_view bytes) {
+  if (shutting_down_) return;
+  if (push_buf_.size() + bytes.size() > kMaxPendingPushes) {
+    LOG(WARNING) << "client " << cntx_.client_id << " closed: pub/sub output limit reached";
+    push_buf_.clear();
+    Shutdown();
+    return;
+  }
+  push_buf_.append(bytes.data(), bytes.size());
+  if (parked_in_read_) socket_.WakeWaiters();
+}
+
+void Connection::TakePushes() {
+  if (push_buf_.empty()) return;
+  rb_.buffer().append(push_buf_);
+  push_buf_.clear();
+  if (push_buf_.capacity() > kFlushThreshold) push_buf_.shrink_to_fit();
+}
+
+bool Connection::Flush() {
+  // Pushes that arrived while earlier replies were written go out in the same loop.
+  while (true) {
+    TakePushes();
+    if (rb_.empty()) return true;
+    int rc = socket_.SendAll(rb_.buffer());
+    rb_.Clear();
+    if (rc != 0) return false;
+  }
+}
+
+bool Connection::ProcessInput() {
+  size_t pos = 0;
+  bool keep_open = true;
+  while (keep_open) {
+    size_t consumed = 0;
+    RespParser::Result r =
+        parser_.Parse(std::string_view(in_.data() + pos, in_len_ - pos), &consumed, &args_);
+    pos += consumed;
+    if (r == RespParser::kNeedMore) break;
+    if (r == RespParser::kError) {
+      RunPipelineBatch();  // the replies of the requests before it come first
+      RunCommandBatch();
+      rb_.SendError(parser_.error());
+      keep_open = false;
+      break;
+    }
+    if (const CommandSpec* spec = Batchable(args_)) {
+      RunPipelineBatch();  // squashed commands before it
+      if (batch_spec_ != spec || batch_args_.size() == kMaxBatch) {
+        RunCommandBatch();
+        if (rb_.size() >= kFlushThreshold && !Flush()) return false;
+      }
+      batch_spec_ = spec;
+      batch_args_.push_back(args_);  // the views point into in_, valid until compaction
+      continue;
+    }
+    RunCommandBatch();
+    SquashItem item;
+    if (Squashable(args_, &item)) {
+      pending_args_.push_back(args_);  // the views point into in_, valid until compaction
+      pending_.push_back(std::move(item));
+      continue;
+    }
+    RunPipelineBatch();  // everything before this command, in order
+    TakePushes();  // between two replies: keeps messages in publication order with replies
+    service_->Dispatch(args_, &cntx_);
+    if (cntx_.close_after_reply) keep_open = false;
+    if (rb_.size() >= kFlushThreshold && !Flush()) return false;
+  }
+  RunPipelineBatch();
+  RunCommandBatch();
+  // Drop the consumed prefix; the parser resumes from the start of the pending request.
+  if (pos > 0) {
+    std::memmove(in_.data(), in_.data() + pos, in_len_ - pos);
+    in_len_ -= pos;
+  }
+  return Flush() && keep_open;
+}
+
+bool Connection::InInput(const std::vector<std::string_view>& args) const {
+  const char* lo = in_.data();
+  const char* hi = in_.data() + in_len_;
+  for (std::string_view a : args) {
+    if (a.data() < lo || a.data() + a.size() > hi) return false;
+  }
+  return true;
+}
+
+const CommandSpec* Connection::Batchable(const std::vector<std::string_view>& args) const {
+  if (args.empty() || cntx_.multi || cntx_.subscribed() || !cntx_.authenticated) return nullptr;
+  const CommandSpec* spec = service_->registry().Find(args[0]);
+  if (spec == nullptr || spec->batch_handler == nullptr || !spec->ArityOk(args.size())) {
+    return nullptr;
+  }
+  return InInput(args) ? spec : nullptr;
+}
+
+void Connection::RunCommandBatch() {
+  if (batch_args_.empty()) return;
+  TakePushes();
+  if (batch_args_.size() == 1) {
+    service_->DispatchSpec(batch_spec_, batch_args_[0], &cntx_);
+  } else {
+    std::vector<CmdArgs> requests(batch_args_.begin(), batch_args_.end());
+    batch_spec_->batch_handler(requests, &cntx_);
+  }
+  batch_args_.clear();
+  batch_spec_ = nullptr;
+}
+
+bool Connection::Squashable(const std::vector<std::string_view>& args, SquashItem* out) const {
+  if (cntx_.multi || cntx_.subscribed() || !cntx_.authenticated) return false;
+  if (!InInput(args)) return false;
+  if (!ClassifyForSquash(service_, args, out)) return false;
+  out->db = cntx_.db_index;
+  return true;
+}
+
+void Connection::RunPipelineBatch() {
+  if (pending_.empty()) return;
+  TakePushes();
+  if (pending_.size() == 1) {
+    service_->Dispatch(pending_args_[0], &cntx_);
+  } else {
+    // Point each item at its own argument vector (stable now that the batch is complete).
+    for (size_t i = 0; i < pending_.size(); ++i) pending_[i].args = pending_args_[i];
+    std::vector<std::string> replies;
+    RunSquashed(service_, cntx_, pending_, /*tx=*/nullptr, /*from_script=*/false, &replies);
+    for (const std::string& r : replies) rb_.buffer().append(r);
+  }
+  pending_.clear();
+  pending_args_.clear();
+}
+
+void Connection::Run() {
+  while (!shutting_down_) {
+    if (in_len_ == in_.size()) {
+      // Grow: to what a large pending bulk needs if known, else double.
+      size_t want = std::max(in_.size() * 2, parser_.NeededBytes() + 1024);
+      in_.resize(want);
+    }
+    ssize_t n = recv(socket_.fd(), in_.data() + in_len_, in_.size() - in_len_, MSG_DONTWAIT);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) break;
+      // Nothing to read: send what was published to us, then park until input or a push.
+      if (!push_buf_.empty()) {
+        if (!Flush()) break;
+        continue;
+      }
+      parked_in_read_ = true;
+      bool ok = socket_.WaitReadable();
+      parked_in_read_ = false;
+      if (!ok) break;
+      continue;
+    }
+    in_len_ += size_t(n);
+    if (!ProcessInput()) break;
+    // Give back memory after a big request passed through.
+    if (in_len_ == 0 && in_.size() > 4 * kInitialBuffer) {
+      in_.resize(kInitialBuffer);
+      in_.shrink_to_fit();
+    }
+  }
+  socket_.Close();
+}
+
+}  // namespace lw

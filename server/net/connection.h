@@ -1,0 +1,98 @@
+// Connection: one client, served by one fiber on one proactor thread for its whole life.
+// Reads into an input buffer, parses every complete request in it (pipelining), dispatches
+// each through the Service, and writes all replies of the batch with one send.
+// A protocol error gets Redis's "-ERR Protocol error: ..." reply and closes the connection.
+//
+// Pub/sub messages published on any thread arrive through Push() on this connection's thread
+// (in loop context): they are queued in push_buf_ and moved into the reply stream only between
+// two complete replies, so a message never splits a reply; the fiber is woken if it is parked
+// waiting for input. The connection fiber is the only writer of the socket.
+// Thread-safety: owner thread only; Shutdown()/Kill()/Push() may run in any fiber or in loop
+// context of that thread.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "io/fiber.h"
+#include "io/socket.h"
+#include "server/engine/connection_context.h"
+#include "server/resp/reply_builder.h"
+#include "server/resp/resp_parser.h"
+#include "server/engine/squashed_dispatch.h"
+
+namespace lw {
+
+class Service;
+
+class Connection : public ClientControl {
+ public:
+  // REQUIRES: constructed on the thread that will run it (it registers with the Service).
+  Connection(io::FiberSocket socket, Service* service);
+  ~Connection() override;
+
+  // Serves the client until it disconnects, sends QUIT, errs, or Shutdown() is called.
+  void Run();
+  // Wakes Run() out of a blocking read so it returns promptly.
+  void Shutdown();
+
+  // ClientControl.
+  void Push(std::string_view bytes) override;
+  // Leaves the client list and every channel at once (as Redis frees a killed client), then
+  // shuts the socket so the fiber exits.
+  void Kill() override;
+  // Blocking commands: watch the socket for a hang-up while the fiber is inside a command.
+  void BeginBlocking(std::function<void()> cancel) override;
+  void EndBlocking() override;
+
+  uint64_t id() const { return cntx_.client_id; }
+
+ private:
+  // Parses and executes every complete request in in_[0, in_len_); returns false if the
+  // connection must close. Compacts the consumed prefix away.
+  bool ProcessInput();
+  bool Flush();
+  // Appends queued pushes to the reply stream (between replies only).
+  void TakePushes();
+
+  io::FiberSocket socket_;
+  Service* service_;
+  RespParser parser_;
+  ReplyBuilder rb_;
+  ConnectionContext cntx_;
+  std::string in_;
+  size_t in_len_ = 0;
+  std::vector<std::string_view> args_;
+
+  // Pipelined commands waiting to run as one squashed batch (server/squashed_dispatch.h).
+  // True if `args` may join it: a plain single-shard data command, its argument views in
+  // in_ (inline commands' live in the parser), and a client in no special mode.
+  bool Squashable(const std::vector<std::string_view>& args, SquashItem* out) const;
+  // Runs the pending commands: one alone as usual; several as one squashed batch, replies in
+  // order.
+  void RunPipelineBatch();
+  std::vector<std::vector<std::string_view>> pending_args_;
+  std::vector<SquashItem> pending_;
+  // True if every view of `args` points into in_ (not into the parser's inline buffer).
+  bool InInput(const std::vector<std::string_view>& args) const;
+  // Pipelined requests of one command with a batch handler (command_registry.h), e.g.
+  // EVALSHA: the spec if `args` may join such a batch, else null.
+  const CommandSpec* Batchable(const std::vector<std::string_view>& args) const;
+  // Runs the pending batch: one request through Dispatch, several through the handler.
+  void RunCommandBatch();
+  static constexpr size_t kMaxBatch = 64;  // requests per batch, bounding the reply backlog
+  std::vector<std::vector<std::string_view>> batch_args_;
+  const CommandSpec* batch_spec_ = nullptr;
+  std::string push_buf_;
+  bool parked_in_read_ = false;
+  bool shutting_down_ = false;
+  // While a command blocks (BeginBlocking..EndBlocking): what cancels it, and the fiber that
+  // watches the socket for a hang-up meanwhile.
+  std::function<void()> blocked_cancel_;
+  io::Fiber block_watch_;
+  bool block_watch_stop_ = false;
+};
+
+}  // namespace lw

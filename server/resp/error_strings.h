@@ -1,0 +1,152 @@
+// Redis 7's error replies, byte for byte, in one place. Handlers send these through
+// ReplyBuilder::SendError; never spell an error inline.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+
+namespace lw::errors {
+
+inline constexpr std::string_view kSyntax = "ERR syntax error";
+inline constexpr std::string_view kWrongType =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+inline constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
+inline constexpr std::string_view kNotFloat = "ERR value is not a valid float";
+inline constexpr std::string_view kOutOfRange = "ERR index out of range";
+inline constexpr std::string_view kNoSuchKey = "ERR no such key";
+inline constexpr std::string_view kOom =
+    "OOM command not allowed when used memory > 'maxmemory'.";
+inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
+// A command inside a lock-ahead script touched a key the script did not declare.
+inline constexpr std::string_view kUndeclaredKeys =
+    "ERR script tried accessing undeclared key";
+// String family (Redis 7.0 t_string.c / bitops.c).
+inline constexpr std::string_view kIncrOverflow = "ERR increment or decrement would overflow";
+inline constexpr std::string_view kDecrOverflow = "ERR decrement would overflow";
+inline constexpr std::string_view kNanOrInfinity = "ERR increment would produce NaN or Infinity";
+inline constexpr std::string_view kBitOffset = "ERR bit offset is not an integer or out of range";
+inline constexpr std::string_view kBitValue = "ERR bit is not an integer or out of range";
+inline constexpr std::string_view kBitposBit = "ERR The bit argument must be 1 or 0.";
+inline constexpr std::string_view kStringTooLong =
+    "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+inline constexpr std::string_view kOffsetOutOfRange = "ERR offset is out of range";
+inline constexpr std::string_view kLcsNotStrings =
+    "ERR The specified keys must contain string values";
+inline constexpr std::string_view kLcsLenAndIdx =
+    "ERR If you want both the length and indexes, please just use IDX.";
+inline constexpr std::string_view kLcsNoMemory =
+    "ERR Insufficient memory, failed allocating transient memory for LCS";
+// Blocking commands (Redis 7.0 timeout.c).
+inline constexpr std::string_view kTimeoutNotFloat = "ERR timeout is not a float or out of range";
+inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
+// "ERR invalid expire time in 'set' command"
+inline std::string InvalidExpireTime(std::string_view command_name) {
+  return "ERR invalid expire time in '" + std::string(command_name) + "' command";
+}
+
+// Server, connection and pub/sub commands (Redis 7.0 server.c / networking.c / config.c).
+inline constexpr std::string_view kNoProto = "NOPROTO unsupported protocol version";
+inline constexpr std::string_view kProtoNotInteger =
+    "ERR Protocol version is not an integer or out of range";
+inline constexpr std::string_view kWrongPass =
+    "WRONGPASS invalid username-password pair or user is disabled.";
+inline constexpr std::string_view kHelloNoAuth =
+    "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+    "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the "
+    "RESP protocol version at the same time";
+inline constexpr std::string_view kBadClientName =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
+inline constexpr std::string_view kNoSuchClient = "ERR No such client";
+inline constexpr std::string_view kBadClientId = "ERR client-id should be greater than 0";
+inline constexpr std::string_view kInvalidClientId = "ERR Invalid client ID";
+inline constexpr std::string_view kNoShutdownInProgress = "ERR No shutdown in progress.";
+// "ERR Can't execute 'get': only (P|S)SUBSCRIBE / ... are allowed in this context"
+std::string OnlySubscribeAllowed(std::string_view command_name);
+// "ERR Syntax error in HELLO option 'x'"
+std::string HelloSyntax(std::string_view option);
+// "ERR Unknown client type 'x'"
+std::string UnknownClientType(std::string_view type);
+// "ERR No such user 'x'"
+std::string NoSuchUser(std::string_view user);
+// "ERR Unknown option or number of arguments for CONFIG SET - 'x'"
+std::string ConfigSetUnknown(std::string_view name);
+// "ERR CONFIG SET failed (possibly related to argument 'x') - <reason>"
+std::string ConfigSetFailed(std::string_view name, std::string_view reason);
+// "ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP."
+std::string SubcommandArity(std::string_view subcommand, std::string_view command);
+
+// "ERR wrong number of arguments for 'get' command"
+std::string WrongArity(std::string_view command_name);
+// "ERR unknown command 'foo', with args beginning with: 'a' 'b' "
+std::string UnknownCommand(std::span<const std::string_view> args);
+// "ERR unknown subcommand 'foo'. Try CONFIG HELP."
+std::string UnknownSubcommand(std::string_view subcommand, std::string_view command);
+
+// Keys family (Redis 7.0 expire.c / db.c / object.c / debug.c).
+inline constexpr std::string_view kExpireNxConflict =
+    "ERR NX and XX, GT or LT options at the same time are not compatible";
+inline constexpr std::string_view kExpireGtLtConflict =
+    "ERR GT and LT options at the same time are not compatible";
+inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
+inline constexpr std::string_view kDbIndexOutOfRange = "ERR DB index is out of range";
+inline constexpr std::string_view kNotInt32 =
+    "ERR value is out of range, value must between -2147483648 and 2147483647";
+inline constexpr std::string_view kMustBePositive = "ERR value is out of range, must be positive";
+inline constexpr std::string_view kNotInt64Range =
+    "ERR value is out of range, value must between -9223372036854775807 and "
+    "9223372036854775807";
+inline constexpr std::string_view kValueOutOfRange = "ERR value is out of range";
+inline constexpr std::string_view kLfuNotSelected =
+    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+    "that when switching between policies at runtime LRU and LFU data will take some time to "
+    "adjust.";
+// "ERR Unsupported option foo" (EXPIRE's NX/XX/GT/LT parsing).
+inline std::string UnsupportedOption(std::string_view option) {
+  std::string out = "ERR Unsupported option " + std::string(option);
+  for (char& c : out) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  return out;
+}
+// "ERR unknown subcommand or wrong number of arguments for 'foo'. Try DEBUG HELP."
+inline std::string SubcommandSyntax(std::string_view subcommand, std::string_view command) {
+  std::string out = "ERR unknown subcommand or wrong number of arguments for '" +
+                    std::string(subcommand.substr(0, 128)) + "'. Try ";
+  for (char c : command) out += (c >= 'a' && c <= 'z') ? char(c - 32) : c;
+  out += " HELP.";
+  for (char& c : out) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  return out;
+}
+
+// Lists and hashes (Redis 7.0 t_list.c / t_hash.c). Names carry the family so they do not
+// clash with the same texts other families define for their own commands.
+inline constexpr std::string_view kListPosRankZero =
+    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use "
+    "negative to start from the end of the list";
+inline constexpr std::string_view kListPosCountNegative = "ERR COUNT can't be negative";
+inline constexpr std::string_view kListPosMaxlenNegative = "ERR MAXLEN can't be negative";
+inline constexpr std::string_view kHashValueNotInteger = "ERR hash value is not an integer";
+inline constexpr std::string_view kHashValueNotFloat = "ERR hash value is not a float";
+inline constexpr std::string_view kHashIncrOverflow = "ERR increment or decrement would overflow";
+inline constexpr std::string_view kHashIncrNanOrInf = "ERR value is NaN or Infinity";
+inline constexpr std::string_view kHashIncrProducesNanOrInf =
+    "ERR increment would produce NaN or Infinity";
+inline constexpr std::string_view kHashScanInvalidCursor = "ERR invalid cursor";
+
+// Multi-key commands of keys, sets and sorted sets.
+inline constexpr std::string_view kSameObject = "ERR source and destination objects are the same";
+inline constexpr std::string_view kNumkeysPositive = "ERR numkeys should be greater than 0";
+inline constexpr std::string_view kTooManyNumkeys =
+    "ERR Number of keys can't be greater than number of args";
+inline constexpr std::string_view kLimitNegative = "ERR LIMIT can't be negative";
+inline constexpr std::string_view kWeightNotFloat = "ERR weight value is not a float";
+inline constexpr std::string_view kCountPositive = "ERR count should be greater than 0";
+inline std::string AtLeastOneInputKey(std::string_view command_name) {
+  return "ERR at least 1 input key is needed for '" + std::string(command_name) + "' command";
+}
+
+}  // namespace lw::errors

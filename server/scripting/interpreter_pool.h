@@ -1,0 +1,45 @@
+// InterpreterPool: the Lua interpreters of one thread. A script borrows one for its run and
+// gives it back; several scripts may run on one thread at once (a script that yields its
+// fiber keeps its interpreter), so the pool grows as needed. Compiled scripts and loaded
+// function libraries stay in an interpreter between runs; the ScriptManager's epochs say
+// when they must be dropped (SCRIPT FLUSH, FUNCTION changes).
+// Thread-safety: one pool per thread (ForThisThread); never shared.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "lua_interp/interpreter.h"
+#include "server/scripting/script_manager.h"
+
+namespace lw {
+
+struct PooledInterpreter {
+  std::unique_ptr<lua::Interpreter> interp;
+  uint64_t script_epoch = 0;
+  uint64_t function_epoch = 0;
+  std::set<std::string> libraries;  // loaded FUNCTION libraries
+};
+
+class InterpreterPool {
+ public:
+  // The pool of the calling thread for `manager`'s Service.
+  static InterpreterPool& ForThisThread(ScriptManager* manager);
+
+  std::unique_ptr<PooledInterpreter> Acquire();
+  void Release(std::unique_ptr<PooledInterpreter> interp);
+
+  // Bytes held by this thread's idle interpreters (for INFO used_memory_lua).
+  size_t IdleMemory() const;
+
+ private:
+  explicit InterpreterPool(ScriptManager* manager) : manager_(manager) {}
+
+  ScriptManager* manager_;
+  std::vector<std::unique_ptr<PooledInterpreter>> free_;
+};
+
+}  // namespace lw

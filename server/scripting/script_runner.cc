@@ -1,0 +1,292 @@
+#include "server/scripting/script_runner.h"
+
+#include <optional>
+
+#include "base/hash.h"
+#include "server/resp/error_strings.h"
+#include "server/scripting/lua_bridge.h"
+#include "server/engine/service.h"
+#include "server/engine/squashed_dispatch.h"
+
+namespace lw {
+
+namespace {
+// Queued async calls are flushed once this many are pending, bounding the queue's memory.
+constexpr size_t kMaxQueuedCalls = 1024;
+}  // namespace
+
+ScriptLocks::ScriptLocks(ConnectionContext* client, ScriptMode mode, CmdArgs keys,
+                         bool read_only, tx::EngineShard* direct_shard)
+    : client_(client),
+      mode_(mode),
+      keys_(keys),
+      read_only_(read_only),
+      external_(mode == ScriptMode::kNonAtomic ? nullptr : client->multi_tx),
+      direct_shard_(direct_shard) {
+  if (mode_ == ScriptMode::kLockAhead && external_ == nullptr && direct_shard_ == nullptr &&
+      !keys_.empty()) {
+    StartOwn(/*wait=*/false);
+  }
+}
+
+void ScriptLocks::StartOwn(bool wait) {
+  own_ = std::make_unique<tx::Transaction>(client_->service->shards().tx());
+  if (mode_ == ScriptMode::kLockAhead) {
+    own_->StartMulti(tx::MultiMode::kLockAhead, keys_,
+                     read_only_ ? tx::LockMode::kShared : tx::LockMode::kExclusive, wait);
+  } else {
+    own_->StartMulti(tx::MultiMode::kGlobal, {}, tx::LockMode::kExclusive, wait);
+  }
+}
+
+tx::Transaction* ScriptLocks::Acquire() {
+  if (mode_ == ScriptMode::kNonAtomic) return nullptr;
+  if (tx::Transaction* t = held()) return t;
+  StartOwn(/*wait=*/true);
+  if (direct_shard_ != nullptr) {
+    // Being scheduled is not enough to touch data outside a hop: an older transaction that
+    // conflicts may still be due on this shard. An empty hop returns once it is our turn;
+    // from then on the locks keep everyone else out.
+    tx::ShardId sid[] = {direct_shard_->id()};
+    own_->ExecuteOnShards(sid, [](tx::Transaction*, tx::EngineShard*) { return OpStatus::kOk; });
+  }
+  return own_.get();
+}
+
+void ScriptLocks::Reschedule() {
+  if (own_ == nullptr) return;
+  Release();
+  StartOwn(/*wait=*/true);
+}
+
+void ScriptLocks::Release() {
+  if (own_) {
+    tx::Transaction::RunDetached(std::move(own_),
+                                 [](tx::Transaction*, tx::EngineShard*) { return OpStatus::kOk; });
+  }
+}
+
+CommandRunner::CommandRunner(ConnectionContext* client, ScriptMode mode, bool read_only,
+                             CmdArgs keys, RunningScript* running, ScriptManager* manager,
+                             ScriptLocks* locks, tx::EngineShard* direct_shard)
+    : client_(client),
+      mode_(mode),
+      read_only_(read_only),
+      db_(client->db_index),
+      running_(running),
+      manager_(manager),
+      locks_(locks),
+      direct_shard_(direct_shard),
+      tags_lock_(client->service->shards().tx()->options().lock_on_hashtags),
+      keys_(keys) {
+  // A handful of keys is searched faster by comparing than by hashing.
+  if (keys.size() > kLinearKeySearch) {
+    for (std::string_view k : keys) declared_keys_.insert(std::string(k));
+  }
+  if (tags_lock_) {
+    for (std::string_view k : keys) declared_tags_.insert(std::string(HashTagOf(k)));
+  }
+}
+
+bool CommandRunner::IsDeclared(std::string_view key) const {
+  if (keys_.size() > kLinearKeySearch) {
+    return declared_keys_.contains(absl::string_view(key.data(), key.size()));
+  }
+  for (std::string_view k : keys_) {
+    if (k == key) return true;
+  }
+  return false;
+}
+
+std::string CommandRunner::Check(const CommandSpec* spec,
+                                 std::span<const std::string_view> args) const {
+  if (spec == nullptr) return "ERR Unknown Redis command called from script";
+  if (spec->flags & cmd::kNoScript) return "ERR This Redis command is not allowed from script";
+  if (!spec->ArityOk(args.size())) {
+    return "ERR Wrong number of args calling Redis command from script";
+  }
+  if (read_only_ && (spec->flags & cmd::kWrite)) {
+    return "ERR Write commands are not allowed from read-only scripts.";
+  }
+  // maxmemory: Dispatch skips its own check for script calls (oom_checked), so the script's
+  // allow-oom flag is honoured here.
+  if ((spec->flags & cmd::kDenyOom) && !allow_oom_ && client_->service->OomRefuses()) {
+    return std::string(errors::kOom);
+  }
+  if (mode_ == ScriptMode::kLockAhead) {
+    // A key is usable if the script declared it, or (--lock_on_hashtags) if a declared key
+    // has the same {tag}: the script's lock on that tag covers it.
+    std::string_view undeclared;
+    bool found = false;
+    CommandRegistry::ForEachKey(*spec, args, [&](std::string_view key) {
+      if (found || IsDeclared(key)) return;
+      if (tags_lock_) {
+        std::string_view tag = HashTagOf(key);
+        if (declared_tags_.contains(absl::string_view(tag.data(), tag.size()))) return;
+      }
+      undeclared = key;
+      found = true;
+    });
+    if (found) return "ERR script tried accessing undeclared key, key: " + std::string(undeclared);
+  }
+  return "";
+}
+
+void CommandRunner::Execute(const CommandSpec* spec, std::span<const std::string_view> args,
+                            int resp, std::string* raw) {
+  if (before_keyless_ && spec != nullptr && spec->first_key <= 0) {
+    std::function<void()> wait = std::move(before_keyless_);
+    before_keyless_ = nullptr;
+    wait();
+  }
+  if (spec && spec->IsWrite()) running_->wrote.store(true, std::memory_order_relaxed);
+  ReplyBuilder capture(resp == 3 ? RespVersion::kResp3 : RespVersion::kResp2);
+  ConnectionContext sub;
+  sub.service = client_->service;
+  sub.rb = &capture;
+  sub.client_id = client_->client_id;
+  sub.db_index = db_;
+  sub.authenticated = true;
+  sub.from_script = true;
+  sub.multi_tx = locks_->Acquire();
+  if (direct_shard_ != nullptr && sub.multi_tx != nullptr) sub.direct_shard = direct_shard_;
+  sub.oom_checked = true;  // Check() applied maxmemory with the script's flags
+  client_->service->DispatchSpec(spec, args, &sub);
+  db_ = sub.db_index;  // SELECT inside a script changes the script's database only
+  *raw = std::move(capture.buffer());
+}
+
+void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_view> args,
+                         lua::ReplyWriter* reply) {
+  const CommandSpec* spec = client_->service->registry().Find(args[0]);
+  std::string refusal = Check(spec, args);
+  if (!refusal.empty()) return reply->SendError(refusal);
+
+  if (info.async) {
+    queue_.push_back(QueuedCall{spec, {args.begin(), args.end()}, info.raise_error, info.resp});
+    if (queue_.size() >= kMaxQueuedCalls) {
+      std::string err = FlushAsync();
+      if (!err.empty() && pending_error_.empty()) pending_error_ = err;
+    }
+    return;
+  }
+  // A synchronous call sees every earlier write of the script: flush the queue first.
+  if (!queue_.empty()) {
+    std::string err = FlushAsync();
+    if (!err.empty() && pending_error_.empty()) pending_error_ = err;
+  }
+  if (!pending_error_.empty()) return reply->SendError(pending_error_);
+
+  std::string raw;
+  Execute(spec, args, info.resp, &raw);
+  RespValue value;
+  size_t consumed = 0;
+  if (DecodeReply(raw, &consumed, &value) != DecodeResult::kOk) {
+    return reply->SendError("ERR internal error: undecodable reply");
+  }
+  WriteRespValue(value, reply);
+}
+
+// Queued calls run grouped by shard: each maximal run of single-shard commands becomes one
+// squashed batch (one hop per involved shard, all in parallel, per-shard order kept), where
+// every command executes directly on its shard's thread under the script's locks. A call
+// whose keys span shards, or that has no keys (SELECT, ...), is a barrier: the batch before
+// it runs first, then it runs as a normal call, so the script's order is kept on every key.
+std::string CommandRunner::FlushAsync(bool final) {
+  if (queue_.empty()) return pending_error_;
+  manager_->async_flushes.fetch_add(1, std::memory_order_relaxed);
+  manager_->async_commands.fetch_add(queue_.size(), std::memory_order_relaxed);
+  std::string first_error = pending_error_;
+  std::vector<QueuedCall> batch;
+  batch.swap(queue_);
+
+  Service* service = client_->service;
+  const size_t n = batch.size();
+  // Every call's arguments as views, back to back in one vector; call i's are views[i].
+  size_t total_args = 0;
+  for (const QueuedCall& call : batch) total_args += call.args.size();
+  std::vector<std::string_view> flat;
+  flat.reserve(total_args);
+  std::vector<std::span<const std::string_view>> views(n);
+  std::vector<SquashItem> items(n);
+  std::vector<bool> squashable(n);
+  bool any_barrier = false;
+  for (size_t i = 0; i < n; ++i) {
+    size_t first = flat.size();
+    flat.insert(flat.end(), batch[i].args.begin(), batch[i].args.end());
+    views[i] = std::span<const std::string_view>(flat.data() + first, batch[i].args.size());
+    // A script that runs on its keys' shard executes everything inline there instead.
+    squashable[i] = direct_shard_ == nullptr &&
+                    ClassifyForSquash(service, batch[i].spec, views[i], &items[i]);
+    any_barrier |= !squashable[i];
+  }
+
+  for (size_t i = 0; i < n; ++i) {
+    if (!squashable[i]) continue;
+    items[i].db = db_;
+    if (items[i].mode == tx::LockMode::kExclusive) {
+      running_->wrote.store(true, std::memory_order_relaxed);
+    }
+  }
+
+  // The last flush of a script, with only squashable apcalls: nobody reads these replies, so
+  // the batch runs fire and forget as the concluding hop of the script's own transaction (or,
+  // when the script holds none, as one transaction of its own over its keys), atomic as a
+  // whole. The script returns as soon as the batch holds its place in the order of
+  // transactions, so anything that comes after the script's reply, from any client, sees it.
+  bool any_acall = false;
+  for (const QueuedCall& call : batch) any_acall |= call.raise_error;
+  if (final && !any_barrier && !any_acall && (locks_->held() == nullptr || locks_->owns())) {
+    struct DetachedFlush {
+      std::vector<QueuedCall> calls;
+      std::vector<std::string_view> flat;
+      std::vector<SquashItem> items;
+    };
+    // Moving the vectors keeps their elements in place, so the views stay valid.
+    auto owned = std::make_shared<DetachedFlush>(
+        DetachedFlush{std::move(batch), std::move(flat), std::move(items)});
+    const std::vector<SquashItem>& detached_items = owned->items;
+    RunSquashedDetached(service, *client_, detached_items, std::move(owned),
+                        /*from_script=*/true, locks_->TakeOwn());
+    manager_->detached_flushes.fetch_add(1, std::memory_order_relaxed);
+    return first_error;
+  }
+
+  // Under the script's locks (taken now if needed) — except the last flush of a script that
+  // never needed them and has only squashable calls: that batch is one transaction of its own
+  // over its keys, atomic as a whole, with one scheduling round trip fewer.
+  tx::Transaction* locked = locks_->held();
+  if (locked == nullptr && (!final || any_barrier)) locked = locks_->Acquire();
+
+  std::vector<std::string> replies(n);
+  std::vector<SquashItem> run;  // the current run of squashable calls
+  std::vector<size_t> run_index;
+  std::vector<std::string> run_replies;
+  auto flush_run = [&] {
+    if (run.empty()) return;
+    RunSquashed(service, *client_, run, locked, /*from_script=*/true, &run_replies);
+    for (size_t j = 0; j < run.size(); ++j) replies[run_index[j]] = std::move(run_replies[j]);
+    run.clear();
+    run_index.clear();
+  };
+  for (size_t i = 0; i < n; ++i) {
+    if (!squashable[i]) {
+      flush_run();  // a barrier: it runs alone, after the calls before it
+      Execute(batch[i].spec, views[i], batch[i].resp, &replies[i]);
+      continue;
+    }
+    run.push_back(items[i]);
+    run_index.push_back(i);
+  }
+  flush_run();
+
+  for (size_t i = 0; i < n; ++i) {
+    const std::string& raw = replies[i];
+    if (batch[i].raise_error && first_error.empty() && raw.size() >= 3 && raw[0] == '-') {
+      first_error = raw.substr(1, raw.size() - 3);  // drop '-' and CRLF
+    }
+  }
+  return first_error;
+}
+
+}  // namespace lw

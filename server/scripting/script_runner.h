@@ -1,0 +1,140 @@
+// CommandRunner: the server side of lua_interp's ScriptRunner. Every redis.call / pcall /
+// acall / apcall of a running script arrives here and becomes a command dispatched through
+// the Service, exactly as if a client had sent it — but with the script's own database, the
+// script's protocol (redis.setresp) and the script's rules:
+//   - commands flagged noscript are refused;
+//   - writes are refused in read-only scripts (no-writes, EVAL_RO, FCALL_RO);
+//   - in lock-ahead mode every key a command touches must be one the script declared;
+//   - acall/apcall are queued and flushed, in order, at the next synchronous call and at the
+//     end of the script; an acall error aborts the script with that error.
+// Locks: a lock-ahead script over keys on several shards begins scheduling its transaction
+// when it starts and awaits it only at its first command, so the scheduling round trip
+// overlaps with the script's own Lua work; other modes take their locks at first need. A
+// script's end never waits: the last flush of apcalls (or nothing) runs as the concluding hop
+// of its transaction, fire and forget (Transaction::RunDetached).
+// A script whose keys all live on one shard runs on that shard's thread (direct_shard): its
+// commands then execute inline, with no hop at all.
+// Thread-safety: one script's fiber.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <absl/container/flat_hash_set.h>
+
+#include "lua_interp/script_runner.h"
+#include "server/engine/command_registry.h"
+#include "server/engine/connection_context.h"
+#include "server/scripting/script_manager.h"
+#include "transaction/transaction.h"
+
+namespace lw {
+
+enum class ScriptMode { kLockAhead, kGlobal, kNonAtomic };
+
+// The script's transaction: lock-ahead over its declared keys (shared when read-only) or
+// global, acquired on first need and released at the end. Inside EXEC the client's
+// transaction already holds every lock and is used as is. Non-atomic scripts hold nothing.
+class ScriptLocks {
+ public:
+  // With `direct_shard`, the script's commands will touch that shard's data directly, so
+  // Acquire() also waits until the transaction may run there (every older conflicting
+  // transaction done), as a hop would.
+  ScriptLocks(ConnectionContext* client, ScriptMode mode, CmdArgs keys, bool read_only,
+              tx::EngineShard* direct_shard = nullptr);
+  ~ScriptLocks() { Release(); }
+  ScriptLocks(const ScriptLocks&) = delete;
+  ScriptLocks& operator=(const ScriptLocks&) = delete;
+
+  // The transaction holding the locks, taking them now if needed; null in non-atomic mode.
+  tx::Transaction* Acquire();
+  // The transaction if the locks are held (or being scheduled) already, else null.
+  tx::Transaction* held() { return external_ ? external_ : own_.get(); }
+  // True when held() is the script's own transaction (not the client's EXEC).
+  bool owns() const { return own_ != nullptr; }
+  // Gives the script's own transaction away (to conclude it detached); nothing is held after.
+  std::unique_ptr<tx::Transaction> TakeOwn() { return std::move(own_); }
+  // Releases the locks without waiting (a detached concluding hop).
+  void Release();
+  // For a batch of scripts whose locks were begun in order (scripting_family.cc): waits until
+  // the script's own transaction is scheduled; true if it had to take a newer id, which may
+  // put it after transactions begun later. Reschedule() then puts it last: it releases the
+  // locks and schedules them again, waiting.
+  bool AwaitScheduled() { return own_ != nullptr && own_->AwaitScheduled(); }
+  void Reschedule();
+
+ private:
+  ConnectionContext* client_;
+  ScriptMode mode_;
+  CmdArgs keys_;
+  bool read_only_;
+  tx::Transaction* external_;
+  tx::EngineShard* direct_shard_;
+  std::unique_ptr<tx::Transaction> own_;
+  // Creates own_ and starts its multi transaction (lock-ahead or global, per mode_).
+  void StartOwn(bool wait);
+};
+
+class CommandRunner final : public lua::ScriptRunner {
+ public:
+  // `direct_shard`: set when the script runs on the thread of the one shard all its keys
+  // live on; commands then run inline there.
+  CommandRunner(ConnectionContext* client, ScriptMode mode, bool read_only, CmdArgs keys,
+                RunningScript* running, ScriptManager* manager, ScriptLocks* locks,
+                tx::EngineShard* direct_shard);
+
+  void Call(const lua::CallInfo& info, std::span<const std::string_view> args,
+            lua::ReplyWriter* reply) override;
+
+  // Runs the queued async calls; returns the first error of an acall (not apcall), or "".
+  // `final`: the script has ended; if it never needed its locks, the batch takes them itself.
+  std::string FlushAsync(bool final = false);
+
+  // Scripts flagged allow-oom may write over maxmemory; others get the OOM error at each
+  // denyoom call (issue 8).
+  void set_allow_oom(bool v) { allow_oom_ = v; }
+  // Runs once, before the script's first keyless command (PUBLISH, SCAN, DBSIZE...): a
+  // pipelined script waits there for the scripts before it, since locks order only keys.
+  void set_before_keyless(std::function<void()> fn) { before_keyless_ = std::move(fn); }
+
+ private:
+  // Dispatches one command and returns its decoded reply.
+  // REQUIRES: spec == registry().Find(args[0]).
+  void Execute(const CommandSpec* spec, std::span<const std::string_view> args, int resp,
+               std::string* raw);
+  // "" if the script may run the command, else the error reply text.
+  std::string Check(const CommandSpec* spec, std::span<const std::string_view> args) const;
+
+  struct QueuedCall {
+    const CommandSpec* spec;  // registry entry of args[0] (stable for the server's life)
+    std::vector<std::string> args;
+    bool raise_error;
+    int resp;
+  };
+
+  ConnectionContext* client_;
+  ScriptMode mode_;
+  bool read_only_;
+  int db_;
+  // The script's KEYS: compared one by one when there are few, else looked up in the set.
+  static constexpr size_t kLinearKeySearch = 8;
+  bool IsDeclared(std::string_view key) const;
+  RunningScript* running_;
+  ScriptManager* manager_;
+  std::vector<QueuedCall> queue_;
+  std::string pending_error_;  // first acall error seen by a flush inside the script
+  ScriptLocks* locks_;
+  tx::EngineShard* direct_shard_;
+  bool tags_lock_;  // --lock_on_hashtags: a declared key's {tag} covers the tag's keys
+  absl::flat_hash_set<std::string> declared_tags_;
+  CmdArgs keys_;  // the script's KEYS (they outlive the runner)
+  absl::flat_hash_set<std::string> declared_keys_;  // only with more than kLinearKeySearch
+  bool allow_oom_ = false;
+  std::function<void()> before_keyless_;
+};
+
+}  // namespace lw

@@ -1,8 +1,0 @@
-// String commands: SET, GET.
-#pragma once
-
-#include "server/command_registry.h"
-
-namespace lw {
-void RegisterStringFamily(CommandRegistry* registry);
-}  // namespace lw

@@ -1,8 +1,0 @@
-// Zset command family. See zset_family.cc for the commands it registers.
-#pragma once
-
-#include "server/command_registry.h"
-
-namespace lw {
-void RegisterZsetFamily(CommandRegistry* registry);
-}  // namespace lw
