@@ -12,8 +12,8 @@ std::optional<uint64_t> ParseMemorySize(std::string_view text) {
     uint64_t factor;
   };
   static constexpr Unit kUnits[] = {
-      {"kb", 1024ULL},       {"mb", 1024ULL * 1024},     {"gb", 1024ULL * 1024 * 1024},
-      {"k", 1000ULL},        {"m", 1000ULL * 1000},      {"g", 1000ULL * 1000 * 1000},
+      {"kb", 1024ULL}, {"mb", 1024ULL * 1024}, {"gb", 1024ULL * 1024 * 1024},
+      {"k", 1000ULL},  {"m", 1000ULL * 1000},  {"g", 1000ULL * 1000 * 1000},
       {"b", 1ULL},
   };
   uint64_t factor = 1;
@@ -27,7 +27,8 @@ std::optional<uint64_t> ParseMemorySize(std::string_view text) {
     }
   }
   uint64_t value = 0;
-  if (digits.empty() || !absl::SimpleAtoi(absl::string_view(digits.data(), digits.size()), &value)) return std::nullopt;
+  if (digits.empty() || !absl::SimpleAtoi(absl::string_view(digits.data(), digits.size()), &value))
+    return std::nullopt;
   if (value != 0 && factor > UINT64_MAX / value) return std::nullopt;
   return value * factor;
 }

@@ -33,8 +33,8 @@ void MemoryHeap::Free(void* ptr) {
 }
 
 void* MemoryHeap::do_allocate(size_t bytes, size_t alignment) {
-  void* ptr = alignment <= alignof(std::max_align_t) ? Allocate(bytes)
-                                                     : AllocateAligned(bytes, alignment);
+  void* ptr =
+      alignment <= alignof(std::max_align_t) ? Allocate(bytes) : AllocateAligned(bytes, alignment);
   if (!ptr) throw std::bad_alloc();
   return ptr;
 }

@@ -17,14 +17,14 @@ namespace lw {
 enum class OpStatus : unsigned char {
   kOk,
   kKeyNotFound,
-  kSkipped,          // the operation decided not to act (e.g. SET NX on an existing key)
-  kWrongType,        // the key holds a value of another type
-  kOutOfRange,       // an index, offset or count is out of the allowed range
-  kInvalidValue,     // the value is not of the expected form (not an integer, ...)
+  kSkipped,       // the operation decided not to act (e.g. SET NX on an existing key)
+  kWrongType,     // the key holds a value of another type
+  kOutOfRange,    // an index, offset or count is out of the allowed range
+  kInvalidValue,  // the value is not of the expected form (not an integer, ...)
   kInvalidFloat,
   kInvalidInt,
   kSyntaxError,
-  kOutOfMemory,      // the write would pass the memory limit
+  kOutOfMemory,  // the write would pass the memory limit
   kBusyGroup,
   kTimedOut,
   kCancelled,

@@ -70,9 +70,7 @@ class DashTable {
     unsigned bucket_id() const { return pos().bucket(); }
     unsigned slot_id() const { return pos().slot(); }
     bool in_stash() const { return pos().bucket() >= dash_internal::kRegularBuckets; }
-    bool operator==(const Iterator& o) const {
-      return seg_ == o.seg_ && slot_ == o.slot_;
-    }
+    bool operator==(const Iterator& o) const { return seg_ == o.seg_ && slot_ == o.slot_; }
 
    private:
     friend class DashTable;
@@ -183,8 +181,7 @@ class DashTable {
 
   // Returns whether an entry was erased.
   template <typename Q>
-    requires(!std::is_same_v<Q, Iterator>)
-  bool Erase(const Q& probe) {
+  requires(!std::is_same_v<Q, Iterator>) bool Erase(const Q& probe) {
     Iterator it = FindHashed(policy_.HashFn(probe), probe);
     if (it.IsEnd()) return false;
     Erase(it);
@@ -225,9 +222,7 @@ class DashTable {
   }
 
   // REQUIRES: !it.IsEnd().
-  BucketRef BucketOf(Iterator it) const {
-    return BucketRef(it.seg_, it.seg_->HomeOf(it.pos()));
-  }
+  BucketRef BucketOf(Iterator it) const { return BucketRef(it.seg_, it.seg_->HomeOf(it.pos())); }
   // The logical bucket `probe` belongs (or would belong) to.
   template <typename Q>
   BucketRef BucketOf(const Q& probe) const {
@@ -366,7 +361,8 @@ class DashTable {
     }
     Segment* right = NewSegment(depth + 1);
     left->set_local_depth(depth + 1);
-    left->SplitInto(right, [&](const Key& k) { return uint64_t(policy_.HashFn(k)); }, 63 - depth);
+    left->SplitInto(
+        right, [&](const Key& k) { return uint64_t(policy_.HashFn(k)); }, 63 - depth);
     // The entries that pointed at `left` form an aligned run; its upper half now means `right`.
     size_t span = size_t{1} << (global_depth_ - depth);
     size_t start = index & ~(span - 1);

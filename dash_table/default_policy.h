@@ -22,8 +22,8 @@ struct DefaultDashPolicy {
   // One 64x64->128 multiply, folded: cheaper than HashU64 on the lookup path and mixes well
   // enough for the directory (top bits), the bucket (middle bits) and the fingerprint.
   static uint64_t HashFn(uint64_t key) {
-    unsigned __int128 product = static_cast<unsigned __int128>(key ^ 0x243f6a8885a308d3ULL) *
-                                0x9e3779b97f4a7c15ULL;
+    unsigned __int128 product =
+        static_cast<unsigned __int128>(key ^ 0x243f6a8885a308d3ULL) * 0x9e3779b97f4a7c15ULL;
     return static_cast<uint64_t>(product) ^ static_cast<uint64_t>(product >> 64);
   }
   static uint64_t HashFn(std::string_view key) { return HashBytes(key); }

@@ -98,10 +98,12 @@ class Segment {
     unsigned first = home * kSlotsPerBucket;
     for (; m; m &= m - 1) {
       unsigned index = first + std::countr_zero(m);
-      if (eq(SlotAt(index).key)) [[likely]] return SlotPos{static_cast<uint16_t>(index)};
+      if (eq(SlotAt(index).key)) [[likely]]
+        return SlotPos{static_cast<uint16_t>(index)};
     }
     // A miss so far: the stash mask usually rules the stash out.
-    if (stash_mask_[home] == 0) [[likely]] return SlotPos{};
+    if (stash_mask_[home] == 0) [[likely]]
+      return SlotPos{};
     return FindInStash<std::decay_t<Eq>>(home, fp, eq);
   }
 
@@ -134,11 +136,13 @@ class Segment {
       // 32-bit arithmetic: tzcnt's result needs no sign extension.
       uint32_t offset = uint32_t(row) + uint32_t(std::countr_zero(m)) * uint32_t(sizeof(Slot));
       Slot* slot = std::launder(reinterpret_cast<Slot*>(slots_ + offset));
-      if (eq(slot->key)) [[likely]] return slot;
+      if (eq(slot->key)) [[likely]]
+        return slot;
     }
     // A miss so far: the stash mask usually rules the stash out.
     unsigned home = meta_offset / sizeof(BucketMeta);
-    if (stash_mask_[home] == 0) [[likely]] return nullptr;
+    if (stash_mask_[home] == 0) [[likely]]
+      return nullptr;
     SlotPos p = FindInStash<std::decay_t<Eq>>(home, fp, eq);
     return p.found() ? &At(p) : nullptr;
   }
@@ -343,7 +347,8 @@ class Segment {
       unsigned sb = std::countr_zero(k);
       for (uint32_t m = meta_[kRegularBuckets + sb].Match(fp); m; m &= m - 1) {
         unsigned s = std::countr_zero(m);
-        if (stash_home_[sb][s] == home && eq(SlotAt((kRegularBuckets + sb) * kSlotsPerBucket + s).key)) {
+        if (stash_home_[sb][s] == home &&
+            eq(SlotAt((kRegularBuckets + sb) * kSlotsPerBucket + s).key)) {
           return Pos(kRegularBuckets + sb, s);
         }
       }

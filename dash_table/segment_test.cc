@@ -55,8 +55,8 @@ TEST(SegmentTest, UtilisationBeforeFull) {
     min = std::min(min, u);
   }
   double mean = sum / kRuns;
-  std::printf("segment utilisation when full: mean %.1f %%, min %.1f %% of %u slots\n",
-              100 * mean, 100 * min, Seg::kCapacity);
+  std::printf("segment utilisation when full: mean %.1f %%, min %.1f %% of %u slots\n", 100 * mean,
+              100 * min, Seg::kCapacity);
   ::testing::Test::RecordProperty("utilisation_mean_pct", int(1000 * mean));
   EXPECT_GT(mean, 0.80);
 }
@@ -70,7 +70,8 @@ TEST(SegmentTest, SplitPutsEveryItemInExactlyOneHalf) {
     // Give the items distinct bucket versions to see them carried over.
     for (unsigned b = 0; b < kHomeBuckets; ++b) left.set_version(b, 100 + b);
     unsigned bit = 63 - depth;
-    left.SplitInto(&right, [](uint64_t k) { return HashU64(k); }, bit);
+    left.SplitInto(
+        &right, [](uint64_t k) { return HashU64(k); }, bit);
     EXPECT_EQ(left.size() + right.size(), keys.size());
     for (uint64_t k : keys) {
       bool goes_right = (HashU64(k) >> bit) & 1;
@@ -143,7 +144,8 @@ TEST(SegmentTest, StashMasksTrackTheStash) {
     for (int j = 0; j < 1000; ++j) ASSERT_FALSE(Contains(seg, rng()));
     Seg right(1);
     seg.set_local_depth(1);
-    seg.SplitInto(&right, [](uint64_t k) { return HashU64(k); }, 63);
+    seg.SplitInto(
+        &right, [](uint64_t k) { return HashU64(k); }, 63);
     ASSERT_TRUE(seg.MetadataConsistent());
     ASSERT_TRUE(right.MetadataConsistent());
     for (uint64_t k : keys) ASSERT_NE(Contains(seg, k), Contains(right, k));

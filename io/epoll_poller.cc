@@ -1,8 +1,8 @@
 // Poller on epoll, edge-triggered: every socket is registered once for in/out/hang-up edges,
 // so parking a fiber costs no system call.
-#include <algorithm>
 #include <sys/epoll.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <cerrno>
 #include <ctime>
@@ -59,8 +59,8 @@ class EpollPoller final : public Poller {
     if (!have_pwait2_) {
       int ms = -1;
       if (tsp != nullptr) {  // round up, so a short timeout does not become a busy poll
-        ms = int(std::min<int64_t>(INT32_MAX, (int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec +
-                                               999999) / 1000000));
+        ms = int(std::min<int64_t>(
+            INT32_MAX, (int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec + 999999) / 1000000));
       }
       n = epoll_wait(epfd_, events_, kMaxEvents, ms);
     }

@@ -62,23 +62,21 @@ class CachedStack {
 };
 }  // namespace
 
-FiberImpl::FiberImpl(std::string name, std::function<void()> fn, Scheduler* scheduler,
-                     size_t stack)
+FiberImpl::FiberImpl(std::string name, std::function<void()> fn, Scheduler* scheduler, size_t stack)
     : name_(std::move(name)), fn_(std::move(fn)), scheduler_(scheduler) {
-  context_ = boost::context::fiber(
-      std::allocator_arg, CachedStack(stack),
-      [this](boost::context::fiber&& caller) {
-        caller_ = std::move(caller);
-        fn_();
-        fn_ = nullptr;
-        state_ = State::kDone;
-        {
-          std::lock_guard<std::mutex> lock(join_mu_);
-          finished_ = true;
-          join_waiters_.NotifyAll();
-        }
-        return std::move(caller_);
-      });
+  context_ = boost::context::fiber(std::allocator_arg, CachedStack(stack),
+                                   [this](boost::context::fiber&& caller) {
+                                     caller_ = std::move(caller);
+                                     fn_();
+                                     fn_ = nullptr;
+                                     state_ = State::kDone;
+                                     {
+                                       std::lock_guard<std::mutex> lock(join_mu_);
+                                       finished_ = true;
+                                       join_waiters_.NotifyAll();
+                                     }
+                                     return std::move(caller_);
+                                   });
 }
 
 Scheduler* Scheduler::Current() { return tl_scheduler; }
@@ -89,8 +87,7 @@ FiberImpl* CurrentFiber() {
   return s ? s->current() : nullptr;
 }
 
-FiberImpl* Scheduler::Launch(std::string_view name, std::function<void()> fn,
-                             size_t stack_size) {
+FiberImpl* Scheduler::Launch(std::string_view name, std::function<void()> fn, size_t stack_size) {
   auto* f = new FiberImpl(std::string(name), std::move(fn), this, stack_size);
   ++live_fibers_;
   ready_.push_back(f);

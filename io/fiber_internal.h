@@ -4,8 +4,8 @@
 // (fiber, epoch) to whoever will wake it, then calls Suspend(). WakeFiber(f, epoch) from any
 // thread makes f ready on its own thread iff f is still suspended in that same epoch, so a
 // late or duplicate wake (timeout and notify racing) is ignored. The epoch advances every
-// time a wait starts and every time the fiber is made ready. Cross-thread wakes travel as tasks to the owner's proactor and hold
-// a reference, so a fiber is never freed under a pending wake.
+// time a wait starts and every time the fiber is made ready. Cross-thread wakes travel as tasks to
+// the owner's proactor and hold a reference, so a fiber is never freed under a pending wake.
 #pragma once
 
 #include <boost/context/fiber.hpp>

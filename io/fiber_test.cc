@@ -27,9 +27,7 @@ class FiberTest : public ::testing::Test {
 
 TEST_F(FiberTest, LaunchAndJoinFromPlainThread) {
   int value = 0;
-  proactor_.Await([&] {
-    Fiber("setter", [&] { value = 42; }).Detach();
-  });
+  proactor_.Await([&] { Fiber("setter", [&] { value = 42; }).Detach(); });
   // Join from a plain thread through AwaitFiber.
   int seen = proactor_.AwaitFiber([&] {
     this_fiber::Yield();

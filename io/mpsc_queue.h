@@ -52,8 +52,8 @@ class MpscQueue {
     std::atomic<Node*> next{nullptr};
     std::optional<T> value;
   };
-  Node* head_;                            // consumer side
-  alignas(64) std::atomic<Node*> tail_;   // producer side
+  Node* head_;                           // consumer side
+  alignas(64) std::atomic<Node*> tail_;  // producer side
 };
 
 }  // namespace lw::io

@@ -127,9 +127,8 @@ void Proactor::Run() {
       idle_.store(false, std::memory_order_relaxed);
       continue;
     }
-    Clock::duration timeout = next_timer == Clock::time_point::max()
-                                  ? Clock::duration::max()
-                                  : next_timer - Clock::now();
+    Clock::duration timeout =
+        next_timer == Clock::time_point::max() ? Clock::duration::max() : next_timer - Clock::now();
     poller_->Wait(timeout, on_ready);
     sleeping_.store(false, std::memory_order_relaxed);
     idle_.store(false, std::memory_order_relaxed);

@@ -64,7 +64,8 @@ class FiberSocket {
 
 // Creates a listening TCP socket bound to bind_addr:port (port 0 picks a free one).
 // Returns the fd or -errno. `bound_port` receives the actual port.
-int ListenTcp(const std::string& bind_addr, uint16_t port, uint16_t* bound_port, int backlog = 1024);
+int ListenTcp(const std::string& bind_addr, uint16_t port, uint16_t* bound_port,
+              int backlog = 1024);
 
 // Accepts one connection on a non-blocking listening fd, suspending the fiber until one
 // arrives. Returns the new fd, or -errno (-EBADF/-EINVAL once the listener is shut down).

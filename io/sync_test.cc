@@ -135,8 +135,9 @@ TEST_F(SyncTest, EventCountNoLostWakeups) {
 
 TEST_F(SyncTest, EventCountTimeout) {
   EventCount ec;
-  bool ok = pool_.at(1)->AwaitFiber(
-      [&] { return ec.AwaitUntil([] { return false; }, Clock::now() + std::chrono::milliseconds(3)); });
+  bool ok = pool_.at(1)->AwaitFiber([&] {
+    return ec.AwaitUntil([] { return false; }, Clock::now() + std::chrono::milliseconds(3));
+  });
   EXPECT_FALSE(ok);
 }
 

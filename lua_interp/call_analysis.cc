@@ -11,12 +11,66 @@ namespace {
 
 // Lua 5.4 opcodes used here (lopcodes.h order).
 enum Op : uint8_t {
-  kMove = 0, kLoadI, kLoadF, kLoadK, kLoadKX, kLoadFalse, kLFalseSkip, kLoadTrue, kLoadNil,
-  kGetUpval, kSetUpval, kGetTabUp, kGetTable, kGetI, kGetField, kSetTabUp, kSetTable, kSetI,
-  kSetField, kNewTable, kSelf, kAddI, kShr = 45, kMmBin, kMmBinI, kMmBinK, kUnm, kBNot, kNot,
-  kLen, kConcat, kClose, kTbc, kJmp, kEq, kLt, kLe, kEqK, kEqI, kLtI, kLeI, kGtI, kGeI, kTest,
-  kTestSet, kCall, kTailCall, kReturn, kReturn0, kReturn1, kForLoop, kForPrep, kTForPrep,
-  kTForCall, kTForLoop, kSetList, kClosure, kVararg, kVarargPrep, kExtraArg,
+  kMove = 0,
+  kLoadI,
+  kLoadF,
+  kLoadK,
+  kLoadKX,
+  kLoadFalse,
+  kLFalseSkip,
+  kLoadTrue,
+  kLoadNil,
+  kGetUpval,
+  kSetUpval,
+  kGetTabUp,
+  kGetTable,
+  kGetI,
+  kGetField,
+  kSetTabUp,
+  kSetTable,
+  kSetI,
+  kSetField,
+  kNewTable,
+  kSelf,
+  kAddI,
+  kShr = 45,
+  kMmBin,
+  kMmBinI,
+  kMmBinK,
+  kUnm,
+  kBNot,
+  kNot,
+  kLen,
+  kConcat,
+  kClose,
+  kTbc,
+  kJmp,
+  kEq,
+  kLt,
+  kLe,
+  kEqK,
+  kEqI,
+  kLtI,
+  kLeI,
+  kGtI,
+  kGeI,
+  kTest,
+  kTestSet,
+  kCall,
+  kTailCall,
+  kReturn,
+  kReturn0,
+  kReturn1,
+  kForLoop,
+  kForPrep,
+  kTForPrep,
+  kTForCall,
+  kTForLoop,
+  kSetList,
+  kClosure,
+  kVararg,
+  kVarargPrep,
+  kExtraArg,
 };
 static_assert(kCall == 68 && kClosure == 79 && kExtraArg == 82);
 
@@ -49,7 +103,7 @@ struct UpvalDesc {
 };
 
 struct Proto {
-  std::string head;      // source .. maxstacksize, raw
+  std::string head;  // source .. maxstacksize, raw
   int linedefined = 0;
   std::vector<uint32_t> code;
   std::string consts_raw;  // the constants after their count, raw
@@ -135,8 +189,8 @@ bool LoadProto(Reader* r, Proto* p, int depth) {
   std::string source;
   r->String(&source);
   p->linedefined = r->Int();
-  r->Int();      // lastlinedefined
-  r->Skip(3);    // numparams, is_vararg, maxstacksize
+  r->Int();    // lastlinedefined
+  r->Skip(3);  // numparams, is_vararg, maxstacksize
   p->head.assign(r->Slice(start));
 
   size_t ncode = r->Size();
@@ -153,10 +207,20 @@ bool LoadProto(Reader* r, Proto* p, int depth) {
   for (size_t i = 0; i < nk && r->ok(); ++i) {
     Constant c{r->Byte(), {}};
     switch (c.tag) {
-      case kTagNil: case kTagFalse: case kTagTrue: break;
-      case kTagInt: case kTagFloat: r->Skip(8); break;
-      case kTagShortString: case kTagLongString: r->String(&c.str); break;
-      default: return false;
+      case kTagNil:
+      case kTagFalse:
+      case kTagTrue:
+        break;
+      case kTagInt:
+      case kTagFloat:
+        r->Skip(8);
+        break;
+      case kTagShortString:
+      case kTagLongString:
+        r->String(&c.str);
+        break;
+      default:
+        return false;
     }
     p->k.push_back(std::move(c));
   }
@@ -241,22 +305,72 @@ bool Writes(uint32_t ins, int r, bool* unknown) {
   int op = OpOf(ins), a = ArgA(ins);
   auto range = [&](int lo, int hi) { return r >= lo && r <= hi; };
   switch (op) {
-    case kMove: case kLoadI: case kLoadF: case kLoadK: case kLoadKX: case kLoadFalse:
-    case kLFalseSkip: case kLoadTrue: case kGetUpval: case kGetTabUp: case kGetTable: case kGetI:
-    case kGetField: case kNewTable: case kUnm: case kBNot: case kNot: case kLen: case kConcat:
-    case kClosure: case kTestSet:
+    case kMove:
+    case kLoadI:
+    case kLoadF:
+    case kLoadK:
+    case kLoadKX:
+    case kLoadFalse:
+    case kLFalseSkip:
+    case kLoadTrue:
+    case kGetUpval:
+    case kGetTabUp:
+    case kGetTable:
+    case kGetI:
+    case kGetField:
+    case kNewTable:
+    case kUnm:
+    case kBNot:
+    case kNot:
+    case kLen:
+    case kConcat:
+    case kClosure:
+    case kTestSet:
       return r == a;
-    case kLoadNil: return range(a, a + ArgB(ins));
-    case kSelf: return range(a, a + 1);
-    case kCall: return ArgC(ins) == 0 ? r >= a : range(a, a + ArgC(ins) - 2);
-    case kVararg: return ArgC(ins) == 0 ? r >= a : range(a, a + ArgC(ins) - 2);
-    case kTailCall: return r >= a;
-    case kForLoop: case kForPrep: case kTForPrep: case kTForLoop: return range(a, a + 4);
-    case kTForCall: return range(a + 4, a + 3 + ArgC(ins));
-    case kSetUpval: case kSetTabUp: case kSetTable: case kSetI: case kSetField: case kMmBin:
-    case kMmBinI: case kMmBinK: case kClose: case kTbc: case kJmp: case kEq: case kLt: case kLe:
-    case kEqK: case kEqI: case kLtI: case kLeI: case kGtI: case kGeI: case kTest: case kReturn:
-    case kReturn0: case kReturn1: case kSetList: case kVarargPrep: case kExtraArg:
+    case kLoadNil:
+      return range(a, a + ArgB(ins));
+    case kSelf:
+      return range(a, a + 1);
+    case kCall:
+      return ArgC(ins) == 0 ? r >= a : range(a, a + ArgC(ins) - 2);
+    case kVararg:
+      return ArgC(ins) == 0 ? r >= a : range(a, a + ArgC(ins) - 2);
+    case kTailCall:
+      return r >= a;
+    case kForLoop:
+    case kForPrep:
+    case kTForPrep:
+    case kTForLoop:
+      return range(a, a + 4);
+    case kTForCall:
+      return range(a + 4, a + 3 + ArgC(ins));
+    case kSetUpval:
+    case kSetTabUp:
+    case kSetTable:
+    case kSetI:
+    case kSetField:
+    case kMmBin:
+    case kMmBinI:
+    case kMmBinK:
+    case kClose:
+    case kTbc:
+    case kJmp:
+    case kEq:
+    case kLt:
+    case kLe:
+    case kEqK:
+    case kEqI:
+    case kLtI:
+    case kLeI:
+    case kGtI:
+    case kGeI:
+    case kTest:
+    case kReturn:
+    case kReturn0:
+    case kReturn1:
+    case kSetList:
+    case kVarargPrep:
+    case kExtraArg:
       return false;
     default:
       if (op >= kAddI && op <= kShr) return r == a;
@@ -371,8 +485,7 @@ class Analyzer {
   void Visit(Proto* p, const std::vector<UpAlias>& up, const std::string& name) {
     // Writes through an upvalue break the alias for every closure sharing it.
     for (uint32_t ins : p->code) {
-      if (OpOf(ins) == kSetUpval && ArgB(ins) < static_cast<int>(up.size()) &&
-          up[ArgB(ins)].kind) {
+      if (OpOf(ins) == kSetUpval && ArgB(ins) < static_cast<int>(up.size()) && up[ArgB(ins)].kind) {
         taint_out_->insert(up[ArgB(ins)].origin);
       }
     }
@@ -383,7 +496,8 @@ class Analyzer {
     // Children, with what their upvalues capture.
     std::vector<int> closure_pc(p->protos.size(), -1);
     for (int pc = 0; pc < static_cast<int>(p->code.size()); ++pc) {
-      if (OpOf(p->code[pc]) == kClosure && ArgBx(p->code[pc]) < static_cast<int>(p->protos.size())) {
+      if (OpOf(p->code[pc]) == kClosure &&
+          ArgBx(p->code[pc]) < static_cast<int>(p->protos.size())) {
         closure_pc[ArgBx(p->code[pc])] = pc;
       }
     }

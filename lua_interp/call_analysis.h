@@ -37,10 +37,10 @@ inline constexpr std::string_view kAsyncAliasKey = "__lw_async";
 
 struct DiscardedCall {
   enum class Via : uint8_t { kDirect, kLocal, kUpvalue };
-  int line = 0;           // source line of the OP_CALL (0 if the chunk has no line info)
-  bool pcall = false;     // redis.pcall rather than redis.call
+  int line = 0;        // source line of the OP_CALL (0 if the chunk has no line info)
+  bool pcall = false;  // redis.pcall rather than redis.call
   Via via = Via::kDirect;
-  std::string function;   // "main" or "proto@<linedefined>" for nested functions
+  std::string function;  // "main" or "proto@<linedefined>" for nested functions
 };
 
 struct CallAnalysis {

@@ -130,8 +130,7 @@ TEST(CallAnalysisTest, AutoAsyncInInterpreter) {
   // Without auto-async the same script calls synchronously.
   runner.calls.clear();
   Interpreter plain;
-  ASSERT_EQ(plain.RunFunction(sha, {}, {}, &runner, &rec, &err),
-            Interpreter::RunStatus::kNotFound);
+  ASSERT_EQ(plain.RunFunction(sha, {}, {}, &runner, &rec, &err), Interpreter::RunStatus::kNotFound);
   ASSERT_EQ(plain.AddFunction(sha, body, &err), Interpreter::AddResult::kAdded);
   rec.Clear();
   ASSERT_EQ(plain.RunFunction(sha, {}, {}, &runner, &rec, &err), Interpreter::RunStatus::kOk);

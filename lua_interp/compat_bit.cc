@@ -93,10 +93,9 @@ int Tohex(lua_State* lua) {
 
 int OpenBit(lua_State* lua) {
   static const luaL_Reg kFunctions[] = {
-      {"tobit", Tobit},   {"bnot", Bnot},     {"band", Band},     {"bor", Bor},
-      {"bxor", Bxor},     {"lshift", Lshift}, {"rshift", Rshift}, {"arshift", Arshift},
-      {"rol", Rol},       {"ror", Ror},       {"bswap", Bswap},   {"tohex", Tohex},
-      {nullptr, nullptr},
+      {"tobit", Tobit},   {"bnot", Bnot},     {"band", Band},       {"bor", Bor}, {"bxor", Bxor},
+      {"lshift", Lshift}, {"rshift", Rshift}, {"arshift", Arshift}, {"rol", Rol}, {"ror", Ror},
+      {"bswap", Bswap},   {"tohex", Tohex},   {nullptr, nullptr},
   };
   luaL_newlib(lua, kFunctions);
   return 1;

@@ -10,7 +10,7 @@
 namespace lw::lua {
 namespace {
 
-constexpr int kMaxPackNesting = 16;    // deeper tables pack as nil, like lua-cmsgpack
+constexpr int kMaxPackNesting = 16;  // deeper tables pack as nil, like lua-cmsgpack
 constexpr int kMaxUnpackNesting = 1000;
 
 void PutBE(std::string* out, uint8_t tag, uint64_t v, int bytes) {
@@ -238,12 +238,21 @@ void DecodeValue(lua_State* lua, Cursor* c, int depth) {
   if ((tag & 0xf0) == 0x90) return DecodeArray(lua, c, tag & 0x0f, depth);
   if ((tag & 0xe0) == 0xa0) return DecodeString(lua, c, tag & 0x1f);
   switch (tag) {
-    case 0xc0: return lua_pushnil(lua);
-    case 0xc2: return lua_pushboolean(lua, 0);
-    case 0xc3: return lua_pushboolean(lua, 1);
-    case 0xc4: case 0xd9: return DecodeString(lua, c, ReadBE(lua, c, 1));
-    case 0xc5: case 0xda: return DecodeString(lua, c, ReadBE(lua, c, 2));
-    case 0xc6: case 0xdb: return DecodeString(lua, c, ReadBE(lua, c, 4));
+    case 0xc0:
+      return lua_pushnil(lua);
+    case 0xc2:
+      return lua_pushboolean(lua, 0);
+    case 0xc3:
+      return lua_pushboolean(lua, 1);
+    case 0xc4:
+    case 0xd9:
+      return DecodeString(lua, c, ReadBE(lua, c, 1));
+    case 0xc5:
+    case 0xda:
+      return DecodeString(lua, c, ReadBE(lua, c, 2));
+    case 0xc6:
+    case 0xdb:
+      return DecodeString(lua, c, ReadBE(lua, c, 4));
     case 0xca: {
       uint32_t bits = static_cast<uint32_t>(ReadBE(lua, c, 4));
       float f;
@@ -256,19 +265,32 @@ void DecodeValue(lua_State* lua, Cursor* c, int depth) {
       memcpy(&d, &bits, 8);
       return lua_pushnumber(lua, d);
     }
-    case 0xcc: return PushUnsigned(lua, ReadBE(lua, c, 1));
-    case 0xcd: return PushUnsigned(lua, ReadBE(lua, c, 2));
-    case 0xce: return PushUnsigned(lua, ReadBE(lua, c, 4));
-    case 0xcf: return PushUnsigned(lua, ReadBE(lua, c, 8));
-    case 0xd0: return lua_pushinteger(lua, static_cast<int8_t>(ReadBE(lua, c, 1)));
-    case 0xd1: return lua_pushinteger(lua, static_cast<int16_t>(ReadBE(lua, c, 2)));
-    case 0xd2: return lua_pushinteger(lua, static_cast<int32_t>(ReadBE(lua, c, 4)));
-    case 0xd3: return lua_pushinteger(lua, static_cast<int64_t>(ReadBE(lua, c, 8)));
-    case 0xdc: return DecodeArray(lua, c, ReadBE(lua, c, 2), depth);
-    case 0xdd: return DecodeArray(lua, c, ReadBE(lua, c, 4), depth);
-    case 0xde: return DecodeMap(lua, c, ReadBE(lua, c, 2), depth);
-    case 0xdf: return DecodeMap(lua, c, ReadBE(lua, c, 4), depth);
-    default: luaL_error(lua, "Bad data format in input.");
+    case 0xcc:
+      return PushUnsigned(lua, ReadBE(lua, c, 1));
+    case 0xcd:
+      return PushUnsigned(lua, ReadBE(lua, c, 2));
+    case 0xce:
+      return PushUnsigned(lua, ReadBE(lua, c, 4));
+    case 0xcf:
+      return PushUnsigned(lua, ReadBE(lua, c, 8));
+    case 0xd0:
+      return lua_pushinteger(lua, static_cast<int8_t>(ReadBE(lua, c, 1)));
+    case 0xd1:
+      return lua_pushinteger(lua, static_cast<int16_t>(ReadBE(lua, c, 2)));
+    case 0xd2:
+      return lua_pushinteger(lua, static_cast<int32_t>(ReadBE(lua, c, 4)));
+    case 0xd3:
+      return lua_pushinteger(lua, static_cast<int64_t>(ReadBE(lua, c, 8)));
+    case 0xdc:
+      return DecodeArray(lua, c, ReadBE(lua, c, 2), depth);
+    case 0xdd:
+      return DecodeArray(lua, c, ReadBE(lua, c, 4), depth);
+    case 0xde:
+      return DecodeMap(lua, c, ReadBE(lua, c, 2), depth);
+    case 0xdf:
+      return DecodeMap(lua, c, ReadBE(lua, c, 4), depth);
+    default:
+      luaL_error(lua, "Bad data format in input.");
   }
 }
 
@@ -277,8 +299,11 @@ void DecodeValue(lua_State* lua, Cursor* c, int depth) {
 int Unpack(lua_State* lua, lua_Integer limit, lua_Integer offset, bool with_offset) {
   size_t len;
   const char* s = luaL_checklstring(lua, 1, &len);
-  if (offset < 0 || limit < 0) return luaL_error(lua, "Invalid request to unpack with offset of %d and limit of %d.", (int)offset, (int)limit);
-  if (static_cast<size_t>(offset) > len) return luaL_error(lua, "Start offset %d greater than input length %d.", (int)offset, (int)len);
+  if (offset < 0 || limit < 0)
+    return luaL_error(lua, "Invalid request to unpack with offset of %d and limit of %d.",
+                      (int)offset, (int)limit);
+  if (static_cast<size_t>(offset) > len)
+    return luaL_error(lua, "Start offset %d greater than input length %d.", (int)offset, (int)len);
   Cursor c{reinterpret_cast<const uint8_t*>(s) + offset, reinterpret_cast<const uint8_t*>(s) + len};
   int base = lua_gettop(lua);
   if (with_offset) lua_pushnil(lua);
@@ -297,9 +322,7 @@ int Unpack(lua_State* lua, lua_Integer limit, lua_Integer offset, bool with_offs
 
 int UnpackAll(lua_State* lua) { return Unpack(lua, 0, 0, false); }
 
-int UnpackOne(lua_State* lua) {
-  return Unpack(lua, 1, luaL_optinteger(lua, 2, 0), true);
-}
+int UnpackOne(lua_State* lua) { return Unpack(lua, 1, luaL_optinteger(lua, 2, 0), true); }
 
 int UnpackLimit(lua_State* lua) {
   return Unpack(lua, luaL_checkinteger(lua, 2), luaL_optinteger(lua, 3, 0), true);

@@ -53,8 +53,7 @@ TEST_F(CompatLibsTest, Struct) {
   EXPECT_EQ(Run("return {struct.unpack('>H', '\\0\\0\\1\\2', 3)}"), "[258,5]");
   EXPECT_NE(Run("return struct.unpack('>I4', 'ab')").find("data string too short"),
             std::string::npos);
-  EXPECT_NE(Run("return struct.pack('q', 1)").find("invalid format option 'q'"),
-            std::string::npos);
+  EXPECT_NE(Run("return struct.pack('q', 1)").find("invalid format option 'q'"), std::string::npos);
 }
 
 TEST_F(CompatLibsTest, CmsgpackRoundTrip) {

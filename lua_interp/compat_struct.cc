@@ -34,20 +34,34 @@ size_t ReadNumber(const char** fmt, size_t fallback) {
 // Size in bytes of the option `opt` (whose count follows in *fmt), 0 for variable sizes.
 size_t OptionSize(lua_State* lua, char opt, const char** fmt) {
   switch (opt) {
-    case 'B': case 'b': return 1;
-    case 'H': case 'h': return 2;
-    case 'L': case 'l': return sizeof(long);
-    case 'T': return sizeof(size_t);
-    case 'f': return sizeof(float);
-    case 'd': return sizeof(double);
-    case 'x': return 1;
-    case 'c': return ReadNumber(fmt, 1);
-    case 'i': case 'I': {
+    case 'B':
+    case 'b':
+      return 1;
+    case 'H':
+    case 'h':
+      return 2;
+    case 'L':
+    case 'l':
+      return sizeof(long);
+    case 'T':
+      return sizeof(size_t);
+    case 'f':
+      return sizeof(float);
+    case 'd':
+      return sizeof(double);
+    case 'x':
+      return 1;
+    case 'c':
+      return ReadNumber(fmt, 1);
+    case 'i':
+    case 'I': {
       size_t sz = ReadNumber(fmt, sizeof(int));
-      if (sz > kMaxIntSize) luaL_error(lua, "integral size %d is larger than limit of %d", (int)sz, kMaxIntSize);
+      if (sz > kMaxIntSize)
+        luaL_error(lua, "integral size %d is larger than limit of %d", (int)sz, kMaxIntSize);
       return sz;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
@@ -62,17 +76,25 @@ size_t Gap(const Header& h, size_t len, size_t size, char opt) {
 // Handles the header options; returns true if `opt` was one.
 bool Control(lua_State* lua, char opt, const char** fmt, Header* h) {
   switch (opt) {
-    case ' ': return true;
-    case '>': h->little = false; return true;
-    case '<': h->little = true; return true;
-    case '=': h->little = NativeLittle(); return true;
+    case ' ':
+      return true;
+    case '>':
+      h->little = false;
+      return true;
+    case '<':
+      h->little = true;
+      return true;
+    case '=':
+      h->little = NativeLittle();
+      return true;
     case '!': {
       size_t a = ReadNumber(fmt, kMaxAlign);
       if (a == 0 || (a & (a - 1)) != 0) luaL_error(lua, "alignment %d is not a power of 2", (int)a);
       h->align = static_cast<int>(a);
       return true;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -113,7 +135,15 @@ int Pack(lua_State* lua) {
     total += gap;
     while (gap-- > 0) luaL_addchar(&b, '\0');
     switch (opt) {
-      case 'b': case 'B': case 'h': case 'H': case 'l': case 'L': case 'T': case 'i': case 'I': {
+      case 'b':
+      case 'B':
+      case 'h':
+      case 'H':
+      case 'l':
+      case 'L':
+      case 'T':
+      case 'i':
+      case 'I': {
         uint64_t v;
         if (lua_isinteger(lua, arg)) {
           v = static_cast<uint64_t>(lua_tointeger(lua, arg));
@@ -138,7 +168,8 @@ int Pack(lua_State* lua) {
         PutBytes(&b, &d, sizeof(d), h.little);
         break;
       }
-      case 'c': case 's': {
+      case 'c':
+      case 's': {
         size_t len;
         const char* s = luaL_checklstring(lua, arg, &len);
         if (opt == 'c' && size == 0) size = len;
@@ -201,7 +232,15 @@ int Unpack(lua_State* lua) {
     luaL_argcheck(lua, pos <= len && size <= len - pos, 2, "data string too short");
     luaL_checkstack(lua, 2, "too many results");
     switch (opt) {
-      case 'b': case 'B': case 'h': case 'H': case 'l': case 'L': case 'T': case 'i': case 'I': {
+      case 'b':
+      case 'B':
+      case 'h':
+      case 'H':
+      case 'l':
+      case 'L':
+      case 'T':
+      case 'i':
+      case 'I': {
         uint64_t v = GetInt(data + pos, h.little, size);
         bool is_signed = islower(static_cast<unsigned char>(opt));
         if (is_signed && size < 8) {

@@ -17,8 +17,7 @@ inline constexpr std::string_view kErrScriptKilled = "Script killed by user with
 inline constexpr std::string_view kErrReadonlyTable = "Attempt to modify a readonly table";
 inline constexpr std::string_view kErrStackLimit = "ERR reached lua stack limit";
 inline constexpr std::string_view kErrNoRunner = "ERR redis.call is not available here";
-inline constexpr std::string_view kErrNoScript =
-    "NOSCRIPT No matching script. Please use EVAL.";
+inline constexpr std::string_view kErrNoScript = "NOSCRIPT No matching script. Please use EVAL.";
 inline constexpr std::string_view kErrRegisterOutsideLoad =
     "redis.register_function can only be called on FUNCTION LOAD command";
 

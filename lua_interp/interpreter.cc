@@ -92,8 +92,7 @@ void FunctionKey(std::string_view sha, char out[64]) {
 
 }  // namespace
 
-Interpreter::Interpreter() : Interpreter(Options{}) {
-}
+Interpreter::Interpreter() : Interpreter(Options{}) {}
 
 Interpreter::Interpreter(const Options& options) : options_(options) {
   lua_ = luaL_newstate();
@@ -105,9 +104,9 @@ Interpreter::Interpreter(const Options& options) : options_(options) {
     const char* name;
     lua_CFunction open;
   };
-  for (const Module& m : {Module{"cjson", OpenCjson}, Module{"cmsgpack", OpenCmsgpack},
-                          Module{"bit", OpenBit}, Module{"struct", OpenStruct},
-                          Module{"redis", OpenRedisLib}}) {
+  for (const Module& m :
+       {Module{"cjson", OpenCjson}, Module{"cmsgpack", OpenCmsgpack}, Module{"bit", OpenBit},
+        Module{"struct", OpenStruct}, Module{"redis", OpenRedisLib}}) {
     m.open(lua_);
     lua_setglobal(lua_, m.name);
   }
@@ -121,13 +120,9 @@ Interpreter::Interpreter(const Options& options) : options_(options) {
   lua_sethook(lua_, CountHook, LUA_MASKCOUNT, options_.hook_interval);
 }
 
-Interpreter::~Interpreter() {
-  lua_close(lua_);
-}
+Interpreter::~Interpreter() { lua_close(lua_); }
 
-void Interpreter::SetHook(std::function<bool()> hook) {
-  ctx_.hook = std::move(hook);
-}
+void Interpreter::SetHook(std::function<bool()> hook) { ctx_.hook = std::move(hook); }
 
 void Interpreter::SetHookInterval(uint32_t instructions) {
   options_.hook_interval = instructions ? instructions : 1;
@@ -162,8 +157,7 @@ Interpreter::AddResult Interpreter::AddFunction(std::string_view sha, std::strin
     std::optional<CallAnalysis> analysis = AnalyzeDiscardedCalls(dump.data, true);
     if (analysis && !analysis->calls.empty()) {
       const std::string& patched = analysis->rewritten;
-      if (luaL_loadbufferx(lua_, patched.data(), patched.size(), kScriptChunkName, "b") ==
-          LUA_OK) {
+      if (luaL_loadbufferx(lua_, patched.data(), patched.size(), kScriptChunkName, "b") == LUA_OK) {
         lua_remove(lua_, -2);
       } else {
         LOG(WARNING) << "auto-async rewrite failed to load: " << lua_tostring(lua_, -1);
@@ -346,8 +340,6 @@ size_t Interpreter::MemoryUsage() const {
          static_cast<size_t>(lua_gc(lua_, LUA_GCCOUNTB, 0));
 }
 
-void Interpreter::RunGC() {
-  lua_gc(lua_, LUA_GCCOLLECT, 0);
-}
+void Interpreter::RunGC() { lua_gc(lua_, LUA_GCCOLLECT, 0); }
 
 }  // namespace lw::lua

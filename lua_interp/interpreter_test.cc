@@ -16,8 +16,8 @@ class InterpreterTest : public ::testing::Test {
     return Eval(&interp_, body, &runner_, keys, argv);
   }
   static std::string ErrAt(std::string_view body, std::string_view msg, int line = 1) {
-    return "error: " + std::string(msg) + " script: " + Sha1Hex(body) + ", on @user_script:" +
-           std::to_string(line) + ".";
+    return "error: " + std::string(msg) + " script: " + Sha1Hex(body) +
+           ", on @user_script:" + std::to_string(line) + ".";
   }
 
   Interpreter interp_;
@@ -42,8 +42,7 @@ TEST_F(InterpreterTest, ReturnValues) {
   EXPECT_EQ(Run("return redis.error_reply('oops')"), "-ERR oops");
   EXPECT_EQ(Run("return redis.error_reply('-WRONGTYPE bad')"), "-WRONGTYPE bad");
   EXPECT_EQ(Run("return redis.error_reply('My Error')"), "-My Error");
-  EXPECT_EQ(Run("return {KEYS[1], ARGV[1], #KEYS, #ARGV}", {"k"}, {"a", "b"}),
-            "[\"k\",\"a\",1,2]");
+  EXPECT_EQ(Run("return {KEYS[1], ARGV[1], #KEYS, #ARGV}", {"k"}, {"a", "b"}), "[\"k\",\"a\",1,2]");
 }
 
 TEST_F(InterpreterTest, Resp3Returns) {
@@ -71,8 +70,8 @@ TEST_F(InterpreterTest, DeepNestingAndCycles) {
 }
 
 TEST_F(InterpreterTest, Sandbox) {
-  for (const char* lib : {"os", "io", "require", "loadfile", "dofile", "package", "debug",
-                          "print", "utf8"}) {
+  for (const char* lib :
+       {"os", "io", "require", "loadfile", "dofile", "package", "debug", "print", "utf8"}) {
     std::string body = std::string("return ") + lib;
     EXPECT_EQ(Run(body), ErrAt(body, std::string("ERR user_script:1: Script attempted to access "
                                                  "nonexistent global variable '") +
@@ -82,9 +81,9 @@ TEST_F(InterpreterTest, Sandbox) {
   std::string body = "x = 1";
   EXPECT_EQ(Run(body), ErrAt(body, "ERR user_script:1: Attempt to modify a readonly table"));
   body = "return x";
-  EXPECT_EQ(Run(body),
-            ErrAt(body, "ERR user_script:1: Script attempted to access nonexistent global "
-                        "variable 'x'"));
+  EXPECT_EQ(Run(body), ErrAt(body,
+                             "ERR user_script:1: Script attempted to access nonexistent global "
+                             "variable 'x'"));
   body = "redis.call = nil";
   EXPECT_EQ(Run(body), ErrAt(body, "ERR user_script:1: Attempt to modify a readonly table"));
   body = "string.upper = nil";
@@ -125,8 +124,7 @@ TEST_F(InterpreterTest, Lua51Names) {
   EXPECT_EQ(Run("return string.format('%d|%5.2f|%x|%s', 7 / 2, 1.5, 255.0, 'a')"),
             "\"3| 1.50|ff|a\"");
   EXPECT_EQ(Run("return string.format('%%d %d', 4.9)"), "\"%d 4\"");
-  EXPECT_EQ(Run("local s = 0 table.foreachi({4, 5}, function(i, v) s = s + v end) return s"),
-            "9");
+  EXPECT_EQ(Run("local s = 0 table.foreachi({4, 5}, function(i, v) s = s + v end) return s"), "9");
   EXPECT_EQ(Run("return coroutine.wrap(function() coroutine.yield(7) end)()"), "7");
 }
 
@@ -253,8 +251,8 @@ TEST_F(InterpreterTest, ScriptErrors) {
   std::string body = "error('boom')";
   EXPECT_EQ(Run(body), ErrAt(body, "ERR user_script:1: boom"));
   body = "local a = nil\nreturn a.b";
-  EXPECT_EQ(Run(body), ErrAt(body, "ERR user_script:2: attempt to index a nil value (local 'a')",
-                             2));
+  EXPECT_EQ(Run(body),
+            ErrAt(body, "ERR user_script:2: attempt to index a nil value (local 'a')", 2));
   body = "error({err='CUSTOM failure'})";
   EXPECT_EQ(Run(body), ErrAt(body, "CUSTOM failure"));
   EXPECT_EQ(Run("return 1 +"),
@@ -320,7 +318,10 @@ TEST_F(InterpreterTest, CountHookAndKill) {
   EXPECT_EQ(interp_.RunScript(body, {}, {}, nullptr, &rec, &err), Interpreter::RunStatus::kKilled);
 
   // The next script runs normally.
-  interp_.SetHook([&] { ++calls; return false; });
+  interp_.SetHook([&] {
+    ++calls;
+    return false;
+  });
   calls = 0;
   EXPECT_EQ(Eval(&interp_, "local s = 0 for i = 1, 10000 do s = s + i end return s"), "50005000");
   EXPECT_GT(calls, 10);
@@ -348,11 +349,12 @@ TEST_F(InterpreterTest, Functions) {
             Interpreter::RunStatus::kOk);
   EXPECT_EQ(rec.ToString(), "[\"k\",\"a\"]");
 
-  EXPECT_FALSE(interp_.LoadLibrary("#!lua name=bad\nredis.register_function('a-b', print)\n",
-                                   &lib, &fns, &err));
-  EXPECT_FALSE(interp_.LoadLibrary("#!lua name=bad\nredis.register_function{function_name='x', "
-                                   "callback=function() end, flags={'nope'}}\n",
-                                   &lib, &fns, &err));
+  EXPECT_FALSE(interp_.LoadLibrary("#!lua name=bad\nredis.register_function('a-b', print)\n", &lib,
+                                   &fns, &err));
+  EXPECT_FALSE(
+      interp_.LoadLibrary("#!lua name=bad\nredis.register_function{function_name='x', "
+                          "callback=function() end, flags={'nope'}}\n",
+                          &lib, &fns, &err));
   EXPECT_NE(err.find("unknown flag given"), std::string::npos) << err;
   std::string body = "redis.register_function('x', function() end)";
   EXPECT_NE(Run(body).find("redis.register_function can only be called on FUNCTION LOAD"),

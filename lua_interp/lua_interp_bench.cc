@@ -56,8 +56,7 @@ void RunLoop(benchmark::State& state, const char* body, bool auto_async = false)
 void BM_EmptyScript(benchmark::State& state) { RunLoop(state, "return 1"); }
 BENCHMARK(BM_EmptyScript);
 
-constexpr char kTenCalls[] =
-    "for i = 1, 10 do redis.call('SET', KEYS[1], ARGV[1]) end return 1";
+constexpr char kTenCalls[] = "for i = 1, 10 do redis.call('SET', KEYS[1], ARGV[1]) end return 1";
 
 void BM_TenCalls(benchmark::State& state) { RunLoop(state, kTenCalls); }
 BENCHMARK(BM_TenCalls);

@@ -164,8 +164,8 @@ int SetRepl(lua_State* lua) {
   if (lua_gettop(lua) != 1) return Fail(lua, "redis.set_repl() requires one argument.", true);
   lua_Integer flags = lua_tointeger(lua, 1);
   if ((flags & ~static_cast<lua_Integer>(kReplAll)) != 0) {
-    return Fail(lua, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
-                true);
+    return Fail(
+        lua, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.", true);
   }
   GetContext(lua)->repl = static_cast<int>(flags);
   return 0;
@@ -228,8 +228,7 @@ int RegisterFunction(lua_State* lua) {
                 true);
   }
   if (lua_type(lua, cb_idx) != LUA_TFUNCTION) {
-    return Fail(lua, "callback argument given to redis.register_function must be a function",
-                true);
+    return Fail(lua, "callback argument given to redis.register_function must be a function", true);
   }
   size_t len;
   const char* name = lua_tolstring(lua, name_idx, &len);
@@ -241,7 +240,8 @@ int RegisterFunction(lua_State* lua) {
   }
   lua_rawgetp(lua, LUA_REGISTRYINDEX, &kPendingFunctionsKey);
   lua_pushvalue(lua, name_idx);
-  if (lua_rawget(lua, -2) != LUA_TNIL) return Fail(lua, "Function already exists in the library", true);
+  if (lua_rawget(lua, -2) != LUA_TNIL)
+    return Fail(lua, "Function already exists in the library", true);
   lua_pop(lua, 1);
   lua_pushvalue(lua, name_idx);
   lua_pushvalue(lua, cb_idx);
@@ -335,10 +335,11 @@ int OpenRedisLib(lua_State* lua) {
     int value;
   };
   static const IntConst kConsts[] = {
-      {"LOG_DEBUG", kLogDebug},      {"LOG_VERBOSE", kLogVerbose}, {"LOG_NOTICE", kLogNotice},
-      {"LOG_WARNING", kLogWarning},  {"REPL_NONE", kReplNone},     {"REPL_AOF", kReplAof},
-      {"REPL_REPLICA", kReplReplica}, {"REPL_SLAVE", kReplReplica}, {"REPL_ALL", kReplAll},
-      {"REDIS_VERSION_NUM", kRedisVersionNum},
+      {"LOG_DEBUG", kLogDebug},       {"LOG_VERBOSE", kLogVerbose},
+      {"LOG_NOTICE", kLogNotice},     {"LOG_WARNING", kLogWarning},
+      {"REPL_NONE", kReplNone},       {"REPL_AOF", kReplAof},
+      {"REPL_REPLICA", kReplReplica}, {"REPL_SLAVE", kReplReplica},
+      {"REPL_ALL", kReplAll},         {"REDIS_VERSION_NUM", kRedisVersionNum},
   };
   for (const IntConst& c : kConsts) {
     lua_pushinteger(lua, c.value);

@@ -32,19 +32,35 @@ ReplyValue ReplyValue::Array(std::vector<ReplyValue> elems) {
 
 void ReplyValue::Replay(ReplyWriter* w) const {
   switch (type) {
-    case Type::kInt: return w->SendInt(integer);
-    case Type::kBulk: return w->SendBulk(str);
-    case Type::kStatus: return w->SendStatus(str);
-    case Type::kError: return w->SendError(str);
-    case Type::kNull: return w->SendNull();
-    case Type::kNullArray: return w->SendNullArray();
-    case Type::kDouble: return w->SendDouble(dbl);
-    case Type::kBool: return w->SendBool(integer != 0);
-    case Type::kBigNumber: return w->SendBigNumber(str);
-    case Type::kVerbatim: return w->SendVerbatim(format, str);
-    case Type::kArray: w->StartArray(elems.size()); break;
-    case Type::kMap: w->StartMap(elems.size() / 2); break;
-    case Type::kSet: w->StartSet(elems.size()); break;
+    case Type::kInt:
+      return w->SendInt(integer);
+    case Type::kBulk:
+      return w->SendBulk(str);
+    case Type::kStatus:
+      return w->SendStatus(str);
+    case Type::kError:
+      return w->SendError(str);
+    case Type::kNull:
+      return w->SendNull();
+    case Type::kNullArray:
+      return w->SendNullArray();
+    case Type::kDouble:
+      return w->SendDouble(dbl);
+    case Type::kBool:
+      return w->SendBool(integer != 0);
+    case Type::kBigNumber:
+      return w->SendBigNumber(str);
+    case Type::kVerbatim:
+      return w->SendVerbatim(format, str);
+    case Type::kArray:
+      w->StartArray(elems.size());
+      break;
+    case Type::kMap:
+      w->StartMap(elems.size() / 2);
+      break;
+    case Type::kSet:
+      w->StartSet(elems.size());
+      break;
   }
   for (const ReplyValue& e : elems) e.Replay(w);
 }
@@ -52,21 +68,31 @@ void ReplyValue::Replay(ReplyWriter* w) const {
 std::string ReplyValue::ToString() const {
   auto quoted = [](const std::string& s) { return "\"" + s + "\""; };
   switch (type) {
-    case Type::kInt: return std::to_string(integer);
-    case Type::kBulk: return quoted(str);
-    case Type::kStatus: return "+" + str;
-    case Type::kError: return "-" + str;
-    case Type::kNull: return "nil";
-    case Type::kNullArray: return "nil[]";
+    case Type::kInt:
+      return std::to_string(integer);
+    case Type::kBulk:
+      return quoted(str);
+    case Type::kStatus:
+      return "+" + str;
+    case Type::kError:
+      return "-" + str;
+    case Type::kNull:
+      return "nil";
+    case Type::kNullArray:
+      return "nil[]";
     case Type::kDouble: {
       char buf[64];
       auto res = std::to_chars(buf, buf + sizeof(buf), dbl);
       return "(" + std::string(buf, res.ptr) + ")";
     }
-    case Type::kBool: return integer ? "#t" : "#f";
-    case Type::kBigNumber: return "(" + str + ")";
-    case Type::kVerbatim: return "=" + format + ":" + quoted(str);
-    default: break;
+    case Type::kBool:
+      return integer ? "#t" : "#f";
+    case Type::kBigNumber:
+      return "(" + str + ")";
+    case Type::kVerbatim:
+      return "=" + format + ":" + quoted(str);
+    default:
+      break;
   }
   std::string out = type == Type::kArray ? "[" : type == Type::kMap ? "{" : "~{";
   for (size_t i = 0; i < elems.size(); ++i) {

@@ -17,8 +17,19 @@ namespace lw::lua {
 
 struct ReplyValue {
   enum class Type : uint8_t {
-    kInt, kBulk, kStatus, kError, kNull, kNullArray, kDouble, kBool, kBigNumber, kVerbatim,
-    kArray, kMap, kSet,
+    kInt,
+    kBulk,
+    kStatus,
+    kError,
+    kNull,
+    kNullArray,
+    kDouble,
+    kBool,
+    kBigNumber,
+    kVerbatim,
+    kArray,
+    kMap,
+    kSet,
   };
 
   Type type = Type::kNull;

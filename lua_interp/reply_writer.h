@@ -27,7 +27,7 @@ class ReplyWriter {
 
   virtual void SendInt(int64_t value) = 0;
   virtual void SendBulk(std::string_view value) = 0;
-  virtual void SendStatus(std::string_view value) = 0;  // "+OK"-style simple string, no '+'
+  virtual void SendStatus(std::string_view value) = 0;   // "+OK"-style simple string, no '+'
   virtual void SendError(std::string_view message) = 0;  // "ERR ...", no '-'
   // RESP2 null bulk string ($-1) or RESP3 null (_).
   virtual void SendNull() = 0;

@@ -171,8 +171,7 @@ void LuaToReply(lua_State* lua, int idx, int resp, ReplyWriter* out) {
 }
 
 LuaReplyBuilder::LuaReplyBuilder(lua_State* lua, int resp)
-    : lua_(lua), resp_(resp), base_top_(lua_gettop(lua)) {
-}
+    : lua_(lua), resp_(resp), base_top_(lua_gettop(lua)) {}
 
 bool LuaReplyBuilder::Accept() {
   if (done_) return false;  // only the first top-level value counts

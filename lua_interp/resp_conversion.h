@@ -74,8 +74,8 @@ class LuaReplyBuilder final : public ReplyWriter {
     uint32_t index;      // elements received so far
   };
 
-  bool Accept();           // false if this element is to be dropped
-  void ElementPushed();    // attaches the value on top of the stack to the open aggregate
+  bool Accept();         // false if this element is to be dropped
+  void ElementPushed();  // attaches the value on top of the stack to the open aggregate
   void PushTableWithField(const char* field, std::string_view value);
   void Open(Kind kind, bool wrapped, uint32_t num_elems);
 

@@ -13,9 +13,7 @@ namespace {
 char kRealGlobalsKey;
 char kProxyMapKey;
 
-int ReadonlyNewIndex(lua_State* lua) {
-  return luaL_error(lua, "%s", kErrReadonlyTable.data());
-}
+int ReadonlyNewIndex(lua_State* lua) { return luaL_error(lua, "%s", kErrReadonlyTable.data()); }
 
 int NonexistentGlobalIndex(lua_State* lua) {
   size_t len = 0;
@@ -219,8 +217,8 @@ int MathPow(lua_State* lua) {
 }
 
 int MathLdexp(lua_State* lua) {
-  lua_pushnumber(lua, std::ldexp(luaL_checknumber(lua, 1),
-                                 static_cast<int>(luaL_checknumber(lua, 2))));
+  lua_pushnumber(lua,
+                 std::ldexp(luaL_checknumber(lua, 1), static_cast<int>(luaL_checknumber(lua, 2))));
   return 1;
 }
 

@@ -36,8 +36,7 @@ std::vector<std::string_view> SplitSpaces(std::string_view line) {
 }
 
 // Parses the options after the engine word; only "flags=" is known.
-bool ParseOptions(const std::vector<std::string_view>& parts, uint32_t* bits,
-                  std::string* error) {
+bool ParseOptions(const std::vector<std::string_view>& parts, uint32_t* bits, std::string* error) {
   constexpr std::string_view kFlagsEq = "flags=";
   for (size_t i = 1; i < parts.size(); ++i) {
     if (parts[i].substr(0, kFlagsEq.size()) != kFlagsEq) {
@@ -70,9 +69,8 @@ std::optional<uint32_t> ParseFlagList(std::string_view list, std::string* bad) {
   size_t start = 0;
   while (true) {
     size_t comma = list.find(',', start);
-    std::string_view name = list.substr(start, comma == std::string_view::npos
-                                                   ? std::string_view::npos
-                                                   : comma - start);
+    std::string_view name = list.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     std::optional<ScriptFlag> f = ParseFlagName(name);
     if (!f) {
       bad->assign(name);

@@ -24,8 +24,8 @@ enum ScriptFlag : uint32_t {
   kScriptAllowStale = 1u << 2,
   kScriptNoCluster = 1u << 3,
   kScriptAllowCrossSlotKeys = 1u << 4,
-  kScriptDisableAtomicity = 1u << 5,    // non-atomic mode: each call is its own command
-  kScriptAllowUndeclaredKeys = 1u << 6, // global mode: any key may be touched
+  kScriptDisableAtomicity = 1u << 5,     // non-atomic mode: each call is its own command
+  kScriptAllowUndeclaredKeys = 1u << 6,  // global mode: any key may be touched
 };
 
 struct ScriptFlags {

@@ -26,9 +26,9 @@
 namespace lw::lua {
 
 struct CallInfo {
-  bool async = false;        // redis.acall / redis.apcall (or a call routed by auto-async)
-  bool raise_error = true;   // redis.call / redis.acall; false for the pcall variants
-  int resp = 2;              // 2 or 3, from redis.setresp
+  bool async = false;       // redis.acall / redis.apcall (or a call routed by auto-async)
+  bool raise_error = true;  // redis.call / redis.acall; false for the pcall variants
+  int resp = 2;             // 2 or 3, from redis.setresp
 };
 
 class ScriptRunner {

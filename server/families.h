@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "server/engine/service.h"
-#include "server/net/server.h"
 #include "server/families/generic_family.h"
 #include "server/families/hash_family.h"
 #include "server/families/keys_family.h"
@@ -18,15 +17,16 @@
 #include "server/families/sticky_family.h"
 #include "server/families/string_family.h"
 #include "server/families/zset_family.h"
+#include "server/net/server.h"
 #include "server/scripting/scripting_family.h"
 
 namespace lw {
 
 inline std::vector<FamilyRegistrar> AllFamilies() {
-  return {RegisterGenericFamily, RegisterStringFamily, RegisterKeysFamily,
-          RegisterListFamily,    RegisterHashFamily,   RegisterSetFamily,
-          RegisterZsetFamily,    RegisterServerFamily, RegisterPubsubFamily,
-          RegisterScriptingFamily, RegisterMultiFamily, RegisterStickyFamily};
+  return {RegisterGenericFamily,   RegisterStringFamily, RegisterKeysFamily,
+          RegisterListFamily,      RegisterHashFamily,   RegisterSetFamily,
+          RegisterZsetFamily,      RegisterServerFamily, RegisterPubsubFamily,
+          RegisterScriptingFamily, RegisterMultiFamily,  RegisterStickyFamily};
 }
 
 // Fills in what the binary wires between packages that do not know each other.

@@ -73,8 +73,7 @@ int main(int argc, char** argv) {
   lw::Server server(config);
   int rc = server.Start();
   if (rc < 0) {
-    LOG(ERROR) << "cannot listen on " << config.bind << ":" << config.port << ": "
-               << strerror(-rc);
+    LOG(ERROR) << "cannot listen on " << config.bind << ":" << config.port << ": " << strerror(-rc);
     return 1;
   }
   LOG(INFO) << "Lacewing ready: " << config.bind << ":" << server.port() << ", "

@@ -6,13 +6,13 @@
 #include <chrono>
 #include <thread>
 
+#include "server/engine/test_util.h"
 #include "server/families/generic_family.h"
 #include "server/families/keys_family.h"
 #include "server/families/list_family.h"
 #include "server/families/multi_family.h"
-#include "server/scripting/scripting_family.h"
 #include "server/families/string_family.h"
-#include "server/engine/test_util.h"
+#include "server/scripting/scripting_family.h"
 
 namespace lw {
 namespace {
@@ -50,7 +50,8 @@ TEST_F(MultiTest, StateErrors) {
 
 TEST_F(MultiTest, RejectedCommandAbortsExec) {
   Run({"MULTI"});
-  EXPECT_EQ(Raw({"NOSUCH", "x"}), "-ERR unknown command 'NOSUCH', with args beginning with: 'x' \r\n");
+  EXPECT_EQ(Raw({"NOSUCH", "x"}),
+            "-ERR unknown command 'NOSUCH', with args beginning with: 'x' \r\n");
   EXPECT_EQ(Raw({"SET", "a", "1"}), "+QUEUED\r\n");
   EXPECT_EQ(Raw({"EXEC"}), "-EXECABORT Transaction discarded because of previous errors.\r\n");
   EXPECT_EQ(Raw({"EXISTS", "a"}), ":0\r\n");
@@ -103,8 +104,8 @@ TEST_F(MultiTest, WatchModifiedByOtherClient) {
 TEST_F(MultiTest, WatchUnmodifiedAndNoopWrites) {
   auto other = NewClient(1);
   Run({"WATCH", "k", "l", "m"});
-  other->Run({"DEL", "k"});          // nothing to delete
-  other->Run({"LPOP", "l"});         // empty
+  other->Run({"DEL", "k"});             // nothing to delete
+  other->Run({"LPOP", "l"});            // empty
   other->Run({"SET", "m", "v", "XX"});  // not set
   other->Run({"SET", "unrelated", "1"});
   Run({"MULTI"});

@@ -6,16 +6,16 @@
 #include <chrono>
 #include <thread>
 
-#include "lua_interp/sha1.h"
 #include <absl/flags/declare.h>
 #include <absl/flags/flag.h>
+#include "lua_interp/sha1.h"
 
+#include "server/engine/test_util.h"
 #include "server/families/generic_family.h"
 #include "server/families/list_family.h"
+#include "server/families/string_family.h"
 #include "server/scripting/script_manager.h"
 #include "server/scripting/scripting_family.h"
-#include "server/families/string_family.h"
-#include "server/engine/test_util.h"
 
 namespace lw {
 namespace {
@@ -45,11 +45,12 @@ TEST_F(ScriptingTest, EvalReturnsConvertedValues) {
 
 TEST_F(ScriptingTest, RedisCallReachesEveryShard) {
   // Keys on both shards, declared: the script writes and reads them all.
-  std::vector<std::string> args = {"EVAL",
-                                   "for i, k in ipairs(KEYS) do redis.call('SET', k, ARGV[1]..i) end "
-                                   "local out = {} for i, k in ipairs(KEYS) do out[i] = "
-                                   "redis.call('GET', k) end return out",
-                                   "20"};
+  std::vector<std::string> args = {
+      "EVAL",
+      "for i, k in ipairs(KEYS) do redis.call('SET', k, ARGV[1]..i) end "
+      "local out = {} for i, k in ipairs(KEYS) do out[i] = "
+      "redis.call('GET', k) end return out",
+      "20"};
   for (int i = 0; i < 20; ++i) args.push_back("key" + std::to_string(i));
   args.push_back("v");
   RespValue r = Run(args);
@@ -173,8 +174,10 @@ TEST_F(ScriptingTest, AsyncCallErrorAbortsScript) {
 TEST_F(ScriptingTest, FunctionsLoadCallListDelete) {
   std::string lib =
       "#!lua name=mylib\n"
-      "redis.register_function('myget', function(keys, args) return redis.call('GET', keys[1]) end)\n"
-      "redis.register_function{function_name='ro', callback=function(keys, args) return args[1] end, "
+      "redis.register_function('myget', function(keys, args) return redis.call('GET', keys[1]) "
+      "end)\n"
+      "redis.register_function{function_name='ro', callback=function(keys, args) return args[1] "
+      "end, "
       "flags={'no-writes'}}\n";
   Run({"FUNCTION", "LOAD", lib});
   EXPECT_EQ(client_->last_raw(), "$5\r\nmylib\r\n");
@@ -294,8 +297,8 @@ TEST_F(LongScriptTest, ScriptKillStopsAReadOnlyLoopButNotAWriter) {
   // A script that wrote cannot be killed; it is stopped here by its own loop bound.
   std::thread writer([&] {
     auto a = NewClient(0);
-    a->Run({"EVAL",
-            "redis.call('SET', KEYS[1], 'x') for i = 1, 20000000 do end return 1", "1", "w"});
+    a->Run(
+        {"EVAL", "redis.call('SET', KEYS[1], 'x') for i = 1, 20000000 do end return 1", "1", "w"});
   });
   while (scripts.RunningCount() == 0) std::this_thread::yield();
   Run({"SCRIPT", "KILL"});
@@ -375,8 +378,9 @@ TEST_F(AutoAsyncTest, DiscardedCallsBecomeAsyncAndReadsSeeThem) {
   ASSERT_EQ(l3.elems.size(), 5u);
   EXPECT_TRUE(l3.elems[0].IsString("5"));
   // A kept result is a synchronous call that sees the queued writes before it.
-  r = Run({"EVAL", "redis.call('RPUSH', KEYS[1], 'x') local n = redis.call('LLEN', KEYS[1]) return n",
-           "1", "fresh"});
+  r = Run({"EVAL",
+           "redis.call('RPUSH', KEYS[1], 'x') local n = redis.call('LLEN', KEYS[1]) return n", "1",
+           "fresh"});
   EXPECT_EQ(client_->last_raw(), ":1\r\n");
 }
 

@@ -7,12 +7,12 @@
 #include <vector>
 
 #include "server/engine/db_slice.h"
+#include "server/engine/test_util.h"
 #include "server/families/generic_family.h"
 #include "server/families/keys_family.h"
-#include "server/scripting/scripting_family.h"
 #include "server/families/sticky_family.h"
 #include "server/families/string_family.h"
-#include "server/engine/test_util.h"
+#include "server/scripting/scripting_family.h"
 #include "transaction/transaction.h"
 
 namespace lw {
@@ -81,8 +81,7 @@ TEST_F(StickyTest, SetStickOption) {
   Raw({"SET", "s3", "v"});
   EXPECT_EQ(Raw({"SET", "s3", "w", "NX", "STICK"}), "$-1\r\n");
   EXPECT_EQ(Raw({"STICKY", "s3"}), ":0\r\n");
-  EXPECT_EQ(Raw({"EVAL", "return redis.call('SET', KEYS[1], ARGV[1], 'STICK')", "1", "lua",
-                 "x"}),
+  EXPECT_EQ(Raw({"EVAL", "return redis.call('SET', KEYS[1], ARGV[1], 'STICK')", "1", "lua", "x"}),
             "+OK\r\n");
   EXPECT_EQ(Raw({"STICKY", "lua"}), ":1\r\n");
   EXPECT_EQ(Raw({"GET", "lua"}), "$1\r\nx\r\n");
@@ -105,13 +104,12 @@ TEST_F(StickyTest, OomWithoutCacheMode) {
   // Declared flags without allow-oom/no-writes: refused up front.
   EXPECT_EQ(Raw({"EVAL", "#!lua\nreturn redis.call('GET', KEYS[1])", "1", "keep"}),
             "-OOM command not allowed when used memory > 'maxmemory'.\r\n");
-  EXPECT_EQ(Raw({"EVAL", "#!lua flags=no-writes\nreturn redis.call('GET', KEYS[1])", "1",
-                 "keep"}),
+  EXPECT_EQ(Raw({"EVAL", "#!lua flags=no-writes\nreturn redis.call('GET', KEYS[1])", "1", "keep"}),
             "$1\r\nv\r\n");
   EXPECT_EQ(Raw({"EVAL_RO", "return redis.call('GET', KEYS[1])", "1", "keep"}), "$1\r\nv\r\n");
-  EXPECT_EQ(Raw({"EVAL", "#!lua flags=allow-oom\nreturn redis.call('SET', KEYS[1], 'y')", "1",
-                 "oomok"}),
-            "+OK\r\n");
+  EXPECT_EQ(
+      Raw({"EVAL", "#!lua flags=allow-oom\nreturn redis.call('SET', KEYS[1], 'y')", "1", "oomok"}),
+      "+OK\r\n");
   EXPECT_EQ(Raw({"DEL", "oomok"}), ":1\r\n");
   EXPECT_EQ(Raw({"EXISTS", "new"}), ":0\r\n");
   service_->runtime().maxmemory.store(0);

@@ -5,10 +5,11 @@
 // sleeps. A transaction that makes a key ready calls EngineShard::NotifyKeyReady(key); when it
 // concludes on that shard, the shard walks the key's waiters in FIFO order and claims each
 // waiter that is still waiting and for which `is_ready` says the key has something to give it,
-// running its `serve` callback on the spot, before any other transaction can touch the key. A claim is one compare-and-swap kWaiting -> kWoken on the waiter's state, so a waiter
-// watched on several shards is woken exactly once, by whichever shard gets there first; the
-// others see a non-waiting state and drop it from their lists. A timeout or a cancellation is
-// the same compare-and-swap to another final state, so it can never overlap a wake.
+// running its `serve` callback on the spot, before any other transaction can touch the key. A claim
+// is one compare-and-swap kWaiting -> kWoken on the waiter's state, so a waiter watched on several
+// shards is woken exactly once, by whichever shard gets there first; the others see a non-waiting
+// state and drop it from their lists. A timeout or a cancellation is the same compare-and-swap to
+// another final state, so it can never overlap a wake.
 //
 // Thread-safety: BlockingWaiter::state from any thread; the other fields are written by the
 // coordinator before registration and by the one claiming shard before done.Notify().

@@ -130,8 +130,8 @@ class EngineShard {
   TxId max_run_txid_ = 0;
   size_t armed_waiting_ = 0;  // armed transactions that could not run yet
 
-  Transaction* current_tx_ = nullptr;      // whose hop runs now
-  std::vector<std::string> notified_;      // keys made ready by the running hop
+  Transaction* current_tx_ = nullptr;  // whose hop runs now
+  std::vector<std::string> notified_;  // keys made ready by the running hop
   bool draining_ = false;
   WatcherTable watchers_;
 

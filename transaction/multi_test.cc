@@ -192,9 +192,10 @@ TEST_F(MultiTest, NonAtomicCommandsAreTransactionsOfTheirOwn) {
     string_view second[] = {b, a};
     tx.ExecuteCommand(second, LockMode::kExclusive, incr);
     ShardId one[] = {1};
-    EXPECT_EQ(tx.ExecuteOnShards(one, [](Transaction*, EngineShard* s) {
-                return s->id() == 1 ? OpStatus::kOk : OpStatus::kInvalidArg;
-              }),
+    EXPECT_EQ(tx.ExecuteOnShards(one,
+                                 [](Transaction*, EngineShard* s) {
+                                   return s->id() == 1 ? OpStatus::kOk : OpStatus::kInvalidArg;
+                                 }),
               OpStatus::kOk);
     tx.UnlockMulti();
   });

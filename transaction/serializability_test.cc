@@ -61,7 +61,8 @@ TEST_F(SerializabilityTest, TransfersKeepTheTotal) {
         switch (r % 3) {
           case 0:
             tx.InitByKeys(all_keys, LockMode::kShared);
-            tx.ScheduleSingleHop([&](Transaction* t, EngineShard* s) { return sum_args(t, s, -1); });
+            tx.ScheduleSingleHop(
+                [&](Transaction* t, EngineShard* s) { return sum_args(t, s, -1); });
             break;
           case 1:
             tx.InitByKeys(all_keys, LockMode::kShared);
@@ -165,7 +166,8 @@ TEST_F(SerializabilityTest, RandomOrderingsNeitherDeadlockNorLoseUpdates) {
         return [&, m](Transaction* t, EngineShard* s) {
           auto& ints = SliceOf(s)->ints;
           for (const ShardArg& arg : t->ShardArgs(s->id())) {
-            if (m[arg.index] == LockMode::kExclusive) ints[std::string(arg.key)] = seen[arg.index] + 1;
+            if (m[arg.index] == LockMode::kExclusive)
+              ints[std::string(arg.key)] = seen[arg.index] + 1;
           }
           return OpStatus::kOk;
         };

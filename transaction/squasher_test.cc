@@ -28,8 +28,8 @@ class SquasherTest : public ShardSetTest {
     }
   }
 
-  void CheckLogs(const std::vector<std::vector<size_t>>& logs,
-                 const std::vector<std::string>& keys, const std::vector<OpStatus>& results) {
+  void CheckLogs(const std::vector<std::vector<size_t>>& logs, const std::vector<std::string>& keys,
+                 const std::vector<OpStatus>& results) {
     ASSERT_EQ(results.size(), keys.size());
     for (size_t i = 0; i < results.size(); ++i) {
       EXPECT_EQ(results[i], i % 7 == 0 ? OpStatus::kSkipped : OpStatus::kOk) << i;
@@ -153,9 +153,8 @@ TEST_F(SquasherTest, DetachedBatchIsOrderedBeforeLaterTransactions) {
   EXPECT_EQ(missed_own_write.load(), 0);
   // Each fiber's last read came after its last batch, so every batch has run.
   std::vector<int64_t> totals(shards_->size());
-  shards_->AwaitBriefOnAll([&](EngineShard* s) {
-    totals[s->id()] = SliceOf(s)->ints[s->id() == 0 ? a : b];
-  });
+  shards_->AwaitBriefOnAll(
+      [&](EngineShard* s) { totals[s->id()] = SliceOf(s)->ints[s->id() == 0 ? a : b]; });
   EXPECT_EQ(totals[0], kFibers * kRounds / 2);
   EXPECT_EQ(totals[1], kFibers * kRounds / 2);
 }

@@ -8,8 +8,7 @@
 
 namespace lw::tx {
 
-Transaction::Transaction(ShardSet* shard_set)
-    : shard_set_(shard_set), shard_(shard_set->size()) {}
+Transaction::Transaction(ShardSet* shard_set) : shard_set_(shard_set), shard_(shard_set->size()) {}
 
 Transaction::~Transaction() {
   // A coordinator that gives up (error, disconnect) still releases everything it holds.
@@ -29,14 +28,14 @@ void Transaction::Reset() {
   txid_ = 0;
 }
 
-void Transaction::AddKeys(std::span<const std::string_view> keys,
-                          std::span<const LockMode> modes, LockMode default_mode) {
+void Transaction::AddKeys(std::span<const std::string_view> keys, std::span<const LockMode> modes,
+                          LockMode default_mode) {
   for (uint32_t i = 0; i < keys.size(); ++i) {
     ShardId sid = shard_set_->ShardOf(keys[i]);
     PerShard& sd = shard_[sid];
     sd.args.push_back(ShardArg{keys[i], i});
-    sd.locks.push_back(LockRequest{shard_set_->LockFingerprint(keys[i]),
-                                   modes.empty() ? default_mode : modes[i]});
+    sd.locks.push_back(
+        LockRequest{shard_set_->LockFingerprint(keys[i]), modes.empty() ? default_mode : modes[i]});
     sd.active = true;
   }
   for (ShardId sid = 0; sid < shard_.size(); ++sid) {
@@ -46,8 +45,7 @@ void Transaction::AddKeys(std::span<const std::string_view> keys,
     // One request per fingerprint, in its strongest mode, so a transaction never waits for
     // itself (a key named twice, or two keys under one hash tag).
     std::sort(sd.locks.begin(), sd.locks.end(), [](const LockRequest& a, const LockRequest& b) {
-      return a.fingerprint < b.fingerprint ||
-             (a.fingerprint == b.fingerprint && a.mode > b.mode);
+      return a.fingerprint < b.fingerprint || (a.fingerprint == b.fingerprint && a.mode > b.mode);
     });
     auto same = [](const LockRequest& a, const LockRequest& b) {
       return a.fingerprint == b.fingerprint;

@@ -165,12 +165,12 @@ class Transaction {
   // What this transaction has on one shard. Written by the coordinator while no message is in
   // flight, and by the shard's thread while one is (the hop counter orders the two).
   struct PerShard {
-    std::vector<ShardArg> args;       // the current command's keys here
-    std::vector<LockRequest> locks;   // sorted by fingerprint, one entry per fingerprint
-    bool active = false;              // locks / runs here
-    bool queued = false;              // holds its locks here
-    bool armed = false;               // a hop waits to run here
-    OpStatus status = OpStatus::kOk;  // last hop's result
+    std::vector<ShardArg> args;           // the current command's keys here
+    std::vector<LockRequest> locks;       // sorted by fingerprint, one entry per fingerprint
+    bool active = false;                  // locks / runs here
+    bool queued = false;                  // holds its locks here
+    bool armed = false;                   // a hop waits to run here
+    OpStatus status = OpStatus::kOk;      // last hop's result
     std::vector<std::string> ready_keys;  // NotifyKeyReady'd, served at conclusion
   };
 
@@ -195,8 +195,8 @@ class Transaction {
   OpStatus RunCallback(EngineShard* shard) { return (*cb_)(this, shard); }
 
   ShardSet* shard_set_;
-  std::vector<PerShard> shard_;   // indexed by shard id
-  std::vector<ShardId> active_;   // ascending
+  std::vector<PerShard> shard_;  // indexed by shard id
+  std::vector<ShardId> active_;  // ascending
   bool global_ = false;
   MultiMode multi_ = MultiMode::kNone;
   bool scheduled_ = false;

@@ -115,7 +115,8 @@ TEST_F(TransactionTest, MultiHopSeesItsOwnWrites) {
     EXPECT_NE(tx.txid(), 0u);
     tx.Execute(
         [](Transaction* t, EngineShard* s) {
-          for (const ShardArg& arg : t->ShardArgs(s->id())) SliceOf(s)->ints[std::string(arg.key)] = 7;
+          for (const ShardArg& arg : t->ShardArgs(s->id()))
+            SliceOf(s)->ints[std::string(arg.key)] = 7;
           return OpStatus::kOk;
         },
         false);
@@ -162,7 +163,7 @@ TEST_F(TransactionTest, OutOfOrderWhenUncontended) {
               OpStatus::kOk);
   });
   EngineShard::Stats after = TotalStats();
-  EXPECT_EQ(after.ooo_runs - before.ooo_runs, 1u);  // shard 0: behind the holder
+  EXPECT_EQ(after.ooo_runs - before.ooo_runs, 1u);    // shard 0: behind the holder
   EXPECT_EQ(after.head_runs - before.head_runs, 1u);  // shard 1: alone in its queue
 
   // Conflicting single-shard write on A: no fast path, waits for the holder.

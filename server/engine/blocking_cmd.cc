@@ -6,9 +6,9 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "server/types/arg_utils.h"
-#include "server/resp/error_strings.h"
 #include "server/engine/service.h"
+#include "server/resp/error_strings.h"
+#include "server/types/arg_utils.h"
 #include "transaction/engine_shard.h"
 
 namespace lw {
@@ -46,8 +46,8 @@ bool ParseBlockTimeout(std::string_view arg, ReplyBuilder* rb, io::Clock::time_p
   // Redis computes (long long)(seconds * 1000). Out of range that conversion yields LLONG_MIN
   // on x86-64 (Redis's reference build), so "inf" and huge values are "negative" there.
   long double ms = seconds * 1000.0L;
-  int64_t tval = (ms < 9223372036854775807.0L && ms > -9223372036854775808.0L) ? int64_t(ms)
-                                                                               : INT64_MIN;
+  int64_t tval =
+      (ms < 9223372036854775807.0L && ms > -9223372036854775808.0L) ? int64_t(ms) : INT64_MIN;
   if (tval < 0) {
     rb->SendError(errors::kTimeoutNegative);
     return false;

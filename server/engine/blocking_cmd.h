@@ -150,8 +150,7 @@ struct PopOutcome {
 // needs into the caller's memory.
 template <typename Probe, typename Take>
 PopOutcome BlockingPop(ConnectionContext* cntx, std::span<const std::string_view> keys,
-                       bool may_block, io::Clock::time_point deadline, Probe&& probe,
-                       Take&& take) {
+                       bool may_block, io::Clock::time_point deadline, Probe&& probe, Take&& take) {
   BlockingTx btx(cntx, keys);
   std::vector<KeyState> states(keys.size(), KeyState::kEmpty);
   const bool single = btx.single_shard();

@@ -26,7 +26,7 @@ class BusyRegistry {
     bool is_function = false;  // FCALL: the error names FUNCTION KILL
     int db = 0;
     std::vector<std::string> keys;
-    int64_t start_ms = 0;      // steady clock
+    int64_t start_ms = 0;  // steady clock
   };
 
   uint64_t Add(Entry entry);

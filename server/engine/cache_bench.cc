@@ -154,9 +154,10 @@ int main(int argc, char** argv) {
   double random = lw::RunRandom(trace, warm, capacity);
   std::printf("Zipf(0.99) trace: %u keys, %zu requests (%zu warm-up), cache %zu keys (10%%)\n",
               keys, requests, warm, capacity);
-  std::printf("  lacewing cache mode (dash hotspot eviction + bump-up): hit rate %.4f "
-              "(%zu keys resident, %.2f M req/s)\n",
-              lacewing, resident, double(requests) / secs / 1e6);
+  std::printf(
+      "  lacewing cache mode (dash hotspot eviction + bump-up): hit rate %.4f "
+      "(%zu keys resident, %.2f M req/s)\n",
+      lacewing, resident, double(requests) / secs / 1e6);
   std::printf("  exact LRU, %zu keys: hit rate %.4f\n", capacity, lru);
   std::printf("  exact LRU, %zu keys (same as resident): hit rate %.4f\n", resident, lru_same);
   std::printf("  random eviction, %zu keys: hit rate %.4f\n", capacity, random);
@@ -167,8 +168,9 @@ int main(int argc, char** argv) {
   double load_ns = lw::NsPerCall(5'000'000, [mine] {
     return mine->load(std::memory_order_relaxed) + mine->load(std::memory_order_relaxed);
   });
-  std::printf("used memory read: TotalAllocatedBytes %.1f ns/call (mutex, uncontended), "
-              "two relaxed loads %.1f ns/call\n",
-              total_ns, load_ns);
+  std::printf(
+      "used memory read: TotalAllocatedBytes %.1f ns/call (mutex, uncontended), "
+      "two relaxed loads %.1f ns/call\n",
+      total_ns, load_ns);
   return 0;
 }

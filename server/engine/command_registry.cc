@@ -9,10 +9,9 @@ namespace lw {
 namespace cmd {
 std::vector<std::string_view> FlagNames(uint32_t flags) {
   static constexpr std::pair<Flag, std::string_view> kNames[] = {
-      {kWrite, "write"},       {kReadOnly, "readonly"}, {kDenyOom, "denyoom"},
-      {kAdmin, "admin"},       {kPubSub, "pubsub"},     {kNoScript, "noscript"},
-      {kBlocking, "blocking"}, {kLoading, "loading"},   {kStale, "stale"},
-      {kNoAuth, "no_auth"},    {kNoMulti, "no_multi"},  {kFast, "fast"},
+      {kWrite, "write"},   {kReadOnly, "readonly"}, {kDenyOom, "denyoom"},   {kAdmin, "admin"},
+      {kPubSub, "pubsub"}, {kNoScript, "noscript"}, {kBlocking, "blocking"}, {kLoading, "loading"},
+      {kStale, "stale"},   {kNoAuth, "no_auth"},    {kNoMulti, "no_multi"},  {kFast, "fast"},
   };
   std::vector<std::string_view> out;
   for (const auto& [flag, name] : kNames) {

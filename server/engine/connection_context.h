@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "server/resp/reply_builder.h"
 #include "server/engine/watch_registry.h"
+#include "server/resp/reply_builder.h"
 
 namespace lw {
 
@@ -100,8 +100,8 @@ struct ConnectionContext {
   std::string addr;
   std::string laddr;
   int fd = -1;
-  int64_t created_ns = 0;      // steady clock, nanoseconds
-  int64_t last_active_ns = 0;  // steady clock; updated by Service::Dispatch
+  int64_t created_ns = 0;              // steady clock, nanoseconds
+  int64_t last_active_ns = 0;          // steady clock; updated by Service::Dispatch
   std::string_view last_cmd = "NULL";  // the registry's name of the last command (stable)
 
   // Pub/sub: the number of channels and patterns subscribed. Non-zero puts a RESP2 client in

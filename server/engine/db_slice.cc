@@ -78,8 +78,7 @@ std::optional<DbSlice::Iterator> DbSlice::Peek(int db, std::string_view key) {
   return it;
 }
 
-OpResult<std::pair<DbSlice::Iterator, bool>> DbSlice::TryAddOrFind(int db,
-                                                                   std::string_view key) {
+OpResult<std::pair<DbSlice::Iterator, bool>> DbSlice::TryAddOrFind(int db, std::string_view key) {
   if (auto it = Peek(db, key)) return std::pair{*it, false};
   // From here on an insertion follows, which invalidates iterators anyway: the deferred
   // bump-ups may move entries now.
@@ -88,8 +87,8 @@ OpResult<std::pair<DbSlice::Iterator, bool>> DbSlice::TryAddOrFind(int db,
   if (CacheMode() && ShardUsed() > ShardBudget()) {
     // Over budget with room in the segment: make room in memory first, coldest first from
     // the hotspot this insert uses, else from anywhere on the shard.
-    unsigned evicted = prime.EvictColdest(prime.HotspotOf(key), 1,
-                                          [&](Iterator victim) { OnEvict(db, victim); });
+    unsigned evicted =
+        prime.EvictColdest(prime.HotspotOf(key), 1, [&](Iterator victim) { OnEvict(db, victim); });
     if (evicted == 0 && EvictStep(kInsertFallbackBuckets) == 0) {
       SetCannotEvict(true);
       return OpStatus::kOutOfMemory;
@@ -153,8 +152,8 @@ bool DbSlice::CanGrowPrime() const {
 
 unsigned DbSlice::EvictFromHotspot(int db, const PrimeTable::Hotspot& hotspot) {
   if (force_grow_ || !CacheMode()) return 0;
-  unsigned n = dbs_[db]->prime.EvictColdest(hotspot, 1,
-                                            [&](Iterator victim) { OnEvict(db, victim); });
+  unsigned n =
+      dbs_[db]->prime.EvictColdest(hotspot, 1, [&](Iterator victim) { OnEvict(db, victim); });
   if (n > 0) SetCannotEvict(false);
   return n;
 }

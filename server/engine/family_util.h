@@ -8,9 +8,9 @@
 #include <string_view>
 
 #include "base/op_status.h"
-#include "server/types/compact_object.h"
 #include "server/engine/db_slice.h"
 #include "server/engine/op_args.h"
+#include "server/types/compact_object.h"
 
 namespace lw {
 

@@ -4,8 +4,8 @@
 #include <cerrno>
 #include <cstdlib>
 
-#include "server/types/arg_utils.h"
 #include "server/resp/error_strings.h"
+#include "server/types/arg_utils.h"
 #include "server/types/glob.h"
 
 namespace lw {

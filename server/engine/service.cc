@@ -21,9 +21,9 @@ int64_t SteadyNowNs() {
 
 // In a RESP2 client's subscribed mode only these commands run (Redis's list).
 bool AllowedWhenSubscribed(std::string_view name) {
-  return name == "ping" || name == "subscribe" || name == "unsubscribe" ||
-         name == "psubscribe" || name == "punsubscribe" || name == "ssubscribe" ||
-         name == "sunsubscribe" || name == "quit" || name == "reset";
+  return name == "ping" || name == "subscribe" || name == "unsubscribe" || name == "psubscribe" ||
+         name == "punsubscribe" || name == "ssubscribe" || name == "sunsubscribe" ||
+         name == "quit" || name == "reset";
 }
 
 // Between MULTI and EXEC every command but these is queued, not run (Redis's list).
@@ -317,9 +317,9 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
   cntx->write_scope = outer_scope;
   if (spec->IsWrite() && (!scope.touched.empty() || watches_.active())) {
     const std::string& out = cntx->rb->buffer();
-    bool changed = cntx->rb->errors_sent() == errors_before && out.size() >= reply_start &&
-                   !WatchRegistry::ReplySaysUnchanged(
-                       *spec, args, std::string_view(out).substr(reply_start));
+    bool changed =
+        cntx->rb->errors_sent() == errors_before && out.size() >= reply_start &&
+        !WatchRegistry::ReplySaysUnchanged(*spec, args, std::string_view(out).substr(reply_start));
     watches_.AfterWrite(*spec, args, db, &scope, changed);
   }
   int64_t elapsed_us = timed ? (SteadyNowNs() - start) / 1000 : 0;

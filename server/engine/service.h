@@ -14,9 +14,9 @@
 
 #include <atomic>
 #include <functional>
-#include <span>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <typeindex>
 #include <unordered_map>
@@ -162,9 +162,7 @@ class Service {
     }
     return sum;
   }
-  uint64_t total_connections() const {
-    return total_connections_.load(std::memory_order_relaxed);
-  }
+  uint64_t total_connections() const { return total_connections_.load(std::memory_order_relaxed); }
   size_t connected_clients() const { return connected_clients_.load(std::memory_order_relaxed); }
   RuntimeConfig& runtime() { return runtime_; }
   // Who WATCHes which keys (MULTI/EXEC); Dispatch reports write commands to it.

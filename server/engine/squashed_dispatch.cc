@@ -5,8 +5,7 @@
 
 namespace lw {
 
-bool ClassifyForSquash(Service* service, std::span<const std::string_view> args,
-                       SquashItem* out) {
+bool ClassifyForSquash(Service* service, std::span<const std::string_view> args, SquashItem* out) {
   if (args.empty()) return false;
   return ClassifyForSquash(service, service->registry().Find(args[0]), args, out);
 }
@@ -75,9 +74,8 @@ void RunSquashed(Service* service, const ConnectionContext& client,
 }
 
 void RunSquashedDetached(Service* service, const ConnectionContext& client,
-                         std::span<const SquashItem> items,
-                         std::shared_ptr<const void> keep_alive, bool from_script,
-                         std::unique_ptr<tx::Transaction> held) {
+                         std::span<const SquashItem> items, std::shared_ptr<const void> keep_alive,
+                         bool from_script, std::unique_ptr<tx::Transaction> held) {
   // What every command needs, shared, so each op captures two pointers (no allocation).
   struct Shared {
     Service* service;

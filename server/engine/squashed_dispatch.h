@@ -35,8 +35,7 @@ struct SquashItem {
 
 // True if `args` is a plain data command (read or write, not blocking, pub/sub or
 // transaction-control) with keys that all live on one shard; fills `out` (but not out->db).
-bool ClassifyForSquash(Service* service, std::span<const std::string_view> args,
-                       SquashItem* out);
+bool ClassifyForSquash(Service* service, std::span<const std::string_view> args, SquashItem* out);
 // The same, for a caller that has looked the command up: spec == registry().Find(args[0]).
 bool ClassifyForSquash(Service* service, const CommandSpec* spec,
                        std::span<const std::string_view> args, SquashItem* out);
@@ -55,8 +54,7 @@ void RunSquashed(Service* service, const ConnectionContext& client,
 // transaction of its own. `keep_alive` owns what the items' args and keys point into (and
 // the items' spans themselves); it is released after the last command ran.
 void RunSquashedDetached(Service* service, const ConnectionContext& client,
-                         std::span<const SquashItem> items,
-                         std::shared_ptr<const void> keep_alive, bool from_script,
-                         std::unique_ptr<tx::Transaction> held = nullptr);
+                         std::span<const SquashItem> items, std::shared_ptr<const void> keep_alive,
+                         bool from_script, std::unique_ptr<tx::Transaction> held = nullptr);
 
 }  // namespace lw

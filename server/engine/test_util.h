@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "io/proactor_pool.h"
-#include "server/resp/resp_reply_decoder.h"
 #include "server/engine/service.h"
+#include "server/resp/resp_reply_decoder.h"
 
 namespace lw {
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "server/types/arg_utils.h"
 #include "server/engine/db_slice.h"
+#include "server/types/arg_utils.h"
 
 namespace lw {
 
@@ -110,19 +110,37 @@ bool WatchRegistry::ReplySaysUnchanged(const CommandSpec& spec, CmdArgs args,
   const std::string& n = spec.name;
   // Integer 0: nothing was removed / set / added.
   if (reply == ":0\r\n") {
-    static constexpr std::string_view kZeroMeansNoop[] = {
-        "del",     "unlink",   "srem",    "hdel",     "zrem",    "lrem",
-        "expire",  "pexpire",  "expireat", "pexpireat", "persist", "setnx",
-        "hsetnx",  "msetnx",   "lpushx",  "rpushx",   "sadd",    "smove",
-        "renamenx", "linsert", "zremrangebyrank", "zremrangebyscore", "zremrangebylex"};
+    static constexpr std::string_view kZeroMeansNoop[] = {"del",
+                                                          "unlink",
+                                                          "srem",
+                                                          "hdel",
+                                                          "zrem",
+                                                          "lrem",
+                                                          "expire",
+                                                          "pexpire",
+                                                          "expireat",
+                                                          "pexpireat",
+                                                          "persist",
+                                                          "setnx",
+                                                          "hsetnx",
+                                                          "msetnx",
+                                                          "lpushx",
+                                                          "rpushx",
+                                                          "sadd",
+                                                          "smove",
+                                                          "renamenx",
+                                                          "linsert",
+                                                          "zremrangebyrank",
+                                                          "zremrangebyscore",
+                                                          "zremrangebylex"};
     return std::find(std::begin(kZeroMeansNoop), std::end(kZeroMeansNoop), n) !=
            std::end(kZeroMeansNoop);
   }
   if (reply == ":-1\r\n") return n == "linsert";
   if (IsNullReply(reply)) {
     static constexpr std::string_view kNullMeansNoop[] = {
-        "lpop",    "rpop",    "spop", "getdel",  "getex", "zpopmin", "zpopmax",
-        "rpoplpush", "lmove", "lmpop", "zmpop",  "blpop", "brpop",   "bzpopmin", "bzpopmax"};
+        "lpop",  "rpop",  "spop",  "getdel", "getex", "zpopmin",  "zpopmax", "rpoplpush",
+        "lmove", "lmpop", "zmpop", "blpop",  "brpop", "bzpopmin", "bzpopmax"};
     if (std::find(std::begin(kNullMeansNoop), std::end(kNullMeansNoop), n) !=
         std::end(kNullMeansNoop)) {
       return true;

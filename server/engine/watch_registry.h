@@ -69,8 +69,7 @@ class WatchRegistry {
   void OnShardWrite(int db, std::span<const tx::ShardArg> keys, WriteScope* scope);
   // Coordinator, after a write command's handler returned. `changed`: it reported no error
   // and its reply does not say "nothing happened" (see ReplySaysUnchanged).
-  void AfterWrite(const CommandSpec& spec, CmdArgs args, int db, WriteScope* scope,
-                  bool changed);
+  void AfterWrite(const CommandSpec& spec, CmdArgs args, int db, WriteScope* scope, bool changed);
 
   // Redis signals a key as modified only when the command changed it: DEL of a missing key,
   // SREM of an absent member, LPOP of an empty list... do not. `reply` is the command's reply.

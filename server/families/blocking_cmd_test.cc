@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "server/engine/blocking_cmd.h"
+#include "server/engine/shard_set.h"
+#include "server/engine/test_util.h"
 #include "server/families/generic_family.h"
 #include "server/families/keys_family.h"
 #include "server/families/list_family.h"
-#include "server/engine/shard_set.h"
 #include "server/families/string_family.h"
-#include "server/engine/test_util.h"
 #include "server/families/zset_family.h"
 #include "transaction/engine_shard.h"
 
@@ -84,8 +84,8 @@ class BlockingTest : public ServiceTest {
   bool AllIdle() {
     bool idle = true;
     for (uint32_t i = 0; i < service_->shards().size(); ++i) {
-      idle &= service_->shards().Await(
-          i, [](Shard*) { return tx::EngineShard::Current()->IsIdle(); });
+      idle &=
+          service_->shards().Await(i, [](Shard*) { return tx::EngineShard::Current()->IsIdle(); });
     }
     return idle;
   }
@@ -140,15 +140,13 @@ TEST_F(BlockingTest, LMPopArguments) {
   EXPECT_EQ(Raw({"LMPOP", "1", "a", "MIDDLE"}), "-ERR syntax error\r\n");
   EXPECT_EQ(Raw({"LMPOP", "1", "a", "LEFT", "COUNT", "0"}),
             "-ERR count should be greater than 0\r\n");
-  EXPECT_EQ(Raw({"LMPOP", "1", "a", "LEFT", "COUNT", "1", "COUNT", "1"}),
-            "-ERR syntax error\r\n");
+  EXPECT_EQ(Raw({"LMPOP", "1", "a", "LEFT", "COUNT", "1", "COUNT", "1"}), "-ERR syntax error\r\n");
   EXPECT_EQ(Raw({"LMPOP", "1", "a", "LEFT", "COUNT"}), "-ERR syntax error\r\n");
   EXPECT_EQ(Raw({"LMPOP", "1", "a", "LEFT"}), "*-1\r\n");
   std::string a = KeyOn(0, "a"), b = KeyOn(1, "b");
   Run({"RPUSH", b, "1", "2", "3"});
   EXPECT_EQ(Raw({"LMPOP", "2", a, b, "RIGHT", "COUNT", "2"}),
-            "*2\r\n$" + std::to_string(b.size()) + "\r\n" + b +
-                "\r\n*2\r\n$1\r\n3\r\n$1\r\n2\r\n");
+            "*2\r\n$" + std::to_string(b.size()) + "\r\n" + b + "\r\n*2\r\n$1\r\n3\r\n$1\r\n2\r\n");
   Run({"SET", "s", "v"});
   EXPECT_EQ(Raw({"LMPOP", "2", "s", b, "LEFT"}), kWrongType);
   EXPECT_EQ(Raw({"LMPOP", "2", b, "s", "LEFT", "COUNT", "9"}),
@@ -175,8 +173,8 @@ TEST_F(BlockingTest, ServesAtOnceFirstReadyKeyInOrder) {
   Run({"RPUSH", c, "c1"});
   Run({"RPUSH", b, "b1", "b2"});
   auto reply = [](const std::string& k, const std::string& v) {
-    return "*2\r\n$" + std::to_string(k.size()) + "\r\n" + k + "\r\n$" +
-           std::to_string(v.size()) + "\r\n" + v + "\r\n";
+    return "*2\r\n$" + std::to_string(k.size()) + "\r\n" + k + "\r\n$" + std::to_string(v.size()) +
+           "\r\n" + v + "\r\n";
   };
   EXPECT_EQ(Raw({"BLPOP", a, b, c, "0"}), reply(b, "b1"));
   EXPECT_EQ(Raw({"BRPOP", a, c, b, "0"}), reply(c, "c1"));
@@ -194,15 +192,15 @@ TEST_F(BlockingTest, ServesAtOnceFirstReadyKeyInOrder) {
 }
 
 TEST_F(BlockingTest, TimeoutReturnsNullAfterDeadline) {
-  for (std::vector<std::string> cmd : std::vector<std::vector<std::string>>{
-           {"BLPOP", "a", "b", "0.1"},
-           {"BRPOP", "a", "0.1"},
-           {"BLMOVE", "a", "b", "LEFT", "LEFT", "0.1"},
-           {"BRPOPLPUSH", "a", "b", "0.1"},
-           {"BLMPOP", "0.1", "2", "a", "b", "LEFT"},
-           {"BZPOPMIN", "a", "0.1"},
-           {"BZPOPMAX", "a", "b", "0.1"},
-           {"BZMPOP", "0.1", "1", "a", "MAX"}}) {
+  for (std::vector<std::string> cmd :
+       std::vector<std::vector<std::string>>{{"BLPOP", "a", "b", "0.1"},
+                                             {"BRPOP", "a", "0.1"},
+                                             {"BLMOVE", "a", "b", "LEFT", "LEFT", "0.1"},
+                                             {"BRPOPLPUSH", "a", "b", "0.1"},
+                                             {"BLMPOP", "0.1", "2", "a", "b", "LEFT"},
+                                             {"BZPOPMIN", "a", "0.1"},
+                                             {"BZPOPMAX", "a", "b", "0.1"},
+                                             {"BZMPOP", "0.1", "1", "a", "MAX"}}) {
     auto start = std::chrono::steady_clock::now();
     EXPECT_EQ(Raw(cmd), "*-1\r\n") << cmd[0];
     EXPECT_GE(std::chrono::steady_clock::now() - start, 100ms) << cmd[0];

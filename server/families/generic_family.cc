@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <map>
 
-#include "server/types/arg_utils.h"
 #include "server/engine/connection_context.h"
-#include "server/resp/error_strings.h"
 #include "server/engine/op_args.h"
 #include "server/engine/service.h"
+#include "server/resp/error_strings.h"
+#include "server/types/arg_utils.h"
 
 namespace lw {
 
@@ -87,8 +87,8 @@ void SendCommandInfo(const CommandSpec& spec, ReplyBuilder* rb) {
   rb->SendLong(spec.first_key);
   rb->SendLong(spec.last_key);
   rb->SendLong(spec.key_step);
-  rb->StartSet(0);    // ACL categories
-  rb->StartSet(0);    // tips
+  rb->StartSet(0);  // ACL categories
+  rb->StartSet(0);  // tips
   SendKeySpecs(spec, rb);
   rb->StartArray(0);  // subcommands
 }
@@ -132,7 +132,8 @@ void Command(CmdArgs args, ConnectionContext* cntx) {
     // Documentation is not carried; an empty map tells clients (redis-cli) there is none.
     return rb->StartMap(0);
   }
-  if (sub == "COUNT" || sub == "LIST") return rb->SendError(errors::WrongArity("command|" + AsciiLower(sub)));
+  if (sub == "COUNT" || sub == "LIST")
+    return rb->SendError(errors::WrongArity("command|" + AsciiLower(sub)));
   rb->SendError(errors::UnknownSubcommand(args[1], "COMMAND"));
 }
 

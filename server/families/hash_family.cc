@@ -14,13 +14,13 @@
 #include <utility>
 #include <vector>
 
-#include "server/types/arg_utils.h"
 #include "server/engine/connection_context.h"
-#include "server/resp/error_strings.h"
-#include "server/types/glob.h"
-#include "server/types/hash_obj.h"
 #include "server/engine/family_util.h"
 #include "server/engine/op_args.h"
+#include "server/resp/error_strings.h"
+#include "server/types/arg_utils.h"
+#include "server/types/glob.h"
+#include "server/types/hash_obj.h"
 
 namespace lw {
 
@@ -56,7 +56,6 @@ OpResult<HashObj*> FindOrCreateHash(const OpArgs& op, std::string_view key) {
 }
 
 std::mt19937_64& Rng() { return ThreadRng(); }
-
 
 void SendWrongTypeOr(OpStatus status, ReplyBuilder* rb) {
   if (status == OpStatus::kWrongType) return rb->SendError(errors::kWrongType);
@@ -163,9 +162,12 @@ void HIncrBy(CmdArgs args, ConnectionContext* cntx) {
   });
   if (res.ok()) return rb->SendLong(*res);
   switch (res.status()) {
-    case OpStatus::kInvalidInt: return rb->SendError(errors::kHashValueNotInteger);
-    case OpStatus::kOutOfRange: return rb->SendError(errors::kHashIncrOverflow);
-    default: return SendWrongTypeOr(res.status(), rb);
+    case OpStatus::kInvalidInt:
+      return rb->SendError(errors::kHashValueNotInteger);
+    case OpStatus::kOutOfRange:
+      return rb->SendError(errors::kHashIncrOverflow);
+    default:
+      return SendWrongTypeOr(res.status(), rb);
   }
 }
 
@@ -191,9 +193,12 @@ void HIncrByFloat(CmdArgs args, ConnectionContext* cntx) {
       });
   if (res.ok()) return rb->SendBulk(*res);
   switch (res.status()) {
-    case OpStatus::kInvalidFloat: return rb->SendError(errors::kHashValueNotFloat);
-    case OpStatus::kOutOfRange: return rb->SendError(errors::kHashIncrProducesNanOrInf);
-    default: return SendWrongTypeOr(res.status(), rb);
+    case OpStatus::kInvalidFloat:
+      return rb->SendError(errors::kHashValueNotFloat);
+    case OpStatus::kOutOfRange:
+      return rb->SendError(errors::kHashIncrProducesNanOrInf);
+    default:
+      return SendWrongTypeOr(res.status(), rb);
   }
 }
 
@@ -469,9 +474,8 @@ void HRandField(CmdArgs args, ConnectionContext* cntx) {
 
 void RegisterHashFamily(CommandRegistry* r) {
   RegisterRobjOps(ObjType::kHash,
-                  {FreeHash, HashMallocUsed, HashEncoding, [](const void* p) -> void* {
-                     return static_cast<const HashObj*>(p)->Clone();
-                   }});
+                  {FreeHash, HashMallocUsed, HashEncoding,
+                   [](const void* p) -> void* { return static_cast<const HashObj*>(p)->Clone(); }});
   using namespace cmd;
   r->Register({"hset", -4, kWrite | kDenyOom | kFast, 1, 1, 1, HSet});
   r->Register({"hsetnx", 4, kWrite | kDenyOom | kFast, 1, 1, 1, HSetNx});

@@ -4,11 +4,11 @@
 #include <string>
 #include <vector>
 
+#include "server/engine/test_util.h"
 #include "server/families/generic_family.h"
 #include "server/families/hash_family.h"
-#include "server/types/hash_obj.h"
 #include "server/families/string_family.h"
-#include "server/engine/test_util.h"
+#include "server/types/hash_obj.h"
 
 namespace lw {
 namespace {
@@ -51,12 +51,22 @@ TEST_F(HashFamilyTest, SetGetDel) {
 
 TEST_F(HashFamilyTest, WrongType) {
   Run({"SET", "s", "v"});
-  for (auto cmd : std::vector<std::vector<std::string>>{
-           {"HSET", "s", "a", "1"}, {"HSETNX", "s", "a", "1"}, {"HGET", "s", "a"},
-           {"HMGET", "s", "a"}, {"HDEL", "s", "a"}, {"HLEN", "s"}, {"HSTRLEN", "s", "a"},
-           {"HEXISTS", "s", "a"}, {"HGETALL", "s"}, {"HKEYS", "s"}, {"HVALS", "s"},
-           {"HINCRBY", "s", "a", "1"}, {"HINCRBYFLOAT", "s", "a", "1"}, {"HSCAN", "s", "0"},
-           {"HRANDFIELD", "s"}, {"HRANDFIELD", "s", "2"}}) {
+  for (auto cmd : std::vector<std::vector<std::string>>{{"HSET", "s", "a", "1"},
+                                                        {"HSETNX", "s", "a", "1"},
+                                                        {"HGET", "s", "a"},
+                                                        {"HMGET", "s", "a"},
+                                                        {"HDEL", "s", "a"},
+                                                        {"HLEN", "s"},
+                                                        {"HSTRLEN", "s", "a"},
+                                                        {"HEXISTS", "s", "a"},
+                                                        {"HGETALL", "s"},
+                                                        {"HKEYS", "s"},
+                                                        {"HVALS", "s"},
+                                                        {"HINCRBY", "s", "a", "1"},
+                                                        {"HINCRBYFLOAT", "s", "a", "1"},
+                                                        {"HSCAN", "s", "0"},
+                                                        {"HRANDFIELD", "s"},
+                                                        {"HRANDFIELD", "s", "2"}}) {
     EXPECT_EQ(Raw(cmd), "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n")
         << cmd[0];
   }

@@ -14,13 +14,13 @@
 #include <vector>
 
 #include "io/fiber.h"
-#include "server/types/arg_utils.h"
 #include "server/engine/connection_context.h"
-#include "server/resp/error_strings.h"
-#include "server/types/glob.h"
 #include "server/engine/family_util.h"
 #include "server/engine/op_args.h"
 #include "server/engine/service.h"
+#include "server/resp/error_strings.h"
+#include "server/types/arg_utils.h"
+#include "server/types/glob.h"
 
 namespace lw {
 
@@ -47,17 +47,17 @@ void SendCountOrUndeclared(ConnectionContext* cntx, int64_t n) {
 }
 
 void Unlink(CmdArgs args, ConnectionContext* cntx) {
-  SendCountOrUndeclared(cntx, SumOverKeys(cntx, args.subspan(1),
-                                          [](const OpArgs& op, std::string_view key) {
-                                            return op.slice->Del(op.db, key) ? 1 : 0;
-                                          }));
+  SendCountOrUndeclared(
+      cntx, SumOverKeys(cntx, args.subspan(1), [](const OpArgs& op, std::string_view key) {
+        return op.slice->Del(op.db, key) ? 1 : 0;
+      }));
 }
 
 void Touch(CmdArgs args, ConnectionContext* cntx) {
-  SendCountOrUndeclared(cntx, SumOverKeys(cntx, args.subspan(1),
-                                          [](const OpArgs& op, std::string_view key) {
-                                            return op.slice->Find(op.db, key).ok() ? 1 : 0;
-                                          }));
+  SendCountOrUndeclared(
+      cntx, SumOverKeys(cntx, args.subspan(1), [](const OpArgs& op, std::string_view key) {
+        return op.slice->Find(op.db, key).ok() ? 1 : 0;
+      }));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -614,9 +614,8 @@ void RandomKey(CmdArgs, ConnectionContext* cntx) {
 
 // FLUSHDB/FLUSHALL [ASYNC|SYNC]: both modes free at once (each shard frees its own values).
 bool ParseFlushArgs(CmdArgs args, ConnectionContext* cntx) {
-  if (args.size() > 2 ||
-      (args.size() == 2 && !EqualsIgnoreCase(args[1], "ASYNC") &&
-       !EqualsIgnoreCase(args[1], "SYNC"))) {
+  if (args.size() > 2 || (args.size() == 2 && !EqualsIgnoreCase(args[1], "ASYNC") &&
+                          !EqualsIgnoreCase(args[1], "SYNC"))) {
     cntx->rb->SendError(errors::kSyntax);
     return false;
   }
@@ -737,9 +736,7 @@ void RegisterKeysFamily(CommandRegistry* r) {
     };
   };
   auto ttl = [](bool in_ms, bool absolute) {
-    return [=](CmdArgs args, ConnectionContext* cntx) {
-      TtlGeneric(args, cntx, in_ms, absolute);
-    };
+    return [=](CmdArgs args, ConnectionContext* cntx) { TtlGeneric(args, cntx, in_ms, absolute); };
   };
   r->Register({"unlink", -2, kWrite | kFast, 1, -1, 1, Unlink});
   r->Register({"touch", -2, kReadOnly | kFast, 1, -1, 1, Touch});

@@ -8,14 +8,14 @@
 #include <string>
 #include <thread>
 
+#include "server/engine/test_util.h"
 #include "server/families/generic_family.h"
 #include "server/families/hash_family.h"
+#include "server/families/keys_family.h"
 #include "server/families/list_family.h"
 #include "server/families/set_family.h"
-#include "server/families/zset_family.h"
-#include "server/families/keys_family.h"
 #include "server/families/string_family.h"
-#include "server/engine/test_util.h"
+#include "server/families/zset_family.h"
 
 namespace lw {
 namespace {
@@ -211,8 +211,7 @@ TEST_F(KeysFamilyTest, ScanOptions) {
   EXPECT_EQ(Raw({"SCAN", " 1"}), "-ERR invalid cursor\r\n");
   EXPECT_EQ(Raw({"SCAN", "18446744073709551616"}), "-ERR invalid cursor\r\n");
   EXPECT_EQ(Raw({"SCAN", "0", "COUNT", "0"}), "-ERR syntax error\r\n");
-  EXPECT_EQ(Raw({"SCAN", "0", "COUNT", "x"}),
-            "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(Raw({"SCAN", "0", "COUNT", "x"}), "-ERR value is not an integer or out of range\r\n");
   EXPECT_EQ(Raw({"SCAN", "0", "MATCH"}), "-ERR syntax error\r\n");
   EXPECT_EQ(Raw({"SCAN", "0", "FOO", "bar"}), "-ERR syntax error\r\n");
 }
@@ -310,10 +309,8 @@ TEST_F(KeysFamilyTest, DebugPopulate) {
   EXPECT_EQ(Raw({"GET", "r:1"}), "$7\r\nvalue:1\r\n");
   EXPECT_EQ(Raw({"DEBUG", "POPULATE", "0"}), "+OK\r\n");
   EXPECT_EQ(Raw({"DBSIZE"}), ":1006\r\n");
-  EXPECT_EQ(Raw({"DEBUG", "POPULATE", "-1"}),
-            "-ERR value is out of range, must be positive\r\n");
-  EXPECT_EQ(Raw({"DEBUG", "POPULATE", "abc"}),
-            "-ERR value is out of range, must be positive\r\n");
+  EXPECT_EQ(Raw({"DEBUG", "POPULATE", "-1"}), "-ERR value is out of range, must be positive\r\n");
+  EXPECT_EQ(Raw({"DEBUG", "POPULATE", "abc"}), "-ERR value is out of range, must be positive\r\n");
   EXPECT_EQ(Raw({"DEBUG", "POPULATE", "3", "p", "-1"}),
             "-ERR value is out of range, must be positive\r\n");
   EXPECT_EQ(Raw({"DEBUG", "POPULATE", "3", "p", "0", "x"}),
@@ -345,7 +342,6 @@ TEST_F(KeysFamilyTest, DebugSleepBlocksOnlyItsClient) {
   EXPECT_EQ(Raw({"DEBUG", "SLEEP", "0"}), "+OK\r\n");
 }
 
-
 // RENAME / RENAMENX / COPY with every container type, over key pairs on the same shard and on
 // different shards.
 class MoveKeysTest : public ServiceTest {
@@ -376,8 +372,8 @@ TEST_F(MoveKeysTest, RenameAcrossAndWithinShards) {
     EXPECT_EQ(Raw({"RENAMENX", src, dst}), ":0\r\n");
     EXPECT_EQ(Raw({"RENAME", src, dst}), "+OK\r\n");
     EXPECT_EQ(Raw({"EXISTS", src}), ":0\r\n");
-    EXPECT_EQ(Raw({"GET", dst}), "$" + std::to_string(9 + src.size()) + "\r\nvalue-of-" + src +
-                                     "\r\n");
+    EXPECT_EQ(Raw({"GET", dst}),
+              "$" + std::to_string(9 + src.size()) + "\r\nvalue-of-" + src + "\r\n");
     RespValue ttl = Run({"PTTL", dst});
     EXPECT_GT(ttl.integer, 90000) << dst;
     EXPECT_EQ(Raw({"RENAMENX", dst, src}), ":1\r\n");
@@ -461,14 +457,18 @@ TEST_F(MoveKeysTest, CopyEveryType) {
       if (type == "zset") dump = {"ZRANGE", "", "0", "-1", "WITHSCORES"};
       auto with_key = [&](const std::string& k) {
         std::vector<std::string> c = dump;
-        if (c.size() == 1) c.push_back(k); else c[1] = k;
+        if (c.size() == 1)
+          c.push_back(k);
+        else
+          c[1] = k;
         return c;
       };
       // Hash tables may list their elements in another order: compare sorted contents.
       auto contents = [&](const std::string& k) {
         RespValue r = Run(with_key(k));
         std::vector<std::string> out;
-        if (r.type != RespType::kArray && r.type != RespType::kSet) return std::vector<std::string>{r.str};
+        if (r.type != RespType::kArray && r.type != RespType::kSet)
+          return std::vector<std::string>{r.str};
         size_t step = type == "hash" ? 2 : 1;
         for (size_t j = 0; j + step <= r.elems.size(); j += step) {
           out.push_back(r.elems[j].str + (step == 2 ? "=" + r.elems[j + 1].str : ""));

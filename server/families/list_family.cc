@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "server/types/arg_utils.h"
 #include "server/engine/blocking_cmd.h"
 #include "server/engine/connection_context.h"
-#include "server/resp/error_strings.h"
-#include "server/types/list_obj.h"
 #include "server/engine/op_args.h"
+#include "server/resp/error_strings.h"
+#include "server/types/arg_utils.h"
+#include "server/types/list_obj.h"
 
 namespace lw {
 
@@ -58,8 +58,8 @@ void Push(CmdArgs args, ConnectionContext* cntx, bool front, bool only_if_exists
     ListObj* list;
     if (only_if_exists) {
       auto it = op.slice->Find(op.db, key, ObjType::kList);
-      if (!it.ok()) return it.status() == OpStatus::kKeyNotFound ? OpResult<int64_t>(0)
-                                                                  : it.status();
+      if (!it.ok())
+        return it.status() == OpStatus::kKeyNotFound ? OpResult<int64_t>(0) : it.status();
       list = ListOf(*it);
     } else {
       auto [it, inserted] = op.slice->AddOrFind(op.db, key);
@@ -217,8 +217,7 @@ void LPos(CmdArgs args, ConnectionContext* cntx) {
   }
   bool from_head = rank > 0;
   // Redis negates the rank; LONG_MIN stays negative there and so matches the first hit.
-  uint64_t skip = rank > 0 ? uint64_t(rank) - 1
-                           : (rank == INT64_MIN ? 0 : uint64_t(-rank) - 1);
+  uint64_t skip = rank > 0 ? uint64_t(rank) - 1 : (rank == INT64_MIN ? 0 : uint64_t(-rank) - 1);
   std::string_view key = args[1], element = args[2];
   using Hits = std::vector<int64_t>;
   OpResult<Hits> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<Hits> {
@@ -266,10 +265,14 @@ void LSet(CmdArgs args, ConnectionContext* cntx) {
   });
   if (res.ok()) return rb->SendOk();
   switch (res.status()) {
-    case OpStatus::kKeyNotFound: return rb->SendError(errors::kNoSuchKey);
-    case OpStatus::kInvalidInt: return rb->SendError(errors::kNotInteger);
-    case OpStatus::kOutOfRange: return rb->SendError(errors::kOutOfRange);
-    default: return SendStatusError(res.status(), rb);
+    case OpStatus::kKeyNotFound:
+      return rb->SendError(errors::kNoSuchKey);
+    case OpStatus::kInvalidInt:
+      return rb->SendError(errors::kNotInteger);
+    case OpStatus::kOutOfRange:
+      return rb->SendError(errors::kOutOfRange);
+    default:
+      return SendStatusError(res.status(), rb);
   }
 }
 
@@ -351,8 +354,7 @@ bool IsWrongTypeForList(const OpArgs& op, std::string_view key) {
 }
 
 // Pops up to `count` elements of the non-empty list at `key`; deletes the key when emptied.
-std::vector<std::string> PopFrom(const OpArgs& op, std::string_view key, bool front,
-                                 size_t count) {
+std::vector<std::string> PopFrom(const OpArgs& op, std::string_view key, bool front, size_t count) {
   std::vector<std::string> out;
   auto it = op.slice->Find(op.db, key, ObjType::kList);
   if (!it.ok()) return out;
@@ -457,7 +459,7 @@ void MoveGeneric(ConnectionContext* cntx, std::string_view src, std::string_view
     }
     return rb->SendBulk(value);
   }
-  if (!deadline) return rb->SendNull();       // LMOVE on an empty source
+  if (!deadline) return rb->SendNull();         // LMOVE on an empty source
   if (!btx.can_block()) return rb->SendNull();  // Redis's BLMOVE when it may not block
   ShardSet& shards = cntx->service->shards();
   const bool dst_here = shards.ShardOf(src) == shards.ShardOf(dst);
@@ -533,19 +535,21 @@ void BlockingPopOne(CmdArgs args, ConnectionContext* cntx, bool front) {
   io::Clock::time_point deadline;
   if (!ParseBlockTimeout(args.back(), rb, &deadline)) return;
   std::string value;
-  PopOutcome out = BlockingPop(
-      cntx, args.subspan(1, args.size() - 2), /*may_block=*/true, deadline, ProbeList,
-      [&](const OpArgs& op, std::string_view key) {
-        value = std::move(PopFrom(op, key, front, 1).front());
-      });
+  PopOutcome out = BlockingPop(cntx, args.subspan(1, args.size() - 2), /*may_block=*/true, deadline,
+                               ProbeList, [&](const OpArgs& op, std::string_view key) {
+                                 value = std::move(PopFrom(op, key, front, 1).front());
+                               });
   switch (out.status) {
     case OpStatus::kOk:
       rb->StartArray(2);
       rb->SendBulk(out.key);
       return rb->SendBulk(value);
-    case OpStatus::kWrongType: return rb->SendError(errors::kWrongType);
-    case OpStatus::kInvalidArg: return rb->SendError(errors::kUndeclaredKeys);
-    default: return rb->SendNullArray();  // timed out, or the client left
+    case OpStatus::kWrongType:
+      return rb->SendError(errors::kWrongType);
+    case OpStatus::kInvalidArg:
+      return rb->SendError(errors::kUndeclaredKeys);
+    default:
+      return rb->SendNullArray();  // timed out, or the client left
   }
 }
 
@@ -569,9 +573,12 @@ void MPop(CmdArgs args, ConnectionContext* cntx, bool blocking) {
       rb->StartArray(2);
       rb->SendBulk(out.key);
       return rb->SendStringArray(items);
-    case OpStatus::kWrongType: return rb->SendError(errors::kWrongType);
-    case OpStatus::kInvalidArg: return rb->SendError(errors::kUndeclaredKeys);
-    default: return rb->SendNullArray();
+    case OpStatus::kWrongType:
+      return rb->SendError(errors::kWrongType);
+    case OpStatus::kInvalidArg:
+      return rb->SendError(errors::kUndeclaredKeys);
+    default:
+      return rb->SendNullArray();
   }
 }
 
@@ -582,9 +589,8 @@ void BLMPop(CmdArgs args, ConnectionContext* cntx) { MPop(args, cntx, true); }
 
 void RegisterListFamily(CommandRegistry* r) {
   RegisterRobjOps(ObjType::kList,
-                  {FreeList, ListMallocUsed, ListEncoding, [](const void* p) -> void* {
-                     return static_cast<const ListObj*>(p)->Clone();
-                   }});
+                  {FreeList, ListMallocUsed, ListEncoding,
+                   [](const void* p) -> void* { return static_cast<const ListObj*>(p)->Clone(); }});
   using namespace cmd;
   r->Register({"lpush", -3, kWrite | kDenyOom | kFast, 1, 1, 1, LPush});
   r->Register({"rpush", -3, kWrite | kDenyOom | kFast, 1, 1, 1, RPush});
@@ -609,8 +615,7 @@ void RegisterListFamily(CommandRegistry* r) {
   r->Register({"blpop", -3, kWrite | kNoScript | kBlocking, 1, -2, 1, BLPop});
   r->Register({"brpop", -3, kWrite | kNoScript | kBlocking, 1, -2, 1, BRPop});
   r->Register({"blmove", 6, kWrite | kDenyOom | kNoScript | kBlocking, 1, 2, 1, BLMove});
-  r->Register(
-      {"brpoplpush", 4, kWrite | kDenyOom | kNoScript | kBlocking, 1, 2, 1, BRPopLPush});
+  r->Register({"brpoplpush", 4, kWrite | kDenyOom | kNoScript | kBlocking, 1, 2, 1, BRPopLPush});
   r->Register({"blmpop", -5, kWrite | kBlocking, 0, 0, 0, BLMPop});
 }
 

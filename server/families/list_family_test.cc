@@ -2,18 +2,19 @@
 #include <string>
 #include <vector>
 
+#include "server/engine/test_util.h"
 #include "server/families/generic_family.h"
 #include "server/families/list_family.h"
-#include "server/types/list_obj.h"
 #include "server/families/string_family.h"
-#include "server/engine/test_util.h"
+#include "server/types/list_obj.h"
 
 namespace lw {
 namespace {
 
 class ListFamilyTest : public ServiceTest {
  protected:
-  ListFamilyTest() : ServiceTest({RegisterGenericFamily, RegisterStringFamily, RegisterListFamily}) {}
+  ListFamilyTest()
+      : ServiceTest({RegisterGenericFamily, RegisterStringFamily, RegisterListFamily}) {}
 
   std::string Raw(std::vector<std::string> args) {
     Run(std::move(args));
@@ -24,7 +25,8 @@ class ListFamilyTest : public ServiceTest {
 TEST_F(ListFamilyTest, PushPopBothEnds) {
   EXPECT_EQ(Raw({"RPUSH", "l", "a", "b", "c"}), ":3\r\n");
   EXPECT_EQ(Raw({"LPUSH", "l", "x", "y"}), ":5\r\n");
-  EXPECT_EQ(Raw({"LRANGE", "l", "0", "-1"}), "*5\r\n$1\r\ny\r\n$1\r\nx\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+  EXPECT_EQ(Raw({"LRANGE", "l", "0", "-1"}),
+            "*5\r\n$1\r\ny\r\n$1\r\nx\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
   EXPECT_EQ(Raw({"LPOP", "l"}), "$1\r\ny\r\n");
   EXPECT_EQ(Raw({"RPOP", "l", "2"}), "*2\r\n$1\r\nc\r\n$1\r\nb\r\n");
   EXPECT_EQ(Raw({"LPOP", "l", "0"}), "*0\r\n");
@@ -33,8 +35,7 @@ TEST_F(ListFamilyTest, PushPopBothEnds) {
   EXPECT_EQ(Raw({"LPOP", "l"}), "$-1\r\n");
   EXPECT_EQ(Raw({"LPOP", "l", "1"}), "*-1\r\n");
   EXPECT_EQ(Raw({"LPOP", "l", "-1"}), "-ERR value is out of range, must be positive\r\n");
-  EXPECT_EQ(Raw({"LPOP", "l", "1", "2"}),
-            "-ERR wrong number of arguments for 'lpop' command\r\n");
+  EXPECT_EQ(Raw({"LPOP", "l", "1", "2"}), "-ERR wrong number of arguments for 'lpop' command\r\n");
   EXPECT_EQ(Raw({"LPUSHX", "l", "a"}), ":0\r\n");
   EXPECT_EQ(Raw({"RPUSH", "l", "a"}), ":1\r\n");
   EXPECT_EQ(Raw({"RPUSHX", "l", "b", "c"}), ":3\r\n");
@@ -42,11 +43,17 @@ TEST_F(ListFamilyTest, PushPopBothEnds) {
 
 TEST_F(ListFamilyTest, WrongType) {
   Run({"SET", "s", "v"});
-  for (auto cmd : std::vector<std::vector<std::string>>{
-           {"LPUSH", "s", "a"}, {"LPUSHX", "s", "a"}, {"LPOP", "s"}, {"LLEN", "s"},
-           {"LRANGE", "s", "0", "1"}, {"LINDEX", "s", "0"}, {"LSET", "s", "0", "a"},
-           {"LINSERT", "s", "BEFORE", "a", "b"}, {"LREM", "s", "0", "a"},
-           {"LTRIM", "s", "0", "1"}, {"LPOS", "s", "a"}}) {
+  for (auto cmd : std::vector<std::vector<std::string>>{{"LPUSH", "s", "a"},
+                                                        {"LPUSHX", "s", "a"},
+                                                        {"LPOP", "s"},
+                                                        {"LLEN", "s"},
+                                                        {"LRANGE", "s", "0", "1"},
+                                                        {"LINDEX", "s", "0"},
+                                                        {"LSET", "s", "0", "a"},
+                                                        {"LINSERT", "s", "BEFORE", "a", "b"},
+                                                        {"LREM", "s", "0", "a"},
+                                                        {"LTRIM", "s", "0", "1"},
+                                                        {"LPOS", "s", "a"}}) {
     EXPECT_EQ(Raw(cmd), "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n")
         << cmd[0];
   }

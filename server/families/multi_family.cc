@@ -65,18 +65,18 @@ ClientMulti* State(ConnectionContext* cntx, bool create) {
 // naming keys (FLUSHDB, KEYS, SCAN, DBSIZE, RANDOMKEY, DEBUG...).
 bool NeedsGlobal(const CommandSpec& spec) {
   static const absl::flat_hash_set<std::string_view> kMovableKeys = {
-      "eval",     "evalsha",    "eval_ro",     "evalsha_ro", "fcall",       "fcall_ro",
-      "sort",     "sort_ro",    "zunionstore", "zinterstore", "zdiffstore", "zunion",
-      "zinter",   "zdiff",      "zintercard",  "sintercard", "lmpop",       "blmpop",
-      "zmpop",    "bzmpop",     "xread",       "xreadgroup", "georadius",   "georadiusbymember",
-      "migrate",  "object"};
+      "eval",    "evalsha", "eval_ro",     "evalsha_ro",  "fcall",      "fcall_ro",
+      "sort",    "sort_ro", "zunionstore", "zinterstore", "zdiffstore", "zunion",
+      "zinter",  "zdiff",   "zintercard",  "sintercard",  "lmpop",      "blmpop",
+      "zmpop",   "bzmpop",  "xread",       "xreadgroup",  "georadius",  "georadiusbymember",
+      "migrate", "object"};
   // Keyless commands that never touch the keyspace.
   static const absl::flat_hash_set<std::string_view> kNoData = {
-      "ping",      "echo",        "select",     "time",        "hello",    "client",
-      "config",    "info",        "command",    "auth",        "publish",  "pubsub",
+      "ping",      "echo",        "select",     "time",         "hello",      "client",
+      "config",    "info",        "command",    "auth",         "publish",    "pubsub",
       "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe",
-      "unwatch",   "lastsave",    "script",     "function",    "quit",     "reset",
-      "slowlog",   "latency",     "memory",     "lolwut",      "readonly", "readwrite"};
+      "unwatch",   "lastsave",    "script",     "function",     "quit",       "reset",
+      "slowlog",   "latency",     "memory",     "lolwut",       "readonly",   "readwrite"};
   if (kMovableKeys.contains(spec.name)) return true;
   if (spec.first_key > 0) return false;
   return !kNoData.contains(spec.name);

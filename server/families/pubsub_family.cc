@@ -28,11 +28,11 @@
 #include <utility>
 #include <vector>
 
-#include "server/types/arg_utils.h"
 #include "server/engine/connection_context.h"
-#include "server/resp/error_strings.h"
-#include "server/types/glob.h"
 #include "server/engine/service.h"
+#include "server/resp/error_strings.h"
+#include "server/types/arg_utils.h"
+#include "server/types/glob.h"
 
 namespace lw {
 
@@ -72,8 +72,7 @@ void StoreRemove(NameMap* map, std::string_view name, uint64_t id) {
 // client's thread: it removes the client from every channel and pattern it held.
 class PubsubState : public ClientState {
  public:
-  PubsubState(Service* service, uint32_t thread, uint64_t id)
-      : ref_{service, thread}, id_(id) {}
+  PubsubState(Service* service, uint32_t thread, uint64_t id) : ref_{service, thread}, id_(id) {}
   ~PubsubState() override {
     if (channels.empty() && patterns.empty()) return;
     ChannelStore& store = Store();
@@ -130,7 +129,8 @@ void SubscribeImpl(CmdArgs args, ConnectionContext* cntx, bool pattern) {
       StoreAdd(pattern ? &store.patterns : &store.channels, name, state->id(), state->ref());
     }
     UpdateCounts(cntx, state);
-    SendSubscriptionReply(cntx->rb, kind, &args[i], state->channels.size() + state->patterns.size());
+    SendSubscriptionReply(cntx->rb, kind, &args[i],
+                          state->channels.size() + state->patterns.size());
   }
 }
 
@@ -238,10 +238,9 @@ void Publish(CmdArgs args, ConnectionContext* cntx) {
       if (here && size_t(here->index()) == t) {
         Deliver(service, *msg, by_thread[t]);
       } else {
-        service->pool()->at(t)->DispatchBrief(
-            [service, msg, deliveries = std::move(by_thread[t])] {
-              Deliver(service, *msg, deliveries);
-            });
+        service->pool()->at(t)->DispatchBrief([service, msg, deliveries = std::move(by_thread[t])] {
+          Deliver(service, *msg, deliveries);
+        });
       }
     }
   }
@@ -341,8 +340,7 @@ void RegisterPubsubFamily(CommandRegistry* r) {
   r->Register({"subscribe", -2, kPubSub | kNoScript | kLoading | kStale, 0, 0, 0, Subscribe});
   r->Register({"unsubscribe", -1, kPubSub | kNoScript | kLoading | kStale, 0, 0, 0, Unsubscribe});
   r->Register({"psubscribe", -2, kPubSub | kNoScript | kLoading | kStale, 0, 0, 0, PSubscribe});
-  r->Register(
-      {"punsubscribe", -1, kPubSub | kNoScript | kLoading | kStale, 0, 0, 0, PUnsubscribe});
+  r->Register({"punsubscribe", -1, kPubSub | kNoScript | kLoading | kStale, 0, 0, 0, PUnsubscribe});
   r->Register({"publish", 3, kPubSub | kLoading | kStale | kFast, 0, 0, 0, Publish});
   r->Register({"pubsub", -2, 0, 0, 0, 0, Pubsub});
 }

@@ -7,11 +7,11 @@
 #include <string>
 #include <thread>
 
+#include "server/engine/test_util.h"
 #include "server/families/generic_family.h"
-#include "server/types/glob.h"
 #include "server/families/pubsub_family.h"
 #include "server/families/server_family.h"
-#include "server/engine/test_util.h"
+#include "server/types/glob.h"
 
 namespace lw {
 namespace {
@@ -166,8 +166,9 @@ TEST_F(PubsubFamilyTest, Resp3Pushes) {
   EXPECT_EQ(s->Run({"CLIENT", "ID"}), ":" + std::to_string(s->cntx().client_id) + "\r\n");
   EXPECT_EQ(p->Run({"PUBLISH", "c", "m"}), ":1\r\n");
   EXPECT_EQ(s->TakePushed(Message("c", "m", true).size()), Message("c", "m", true));
-  EXPECT_EQ(s->Run({"UNSUBSCRIBE", "x", "c"}),
-            ">3\r\n$11\r\nunsubscribe\r\n$1\r\nx\r\n:1\r\n>3\r\n$11\r\nunsubscribe\r\n$1\r\nc\r\n:0\r\n");
+  EXPECT_EQ(
+      s->Run({"UNSUBSCRIBE", "x", "c"}),
+      ">3\r\n$11\r\nunsubscribe\r\n$1\r\nx\r\n:1\r\n>3\r\n$11\r\nunsubscribe\r\n$1\r\nc\r\n:0\r\n");
   EXPECT_EQ(s->Run({"UNSUBSCRIBE"}), ">3\r\n$11\r\nunsubscribe\r\n_\r\n:0\r\n");
 }
 

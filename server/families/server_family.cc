@@ -27,12 +27,12 @@
 #include <vector>
 
 #include "base/malloc_accounting.h"
-#include "server/types/arg_utils.h"
 #include "server/engine/connection_context.h"
-#include "server/resp/error_strings.h"
-#include "server/types/glob.h"
-#include "server/families/pubsub_family.h"
 #include "server/engine/service.h"
+#include "server/families/pubsub_family.h"
+#include "server/resp/error_strings.h"
+#include "server/types/arg_utils.h"
+#include "server/types/glob.h"
 
 namespace lw {
 
@@ -45,10 +45,8 @@ void AppendPiece(std::string* out, std::string_view s) { out->append(s); }
 void AppendPiece(std::string* out, const char* s) { out->append(s); }
 void AppendPiece(std::string* out, char c) { out->push_back(c); }
 template <typename T>
-  requires std::is_arithmetic_v<T>
-void AppendPiece(std::string* out, T v) {
-  out->append(std::to_string(v));
-}
+requires std::is_arithmetic_v<T>
+void AppendPiece(std::string* out, T v) { out->append(std::to_string(v)); }
 template <typename... Ts>
 std::string Cat(const Ts&... parts) {
   std::string out;
@@ -250,12 +248,18 @@ struct SectionName {
   std::string_view name;
 };
 constexpr SectionName kSections[] = {
-    {kServer, "server"},           {kClients, "clients"},
-    {kMemory, "memory"},           {kPersistence, "persistence"},
-    {kStats, "stats"},             {kReplication, "replication"},
-    {kCpu, "cpu"},                 {kModules, "modules"},
-    {kCommandStats, "commandstats"}, {kErrorStats, "errorstats"},
-    {kLatencyStats, "latencystats"}, {kCluster, "cluster"},
+    {kServer, "server"},
+    {kClients, "clients"},
+    {kMemory, "memory"},
+    {kPersistence, "persistence"},
+    {kStats, "stats"},
+    {kReplication, "replication"},
+    {kCpu, "cpu"},
+    {kModules, "modules"},
+    {kCommandStats, "commandstats"},
+    {kErrorStats, "errorstats"},
+    {kLatencyStats, "latencystats"},
+    {kCluster, "cluster"},
     {kKeyspace, "keyspace"},
 };
 constexpr uint32_t kDefaultSections = kServer | kClients | kMemory | kPersistence | kStats |
@@ -401,8 +405,7 @@ void Info(CmdArgs args, ConnectionContext* cntx) {
     w.Line("monotonic_clock", "POSIX clock_gettime");
     w.Line("multiplexing_api", service->config().multiplexing_api);
     w.Line("atomicvar_api", "c11-builtin");
-    w.Line("gcc_version",
-           Cat(__GNUC__, ".", __GNUC_MINOR__, ".", __GNUC_PATCHLEVEL__));
+    w.Line("gcc_version", Cat(__GNUC__, ".", __GNUC_MINOR__, ".", __GNUC_PATCHLEVEL__));
     w.Line("process_id", getpid());
     w.Line("process_supervised", "no");
     w.Line("run_id", RunId());
@@ -430,7 +433,9 @@ void Info(CmdArgs args, ConnectionContext* cntx) {
     w.Line("clients_in_timeout_table", 0);
   }
   ScriptingInfo scripting;
-  if (sections & (kMemory | kStats)) scripting = service->config().scripting_info ? service->config().scripting_info(service) : ScriptingInfo{};
+  if (sections & (kMemory | kStats))
+    scripting = service->config().scripting_info ? service->config().scripting_info(service)
+                                                 : ScriptingInfo{};
   if (sections & kMemory) {
     std::vector<int64_t> per_thread(service->pool()->size());
     service->pool()->AwaitBriefOnAll(
@@ -570,8 +575,7 @@ void Info(CmdArgs args, ConnectionContext* cntx) {
     for (int db = 0; db < DbSlice::kNumDbs; ++db) {
       if (shard_figures->keys[db] == 0) continue;
       w.Line(Cat("db", db), Cat("keys=", shard_figures->keys[db],
-                                                  ",expires=", shard_figures->expires[db],
-                                                  ",avg_ttl=0"));
+                                ",expires=", shard_figures->expires[db], ",avg_ttl=0"));
     }
   }
   cntx->rb->SendVerbatim(w.str());
@@ -617,18 +621,17 @@ const Param kParams[] = {
     {"maxmemory-policy", "", ParamType::kEnum, false, &RC::maxmemory_policy, nullptr, 0, 0,
      kPolicies},
     {"maxmemory-samples", "", ParamType::kInt, false, &RC::maxmemory_samples, nullptr, 1, 64},
-    {"busy-reply-threshold", "lua-time-limit", ParamType::kInt, false,
-     &RC::busy_reply_threshold_ms, nullptr, 0, LLONG_MAX},
+    {"busy-reply-threshold", "lua-time-limit", ParamType::kInt, false, &RC::busy_reply_threshold_ms,
+     nullptr, 0, LLONG_MAX},
     {"proto-max-bulk-len", "", ParamType::kMemory, false, &RC::proto_max_bulk_len, nullptr,
      1024 * 1024, LLONG_MAX},
     {"timeout", "", ParamType::kInt, false, &RC::timeout, nullptr, 0, INT_MAX},
     {"tcp-keepalive", "", ParamType::kInt, false, &RC::tcp_keepalive, nullptr, 0, INT_MAX},
     {"hz", "", ParamType::kInt, false, &RC::hz, nullptr, 0, INT_MAX},
     {"maxclients", "", ParamType::kInt, false, &RC::maxclients, nullptr, 1, INT_MAX},
-    {"slowlog-log-slower-than", "", ParamType::kInt, false, &RC::slowlog_log_slower_than,
-     nullptr, -1, LLONG_MAX},
-    {"slowlog-max-len", "", ParamType::kInt, false, &RC::slowlog_max_len, nullptr, 0,
-     LONG_MAX},
+    {"slowlog-log-slower-than", "", ParamType::kInt, false, &RC::slowlog_log_slower_than, nullptr,
+     -1, LLONG_MAX},
+    {"slowlog-max-len", "", ParamType::kInt, false, &RC::slowlog_max_len, nullptr, 0, LONG_MAX},
     {"latency-monitor-threshold", "", ParamType::kInt, false, &RC::latency_monitor_threshold,
      nullptr, 0, LLONG_MAX},
     {"list-max-listpack-size", "list-max-ziplist-size", ParamType::kInt, false,
@@ -637,10 +640,10 @@ const Param kParams[] = {
      &RC::hash_max_listpack_entries, nullptr, 0, LONG_MAX},
     {"hash-max-listpack-value", "hash-max-ziplist-value", ParamType::kInt, false,
      &RC::hash_max_listpack_value, nullptr, 0, LONG_MAX},
-    {"set-max-intset-entries", "", ParamType::kInt, false, &RC::set_max_intset_entries, nullptr,
+    {"set-max-intset-entries", "", ParamType::kInt, false, &RC::set_max_intset_entries, nullptr, 0,
+     LONG_MAX},
+    {"set-max-listpack-entries", "", ParamType::kInt, false, &RC::set_max_listpack_entries, nullptr,
      0, LONG_MAX},
-    {"set-max-listpack-entries", "", ParamType::kInt, false, &RC::set_max_listpack_entries,
-     nullptr, 0, LONG_MAX},
     {"zset-max-listpack-entries", "zset-max-ziplist-entries", ParamType::kInt, false,
      &RC::zset_max_listpack_entries, nullptr, 0, LONG_MAX},
     {"zset-max-listpack-value", "zset-max-ziplist-value", ParamType::kInt, false,
@@ -650,8 +653,7 @@ const Param kParams[] = {
     {"lazyfree-lazy-user-flush", "", ParamType::kBool, false, &RC::lazyfree_lazy_user_flush},
     {"loglevel", "", ParamType::kEnum, false, &RC::loglevel, nullptr, 0, 0, kLogLevels},
     {"save", "", ParamType::kSave, false, nullptr, &RC::save},
-    {"notify-keyspace-events", "", ParamType::kString, false, nullptr,
-     &RC::notify_keyspace_events},
+    {"notify-keyspace-events", "", ParamType::kString, false, nullptr, &RC::notify_keyspace_events},
     {"dbfilename", "", ParamType::kString, false, nullptr, &RC::dbfilename},
 };
 
@@ -991,13 +993,12 @@ std::string ClientLine(const ConnectionContext* c, int64_t now_ns) {
   int64_t age = (now_ns - c->created_ns) / 1000000000;
   int64_t idle = (now_ns - c->last_active_ns) / 1000000000;
   std::string flags = c->subscribed() ? "P" : "N";
-  return Cat(
-      "id=", c->client_id, " addr=", c->addr, " laddr=", c->laddr, " fd=", c->fd,
-      " name=", c->name, " age=", age, " idle=", idle, " flags=", flags, " db=", c->db_index,
-      " sub=", c->channels, " psub=", c->patterns, " ssub=0 multi=-1 qbuf=0 qbuf-free=0",
-      " argv-mem=0 multi-mem=0 rbs=", c->rb->buffer().capacity(), " rbp=0 obl=0 oll=0",
-      " omem=0 tot-mem=0 events=r cmd=", c->last_cmd, " user=default redir=-1 resp=",
-      c->rb->IsResp3() ? 3 : 2, "\n");
+  return Cat("id=", c->client_id, " addr=", c->addr, " laddr=", c->laddr, " fd=", c->fd,
+             " name=", c->name, " age=", age, " idle=", idle, " flags=", flags, " db=", c->db_index,
+             " sub=", c->channels, " psub=", c->patterns, " ssub=0 multi=-1 qbuf=0 qbuf-free=0",
+             " argv-mem=0 multi-mem=0 rbs=", c->rb->buffer().capacity(), " rbp=0 obl=0 oll=0",
+             " omem=0 tot-mem=0 events=r cmd=", c->last_cmd,
+             " user=default redir=-1 resp=", c->rb->IsResp3() ? 3 : 2, "\n");
 }
 
 void ClientList(CmdArgs args, ConnectionContext* cntx) {

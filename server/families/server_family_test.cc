@@ -4,11 +4,11 @@
 #include <atomic>
 #include <string>
 
+#include "server/engine/test_util.h"
 #include "server/families/generic_family.h"
 #include "server/families/pubsub_family.h"
 #include "server/families/server_family.h"
 #include "server/families/string_family.h"
-#include "server/engine/test_util.h"
 
 namespace lw {
 namespace {
@@ -31,8 +31,7 @@ class ServerFamilyTest : public ServiceTest {
 
 std::string HelloReply(int proto, uint64_t id) {
   std::string head = proto == 3 ? "%7\r\n" : "*14\r\n";
-  return head +
-         "$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:" +
+  return head + "$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:" +
          std::to_string(proto) + "\r\n$2\r\nid\r\n:" + std::to_string(id) +
          "\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n"
          "*0\r\n";
@@ -53,8 +52,7 @@ TEST_F(ServerFamilyTest, HelloSwitchesProtocol) {
 TEST_F(ServerFamilyTest, HelloErrors) {
   EXPECT_EQ(Raw({"HELLO", "1"}), "-NOPROTO unsupported protocol version\r\n");
   EXPECT_EQ(Raw({"HELLO", "4"}), "-NOPROTO unsupported protocol version\r\n");
-  EXPECT_EQ(Raw({"HELLO", "x"}),
-            "-ERR Protocol version is not an integer or out of range\r\n");
+  EXPECT_EQ(Raw({"HELLO", "x"}), "-ERR Protocol version is not an integer or out of range\r\n");
   EXPECT_EQ(Raw({"HELLO", "2", "FOO"}), "-ERR Syntax error in HELLO option 'FOO'\r\n");
   EXPECT_EQ(Raw({"HELLO", "2", "AUTH", "x"}), "-ERR Syntax error in HELLO option 'AUTH'\r\n");
   EXPECT_EQ(Raw({"HELLO", "3", "AUTH", "bob", "x"}),
@@ -86,8 +84,7 @@ TEST_F(ServerFamilyTest, SlowlogRecordsSlowCommandsWithTruncatedArgs) {
   Run({"SLOWLOG", "RESET"});
   Run({"GET", "k"});
   EXPECT_EQ(Raw({"SLOWLOG", "LEN"}), ":0\r\n");
-  EXPECT_EQ(Raw({"SLOWLOG", "GET", "-2"}),
-            "-ERR count should be greater than or equal to -1\r\n");
+  EXPECT_EQ(Raw({"SLOWLOG", "GET", "-2"}), "-ERR count should be greater than or equal to -1\r\n");
   EXPECT_EQ(Raw({"SLOWLOG", "NOPE"}), "-ERR unknown subcommand 'NOPE'. Try SLOWLOG HELP.\r\n");
 }
 
@@ -143,7 +140,7 @@ TEST_F(ServerFamilyTest, InfoSections) {
   std::string cmds = InfoText({"INFO", "commandstats"});
   EXPECT_NE(cmds.find("cmdstat_set:calls=51,usec="), std::string::npos) << cmds;
   EXPECT_NE(cmds.find("cmdstat_get:calls=2,"), std::string::npos) << cmds;
-  Run({"GET"});  // arity error: a rejected call
+  Run({"GET"});                       // arity error: a rejected call
   Run({"SET", "k", "v", "EX", "x"});  // a failed call
   cmds = InfoText({"INFO", "commandstats"});
   EXPECT_NE(cmds.find("cmdstat_get:calls=2,"), std::string::npos) << cmds;

@@ -15,18 +15,17 @@
 #include <string>
 #include <vector>
 
-#include "server/types/arg_utils.h"
 #include "server/engine/connection_context.h"
-#include "server/resp/error_strings.h"
 #include "server/engine/family_util.h"
 #include "server/engine/op_args.h"
 #include "server/engine/scan_args.h"
+#include "server/resp/error_strings.h"
+#include "server/types/arg_utils.h"
 #include "server/types/set_obj.h"
 
 namespace lw {
 
 namespace {
-
 
 uint64_t Rand64() { return ThreadRng()(); }
 

@@ -6,13 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "server/families/generic_family.h"
-#include "server/types/glob.h"
-#include "server/families/set_family.h"
 #include "server/engine/scan_args.h"
-#include "server/types/set_obj.h"
-#include "server/families/string_family.h"
 #include "server/engine/test_util.h"
+#include "server/families/generic_family.h"
+#include "server/families/set_family.h"
+#include "server/families/string_family.h"
+#include "server/types/glob.h"
+#include "server/types/set_obj.h"
 
 namespace lw {
 namespace {
@@ -115,11 +115,19 @@ TEST_F(SetFamilyTest, AddRemCard) {
 
 TEST_F(SetFamilyTest, WrongType) {
   Run({"SET", "str", "v"});
-  const std::string wrong = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-  for (std::vector<std::string> cmd : std::vector<std::vector<std::string>>{
-           {"SADD", "str", "a"}, {"SREM", "str", "a"}, {"SCARD", "str"}, {"SMEMBERS", "str"},
-           {"SISMEMBER", "str", "a"}, {"SMISMEMBER", "str", "a"}, {"SPOP", "str"},
-           {"SPOP", "str", "0"}, {"SRANDMEMBER", "str", "2"}, {"SSCAN", "str", "0"}}) {
+  const std::string wrong =
+      "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+  for (std::vector<std::string> cmd :
+       std::vector<std::vector<std::string>>{{"SADD", "str", "a"},
+                                             {"SREM", "str", "a"},
+                                             {"SCARD", "str"},
+                                             {"SMEMBERS", "str"},
+                                             {"SISMEMBER", "str", "a"},
+                                             {"SMISMEMBER", "str", "a"},
+                                             {"SPOP", "str"},
+                                             {"SPOP", "str", "0"},
+                                             {"SRANDMEMBER", "str", "2"},
+                                             {"SSCAN", "str", "0"}}) {
     Run(cmd);
     EXPECT_EQ(client_->last_raw(), wrong) << cmd[0];
   }
@@ -179,7 +187,6 @@ TEST(GlobTest, RedisRules) {
   EXPECT_FALSE(glob::Match("h\\*llo", "hello"));
   EXPECT_FALSE(glob::Match("a*b", "acbd"));
 }
-
 
 // --- multi-key commands, over keys on both shards ---
 
@@ -262,8 +269,7 @@ TEST_F(SetFamilyTest, MultiKeyErrors) {
             "-ERR Number of keys can't be greater than number of args\r\n");
   EXPECT_EQ((Run({"SINTERCARD", "1", "a", "LIMIT", "-1"}), client_->last_raw()),
             "-ERR LIMIT can't be negative\r\n");
-  EXPECT_EQ((Run({"SINTERCARD", "1", "a", "LIMIT"}), client_->last_raw()),
-            "-ERR syntax error\r\n");
+  EXPECT_EQ((Run({"SINTERCARD", "1", "a", "LIMIT"}), client_->last_raw()), "-ERR syntax error\r\n");
 }
 
 }  // namespace

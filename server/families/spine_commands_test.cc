@@ -4,9 +4,9 @@
 #include <chrono>
 #include <thread>
 
+#include "server/engine/test_util.h"
 #include "server/families/generic_family.h"
 #include "server/families/string_family.h"
-#include "server/engine/test_util.h"
 
 namespace lw {
 namespace {
@@ -111,7 +111,8 @@ TEST_F(SpineCommandsTest, QuitClosesAfterReply) {
 
 class AuthTest : public ServiceTest {
  protected:
-  AuthTest() : ServiceTest({RegisterGenericFamily, RegisterStringFamily}, 2, ServiceConfig{"secret"}) {}
+  AuthTest()
+      : ServiceTest({RegisterGenericFamily, RegisterStringFamily}, 2, ServiceConfig{"secret"}) {}
 };
 
 TEST_F(AuthTest, RequirePass) {

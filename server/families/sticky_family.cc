@@ -2,8 +2,8 @@
 
 #include <vector>
 
-#include "server/resp/error_strings.h"
 #include "server/engine/op_args.h"
+#include "server/resp/error_strings.h"
 
 namespace lw {
 

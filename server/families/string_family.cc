@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "server/types/arg_utils.h"
 #include "server/engine/connection_context.h"
-#include "server/resp/error_strings.h"
 #include "server/engine/op_args.h"
+#include "server/resp/error_strings.h"
+#include "server/types/arg_utils.h"
 
 namespace lw {
 
@@ -220,8 +220,8 @@ OpResult<SetOutcome> OpSet(const OpArgs& op, std::string_view key, std::string_v
 }
 
 // The shared tail of SET, SETNX, SETEX and PSETEX.
-OpResult<SetOutcome> RunSet(ConnectionContext* cntx, std::string_view key,
-                            std::string_view value, const SetParams& p) {
+OpResult<SetOutcome> RunSet(ConnectionContext* cntx, std::string_view key, std::string_view value,
+                            const SetParams& p) {
   return RunOnKeyShard(cntx, key, [&](const OpArgs& op) { return OpSet(op, key, value, p); });
 }
 
@@ -261,8 +261,7 @@ void SetNx(CmdArgs args, ConnectionContext* cntx) {
 }
 
 // SETEX key seconds value / PSETEX key milliseconds value.
-void SetExGeneric(CmdArgs args, ConnectionContext* cntx, ExpireUnit unit,
-                  std::string_view name) {
+void SetExGeneric(CmdArgs args, ConnectionContext* cntx, ExpireUnit unit, std::string_view name) {
   SetParams p;
   std::string err = ResolveExpire(unit, args[2], name, &p.expire_at_ms);
   if (!err.empty()) return cntx->rb->SendError(err);
@@ -584,7 +583,7 @@ void SetBit(CmdArgs args, ConnectionContext* cntx) {
   });
   if (!res.ok()) {
     return rb->SendError(res.status() == OpStatus::kOutOfMemory ? errors::kOom
-                                                                  : errors::kWrongType);
+                                                                : errors::kWrongType);
   }
   rb->SendLong(*res);
 }
@@ -665,9 +664,12 @@ void BitCount(CmdArgs args, ConnectionContext* cntx) {
   ReplyBuilder* rb = cntx->rb;
   if (res.ok()) return rb->SendLong(*res);
   switch (res.status()) {
-    case OpStatus::kWrongType: return rb->SendError(errors::kWrongType);
-    case OpStatus::kInvalidInt: return rb->SendError(errors::kNotInteger);
-    default: return rb->SendError(errors::kSyntax);
+    case OpStatus::kWrongType:
+      return rb->SendError(errors::kWrongType);
+    case OpStatus::kInvalidInt:
+      return rb->SendError(errors::kNotInteger);
+    default:
+      return rb->SendError(errors::kSyntax);
   }
 }
 
@@ -728,9 +730,12 @@ void BitPos(CmdArgs args, ConnectionContext* cntx) {
   });
   if (res.ok()) return rb->SendLong(*res);
   switch (res.status()) {
-    case OpStatus::kWrongType: return rb->SendError(errors::kWrongType);
-    case OpStatus::kInvalidInt: return rb->SendError(errors::kNotInteger);
-    default: return rb->SendError(errors::kSyntax);
+    case OpStatus::kWrongType:
+      return rb->SendError(errors::kWrongType);
+    case OpStatus::kInvalidInt:
+      return rb->SendError(errors::kNotInteger);
+    default:
+      return rb->SendError(errors::kSyntax);
   }
 }
 
@@ -787,9 +792,8 @@ void MSetNx(CmdArgs args, ConnectionContext* cntx) {
   });
   if (!ran) return cntx->rb->SendError(errors::kUndeclaredKeys);
   if (any_exists) return cntx->rb->SendLong(0);
-  hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
-    StorePairs(op, args, mine);
-  });
+  hops.Run(
+      [&](const OpArgs& op, std::span<const tx::ShardArg> mine) { StorePairs(op, args, mine); });
   cntx->rb->SendLong(1);
 }
 

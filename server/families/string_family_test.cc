@@ -4,10 +4,10 @@
 
 #include <string>
 
-#include "server/types/compact_object.h"
+#include "server/engine/test_util.h"
 #include "server/families/generic_family.h"
 #include "server/families/string_family.h"
-#include "server/engine/test_util.h"
+#include "server/types/compact_object.h"
 
 namespace lw {
 namespace {
@@ -40,7 +40,8 @@ class StringFamilyTest : public ServiceTest {
   }
 };
 
-constexpr char kWrongType[] = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+constexpr char kWrongType[] =
+    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 constexpr char kNotInt[] = "-ERR value is not an integer or out of range\r\n";
 constexpr char kSyntax[] = "-ERR syntax error\r\n";
 
@@ -149,8 +150,7 @@ TEST_F(StringFamilyTest, Counters) {
   EXPECT_EQ(Raw({"INCRBYFLOAT", "f", "0.1"}), "$4\r\n10.6\r\n");
   EXPECT_EQ(Raw({"INCRBYFLOAT", "f", "-0.6"}), "$2\r\n10\r\n");
   EXPECT_EQ(EncodingOf("f"), "embstr");
-  EXPECT_EQ(Raw({"INCRBYFLOAT", "f", "inf"}),
-            "-ERR increment would produce NaN or Infinity\r\n");
+  EXPECT_EQ(Raw({"INCRBYFLOAT", "f", "inf"}), "-ERR increment would produce NaN or Infinity\r\n");
   EXPECT_EQ(Raw({"INCRBYFLOAT", "f", "abc"}), "-ERR value is not a valid float\r\n");
   EXPECT_EQ(Raw({"INCRBYFLOAT", "newf", "3.0e3"}), "$4\r\n3000\r\n");
   Run({"SETEX", "t", "100", "1"});
@@ -165,7 +165,8 @@ TEST_F(StringFamilyTest, Bits) {
   EXPECT_EQ(Raw({"GETBIT", "b", "7"}), ":1\r\n");
   EXPECT_EQ(Raw({"GETBIT", "b", "100"}), ":0\r\n");
   EXPECT_EQ(Raw({"GETBIT", "nokey", "1"}), ":0\r\n");
-  EXPECT_EQ(Raw({"SETBIT", "b", "-1", "1"}), "-ERR bit offset is not an integer or out of range\r\n");
+  EXPECT_EQ(Raw({"SETBIT", "b", "-1", "1"}),
+            "-ERR bit offset is not an integer or out of range\r\n");
   EXPECT_EQ(Raw({"SETBIT", "b", "4294967296", "1"}),
             "-ERR bit offset is not an integer or out of range\r\n");
   EXPECT_EQ(Raw({"SETBIT", "b", "1", "2"}), "-ERR bit is not an integer or out of range\r\n");
@@ -197,12 +198,21 @@ TEST_F(StringFamilyTest, WrongType) {
     shard->db_slice.AddOrFind(0, "l").first.value().SetRobj(ObjType::kList, &dummy);
     return true;
   });
-  for (auto cmd : std::vector<std::vector<std::string>>{
-           {"GET", "l"}, {"GETEX", "l"}, {"GETDEL", "l"}, {"GETSET", "l", "v"},
-           {"APPEND", "l", "v"}, {"STRLEN", "l"}, {"GETRANGE", "l", "0", "1"},
-           {"SETRANGE", "l", "0", "v"}, {"INCR", "l"}, {"INCRBYFLOAT", "l", "x"},
-           {"SETBIT", "l", "0", "1"}, {"GETBIT", "l", "0"}, {"BITCOUNT", "l"},
-           {"BITPOS", "l", "1"}, {"SET", "l", "v", "GET"}}) {
+  for (auto cmd : std::vector<std::vector<std::string>>{{"GET", "l"},
+                                                        {"GETEX", "l"},
+                                                        {"GETDEL", "l"},
+                                                        {"GETSET", "l", "v"},
+                                                        {"APPEND", "l", "v"},
+                                                        {"STRLEN", "l"},
+                                                        {"GETRANGE", "l", "0", "1"},
+                                                        {"SETRANGE", "l", "0", "v"},
+                                                        {"INCR", "l"},
+                                                        {"INCRBYFLOAT", "l", "x"},
+                                                        {"SETBIT", "l", "0", "1"},
+                                                        {"GETBIT", "l", "0"},
+                                                        {"BITCOUNT", "l"},
+                                                        {"BITPOS", "l", "1"},
+                                                        {"SET", "l", "v", "GET"}}) {
     EXPECT_EQ(Raw(cmd), kWrongType) << cmd[0];
   }
   EXPECT_EQ(Raw({"SETNX", "l", "v"}), ":0\r\n");

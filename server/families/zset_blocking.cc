@@ -7,8 +7,8 @@
 
 #include "server/engine/blocking_cmd.h"
 #include "server/engine/connection_context.h"
-#include "server/resp/error_strings.h"
 #include "server/engine/op_args.h"
+#include "server/resp/error_strings.h"
 #include "server/types/zset_obj.h"
 
 namespace lw {
@@ -19,8 +19,8 @@ using ScoredItems = std::vector<std::pair<std::string, double>>;
 
 KeyState ProbeZSet(const OpArgs& op, std::string_view key) {
   auto it = op.slice->Find(op.db, key, ObjType::kZSet);
-  if (it.ok()) return it->value().GetRobj<ZSetObj>()->size() == 0 ? KeyState::kEmpty
-                                                                   : KeyState::kReady;
+  if (it.ok())
+    return it->value().GetRobj<ZSetObj>()->size() == 0 ? KeyState::kEmpty : KeyState::kReady;
   return it.status() == OpStatus::kWrongType ? KeyState::kWrongType : KeyState::kEmpty;
 }
 
@@ -43,9 +43,12 @@ ScoredItems PopFrom(const OpArgs& op, std::string_view key, bool max, size_t cou
 
 void SendOutcomeError(ReplyBuilder* rb, OpStatus status) {
   switch (status) {
-    case OpStatus::kWrongType: return rb->SendError(errors::kWrongType);
-    case OpStatus::kInvalidArg: return rb->SendError(errors::kUndeclaredKeys);
-    default: return rb->SendNullArray();  // timed out, or the client left
+    case OpStatus::kWrongType:
+      return rb->SendError(errors::kWrongType);
+    case OpStatus::kInvalidArg:
+      return rb->SendError(errors::kUndeclaredKeys);
+    default:
+      return rb->SendNullArray();  // timed out, or the client left
   }
 }
 
@@ -55,11 +58,9 @@ void BZPop(CmdArgs args, ConnectionContext* cntx, bool max) {
   io::Clock::time_point deadline;
   if (!ParseBlockTimeout(args.back(), rb, &deadline)) return;
   ScoredItems popped;
-  PopOutcome out = BlockingPop(cntx, args.subspan(1, args.size() - 2), /*may_block=*/true,
-                               deadline, ProbeZSet,
-                               [&](const OpArgs& op, std::string_view key) {
-                                 popped = PopFrom(op, key, max, 1);
-                               });
+  PopOutcome out = BlockingPop(
+      cntx, args.subspan(1, args.size() - 2), /*may_block=*/true, deadline, ProbeZSet,
+      [&](const OpArgs& op, std::string_view key) { popped = PopFrom(op, key, max, 1); });
   if (out.status != OpStatus::kOk) return SendOutcomeError(rb, out.status);
   rb->StartArray(3);
   rb->SendBulk(out.key);

@@ -20,19 +20,19 @@
 #include <cstdlib>
 #include <functional>
 #include <random>
-#include <unordered_set>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
-#include "server/types/arg_utils.h"
 #include "server/engine/blocking_cmd.h"
 #include "server/engine/connection_context.h"
-#include "server/resp/error_strings.h"
 #include "server/engine/family_util.h"
 #include "server/engine/op_args.h"
 #include "server/engine/scan_args.h"
 #include "server/families/zset_blocking.h"
+#include "server/resp/error_strings.h"
+#include "server/types/arg_utils.h"
 #include "server/types/set_obj.h"
 #include "server/types/zset_obj.h"
 
@@ -123,10 +123,10 @@ struct LexRange {
 
 // The rank interval [start, end) of a score range.
 std::pair<size_t, size_t> RankSpan(const ZSetObj& z, const ScoreRange& r) {
-  size_t start = z.CountBefore(
-      [&](double s, std::string_view) { return r.minex ? s <= r.min : s < r.min; });
-  size_t end = z.CountBefore(
-      [&](double s, std::string_view) { return r.maxex ? s < r.max : s <= r.max; });
+  size_t start =
+      z.CountBefore([&](double s, std::string_view) { return r.minex ? s <= r.min : s < r.min; });
+  size_t end =
+      z.CountBefore([&](double s, std::string_view) { return r.maxex ? s < r.max : s <= r.max; });
   return {start, std::max(start, end)};
 }
 
@@ -181,48 +181,49 @@ struct ZAddResult {
 };
 
 void ZAddGeneric(std::string_view key, const ZAddParams& p, ConnectionContext* cntx) {
-  OpResult<ZAddResult> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<ZAddResult> {
-    ZAddResult out;
-    OpResult<ZSetObj*> found = FindZSet(op, key);
-    ZSetObj* z;
-    if (found.ok()) {
-      z = *found;
-    } else if (found.status() == OpStatus::kKeyNotFound) {
-      if (p.xx) return out;
-      z = new ZSetObj(p.items.size(), p.max_len);
-      auto [it, inserted] = op.slice->AddOrFind(op.db, key);
-      it.value().SetRobj(ObjType::kZSet, z);
-    } else {
-      return found.status();
-    }
-    for (const auto& [given, member] : p.items) {
-      double score = given;
-      std::optional<double> cur = z->Score(member);
-      if (cur) {
-        if (p.nx) continue;
-        if (p.incr) {
-          score += *cur;
-          if (std::isnan(score)) return OpStatus::kInvalidFloat;
+  OpResult<ZAddResult> res =
+      RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<ZAddResult> {
+        ZAddResult out;
+        OpResult<ZSetObj*> found = FindZSet(op, key);
+        ZSetObj* z;
+        if (found.ok()) {
+          z = *found;
+        } else if (found.status() == OpStatus::kKeyNotFound) {
+          if (p.xx) return out;
+          z = new ZSetObj(p.items.size(), p.max_len);
+          auto [it, inserted] = op.slice->AddOrFind(op.db, key);
+          it.value().SetRobj(ObjType::kZSet, z);
+        } else {
+          return found.status();
         }
-        if ((p.lt && score >= *cur) || (p.gt && score <= *cur)) continue;
-        out.score = score;
-        if (score != *cur) {
-          z->UpdateScore(member, *cur, score);
-          ++out.updated;
+        for (const auto& [given, member] : p.items) {
+          double score = given;
+          std::optional<double> cur = z->Score(member);
+          if (cur) {
+            if (p.nx) continue;
+            if (p.incr) {
+              score += *cur;
+              if (std::isnan(score)) return OpStatus::kInvalidFloat;
+            }
+            if ((p.lt && score >= *cur) || (p.gt && score <= *cur)) continue;
+            out.score = score;
+            if (score != *cur) {
+              z->UpdateScore(member, *cur, score);
+              ++out.updated;
+            }
+            ++out.processed;
+          } else {
+            if (p.xx) continue;
+            z->Insert(member, score);
+            out.score = score;
+            ++out.added;
+            ++out.processed;
+          }
         }
-        ++out.processed;
-      } else {
-        if (p.xx) continue;
-        z->Insert(member, score);
-        out.score = score;
-        ++out.added;
-        ++out.processed;
-      }
-    }
-    DeleteIfEmpty(op, key, z);
-    if (z->size() > 0) NotifyKeyReady(key);  // wakes BZPOPMIN & co. (zset_blocking.cc)
-    return out;
-  });
+        DeleteIfEmpty(op, key, z);
+        if (z->size() > 0) NotifyKeyReady(key);  // wakes BZPOPMIN & co. (zset_blocking.cc)
+        return out;
+      });
   ReplyBuilder* rb = cntx->rb;
   if (!res.ok()) return SendOpError(rb, res.status());
   if (p.incr) return res->processed ? rb->SendDouble(res->score) : rb->SendNull();
@@ -297,8 +298,8 @@ void ZCard(CmdArgs args, ConnectionContext* cntx) {
   cntx->rb->SendLong(*res);
 }
 
-OpResult<std::vector<std::optional<double>>> OpScores(ConnectionContext* cntx,
-                                                      std::string_view key, CmdArgs members) {
+OpResult<std::vector<std::optional<double>>> OpScores(ConnectionContext* cntx, std::string_view key,
+                                                      CmdArgs members) {
   using Out = std::vector<std::optional<double>>;
   return RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<Out> {
     Out out(members.size());
@@ -412,8 +413,7 @@ std::string_view ParseRangeSpec(CmdArgs args, size_t base, bool store, RangeType
     if (!store && EqualsIgnoreCase(args[j], "WITHSCORES")) {
       spec->with_scores = true;
     } else if (EqualsIgnoreCase(args[j], "LIMIT") && left >= 2) {
-      if (!ParseRedisInt(args[j + 1], &spec->offset) ||
-          !ParseRedisInt(args[j + 2], &spec->limit)) {
+      if (!ParseRedisInt(args[j + 1], &spec->offset) || !ParseRedisInt(args[j + 2], &spec->limit)) {
         return errors::kNotInteger;
       }
       j += 2;
@@ -468,8 +468,8 @@ ScoredItems RangeOf(const ZSetObj& z, RangeSpec spec) {
             [&](std::string_view m, double s) { out.emplace_back(std::string(m), s); });
     return out;
   }
-  auto [lo, hi] = spec.type == RangeType::kScore ? RankSpan(z, spec.score_range)
-                                                 : RankSpan(z, spec.lex_range);
+  auto [lo, hi] =
+      spec.type == RangeType::kScore ? RankSpan(z, spec.score_range) : RankSpan(z, spec.lex_range);
   VisitSpan(z, lo, hi, spec.reverse, spec.offset, spec.limit, &out);
   return out;
 }
@@ -621,7 +621,8 @@ void ZRandMember(CmdArgs args, ConnectionContext* cntx) {
     }
     if (args.size() == 4) {
       with_scores = true;
-      if (count < -(INT64_MAX / 2) || count > INT64_MAX / 2) return rb->SendError(errors::kValueOutOfRange);
+      if (count < -(INT64_MAX / 2) || count > INT64_MAX / 2)
+        return rb->SendError(errors::kValueOutOfRange);
     }
   }
   std::string_view key = args[1];
@@ -842,8 +843,8 @@ ScoredItems ComputeZOp(const ZOpSpec& spec, const std::vector<ZSource>& sources,
 // Parses "numkeys key... options" at args[numkeys_at]. Errors about numkeys come back at once
 // (Redis checks them before looking at any key); option errors are left in spec->error.
 // Returns false after replying.
-bool ParseZOp(CmdArgs args, size_t numkeys_at, std::string_view name, bool store,
-              bool card_only, ZOpSpec* spec, CmdArgs* keys, ReplyBuilder* rb) {
+bool ParseZOp(CmdArgs args, size_t numkeys_at, std::string_view name, bool store, bool card_only,
+              ZOpSpec* spec, CmdArgs* keys, ReplyBuilder* rb) {
   int64_t setnum;
   if (!ParseRedisInt(args[numkeys_at], &setnum)) {
     rb->SendError(errors::kNotInteger);
@@ -973,8 +974,7 @@ void ZInterCard(CmdArgs args, ConnectionContext* cntx) {
 void ZRangeStore(CmdArgs args, ConnectionContext* cntx) {
   ReplyBuilder* rb = cntx->rb;
   RangeSpec spec;
-  std::string_view error =
-      ParseRangeSpec(args, 3, true, RangeType::kAuto, Direction::kAuto, &spec);
+  std::string_view error = ParseRangeSpec(args, 3, true, RangeType::kAuto, Direction::kAuto, &spec);
   if (!error.empty()) return rb->SendError(error);
   std::string_view dst = args[1], src = args[2];
   std::string_view keys[] = {dst, src};
@@ -1107,13 +1107,13 @@ void RegisterZsetFamily(CommandRegistry* r) {
                [](CmdArgs a, ConnectionContext* c) { RankGeneric(a, c, true); }});
   r->Register({"zrange", -4, kReadOnly, 1, 1, 1, range(RangeType::kAuto, Direction::kAuto)});
   r->Register({"zrevrange", -4, kReadOnly, 1, 1, 1, range(RangeType::kRank, Direction::kReverse)});
-  r->Register({"zrangebyscore", -4, kReadOnly, 1, 1, 1,
-               range(RangeType::kScore, Direction::kForward)});
-  r->Register({"zrevrangebyscore", -4, kReadOnly, 1, 1, 1,
-               range(RangeType::kScore, Direction::kReverse)});
+  r->Register(
+      {"zrangebyscore", -4, kReadOnly, 1, 1, 1, range(RangeType::kScore, Direction::kForward)});
+  r->Register(
+      {"zrevrangebyscore", -4, kReadOnly, 1, 1, 1, range(RangeType::kScore, Direction::kReverse)});
   r->Register({"zrangebylex", -4, kReadOnly, 1, 1, 1, range(RangeType::kLex, Direction::kForward)});
-  r->Register({"zrevrangebylex", -4, kReadOnly, 1, 1, 1,
-               range(RangeType::kLex, Direction::kReverse)});
+  r->Register(
+      {"zrevrangebylex", -4, kReadOnly, 1, 1, 1, range(RangeType::kLex, Direction::kReverse)});
   r->Register({"zremrangebyrank", 4, kWrite, 1, 1, 1, ZRemRangeByRank});
   r->Register({"zremrangebyscore", 4, kWrite, 1, 1, 1, ZRemRangeByScore});
   r->Register({"zremrangebylex", 4, kWrite, 1, 1, 1, ZRemRangeByLex});
@@ -1134,10 +1134,8 @@ void RegisterZsetFamily(CommandRegistry* r) {
   r->Register({"zunion", -3, kReadOnly, 0, 0, 0, zop(ZOp::kUnion, "zunion")});
   r->Register({"zinter", -3, kReadOnly, 0, 0, 0, zop(ZOp::kInter, "zinter")});
   r->Register({"zdiff", -3, kReadOnly, 0, 0, 0, zop(ZOp::kDiff, "zdiff")});
-  r->Register({"zunionstore", -4, kWrite | kDenyOom, 1, 1, 1,
-               zstore(ZOp::kUnion, "zunionstore")});
-  r->Register({"zinterstore", -4, kWrite | kDenyOom, 1, 1, 1,
-               zstore(ZOp::kInter, "zinterstore")});
+  r->Register({"zunionstore", -4, kWrite | kDenyOom, 1, 1, 1, zstore(ZOp::kUnion, "zunionstore")});
+  r->Register({"zinterstore", -4, kWrite | kDenyOom, 1, 1, 1, zstore(ZOp::kInter, "zinterstore")});
   r->Register({"zdiffstore", -4, kWrite | kDenyOom, 1, 1, 1, zstore(ZOp::kDiff, "zdiffstore")});
   r->Register({"zintercard", -3, kReadOnly, 0, 0, 0, ZInterCard});
   r->Register({"zrangestore", -5, kWrite | kDenyOom, 1, 2, 1, ZRangeStore});

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "server/engine/test_util.h"
 #include "server/families/generic_family.h"
 #include "server/families/set_family.h"
 #include "server/families/string_family.h"
-#include "server/engine/test_util.h"
 #include "server/families/zset_family.h"
 #include "server/types/zset_obj.h"
 
@@ -21,7 +21,8 @@ namespace {
 
 class ZSetFamilyTest : public ServiceTest {
  protected:
-  ZSetFamilyTest() : ServiceTest({RegisterGenericFamily, RegisterStringFamily, RegisterZsetFamily}) {}
+  ZSetFamilyTest()
+      : ServiceTest({RegisterGenericFamily, RegisterStringFamily, RegisterZsetFamily}) {}
   std::string Raw(std::vector<std::string> cmd) {
     Run(std::move(cmd));
     return client_->last_raw();
@@ -228,25 +229,34 @@ TEST_F(ZSetFamilyTest, PopRandScan) {
 
 TEST_F(ZSetFamilyTest, WrongType) {
   Run({"SET", "str", "v"});
-  const std::string wrong = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-  for (std::vector<std::string> cmd : std::vector<std::vector<std::string>>{
-           {"ZADD", "str", "1", "a"}, {"ZINCRBY", "str", "1", "a"}, {"ZREM", "str", "a"},
-           {"ZSCORE", "str", "a"}, {"ZMSCORE", "str", "a"}, {"ZCARD", "str"},
-           {"ZCOUNT", "str", "0", "1"}, {"ZLEXCOUNT", "str", "-", "+"}, {"ZRANGE", "str", "0", "1"},
-           {"ZRANK", "str", "a"}, {"ZREMRANGEBYRANK", "str", "0", "1"}, {"ZPOPMIN", "str", "0"},
-           {"ZSCAN", "str", "0"}, {"ZRANDMEMBER", "str", "0"}}) {
+  const std::string wrong =
+      "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+  for (std::vector<std::string> cmd :
+       std::vector<std::vector<std::string>>{{"ZADD", "str", "1", "a"},
+                                             {"ZINCRBY", "str", "1", "a"},
+                                             {"ZREM", "str", "a"},
+                                             {"ZSCORE", "str", "a"},
+                                             {"ZMSCORE", "str", "a"},
+                                             {"ZCARD", "str"},
+                                             {"ZCOUNT", "str", "0", "1"},
+                                             {"ZLEXCOUNT", "str", "-", "+"},
+                                             {"ZRANGE", "str", "0", "1"},
+                                             {"ZRANK", "str", "a"},
+                                             {"ZREMRANGEBYRANK", "str", "0", "1"},
+                                             {"ZPOPMIN", "str", "0"},
+                                             {"ZSCAN", "str", "0"},
+                                             {"ZRANDMEMBER", "str", "0"}}) {
     EXPECT_EQ(Raw(cmd), wrong) << cmd[0];
   }
 }
-
 
 // --- multi-key commands, over keys on both shards ---
 
 class ZSetMultiKeyTest : public ServiceTest {
  protected:
   ZSetMultiKeyTest()
-      : ServiceTest({RegisterGenericFamily, RegisterStringFamily, RegisterSetFamily,
-                     RegisterZsetFamily}) {}
+      : ServiceTest(
+            {RegisterGenericFamily, RegisterStringFamily, RegisterSetFamily, RegisterZsetFamily}) {}
   std::string Raw(std::vector<std::string> cmd) {
     Run(std::move(cmd));
     return client_->last_raw();
@@ -270,8 +280,7 @@ TEST_F(ZSetMultiKeyTest, UnionInterDiffStore) {
               "$1\r\nw\r\n$2\r\n30\r\n");
     EXPECT_EQ(Raw({"ZINTER", "3", a, b, s, "AGGREGATE", "MAX", "WITHSCORES"}),
               "*2\r\n$1\r\ny\r\n$2\r\n10\r\n");
-    EXPECT_EQ(Raw({"ZINTER", "2", a, b, "WEIGHTS", "2", "0.5"}),
-              "*2\r\n$1\r\ny\r\n$1\r\nz\r\n");
+    EXPECT_EQ(Raw({"ZINTER", "2", a, b, "WEIGHTS", "2", "0.5"}), "*2\r\n$1\r\ny\r\n$1\r\nz\r\n");
     EXPECT_EQ(Raw({"ZDIFF", "2", a, s, "WITHSCORES"}), "*2\r\n$1\r\nz\r\n$1\r\n3\r\n");
     EXPECT_EQ(Raw({"ZINTERCARD", "2", a, b}), ":2\r\n");
     EXPECT_EQ(Raw({"ZINTERCARD", "2", a, b, "LIMIT", "1"}), ":1\r\n");

@@ -156,7 +156,7 @@ bool Connection::ProcessInput() {
       continue;
     }
     RunPipelineBatch();  // everything before this command, in order
-    TakePushes();  // between two replies: keeps messages in publication order with replies
+    TakePushes();        // between two replies: keeps messages in publication order with replies
     service_->Dispatch(args_, &cntx_);
     if (cntx_.close_after_reply) keep_open = false;
     if (rb_.size() >= kFlushThreshold && !Flush()) return false;

@@ -19,9 +19,9 @@
 #include "io/fiber.h"
 #include "io/socket.h"
 #include "server/engine/connection_context.h"
+#include "server/engine/squashed_dispatch.h"
 #include "server/resp/reply_builder.h"
 #include "server/resp/resp_parser.h"
-#include "server/engine/squashed_dispatch.h"
 
 namespace lw {
 

@@ -10,8 +10,7 @@
 
 namespace lw {
 
-Server::Server(const ServerConfig& config)
-    : config_(config), pool_(config.threads, config.poller) {
+Server::Server(const ServerConfig& config) : config_(config), pool_(config.threads, config.poller) {
   connections_.resize(pool_.size());
 }
 
@@ -25,8 +24,7 @@ int Server::Start() {
   config_.service.port = port_;
   config_.service.multiplexing_api =
       config_.poller == io::PollerKind::kUring ? "io_uring" : "epoll";
-  service_ = std::make_unique<Service>(&pool_, config_.service,
-                                       config_.families);
+  service_ = std::make_unique<Service>(&pool_, config_.service, config_.families);
   started_ = true;
   pool_.at(0)->Dispatch([this, fd] { AcceptLoop(fd); }, "acceptor");
   return 0;

@@ -15,7 +15,10 @@ std::string Upper(std::string_view s) {
   return absl::AsciiStrToUpper(absl::string_view(s.data(), s.size()));
 }
 // Redis prints client-supplied text in errors with newlines turned into spaces.
-void Sanitize(std::string* s) { std::replace_if(s->begin(), s->end(), [](char c) { return c == '\r' || c == '\n'; }, ' '); }
+void Sanitize(std::string* s) {
+  std::replace_if(
+      s->begin(), s->end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+}
 }  // namespace
 
 std::string WrongArity(std::string_view command_name) {

@@ -6,7 +6,6 @@
 #include <string>
 #include <string_view>
 
-
 namespace lw::errors {
 
 inline constexpr std::string_view kSyntax = "ERR syntax error";
@@ -16,12 +15,10 @@ inline constexpr std::string_view kNotInteger = "ERR value is not an integer or 
 inline constexpr std::string_view kNotFloat = "ERR value is not a valid float";
 inline constexpr std::string_view kOutOfRange = "ERR index out of range";
 inline constexpr std::string_view kNoSuchKey = "ERR no such key";
-inline constexpr std::string_view kOom =
-    "OOM command not allowed when used memory > 'maxmemory'.";
+inline constexpr std::string_view kOom = "OOM command not allowed when used memory > 'maxmemory'.";
 inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
 // A command inside a lock-ahead script touched a key the script did not declare.
-inline constexpr std::string_view kUndeclaredKeys =
-    "ERR script tried accessing undeclared key";
+inline constexpr std::string_view kUndeclaredKeys = "ERR script tried accessing undeclared key";
 // String family (Redis 7.0 t_string.c / bitops.c).
 inline constexpr std::string_view kIncrOverflow = "ERR increment or decrement would overflow";
 inline constexpr std::string_view kDecrOverflow = "ERR decrement would overflow";

@@ -4,16 +4,26 @@ namespace lw {
 
 void WriteRespValue(const RespValue& v, lua::ReplyWriter* out) {
   switch (v.type) {
-    case RespType::kSimpleString: return out->SendStatus(v.str);
-    case RespType::kError: return out->SendError(v.str);
-    case RespType::kInteger: return out->SendInt(v.integer);
-    case RespType::kBulkString: return out->SendBulk(v.str);
-    case RespType::kNull: return out->SendNull();
-    case RespType::kNullArray: return out->SendNullArray();
-    case RespType::kDouble: return out->SendDouble(v.dbl);
-    case RespType::kBoolean: return out->SendBool(v.integer != 0);
-    case RespType::kVerbatim: return out->SendVerbatim(v.format, v.str);
-    case RespType::kBigNumber: return out->SendBigNumber(v.str);
+    case RespType::kSimpleString:
+      return out->SendStatus(v.str);
+    case RespType::kError:
+      return out->SendError(v.str);
+    case RespType::kInteger:
+      return out->SendInt(v.integer);
+    case RespType::kBulkString:
+      return out->SendBulk(v.str);
+    case RespType::kNull:
+      return out->SendNull();
+    case RespType::kNullArray:
+      return out->SendNullArray();
+    case RespType::kDouble:
+      return out->SendDouble(v.dbl);
+    case RespType::kBoolean:
+      return out->SendBool(v.integer != 0);
+    case RespType::kVerbatim:
+      return out->SendVerbatim(v.format, v.str);
+    case RespType::kBigNumber:
+      return out->SendBigNumber(v.str);
     case RespType::kMap:
       out->StartMap(uint32_t(v.elems.size() / 2));
       break;

@@ -131,8 +131,8 @@ std::vector<LibraryInfo> ScriptManager::Libraries() const {
   return out;
 }
 
-std::shared_ptr<const LibraryInfo> ScriptManager::FindFunction(
-    std::string_view function, lua::RegisteredFunction* out) const {
+std::shared_ptr<const LibraryInfo> ScriptManager::FindFunction(std::string_view function,
+                                                               lua::RegisteredFunction* out) const {
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [name, lib] : libraries_) {
     for (const auto& f : lib->functions) {

@@ -29,7 +29,7 @@ namespace lw {
 
 struct ScriptInfo {
   std::string body;
-  uint32_t flags = 0;          // effective flags (override > shebang > defaults)
+  uint32_t flags = 0;           // effective flags (override > shebang > defaults)
   bool flags_declared = false;  // had "#!lua" or "--!df" flags
 };
 

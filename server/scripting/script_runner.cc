@@ -3,10 +3,10 @@
 #include <optional>
 
 #include "base/hash.h"
-#include "server/resp/error_strings.h"
-#include "server/scripting/lua_bridge.h"
 #include "server/engine/service.h"
 #include "server/engine/squashed_dispatch.h"
+#include "server/resp/error_strings.h"
+#include "server/scripting/lua_bridge.h"
 
 namespace lw {
 
@@ -15,8 +15,8 @@ namespace {
 constexpr size_t kMaxQueuedCalls = 1024;
 }  // namespace
 
-ScriptLocks::ScriptLocks(ConnectionContext* client, ScriptMode mode, CmdArgs keys,
-                         bool read_only, tx::EngineShard* direct_shard)
+ScriptLocks::ScriptLocks(ConnectionContext* client, ScriptMode mode, CmdArgs keys, bool read_only,
+                         tx::EngineShard* direct_shard)
     : client_(client),
       mode_(mode),
       keys_(keys),
@@ -216,8 +216,8 @@ std::string CommandRunner::FlushAsync(bool final) {
     flat.insert(flat.end(), batch[i].args.begin(), batch[i].args.end());
     views[i] = std::span<const std::string_view>(flat.data() + first, batch[i].args.size());
     // A script that runs on its keys' shard executes everything inline there instead.
-    squashable[i] = direct_shard_ == nullptr &&
-                    ClassifyForSquash(service, batch[i].spec, views[i], &items[i]);
+    squashable[i] =
+        direct_shard_ == nullptr && ClassifyForSquash(service, batch[i].spec, views[i], &items[i]);
     any_barrier |= !squashable[i];
   }
 

@@ -131,7 +131,7 @@ class CommandRunner final : public lua::ScriptRunner {
   tx::EngineShard* direct_shard_;
   bool tags_lock_;  // --lock_on_hashtags: a declared key's {tag} covers the tag's keys
   absl::flat_hash_set<std::string> declared_tags_;
-  CmdArgs keys_;  // the script's KEYS (they outlive the runner)
+  CmdArgs keys_;                                    // the script's KEYS (they outlive the runner)
   absl::flat_hash_set<std::string> declared_keys_;  // only with more than kLinearKeySearch
   bool allow_oom_ = false;
   std::function<void()> before_keyless_;

@@ -22,14 +22,14 @@
 #include "lua_interp/error_format.h"
 #include "lua_interp/script_flags.h"
 #include "lua_interp/sha1.h"
-#include "server/types/arg_utils.h"
 #include "server/engine/connection_context.h"
+#include "server/engine/service.h"
 #include "server/resp/error_strings.h"
 #include "server/scripting/interpreter_pool.h"
 #include "server/scripting/lua_bridge.h"
 #include "server/scripting/script_manager.h"
 #include "server/scripting/script_runner.h"
-#include "server/engine/service.h"
+#include "server/types/arg_utils.h"
 #include "transaction/transaction.h"
 
 namespace lw {
@@ -71,7 +71,7 @@ bool SplitKeysAndArgs(CmdArgs args, size_t pos, ConnectionContext* cntx, CmdArgs
 // What to run: an EVAL script (by sha) or a FUNCTION (by name).
 struct Target {
   bool is_function = false;
-  std::string name;   // sha or function name
+  std::string name;  // sha or function name
   std::shared_ptr<const ScriptInfo> script;
   std::shared_ptr<const LibraryInfo> library;
   uint32_t flags = 0;
@@ -147,9 +147,8 @@ bool RunOnThisThread(const Target& target, CmdArgs keys, CmdArgs argv, ScriptMod
 
   BuilderReplyWriter writer(result);
   lua::Interpreter::RunStatus status =
-      target.is_function
-          ? interp->CallFunction(target.name, keys, argv, &runner, &writer, error)
-          : interp->RunFunction(target.name, keys, argv, &runner, &writer, error);
+      target.is_function ? interp->CallFunction(target.name, keys, argv, &runner, &writer, error)
+                         : interp->RunFunction(target.name, keys, argv, &runner, &writer, error);
   std::string flush_error = runner.FlushAsync(/*final=*/true);
   locks.Release();
   if (busy_id != 0) cntx->service->busy().Remove(busy_id);
@@ -193,9 +192,15 @@ void Run(const Target& target, CmdArgs keys, CmdArgs argv, bool read_only_cmd,
   bool read_only = read_only_cmd || (target.flags & lua::kScriptNoWrites);
   ScriptManager& mgr = Manager(cntx);
   switch (mode) {
-    case ScriptMode::kLockAhead: mgr.runs_lock_ahead.fetch_add(1); break;
-    case ScriptMode::kGlobal: mgr.runs_global.fetch_add(1); break;
-    case ScriptMode::kNonAtomic: mgr.runs_non_atomic.fetch_add(1); break;
+    case ScriptMode::kLockAhead:
+      mgr.runs_lock_ahead.fetch_add(1);
+      break;
+    case ScriptMode::kGlobal:
+      mgr.runs_global.fetch_add(1);
+      break;
+    case ScriptMode::kNonAtomic:
+      mgr.runs_non_atomic.fetch_add(1);
+      break;
   }
 
   // A lock-ahead script whose keys all live on one shard runs on that shard's thread, where its
@@ -208,8 +213,7 @@ void Run(const Target& target, CmdArgs keys, CmdArgs argv, bool read_only_cmd,
   std::string error;
   bool ok;
   auto run_here = [&](tx::EngineShard* direct_shard) {
-    ok = RunOnThisThread(target, keys, argv, mode, read_only, direct_shard, cntx, &result,
-                         &error);
+    ok = RunOnThisThread(target, keys, argv, mode, read_only, direct_shard, cntx, &result, &error);
   };
   if (home && !shards.tx()->IsLocal(*home)) {
     shards.tx()->proactor(*home)->AwaitFiber([&] { run_here(tx::EngineShard::Current()); });
@@ -330,8 +334,8 @@ void RunPipelinedGroup(std::vector<std::unique_ptr<PipelinedScript>>* group,
   for (auto& s : *group) {
     mgr.runs_lock_ahead.fetch_add(1, std::memory_order_relaxed);
     bool read_only = s->target.flags & lua::kScriptNoWrites;
-    s->locks = std::make_unique<ScriptLocks>(cntx, ScriptMode::kLockAhead, s->keys, read_only,
-                                             nullptr);
+    s->locks =
+        std::make_unique<ScriptLocks>(cntx, ScriptMode::kLockAhead, s->keys, read_only, nullptr);
   }
   // Every transaction must sit after the previous script's. A shard may refuse a request
   // that arrives late, and the retry takes a newer id — younger than the scripts begun after
@@ -358,10 +362,12 @@ void RunPipelinedGroup(std::vector<std::unique_ptr<PipelinedScript>>* group,
       continue;
     }
     remote.Add(1);
-    pool->at(thread)->Dispatch([run, i, &remote] {
-      run(i);
-      remote.Dec();
-    }, "pipelined-script");
+    pool->at(thread)->Dispatch(
+        [run, i, &remote] {
+          run(i);
+          remote.Dec();
+        },
+        "pipelined-script");
   }
   for (size_t i : local) run(i);
   remote.Wait();
@@ -423,7 +429,8 @@ void FCallRo(CmdArgs args, ConnectionContext* cntx) { FCallGeneric(args, cntx, t
 
 void SendKillResult(ScriptManager::KillResult r, ConnectionContext* cntx) {
   switch (r) {
-    case ScriptManager::KillResult::kKilled: return cntx->rb->SendOk();
+    case ScriptManager::KillResult::kKilled:
+      return cntx->rb->SendOk();
     case ScriptManager::KillResult::kNotBusy:
       return cntx->rb->SendError("NOTBUSY No scripts in execution right now.");
     case ScriptManager::KillResult::kUnkillable:
@@ -466,7 +473,8 @@ void Script(CmdArgs args, ConnectionContext* cntx) {
     return;
   }
   if (sub == "FLUSH") {
-    if (!FlushModeOk(args, 2)) return rb->SendError("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+    if (!FlushModeOk(args, 2))
+      return rb->SendError("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
     mgr.Flush();
     return rb->SendOk();
   }
@@ -556,7 +564,8 @@ void Function(CmdArgs args, ConnectionContext* cntx) {
     return rb->SendOk();
   }
   if (sub == "FLUSH") {
-    if (!FlushModeOk(args, 2)) return rb->SendError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+    if (!FlushModeOk(args, 2))
+      return rb->SendError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
     mgr.FlushLibraries();
     return rb->SendOk();
   }
@@ -628,8 +637,9 @@ void Function(CmdArgs args, ConnectionContext* cntx) {
   if (sub == "RESTORE" && (args.size() == 3 || args.size() == 4)) {
     std::string policy = args.size() == 4 ? AsciiUpper(args[3]) : "APPEND";
     if (policy != "APPEND" && policy != "REPLACE" && policy != "FLUSH") {
-      return rb->SendError("ERR Wrong restore policy given, value should be either FLUSH, "
-                           "APPEND or REPLACE.");
+      return rb->SendError(
+          "ERR Wrong restore policy given, value should be either FLUSH, "
+          "APPEND or REPLACE.");
     }
     std::string_view payload = args[2];
     if (payload.substr(0, kDumpMagic.size()) != kDumpMagic) {

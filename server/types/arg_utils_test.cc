@@ -17,8 +17,8 @@ TEST(ArgUtilsTest, RedisIntegers) {
   EXPECT_EQ(v, INT64_MAX);
   EXPECT_TRUE(ParseRedisInt("-9223372036854775808", &v));
   EXPECT_EQ(v, INT64_MIN);
-  for (const char* bad : {"", "-", "01", "+1", " 1", "1 ", "1.0", "9223372036854775808", "-0",
-                          "abc", "12a"}) {
+  for (const char* bad :
+       {"", "-", "01", "+1", " 1", "1 ", "1.0", "9223372036854775808", "-0", "abc", "12a"}) {
     EXPECT_FALSE(ParseRedisInt(bad, &v)) << bad;
   }
 }

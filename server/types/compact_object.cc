@@ -16,11 +16,16 @@ RobjOps g_robj_ops[8];
 
 std::string_view ObjTypeName(ObjType type) {
   switch (type) {
-    case ObjType::kString: return "string";
-    case ObjType::kList: return "list";
-    case ObjType::kSet: return "set";
-    case ObjType::kZSet: return "zset";
-    case ObjType::kHash: return "hash";
+    case ObjType::kString:
+      return "string";
+    case ObjType::kList:
+      return "list";
+    case ObjType::kSet:
+      return "set";
+    case ObjType::kZSet:
+      return "zset";
+    case ObjType::kHash:
+      return "hash";
   }
   return "none";
 }
@@ -83,15 +88,18 @@ int64_t CompactObj::int_value() const {
 
 std::string_view CompactObj::GetSlice(std::string* scratch) const {
   switch (kind()) {
-    case kInline: return std::string_view(reinterpret_cast<const char*>(data_), inline_len_);
-    case kHeapStr: return std::string_view(heap_ptr(), heap_len());
+    case kInline:
+      return std::string_view(reinterpret_cast<const char*>(data_), inline_len_);
+    case kHeapStr:
+      return std::string_view(heap_ptr(), heap_len());
     case kInt: {
       char buf[24];
       auto res = std::to_chars(buf, buf + sizeof(buf), int_value());
       scratch->assign(buf, res.ptr);
       return *scratch;
     }
-    default: return {};
+    default:
+      return {};
   }
 }
 
@@ -103,13 +111,16 @@ void CompactObj::GetString(std::string* dest) const {
 
 size_t CompactObj::StringSize() const {
   switch (kind()) {
-    case kInline: return inline_len_;
-    case kHeapStr: return heap_len();
+    case kInline:
+      return inline_len_;
+    case kHeapStr:
+      return heap_len();
     case kInt: {
       char buf[24];
       return size_t(std::to_chars(buf, buf + sizeof(buf), int_value()).ptr - buf);
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
@@ -212,12 +223,14 @@ CompactObj CompactObj::Clone() const {
 
 size_t CompactObj::MallocUsed() const {
   switch (kind()) {
-    case kHeapStr: return mi_usable_size(heap_ptr());
+    case kHeapStr:
+      return mi_usable_size(heap_ptr());
     case kRobj: {
       const RobjOps& ops = g_robj_ops[unsigned(type())];
       return ops.malloc_used ? ops.malloc_used(GetRobj<void>()) : 0;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 

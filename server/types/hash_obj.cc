@@ -135,9 +135,7 @@ class HashObj::Table {
  private:
   static constexpr size_t kMinBuckets = 4;
 
-  size_t BucketOf(std::string_view field) const {
-    return HashBytes(field) & (buckets_.size() - 1);
-  }
+  size_t BucketOf(std::string_view field) const { return HashBytes(field) & (buckets_.size() - 1); }
 
   static Node* NewNode(std::string_view field, std::string_view value) {
     Node* n = static_cast<Node*>(::operator new(sizeof(Node) + field.size() + value.size()));

@@ -50,8 +50,7 @@ size_t ListObj::MallocUsed() const {
 
 bool ListObj::ChunkHasRoom(const Listpack& lp, size_t len) const {
   if (lp.empty()) return true;
-  return lp.size() < kChunkMaxEntries &&
-         lp.bytes() + Listpack::EncodedSize(len) <= kChunkMaxBytes;
+  return lp.size() < kChunkMaxEntries && lp.bytes() + Listpack::EncodedSize(len) <= kChunkMaxBytes;
 }
 
 void ListObj::ToQuicklist() {
@@ -145,8 +144,7 @@ void ListObj::Range(size_t start, size_t end,
   }
 }
 
-void ListObj::Walk(bool from_head,
-                   const std::function<bool(size_t, std::string_view)>& fn) const {
+void ListObj::Walk(bool from_head, const std::function<bool(size_t, std::string_view)>& fn) const {
   size_t n = NumChunks();
   if (from_head) {
     size_t index = 0;

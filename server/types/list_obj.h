@@ -58,8 +58,7 @@ class ListObj {
   void Range(size_t start, size_t end, const std::function<void(std::string_view)>& fn) const;
   // Visits elements from the head (or from the tail when !from_head) with their index until
   // fn returns false.
-  void Walk(bool from_head,
-            const std::function<bool(size_t index, std::string_view)>& fn) const;
+  void Walk(bool from_head, const std::function<bool(size_t index, std::string_view)>& fn) const;
 
   // Inserts v before (or after) the first element equal to pivot. False if pivot is absent.
   bool Insert(std::string_view pivot, std::string_view v, bool after);
@@ -90,7 +89,7 @@ class ListObj {
   void SplitIfFull(size_t chunk);
   bool ChunkHasRoom(const Listpack& lp, size_t len) const;
 
-  Listpack lp_;                            // the packed form
+  Listpack lp_;                             // the packed form
   std::deque<Listpack>* chunks_ = nullptr;  // the quicklist form
   size_t size_ = 0;
 };

@@ -47,8 +47,14 @@ class Listpack {
   // The entry ending at p; *start receives its position. REQUIRES: p > Begin().
   std::string_view GetBefore(Pos p, Pos* start) const;
 
-  std::string_view Front() const { Pos n; return Get(0, &n); }
-  std::string_view Back() const { Pos s; return GetBefore(End(), &s); }
+  std::string_view Front() const {
+    Pos n;
+    return Get(0, &n);
+  }
+  std::string_view Back() const {
+    Pos s;
+    return GetBefore(End(), &s);
+  }
 
   void PushBack(std::string_view s);
   void PushFront(std::string_view s);

@@ -44,7 +44,8 @@ bool NodeLess(const ZNode* a, const ZNode* b) {
 }
 
 uint64_t NextRandom() {
-  thread_local uint64_t state = 0x9E3779B97F4A7C15ULL ^ uint64_t(reinterpret_cast<uintptr_t>(&state));
+  thread_local uint64_t state =
+      0x9E3779B97F4A7C15ULL ^ uint64_t(reinterpret_cast<uintptr_t>(&state));
   state ^= state << 13;
   state ^= state >> 7;
   state ^= state << 17;
@@ -105,8 +106,8 @@ class ZSkipList {
 
   void UpdateScore(ZNode* n, double score) {
     ZNode* next = n->next(0);
-    bool after_prev = !n->backward || Less(n->backward->score, n->backward->member(), score,
-                                           n->member());
+    bool after_prev =
+        !n->backward || Less(n->backward->score, n->backward->member(), score, n->member());
     bool before_next = !next || Less(score, n->member(), next->score, next->member());
     if (after_prev && before_next) {
       n->score = score;  // same position: no relinking
