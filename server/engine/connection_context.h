@@ -34,8 +34,8 @@ class ClientControl {
   virtual void Push(std::string_view bytes) = 0;
   // Closes the connection (CLIENT KILL): its fiber wakes, stops reading and exits.
   virtual void Kill() = 0;
-  // Blocking commands (BLPOP, BZPOPMIN...; see server/blocking_cmd.h). While a command blocks,
-  // the connection's fiber is inside the command, not reading its socket, so it would not
+  // Blocking commands (BLPOP, BZPOPMIN...; see server/engine/blocking_cmd.h). While a command
+  // blocks, the connection's fiber is inside the command, not reading its socket, so it would not
   // notice the client leave. Between BeginBlocking and EndBlocking the connection watches the
   // socket anyway and calls `cancel` once (on this thread; it must not suspend) if the client
   // goes away: it hangs up, CLIENT KILL, server shutdown. Called by the connection's own fiber,
@@ -52,7 +52,7 @@ class ClientState {
   virtual ~ClientState() = default;
 };
 
-// A client's MULTI/EXEC state (server/multi_family.cc derives from it to add WATCH).
+// A client's MULTI/EXEC state (server/families/multi_family.cc derives from it to add WATCH).
 // Service::Dispatch queues commands here while `queuing` and flags rejected ones; destroying it
 // (RESET, disconnect) discards the transaction and drops the client's watches.
 class MultiState {

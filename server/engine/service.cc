@@ -32,8 +32,8 @@ bool RunsInsideMulti(std::string_view name) {
          name == "quit" || name == "reset";
 }
 
-// MULTI (server/multi_family.cc): queues the command if the client is inside MULTI (replying
-// QUEUED) and returns true. RESET also drops the MULTI and WATCH state here; its handler
+// MULTI (server/families/multi_family.cc): queues the command if the client is inside MULTI
+// (replying QUEUED) and returns true. RESET also drops the MULTI and WATCH state here; its handler
 // resets the rest of the client.
 bool QueueInMulti(const CommandSpec& spec, CmdArgs args, ConnectionContext* cntx) {
   if (spec.name == "reset") {
@@ -234,8 +234,8 @@ void Service::Dispatch(CmdArgs args, ConnectionContext* cntx) {
 void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionContext* cntx) {
   io::Proactor* here = io::Proactor::Current();
   CountCommand(here);
-  // MULTI (server/multi_family.cc): a command rejected while queuing (unknown, arity, OOM...)
-  // makes EXEC fail with EXECABORT. A queued or executed command clears `rejected`.
+  // MULTI (server/families/multi_family.cc): a command rejected while queuing (unknown, arity,
+  // OOM...) makes EXEC fail with EXECABORT. A queued or executed command clears `rejected`.
   struct MultiRejectGuard {
     ConnectionContext* cntx;
     uint64_t errors = cntx->rb->errors_sent();

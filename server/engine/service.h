@@ -1,6 +1,6 @@
 // Service: the command engine without the network. It owns the command registry and the
 // shard set and turns one parsed request into one reply: lookup, arity, auth and
-// subscribed-mode checks, then the handler. Connections (server/connection.h) and in-process
+// subscribed-mode checks, then the handler. Connections (server/net/connection.h) and in-process
 // tests both call Dispatch.
 //
 // It also keeps what INFO, CLIENT and CONFIG report about the whole server: the live clients

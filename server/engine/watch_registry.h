@@ -1,6 +1,6 @@
 // WatchRegistry: which clients WATCH which keys, and the signals that make their EXEC fail
-// (MULTI/EXEC lives in server/multi_family.cc; this part is in core because Service::Dispatch
-// and op_args.h feed it, so no command family has to cooperate).
+// (MULTI/EXEC lives in server/families/multi_family.cc; this part is in core because
+// Service::Dispatch and op_args.h feed it, so no command family has to cooperate).
 //
 // A watched key counts as modified since WATCH when
 //   - a write command (flag kWrite) whose reply says it changed something named it (legacy key

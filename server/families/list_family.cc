@@ -1,7 +1,7 @@
 // List commands: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX LSET LINSERT LREM
 // LTRIM LPOS, with Redis 7's replies and its order of checks (which argument errors come
 // before the key lookup, and which after); the multi-key LMOVE RPOPLPUSH LMPOP and the blocking
-// BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP (server/blocking_cmd.h). Every write that can make a
+// BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP (server/engine/blocking_cmd.h). Every write that can make a
 // list non-empty calls NotifyKeyReady so blocked clients wake.
 #include "server/families/list_family.h"
 

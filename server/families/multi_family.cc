@@ -228,7 +228,7 @@ void Exec(CmdArgs, ConnectionContext* cntx) {
   tx::Transaction* outer = cntx->multi_tx;
   cntx->multi_tx = multi ? &*multi : nullptr;
   // Consecutive single-shard commands run squashed: one parallel hop per shard under the
-  // EXEC's locks (server/squashed_dispatch.h); any other command runs alone, in order.
+  // EXEC's locks (server/engine/squashed_dispatch.h); any other command runs alone, in order.
   std::vector<SquashItem> run;
   std::vector<std::string> replies;
   auto flush_run = [&] {

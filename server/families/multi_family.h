@@ -9,7 +9,7 @@
 // keyspace without naming keys (FLUSHDB, KEYS, DBSIZE...) — then checks the watches and runs
 // the commands one by one with cntx->multi_tx set, replying with the array of their replies
 // (errors inside, no rollback), or a null array if a watched key changed since WATCH
-// (server/watch_registry.h). RESET and disconnecting discard the MULTI state and unwatch.
+// (server/engine/watch_registry.h). RESET and disconnecting discard the MULTI state and unwatch.
 #pragma once
 
 #include "server/engine/command_registry.h"

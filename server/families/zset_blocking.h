@@ -1,6 +1,6 @@
 // The blocking sorted-set pops: BZPOPMIN, BZPOPMAX, BZMPOP
-// (server/blocking_cmd.h explains blocking). Part of the zset family: RegisterZsetFamily calls
-// RegisterZsetBlockingCommands; ZADD/ZINCRBY call NotifyKeyReady so blocked clients wake.
+// (server/engine/blocking_cmd.h explains blocking). Part of the zset family: RegisterZsetFamily
+// calls RegisterZsetBlockingCommands; ZADD/ZINCRBY call NotifyKeyReady so blocked clients wake.
 #pragma once
 
 #include "server/engine/command_registry.h"

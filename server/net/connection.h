@@ -66,7 +66,7 @@ class Connection : public ClientControl {
   size_t in_len_ = 0;
   std::vector<std::string_view> args_;
 
-  // Pipelined commands waiting to run as one squashed batch (server/squashed_dispatch.h).
+  // Pipelined commands waiting to run as one squashed batch (server/engine/squashed_dispatch.h).
   // True if `args` may join it: a plain single-shard data command, its argument views in
   // in_ (inline commands' live in the parser), and a client in no special mode.
   bool Squashable(const std::vector<std::string_view>& args, SquashItem* out) const;

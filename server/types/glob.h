@@ -12,7 +12,7 @@
 // With nocase, ASCII letters compare case-insensitively (Redis's nocase flag, for later users
 // such as CONFIG GET patterns); KEYS and SCAN match case-sensitively.
 // Runs in O(|pattern| * |string|) in the worst case (no exponential backtracking).
-// Lives in namespace lw::glob: server/scan_args.h still carries an older private GlobMatch.
+// Lives in namespace lw::glob: server/engine/scan_args.h still carries an older private GlobMatch.
 // Thread-safety: pure functions.
 #pragma once
 
