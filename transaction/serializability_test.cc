@@ -123,6 +123,122 @@ TEST_F(SerializabilityTest, TransfersKeepTheTotal) {
   EXPECT_EQ(SumOf(names), total);
 }
 
+// One fiber's random transactions for RandomOrderingsNeitherDeadlockNorLoseUpdates: every
+// exclusive key occurrence is read in one hop and written (+1) in the next, and each increment
+// is tallied in `expected`, so lost isolation shows as a missing increment.
+class RandomRounds {
+ public:
+  RandomRounds(ShardSet* shards, const std::vector<std::string>& names,
+               std::vector<std::atomic<int64_t>>& expected, uint32_t seed)
+      : shards_(shards), names_(names), expected_(expected), rng_(seed) {}
+
+  void RunOne() {
+    int kind = rng_() % 10;
+    if (kind == 0) {
+      Transaction tx(shards_);
+      tx.InitGlobal();
+      tx.ScheduleSingleHop([](Transaction*, EngineShard*) { return OpStatus::kOk; });
+      return;
+    }
+    PickKeys();
+    if (kind <= 2) {
+      RunLockAhead();
+    } else {
+      RunPlain();
+    }
+  }
+
+ private:
+  void PickKeys() {
+    size_t n = 1 + rng_() % 5;
+    keys_.clear();
+    modes_.clear();
+    which_.clear();
+    for (size_t i = 0; i < n; ++i) {
+      which_.push_back(rng_() % names_.size());
+      keys_.push_back(names_[which_.back()]);
+      modes_.push_back(rng_() % 3 == 0 ? LockMode::kShared : LockMode::kExclusive);
+    }
+  }
+
+  Transaction::OwnedHopCallback Read() {
+    return [this](Transaction* t, EngineShard* s) {
+      for (const ShardArg& arg : t->ShardArgs(s->id())) {
+        seen_[arg.index] = SliceOf(s)->ints[std::string(arg.key)];
+      }
+      return OpStatus::kOk;
+    };
+  }
+
+  Transaction::OwnedHopCallback Write(std::vector<LockMode> m) {
+    return [this, m](Transaction* t, EngineShard* s) {
+      auto& ints = SliceOf(s)->ints;
+      for (const ShardArg& arg : t->ShardArgs(s->id())) {
+        if (m[arg.index] == LockMode::kExclusive) {
+          ints[std::string(arg.key)] = seen_[arg.index] + 1;
+        }
+      }
+      return OpStatus::kOk;
+    };
+  }
+
+  // Several occurrences of one key in one hop write the same value: one increment.
+  void Tally(const std::vector<LockMode>& m, const std::vector<size_t>& w) {
+    std::vector<bool> done(names_.size(), false);
+    for (size_t i = 0; i < w.size(); ++i) {
+      if (m[i] == LockMode::kExclusive && !done[w[i]]) {
+        done[w[i]] = true;
+        ++expected_[w[i]];
+      }
+    }
+  }
+
+  // Lock-ahead: declare everything exclusively, then commands on random subsets.
+  void RunLockAhead() {
+    Transaction tx(shards_);
+    tx.StartMulti(MultiMode::kLockAhead, keys_);
+    int commands = 1 + rng_() % 3;
+    for (int c = 0; c < commands; ++c) {
+      std::vector<string_view> sub;
+      std::vector<size_t> sub_which;
+      for (size_t i = 0; i < keys_.size(); ++i) {
+        if (rng_() % 2) {
+          sub.push_back(keys_[i]);
+          sub_which.push_back(which_[i]);
+        }
+      }
+      std::vector<LockMode> sub_modes(sub.size(), LockMode::kExclusive);
+      seen_.assign(sub.size(), 0);
+      EXPECT_EQ(tx.ExecuteCommand(sub, LockMode::kExclusive, Read()), OpStatus::kOk);
+      EXPECT_EQ(tx.ExecuteCommand(sub, LockMode::kExclusive, Write(sub_modes)), OpStatus::kOk);
+      Tally(sub_modes, sub_which);
+    }
+    tx.UnlockMulti();
+  }
+
+  // The lock of a key named both shared and exclusive is exclusive: writes are safe.
+  void RunPlain() {
+    seen_.assign(keys_.size(), 0);
+    Transaction tx(shards_);
+    tx.InitByKeys(keys_, modes_);
+    tx.Schedule();
+    int extra = rng_() % 2;
+    for (int h = 0; h < extra; ++h) tx.Execute(Read(), false);
+    tx.Execute(Read(), false);
+    tx.Execute(Write(modes_), true);
+    Tally(modes_, which_);
+  }
+
+  ShardSet* shards_;
+  const std::vector<std::string>& names_;
+  std::vector<std::atomic<int64_t>>& expected_;
+  std::mt19937 rng_;
+  std::vector<string_view> keys_;
+  std::vector<LockMode> modes_;
+  std::vector<size_t> which_;
+  std::vector<int64_t> seen_;
+};
+
 // Random key sets in random order, with duplicates, mixed modes, one to three hops, lock-ahead
 // multis and global transactions. Every exclusive key is incremented by a read in one hop and
 // a write in the next, so any lost isolation loses increments. Finishing at all means no
@@ -133,89 +249,10 @@ TEST_F(SerializabilityTest, RandomOrderingsNeitherDeadlockNorLoseUpdates) {
   names.push_back("{tag}x");
   names.push_back("{tag}y");
   std::vector<std::atomic<int64_t>> expected(names.size());
-  std::vector<string_view> all(names.begin(), names.end());
 
   RunFibers(24, [&](size_t f) {
-    std::mt19937 rng(uint32_t(f) + 17);
-    for (int r = 0; r < 80; ++r) {
-      int kind = rng() % 10;
-      if (kind == 0) {
-        Transaction tx(shards_.get());
-        tx.InitGlobal();
-        tx.ScheduleSingleHop([](Transaction*, EngineShard*) { return OpStatus::kOk; });
-        continue;
-      }
-      size_t n = 1 + rng() % 5;
-      std::vector<string_view> keys;
-      std::vector<LockMode> modes;
-      std::vector<size_t> which;
-      for (size_t i = 0; i < n; ++i) {
-        which.push_back(rng() % names.size());
-        keys.push_back(names[which.back()]);
-        modes.push_back(rng() % 3 == 0 ? LockMode::kShared : LockMode::kExclusive);
-      }
-      // Read-modify-write of every exclusive key occurrence, over two hops.
-      std::vector<int64_t> seen(n, 0);
-      auto read = [&](Transaction* t, EngineShard* s) {
-        for (const ShardArg& arg : t->ShardArgs(s->id())) {
-          seen[arg.index] = SliceOf(s)->ints[std::string(arg.key)];
-        }
-        return OpStatus::kOk;
-      };
-      auto write = [&](const std::vector<LockMode>& m) {
-        return [&, m](Transaction* t, EngineShard* s) {
-          auto& ints = SliceOf(s)->ints;
-          for (const ShardArg& arg : t->ShardArgs(s->id())) {
-            if (m[arg.index] == LockMode::kExclusive)
-              ints[std::string(arg.key)] = seen[arg.index] + 1;
-          }
-          return OpStatus::kOk;
-        };
-      };
-      auto tally = [&](const std::vector<LockMode>& m, const std::vector<size_t>& w) {
-        // Several occurrences of one key in one hop write the same value: one increment.
-        std::vector<bool> done(names.size(), false);
-        for (size_t i = 0; i < w.size(); ++i) {
-          if (m[i] == LockMode::kExclusive && !done[w[i]]) {
-            done[w[i]] = true;
-            ++expected[w[i]];
-          }
-        }
-      };
-
-      if (kind <= 2) {
-        // Lock-ahead: declare everything exclusively, then commands on random subsets.
-        Transaction tx(shards_.get());
-        tx.StartMulti(MultiMode::kLockAhead, keys);
-        int commands = 1 + rng() % 3;
-        for (int c = 0; c < commands; ++c) {
-          std::vector<string_view> sub;
-          std::vector<size_t> sub_which;
-          for (size_t i = 0; i < n; ++i) {
-            if (rng() % 2) {
-              sub.push_back(keys[i]);
-              sub_which.push_back(which[i]);
-            }
-          }
-          std::vector<LockMode> sub_modes(sub.size(), LockMode::kExclusive);
-          seen.assign(sub.size(), 0);
-          EXPECT_EQ(tx.ExecuteCommand(sub, LockMode::kExclusive, read), OpStatus::kOk);
-          EXPECT_EQ(tx.ExecuteCommand(sub, LockMode::kExclusive, write(sub_modes)), OpStatus::kOk);
-          tally(sub_modes, sub_which);
-        }
-        tx.UnlockMulti();
-        continue;
-      }
-      Transaction tx(shards_.get());
-      tx.InitByKeys(keys, modes);
-      // The lock of a key named both shared and exclusive is exclusive: writes are safe.
-      tx.Schedule();
-      int extra = rng() % 2;
-      for (int h = 0; h < extra; ++h) tx.Execute(read, false);
-      tx.Execute(read, false);
-      tx.Execute(write(modes), true);
-      tally(modes, which);
-    }
+    RandomRounds rounds(shards_.get(), names, expected, uint32_t(f) + 17);
+    for (int r = 0; r < 80; ++r) rounds.RunOne();
   });
 
   std::vector<int64_t> got(names.size(), 0);
