@@ -5,7 +5,6 @@
 
 #include "base/hash.h"
 #include "base/histogram.h"
-#include "base/memory.h"
 
 namespace lw {
 namespace {
@@ -28,16 +27,6 @@ void BM_HistogramAdd(benchmark::State& state) {
   benchmark::DoNotOptimize(h.count());
 }
 BENCHMARK(BM_HistogramAdd);
-
-void BM_HeapAllocFree(benchmark::State& state) {
-  MemoryHeap heap;
-  for (auto _ : state) {
-    void* p = heap.Allocate(48);
-    benchmark::DoNotOptimize(p);
-    heap.Free(p);
-  }
-}
-BENCHMARK(BM_HeapAllocFree);
 
 }  // namespace
 }  // namespace lw

@@ -1,48 +1,46 @@
 #include "base/flags.h"
 
-#include <absl/strings/ascii.h>
-#include <absl/strings/numbers.h>
+#include <limits>
+
+#include "base/str_util.h"
 
 namespace lw {
 
 std::optional<uint64_t> ParseMemorySize(std::string_view text) {
-  std::string lower = absl::AsciiStrToLower(absl::string_view(text.data(), text.size()));
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
   struct Unit {
-    const char* suffix;
+    std::string_view name;
     uint64_t factor;
   };
   static constexpr Unit kUnits[] = {
-      {"kb", 1024ULL}, {"mb", 1024ULL * 1024}, {"gb", 1024ULL * 1024 * 1024},
-      {"k", 1000ULL},  {"m", 1000ULL * 1000},  {"g", 1000ULL * 1000 * 1000},
-      {"b", 1ULL},
+      {"", 1},
+      {"b", 1},
+      {"k", 1000},
+      {"kb", 1024},
+      {"m", 1000 * 1000},
+      {"mb", 1024 * 1024},
+      {"g", 1000ULL * 1000 * 1000},
+      {"gb", 1024ULL * 1024 * 1024},
   };
-  uint64_t factor = 1;
-  std::string_view digits = lower;
-  for (const Unit& unit : kUnits) {
-    std::string_view suffix = unit.suffix;
-    if (digits.size() > suffix.size() && digits.substr(digits.size() - suffix.size()) == suffix) {
-      factor = unit.factor;
-      digits.remove_suffix(suffix.size());
+  std::string_view unit = text.substr(digits);
+  const Unit* found = nullptr;
+  for (const Unit& u : kUnits) {
+    if (EqualsIgnoreCase(unit, u.name)) found = &u;
+  }
+  // Redis copies the digits into a 128-byte buffer and refuses longer runs.
+  if (found == nullptr || digits >= 128) return std::nullopt;
+  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+  uint64_t value = 0;
+  for (size_t i = 0; i < digits; ++i) {
+    uint64_t d = uint64_t(text[i] - '0');
+    if (value > (kMax - d) / 10) {
+      value = kMax;  // strtoull's ERANGE result, which Redis 7.0 keeps
       break;
     }
+    value = value * 10 + d;
   }
-  uint64_t value = 0;
-  if (digits.empty() || !absl::SimpleAtoi(absl::string_view(digits.data(), digits.size()), &value))
-    return std::nullopt;
-  if (value != 0 && factor > UINT64_MAX / value) return std::nullopt;
-  return value * factor;
+  return value * found->factor;  // unsigned: wraps as Redis's unsigned long long product
 }
-
-bool AbslParseFlag(std::string_view text, MemorySize* out, std::string* error) {
-  auto bytes = ParseMemorySize(text);
-  if (!bytes) {
-    *error = "expected a byte count such as 1000000, 64mb or 2gb";
-    return false;
-  }
-  out->bytes = *bytes;
-  return true;
-}
-
-std::string AbslUnparseFlag(MemorySize size) { return std::to_string(size.bytes); }
 
 }  // namespace lw

@@ -6,8 +6,11 @@
 #include <vector>
 
 #include "server/engine/service.h"
+#include "server/families/client_family.h"
+#include "server/families/config_family.h"
 #include "server/families/generic_family.h"
 #include "server/families/hash_family.h"
+#include "server/families/info_family.h"
 #include "server/families/keys_family.h"
 #include "server/families/list_family.h"
 #include "server/families/multi_family.h"
@@ -23,9 +26,9 @@
 namespace lw {
 
 inline std::vector<FamilyRegistrar> AllFamilies() {
-  return {RegisterGenericFamily,   RegisterStringFamily, RegisterKeysFamily,
-          RegisterListFamily,      RegisterHashFamily,   RegisterSetFamily,
-          RegisterZsetFamily,      RegisterServerFamily, RegisterPubsubFamily,
+  return {RegisterGenericFamily,   RegisterStringFamily, RegisterKeysFamily,   RegisterListFamily,
+          RegisterHashFamily,      RegisterSetFamily,    RegisterZsetFamily,   RegisterServerFamily,
+          RegisterInfoFamily,      RegisterConfigFamily, RegisterClientFamily, RegisterPubsubFamily,
           RegisterScriptingFamily, RegisterMultiFamily,  RegisterStickyFamily};
 }
 

@@ -25,8 +25,8 @@ ABSL_FLAG(std::string, requirepass, "", "password clients must AUTH with (empty:
 ABSL_FLAG(bool, lock_on_hashtags, false,
           "lock a {hashtag} instead of each key: a script that declares one key of a tag may "
           "touch every key with that tag");
-// A string parsed by lw::ParseMemorySize (Debian's abseil cannot bind lw::MemorySize's
-// std::string_view parser), so "32mb", "1gb", "512k" work as in redis.conf.
+// A string parsed by lw::ParseMemorySize, the grammar CONFIG SET maxmemory uses too, so
+// "32mb", "1gb", "512k" work as in redis.conf.
 ABSL_FLAG(std::string, maxmemory, "0",
           "memory limit in bytes, with k/kb/m/mb/g/gb units (0: none); CONFIG SET maxmemory");
 ABSL_FLAG(bool, cache_mode, false,

@@ -163,6 +163,11 @@ class Service {
     return sum;
   }
   uint64_t total_connections() const { return total_connections_.load(std::memory_order_relaxed); }
+  // Connections refused because maxclients was reached (INFO's rejected_connections).
+  void CountRejectedConnection() { rejected_connections_.fetch_add(1, std::memory_order_relaxed); }
+  uint64_t rejected_connections() const {
+    return rejected_connections_.load(std::memory_order_relaxed);
+  }
   size_t connected_clients() const { return connected_clients_.load(std::memory_order_relaxed); }
   RuntimeConfig& runtime() { return runtime_; }
   // Who WATCHes which keys (MULTI/EXEC); Dispatch reports write commands to it.
@@ -230,6 +235,7 @@ class Service {
   };
   std::unique_ptr<ThreadCounter[]> total_commands_;
   std::atomic<uint64_t> total_connections_{0};
+  std::atomic<uint64_t> rejected_connections_{0};
   std::atomic<size_t> connected_clients_{0};
   RuntimeConfig runtime_;
   WatchRegistry watches_;

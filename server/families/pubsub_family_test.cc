@@ -8,7 +8,9 @@
 #include <thread>
 
 #include "server/engine/test_util.h"
+#include "server/families/client_family.h"
 #include "server/families/generic_family.h"
+#include "server/families/info_family.h"
 #include "server/families/pubsub_family.h"
 #include "server/families/server_family.h"
 #include "server/types/glob.h"
@@ -89,7 +91,8 @@ class FakeClient : public ClientControl {
 class PubsubFamilyTest : public ServiceTest {
  protected:
   PubsubFamilyTest()
-      : ServiceTest({RegisterGenericFamily, RegisterServerFamily, RegisterPubsubFamily}) {}
+      : ServiceTest({RegisterGenericFamily, RegisterServerFamily, RegisterInfoFamily,
+                     RegisterClientFamily, RegisterPubsubFamily}) {}
   std::unique_ptr<FakeClient> Client(size_t thread) {
     return std::make_unique<FakeClient>(service_.get(), pool_.at(thread));
   }

@@ -5,7 +5,10 @@
 #include <string>
 
 #include "server/engine/test_util.h"
+#include "server/families/client_family.h"
+#include "server/families/config_family.h"
 #include "server/families/generic_family.h"
+#include "server/families/info_family.h"
 #include "server/families/pubsub_family.h"
 #include "server/families/server_family.h"
 #include "server/families/string_family.h"
@@ -17,6 +20,7 @@ class ServerFamilyTest : public ServiceTest {
  protected:
   ServerFamilyTest()
       : ServiceTest({RegisterGenericFamily, RegisterStringFamily, RegisterServerFamily,
+                     RegisterInfoFamily, RegisterConfigFamily, RegisterClientFamily,
                      RegisterPubsubFamily}) {}
 
   std::string Raw(std::vector<std::string> args) {
@@ -91,7 +95,8 @@ TEST_F(ServerFamilyTest, SlowlogRecordsSlowCommandsWithTruncatedArgs) {
 class ServerFamilyAuthTest : public ServiceTest {
  protected:
   ServerFamilyAuthTest()
-      : ServiceTest({RegisterGenericFamily, RegisterServerFamily}, 2, ServiceConfig{"secret"}) {}
+      : ServiceTest({RegisterGenericFamily, RegisterServerFamily, RegisterClientFamily}, 2,
+                    ServiceConfig{"secret"}) {}
 };
 
 TEST_F(ServerFamilyAuthTest, HelloAuth) {
@@ -197,8 +202,17 @@ TEST_F(ServerFamilyTest, ConfigGetSet) {
   EXPECT_EQ(Raw({"CONFIG", "SET", "appendonly", "maybe"}),
             "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must "
             "be 'yes' or 'no'\r\n");
-  EXPECT_EQ(Raw({"CONFIG", "SET", "save", "3600 1 300 100"}), "+OK\r\n");
-  EXPECT_EQ(Raw({"CONFIG", "GET", "save"}), "*2\r\n$4\r\nsave\r\n$14\r\n3600 1 300 100\r\n");
+  // No persistence: only the value in force is accepted; others are refused, naming it.
+  EXPECT_EQ(Raw({"CONFIG", "SET", "save", ""}), "+OK\r\n");
+  EXPECT_EQ(Raw({"CONFIG", "SET", "save", "3600 1 300 100"}),
+            "-ERR CONFIG SET failed (possibly related to argument 'save') - not supported by "
+            "Lacewing (the only value accepted is '')\r\n");
+  EXPECT_EQ(Raw({"CONFIG", "GET", "save"}), "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
+  EXPECT_EQ(Raw({"CONFIG", "SET", "appendonly", "no"}), "+OK\r\n");
+  EXPECT_EQ(Raw({"CONFIG", "SET", "maxmemory", "7", "appendonly", "yes"}),
+            "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - not supported "
+            "by Lacewing (the only value accepted is 'no')\r\n");
+  EXPECT_EQ(service_->runtime().maxmemory.load(), 10 * 1024 * 1024);  // nothing applied
   EXPECT_EQ(Raw({"CONFIG", "SET", "save", "x"}),
             "-ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save "
             "parameters\r\n");

@@ -1,0 +1,429 @@
+// CONFIG GET | SET | RESETSTAT | REWRITE | HELP over one table of settings (kParams).
+//
+// Every setting CONFIG GET answers is in the table, with how CONFIG SET treats it:
+//   * kLive: the new value takes effect. Most are read where a command, a connection or a
+//     background pass starts (RuntimeConfig, service.h), so they apply from the next one on,
+//     as in Redis: e.g. proto-max-bulk-len from the next request a connection parses,
+//     tcp-keepalive and maxclients for connections accepted afterwards, the *-max-listpack-*
+//     thresholds at the next write that may convert a value.
+//   * kImmutable: refused with Redis's "can't set immutable config" (Redis's immutable
+//     settings, and those Lacewing fixes at start-up from its flags: port, bind, requirepass).
+//   * kFixed: a feature Lacewing does not have (persistence, keyspace notifications, idle
+//     timeouts, ...). CONFIG GET answers the value that describes what Lacewing does, and
+//     CONFIG SET accepts that value only (so clients that set it, e.g. `save ""`, still work);
+//     any other value is refused with Redis's CONFIG SET error shape, naming the setting.
+// As in Redis, every value of a CONFIG SET is checked before any is applied: a refused CONFIG
+// SET changes nothing.
+// Thread-safety: handlers run on the client's fiber; values are RuntimeConfig atomics (the
+// string ones under RuntimeConfig::mu).
+#include "server/families/config_family.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/flags.h"
+#include "base/logging.h"
+#include "server/engine/connection_context.h"
+#include "server/engine/service.h"
+#include "server/families/server_util.h"
+#include "server/resp/error_strings.h"
+#include "server/types/arg_utils.h"
+#include "server/types/glob.h"
+
+namespace lw {
+
+namespace {
+
+enum class ParamType { kInt, kMemory, kBool, kEnum, kString, kSave, kConst };
+enum class Settable { kLive, kImmutable, kFixed };
+
+constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning"};
+
+struct Param {
+  std::string_view name;
+  std::string_view alias;  // a second name for the same setting, or empty
+  ParamType type;
+  Settable settable = Settable::kLive;
+  std::atomic<int64_t> RuntimeConfig::*num = nullptr;
+  std::string RuntimeConfig::*str = nullptr;
+  int64_t min = 0;
+  int64_t max = LLONG_MAX;
+  // kMemory only: the value is unsigned (Redis's maxmemory goes up to 2^64-1); the atomic
+  // holds its bits.
+  bool is_unsigned = false;
+  std::span<const std::string_view> choices = {};
+  std::string (*get)(Service*) = nullptr;  // kConst
+};
+
+std::string Cwd() {
+  char buf[4096];
+  return getcwd(buf, sizeof(buf)) ? std::string(buf) : std::string();
+}
+
+std::string GetPort(Service* s) { return std::to_string(s->config().port); }
+std::string GetBind(Service* s) { return s->config().bind; }
+std::string GetRequirepass(Service* s) { return s->config().requirepass; }
+std::string GetDatabases(Service*) { return std::to_string(DbSlice::kNumDbs); }
+std::string GetDir(Service*) { return Cwd(); }
+std::string GetNo(Service*) { return "no"; }
+std::string GetOne(Service*) { return "1"; }
+
+using enum ParamType;
+using enum Settable;
+using RC = RuntimeConfig;
+
+Param Const(std::string_view name, std::string (*get)(Service*)) {
+  return {.name = name, .type = kConst, .settable = kImmutable, .get = get};
+}
+Param Int(std::string_view name, std::atomic<int64_t> RC::*num, int64_t min, int64_t max,
+          Settable settable = kLive, std::string_view alias = "") {
+  return {name, alias, kInt, settable, num, nullptr, min, max};
+}
+Param Bool(std::string_view name, std::atomic<int64_t> RC::*num, Settable settable) {
+  return {.name = name, .type = kBool, .settable = settable, .num = num};
+}
+Param Str(std::string_view name, ParamType type, std::string RC::*str, Settable settable) {
+  return {.name = name, .type = type, .settable = settable, .str = str};
+}
+
+const Param kParams[] = {
+    Const("port", GetPort),
+    Const("bind", GetBind),
+    Const("databases", GetDatabases),
+    Const("requirepass", GetRequirepass),
+    Const("dir", GetDir),
+    Const("daemonize", GetNo),
+    Const("cluster-enabled", GetNo),
+    Const("io-threads", GetOne),
+    {.name = "maxmemory", .type = kMemory, .num = &RC::maxmemory, .is_unsigned = true},
+    {.name = "maxmemory-policy",
+     .type = kEnum,
+     .num = &RC::maxmemory_policy,
+     .choices = kMaxmemoryPolicies},
+    // Eviction walks the dash table's buckets; it does not sample.
+    Int("maxmemory-samples", &RC::maxmemory_samples, 1, 64, kFixed),
+    Int("busy-reply-threshold", &RC::busy_reply_threshold_ms, 0, LLONG_MAX, kLive,
+        "lua-time-limit"),
+    {.name = "proto-max-bulk-len",
+     .type = kMemory,
+     .num = &RC::proto_max_bulk_len,
+     .min = 1024 * 1024},
+    Int("timeout", &RC::timeout, 0, INT_MAX, kFixed),  // no idle-client reaper
+    Int("tcp-keepalive", &RC::tcp_keepalive, 0, INT_MAX),
+    Int("hz", &RC::hz, 0, INT_MAX),
+    Int("maxclients", &RC::maxclients, 1, INT_MAX),
+    Int("slowlog-log-slower-than", &RC::slowlog_log_slower_than, -1, LLONG_MAX),
+    Int("slowlog-max-len", &RC::slowlog_max_len, 0, LONG_MAX),
+    Int("latency-monitor-threshold", &RC::latency_monitor_threshold, 0, LLONG_MAX, kFixed),
+    Int("list-max-listpack-size", &RC::list_max_listpack_size, INT_MIN, INT_MAX, kFixed,
+        "list-max-ziplist-size"),
+    Int("hash-max-listpack-entries", &RC::hash_max_listpack_entries, 0, LONG_MAX, kLive,
+        "hash-max-ziplist-entries"),
+    Int("hash-max-listpack-value", &RC::hash_max_listpack_value, 0, LONG_MAX, kLive,
+        "hash-max-ziplist-value"),
+    Int("set-max-intset-entries", &RC::set_max_intset_entries, 0, LONG_MAX),
+    Int("set-max-listpack-entries", &RC::set_max_listpack_entries, 0, LONG_MAX),
+    Int("zset-max-listpack-entries", &RC::zset_max_listpack_entries, 0, LONG_MAX, kLive,
+        "zset-max-ziplist-entries"),
+    Int("zset-max-listpack-value", &RC::zset_max_listpack_value, 0, LONG_MAX, kLive,
+        "zset-max-ziplist-value"),
+    Bool("appendonly", &RC::appendonly, kFixed),  // no persistence
+    // Lacewing frees values where they are deleted; there is no lazy-free thread.
+    Bool("lazyfree-lazy-user-del", &RC::lazyfree_lazy_user_del, kFixed),
+    Bool("lazyfree-lazy-user-flush", &RC::lazyfree_lazy_user_flush, kFixed),
+    {.name = "loglevel", .type = kEnum, .num = &RC::loglevel, .choices = kLogLevels},
+    Str("save", kSave, &RC::save, kFixed),  // no persistence
+    Str("notify-keyspace-events", kString, &RC::notify_keyspace_events, kFixed),
+    Str("dbfilename", kString, &RC::dbfilename, kFixed),  // no persistence
+};
+
+bool HasGlobChars(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
+
+const Param* FindParam(std::string_view name) {
+  for (const Param& p : kParams) {
+    if (EqualsIgnoreCase(p.name, name) || (!p.alias.empty() && EqualsIgnoreCase(p.alias, name))) {
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+std::string ParamValue(const Param& p, Service* service) {
+  RuntimeConfig& rt = service->runtime();
+  switch (p.type) {
+    case kInt:
+    case kMemory:
+      if (p.is_unsigned) return std::to_string(uint64_t((rt.*p.num).load()));
+      return std::to_string((rt.*p.num).load());
+    case kBool:
+      return (rt.*p.num).load() ? "yes" : "no";
+    case kEnum:
+      return std::string(p.choices[size_t((rt.*p.num).load())]);
+    case kString:
+    case kSave: {
+      std::lock_guard<std::mutex> lock(rt.mu);
+      return rt.*p.str;
+    }
+    case kConst:
+      return p.get(service);
+  }
+  return "";
+}
+
+bool ValidSave(std::string_view v) {
+  std::vector<std::string_view> parts;
+  size_t i = 0;
+  while (i < v.size()) {
+    while (i < v.size() && v[i] == ' ') ++i;
+    size_t start = i;
+    while (i < v.size() && v[i] != ' ') ++i;
+    if (i > start) parts.push_back(v.substr(start, i - start));
+  }
+  if (parts.size() % 2 != 0) return false;
+  for (std::string_view p : parts) {
+    int64_t n;
+    if (!ParseRedisInt(p, &n)) return false;
+  }
+  return true;
+}
+
+// kInt and kMemory: the number and Redis's range check.
+bool ParseNumber(const Param& p, std::string_view value, int64_t* num, std::string* err) {
+  if (p.type == kInt) {
+    if (!ParseRedisInt(value, num)) {
+      *err = "argument couldn't be parsed into an integer";
+      return false;
+    }
+  } else {
+    std::optional<uint64_t> bytes = ParseMemorySize(value);
+    if (!bytes) {
+      *err = "argument must be a memory value";
+      return false;
+    }
+    *num = int64_t(*bytes);  // Redis too reads a signed setting's 2^63 and above as negative
+    if (p.is_unsigned) return true;
+  }
+  if (*num < p.min || *num > p.max) {
+    *err = Cat("argument must be between ", p.min, " and ", p.max, " inclusive");
+    return false;
+  }
+  return true;
+}
+
+bool ParseEnum(const Param& p, std::string_view value, int64_t* num, std::string* err) {
+  for (size_t i = 0; i < p.choices.size(); ++i) {
+    if (EqualsIgnoreCase(value, p.choices[i])) {
+      *num = int64_t(i);
+      return true;
+    }
+  }
+  *err = "argument(s) must be one of the following: ";
+  for (size_t i = 0; i < p.choices.size(); ++i) {
+    if (i) *err += ", ";
+    *err += p.choices[i];
+  }
+  return false;
+}
+
+// Parses `value` for `p`; on failure returns false and sets *err to Redis's reason.
+bool ParseParam(const Param& p, std::string_view value, int64_t* num, std::string* err) {
+  switch (p.type) {
+    case kInt:
+    case kMemory:
+      return ParseNumber(p, value, num, err);
+    case kBool:
+      if (EqualsIgnoreCase(value, "yes") || EqualsIgnoreCase(value, "no")) {
+        *num = EqualsIgnoreCase(value, "yes") ? 1 : 0;
+        return true;
+      }
+      *err = "argument must be 'yes' or 'no'";
+      return false;
+    case kEnum:
+      return ParseEnum(p, value, num, err);
+    case kSave:
+      if (ValidSave(value)) return true;
+      *err = "Invalid save parameters";
+      return false;
+    case kString:
+      return true;
+    case kConst:
+      break;
+  }
+  *err = "can't set immutable config";
+  return false;
+}
+
+// kFixed settings: true if the parsed value is the one in force (nothing would change).
+bool IsValueInForce(const Param& p, Service* service, std::string_view value, int64_t num) {
+  RuntimeConfig& rt = service->runtime();
+  if (p.num) return (rt.*p.num).load() == num;
+  std::lock_guard<std::mutex> lock(rt.mu);
+  return rt.*p.str == value;
+}
+
+// glog's levels for Redis's: debug also turns on VLOG(1); warning hides INFO lines.
+void ApplyLogLevel(int64_t level) {
+  FLAGS_v = level == 0 ? 1 : 0;
+  FLAGS_minloglevel = level == 3 ? google::GLOG_WARNING : google::GLOG_INFO;
+}
+
+void ApplyParam(const Param& p, Service* service, std::string_view value, int64_t num) {
+  RuntimeConfig& rt = service->runtime();
+  if (p.num) {
+    if (p.num == &RC::hz) num = std::clamp<int64_t>(num, 1, 500);  // Redis clamps hz
+    if (p.num == &RC::loglevel) ApplyLogLevel(num);
+    (rt.*p.num).store(num);
+  } else if (p.str) {
+    std::lock_guard<std::mutex> lock(rt.mu);
+    (rt.*p.str) = std::string(value);
+  }
+}
+
+constexpr std::string_view kConfigHelp[] = {
+    "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "GET <pattern>",
+    "    Return parameters matching the glob-like <pattern> and their values.",
+    "SET <directive> <value>",
+    "    Set the configuration <directive> to <value>.",
+    "RESETSTAT",
+    "    Reset statistics reported by the INFO command.",
+    "REWRITE",
+    "    Rewrite the configuration file.",
+    "HELP",
+    "    Prints this help.",
+};
+
+void ConfigGet(CmdArgs args, ConnectionContext* cntx) {
+  // Matches in the order found; each setting once (an alias and its name may both match a
+  // pattern, as in Redis).
+  std::vector<std::pair<std::string, const Param*>> found;
+  auto seen = [&](std::string_view name) {
+    for (const auto& [n, p] : found) {
+      if (EqualsIgnoreCase(n, name)) return true;
+    }
+    return false;
+  };
+  for (size_t i = 2; i < args.size(); ++i) {
+    std::string_view pattern = args[i];
+    if (!HasGlobChars(pattern)) {
+      if (seen(pattern)) continue;
+      if (const Param* p = FindParam(pattern)) found.emplace_back(std::string(pattern), p);
+      continue;
+    }
+    for (const Param& p : kParams) {
+      for (std::string_view name : {p.name, p.alias}) {
+        if (name.empty() || seen(p.name)) continue;
+        if (glob::Match(pattern, name, /*nocase=*/true)) found.emplace_back(std::string(name), &p);
+      }
+    }
+  }
+  cntx->rb->StartMap(found.size());
+  for (const auto& [name, p] : found) {
+    cntx->rb->SendBulk(name);
+    cntx->rb->SendBulk(ParamValue(*p, cntx->service));
+  }
+}
+
+struct Change {
+  const Param* param;
+  std::string_view shown;  // the name as the client spelled it: errors repeat it
+  std::string_view value;
+  int64_t num = 0;
+};
+
+// The first pass of CONFIG SET, as Redis's: unknown names first, then immutable and
+// duplicate ones. Returns the error to reply, or "" with *changes filled.
+std::string CollectChanges(CmdArgs args, std::vector<Change>* changes) {
+  std::string_view unknown, failed_arg;
+  std::string reason;
+  for (size_t i = 2; i + 1 < args.size(); i += 2) {
+    const Param* p = FindParam(args[i]);
+    if (p == nullptr) {
+      if (unknown.empty()) unknown = args[i];
+      continue;
+    }
+    if (!unknown.empty() || !failed_arg.empty()) continue;
+    if (p->settable == kImmutable) {
+      failed_arg = args[i];
+      reason = "can't set immutable config";
+      continue;
+    }
+    for (size_t j = 2; j < i; j += 2) {
+      if (EqualsIgnoreCase(args[j], args[i])) {
+        failed_arg = args[i];
+        reason = "duplicate parameter";
+      }
+    }
+    std::string_view shown =
+        !p->alias.empty() && EqualsIgnoreCase(p->alias, args[i]) ? p->alias : p->name;
+    changes->push_back({p, shown, args[i + 1]});
+  }
+  if (!unknown.empty()) return errors::ConfigSetUnknown(unknown);
+  if (!failed_arg.empty()) return errors::ConfigSetFailed(failed_arg, reason);
+  return "";
+}
+
+void ConfigSet(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  Service* service = cntx->service;
+  if (args.size() % 2 != 0) return rb->SendError(errors::kSyntax);
+  std::vector<Change> changes;
+  if (std::string error = CollectChanges(args, &changes); !error.empty()) {
+    return rb->SendError(error);
+  }
+  std::string reason;
+  for (Change& c : changes) {
+    if (!ParseParam(*c.param, c.value, &c.num, &reason)) {
+      return rb->SendError(errors::ConfigSetFailed(c.shown, reason));
+    }
+    if (c.param->settable == kFixed && !IsValueInForce(*c.param, service, c.value, c.num)) {
+      reason = Cat("not supported by Lacewing (the only value accepted is '",
+                   ParamValue(*c.param, service), "')");
+      return rb->SendError(errors::ConfigSetFailed(c.shown, reason));
+    }
+  }
+  for (const Change& c : changes) ApplyParam(*c.param, service, c.value, c.num);
+  rb->SendOk();
+}
+
+void Config(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  std::string sub = AsciiUpper(args[1]);
+  if (sub == "GET") {
+    if (args.size() < 3) return rb->SendError(errors::WrongArity("config|get"));
+    return ConfigGet(args, cntx);
+  }
+  if (sub == "SET") {
+    if (args.size() < 4) return rb->SendError(errors::WrongArity("config|set"));
+    return ConfigSet(args, cntx);
+  }
+  if (sub == "RESETSTAT") {
+    if (args.size() != 2) return rb->SendError(errors::WrongArity("config|resetstat"));
+    cntx->service->ResetStats();
+    return rb->SendOk();
+  }
+  if (sub == "REWRITE") {
+    if (args.size() != 2) return rb->SendError(errors::WrongArity("config|rewrite"));
+    return rb->SendError("ERR The server is running without a config file");
+  }
+  if (sub == "HELP") {
+    if (args.size() != 2) return rb->SendError(errors::WrongArity("config|help"));
+    return SendHelp(rb, kConfigHelp);
+  }
+  rb->SendError(errors::UnknownSubcommand(args[1], "CONFIG"));
+}
+
+}  // namespace
+
+void RegisterConfigFamily(CommandRegistry* r) {
+  using namespace cmd;
+  r->Register({"config", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Config});
+}
+
+}  // namespace lw

@@ -1,0 +1,410 @@
+// INFO [section ...]: Redis 7.0's sections, field names and order (clients parse them), with
+// Lacewing's own numbers plus a few Lacewing lines (shard_N_used_memory, proactor_threads,
+// the lua_* script counters).
+//
+// Each section is one function over an InfoContext that holds what several sections share
+// (uptime, the shards' figures, the scripting figures), gathered once per INFO and only when a
+// requested section needs it. Whole-server figures come from every thread by sending it a
+// brief task (AwaitBriefOnAll / ShardSet::AwaitOnAll): no thread reads another's data.
+#include "server/families/info_family.h"
+
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <absl/strings/str_format.h>
+
+#include <algorithm>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/malloc_accounting.h"
+#include "base/proc_stats.h"
+#include "server/engine/connection_context.h"
+#include "server/engine/service.h"
+#include "server/families/pubsub_family.h"
+#include "server/families/server_util.h"
+#include "server/types/arg_utils.h"
+
+namespace lw {
+
+namespace {
+
+// Redis's bytesToHuman().
+std::string BytesToHuman(uint64_t n) {
+  constexpr std::string_view kUnits = "KMGTPE";
+  if (n < 1024) return Cat(n, "B");
+  double d = double(n) / 1024;
+  size_t unit = 0;
+  while (d >= 1024 && unit + 1 < kUnits.size()) {
+    d /= 1024;
+    ++unit;
+  }
+  return absl::StrFormat("%.2f%c", d, kUnits[unit]);
+}
+
+// A random 40-hex-digit id, fixed for the process's life (run_id, master_replid).
+const std::string& RunId() {
+  static const std::string* id = [] {
+    std::random_device rd;
+    std::mt19937_64 gen(rd());
+    std::string out;
+    for (int i = 0; i < 40; ++i) out.push_back("0123456789abcdef"[gen() % 16]);
+    return new std::string(out);
+  }();
+  return *id;
+}
+
+std::string Executable() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf));
+  return n > 0 ? std::string(buf, size_t(n)) : std::string();
+}
+
+// What the shards know, summed over shards.
+struct ShardFigures {
+  std::vector<uint64_t> keys, expires;  // per db
+  uint64_t expired_keys = 0, hits = 0, misses = 0, evicted_keys = 0;
+};
+
+ShardFigures GatherShards(Service* service) {
+  ShardFigures out;
+  out.keys.assign(DbSlice::kNumDbs, 0);
+  out.expires.assign(DbSlice::kNumDbs, 0);
+  std::vector<ShardFigures> per(service->shards().size());
+  service->shards().AwaitOnAll([&](Shard* shard) {
+    ShardFigures& f = per[shard->id];
+    for (int db = 0; db < DbSlice::kNumDbs; ++db) {
+      f.keys.push_back(shard->db_slice.DbSize(db));
+      f.expires.push_back(shard->db_slice.ExpireCount(db));
+    }
+    const DbSlice::Stats& s = shard->db_slice.stats();
+    f.expired_keys = s.expired_keys;
+    f.hits = s.keyspace_hits;
+    f.misses = s.keyspace_misses;
+    f.evicted_keys = s.evicted_keys;
+  });
+  for (const ShardFigures& f : per) {
+    for (int db = 0; db < DbSlice::kNumDbs; ++db) {
+      out.keys[db] += f.keys[db];
+      out.expires[db] += f.expires[db];
+    }
+    out.expired_keys += f.expired_keys;
+    out.hits += f.hits;
+    out.misses += f.misses;
+    out.evicted_keys += f.evicted_keys;
+  }
+  return out;
+}
+
+class InfoWriter {
+ public:
+  void Section(std::string_view title) {
+    if (!out_.empty()) out_ += "\r\n";
+    out_ += Cat("# ", title, "\r\n");
+  }
+  template <typename V>
+  void Line(std::string_view key, const V& value) {
+    out_ += Cat(key, ":", value, "\r\n");
+  }
+  std::string& str() { return out_; }
+
+ private:
+  std::string out_;
+};
+
+// What more than one section reports, gathered once per INFO.
+struct InfoContext {
+  Service* service;
+  int64_t uptime_s;
+  std::optional<ShardFigures> shards;  // for Stats and Keyspace
+  ScriptingInfo scripting;             // for Memory and Stats
+};
+
+void ServerSection(const InfoContext& c, InfoWriter& w) {
+  Service* service = c.service;
+  utsname un{};
+  uname(&un);
+  int64_t hz = service->runtime().hz.load();
+  w.Line("redis_version", kRedisVersion);
+  w.Line("redis_git_sha1", "00000000");
+  w.Line("redis_git_dirty", 0);
+  w.Line("redis_build_id", "0");
+  w.Line("redis_mode", "standalone");
+  w.Line("os", Cat(un.sysname, " ", un.release, " ", un.machine));
+  w.Line("arch_bits", sizeof(void*) * 8);
+  w.Line("monotonic_clock", "POSIX clock_gettime");
+  w.Line("multiplexing_api", service->config().multiplexing_api);
+  w.Line("atomicvar_api", "c11-builtin");
+  w.Line("gcc_version", Cat(__GNUC__, ".", __GNUC_MINOR__, ".", __GNUC_PATCHLEVEL__));
+  w.Line("process_id", getpid());
+  w.Line("process_supervised", "no");
+  w.Line("run_id", RunId());
+  w.Line("tcp_port", service->config().port);
+  w.Line("server_time_usec", UnixNowUs());
+  w.Line("uptime_in_seconds", c.uptime_s);
+  w.Line("uptime_in_days", c.uptime_s / 86400);
+  w.Line("hz", hz);
+  w.Line("configured_hz", hz);
+  w.Line("executable", Executable());
+  w.Line("config_file", "");
+  w.Line("io_threads_active", 0);
+  w.Line("lacewing_version", "0.1.0");
+  w.Line("proactor_threads", service->pool()->size());
+}
+
+void ClientsSection(const InfoContext& c, InfoWriter& w) {
+  w.Line("connected_clients", c.service->connected_clients());
+  w.Line("cluster_connections", 0);
+  w.Line("maxclients", c.service->runtime().maxclients.load());
+  w.Line("client_recent_max_input_buffer", 0);
+  w.Line("client_recent_max_output_buffer", 0);
+  w.Line("blocked_clients", 0);
+  w.Line("tracking_clients", 0);
+  w.Line("clients_in_timeout_table", 0);
+}
+
+// The largest used_memory any INFO has seen (Redis's peak is sampled too).
+uint64_t UpdatePeak(uint64_t used) {
+  static std::atomic<uint64_t> peak{0};
+  uint64_t seen = peak.load();
+  while (used > seen && !peak.compare_exchange_weak(seen, used)) {
+  }
+  return std::max(seen, used);
+}
+
+void MemorySection(const InfoContext& c, InfoWriter& w) {
+  Service* service = c.service;
+  const RuntimeConfig& rt = service->runtime();
+  std::vector<int64_t> per_thread(service->pool()->size());
+  service->pool()->AwaitBriefOnAll(
+      [&](io::Proactor* p) { per_thread[p->index()] = mem::ThreadAllocatedBytes(); });
+  uint64_t used = uint64_t(std::max<int64_t>(mem::TotalAllocatedBytes(), 0));
+  uint64_t peak = UpdatePeak(used);
+  uint64_t rss = ProcessRssBytes();
+  uint64_t total_mem = TotalSystemMemoryBytes();
+  // CONFIG SET stores maxmemory's bits: a value of 2^63 or more reads back negative.
+  uint64_t maxmemory = uint64_t(rt.maxmemory.load());
+  w.Line("used_memory", used);
+  w.Line("used_memory_human", BytesToHuman(used));
+  w.Line("used_memory_rss", rss);
+  w.Line("used_memory_rss_human", BytesToHuman(rss));
+  w.Line("used_memory_peak", peak);
+  w.Line("used_memory_peak_human", BytesToHuman(peak));
+  w.Line("used_memory_peak_perc",
+         absl::StrFormat("%.2f%%", peak ? 100.0 * double(used) / double(peak) : 0.0));
+  w.Line("total_system_memory", total_mem);
+  w.Line("total_system_memory_human", BytesToHuman(total_mem));
+  w.Line("used_memory_lua", c.scripting.used_memory_lua);
+  w.Line("used_memory_lua_human", BytesToHuman(c.scripting.used_memory_lua));
+  w.Line("number_of_cached_scripts", c.scripting.cached_scripts);
+  w.Line("number_of_libraries", c.scripting.libraries);
+  w.Line("maxmemory", maxmemory);
+  w.Line("maxmemory_human", BytesToHuman(maxmemory));
+  w.Line("maxmemory_policy", kMaxmemoryPolicies[rt.maxmemory_policy.load()]);
+  w.Line("mem_fragmentation_ratio",
+         absl::StrFormat("%.2f", used ? double(rss) / double(used) : 0.0));
+  w.Line("mem_allocator", "mimalloc");
+  for (size_t i = 0; i < per_thread.size(); ++i) {
+    w.Line(Cat("shard_", i, "_used_memory"), std::max<int64_t>(per_thread[i], 0));
+  }
+}
+
+// Lacewing keeps no data on disk: nothing is ever loading or being saved.
+void PersistenceSection(const InfoContext& c, InfoWriter& w) {
+  w.Line("loading", 0);
+  w.Line("async_loading", 0);
+  w.Line("rdb_changes_since_last_save", 0);
+  w.Line("rdb_bgsave_in_progress", 0);
+  w.Line("rdb_last_save_time", int64_t(time(nullptr)) - c.uptime_s);
+  w.Line("rdb_last_bgsave_status", "ok");
+  w.Line("aof_enabled", 0);
+  w.Line("aof_rewrite_in_progress", 0);
+  w.Line("aof_last_write_status", "ok");
+}
+
+void StatsSection(const InfoContext& c, InfoWriter& w) {
+  PubsubCounts pubsub = GetPubsubCounts();
+  const ShardFigures& shards = *c.shards;
+  w.Line("total_connections_received", c.service->total_connections());
+  w.Line("total_commands_processed", c.service->total_commands());
+  w.Line("instantaneous_ops_per_sec", 0);
+  w.Line("rejected_connections", c.service->rejected_connections());
+  w.Line("expired_keys", shards.expired_keys);
+  w.Line("evicted_keys", shards.evicted_keys);
+  w.Line("keyspace_hits", shards.hits);
+  w.Line("keyspace_misses", shards.misses);
+  w.Line("pubsub_channels", pubsub.channels);
+  w.Line("pubsub_patterns", pubsub.patterns);
+  w.Line("pubsubshard_channels", 0);
+  w.Line("latest_fork_usec", 0);
+  w.Line("total_forks", 0);
+  // Lacewing: scripts run per atomicity mode, and async-call flushes (squashed batches).
+  w.Line("lua_scripts_lock_ahead", c.scripting.runs_lock_ahead);
+  w.Line("lua_scripts_global", c.scripting.runs_global);
+  w.Line("lua_scripts_non_atomic", c.scripting.runs_non_atomic);
+  w.Line("lua_async_flushes", c.scripting.async_flushes);
+  w.Line("lua_async_commands", c.scripting.async_commands);
+  w.Line("lua_async_detached_flushes", c.scripting.detached_flushes);
+}
+
+void ReplicationSection(const InfoContext&, InfoWriter& w) {
+  w.Line("role", "master");
+  w.Line("connected_slaves", 0);
+  w.Line("master_failover_state", "no-failover");
+  w.Line("master_replid", RunId());
+  w.Line("master_replid2", std::string(40, '0'));
+  w.Line("master_repl_offset", 0);
+  w.Line("second_repl_offset", -1);
+  w.Line("repl_backlog_active", 0);
+}
+
+void CpuSection(const InfoContext&, InfoWriter& w) {
+  rusage self{}, children{};
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  auto secs = [](const timeval& t) {
+    return absl::StrFormat("%d.%06d", int64_t(t.tv_sec), int64_t(t.tv_usec));
+  };
+  w.Line("used_cpu_sys", secs(self.ru_stime));
+  w.Line("used_cpu_user", secs(self.ru_utime));
+  w.Line("used_cpu_sys_children", secs(children.ru_stime));
+  w.Line("used_cpu_user_children", secs(children.ru_utime));
+}
+
+// Every thread's per-command counters, summed (each thread reads only its own).
+std::vector<CommandStats> SumCommandStats(Service* service) {
+  std::vector<CommandStats> total(service->registry().size());
+  std::mutex merge_mu;
+  service->pool()->AwaitBriefOnAll([&](io::Proactor*) {
+    const std::vector<CommandStats>& mine = service->LocalCommandStats();
+    std::lock_guard<std::mutex> lock(merge_mu);
+    for (size_t i = 0; i < mine.size() && i < total.size(); ++i) {
+      total[i].calls += mine[i].calls;
+      total[i].usec += mine[i].usec;
+      total[i].rejected_calls += mine[i].rejected_calls;
+      total[i].failed_calls += mine[i].failed_calls;
+    }
+  });
+  return total;
+}
+
+void CommandStatsSection(const InfoContext& c, InfoWriter& w) {
+  std::vector<CommandStats> total = SumCommandStats(c.service);
+  std::vector<const CommandSpec*> specs = c.service->registry().All();
+  std::sort(specs.begin(), specs.end(),
+            [](const CommandSpec* a, const CommandSpec* b) { return a->name < b->name; });
+  for (const CommandSpec* spec : specs) {
+    const CommandStats& s = total[spec->id];
+    if (s.calls == 0 && s.rejected_calls == 0 && s.failed_calls == 0) continue;
+    w.Line(Cat("cmdstat_", spec->name),
+           absl::StrFormat("calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,"
+                           "failed_calls=%d",
+                           s.calls, s.usec, s.calls ? double(s.usec) / double(s.calls) : 0.0,
+                           s.rejected_calls, s.failed_calls));
+  }
+}
+
+void EmptySection(const InfoContext&, InfoWriter&) {}
+
+void ClusterSection(const InfoContext&, InfoWriter& w) { w.Line("cluster_enabled", 0); }
+
+void KeyspaceSection(const InfoContext& c, InfoWriter& w) {
+  for (int db = 0; db < DbSlice::kNumDbs; ++db) {
+    if (c.shards->keys[db] == 0) continue;
+    w.Line(Cat("db", db),
+           Cat("keys=", c.shards->keys[db], ",expires=", c.shards->expires[db], ",avg_ttl=0"));
+  }
+}
+
+enum SectionBit : uint32_t {
+  kServer = 1u << 0,
+  kClients = 1u << 1,
+  kMemory = 1u << 2,
+  kPersistence = 1u << 3,
+  kStats = 1u << 4,
+  kReplication = 1u << 5,
+  kCpu = 1u << 6,
+  kModules = 1u << 7,
+  kCommandStats = 1u << 8,
+  kErrorStats = 1u << 9,
+  kLatencyStats = 1u << 10,
+  kCluster = 1u << 11,
+  kKeyspace = 1u << 12,
+};
+
+struct SectionDef {
+  SectionBit bit;
+  std::string_view name;   // as INFO's argument
+  std::string_view title;  // as the "# Title" line
+  void (*write)(const InfoContext&, InfoWriter&);
+};
+
+// Redis's order.
+constexpr SectionDef kSections[] = {
+    {kServer, "server", "Server", ServerSection},
+    {kClients, "clients", "Clients", ClientsSection},
+    {kMemory, "memory", "Memory", MemorySection},
+    {kPersistence, "persistence", "Persistence", PersistenceSection},
+    {kStats, "stats", "Stats", StatsSection},
+    {kReplication, "replication", "Replication", ReplicationSection},
+    {kCpu, "cpu", "CPU", CpuSection},
+    {kModules, "modules", "Modules", EmptySection},
+    {kCommandStats, "commandstats", "Commandstats", CommandStatsSection},
+    {kErrorStats, "errorstats", "Errorstats", EmptySection},
+    {kLatencyStats, "latencystats", "Latencystats", EmptySection},
+    {kCluster, "cluster", "Cluster", ClusterSection},
+    {kKeyspace, "keyspace", "Keyspace", KeyspaceSection},
+};
+constexpr uint32_t kDefaultSections = kServer | kClients | kMemory | kPersistence | kStats |
+                                      kReplication | kCpu | kModules | kErrorStats | kCluster |
+                                      kKeyspace;
+constexpr uint32_t kAllSections = kDefaultSections | kCommandStats | kLatencyStats;
+
+// The sections INFO's arguments name (unknown names select nothing, as in Redis).
+uint32_t SelectSections(CmdArgs args) {
+  if (args.size() == 1) return kDefaultSections;
+  uint32_t sections = 0;
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string name = AsciiLower(args[i]);
+    if (name == "default") {
+      sections |= kDefaultSections;
+    } else if (name == "all" || name == "everything") {
+      sections |= kAllSections;
+    } else {
+      for (const SectionDef& s : kSections) {
+        if (s.name == name) sections |= s.bit;
+      }
+    }
+  }
+  return sections;
+}
+
+void Info(CmdArgs args, ConnectionContext* cntx) {
+  Service* service = cntx->service;
+  uint32_t sections = SelectSections(args);
+  InfoContext c{service, (SteadyNowNs() - service->start_steady_ns()) / 1000000000};
+  if (sections & (kStats | kKeyspace)) c.shards = GatherShards(service);
+  if ((sections & (kMemory | kStats)) && service->config().scripting_info) {
+    c.scripting = service->config().scripting_info(service);
+  }
+  InfoWriter w;
+  for (const SectionDef& s : kSections) {
+    if (!(sections & s.bit)) continue;
+    w.Section(s.title);
+    s.write(c, w);
+  }
+  cntx->rb->SendVerbatim(w.str());
+}
+
+}  // namespace
+
+void RegisterInfoFamily(CommandRegistry* r) {
+  r->Register({"info", -1, cmd::kLoading | cmd::kStale, 0, 0, 0, Info});
+}
+
+}  // namespace lw

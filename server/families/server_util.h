@@ -1,0 +1,56 @@
+// Helpers shared by the server-command families (server, info, config, client): text
+// building, HELP replies, and the few facts more than one of them reports (the Redis version
+// Lacewing answers as, the maxmemory-policy names, the client-name rule).
+// Thread-safety: pure functions and constants.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "server/resp/reply_builder.h"
+
+namespace lw {
+
+// The Redis version HELLO and INFO report (the release whose replies Lacewing matches).
+inline constexpr std::string_view kRedisVersion = "7.0.15";
+
+// Redis's maxmemory-policy names; RuntimeConfig::maxmemory_policy indexes this list.
+inline constexpr std::string_view kMaxmemoryPolicies[] = {
+    "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+    "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
+
+// Concatenates text and numbers. Debian's abseil has its own string_view, so absl::StrCat
+// does not take std::string_view; this does.
+namespace internal {
+inline void AppendPiece(std::string* out, std::string_view s) { out->append(s); }
+// A char would otherwise print as its number: spell it as a string instead.
+void AppendPiece(std::string* out, char c) = delete;
+template <typename T>
+requires std::is_arithmetic_v<T>
+void AppendPiece(std::string* out, T v) { out->append(std::to_string(v)); }
+}  // namespace internal
+
+template <typename... Ts>
+std::string Cat(const Ts&... parts) {
+  std::string out;
+  (internal::AppendPiece(&out, parts), ...);
+  return out;
+}
+
+// A HELP reply: one simple string per line, as Redis sends them.
+inline void SendHelp(ReplyBuilder* rb, std::span<const std::string_view> lines) {
+  rb->StartArray(lines.size());
+  for (std::string_view line : lines) rb->SendSimpleString(line);
+}
+
+// Redis accepts client names made of printable ASCII without spaces.
+inline bool ValidClientName(std::string_view name) {
+  for (char c : name) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
+}
+
+}  // namespace lw
