@@ -1,10 +1,6 @@
 #include "server/engine/blocking_cmd.h"
 
-#include <cctype>
-#include <cerrno>
 #include <chrono>
-#include <cmath>
-#include <cstdlib>
 
 #include "server/engine/service.h"
 #include "server/resp/error_strings.h"
@@ -14,27 +10,8 @@
 namespace lw {
 
 namespace {
-// Redis's string2ld buffer: longer arguments are not numbers.
-constexpr size_t kMaxLongDoubleChars = 5 * 1024;
 // Deadlines further than this (~100 years) mean "forever": steady_clock would overflow.
 constexpr int64_t kForeverMs = int64_t(100) * 365 * 24 * 3600 * 1000;
-
-// Redis's string2ld: strtold over the whole argument; no leading space, no NaN, no overflow to
-// +-inf nor underflow to 0 (a literal "inf" is fine).
-bool ParseLongDouble(std::string_view s, long double* out) {
-  if (s.empty() || s.size() >= kMaxLongDoubleChars ||
-      std::isspace(static_cast<unsigned char>(s[0]))) {
-    return false;
-  }
-  std::string buf(s);
-  char* end = nullptr;
-  errno = 0;
-  long double v = std::strtold(buf.c_str(), &end);
-  if (end != buf.c_str() + buf.size() || std::isnan(v) || errno == EINVAL) return false;
-  if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0)) return false;
-  *out = v;
-  return true;
-}
 }  // namespace
 
 bool ParseBlockTimeout(std::string_view arg, ReplyBuilder* rb, io::Clock::time_point* deadline) {

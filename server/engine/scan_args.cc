@@ -1,11 +1,5 @@
 #include "server/engine/scan_args.h"
 
-#include <cctype>
-#include <cerrno>
-#include <cstdlib>
-
-#include "server/resp/error_strings.h"
-#include "server/types/arg_utils.h"
 #include "server/types/glob.h"
 
 namespace lw {
@@ -14,45 +8,45 @@ bool ScanOptions::Matches(std::string_view s) const {
   return !has_pattern || glob::Match(pattern, s);
 }
 
-bool ParseScanCursor(std::string_view arg, uint64_t* cursor) {
-  std::string buf(arg);
-  if (!buf.empty() && std::isspace(static_cast<unsigned char>(buf[0]))) return false;
-  char* end = nullptr;
-  errno = 0;
-  unsigned long v = std::strtoul(buf.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *cursor = v;
-  return true;
-}
-
-ScanOptions ParseScanOptions(CmdArgs args, size_t start) {
+ScanOptions ParseScanOptions(CmdArgs args, size_t start, bool allow_type) {
   ScanOptions opts;
   for (size_t i = start; i < args.size(); i += 2) {
+    std::string_view name = args[i];
     if (i + 1 >= args.size()) {
       opts.error = errors::kSyntax;
-      return opts;
+      break;
     }
-    if (EqualsIgnoreCase(args[i], "COUNT")) {
+    std::string_view value = args[i + 1];
+    if (EqualsIgnoreCase(name, "COUNT")) {
       int64_t n;
-      if (!ParseRedisInt(args[i + 1], &n)) {
+      if (!ParseRedisInt(value, &n)) {
         opts.error = errors::kNotInteger;
-        return opts;
+        break;
       }
       if (n < 1) {
         opts.error = errors::kSyntax;
-        return opts;
+        break;
       }
       opts.count = uint64_t(n);
-    } else if (EqualsIgnoreCase(args[i], "MATCH")) {
-      opts.pattern = std::string(args[i + 1]);
+    } else if (EqualsIgnoreCase(name, "MATCH")) {
+      opts.pattern = value;
       // "*" matches everything: skip matching altogether, as Redis does.
-      opts.has_pattern = opts.pattern != "*";
+      opts.has_pattern = !glob::MatchesAll(value);
+    } else if (allow_type && EqualsIgnoreCase(name, "TYPE")) {
+      opts.type = value;  // unknown type names simply match nothing (Redis 7.0)
+      opts.has_type = true;
     } else {
       opts.error = errors::kSyntax;
-      return opts;
+      break;
     }
   }
   return opts;
+}
+
+void SendScanPage(ReplyBuilder* rb, uint64_t cursor, std::span<const std::string> items) {
+  rb->StartArray(2);
+  rb->SendBulk(std::to_string(cursor));
+  rb->SendStringArray(items);
 }
 
 }  // namespace lw

@@ -30,14 +30,12 @@ void Auth(CmdArgs args, ConnectionContext* cntx) {
   const std::string& pass = cntx->service->config().requirepass;
   if (args.size() > 3) return cntx->rb->SendError(errors::kSyntax);
   if (pass.empty()) {
-    return cntx->rb->SendError(
-        "ERR AUTH <password> called without any password configured for the default user. "
-        "Are you sure your configuration is correct?");
+    return cntx->rb->SendError(errors::kAuthNoPassword);
   }
   std::string_view user = args.size() == 3 ? args[1] : "default";
   std::string_view given = args.back();
   if (user != "default" || given != pass) {
-    return cntx->rb->SendError("WRONGPASS invalid username-password pair or user is disabled.");
+    return cntx->rb->SendError(errors::kWrongPass);
   }
   cntx->authenticated = true;
   cntx->rb->SendOk();

@@ -17,6 +17,7 @@
 #include "server/engine/connection_context.h"
 #include "server/engine/family_util.h"
 #include "server/engine/op_args.h"
+#include "server/engine/scan_args.h"
 #include "server/resp/error_strings.h"
 #include "server/types/arg_utils.h"
 #include "server/types/glob.h"
@@ -60,36 +61,6 @@ std::mt19937_64& Rng() { return ThreadRng(); }
 void SendWrongTypeOr(OpStatus status, ReplyBuilder* rb) {
   if (status == OpStatus::kWrongType) return rb->SendError(errors::kWrongType);
   rb->SendError(errors::kSyntax);  // not reached: callers map the other statuses
-}
-
-// Redis's string2ld(): strtold over the whole argument, no leading space, no NaN, no
-// overflow (and no underflow to zero).
-bool ParseLongDouble(std::string_view s, long double* out) {
-  if (s.empty() || s.size() >= 5 * 1024) return false;
-  std::string buf(s);
-  if (std::isspace(static_cast<unsigned char>(buf[0]))) return false;
-  char* end;
-  errno = 0;
-  long double v = std::strtold(buf.c_str(), &end);
-  if (*end != '\0' || std::isnan(v)) return false;
-  if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0)) return false;
-  if (errno == EINVAL) return false;
-  *out = v;
-  return true;
-}
-
-// Redis's ld2string(LD_STR_HUMAN): 17 decimals, trailing zeros (and a bare '.') dropped.
-std::string FormatLongDouble(long double v) {
-  int n = std::snprintf(nullptr, 0, "%.17Lf", v);
-  std::string out(size_t(n) + 1, '\0');
-  std::snprintf(out.data(), out.size(), "%.17Lf", v);
-  out.resize(size_t(n));
-  if (out.find('.') != std::string::npos) {
-    while (out.back() == '0') out.pop_back();
-    if (out.back() == '.') out.pop_back();
-  }
-  if (out == "-0") out = "0";
-  return out;
 }
 
 // ----- writes -----
@@ -165,7 +136,7 @@ void HIncrBy(CmdArgs args, ConnectionContext* cntx) {
     case OpStatus::kInvalidInt:
       return rb->SendError(errors::kHashValueNotInteger);
     case OpStatus::kOutOfRange:
-      return rb->SendError(errors::kHashIncrOverflow);
+      return rb->SendError(errors::kIncrOverflow);
     default:
       return SendWrongTypeOr(res.status(), rb);
   }
@@ -196,7 +167,7 @@ void HIncrByFloat(CmdArgs args, ConnectionContext* cntx) {
     case OpStatus::kInvalidFloat:
       return rb->SendError(errors::kHashValueNotFloat);
     case OpStatus::kOutOfRange:
-      return rb->SendError(errors::kHashIncrProducesNanOrInf);
+      return rb->SendError(errors::kNanOrInfinity);
     default:
       return SendWrongTypeOr(res.status(), rb);
   }
@@ -308,79 +279,34 @@ void HVals(CmdArgs args, ConnectionContext* cntx) { GetAll(args, cntx, kValues);
 
 // ----- HSCAN -----
 
-void HScan(CmdArgs args, ConnectionContext* cntx) {
-  ReplyBuilder* rb = cntx->rb;
-  // Redis parses the cursor with strtoul: a sign is accepted, leading space and trailing
-  // garbage are not.
-  std::string cursor_text(args[2]);
-  char* end;
-  errno = 0;
-  uint64_t cursor = std::strtoull(cursor_text.c_str(), &end, 10);
-  if ((!cursor_text.empty() && std::isspace(static_cast<unsigned char>(cursor_text[0]))) ||
-      *end != '\0' || errno == ERANGE) {
-    return rb->SendError(errors::kHashScanInvalidCursor);
-  }
-  // Options are checked only once the key is known to be a hash (Redis's order).
-  std::optional<std::string_view> option_error;
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < args.size() && !option_error; i += 2) {
-    bool has_value = i + 1 < args.size();
-    if (EqualsIgnoreCase(args[i], "COUNT") && has_value) {
-      if (!ParseRedisInt(args[i + 1], &count)) {
-        option_error = errors::kNotInteger;
-      } else if (count < 1) {
-        option_error = errors::kSyntax;
-      }
-    } else if (EqualsIgnoreCase(args[i], "MATCH") && has_value) {
-      pattern = args[i + 1];
-      use_pattern = pattern != "*";
-    } else {
-      option_error = errors::kSyntax;
-    }
-  }
-  struct Out {
-    uint64_t cursor = 0;
-    std::vector<std::string> items;
+// One HSCAN page: a small (listpack) hash is returned whole with cursor 0; a large one, as
+// Redis, until `count` entries were returned (fields and values both count) or 10 * count
+// buckets were visited. Filtering happens per bucket, so a MATCH that rejects most fields does
+// not hold up the bound.
+uint64_t HScanPage(const HashObj& hash, uint64_t cursor, const ScanOptions& opts,
+                   std::vector<std::string>* items) {
+  auto add = [&](std::string_view f, std::string_view v) {
+    if (!opts.Matches(f)) return;
+    items->emplace_back(f);
+    items->emplace_back(v);
   };
-  std::string_view key = args[1];
-  OpResult<Out> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<Out> {
-    OpResult<HashObj*> found = FindHash(op, key);
-    if (!found.ok()) return found.status();
-    Out out;
-    if (option_error) return out;
-    const HashObj& hash = **found;
-    auto add = [&](std::string_view f, std::string_view v) {
-      if (use_pattern && !glob::Match(pattern, f)) return;
-      out.items.emplace_back(f);
-      out.items.emplace_back(v);
-    };
-    if (hash.packed()) {
-      hash.ForEach(add);  // a small hash is returned whole, with cursor 0
-      return out;
-    }
-    // As Redis: stop after `count` returned entries (fields and values both count) or after
-    // 10 * count buckets, whichever comes first. Filtering happens per bucket here, so a
-    // MATCH that rejects most fields does not hold up the bound.
-    size_t visited = 0;
-    size_t max_steps = size_t(count) * 10;
-    do {
-      cursor = hash.ScanStep(cursor, [&](std::string_view f, std::string_view v) {
-        ++visited;
-        add(f, v);
-      });
-    } while (cursor != 0 && max_steps-- > 0 && visited * 2 < size_t(count));
-    out.cursor = cursor;
-    return out;
-  });
-  if (res.status() == OpStatus::kWrongType) return rb->SendError(errors::kWrongType);
-  if (res.ok() && option_error) return rb->SendError(*option_error);
-  rb->StartArray(2);
-  rb->SendBulk(std::to_string(res.ok() ? res->cursor : 0));
-  if (!res.ok()) return rb->StartArray(0);
-  rb->StartArray(res->items.size());
-  for (const std::string& s : res->items) rb->SendBulk(s);
+  if (hash.packed()) {
+    hash.ForEach(add);
+    return 0;
+  }
+  size_t visited = 0;
+  size_t max_steps = size_t(std::min<uint64_t>(opts.count, INT64_MAX / 10)) * 10;
+  do {
+    cursor = hash.ScanStep(cursor, [&](std::string_view f, std::string_view v) {
+      ++visited;
+      add(f, v);
+    });
+  } while (cursor != 0 && max_steps-- > 0 && visited * 2 < opts.count);
+  return cursor;
+}
+
+void HScan(CmdArgs args, ConnectionContext* cntx) {
+  ScanContainer<HashObj>(args, cntx, ObjType::kHash, HScanPage);
 }
 
 // ----- HRANDFIELD -----

@@ -17,6 +17,7 @@
 #include "server/engine/connection_context.h"
 #include "server/engine/family_util.h"
 #include "server/engine/op_args.h"
+#include "server/engine/scan_args.h"
 #include "server/engine/service.h"
 #include "server/resp/error_strings.h"
 #include "server/types/arg_utils.h"
@@ -452,41 +453,13 @@ void UnpackCursor(uint64_t cursor, uint32_t* shard, uint64_t* table_cursor) {
   *table_cursor = ((rest >> kBucketBits) << kDirShift) | bucket;
 }
 
-// Redis's parseScanCursorOrReply: strtoul, so "+5" and "-1" (wrapping) are accepted, leading
-// spaces and trailing garbage are not, and "" reads as 0.
-bool ParseScanCursor(std::string_view arg, uint64_t* cursor) {
-  std::string s(arg);
-  if (!s.empty() && std::isspace(static_cast<unsigned char>(s[0]))) return false;
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(s.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *cursor = v;
-  return true;
-}
-
 void Scan(CmdArgs args, ConnectionContext* cntx) {
   ReplyBuilder* rb = cntx->rb;
   uint64_t cursor;
   if (!ParseScanCursor(args[1], &cursor)) return rb->SendError(errors::kInvalidCursor);
-
-  int64_t count = 10;
-  std::optional<std::string_view> pattern, type;
-  for (size_t i = 2; i < args.size();) {
-    bool has_value = i + 1 < args.size();
-    if (has_value && EqualsIgnoreCase(args[i], "COUNT")) {
-      if (!ParseRedisInt(args[i + 1], &count)) return rb->SendError(errors::kNotInteger);
-      if (count < 1) return rb->SendError(errors::kSyntax);
-    } else if (has_value && EqualsIgnoreCase(args[i], "MATCH")) {
-      pattern = args[i + 1];
-      if (glob::MatchesAll(*pattern)) pattern.reset();
-    } else if (has_value && EqualsIgnoreCase(args[i], "TYPE")) {
-      type = args[i + 1];  // unknown type names simply match nothing (Redis 7.0)
-    } else {
-      return rb->SendError(errors::kSyntax);
-    }
-    i += 2;
-  }
+  ScanOptions opts = ParseScanOptions(args, 2, /*allow_type=*/true);
+  if (!opts.error.empty()) return rb->SendError(opts.error);
+  const size_t count = opts.count;
 
   ShardSet& shards = cntx->service->shards();
   int db = cntx->db_index;
@@ -498,7 +471,7 @@ void Scan(CmdArgs args, ConnectionContext* cntx) {
   uint64_t next = 0;
   // As Redis: COUNT is how many entries to look at, not how many to return, and a call gives
   // up after 10 * COUNT buckets so that a sparse table cannot stall the shard.
-  const size_t max_visits = size_t(std::min<int64_t>(count, INT64_MAX / 10)) * 10;
+  const size_t max_visits = std::min<size_t>(count, INT64_MAX / 10) * 10;
   size_t examined = 0;
   while (sid < shards.size()) {
     table_cursor = shards.Await(sid, [&](Shard* shard) {
@@ -510,11 +483,11 @@ void Scan(CmdArgs args, ConnectionContext* cntx) {
           ++examined;
           std::string scratch;
           std::string_view key = it.key().GetSlice(&scratch);
-          if (pattern && !glob::Match(*pattern, key)) return;
-          if (type && !EqualsIgnoreCase(ObjTypeName(it.value().type()), *type)) return;
+          if (!opts.Matches(key)) return;
+          if (opts.has_type && !EqualsIgnoreCase(ObjTypeName(it.value().type()), opts.type)) return;
           keys.emplace_back(key);
         });
-      } while (cur != 0 && examined < size_t(count) && ++visits < max_visits);
+      } while (cur != 0 && examined < count && ++visits < max_visits);
       return cur;
     });
     if (table_cursor != 0) {
@@ -522,16 +495,13 @@ void Scan(CmdArgs args, ConnectionContext* cntx) {
       break;
     }
     if (++sid == shards.size()) break;  // the last shard is done: the scan is complete
-    if (examined >= size_t(count)) {
+    if (examined >= count) {
       next = PackCursor(sid, 0);  // non-zero since sid > 0
       break;
     }
   }
 
-  rb->StartArray(2);
-  rb->SendBulk(std::to_string(next));
-  rb->StartArray(keys.size());
-  for (const std::string& k : keys) rb->SendBulk(k);
+  SendScanPage(rb, next, keys);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -209,35 +209,13 @@ void SRandMember(CmdArgs args, ConnectionContext* cntx) {
 
 // SSCAN key cursor [MATCH pattern] [COUNT count]
 void SScan(CmdArgs args, ConnectionContext* cntx) {
-  uint64_t cursor;
-  if (!ParseScanCursor(args[2], &cursor)) return cntx->rb->SendError("ERR invalid cursor");
-  ScanOptions opts = ParseScanOptions(args, 3);
-  std::string_view key = args[1];
-  struct ScanOut {
-    uint64_t cursor = 0;
-    std::vector<std::string> members;
-  };
-  auto res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<ScanOut> {
-    ScanOut out;
-    OpResult<SetObj*> set = FindSet(op, key);
-    if (!set.ok()) {
-      if (set.status() == OpStatus::kKeyNotFound) return out;
-      return set.status();
-    }
-    if (!opts.error.empty()) return OpStatus::kSyntaxError;
-    out.cursor = (*set)->Scan(cursor, opts.count, [&](std::string m) {
-      if (opts.Matches(m)) out.members.push_back(std::move(m));
-    });
-    return out;
-  });
-  ReplyBuilder* rb = cntx->rb;
-  if (!res.ok()) {
-    if (res.status() == OpStatus::kSyntaxError) return rb->SendError(opts.error);
-    return SendOpError(rb, res.status());
-  }
-  rb->StartArray(2);
-  rb->SendBulk(std::to_string(res->cursor));
-  rb->SendStringArray(std::span<const std::string>(res->members));
+  ScanContainer<SetObj>(args, cntx, ObjType::kSet,
+                        [](const SetObj& set, uint64_t cursor, const ScanOptions& opts,
+                           std::vector<std::string>* items) {
+                          return set.Scan(cursor, opts.count, [&](std::string m) {
+                            if (opts.Matches(m)) items->push_back(std::move(m));
+                          });
+                        });
 }
 
 // ---------------------------------------------------------------------------------------

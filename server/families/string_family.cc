@@ -23,8 +23,6 @@ namespace {
 
 // Redis's proto-max-bulk-len default: no string may grow past 512 MB.
 constexpr int64_t kMaxStringLen = int64_t(512) << 20;
-// Redis's MAX_LONG_DOUBLE_CHARS: longest float argument and longest INCRBYFLOAT result.
-constexpr size_t kMaxLongDoubleChars = 5 * 1024;
 
 using Iterator = DbSlice::Iterator;
 
@@ -40,41 +38,6 @@ struct OpReply {
     return r;
   }
 };
-
-// Redis's string2ld: strtold over the whole argument; no leading space, no trailing bytes
-// (an embedded NUL counts as one), no NaN, no overflow to infinity (but "inf" itself is accepted).
-bool ParseLongDouble(std::string_view s, long double* out) {
-  if (s.empty() || s.size() >= kMaxLongDoubleChars) return false;
-  char buf[kMaxLongDoubleChars];
-  std::memcpy(buf, s.data(), s.size());
-  buf[s.size()] = '\0';
-  char* end;
-  errno = 0;
-  long double v = std::strtold(buf, &end);
-  if (std::isspace(static_cast<unsigned char>(buf[0])) || end != buf + s.size() ||
-      (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0)) || errno == EINVAL ||
-      std::isnan(v)) {
-    return false;
-  }
-  *out = v;
-  return true;
-}
-
-// Redis's "human friendly" long double form (ld2string LD_STR_HUMAN): 17 decimals with the
-// trailing zeros (and a bare '.') removed, "-0" written as "0".
-std::string FormatLongDouble(long double v) {
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  char buf[kMaxLongDoubleChars];
-  int n = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
-  if (n < 0 || size_t(n) + 1 > sizeof(buf)) return "";
-  size_t len = size_t(n);
-  if (std::memchr(buf, '.', len) != nullptr) {
-    while (buf[len - 1] == '0') --len;
-    if (buf[len - 1] == '.') --len;
-  }
-  if (len == 2 && buf[0] == '-' && buf[1] == '0') return "0";
-  return std::string(buf, len);
-}
 
 // The integer a string value holds, as Redis's getLongLongFromObject reads it.
 bool ValueAsInt(const CompactObj& v, int64_t* out) {

@@ -40,26 +40,13 @@ namespace lw {
 
 namespace {
 
-// Redis's texts for this family (kept here until error_strings.h is merged; see report).
-constexpr std::string_view kXxNx = "ERR XX and NX options at the same time are not compatible";
-constexpr std::string_view kGtLtNx =
-    "ERR GT, LT, and/or NX options at the same time are not compatible";
-constexpr std::string_view kIncrPair = "ERR INCR option supports a single increment-element pair";
-constexpr std::string_view kNan = "ERR resulting score is not a number (NaN)";
-constexpr std::string_view kMinMaxFloat = "ERR min or max is not a float";
-constexpr std::string_view kMinMaxLex = "ERR min or max not valid string range item";
-constexpr std::string_view kLimitRank =
-    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
-constexpr std::string_view kWithScoresLex =
-    "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
-
 using ScoredItems = std::vector<std::pair<std::string, double>>;
 
 uint64_t Rand64() { return ThreadRng()(); }
 
 void SendOpError(ReplyBuilder* rb, OpStatus st) {
   if (st == OpStatus::kWrongType) return rb->SendError(errors::kWrongType);
-  if (st == OpStatus::kInvalidFloat) return rb->SendError(kNan);
+  if (st == OpStatus::kInvalidFloat) return rb->SendError(errors::kZScoreNan);
   rb->SendError(errors::kSyntax);
 }
 
@@ -72,19 +59,11 @@ void SendScored(ReplyBuilder* rb, const ScoredItems& items, bool with_scores) {
 
 // --- argument parsing ---
 
-// Redis's getDoubleFromObject: strtod over the whole argument, no leading space, no NaN, no
-// overflow to +-inf nor underflow to 0 (a literal "inf" is fine): ParseRedisDouble.
-bool ParseScore(std::string_view s, double* out) { return ParseRedisDouble(s, out); }
-
-// One end of a BYSCORE interval: "(" prefix = exclusive; strtod rules of zslParseRange (leading
-// space and the empty string accepted, trailing bytes and NaN rejected).
+// One end of a BYSCORE interval: "(" prefix = exclusive, then zslParseRange's grammar.
 bool ParseScoreBound(std::string_view s, double* v, bool* exclusive) {
   *exclusive = !s.empty() && s[0] == '(';
   if (*exclusive) s.remove_prefix(1);
-  std::string buf(s);
-  char* end = nullptr;
-  *v = std::strtod(buf.c_str(), &end);
-  return *end == '\0' && !std::isnan(*v);
+  return ParseRangeDouble(s, v);
 }
 
 struct ScoreRange {
@@ -255,13 +234,13 @@ void ZAdd(CmdArgs args, ConnectionContext* cntx) {
   ReplyBuilder* rb = cntx->rb;
   if (elements == 0 || elements % 2 != 0) return rb->SendError(errors::kSyntax);
   elements /= 2;
-  if (p.nx && p.xx) return rb->SendError(kXxNx);
-  if ((p.gt && p.nx) || (p.lt && p.nx) || (p.gt && p.lt)) return rb->SendError(kGtLtNx);
-  if (p.incr && elements > 1) return rb->SendError(kIncrPair);
+  if (p.nx && p.xx) return rb->SendError(errors::kZAddXxNx);
+  if ((p.gt && p.nx) || (p.lt && p.nx) || (p.gt && p.lt)) return rb->SendError(errors::kZAddGtLtNx);
+  if (p.incr && elements > 1) return rb->SendError(errors::kZAddIncrPair);
   p.items.reserve(elements);
   for (size_t j = i; j < args.size(); j += 2) {
     double score;
-    if (!ParseScore(args[j], &score)) return rb->SendError(errors::kNotFloat);
+    if (!ParseRedisDouble(args[j], &score)) return rb->SendError(errors::kNotFloat);
     p.items.emplace_back(score, args[j + 1]);
     p.max_len = std::max(p.max_len, args[j + 1].size());
   }
@@ -272,7 +251,7 @@ void ZIncrBy(CmdArgs args, ConnectionContext* cntx) {
   ZAddParams p;
   p.incr = true;
   double incr;
-  if (!ParseScore(args[2], &incr)) return cntx->rb->SendError(errors::kNotFloat);
+  if (!ParseRedisDouble(args[2], &incr)) return cntx->rb->SendError(errors::kNotFloat);
   p.items.emplace_back(incr, args[3]);
   p.max_len = args[3].size();
   ZAddGeneric(args[1], p, cntx);
@@ -342,14 +321,15 @@ void CountRange(std::string_view key, const Range& range, ConnectionContext* cnt
 
 void ZCount(CmdArgs args, ConnectionContext* cntx) {
   ScoreRange range;
-  if (!ParseScoreRange(args[2], args[3], &range)) return cntx->rb->SendError(kMinMaxFloat);
+  if (!ParseScoreRange(args[2], args[3], &range))
+    return cntx->rb->SendError(errors::kZMinMaxNotFloat);
   CountRange(args[1], range, cntx);
 }
 
 void ZLexCount(CmdArgs args, ConnectionContext* cntx) {
   LexRange range;
   if (!ParseLexBound(args[2], &range.min) || !ParseLexBound(args[3], &range.max)) {
-    return cntx->rb->SendError(kMinMaxLex);
+    return cntx->rb->SendError(errors::kZMinMaxNotLex);
   }
   CountRange(args[1], range, cntx);
 }
@@ -431,19 +411,19 @@ std::string_view ParseRangeSpec(CmdArgs args, size_t base, bool store, RangeType
   if (type == RangeType::kAuto) type = RangeType::kRank;
   spec->type = type;
   spec->reverse = dir == Direction::kReverse;
-  if (spec->limit != -1 && type == RangeType::kRank) return kLimitRank;
-  if (spec->with_scores && type == RangeType::kLex) return kWithScoresLex;
+  if (spec->limit != -1 && type == RangeType::kRank) return errors::kZLimitNeedsByScoreOrLex;
+  if (spec->with_scores && type == RangeType::kLex) return errors::kZWithScoresByLex;
 
   std::string_view min_arg = args[base], max_arg = args[base + 1];
   if (spec->reverse && type != RangeType::kRank) std::swap(min_arg, max_arg);  // max, min
   switch (type) {
     case RangeType::kScore:
-      if (!ParseScoreRange(min_arg, max_arg, &spec->score_range)) return kMinMaxFloat;
+      if (!ParseScoreRange(min_arg, max_arg, &spec->score_range)) return errors::kZMinMaxNotFloat;
       break;
     case RangeType::kLex:
       if (!ParseLexBound(min_arg, &spec->lex_range.min) ||
           !ParseLexBound(max_arg, &spec->lex_range.max)) {
-        return kMinMaxLex;
+        return errors::kZMinMaxNotLex;
       }
       break;
     default:
@@ -522,14 +502,15 @@ void ZRemRangeByRank(CmdArgs args, ConnectionContext* cntx) {
 
 void ZRemRangeByScore(CmdArgs args, ConnectionContext* cntx) {
   ScoreRange range;
-  if (!ParseScoreRange(args[2], args[3], &range)) return cntx->rb->SendError(kMinMaxFloat);
+  if (!ParseScoreRange(args[2], args[3], &range))
+    return cntx->rb->SendError(errors::kZMinMaxNotFloat);
   RemRangeGeneric(args[1], cntx, [&](const ZSetObj& z) { return RankSpan(z, range); });
 }
 
 void ZRemRangeByLex(CmdArgs args, ConnectionContext* cntx) {
   LexRange range;
   if (!ParseLexBound(args[2], &range.min) || !ParseLexBound(args[3], &range.max)) {
-    return cntx->rb->SendError(kMinMaxLex);
+    return cntx->rb->SendError(errors::kZMinMaxNotLex);
   }
   RemRangeGeneric(args[1], cntx, [&](const ZSetObj& z) { return RankSpan(z, range); });
 }
@@ -574,37 +555,15 @@ void PopGeneric(CmdArgs args, ConnectionContext* cntx, bool max) {
 // --- ZSCAN ---
 
 void ZScan(CmdArgs args, ConnectionContext* cntx) {
-  uint64_t cursor;
-  if (!ParseScanCursor(args[2], &cursor)) return cntx->rb->SendError("ERR invalid cursor");
-  ScanOptions opts = ParseScanOptions(args, 3);
-  std::string_view key = args[1];
-  struct ScanOut {
-    uint64_t cursor = 0;
-    std::vector<std::string> items;  // member, score, member, score...
-  };
-  auto res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<ScanOut> {
-    ScanOut out;
-    OpResult<ZSetObj*> z = FindZSet(op, key);
-    if (!z.ok()) {
-      if (z.status() == OpStatus::kKeyNotFound) return out;
-      return z.status();
-    }
-    if (!opts.error.empty()) return OpStatus::kSyntaxError;
-    out.cursor = (*z)->Scan(cursor, opts.count, [&](std::string_view m, double s) {
-      if (!opts.Matches(m)) return;
-      out.items.emplace_back(m);
-      out.items.push_back(FormatDouble(s));
-    });
-    return out;
-  });
-  ReplyBuilder* rb = cntx->rb;
-  if (!res.ok()) {
-    if (res.status() == OpStatus::kSyntaxError) return rb->SendError(opts.error);
-    return SendOpError(rb, res.status());
-  }
-  rb->StartArray(2);
-  rb->SendBulk(std::to_string(res->cursor));
-  rb->SendStringArray(std::span<const std::string>(res->items));
+  ScanContainer<ZSetObj>(args, cntx, ObjType::kZSet,
+                         [](const ZSetObj& z, uint64_t cursor, const ScanOptions& opts,
+                            std::vector<std::string>* items) {
+                           return z.Scan(cursor, opts.count, [&](std::string_view m, double s) {
+                             if (!opts.Matches(m)) return;
+                             items->emplace_back(m);
+                             items->push_back(FormatDouble(s));
+                           });
+                         });
 }
 
 // --- ZRANDMEMBER ---
@@ -867,7 +826,7 @@ bool ParseZOp(CmdArgs args, size_t numkeys_at, std::string_view name, bool store
         EqualsIgnoreCase(args[j], "WEIGHTS")) {
       ++j;
       for (size_t i = 0; i < size_t(setnum); ++i, ++j) {
-        if (!ParseScore(args[j], &spec->weights[i])) {
+        if (!ParseRedisDouble(args[j], &spec->weights[i])) {
           spec->error = errors::kWeightNotFloat;
           return true;
         }

@@ -17,6 +17,9 @@ inline constexpr std::string_view kOutOfRange = "ERR index out of range";
 inline constexpr std::string_view kNoSuchKey = "ERR no such key";
 inline constexpr std::string_view kOom = "OOM command not allowed when used memory > 'maxmemory'.";
 inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
+inline constexpr std::string_view kAuthNoPassword =
+    "ERR AUTH <password> called without any password configured for the default user. Are you "
+    "sure your configuration is correct?";
 // A command inside a lock-ahead script touched a key the script did not declare.
 inline constexpr std::string_view kUndeclaredKeys = "ERR script tried accessing undeclared key";
 // String family (Redis 7.0 t_string.c / bitops.c).
@@ -128,11 +131,22 @@ inline constexpr std::string_view kListPosCountNegative = "ERR COUNT can't be ne
 inline constexpr std::string_view kListPosMaxlenNegative = "ERR MAXLEN can't be negative";
 inline constexpr std::string_view kHashValueNotInteger = "ERR hash value is not an integer";
 inline constexpr std::string_view kHashValueNotFloat = "ERR hash value is not a float";
-inline constexpr std::string_view kHashIncrOverflow = "ERR increment or decrement would overflow";
 inline constexpr std::string_view kHashIncrNanOrInf = "ERR value is NaN or Infinity";
-inline constexpr std::string_view kHashIncrProducesNanOrInf =
-    "ERR increment would produce NaN or Infinity";
-inline constexpr std::string_view kHashScanInvalidCursor = "ERR invalid cursor";
+
+// Sorted sets (Redis 7.0 t_zset.c).
+inline constexpr std::string_view kZAddXxNx =
+    "ERR XX and NX options at the same time are not compatible";
+inline constexpr std::string_view kZAddGtLtNx =
+    "ERR GT, LT, and/or NX options at the same time are not compatible";
+inline constexpr std::string_view kZAddIncrPair =
+    "ERR INCR option supports a single increment-element pair";
+inline constexpr std::string_view kZScoreNan = "ERR resulting score is not a number (NaN)";
+inline constexpr std::string_view kZMinMaxNotFloat = "ERR min or max is not a float";
+inline constexpr std::string_view kZMinMaxNotLex = "ERR min or max not valid string range item";
+inline constexpr std::string_view kZLimitNeedsByScoreOrLex =
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+inline constexpr std::string_view kZWithScoresByLex =
+    "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
 
 // Multi-key commands of keys, sets and sorted sets.
 inline constexpr std::string_view kSameObject = "ERR source and destination objects are the same";
