@@ -31,14 +31,6 @@ using Iter = DbSlice::Iterator;
 using Pair = std::pair<std::string, std::string>;
 using Pairs = std::vector<Pair>;
 
-void FreeHash(void* obj) { delete static_cast<HashObj*>(obj); }
-size_t HashMallocUsed(const void* obj) {
-  return sizeof(HashObj) + static_cast<const HashObj*>(obj)->MallocUsed();
-}
-std::string_view HashEncoding(const void* obj) {
-  return static_cast<const HashObj*>(obj)->Encoding();
-}
-
 HashObj* HashOf(Iter it) { return it.value().GetRobj<HashObj>(); }
 
 OpResult<HashObj*> FindHash(const OpArgs& op, std::string_view key) {
@@ -399,9 +391,6 @@ void HRandField(CmdArgs args, ConnectionContext* cntx) {
 }  // namespace
 
 void RegisterHashFamily(CommandRegistry* r) {
-  RegisterRobjOps(ObjType::kHash,
-                  {FreeHash, HashMallocUsed, HashEncoding,
-                   [](const void* p) -> void* { return static_cast<const HashObj*>(p)->Clone(); }});
   using namespace cmd;
   r->Register({"hset", -4, kWrite | kDenyOom | kFast, 1, 1, 1, HSet});
   r->Register({"hsetnx", 4, kWrite | kDenyOom | kFast, 1, 1, 1, HSetNx});

@@ -23,14 +23,6 @@ namespace {
 
 using Iter = DbSlice::Iterator;
 
-void FreeList(void* obj) { delete static_cast<ListObj*>(obj); }
-size_t ListMallocUsed(const void* obj) {
-  return sizeof(ListObj) + static_cast<const ListObj*>(obj)->MallocUsed();
-}
-std::string_view ListEncoding(const void* obj) {
-  return static_cast<const ListObj*>(obj)->Encoding();
-}
-
 ListObj* ListOf(Iter it) { return it.value().GetRobj<ListObj>(); }
 
 // Deletes the key when its list became empty (Redis never keeps an empty list).
@@ -588,9 +580,6 @@ void BLMPop(CmdArgs args, ConnectionContext* cntx) { MPop(args, cntx, true); }
 }  // namespace
 
 void RegisterListFamily(CommandRegistry* r) {
-  RegisterRobjOps(ObjType::kList,
-                  {FreeList, ListMallocUsed, ListEncoding,
-                   [](const void* p) -> void* { return static_cast<const ListObj*>(p)->Clone(); }});
   using namespace cmd;
   r->Register({"lpush", -3, kWrite | kDenyOom | kFast, 1, 1, 1, LPush});
   r->Register({"rpush", -3, kWrite | kDenyOom | kFast, 1, 1, 1, RPush});

@@ -461,11 +461,6 @@ void SMove(CmdArgs args, ConnectionContext* cntx) {
 }  // namespace
 
 void RegisterSetFamily(CommandRegistry* r) {
-  RegisterRobjOps(ObjType::kSet,
-                  {[](void* p) { delete static_cast<SetObj*>(p); },
-                   [](const void* p) { return static_cast<const SetObj*>(p)->MallocUsed(); },
-                   [](const void* p) { return static_cast<const SetObj*>(p)->EncodingName(); },
-                   [](const void* p) -> void* { return static_cast<const SetObj*>(p)->Clone(); }});
   using namespace cmd;
   r->Register({"sadd", -3, kWrite | kDenyOom | kFast, 1, 1, 1, SAdd});
   r->Register({"srem", -3, kWrite | kFast, 1, 1, 1, SRem});

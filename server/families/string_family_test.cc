@@ -8,6 +8,7 @@
 #include "server/families/generic_family.h"
 #include "server/families/string_family.h"
 #include "server/types/compact_object.h"
+#include "server/types/list_obj.h"
 
 namespace lw {
 namespace {
@@ -189,13 +190,12 @@ TEST_F(StringFamilyTest, Bits) {
 }
 
 TEST_F(StringFamilyTest, WrongType) {
-  // No container family is registered here, so fake a non-string value on the shard.
+  // No list command is registered here, so put a list value on the shard directly.
   ShardSet& shards = service_->shards();
-  static int dummy;
-  RegisterRobjOps(ObjType::kList, {[](void*) {}, [](const void*) -> size_t { return 0; },
-                                   [](const void*) -> std::string_view { return "quicklist"; }});
   shards.Await(shards.ShardOf("l"), [&](Shard* shard) {
-    shard->db_slice.AddOrFind(0, "l").first.value().SetRobj(ObjType::kList, &dummy);
+    auto* list = new ListObj();
+    list->PushBack("x");
+    shard->db_slice.AddOrFind(0, "l").first.value().SetRobj(ObjType::kList, list);
     return true;
   });
   for (auto cmd : std::vector<std::vector<std::string>>{{"GET", "l"},

@@ -1043,11 +1043,6 @@ void ZMPop(CmdArgs args, ConnectionContext* cntx) {
 }  // namespace
 
 void RegisterZsetFamily(CommandRegistry* r) {
-  RegisterRobjOps(ObjType::kZSet,
-                  {[](void* p) { delete static_cast<ZSetObj*>(p); },
-                   [](const void* p) { return static_cast<const ZSetObj*>(p)->MallocUsed(); },
-                   [](const void* p) { return static_cast<const ZSetObj*>(p)->EncodingName(); },
-                   [](const void* p) -> void* { return static_cast<const ZSetObj*>(p)->Clone(); }});
   using namespace cmd;
   auto range = [](RangeType t, Direction d) {
     return [t, d](CmdArgs args, ConnectionContext* cntx) { RangeGeneric(args, cntx, t, d); };

@@ -7,11 +7,36 @@
 
 #include "base/logging.h"
 #include "server/types/arg_utils.h"
+#include "server/types/hash_obj.h"
+#include "server/types/list_obj.h"
+#include "server/types/set_obj.h"
+#include "server/types/zset_obj.h"
 
 namespace lw {
 
 namespace {
-RobjOps g_robj_ops[8];
+
+// Calls fn(obj) with the container behind a kRobj cell, cast to its own class: every
+// container operation of this file (free, clone, measure, name) goes through here, so adding
+// a container type means one more case.
+template <typename Fn>
+decltype(auto) VisitRobj(ObjType type, void* obj, Fn&& fn) {
+  switch (type) {
+    case ObjType::kList:
+      return fn(static_cast<ListObj*>(obj));
+    case ObjType::kHash:
+      return fn(static_cast<HashObj*>(obj));
+    case ObjType::kSet:
+      return fn(static_cast<SetObj*>(obj));
+    case ObjType::kZSet:
+      return fn(static_cast<ZSetObj*>(obj));
+    case ObjType::kString:
+      break;
+  }
+  LOG(FATAL) << "not a container type: " << int(type);
+  __builtin_unreachable();
+}
+
 }  // namespace
 
 std::string_view ObjTypeName(ObjType type) {
@@ -30,19 +55,14 @@ std::string_view ObjTypeName(ObjType type) {
   return "none";
 }
 
-void RegisterRobjOps(ObjType type, RobjOps ops) { g_robj_ops[unsigned(type)] = ops; }
-
 void CompactObj::FreeData() {
   switch (kind()) {
     case kHeapStr:
       ::operator delete(const_cast<char*>(heap_ptr()));
       break;
-    case kRobj: {
-      const RobjOps& ops = g_robj_ops[unsigned(type())];
-      DCHECK(ops.free) << "no RobjOps for " << ObjTypeName(type());
-      if (ops.free) ops.free(GetRobj<void>());
+    case kRobj:
+      VisitRobj(type(), GetRobj<void>(), [](auto* obj) { delete obj; });
       break;
-    }
     default:
       break;
   }
@@ -138,8 +158,13 @@ bool CompactObj::EqualsKey(std::string_view key) const {
 std::string_view CompactObj::Encoding() const {
   if (kind() == kInt) return "int";
   if (kind() == kRobj) {
-    const RobjOps& ops = g_robj_ops[unsigned(type())];
-    return ops.encoding ? ops.encoding(GetRobj<void>()) : "unknown";
+    return VisitRobj(type(), GetRobj<void>(), [](const auto* obj) -> std::string_view {
+      if constexpr (requires { obj->EncodingName(); }) {
+        return obj->EncodingName();
+      } else {
+        return obj->Encoding();
+      }
+    });
   }
   if (tag_ & kRawBit) return "raw";
   return StringSize() <= 44 ? "embstr" : "raw";
@@ -206,9 +231,8 @@ CompactObj CompactObj::Clone() const {
       break;
     }
     case kRobj: {
-      const RobjOps& ops = g_robj_ops[unsigned(type())];
-      CHECK(ops.clone) << "no clone hook for " << ObjTypeName(type());
-      void* copy = ops.clone(GetRobj<void>());
+      void* copy =
+          VisitRobj(type(), GetRobj<void>(), [](const auto* obj) -> void* { return obj->Clone(); });
       std::memcpy(out.data_, &copy, sizeof(copy));
       break;
     }
@@ -225,10 +249,8 @@ size_t CompactObj::MallocUsed() const {
   switch (kind()) {
     case kHeapStr:
       return mi_usable_size(heap_ptr());
-    case kRobj: {
-      const RobjOps& ops = g_robj_ops[unsigned(type())];
-      return ops.malloc_used ? ops.malloc_used(GetRobj<void>()) : 0;
-    }
+    case kRobj:
+      return VisitRobj(type(), GetRobj<void>(), [](const auto* obj) { return obj->MallocUsed(); });
     default:
       return 0;
   }

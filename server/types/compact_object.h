@@ -4,9 +4,9 @@
 //   - longer strings live in one heap block (pointer + length);
 //   - a value string that is a canonical integer is stored as an int64 (Redis's "int"
 //     encoding; keys are never int-encoded, so a key's bytes are always as sent);
-//   - lists, hashes, sets and sorted sets are a pointer to a typed container object ("robj")
-//     owned by the cell. Each container family registers how to free and measure its objects
-//     (RegisterRobjOps) so this file knows no container types.
+//   - lists, hashes, sets and sorted sets are a pointer to a typed container object ("robj",
+//     types/{list,hash,set,zset}_obj.h) owned by the cell; compact_object.cc frees, clones,
+//     measures and names them by their type, so no table of hooks is written at start-up.
 // Two metadata bits ride along: `sticky` (never evicted) and `has_expire` (an entry exists in
 // the expire table).
 // Thread-safety: a CompactObj belongs to the shard that stores it.
@@ -23,17 +23,6 @@ enum class ObjType : uint8_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHas
 
 // Redis's TYPE names: "string", "list", "set", "zset", "hash".
 std::string_view ObjTypeName(ObjType type);
-
-struct RobjOps {
-  void (*free)(void* obj) = nullptr;
-  size_t (*malloc_used)(const void* obj) = nullptr;
-  // OBJECT ENCODING name ("listpack", "quicklist", "hashtable", "skiplist", "intset").
-  std::string_view (*encoding)(const void* obj) = nullptr;
-  // A deep copy in the same encoding (COPY). Runs on the shard that owns `obj`.
-  void* (*clone)(const void* obj) = nullptr;
-};
-// REQUIRES: start-up, once per container type.
-void RegisterRobjOps(ObjType type, RobjOps ops);
 
 class CompactObj {
  public:
@@ -84,7 +73,8 @@ class CompactObj {
 
   // --- containers ---
   ObjType type() const { return IsString() ? ObjType::kString : ObjType((tag_ >> 3) & 7); }
-  // Takes ownership of `obj`, freed through the registered RobjOps of `type`.
+  // Takes ownership of `obj`, which must be the container class of `type` (ListObj for
+  // kList, HashObj, SetObj, ZSetObj), allocated with new.
   void SetRobj(ObjType type, void* obj);
   template <typename T>
   T* GetRobj() const {
@@ -94,7 +84,7 @@ class CompactObj {
   }
 
   // A deep copy of the value: the same string bytes and encoding, or a clone of the container
-  // (RobjOps::clone). Metadata bits (sticky, has_expire) are not copied.
+  // (its Clone(), in the same encoding). Metadata bits (sticky, has_expire) are not copied.
   CompactObj Clone() const;
 
   // Heap bytes owned (not counting the 16 bytes of the cell itself).

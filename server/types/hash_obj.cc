@@ -180,7 +180,7 @@ HashObj* HashObj::Clone() const {
 size_t HashObj::size() const { return table_ ? table_->size() : lp_.size() / 2; }
 
 size_t HashObj::MallocUsed() const {
-  return lp_.MallocUsed() + (table_ ? sizeof(Table) + table_->MallocUsed() : 0);
+  return sizeof(*this) + lp_.MallocUsed() + (table_ ? sizeof(Table) + table_->MallocUsed() : 0);
 }
 
 std::optional<std::string_view> HashObj::Get(std::string_view field) const {

@@ -41,6 +41,7 @@ class HashObj {
   bool empty() const { return size() == 0; }
   bool packed() const { return table_ == nullptr; }
   std::string_view Encoding() const { return packed() ? "listpack" : "hashtable"; }
+  // Heap bytes held, including this object.
   size_t MallocUsed() const;
 
   // The value of `field`; the view is valid until the next modification.

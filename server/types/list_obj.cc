@@ -39,7 +39,7 @@ ListObj* ListObj::Clone() const {
 }
 
 size_t ListObj::MallocUsed() const {
-  size_t total = lp_.MallocUsed();
+  size_t total = sizeof(*this) + lp_.MallocUsed();
   if (chunks_) {
     // std::deque: the node blocks (512 bytes each) plus its map; an estimate is enough.
     total += sizeof(*chunks_) + 64 + (chunks_->size() * sizeof(Listpack) / 512 + 1) * 512;

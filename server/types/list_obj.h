@@ -42,6 +42,7 @@ class ListObj {
   // OBJECT ENCODING: Redis 7.0 (the reference server) calls every list "quicklist", whatever
   // its inside; the packed form is an implementation detail.
   std::string_view Encoding() const { return "quicklist"; }
+  // Heap bytes held, including this object.
   size_t MallocUsed() const;
 
   void PushFront(std::string_view v);
