@@ -12,6 +12,7 @@
 
 #include "base/flags.h"
 #include "base/logging.h"
+#include "lua_interp/script_flags.h"
 #include "server/families.h"
 #include "server/net/server.h"
 
@@ -32,6 +33,16 @@ ABSL_FLAG(std::string, maxmemory, "0",
 ABSL_FLAG(bool, cache_mode, false,
           "evict keys (never sticky ones) to stay under --maxmemory instead of refusing writes "
           "(maxmemory-policy allkeys-lru)");
+// Scripts. Read here once into ServiceConfig; --busy_reply_threshold seeds the runtime value
+// that CONFIG GET/SET busy-reply-threshold (alias lua-time-limit) read and change.
+ABSL_FLAG(std::string, default_lua_flags, "",
+          "flags (comma separated, e.g. allow-undeclared-keys,disable-atomicity) for scripts "
+          "that declare none");
+ABSL_FLAG(bool, lua_auto_async, false,
+          "run redis.call/pcall whose result a script discards as redis.acall/apcall");
+ABSL_FLAG(uint32_t, busy_reply_threshold, 5000,
+          "ms after which a running script makes commands that need its keys fail with -BUSY "
+          "(CONFIG busy-reply-threshold, alias lua-time-limit)");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Lacewing: a multi-threaded, Redis-compatible in-memory store");
@@ -60,6 +71,16 @@ int main(int argc, char** argv) {
   }
   config.service.maxmemory = int64_t(*maxmemory);
   config.service.cache_mode = absl::GetFlag(FLAGS_cache_mode);
+  std::string bad_flag;
+  std::optional<uint32_t> lua_flags =
+      lw::lua::ParseFlagList(absl::GetFlag(FLAGS_default_lua_flags), &bad_flag);
+  if (!lua_flags) {
+    LOG(ERROR) << "--default_lua_flags: unknown script flag '" << bad_flag << "'";
+    return 2;
+  }
+  config.service.default_lua_flags = *lua_flags;
+  config.service.lua_auto_async = absl::GetFlag(FLAGS_lua_auto_async);
+  config.service.busy_reply_threshold_ms = absl::GetFlag(FLAGS_busy_reply_threshold);
 
   // Signals are handled by sigwait on this thread; every thread started below inherits the
   // mask, so no proactor is ever interrupted by them.

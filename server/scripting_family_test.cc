@@ -6,8 +6,6 @@
 #include <chrono>
 #include <thread>
 
-#include <absl/flags/declare.h>
-#include <absl/flags/flag.h>
 #include "lua_interp/sha1.h"
 
 #include "server/engine/test_util.h"
@@ -238,7 +236,7 @@ TEST_F(LongScriptTest, OtherKeysAnswerWhileScriptRunsAndScriptKeysWait) {
   });
   // Wait until the script runs, then talk to the same (only) thread.
   auto b = NewClient(0);
-  ScriptManager& scripts = service_->FamilyState<ScriptManager>();
+  ScriptManager& scripts = *ScriptManagerOf(service_.get());
   while (scripts.RunningCount() == 0) std::this_thread::yield();
   int answered_while_running = 0;
   for (int i = 0; i < 20; ++i) {
@@ -255,7 +253,7 @@ TEST_F(LongScriptTest, OtherKeysAnswerWhileScriptRunsAndScriptKeysWait) {
 
 TEST_F(LongScriptTest, BusyOnlyForTheScriptsKeysPastTheThreshold) {
   service_->runtime().busy_reply_threshold_ms = 50;
-  ScriptManager& scripts = service_->FamilyState<ScriptManager>();
+  ScriptManager& scripts = *ScriptManagerOf(service_.get());
   Run({"SET", "held", "v"});
   std::string script_reply;
   std::thread looping([&] {
@@ -279,7 +277,7 @@ TEST_F(LongScriptTest, BusyOnlyForTheScriptsKeysPastTheThreshold) {
 }
 
 TEST_F(LongScriptTest, ScriptKillStopsAReadOnlyLoopButNotAWriter) {
-  ScriptManager& scripts = service_->FamilyState<ScriptManager>();
+  ScriptManager& scripts = *ScriptManagerOf(service_.get());
   std::string killed_reply;
   std::thread looping([&] {
     auto a = NewClient(0);
@@ -310,8 +308,6 @@ TEST_F(LongScriptTest, ScriptKillStopsAReadOnlyLoopButNotAWriter) {
 }  // namespace
 }  // namespace lw
 
-ABSL_DECLARE_FLAG(bool, lua_auto_async);
-
 namespace lw {
 namespace {
 
@@ -336,9 +332,9 @@ TEST_F(AsyncScriptTest, SquashedFlushKeepsPerKeyOrderAcrossShards) {
     ASSERT_EQ(v.elems.size(), 1u) << ToDebugString(v);
     EXPECT_TRUE(v.elems[0].IsString("b"));
   }
-  ScriptManager& mgr = service_->FamilyState<ScriptManager>();
-  EXPECT_EQ(mgr.async_flushes.load(), 1u);
-  EXPECT_EQ(mgr.async_commands.load(), 60u);
+  ScriptManager::CounterTotals counters = ScriptManagerOf(service_.get())->SumCounters();
+  EXPECT_EQ(counters.async_flushes, 1u);
+  EXPECT_EQ(counters.async_commands, 60u);
 }
 
 TEST_F(AsyncScriptTest, AsyncErrorInSquashedBatchAbortsScript) {
@@ -352,17 +348,17 @@ TEST_F(AsyncScriptTest, AsyncErrorInSquashedBatchAbortsScript) {
   EXPECT_EQ(Run({"LLEN", "fine"}).integer, 1);  // no rollback: the other call ran
 }
 
-// Turns --lua_auto_async on for the Service built after it (bases initialise in order).
-struct AutoAsyncOn {
-  AutoAsyncOn() { absl::SetFlag(&FLAGS_lua_auto_async, true); }
-  ~AutoAsyncOn() { absl::SetFlag(&FLAGS_lua_auto_async, false); }
-};
-
-class AutoAsyncTest : public AutoAsyncOn, public ServiceTest {
+class AutoAsyncTest : public ServiceTest {
  protected:
+  static ServiceConfig Config() {
+    ServiceConfig c;
+    c.lua_auto_async = true;  // --lua_auto_async
+    return c;
+  }
   AutoAsyncTest()
       : ServiceTest({RegisterGenericFamily, RegisterStringFamily, RegisterListFamily,
-                     RegisterScriptingFamily}) {}
+                     RegisterScriptingFamily},
+                    2, Config()) {}
 };
 
 TEST_F(AutoAsyncTest, DiscardedCallsBecomeAsyncAndReadsSeeThem) {
@@ -372,8 +368,7 @@ TEST_F(AutoAsyncTest, DiscardedCallsBecomeAsyncAndReadsSeeThem) {
       "redis.pcall('LPUSH', k, v) redis.pcall('LTRIM', k, 0, 50) end end return 'OK'";
   RespValue r = Run({"EVAL", fanout, "5", "l1", "l2", "l3", "l4", "l5", "[1,2,3,4,5]"});
   EXPECT_EQ(client_->last_raw(), "$2\r\nOK\r\n");
-  ScriptManager& mgr = service_->FamilyState<ScriptManager>();
-  EXPECT_EQ(mgr.async_commands.load(), 50u);
+  EXPECT_EQ(ScriptManagerOf(service_.get())->SumCounters().async_commands, 50u);
   RespValue l3 = Run({"LRANGE", "l3", "0", "-1"});
   ASSERT_EQ(l3.elems.size(), 5u);
   EXPECT_TRUE(l3.elems[0].IsString("5"));

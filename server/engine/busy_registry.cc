@@ -1,5 +1,6 @@
 #include "server/engine/busy_registry.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace lw {
@@ -16,35 +17,32 @@ int64_t BusyRegistry::NowMs() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-uint64_t BusyRegistry::Add(Entry entry) {
+void BusyRegistry::List(Entry* entry) {
   std::lock_guard<std::mutex> lock(mu_);
-  uint64_t id = next_id_++;
-  entries_.emplace(id, std::move(entry));
-  count_.fetch_add(1, std::memory_order_relaxed);
-  return id;
+  listed_.push_back(entry);
+  entry->listed = true;
+  listed_count_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void BusyRegistry::Remove(uint64_t id) {
+void BusyRegistry::Unlist(Entry* entry) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (entries_.erase(id) > 0) count_.fetch_sub(1, std::memory_order_relaxed);
+  std::erase(listed_, entry);
+  entry->listed = false;
+  listed_count_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 std::string_view BusyRegistry::Check(std::span<const std::string_view> keys, int db,
                                      int64_t threshold_ms) {
   int64_t now = NowMs();
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [id, e] : entries_) {
-    if (now - e.start_ms < threshold_ms) continue;
-    bool holds = e.global;
-    for (size_t i = 0; !holds && e.db == db && i < keys.size(); ++i) {
-      for (const std::string& k : e.keys) {
-        if (k == keys[i]) {
-          holds = true;
-          break;
-        }
-      }
+  for (const Entry* e : listed_) {
+    // CONFIG SET may have raised the threshold since the script was listed.
+    if (now - e->start_ms < threshold_ms) continue;
+    bool holds = e->global;
+    for (size_t i = 0; !holds && e->db == db && i < keys.size(); ++i) {
+      holds = std::find(e->keys.begin(), e->keys.end(), keys[i]) != e->keys.end();
     }
-    if (holds) return e.is_function ? kBusyFunction : kBusyScript;
+    if (holds) return e->is_function ? kBusyFunction : kBusyScript;
   }
   return {};
 }

@@ -1,19 +1,22 @@
-// BusyRegistry: which long-running scripts hold which keys, so a command that would wait
-// for one of them past the busy threshold is answered -BUSY at once (Redis's behaviour for
-// every command during a long script; in Lacewing only commands that need the script's keys
-// are affected — everything else keeps running).
+// BusyRegistry: which long-running scripts hold which keys, so a command that would wait for
+// one of them past the busy threshold is answered -BUSY at once (Redis's behaviour for every
+// command during a long script; in Lacewing only commands that need the script's keys are
+// affected — everything else keeps running).
 //
-// Scripts register their locked keys (or "every key" in global mode) for their duration;
-// Service::Dispatch asks Check() for keyed commands, only while some script is registered.
-// Thread-safety: all methods, any thread.
+// A script keeps its Entry on its own stack and reports nothing while it is young: its hook
+// (every thousand Lua instructions) calls Poll, which lists the entry here only once the
+// script has run past the threshold. So Service::Dispatch pays one relaxed load (active())
+// per keyed command unless some script is past its threshold, and only then takes the mutex
+// to compare keys. A script that waits (for a lock, for a long command) without running Lua
+// is listed at its next hook.
+// Thread-safety: Poll/Finish from the script's thread, active()/Check from any thread.
+// Lifetime: an Entry must be Finish()ed before it dies.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
-#include <map>
 #include <mutex>
 #include <span>
-#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,27 +28,37 @@ class BusyRegistry {
     bool global = false;       // holds every key of every db
     bool is_function = false;  // FCALL: the error names FUNCTION KILL
     int db = 0;
-    std::vector<std::string> keys;
-    int64_t start_ms = 0;  // steady clock
+    std::span<const std::string_view> keys;  // the script's KEYS; they outlive the script
+    int64_t start_ms = 0;                    // NowMs() when the script started
+    bool listed = false;                     // in the registry (past the threshold)
   };
 
-  uint64_t Add(Entry entry);
-  void Remove(uint64_t id);
+  // Lists `entry` if its script has run `threshold_ms` or longer. Cheap while it has not (one
+  // clock read) and once listed (nothing).
+  void Poll(Entry* entry, int64_t threshold_ms) {
+    if (!entry->listed && NowMs() - entry->start_ms >= threshold_ms) List(entry);
+  }
+  // The script ended: unlists its entry if listed.
+  void Finish(Entry* entry) {
+    if (entry->listed) Unlist(entry);
+  }
 
-  // Cheap pre-check: false when no script is running.
-  bool active() const { return count_.load(std::memory_order_relaxed) > 0; }
+  // False unless some script is past its threshold: the only cost to other commands.
+  bool active() const { return listed_count_.load(std::memory_order_relaxed) > 0; }
 
-  // The -BUSY text if a script registered longer than `threshold_ms` ago holds one of `keys`
+  // The -BUSY text if a listed script, started `threshold_ms` or more ago, holds one of `keys`
   // in `db` (or runs in global mode); empty otherwise.
   std::string_view Check(std::span<const std::string_view> keys, int db, int64_t threshold_ms);
 
   static int64_t NowMs();
 
  private:
+  void List(Entry* entry);
+  void Unlist(Entry* entry);
+
   std::mutex mu_;
-  std::map<uint64_t, Entry> entries_;
-  uint64_t next_id_ = 1;
-  std::atomic<int> count_{0};
+  std::vector<Entry*> listed_;
+  std::atomic<int> listed_count_{0};
 };
 
 }  // namespace lw

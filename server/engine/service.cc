@@ -68,6 +68,7 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
   // Memory limits: start-up flags into the runtime settings, then every shard reads them.
   runtime_.maxmemory.store(config_.maxmemory);
   if (config_.cache_mode) runtime_.maxmemory_policy.store(4);  // allkeys-lru
+  runtime_.busy_reply_threshold_ms.store(config_.busy_reply_threshold_ms);
   thread_mem_.resize(pool_->size());
   pool_->AwaitBriefOnAll(
       [this](io::Proactor* p) { thread_mem_[p->index()] = mem::ThreadCounterAddress(); });

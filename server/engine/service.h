@@ -18,8 +18,6 @@
 #include <mutex>
 #include <span>
 #include <string>
-#include <typeindex>
-#include <unordered_map>
 #include <vector>
 
 #include <absl/container/flat_hash_map.h>
@@ -71,6 +69,12 @@ struct ServiceConfig {
   bool lock_on_hashtags = false;
   // INFO's script figures (memory, stats); null: no scripting, all zero.
   ScriptingInfoSource scripting_info = nullptr;
+  // Scripts (main.cc reads the flags once): --default_lua_flags, parsed (lua::ScriptFlag bits
+  // for scripts that declare none); --lua_auto_async (discarded calls run as acall/apcall);
+  // --busy_reply_threshold (ms), the start value of RuntimeConfig::busy_reply_threshold_ms.
+  uint32_t default_lua_flags = 0;
+  bool lua_auto_async = false;
+  int64_t busy_reply_threshold_ms = 5000;
 };
 
 // Settings CONFIG SET may change while the server runs. Readers load a value once where a
@@ -81,7 +85,9 @@ struct RuntimeConfig {
   // allkeys-lru, allkeys-lfu, allkeys-random, noeviction (7, the default).
   std::atomic<int64_t> maxmemory_policy{7};
   std::atomic<int64_t> maxmemory_samples{5};
-  std::atomic<int64_t> busy_reply_threshold_ms{5000};  // alias lua-time-limit
+  // busy-reply-threshold, alias lua-time-limit (seeded from ServiceConfig): the age past
+  // which a script makes commands that need its keys fail with -BUSY (busy_registry.h).
+  std::atomic<int64_t> busy_reply_threshold_ms{5000};
   std::atomic<int64_t> proto_max_bulk_len{512ll << 20};
   std::atomic<int64_t> timeout{0};
   std::atomic<int64_t> tcp_keepalive{300};
@@ -143,16 +149,6 @@ class Service {
   // without it. `start_ns` is SteadyNowNs()-based. REQUIRES: on a pool thread.
   void RecordCall(const CommandSpec& spec, CmdArgs args, int64_t start_ns, int64_t elapsed_us,
                   bool failed, ConnectionContext* cntx);
-
-  // State a command family keeps for the Service's lifetime (the script cache, ...): created
-  // on first use, one instance of T per Service. Any thread; T must be thread-safe itself.
-  template <typename T>
-  T& FamilyState() {
-    std::lock_guard<std::mutex> lock(family_state_mu_);
-    std::shared_ptr<void>& slot = family_state_[std::type_index(typeid(T))];
-    if (!slot) slot = std::make_shared<T>();
-    return *static_cast<T*>(slot.get());
-  }
 
   uint64_t NextClientId() { return next_client_id_.fetch_add(1) + 1; }
   uint64_t total_commands() const {
@@ -251,8 +247,6 @@ class Service {
   std::vector<absl::flat_hash_map<uint64_t, ConnectionContext*>> clients_;
   std::vector<std::vector<CommandStats>> cmd_stats_;
   std::function<void()> shutdown_hook_;
-  std::mutex family_state_mu_;
-  std::unordered_map<std::type_index, std::shared_ptr<void>> family_state_;
 };
 
 }  // namespace lw

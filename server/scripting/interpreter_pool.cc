@@ -1,20 +1,9 @@
 #include "server/scripting/interpreter_pool.h"
 
-#include <map>
-
 namespace lw {
 
-InterpreterPool& InterpreterPool::ForThisThread(ScriptManager* manager) {
-  // One pool per (thread, Service); tests run several Services in one process.
-  thread_local std::map<ScriptManager*, std::unique_ptr<InterpreterPool>> pools;
-  auto& slot = pools[manager];
-  if (!slot) slot.reset(new InterpreterPool(manager));
-  return *slot;
-}
-
-std::unique_ptr<PooledInterpreter> InterpreterPool::Acquire() {
-  uint64_t script_epoch = manager_->script_epoch();
-  uint64_t function_epoch = manager_->function_epoch();
+std::unique_ptr<PooledInterpreter> InterpreterPool::Acquire(uint64_t script_epoch,
+                                                            uint64_t function_epoch) {
   while (!free_.empty()) {
     std::unique_ptr<PooledInterpreter> p = std::move(free_.back());
     free_.pop_back();

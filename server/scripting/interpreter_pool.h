@@ -1,9 +1,10 @@
 // InterpreterPool: the Lua interpreters of one thread. A script borrows one for its run and
 // gives it back; several scripts may run on one thread at once (a script that yields its
 // fiber keeps its interpreter), so the pool grows as needed. Compiled scripts and loaded
-// function libraries stay in an interpreter between runs; the ScriptManager's epochs say
-// when they must be dropped (SCRIPT FLUSH, FUNCTION changes).
-// Thread-safety: one pool per thread (ForThisThread); never shared.
+// function libraries stay in an interpreter between runs; the ScriptManager's epochs, passed
+// to Acquire, say when they must be dropped (SCRIPT FLUSH, FUNCTION changes).
+// Thread-safety: one pool per thread (ScriptManager::ThreadState); never shared.
+// Lifetime: the ScriptManager's.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,6 @@
 #include <vector>
 
 #include "lua_interp/interpreter.h"
-#include "server/scripting/script_manager.h"
 
 namespace lw {
 
@@ -26,19 +26,16 @@ struct PooledInterpreter {
 
 class InterpreterPool {
  public:
-  // The pool of the calling thread for `manager`'s Service.
-  static InterpreterPool& ForThisThread(ScriptManager* manager);
-
-  std::unique_ptr<PooledInterpreter> Acquire();
+  // An interpreter whose compiled scripts and libraries are those of the given epochs:
+  // compiled scripts of an older script epoch are dropped, an interpreter of an older
+  // function epoch is replaced (a Lua state cannot unload functions).
+  std::unique_ptr<PooledInterpreter> Acquire(uint64_t script_epoch, uint64_t function_epoch);
   void Release(std::unique_ptr<PooledInterpreter> interp);
 
   // Bytes held by this thread's idle interpreters (for INFO used_memory_lua).
   size_t IdleMemory() const;
 
  private:
-  explicit InterpreterPool(ScriptManager* manager) : manager_(manager) {}
-
-  ScriptManager* manager_;
   std::vector<std::unique_ptr<PooledInterpreter>> free_;
 };
 

@@ -1,14 +1,23 @@
-// ScriptManager: the scripting state shared by every thread of one Service.
-//   - the script cache (sha -> body and flags) behind EVAL/EVALSHA/SCRIPT LOAD, with
-//     per-script flag overrides (SCRIPT FLAGS, allowed before or after the script is loaded)
-//     and the --default_lua_flags for scripts that declare none;
-//   - FUNCTION libraries (name -> code and registered functions);
-//   - epochs that tell per-thread interpreters when to drop compiled code (SCRIPT FLUSH,
-//     FUNCTION DELETE/FLUSH/RESTORE);
-//   - the registry of running scripts, for SCRIPT KILL / FUNCTION KILL;
-//   - counters for INFO.
-// Thread-safety: every method may be called from any thread (one mutex; none of it is on a
-// per-command hot path except Get, a short locked map lookup).
+// ScriptManager: the scripts and FUNCTION libraries of one Service, and what each thread keeps
+// of them, so that running a script touches only the running thread's memory.
+//
+// The hot path (EVALSHA, EVAL of a body seen before, FCALL) reads the calling thread's
+// ThreadState only: its cache of the scripts it ran (its own copies, so reference counts never
+// bounce between cores) and its own copy of the function table, both checked against a version
+// number with one acquire load; that number moves only when something is removed or changed
+// (SCRIPT FLUSH, SCRIPT FLAGS, FUNCTION LOAD/DELETE/FLUSH/RESTORE), never when a script is
+// added. A thread that misses reads the published table — immutable, swapped through an atomic
+// shared_ptr, no mutex — and copies what it needs. Its counters (INFO) and its list of running
+// scripts (SCRIPT KILL) are its own too: INFO sums the counters, SCRIPT KILL visits every
+// thread.
+//
+// Writers (SCRIPT LOAD, EVAL of a new body, SCRIPT FLUSH/FLAGS, FUNCTION changes) serialise on
+// one mutex, build a new table beside the old one and publish it.
+//
+// Thread-safety: every method may be called from any thread. Local() returns the calling
+// thread's state, which only that thread may use (the counters excepted: any thread reads).
+// Lifetime: one per Service, created with the scripting commands (RegisterScriptingFamily)
+// and destroyed with the command registry, after the proactor threads stopped running scripts.
 #pragma once
 
 #include <atomic>
@@ -23,7 +32,9 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "io/proactor_pool.h"
 #include "lua_interp/script_context.h"
+#include "server/scripting/interpreter_pool.h"
 
 namespace lw {
 
@@ -39,7 +50,7 @@ struct LibraryInfo {
   std::vector<lua::RegisteredFunction> functions;
 };
 
-// One running script, registered for its duration so SCRIPT KILL can reach it.
+// One running script, registered on its thread for its duration so SCRIPT KILL can reach it.
 struct RunningScript {
   std::atomic<bool> kill_requested{false};
   std::atomic<bool> wrote{false};
@@ -47,22 +58,66 @@ struct RunningScript {
   std::string name;  // sha or function name
 };
 
+// INFO stats counters of one thread. Only the owning thread writes them (a relaxed load and
+// store, no read-modify-write); INFO reads every thread's.
+struct ScriptCounters {
+  std::atomic<uint64_t> runs_lock_ahead{0};
+  std::atomic<uint64_t> runs_global{0};
+  std::atomic<uint64_t> runs_non_atomic{0};
+  std::atomic<uint64_t> async_flushes{0};
+  std::atomic<uint64_t> async_commands{0};
+  std::atomic<uint64_t> detached_flushes{0};  // of async_flushes: fire and forget at the end
+
+  static void Add(std::atomic<uint64_t>& counter, uint64_t n = 1) {
+    counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+};
+
+class ScriptTable;    // script_manager.cc: sha -> ScriptInfo, immutable once published
+class FunctionTable;  // script_manager.cc: libraries and their functions, immutable
+
 class ScriptManager {
  public:
-  ScriptManager();
+  // The part of the manager one thread owns.
+  struct ThreadState {
+    ScriptCounters counters;
+    InterpreterPool interpreters;
+    // Scripts this thread has looked up, valid while script_version matches the manager's.
+    uint64_t script_version = 0;
+    absl::flat_hash_map<std::string, std::shared_ptr<const ScriptInfo>> scripts;
+    // This thread's copy of the function table, valid while function_version matches.
+    uint64_t function_version = 0;
+    std::shared_ptr<const FunctionTable> functions;
+    std::vector<RunningScript*> running;
+    std::atomic<size_t> running_count{0};  // running.size(), for RunningCount()
+  };
 
-  // Adds `body` under its SHA1. On success returns the sha; on a flag error returns nullopt
-  // with *error set to the reply text.
-  std::optional<std::string> Add(std::string_view body, std::string* error);
-  std::shared_ptr<const ScriptInfo> Get(std::string_view sha) const;
-  bool Exists(std::string_view sha) const;
-  // SCRIPT FLUSH: drops every script (and compiled code, via the epoch).
+  ScriptManager();
+  ~ScriptManager();
+
+  // The calling thread's state (created on its first use).
+  ThreadState& Local() {
+    if (tls_cache_.id == id_) return *tls_cache_.state;
+    return LocalSlow();
+  }
+
+  // --- EVAL scripts ---
+  // The script with this sha (lower case), or null.
+  std::shared_ptr<const ScriptInfo> Find(std::string_view sha);
+  // Adds `body` under its SHA1 (`default_flags` for a body that declares none) and returns it,
+  // with *sha set; on a flag error returns null with *error set to the reply text.
+  std::shared_ptr<const ScriptInfo> Add(std::string_view body, uint32_t default_flags,
+                                        std::string* sha, std::string* error);
+  bool Exists(std::string_view sha) { return Find(sha) != nullptr; }
+  // SCRIPT FLUSH: drops every script (and compiled code, via the script epoch).
   void Flush();
   // SCRIPT FLAGS sha flags...: replaces the flags of a script, loaded now or later.
   void SetFlagsOverride(std::string_view sha, uint32_t flags);
-  std::vector<std::pair<std::string, std::string>> List() const;  // (sha, body)
+  std::vector<std::pair<std::string, std::string>> List() const;  // (sha, body), sorted
   size_t size() const;
 
+  // Interpreters drop compiled scripts when the script epoch moves, and are replaced when the
+  // function epoch does (interpreter_pool.h).
   uint64_t script_epoch() const { return script_epoch_.load(std::memory_order_acquire); }
   uint64_t function_epoch() const { return function_epoch_.load(std::memory_order_acquire); }
 
@@ -73,42 +128,57 @@ class ScriptManager {
   bool DeleteLibrary(std::string_view name);
   void FlushLibraries();
   std::vector<LibraryInfo> Libraries() const;
-  // The library that registered `function`, or null.
+  // The library that registered `function` (and the function in *out), or null.
   std::shared_ptr<const LibraryInfo> FindFunction(std::string_view function,
-                                                  lua::RegisteredFunction* out) const;
+                                                  lua::RegisteredFunction* out);
 
-  // --- running scripts ---
+  // --- running scripts (each on the thread that runs it) ---
   void Register(RunningScript* s);
   void Unregister(RunningScript* s);
   enum class KillResult { kKilled, kNotBusy, kUnkillable };
-  // Kills every running script (or function, per `functions`) that has not written.
-  KillResult KillRunning(bool functions);
+  // Kills every running script (or function, per `functions`) if none of them has written.
+  // REQUIRES: a fiber (it visits every thread of `pool`).
+  KillResult KillRunning(io::ProactorPool* pool, bool functions);
+  // Scripts running on every thread (tests). Any thread.
   size_t RunningCount() const;
 
-  // --- settings, read once from flags ---
-  uint32_t default_flags() const { return default_flags_; }
-  bool auto_async() const { return auto_async_; }
-  uint32_t busy_threshold_ms() const { return busy_threshold_ms_; }
-
-  // --- INFO counters ---
-  std::atomic<uint64_t> runs_lock_ahead{0};
-  std::atomic<uint64_t> runs_global{0};
-  std::atomic<uint64_t> runs_non_atomic{0};
-  std::atomic<uint64_t> async_flushes{0};
-  std::atomic<uint64_t> async_commands{0};
-  std::atomic<uint64_t> detached_flushes{0};  // of async_flushes: fire and forget at the end
+  // Every thread's counters, summed.
+  struct CounterTotals {
+    uint64_t runs_lock_ahead = 0, runs_global = 0, runs_non_atomic = 0;
+    uint64_t async_flushes = 0, async_commands = 0, detached_flushes = 0;
+  };
+  CounterTotals SumCounters() const;
 
  private:
+  ThreadState& LocalSlow();
+  std::shared_ptr<const ScriptTable> PublishedScripts() const {
+    return published_scripts_.load(std::memory_order_acquire);
+  }
+  std::shared_ptr<const FunctionTable> PublishedFunctions() const {
+    return published_functions_.load(std::memory_order_acquire);
+  }
+  // REQUIRES: mu_ held. Publishes `libraries` as the new function table.
+  void PublishLibraries(std::map<std::string, std::shared_ptr<const LibraryInfo>> libraries);
+
+  // Which manager the calling thread used last, and its state there: the fast path of Local().
+  struct TlsCache {
+    uint64_t id = 0;
+    ThreadState* state = nullptr;
+  };
+  static thread_local TlsCache tls_cache_;
+
+  const uint64_t id_;  // unique per process: thread caches never confuse two managers
+  // Writers only (and the rare first Local() of a thread).
   mutable std::mutex mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<const ScriptInfo>> scripts_;
   absl::flat_hash_map<std::string, uint32_t> overrides_;
-  std::map<std::string, std::shared_ptr<const LibraryInfo>> libraries_;
-  std::vector<RunningScript*> running_;
+  std::vector<std::unique_ptr<ThreadState>> threads_;
+  // Read without locks.
+  std::atomic<std::shared_ptr<const ScriptTable>> published_scripts_;
+  std::atomic<std::shared_ptr<const FunctionTable>> published_functions_;
+  // Moves after a publish that removed or changed entries (thread caches then start over).
+  std::atomic<uint64_t> script_version_{1};
   std::atomic<uint64_t> script_epoch_{1};
-  std::atomic<uint64_t> function_epoch_{1};
-  uint32_t default_flags_ = 0;
-  bool auto_async_ = false;
-  uint32_t busy_threshold_ms_ = 5000;
+  std::atomic<uint64_t> function_epoch_{1};  // also the function table's version
 };
 
 }  // namespace lw

@@ -67,14 +67,14 @@ void ScriptLocks::Release() {
 }
 
 CommandRunner::CommandRunner(ConnectionContext* client, ScriptMode mode, bool read_only,
-                             CmdArgs keys, RunningScript* running, ScriptManager* manager,
+                             CmdArgs keys, RunningScript* running, ScriptCounters* counters,
                              ScriptLocks* locks, tx::EngineShard* direct_shard)
     : client_(client),
       mode_(mode),
       read_only_(read_only),
       db_(client->db_index),
       running_(running),
-      manager_(manager),
+      counters_(counters),
       locks_(locks),
       direct_shard_(direct_shard),
       tags_lock_(client->service->shards().tx()->options().lock_on_hashtags),
@@ -194,8 +194,8 @@ void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_
 // it runs first, then it runs as a normal call, so the script's order is kept on every key.
 std::string CommandRunner::FlushAsync(bool final) {
   if (queue_.empty()) return pending_error_;
-  manager_->async_flushes.fetch_add(1, std::memory_order_relaxed);
-  manager_->async_commands.fetch_add(queue_.size(), std::memory_order_relaxed);
+  ScriptCounters::Add(counters_->async_flushes);
+  ScriptCounters::Add(counters_->async_commands, queue_.size());
   std::string first_error = pending_error_;
   std::vector<QueuedCall> batch;
   batch.swap(queue_);
@@ -248,7 +248,7 @@ std::string CommandRunner::FlushAsync(bool final) {
     const std::vector<SquashItem>& detached_items = owned->items;
     RunSquashedDetached(service, *client_, detached_items, std::move(owned),
                         /*from_script=*/true, locks_->TakeOwn());
-    manager_->detached_flushes.fetch_add(1, std::memory_order_relaxed);
+    ScriptCounters::Add(counters_->detached_flushes);
     return first_error;
   }
 

@@ -84,7 +84,7 @@ class CommandRunner final : public lua::ScriptRunner {
   // `direct_shard`: set when the script runs on the thread of the one shard all its keys
   // live on; commands then run inline there.
   CommandRunner(ConnectionContext* client, ScriptMode mode, bool read_only, CmdArgs keys,
-                RunningScript* running, ScriptManager* manager, ScriptLocks* locks,
+                RunningScript* running, ScriptCounters* counters, ScriptLocks* locks,
                 tx::EngineShard* direct_shard);
 
   void Call(const lua::CallInfo& info, std::span<const std::string_view> args,
@@ -124,7 +124,7 @@ class CommandRunner final : public lua::ScriptRunner {
   static constexpr size_t kLinearKeySearch = 8;
   bool IsDeclared(std::string_view key) const;
   RunningScript* running_;
-  ScriptManager* manager_;
+  ScriptCounters* counters_;  // the running thread's (INFO)
   std::vector<QueuedCall> queue_;
   std::string pending_error_;  // first acall error seen by a flush inside the script
   ScriptLocks* locks_;
