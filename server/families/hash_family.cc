@@ -18,6 +18,7 @@
 #include "server/engine/family_util.h"
 #include "server/engine/op_args.h"
 #include "server/engine/scan_args.h"
+#include "server/engine/service.h"
 #include "server/resp/error_strings.h"
 #include "server/types/arg_utils.h"
 #include "server/types/glob.h"
@@ -48,6 +49,14 @@ OpResult<HashObj*> FindOrCreateHash(const OpArgs& op, std::string_view key) {
   return HashOf(it);
 }
 
+// CONFIG's hash-max-listpack-* thresholds, read once where a writing command starts (the
+// shard callbacks then use this copy).
+HashLimits Limits(ConnectionContext* cntx) {
+  const RuntimeConfig& rt = cntx->service->runtime();
+  return {size_t(rt.hash_max_listpack_entries.load(std::memory_order_relaxed)),
+          size_t(rt.hash_max_listpack_value.load(std::memory_order_relaxed))};
+}
+
 std::mt19937_64& Rng() { return ThreadRng(); }
 
 void SendWrongTypeOr(OpStatus status, ReplyBuilder* rb) {
@@ -60,11 +69,14 @@ void SendWrongTypeOr(OpStatus status, ReplyBuilder* rb) {
 void SetPairs(CmdArgs args, ConnectionContext* cntx, bool reply_ok) {
   if (args.size() % 2 == 1) return cntx->rb->SendError(errors::WrongArity(args[0]));
   std::string_view key = args[1];
+  HashLimits limits = Limits(cntx);
   OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
     OpResult<HashObj*> hash = FindOrCreateHash(op, key);
     if (!hash.ok()) return hash.status();
     int64_t added = 0;
-    for (size_t i = 2; i < args.size(); i += 2) added += (*hash)->Set(args[i], args[i + 1]);
+    for (size_t i = 2; i < args.size(); i += 2) {
+      added += (*hash)->Set(args[i], args[i + 1], limits);
+    }
     return added;
   });
   if (!res.ok()) return SendWrongTypeOr(res.status(), cntx->rb);
@@ -77,11 +89,12 @@ void HMSet(CmdArgs args, ConnectionContext* cntx) { SetPairs(args, cntx, true); 
 
 void HSetNx(CmdArgs args, ConnectionContext* cntx) {
   std::string_view key = args[1], field = args[2], value = args[3];
+  HashLimits limits = Limits(cntx);
   OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
     OpResult<HashObj*> hash = FindOrCreateHash(op, key);
     if (!hash.ok()) return hash.status();
     if ((*hash)->Get(field)) return int64_t(0);
-    (*hash)->Set(field, value);
+    (*hash)->Set(field, value, limits);
     return int64_t(1);
   });
   if (!res.ok()) return SendWrongTypeOr(res.status(), cntx->rb);
@@ -108,6 +121,7 @@ void HIncrBy(CmdArgs args, ConnectionContext* cntx) {
   int64_t incr;
   if (!ParseRedisInt(args[3], &incr)) return rb->SendError(errors::kNotInteger);
   std::string_view key = args[1], field = args[2];
+  HashLimits limits = Limits(cntx);
   OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
     OpResult<HashObj*> hash = FindOrCreateHash(op, key);
     if (!hash.ok()) return hash.status();
@@ -120,7 +134,7 @@ void HIncrBy(CmdArgs args, ConnectionContext* cntx) {
       return OpStatus::kOutOfRange;
     }
     value += incr;
-    (*hash)->Set(field, std::to_string(value));
+    (*hash)->Set(field, std::to_string(value), limits);
     return value;
   });
   if (res.ok()) return rb->SendLong(*res);
@@ -140,6 +154,7 @@ void HIncrByFloat(CmdArgs args, ConnectionContext* cntx) {
   if (!ParseLongDouble(args[3], &incr)) return rb->SendError(errors::kNotFloat);
   if (std::isnan(incr) || std::isinf(incr)) return rb->SendError(errors::kHashIncrNanOrInf);
   std::string_view key = args[1], field = args[2];
+  HashLimits limits = Limits(cntx);
   OpResult<std::string> res =
       RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<std::string> {
         OpResult<HashObj*> hash = FindOrCreateHash(op, key);
@@ -151,7 +166,7 @@ void HIncrByFloat(CmdArgs args, ConnectionContext* cntx) {
         value += incr;
         if (std::isnan(value) || std::isinf(value)) return OpStatus::kOutOfRange;
         std::string formatted = FormatLongDouble(value);
-        (*hash)->Set(field, formatted);
+        (*hash)->Set(field, formatted, limits);
         return formatted;
       });
   if (res.ok()) return rb->SendBulk(*res);

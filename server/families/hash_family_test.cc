@@ -130,6 +130,7 @@ TEST_F(HashFamilyTest, ScanAndRandom) {
 // The container against a std::map model, across the listpack -> hashtable conversion.
 TEST(HashObjTest, MatchesModel) {
   HashObj hash;
+  const HashLimits kDefault;  // Redis's: 128 entries, 64-byte values
   std::map<std::string, std::string> model;
   std::mt19937_64 rng(7);
   for (int step = 0; step < 20000; ++step) {
@@ -137,7 +138,7 @@ TEST(HashObjTest, MatchesModel) {
     std::string v = std::to_string(rng());
     if (rng() % 200 == 0) v = std::string(100, 'x');
     if (rng() % 3) {
-      ASSERT_EQ(hash.Set(f, v), model.count(f) == 0);
+      ASSERT_EQ(hash.Set(f, v, kDefault), model.count(f) == 0);
       model[f] = v;
     } else {
       ASSERT_EQ(hash.Del(f), model.erase(f) == 1);
@@ -152,10 +153,27 @@ TEST(HashObjTest, MatchesModel) {
   }
   EXPECT_EQ(hash.Encoding(), "hashtable");
   HashObj small;
-  for (int i = 0; i < 128; ++i) small.Set(std::to_string(i), "v");
+  for (int i = 0; i < 128; ++i) small.Set(std::to_string(i), "v", kDefault);
   EXPECT_EQ(small.Encoding(), "listpack");
-  small.Set("128", "v");
+  small.Set("128", "v", kDefault);
   EXPECT_EQ(small.Encoding(), "hashtable");
+}
+
+// The thresholds are the caller's (CONFIG SET hash-max-listpack-*), not constants.
+TEST(HashObjTest, ConversionFollowsGivenLimits) {
+  HashLimits limits{.max_listpack_entries = 4, .max_listpack_value = 8};
+  HashObj by_count;
+  for (int i = 0; i < 4; ++i) by_count.Set(std::to_string(i), "v", limits);
+  EXPECT_EQ(by_count.Encoding(), "listpack");
+  by_count.Set("4", "v", limits);
+  EXPECT_EQ(by_count.Encoding(), "hashtable");
+  EXPECT_EQ(by_count.size(), 5u);
+  HashObj by_length;
+  by_length.Set("f", "12345678", limits);
+  EXPECT_EQ(by_length.Encoding(), "listpack");
+  by_length.Set("f", "123456789", limits);  // an overwrite too converts
+  EXPECT_EQ(by_length.Encoding(), "hashtable");
+  EXPECT_EQ(by_length.Get("f").value(), "123456789");
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "server/engine/family_util.h"
 #include "server/engine/op_args.h"
 #include "server/engine/scan_args.h"
+#include "server/engine/service.h"
 #include "server/resp/error_strings.h"
 #include "server/types/arg_utils.h"
 #include "server/types/set_obj.h"
@@ -34,6 +35,14 @@ void SendOpError(ReplyBuilder* rb, OpStatus st) {
   rb->SendError(errors::kSyntax);
 }
 
+// CONFIG's set-max-intset-entries / set-max-listpack-entries, read once where a command that
+// builds or grows a set starts (the shard callbacks then use this copy).
+SetLimits Limits(ConnectionContext* cntx) {
+  const RuntimeConfig& rt = cntx->service->runtime();
+  return {size_t(rt.set_max_intset_entries.load(std::memory_order_relaxed)),
+          size_t(rt.set_max_listpack_entries.load(std::memory_order_relaxed))};
+}
+
 // The set at `key`, or kKeyNotFound / kWrongType.
 OpResult<SetObj*> FindSet(const OpArgs& op, std::string_view key) {
   return FindContainer<SetObj>(op, key, ObjType::kSet);
@@ -42,20 +51,21 @@ OpResult<SetObj*> FindSet(const OpArgs& op, std::string_view key) {
 void SAdd(CmdArgs args, ConnectionContext* cntx) {
   std::string_view key = args[1];
   CmdArgs members = args.subspan(2);
+  SetLimits limits = Limits(cntx);
   OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
     OpResult<SetObj*> found = FindSet(op, key);
     SetObj* set;
     if (found.ok()) {
       set = *found;
     } else if (found.status() == OpStatus::kKeyNotFound) {
-      set = new SetObj(members[0], members.size());
+      set = new SetObj(members[0], members.size(), limits);
       auto [it, inserted] = op.slice->AddOrFind(op.db, key);
       it.value().SetRobj(ObjType::kSet, set);
     } else {
       return found.status();
     }
     int64_t added = 0;
-    for (std::string_view m : members) added += set->Add(m);
+    for (std::string_view m : members) added += set->Add(m, limits);
     return added;
   });
   if (!res.ok()) return SendOpError(cntx->rb, res.status());
@@ -302,12 +312,12 @@ std::vector<std::string> ComputeSetOp(SetOp kind, std::vector<SetSource>& source
   return out;
 }
 
-// Orders a result as the set Redis would build from it (an all-integer result is an intset,
-// so it replies in ascending order).
-std::vector<std::string> AsSetOrder(std::vector<std::string> members) {
+// Orders a result as the set Redis would build from it (an all-integer result small enough to
+// be an intset replies in ascending order).
+std::vector<std::string> AsSetOrder(std::vector<std::string> members, const SetLimits& limits) {
   if (members.empty()) return members;
-  SetObj set(members[0], members.size());
-  for (const std::string& m : members) set.Add(m);
+  SetObj set(members[0], members.size(), limits);
+  for (const std::string& m : members) set.Add(m, limits);
   return set.Members();
 }
 
@@ -321,20 +331,21 @@ void SetOpGeneric(CmdArgs args, ConnectionContext* cntx, SetOp kind) {
   ReplyBuilder* rb = cntx->rb;
   if (!ran) return rb->SendError(errors::kUndeclaredKeys);
   if (AnyWrongType(sources)) return rb->SendError(errors::kWrongType);
-  std::vector<std::string> result = AsSetOrder(ComputeSetOp(kind, sources));
+  std::vector<std::string> result = AsSetOrder(ComputeSetOp(kind, sources), Limits(cntx));
   rb->StartSet(result.size());
   for (const std::string& m : result) rb->SendBulk(m);
 }
 
 // Replaces `key` with a set of `members`, or deletes it when there are none. An overwritten
 // key keeps its sticky bit (stickiness survives overwrite) but loses its expiry.
-void StoreSet(const OpArgs& op, std::string_view key, const std::vector<std::string>& members) {
+void StoreSet(const OpArgs& op, std::string_view key, const std::vector<std::string>& members,
+              const SetLimits& limits) {
   if (members.empty()) {
     op.slice->Del(op.db, key);
     return;
   }
-  auto* set = new SetObj(members[0], members.size());
-  for (const std::string& m : members) set->Add(m);
+  auto* set = new SetObj(members[0], members.size(), limits);
+  for (const std::string& m : members) set->Add(m, limits);
   auto [it, inserted] = op.slice->AddOrFind(op.db, key);
   if (!inserted) op.slice->RemoveExpire(op.db, it);
   it.value().SetRobj(ObjType::kSet, set);
@@ -352,9 +363,10 @@ void SetOpStoreGeneric(CmdArgs args, ConnectionContext* cntx, SetOp kind) {
   if (!ran) return rb->SendError(errors::kUndeclaredKeys);
   if (AnyWrongType(sources)) return rb->SendError(errors::kWrongType);
   std::vector<std::string> result = ComputeSetOp(kind, sources);
+  SetLimits limits = Limits(cntx);
   hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
     for (const tx::ShardArg& a : mine) {
-      if (a.index == 0) StoreSet(op, a.key, result);
+      if (a.index == 0) StoreSet(op, a.key, result, limits);
     }
   });
   rb->SendLong(int64_t(result.size()));
@@ -398,6 +410,7 @@ void SMove(CmdArgs args, ConnectionContext* cntx) {
   OpStatus src_status = OpStatus::kKeyNotFound, dst_status = OpStatus::kKeyNotFound;
   bool has_member = false;
   int64_t reply = -1;  // set when a single hop did everything
+  SetLimits limits = Limits(cntx);
   auto look = [&](const OpArgs& op, std::string_view key, OpStatus* status) -> SetObj* {
     OpResult<SetObj*> set = FindSet(op, key);
     *status = set.status();
@@ -411,11 +424,11 @@ void SMove(CmdArgs args, ConnectionContext* cntx) {
   auto add_to_dst = [&](const OpArgs& op) {
     OpResult<SetObj*> set = FindSet(op, dst);
     if (set.ok()) {
-      (*set)->Add(member);
+      (*set)->Add(member, limits);
       return;
     }
-    auto* created = new SetObj(member, 1);
-    created->Add(member);
+    auto* created = new SetObj(member, 1, limits);
+    created->Add(member, limits);
     auto [it, inserted] = op.slice->AddOrFind(op.db, dst);
     it.value().SetRobj(ObjType::kSet, created);
   };

@@ -35,44 +35,65 @@ uint64_t Counter() {
   return x >> 11;
 }
 
+// The thresholds are the caller's (CONFIG SET set-max-intset-entries & co.), not constants.
+TEST(SetObjTest, ConversionsFollowGivenLimits) {
+  SetLimits limits{.max_intset_entries = 3, .max_listpack_entries = 2};
+  SetObj ints("1", 1, limits);
+  for (int i = 0; i < 3; ++i) ints.Add(std::to_string(i), limits);
+  EXPECT_EQ(ints.EncodingName(), "intset");
+  ints.Add("3", limits);  // a 4th integer: past max_intset_entries
+  EXPECT_EQ(ints.EncodingName(), "hashtable");
+  SetObj strs("a", 1, limits);
+  strs.Add("a", limits);
+  strs.Add("b", limits);
+  EXPECT_EQ(strs.encoding(), SetObj::Encoding::kListpack);
+  strs.Add("c", limits);
+  EXPECT_EQ(strs.encoding(), SetObj::Encoding::kHashtable);
+  SetObj none("1", 1, SetLimits{0, 0});
+  none.Add("1", SetLimits{0, 0});
+  EXPECT_EQ(none.encoding(), SetObj::Encoding::kHashtable);
+  EXPECT_TRUE(none.Contains("1"));
+}
+
 TEST(SetObjTest, EncodingsAndConversions) {
-  SetObj s("1", 1);
+  const SetLimits kDefault;  // Redis's: 512 intset entries, 128 listpack entries
+  SetObj s("1", 1, kDefault);
   EXPECT_EQ(s.EncodingName(), "intset");
-  for (int i = 0; i < 512; ++i) EXPECT_TRUE(s.Add(std::to_string(i * 1000 - 100000)));
-  EXPECT_FALSE(s.Add("0"));
+  for (int i = 0; i < 512; ++i) EXPECT_TRUE(s.Add(std::to_string(i * 1000 - 100000), kDefault));
+  EXPECT_FALSE(s.Add("0", kDefault));
   EXPECT_EQ(s.EncodingName(), "intset");  // widened to 4 bytes, still an intset
   EXPECT_TRUE(s.Contains("-100000"));
   EXPECT_FALSE(s.Contains("-100001"));
   EXPECT_FALSE(s.Contains("abc"));
-  EXPECT_TRUE(s.Add("99999999999"));  // 513th member
+  EXPECT_TRUE(s.Add("99999999999", kDefault));  // 513th member
   EXPECT_EQ(s.EncodingName(), "hashtable");
   EXPECT_EQ(s.size(), 513u);
   EXPECT_TRUE(s.Contains("-100000"));
 
-  SetObj small("7", 1);
-  small.Add("7");
-  small.Add("x");
+  SetObj small("7", 1, kDefault);
+  small.Add("7", kDefault);
+  small.Add("x", kDefault);
   EXPECT_EQ(small.encoding(), SetObj::Encoding::kListpack);
   EXPECT_EQ(small.EncodingName(), "hashtable");  // Redis 7.0 has no listpack sets
   EXPECT_TRUE(small.Contains("7"));
   EXPECT_TRUE(small.Remove("7"));
   EXPECT_FALSE(small.Contains("7"));
-  for (int i = 0; i < 127; ++i) small.Add("m" + std::to_string(i));
+  for (int i = 0; i < 127; ++i) small.Add("m" + std::to_string(i), kDefault);
   EXPECT_EQ(small.size(), 128u);
   EXPECT_EQ(small.encoding(), SetObj::Encoding::kListpack);
-  small.Add("one-more");
+  small.Add("one-more", kDefault);
   EXPECT_EQ(small.encoding(), SetObj::Encoding::kHashtable);
 
-  SetObj long_member("a", 1);
-  long_member.Add(std::string(65, 'x'));
+  SetObj long_member("a", 1, kDefault);
+  long_member.Add(std::string(65, 'x'), kDefault);
   EXPECT_EQ(long_member.encoding(), SetObj::Encoding::kHashtable);
-  SetObj many("a", 200);
+  SetObj many("a", 200, kDefault);
   EXPECT_EQ(many.encoding(), SetObj::Encoding::kHashtable);
 }
 
 TEST(SetObjTest, ScanSurvivesGrowth) {
-  SetObj s("a", 200);
-  for (int i = 0; i < 1000; ++i) s.Add("e" + std::to_string(i));
+  SetObj s("a", 200, SetLimits{});
+  for (int i = 0; i < 1000; ++i) s.Add("e" + std::to_string(i), SetLimits{});
   std::set<std::string> seen;
   uint64_t cursor = 0;
   int round = 0;
@@ -80,7 +101,8 @@ TEST(SetObjTest, ScanSurvivesGrowth) {
     cursor = s.Scan(cursor, 10, [&](std::string m) { seen.insert(std::move(m)); });
     // Grow the table while scanning: originals must all still be reported.
     if (++round % 3 == 0) {
-      for (int j = 0; j < 200; ++j) s.Add("n" + std::to_string(round) + "_" + std::to_string(j));
+      for (int j = 0; j < 200; ++j)
+        s.Add("n" + std::to_string(round) + "_" + std::to_string(j), SetLimits{});
     }
   } while (cursor != 0);
   for (int i = 0; i < 1000; ++i) EXPECT_TRUE(seen.count("e" + std::to_string(i))) << i;
@@ -88,8 +110,8 @@ TEST(SetObjTest, ScanSurvivesGrowth) {
 
 TEST(SetObjTest, PopRandomDrains) {
   for (const char* first : {"1", "a"}) {
-    SetObj s(first, 1);
-    for (int i = 0; i < 50; ++i) s.Add(std::string(first) + std::to_string(i));
+    SetObj s(first, 1, SetLimits{});
+    for (int i = 0; i < 50; ++i) s.Add(std::string(first) + std::to_string(i), SetLimits{});
     std::set<std::string> popped;
     while (s.size() > 0) popped.insert(s.PopRandom(&Counter));
     EXPECT_EQ(popped.size(), 50u);

@@ -30,6 +30,7 @@
 #include "server/engine/family_util.h"
 #include "server/engine/op_args.h"
 #include "server/engine/scan_args.h"
+#include "server/engine/service.h"
 #include "server/families/zset_blocking.h"
 #include "server/resp/error_strings.h"
 #include "server/types/arg_utils.h"
@@ -142,6 +143,14 @@ bool ClampRanks(int64_t len, int64_t* start, int64_t* end) {
   return true;
 }
 
+// CONFIG's zset-max-listpack-* thresholds, read once where a command that builds or grows a
+// sorted set starts (the shard callbacks then use this copy).
+ZSetLimits Limits(ConnectionContext* cntx) {
+  const RuntimeConfig& rt = cntx->service->runtime();
+  return {size_t(rt.zset_max_listpack_entries.load(std::memory_order_relaxed)),
+          size_t(rt.zset_max_listpack_value.load(std::memory_order_relaxed))};
+}
+
 OpResult<ZSetObj*> FindZSet(const OpArgs& op, std::string_view key) {
   return FindContainer<ZSetObj>(op, key, ObjType::kZSet);
 }
@@ -160,6 +169,7 @@ struct ZAddResult {
 };
 
 void ZAddGeneric(std::string_view key, const ZAddParams& p, ConnectionContext* cntx) {
+  ZSetLimits limits = Limits(cntx);
   OpResult<ZAddResult> res =
       RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<ZAddResult> {
         ZAddResult out;
@@ -169,7 +179,7 @@ void ZAddGeneric(std::string_view key, const ZAddParams& p, ConnectionContext* c
           z = *found;
         } else if (found.status() == OpStatus::kKeyNotFound) {
           if (p.xx) return out;
-          z = new ZSetObj(p.items.size(), p.max_len);
+          z = new ZSetObj(p.items.size(), p.max_len, limits);
           auto [it, inserted] = op.slice->AddOrFind(op.db, key);
           it.value().SetRobj(ObjType::kZSet, z);
         } else {
@@ -193,7 +203,7 @@ void ZAddGeneric(std::string_view key, const ZAddParams& p, ConnectionContext* c
             ++out.processed;
           } else {
             if (p.xx) continue;
-            z->Insert(member, score);
+            z->Insert(member, score, limits);
             out.score = score;
             ++out.added;
             ++out.processed;
@@ -643,15 +653,16 @@ void ZRandMember(CmdArgs args, ConnectionContext* cntx) {
 
 // Replaces `key` with a sorted set of `items` (distinct members), or deletes it when there are
 // none. An overwritten key keeps its sticky bit but loses its expiry.
-void StoreZSet(const OpArgs& op, std::string_view key, const ScoredItems& items) {
+void StoreZSet(const OpArgs& op, std::string_view key, const ScoredItems& items,
+               const ZSetLimits& limits) {
   if (items.empty()) {
     op.slice->Del(op.db, key);
     return;
   }
   size_t max_len = 0;
   for (const auto& [m, s] : items) max_len = std::max(max_len, m.size());
-  auto* z = new ZSetObj(items.size(), max_len);
-  for (const auto& [m, s] : items) z->Insert(m, s);
+  auto* z = new ZSetObj(items.size(), max_len, limits);
+  for (const auto& [m, s] : items) z->Insert(m, s, limits);
   auto [it, inserted] = op.slice->AddOrFind(op.db, key);
   if (!inserted) op.slice->RemoveExpire(op.db, it);
   it.value().SetRobj(ObjType::kZSet, z);
@@ -904,9 +915,10 @@ void ZOpStoreGeneric(CmdArgs args, ConnectionContext* cntx, ZOp op, std::string_
   if (AnyWrongType(sources)) return rb->SendError(errors::kWrongType);
   if (!spec.error.empty()) return rb->SendError(spec.error);
   ScoredItems result = ComputeZOp(spec, sources);
+  ZSetLimits limits = Limits(cntx);
   hops.Run([&](const OpArgs& o, std::span<const tx::ShardArg> mine) {
     for (const tx::ShardArg& a : mine) {
-      if (a.index == 0) StoreZSet(o, a.key, result);
+      if (a.index == 0) StoreZSet(o, a.key, result, limits);
     }
   });
   rb->SendLong(int64_t(result.size()));
@@ -953,9 +965,10 @@ void ZRangeStore(CmdArgs args, ConnectionContext* cntx) {
   });
   if (!ran) return rb->SendError(errors::kUndeclaredKeys);
   if (status != OpStatus::kOk) return SendOpError(rb, status);
+  ZSetLimits limits = Limits(cntx);
   hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
     for (const tx::ShardArg& a : mine) {
-      if (a.index == 0) StoreZSet(op, dst, items);
+      if (a.index == 0) StoreZSet(op, dst, items, limits);
     }
   });
   rb->SendLong(int64_t(items.size()));

@@ -36,26 +36,48 @@ std::vector<std::string> Members(const ZSetObj& z, size_t start, size_t end, boo
 }
 
 TEST(ZSetObjTest, ListpackToSkiplist) {
-  ZSetObj z(1, 1);
+  ZSetObj z(1, 1, ZSetLimits{});
   EXPECT_EQ(z.EncodingName(), "listpack");
-  for (int i = 0; i < 128; ++i) z.Insert("m" + std::to_string(i), 128 - i);
+  for (int i = 0; i < 128; ++i) z.Insert("m" + std::to_string(i), 128 - i, ZSetLimits{});
   EXPECT_EQ(z.EncodingName(), "listpack");
   EXPECT_EQ(*z.Rank("m127"), 0u);
-  z.Insert("x", 0.5);
+  z.Insert("x", 0.5, ZSetLimits{});
   EXPECT_EQ(z.EncodingName(), "skiplist");
   EXPECT_EQ(*z.Rank("x"), 0u);
   EXPECT_EQ(*z.Rank("m127"), 1u);
   EXPECT_EQ(*z.Score("m0"), 128);
-  ZSetObj big_member(1, 1);
-  big_member.Insert(std::string(65, 'a'), 1);
+  ZSetObj big_member(1, 1, ZSetLimits{});
+  big_member.Insert(std::string(65, 'a'), 1, ZSetLimits{});
   EXPECT_EQ(big_member.EncodingName(), "skiplist");
-  EXPECT_EQ(ZSetObj(129, 1).EncodingName(), "skiplist");
+  EXPECT_EQ(ZSetObj(129, 1, ZSetLimits{}).EncodingName(), "skiplist");
 }
 
 // Both encodings against a std::set model under random operations.
+// The thresholds are the caller's (CONFIG SET zset-max-listpack-*), not constants.
+TEST(ZSetObjTest, ConversionFollowsGivenLimits) {
+  ZSetLimits limits{.max_listpack_entries = 2, .max_listpack_value = 4};
+  ZSetObj z(1, 1, limits);
+  z.Insert("a", 1, limits);
+  z.Insert("b", 2, limits);
+  EXPECT_EQ(z.EncodingName(), "listpack");
+  z.Insert("c", 3, limits);
+  EXPECT_EQ(z.EncodingName(), "skiplist");
+  EXPECT_EQ(Members(z, 0, 3, false), (std::vector<std::string>{"a", "b", "c"}));
+  ZSetObj long_member(1, 5, limits);
+  EXPECT_EQ(long_member.EncodingName(), "skiplist");
+  // A limit above the packed entries' 255-byte cap still sends longer members to skiplist.
+  ZSetLimits roomy{.max_listpack_entries = 128, .max_listpack_value = 1000};
+  ZSetObj packed(1, 255, roomy);
+  packed.Insert(std::string(255, 'x'), 1, roomy);
+  EXPECT_EQ(packed.EncodingName(), "listpack");
+  packed.Insert(std::string(256, 'y'), 2, roomy);
+  EXPECT_EQ(packed.EncodingName(), "skiplist");
+  EXPECT_EQ(packed.size(), 2u);
+}
+
 TEST(ZSetObjTest, MatchesModel) {
   for (size_t hint : {size_t(1), size_t(1000)}) {
-    ZSetObj z(hint, 1);
+    ZSetObj z(hint, 1, ZSetLimits{});
     std::set<std::pair<double, std::string>> model;
     std::map<std::string, double> scores;
     std::mt19937_64 gen(hint);
@@ -68,7 +90,7 @@ TEST(ZSetObjTest, MatchesModel) {
         case 0:
         case 1:
           if (it == scores.end()) {
-            z.Insert(m, s);
+            z.Insert(m, s, ZSetLimits{});
             scores[m] = s;
             model.insert({s, m});
           } else {
@@ -115,13 +137,13 @@ TEST(ZSetObjTest, MatchesModel) {
 // Leaderboard scale: 1M members, ranks checked at many points (no timing assertions).
 TEST(ZSetObjTest, MillionMemberRanks) {
   constexpr size_t kN = 1'000'000;
-  ZSetObj z(kN, 16);
+  ZSetObj z(kN, 16, ZSetLimits{});
   // Scores are a permutation so the expected rank of member i is known: score(i) = perm[i].
   std::vector<uint32_t> perm(kN);
   for (size_t i = 0; i < kN; ++i) perm[i] = uint32_t(i);
   std::mt19937_64 gen(1);
   std::shuffle(perm.begin(), perm.end(), gen);
-  for (size_t i = 0; i < kN; ++i) z.Insert("p" + std::to_string(i), perm[i]);
+  for (size_t i = 0; i < kN; ++i) z.Insert("p" + std::to_string(i), perm[i], ZSetLimits{});
   ASSERT_EQ(z.size(), kN);
   EXPECT_EQ(z.EncodingName(), "skiplist");
   for (int probe = 0; probe < 2000; ++probe) {

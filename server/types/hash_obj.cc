@@ -208,8 +208,11 @@ void HashObj::ToTable() {
   table_ = table;
 }
 
-bool HashObj::Set(std::string_view field, std::string_view value) {
-  if (!table_ && (field.size() > kPackedMaxValue || value.size() > kPackedMaxValue)) ToTable();
+bool HashObj::Set(std::string_view field, std::string_view value, const HashLimits& limits) {
+  if (!table_ &&
+      (field.size() > limits.max_listpack_value || value.size() > limits.max_listpack_value)) {
+    ToTable();
+  }
   if (table_) return table_->Set(field, value);
   for (Listpack::Pos p = 0; p < lp_.End();) {
     std::string_view f = lp_.Get(p, &p);
@@ -219,7 +222,7 @@ bool HashObj::Set(std::string_view field, std::string_view value) {
     }
     lp_.Get(p, &p);
   }
-  if (size() + 1 > kPackedMaxEntries) {
+  if (size() + 1 > limits.max_listpack_entries) {
     ToTable();
     return table_->Set(field, value);
   }

@@ -1,14 +1,15 @@
 // HashObj: the value of a Redis hash key.
 //
-// Two encodings, as Redis 7 with hash-max-listpack-entries 128 / hash-max-listpack-value 64:
+// Two encodings, as Redis 7 (thresholds: HashLimits, from hash-max-listpack-entries / -value):
 //   - "listpack": field, value, field, value ... in one Listpack, in insertion order (so
 //     HGETALL of a small hash replies in the same order as Redis); lookups scan it;
 //   - "hashtable": a chained hash table whose nodes hold field and value in one allocation,
 //     with power-of-two buckets so HSCAN can use Redis's reverse-binary cursor (every field
 //     present for a whole scan is returned at least once, even if the table grows or shrinks
 //     in between).
-// A hash converts to hashtable when it gets its 129th field or any field or value longer than
-// 64 bytes, and never converts back (Redis does not either).
+// A hash converts to hashtable when a Set() would take it past max_listpack_entries fields or
+// brings a field or value longer than max_listpack_value bytes, and never converts back
+// (Redis does not either).
 // Thread-safety: none; a HashObj belongs to the shard that stores its key.
 #pragma once
 
@@ -24,10 +25,16 @@
 
 namespace lw {
 
+// When a hash leaves the listpack encoding. The families fill it from CONFIG's
+// hash-max-listpack-entries / hash-max-listpack-value once per command; the defaults are
+// Redis's.
+struct HashLimits {
+  size_t max_listpack_entries = 128;
+  size_t max_listpack_value = 64;
+};
+
 class HashObj {
  public:
-  static constexpr size_t kPackedMaxEntries = 128;
-  static constexpr size_t kPackedMaxValue = 64;
   using Visitor = std::function<void(std::string_view field, std::string_view value)>;
 
   HashObj() = default;
@@ -46,8 +53,9 @@ class HashObj {
 
   // The value of `field`; the view is valid until the next modification.
   std::optional<std::string_view> Get(std::string_view field) const;
-  // Sets field to value. Returns true if the field is new.
-  bool Set(std::string_view field, std::string_view value);
+  // Sets field to value, converting to hashtable first if `limits` say so. Returns true if the
+  // field is new.
+  bool Set(std::string_view field, std::string_view value, const HashLimits& limits);
   // Returns true if the field existed.
   bool Del(std::string_view field);
 

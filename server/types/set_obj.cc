@@ -17,11 +17,11 @@ uint8_t WidthFor(int64_t v) {
 
 }  // namespace
 
-SetObj::SetObj(std::string_view first, size_t size_hint) {
+SetObj::SetObj(std::string_view first, size_t size_hint, const SetLimits& limits) {
   int64_t v;
-  if (ParseRedisInt(first, &v) && size_hint <= kMaxIntsetEntries) {
+  if (ParseRedisInt(first, &v) && size_hint <= limits.max_intset_entries) {
     enc_ = Encoding::kIntset;
-  } else if (size_hint <= kMaxListpackEntries) {
+  } else if (size_hint <= limits.max_listpack_entries) {
     enc_ = Encoding::kListpack;
   } else {
     enc_ = Encoding::kHashtable;
@@ -176,7 +176,7 @@ std::string SetObj::MemberAt(size_t index) const {
 }
 
 SetObj* SetObj::Clone() const {
-  auto* c = new SetObj("0", 0);
+  auto* c = new SetObj("0", 0, SetLimits{});
   c->enc_ = enc_;
   c->int_width_ = int_width_;
   c->count_ = count_;
@@ -192,18 +192,18 @@ SetObj* SetObj::Clone() const {
 
 // --- operations ---
 
-bool SetObj::Add(std::string_view member) {
+bool SetObj::Add(std::string_view member, const SetLimits& limits) {
   if (enc_ == Encoding::kIntset) {
     int64_t v;
     if (ParseRedisInt(member, &v)) {
       size_t pos = IntLowerBound(v);
       if (pos < count_ && IntAt(pos) == v) return false;
-      if (count_ + 1 <= kMaxIntsetEntries) {
+      if (count_ + 1 <= limits.max_intset_entries) {
         IntInsert(pos, v);
         return true;
       }
       ToHashtable();
-    } else if (count_ + 1 <= kMaxListpackEntries && member.size() <= kMaxListpackValue) {
+    } else if (count_ + 1 <= limits.max_listpack_entries && member.size() <= kMaxListpackValue) {
       ToListpack();
     } else {
       ToHashtable();
@@ -211,7 +211,7 @@ bool SetObj::Add(std::string_view member) {
   }
   if (enc_ == Encoding::kListpack) {
     if (PackFind(member) != std::string::npos) return false;
-    if (count_ + 1 <= kMaxListpackEntries && member.size() <= kMaxListpackValue) {
+    if (count_ + 1 <= limits.max_listpack_entries && member.size() <= kMaxListpackValue) {
       packed_.push_back(char(member.size()));
       packed_.append(member.data(), member.size());
       ++count_;

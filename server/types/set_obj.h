@@ -1,8 +1,10 @@
 // SetObj: the value of a Redis set, in one of three encodings (Redis 7.2's):
 //   - "intset": sorted packed integers (2, 4 or 8 bytes each, widened on demand) while every
-//     member is a canonical integer (string2ll) and there are at most 512 of them;
+//     member is a canonical integer (string2ll) and there are at most
+//     SetLimits::max_intset_entries of them (set-max-intset-entries, 512 by default);
 //   - "listpack": a packed byte buffer of [u8 len][bytes] entries in insertion order while
-//     there are at most 128 members of at most 64 bytes;
+//     there are at most SetLimits::max_listpack_entries members (set-max-listpack-entries,
+//     128 by default) of at most 64 bytes;
 //   - "hashtable": a ScanTable of malloc'd entries (cursor-stable SSCAN).
 // Conversions go only towards "hashtable" (Redis never shrinks a set's encoding back).
 // Thread-safety: none; a SetObj belongs to the shard holding its key.
@@ -31,16 +33,24 @@ struct SetEntryTraits {
   static std::string_view Key(const SetEntry* e) { return e->key(); }
 };
 
+// When a set leaves the intset / listpack encodings. The families fill it from CONFIG's
+// set-max-intset-entries / set-max-listpack-entries once per command; the defaults are
+// Redis's.
+struct SetLimits {
+  size_t max_intset_entries = 512;
+  size_t max_listpack_entries = 128;
+};
+
 class SetObj {
  public:
   enum class Encoding : uint8_t { kIntset, kListpack, kHashtable };
 
-  static constexpr size_t kMaxIntsetEntries = 512;
-  static constexpr size_t kMaxListpackEntries = 128;
+  // Longest member the listpack encoding holds (Redis 7.2's set-max-listpack-value default;
+  // not a setting here, and at most 255 for the one-byte length prefix).
   static constexpr size_t kMaxListpackValue = 64;
 
   // An empty set whose encoding suits `first` and about `size_hint` members (SADD's rule).
-  SetObj(std::string_view first, size_t size_hint);
+  SetObj(std::string_view first, size_t size_hint, const SetLimits& limits);
   ~SetObj();
   SetObj(const SetObj&) = delete;
   SetObj& operator=(const SetObj&) = delete;
@@ -53,8 +63,9 @@ class SetObj {
   // Heap bytes held, including this object.
   size_t MallocUsed() const;
 
-  // True if `member` was not there.
-  bool Add(std::string_view member);
+  // True if `member` was not there. Converts first if `limits` say the set outgrows its
+  // encoding.
+  bool Add(std::string_view member, const SetLimits& limits);
   // True if `member` was there.
   bool Remove(std::string_view member);
   bool Contains(std::string_view member) const;

@@ -17,9 +17,10 @@ std::string Member(size_t i) { return "player:" + std::to_string(i); }
 
 ZSetObj& Board() {
   static ZSetObj* board = [] {
-    auto* z = new ZSetObj(kMembers, 16);
+    auto* z = new ZSetObj(kMembers, 16, ZSetLimits{});
     std::mt19937_64 gen(42);
-    for (size_t i = 0; i < kMembers; ++i) z->Insert(Member(i), double(gen() % 10'000'000));
+    for (size_t i = 0; i < kMembers; ++i)
+      z->Insert(Member(i), double(gen() % 10'000'000), ZSetLimits{});
     return z;
   }();
   return *board;

@@ -1,5 +1,6 @@
 #include "server/types/zset_obj.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -241,8 +242,9 @@ class ZSkipList {
 
 // ---------------------------------------------------------------------------------------------
 
-ZSetObj::ZSetObj(size_t size_hint, size_t max_member_len) {
-  if (size_hint > kMaxListpackEntries || max_member_len > kMaxListpackValue) {
+ZSetObj::ZSetObj(size_t size_hint, size_t max_member_len, const ZSetLimits& limits) {
+  if (size_hint > limits.max_listpack_entries ||
+      max_member_len > std::min(limits.max_listpack_value, kPackMaxMember)) {
     list_ = std::make_unique<ZSkipList>();
   }
 }
@@ -250,7 +252,7 @@ ZSetObj::ZSetObj(size_t size_hint, size_t max_member_len) {
 ZSetObj::~ZSetObj() = default;
 
 ZSetObj* ZSetObj::Clone() const {
-  auto* c = new ZSetObj(0, 0);
+  auto* c = new ZSetObj(0, 0, ZSetLimits{});
   if (!list_) {
     c->packed_ = packed_;
     c->count_ = count_;
@@ -313,8 +315,9 @@ std::optional<double> ZSetObj::Score(std::string_view member) const {
   return PackAt(off).score;
 }
 
-void ZSetObj::Insert(std::string_view member, double score) {
-  if (!list_ && (count_ + 1 > kMaxListpackEntries || member.size() > kMaxListpackValue)) {
+void ZSetObj::Insert(std::string_view member, double score, const ZSetLimits& limits) {
+  if (!list_ && (count_ + 1 > limits.max_listpack_entries ||
+                 member.size() > std::min(limits.max_listpack_value, kPackMaxMember))) {
     ConvertToSkiplist();
   }
   if (list_) {
@@ -329,7 +332,7 @@ void ZSetObj::Insert(std::string_view member, double score) {
     if (Less(score, member, e.score, e.member)) break;
     off += PackEntrySize(e.member.size());
   }
-  char entry[1 + kMaxListpackValue + sizeof(double)];
+  char entry[1 + kPackMaxMember + sizeof(double)];
   entry[0] = char(member.size());
   std::memcpy(entry + 1, member.data(), member.size());
   std::memcpy(entry + 1 + member.size(), &score, sizeof(double));
@@ -345,7 +348,8 @@ void ZSetObj::UpdateScore(std::string_view member, double old_score, double new_
   }
   std::string copy(member);  // `member` may point into packed_
   Erase(copy);
-  Insert(copy, new_score);
+  // The member was packed already: moving it never converts (Redis's update path does not).
+  Insert(copy, new_score, ZSetLimits{SIZE_MAX, kPackMaxMember});
 }
 
 bool ZSetObj::Erase(std::string_view member) {

@@ -2,7 +2,9 @@
 //
 // Two encodings, as Redis:
 //   - "listpack": one packed buffer of [u8 len][member][8-byte double] entries kept sorted,
-//     while there are at most 128 members of at most 64 bytes (linear operations, tiny);
+//     while there are at most ZSetLimits::max_listpack_entries members of at most
+//     max_listpack_value bytes (zset-max-listpack-entries / -value, 128 and 64 by default;
+//     linear operations, so meant for small sets);
 //   - "skiplist": an order-statistic skiplist (each forward link carries its span, the number
 //     of elements it jumps over, so rank <-> element is O(log n) in both directions) plus a
 //     ScanTable from member to node for O(1) score lookup and a cursor-stable ZSCAN.
@@ -34,13 +36,22 @@ struct ZNodeTraits {
 };
 class ZSkipList;
 
+// When a sorted set leaves the listpack encoding. The families fill it from CONFIG's
+// zset-max-listpack-entries / zset-max-listpack-value once per command; the defaults are
+// Redis's.
+struct ZSetLimits {
+  size_t max_listpack_entries = 128;
+  size_t max_listpack_value = 64;
+};
+
 class ZSetObj {
  public:
-  static constexpr size_t kMaxListpackEntries = 128;
-  static constexpr size_t kMaxListpackValue = 64;
+  // The packed entries' one-byte length prefix caps listpack members at this length, whatever
+  // max_listpack_value says (Redis's own listpack has no such cap).
+  static constexpr size_t kPackMaxMember = 255;
 
-  // Redis's zsetTypeCreate: listpack if size_hint and max_member_len fit its limits.
-  ZSetObj(size_t size_hint, size_t max_member_len);
+  // Redis's zsetTypeCreate: listpack if size_hint and max_member_len fit `limits`.
+  ZSetObj(size_t size_hint, size_t max_member_len, const ZSetLimits& limits);
   ~ZSetObj();
   ZSetObj(const ZSetObj&) = delete;
   ZSetObj& operator=(const ZSetObj&) = delete;
@@ -54,8 +65,8 @@ class ZSetObj {
   size_t MallocUsed() const;
 
   std::optional<double> Score(std::string_view member) const;
-  // REQUIRES: member absent; score not NaN.
-  void Insert(std::string_view member, double score);
+  // REQUIRES: member absent; score not NaN. Converts to skiplist first if `limits` say so.
+  void Insert(std::string_view member, double score, const ZSetLimits& limits);
   // REQUIRES: member present with old_score.
   void UpdateScore(std::string_view member, double old_score, double new_score);
   // True if it was there.
