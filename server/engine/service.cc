@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "base/clock.h"
 #include "base/logging.h"
 #include "base/malloc_accounting.h"
 #include "server/resp/error_strings.h"
@@ -12,12 +13,6 @@
 namespace lw {
 
 namespace {
-
-int64_t SteadyNowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // In a RESP2 client's subscribed mode only these commands run (Redis's list).
 bool AllowedWhenSubscribed(std::string_view name) {
@@ -114,7 +109,12 @@ void Service::ActiveExpiryLoop(Shard* shard) {
   // after 1 ms instead of 100 ms until it is under budget.
   constexpr size_t kBudgetPerDb = 200;
   bool over_budget = false;
-  while (!stop_background_.WaitFor(std::chrono::milliseconds(over_budget ? 1 : 100))) {
+  // The period is 1000/hz ms (100 ms at Redis's default hz 10), read each round so that
+  // CONFIG SET hz takes effect (CONFIG clamps it to 1..500).
+  auto period = [&] {
+    return 1000 / std::max<int64_t>(runtime_.hz.load(std::memory_order_relaxed), 1);
+  };
+  while (!stop_background_.WaitFor(std::chrono::milliseconds(over_budget ? 1 : period()))) {
     for (int db = 0; db < DbSlice::kNumDbs; ++db) {
       if (shard->db_slice.ExpireCount(db) > 0) {
         shard->db_slice.ActiveExpireStep(db, kBudgetPerDb);

@@ -8,6 +8,8 @@
 //     thresholds at the next write that may convert a value.
 //   * kImmutable: refused with Redis's "can't set immutable config" (Redis's immutable
 //     settings, and those Lacewing fixes at start-up from its flags: port, bind, requirepass).
+//   * kProtected: refused with Redis's "can't set protected config", as redis-server does
+//     with its default enable-protected-configs no (dir, dbfilename).
 //   * kFixed: a feature Lacewing does not have (persistence, keyspace notifications, idle
 //     timeouts, ...). CONFIG GET answers the value that describes what Lacewing does, and
 //     CONFIG SET accepts that value only (so clients that set it, e.g. `save ""`, still work);
@@ -41,7 +43,7 @@ namespace lw {
 namespace {
 
 enum class ParamType { kInt, kMemory, kBool, kEnum, kString, kSave, kConst };
-enum class Settable { kLive, kImmutable, kFixed };
+enum class Settable { kLive, kImmutable, kProtected, kFixed };
 
 constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning"};
 
@@ -97,7 +99,7 @@ const Param kParams[] = {
     Const("bind", GetBind),
     Const("databases", GetDatabases),
     Const("requirepass", GetRequirepass),
-    Const("dir", GetDir),
+    {.name = "dir", .type = kConst, .settable = kProtected, .get = GetDir},
     Const("daemonize", GetNo),
     Const("cluster-enabled", GetNo),
     Const("io-threads", GetOne),
@@ -140,7 +142,7 @@ const Param kParams[] = {
     {.name = "loglevel", .type = kEnum, .num = &RC::loglevel, .choices = kLogLevels},
     Str("save", kSave, &RC::save, kFixed),  // no persistence
     Str("notify-keyspace-events", kString, &RC::notify_keyspace_events, kFixed),
-    Str("dbfilename", kString, &RC::dbfilename, kFixed),  // no persistence
+    Str("dbfilename", kString, &RC::dbfilename, kProtected),
 };
 
 bool HasGlobChars(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
@@ -349,9 +351,10 @@ std::string CollectChanges(CmdArgs args, std::vector<Change>* changes) {
       continue;
     }
     if (!unknown.empty() || !failed_arg.empty()) continue;
-    if (p->settable == kImmutable) {
+    if (p->settable == kImmutable || p->settable == kProtected) {
       failed_arg = args[i];
-      reason = "can't set immutable config";
+      reason =
+          p->settable == kImmutable ? "can't set immutable config" : "can't set protected config";
       continue;
     }
     for (size_t j = 2; j < i; j += 2) {

@@ -1,13 +1,16 @@
 #include "server/net/connection.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <utility>
 
+#include "base/clock.h"
 #include "base/logging.h"
 #include "server/engine/service.h"
 
@@ -21,6 +24,22 @@ constexpr size_t kFlushThreshold = 64 * 1024;
 // client-output-buffer-limit for pubsub clients, hard limit).
 constexpr size_t kMaxPendingPushes = 32 * 1024 * 1024;
 
+// Redis's anetKeepAlive: probes after `interval` idle seconds, then every interval/3, and the
+// peer is dropped after 3 unanswered probes. 0 leaves keepalive off.
+void SetKeepAlive(int fd, int64_t interval) {
+  if (interval <= 0) return;
+  int yes = 1;
+  int idle = int(interval);
+  int probe_interval = std::max(int(interval / 3), 1);
+  int probes = 3;
+  if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &yes, sizeof(yes)) != 0 ||
+      setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) != 0 ||
+      setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &probe_interval, sizeof(probe_interval)) != 0 ||
+      setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof(probes)) != 0) {
+    VLOG(1) << "tcp-keepalive not set on fd " << fd << ": " << std::strerror(errno);
+  }
+}
+
 }  // namespace
 
 Connection::Connection(io::FiberSocket socket, Service* service)
@@ -33,10 +52,10 @@ Connection::Connection(io::FiberSocket socket, Service* service)
   cntx_.fd = socket_.fd();
   cntx_.addr = socket_.PeerAddress();
   cntx_.laddr = socket_.LocalAddress();
-  cntx_.created_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         std::chrono::steady_clock::now().time_since_epoch())
-                         .count();
+  cntx_.created_ns = SteadyNowNs();
   cntx_.last_active_ns = cntx_.created_ns;
+  // CONFIG SET tcp-keepalive applies to connections accepted afterwards, as in Redis.
+  SetKeepAlive(socket_.fd(), service->runtime().tcp_keepalive.load(std::memory_order_relaxed));
   service->RegisterClient(&cntx_);
   in_.resize(kInitialBuffer);
 }
@@ -122,10 +141,21 @@ bool Connection::Flush() {
   }
 }
 
+void Connection::RefreshParserLimits() {
+  int64_t max_bulk = service_->runtime().proto_max_bulk_len.load(std::memory_order_relaxed);
+  if (max_bulk == parser_.config().max_bulk_len) return;
+  RespParserConfig config = parser_.config();
+  config.max_bulk_len = max_bulk;
+  parser_.set_config(config);
+}
+
 bool Connection::ProcessInput() {
   size_t pos = 0;
   bool keep_open = true;
   while (keep_open) {
+    // A request is parsed under the proto-max-bulk-len in force when it starts (one relaxed
+    // load per request): CONFIG SET proto-max-bulk-len applies from the next request on.
+    if (!parser_.InRequest()) RefreshParserLimits();
     size_t consumed = 0;
     RespParser::Result r =
         parser_.Parse(std::string_view(in_.data() + pos, in_len_ - pos), &consumed, &args_);
@@ -226,7 +256,22 @@ void Connection::RunPipelineBatch() {
   pending_args_.clear();
 }
 
+bool Connection::OverMaxClients() {
+  // connected_clients() counts this connection too: Redis refuses when the clients already
+  // there reach maxclients.
+  int64_t max_clients = service_->runtime().maxclients.load(std::memory_order_relaxed);
+  if (int64_t(service_->connected_clients()) - 1 < max_clients) return false;
+  rb_.SendError("ERR max number of clients reached");
+  Flush();
+  service_->CountRejectedConnection();
+  return true;
+}
+
 void Connection::Run() {
+  if (OverMaxClients()) {
+    socket_.Close();
+    return;
+  }
   while (!shutting_down_) {
     if (in_len_ == in_.size()) {
       // Grow: to what a large pending bulk needs if known, else double.

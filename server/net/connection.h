@@ -54,6 +54,11 @@ class Connection : public ClientControl {
   // connection must close. Compacts the consumed prefix away.
   bool ProcessInput();
   bool Flush();
+  // Puts the proto-max-bulk-len in force into the parser (between requests only).
+  void RefreshParserLimits();
+  // Refuses the connection, as Redis does, when maxclients clients were already connected:
+  // sends Redis's error and returns true (Run() then closes).
+  bool OverMaxClients();
   // Appends queued pushes to the reply stream (between replies only).
   void TakePushes();
 
