@@ -100,7 +100,7 @@ class FunctionTable {
   absl::flat_hash_map<std::string, Entry> functions_;
 };
 
-thread_local ScriptManager::TlsCache ScriptManager::tls_cache_;
+constinit thread_local ScriptManager::TlsCache ScriptManager::tls_cache_;
 
 ScriptManager::ScriptManager()
     : id_(g_next_manager_id.fetch_add(1, std::memory_order_relaxed)),

@@ -165,7 +165,7 @@ class ScriptManager {
     uint64_t id = 0;
     ThreadState* state = nullptr;
   };
-  static thread_local TlsCache tls_cache_;
+  static constinit thread_local TlsCache tls_cache_;
 
   const uint64_t id_;  // unique per process: thread caches never confuse two managers
   // Writers only (and the rare first Local() of a thread).
