@@ -4,8 +4,9 @@
 //   * kLive: the new value takes effect. Most are read where a command, a connection or a
 //     background pass starts (RuntimeConfig, service.h), so they apply from the next one on,
 //     as in Redis: e.g. proto-max-bulk-len from the next request a connection parses,
-//     tcp-keepalive and maxclients for connections accepted afterwards, the *-max-listpack-*
-//     thresholds at the next write that may convert a value.
+//     tcp-keepalive and maxclients for connections accepted afterwards, the hash/set/zset
+//     thresholds at the next write that may convert a value, list-max-listpack-size for
+//     lists created afterwards (a list keeps its node size, as Redis's quicklist).
 //   * kImmutable: refused with Redis's "can't set immutable config" (Redis's immutable
 //     settings, and those Lacewing fixes at start-up from its flags: port, bind, requirepass).
 //   * kProtected: refused with Redis's "can't set protected config", as redis-server does
@@ -123,7 +124,8 @@ const Param kParams[] = {
     Int("slowlog-log-slower-than", &RC::slowlog_log_slower_than, -1, LLONG_MAX),
     Int("slowlog-max-len", &RC::slowlog_max_len, 0, LONG_MAX),
     Int("latency-monitor-threshold", &RC::latency_monitor_threshold, 0, LLONG_MAX, kFixed),
-    Int("list-max-listpack-size", &RC::list_max_listpack_size, INT_MIN, INT_MAX, kFixed,
+    // New lists take it; existing ones keep theirs (as Redis's quicklist fill).
+    Int("list-max-listpack-size", &RC::list_max_listpack_size, INT_MIN, INT_MAX, kLive,
         "list-max-ziplist-size"),
     Int("hash-max-listpack-entries", &RC::hash_max_listpack_entries, 0, LONG_MAX, kLive,
         "hash-max-ziplist-entries"),

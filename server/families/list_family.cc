@@ -13,6 +13,7 @@
 #include "server/engine/blocking_cmd.h"
 #include "server/engine/connection_context.h"
 #include "server/engine/op_args.h"
+#include "server/engine/service.h"
 #include "server/resp/error_strings.h"
 #include "server/types/arg_utils.h"
 #include "server/types/list_obj.h"
@@ -44,8 +45,16 @@ std::optional<size_t> NormalizeIndex(int64_t index, size_t len) {
 
 // ----- push -----
 
+// CONFIG's list-max-listpack-size, read once where a command that may create a list starts;
+// a list keeps the value it was created with (ListObj's fill).
+int ListFill(ConnectionContext* cntx) {
+  int64_t fill = cntx->service->runtime().list_max_listpack_size.load(std::memory_order_relaxed);
+  return int(fill);  // CONFIG keeps it within int's range
+}
+
 void Push(CmdArgs args, ConnectionContext* cntx, bool front, bool only_if_exists) {
   std::string_view key = args[1];
+  const int fill = ListFill(cntx);
   OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
     ListObj* list;
     if (only_if_exists) {
@@ -56,7 +65,7 @@ void Push(CmdArgs args, ConnectionContext* cntx, bool front, bool only_if_exists
     } else {
       auto [it, inserted] = op.slice->AddOrFind(op.db, key);
       if (inserted) {
-        list = new ListObj();
+        list = new ListObj(fill);
         it.value().SetRobj(ObjType::kList, list);
       } else if (it.value().type() != ObjType::kList) {
         return OpStatus::kWrongType;
@@ -359,9 +368,10 @@ std::vector<std::string> PopFrom(const OpArgs& op, std::string_view key, bool fr
 }
 
 // Pushes `value` onto the list at `key`, creating it. REQUIRES: `key` holds no other type.
-void PushTo(const OpArgs& op, std::string_view key, std::string_view value, bool front) {
+// A new list gets `fill` (ListFill).
+void PushTo(const OpArgs& op, std::string_view key, std::string_view value, bool front, int fill) {
   auto [it, inserted] = op.slice->AddOrFind(op.db, key);
-  if (inserted) it.value().SetRobj(ObjType::kList, new ListObj());
+  if (inserted) it.value().SetRobj(ObjType::kList, new ListObj(fill));
   ListObj* list = ListOf(it);
   if (front) {
     list->PushFront(value);
@@ -373,7 +383,7 @@ void PushTo(const OpArgs& op, std::string_view key, std::string_view value, bool
 
 // The whole move on one shard. REQUIRES: src is a non-empty list, dst holds no other type.
 std::string MoveOnShard(const OpArgs& op, std::string_view src, std::string_view dst,
-                        bool from_front, bool to_front) {
+                        bool from_front, bool to_front, int fill) {
   if (src == dst) {
     // A rotation: the key never goes away (it keeps its TTL).
     auto it = op.slice->Find(op.db, src, ObjType::kList);
@@ -387,7 +397,7 @@ std::string MoveOnShard(const OpArgs& op, std::string_view src, std::string_view
     return value;
   }
   std::string value = std::move(PopFrom(op, src, from_front, 1).front());
-  PushTo(op, dst, value, to_front);
+  PushTo(op, dst, value, to_front, fill);
   return value;
 }
 
@@ -407,6 +417,7 @@ bool ParseWhere(std::string_view arg, bool* front) {
 void MoveGeneric(ConnectionContext* cntx, std::string_view src, std::string_view dst,
                  bool from_front, bool to_front, std::optional<io::Clock::time_point> deadline) {
   ReplyBuilder* rb = cntx->rb;
+  const int fill = ListFill(cntx);
   std::string_view keys[] = {src, dst};
   std::span<const std::string_view> key_span(keys, src == dst ? 1 : 2);
   BlockingTx btx(cntx, key_span);
@@ -429,7 +440,7 @@ void MoveGeneric(ConnectionContext* cntx, std::string_view src, std::string_view
       }
     }
     if (single && src_state == KeyState::kReady && !dst_wrong) {
-      MoveOnShard(op, src, dst, from_front, to_front);
+      MoveOnShard(op, src, dst, from_front, to_front, fill);
       moved = true;
     }
   });
@@ -444,7 +455,7 @@ void MoveGeneric(ConnectionContext* cntx, std::string_view src, std::string_view
           if (a.index == 0) {
             PopFrom(op, src, from_front, 1);
           } else {
-            PushTo(op, dst, value, to_front);
+            PushTo(op, dst, value, to_front, fill);
           }
         }
       });
@@ -464,7 +475,7 @@ void MoveGeneric(ConnectionContext* cntx, std::string_view src, std::string_view
         if (dst_here) {
           // Redis answers WRONGTYPE and leaves the source alone.
           if (src != dst && IsWrongTypeForList(op, dst)) return OpStatus::kWrongType;
-          value = MoveOnShard(op, src, dst, from_front, to_front);
+          value = MoveOnShard(op, src, dst, from_front, to_front, fill);
         } else {
           value = std::move(PopFrom(op, src, from_front, 1).front());
           pending_push = true;
@@ -478,13 +489,13 @@ void MoveGeneric(ConnectionContext* cntx, std::string_view src, std::string_view
     // element is in neither list (the one divergence from Redis's atomic BLMOVE).
     bool pushed = RunOnKeyShard(cntx, dst, [&](const OpArgs& op) {
       if (IsWrongTypeForList(op, dst)) return false;
-      PushTo(op, dst, value, to_front);
+      PushTo(op, dst, value, to_front, fill);
       return true;
     });
     if (!pushed) {
       // As Redis: WRONGTYPE, and the element stays in the source (put back where it was).
       RunOnKeyShard(cntx, src, [&](const OpArgs& op) {
-        if (!IsWrongTypeForList(op, src)) PushTo(op, src, value, from_front);
+        if (!IsWrongTypeForList(op, src)) PushTo(op, src, value, from_front, fill);
         return true;
       });
       return rb->SendError(errors::kWrongType);

@@ -159,6 +159,53 @@ TEST(ListObjTest, MatchesModel) {
   }
 }
 
+std::vector<std::string> All(const ListObj& list) {
+  std::vector<std::string> all;
+  if (!list.empty()) {
+    list.Range(0, list.size() - 1, [&](std::string_view e) { all.emplace_back(e); });
+  }
+  return all;
+}
+
+// The fill a list is created with (list-max-listpack-size) sizes its nodes.
+TEST(ListObjTest, FillSetsNodeLimits) {
+  ListObj two(2);  // two entries per node
+  two.PushBack("a");
+  two.PushBack("b");
+  EXPECT_TRUE(two.packed());
+  two.PushBack("c");
+  EXPECT_FALSE(two.packed());
+  two.PushFront("z");
+  EXPECT_EQ(All(two), (std::vector<std::string>{"z", "a", "b", "c"}));
+  two.PopBack();
+  two.PopBack();
+  two.PopBack();  // one entry: half a node, so packed again
+  EXPECT_TRUE(two.packed());
+
+  ListObj bytes(-1);  // 4 KB nodes, any number of entries
+  std::string v(30, 'x');
+  for (int i = 0; i < 120; ++i) bytes.PushBack(v);  // ~3.8 KB
+  EXPECT_TRUE(bytes.packed());                      // more than 128 entries would be fine too
+  for (int i = 0; i < 10; ++i) bytes.PushBack(v);   // past 4 KB
+  EXPECT_FALSE(bytes.packed());
+  EXPECT_EQ(bytes.size(), 130u);
+
+  ListObj big(-5);                                 // 64 KB nodes
+  for (int i = 0; i < 1000; ++i) big.PushBack(v);  // ~32 KB
+  EXPECT_TRUE(big.packed());
+
+  ListObj one(0);  // Redis's fill 0: one entry per node
+  one.PushBack("a");
+  one.PushBack("b");
+  EXPECT_FALSE(one.packed());
+  EXPECT_EQ(All(one), (std::vector<std::string>{"a", "b"}));
+  ListObj* copy = two.Clone();  // a copy keeps the fill
+  copy->PushBack("q");
+  copy->PushBack("r");
+  EXPECT_FALSE(copy->packed());
+  delete copy;
+}
+
 TEST(ListObjTest, LongListTrimAtEnds) {
   ListObj list;
   for (int i = 0; i < 100000; ++i) list.PushFront(std::to_string(i));

@@ -27,7 +27,7 @@ ListObj* ListObj::Clone() const {
   auto copy = [](const Listpack& from, Listpack* to) {
     for (Listpack::Pos p = from.Begin(); p < from.End();) to->PushBack(from.Get(p, &p));
   };
-  auto* c = new ListObj;
+  auto* c = new ListObj(fill_);
   if (chunks_) {
     c->chunks_ = new std::deque<Listpack>();
     for (const Listpack& chunk : *chunks_) copy(chunk, &c->chunks_->emplace_back());
@@ -50,7 +50,7 @@ size_t ListObj::MallocUsed() const {
 
 bool ListObj::ChunkHasRoom(const Listpack& lp, size_t len) const {
   if (lp.empty()) return true;
-  return lp.size() < kChunkMaxEntries && lp.bytes() + Listpack::EncodedSize(len) <= kChunkMaxBytes;
+  return lp.size() < MaxEntries() && lp.bytes() + Listpack::EncodedSize(len) <= MaxBytes();
 }
 
 void ListObj::ToQuicklist() {
@@ -60,7 +60,7 @@ void ListObj::ToQuicklist() {
 }
 
 void ListObj::PushFront(std::string_view v) {
-  if (packed() && (size_ + 1 > kPackedMaxEntries || v.size() > kPackedMaxValue)) ToQuicklist();
+  if (packed() && !PackedHasRoom(v.size())) ToQuicklist();
   if (packed()) {
     lp_.PushFront(v);
   } else {
@@ -71,7 +71,7 @@ void ListObj::PushFront(std::string_view v) {
 }
 
 void ListObj::PushBack(std::string_view v) {
-  if (packed() && (size_ + 1 > kPackedMaxEntries || v.size() > kPackedMaxValue)) ToQuicklist();
+  if (packed() && !PackedHasRoom(v.size())) ToQuicklist();
   if (packed()) {
     lp_.PushBack(v);
   } else {
@@ -122,7 +122,7 @@ std::string ListObj::At(size_t i) const {
 }
 
 void ListObj::Set(size_t i, std::string_view v) {
-  if (packed() && v.size() > kPackedMaxValue) ToQuicklist();
+  if (packed() && v.size() > kPackedMaxValue) ToQuicklist();  // a same-count replacement
   Cursor c = Locate(i);
   Chunk(c.chunk).Replace(c.pos, v);
   if (!packed()) SplitIfFull(c.chunk);
@@ -167,7 +167,7 @@ void ListObj::Walk(bool from_head, const std::function<bool(size_t, std::string_
 
 void ListObj::SplitIfFull(size_t chunk) {
   Listpack& lp = (*chunks_)[chunk];
-  if (lp.size() <= 1 || (lp.size() <= kChunkMaxEntries && lp.bytes() <= kChunkMaxBytes)) return;
+  if (lp.size() <= 1 || (lp.size() <= MaxEntries() && lp.bytes() <= MaxBytes())) return;
   size_t keep = lp.size() / 2;
   Listpack::Pos mid = Seek(lp, keep);
   Listpack tail;
@@ -177,7 +177,7 @@ void ListObj::SplitIfFull(size_t chunk) {
 }
 
 bool ListObj::Insert(std::string_view pivot, std::string_view v, bool after) {
-  if (packed() && (size_ + 1 > kPackedMaxEntries || v.size() > kPackedMaxValue)) ToQuicklist();
+  if (packed() && !PackedHasRoom(v.size())) ToQuicklist();
   size_t n = NumChunks();
   for (size_t i = 0; i < n; ++i) {
     Listpack& lp = Chunk(i);
@@ -265,7 +265,9 @@ void ListObj::Trim(size_t start, size_t end) {
 
 void ListObj::Compact(bool drop_empty_chunks) {
   if (packed()) return;
-  if (size_ > kPackedMaxEntries / 2) {
+  size_t bytes = 0;
+  for (const Listpack& c : *chunks_) bytes += c.bytes();
+  if (size_ > MaxEntries() / 2 || bytes > MaxBytes() / 2) {
     if (drop_empty_chunks) DropEmptyChunks();
     return;
   }

@@ -1,18 +1,24 @@
 // ListObj: the value of a Redis list key.
 //
-// Two encodings, as Redis 7.2 with list-max-listpack-size 128:
-//   - "listpack": the whole list in one Listpack, while it has at most 128 entries and no
-//     entry longer than 64 bytes;
-//   - "quicklist": a deque of Listpack chunks (at most 128 entries / ~8 KB each), so pushes
-//     and pops at both ends are O(1) amortised and trimming the ends drops whole chunks.
-// A list converts to quicklist when it outgrows the packed limits, and back to listpack when
-// it shrinks to half of them (64 entries, all short), as Redis 7.2 does.
+// Two encodings, as Redis 7.2, sized by the list's `fill` (Redis's list-max-listpack-size):
+//   - "listpack": the whole list in one Listpack, while it fits one node (below) and no
+//     entry is longer than 64 bytes;
+//   - "quicklist": a deque of Listpack nodes, so pushes and pops at both ends are O(1)
+//     amortised and trimming the ends drops whole nodes.
+// A node holds, for fill >= 0, at most `fill` entries (0 counts as 1) and 8 KB (Redis's safety
+// limit); for fill < 0, at most 4 KB << (-fill - 1) bytes (-1: 4 KB ... -5 and below: 64 KB),
+// any number of entries.
+// A list converts to quicklist when it outgrows one node, and back to listpack when it shrinks
+// to half a node (all entries short), as Redis 7.2 does. A list keeps the fill it was created
+// with, as Redis's quicklist does: CONFIG SET list-max-listpack-size applies to new lists.
 //
 // Indexes are 0-based from the head; callers convert Redis's negative indexes first.
 // Thread-safety: none; a ListObj belongs to the shard that stores its key.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <string>
@@ -24,12 +30,11 @@ namespace lw {
 
 class ListObj {
  public:
-  static constexpr size_t kPackedMaxEntries = 128;
-  static constexpr size_t kPackedMaxValue = 64;
-  static constexpr size_t kChunkMaxEntries = 128;
-  static constexpr size_t kChunkMaxBytes = 8192;
+  static constexpr int kDefaultFill = 128;       // Lacewing's list-max-listpack-size default
+  static constexpr size_t kPackedMaxValue = 64;  // longest entry of the packed form
+  static constexpr size_t kSafetyBytes = 8192;   // a node's bytes when fill counts entries
 
-  ListObj() = default;
+  explicit ListObj(int fill = kDefaultFill) : fill_(fill) {}
   ~ListObj();
   ListObj(const ListObj&) = delete;
   ListObj& operator=(const ListObj&) = delete;
@@ -89,10 +94,18 @@ class ListObj {
   void RemoveBack(size_t n);
   void SplitIfFull(size_t chunk);
   bool ChunkHasRoom(const Listpack& lp, size_t len) const;
+  // One node's limits under fill_ (see the file comment).
+  size_t MaxEntries() const { return fill_ >= 0 ? size_t(fill_ > 0 ? fill_ : 1) : SIZE_MAX; }
+  size_t MaxBytes() const {
+    return fill_ >= 0 ? kSafetyBytes : size_t(4096) << (std::min(-fill_, 5) - 1);
+  }
+  // True if the packed form may take one more entry of `len` bytes.
+  bool PackedHasRoom(size_t len) const { return len <= kPackedMaxValue && ChunkHasRoom(lp_, len); }
 
   Listpack lp_;                             // the packed form
   std::deque<Listpack>* chunks_ = nullptr;  // the quicklist form
   size_t size_ = 0;
+  int fill_;  // list-max-listpack-size when the list was created
 };
 
 }  // namespace lw
