@@ -1,7 +1,8 @@
 #include "server/engine/busy_registry.h"
 
 #include <algorithm>
-#include <chrono>
+
+#include "base/clock.h"
 
 namespace lw {
 
@@ -12,10 +13,7 @@ constexpr std::string_view kBusyFunction =
     "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
 }  // namespace
 
-int64_t BusyRegistry::NowMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
+int64_t BusyRegistry::NowMs() { return SteadyNowMs(); }
 
 void BusyRegistry::List(Entry* entry) {
   std::lock_guard<std::mutex> lock(mu_);

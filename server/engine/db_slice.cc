@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "base/clock.h"
 #include "base/hash.h"
 #include "base/logging.h"
 #include "base/malloc_accounting.h"
@@ -37,10 +38,7 @@ DbSlice::DbSlice(uint32_t shard_id) : shard_id_(shard_id) {
 
 DbSlice::~DbSlice() = default;
 
-int64_t DbSlice::NowMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
+int64_t DbSlice::NowMs() { return UnixNowMs(); }
 
 bool DbSlice::ExpireIfNeeded(int db, Iterator it, int64_t now_ms) {
   if (!it.value().has_expire()) return false;

@@ -79,23 +79,30 @@ struct ServiceConfig {
 
 // Settings CONFIG SET may change while the server runs. Readers load a value once where a
 // command (or a background pass) starts, never per element; writers are CONFIG SET.
+// config_family.cc's table says which of them take effect and where; those marked "fixed"
+// below describe a feature Lacewing lacks and only ever hold their default (CONFIG SET
+// refuses other values).
 struct RuntimeConfig {
+  // maxmemory's bits: values of 2^63 and more (Redis accepts up to 2^64-1) read as negative,
+  // which every reader treats as "no limit".
   std::atomic<int64_t> maxmemory{0};
   // Index into Redis's list: volatile-lru, volatile-lfu, volatile-random, volatile-ttl,
   // allkeys-lru, allkeys-lfu, allkeys-random, noeviction (7, the default).
   std::atomic<int64_t> maxmemory_policy{7};
-  std::atomic<int64_t> maxmemory_samples{5};
+  std::atomic<int64_t> maxmemory_samples{5};  // fixed: eviction does not sample
   // busy-reply-threshold, alias lua-time-limit (seeded from ServiceConfig): the age past
   // which a script makes commands that need its keys fail with -BUSY (busy_registry.h).
   std::atomic<int64_t> busy_reply_threshold_ms{5000};
-  std::atomic<int64_t> proto_max_bulk_len{512ll << 20};
-  std::atomic<int64_t> timeout{0};
-  std::atomic<int64_t> tcp_keepalive{300};
-  std::atomic<int64_t> hz{10};
-  std::atomic<int64_t> maxclients{10000};
+  std::atomic<int64_t> proto_max_bulk_len{512ll << 20};  // each connection, per request
+  std::atomic<int64_t> timeout{0};                       // fixed: no idle-client timeout
+  std::atomic<int64_t> tcp_keepalive{300};               // connections accepted afterwards
+  std::atomic<int64_t> hz{10};                           // the background loop's period
+  std::atomic<int64_t> maxclients{10000};                // connections accepted afterwards
   std::atomic<int64_t> slowlog_log_slower_than{10000};
   std::atomic<int64_t> slowlog_max_len{128};
-  std::atomic<int64_t> latency_monitor_threshold{0};
+  std::atomic<int64_t> latency_monitor_threshold{0};  // fixed: no latency monitor
+  // The listpack thresholds: read by the list/hash/set/zset families per command. Lists
+  // take list-max-listpack-size when created (Redis's default is -2; Lacewing's 128).
   std::atomic<int64_t> list_max_listpack_size{128};
   std::atomic<int64_t> hash_max_listpack_entries{128};
   std::atomic<int64_t> hash_max_listpack_value{64};
@@ -103,16 +110,15 @@ struct RuntimeConfig {
   std::atomic<int64_t> set_max_listpack_entries{128};
   std::atomic<int64_t> zset_max_listpack_entries{128};
   std::atomic<int64_t> zset_max_listpack_value{64};
-  std::atomic<int64_t> appendonly{0};
-  std::atomic<int64_t> lazyfree_lazy_user_del{0};
-  std::atomic<int64_t> lazyfree_lazy_user_flush{0};
-  std::atomic<int64_t> loglevel{2};  // debug, verbose, notice, warning
+  std::atomic<int64_t> appendonly{0};                // fixed: no persistence
+  std::atomic<int64_t> lazyfree_lazy_user_del{0};    // fixed: no lazy-free thread
+  std::atomic<int64_t> lazyfree_lazy_user_flush{0};  // fixed
+  std::atomic<int64_t> loglevel{2};                  // debug, verbose, notice, warning (glog)
   // String settings: under the mutex (CONFIG only).
   std::mutex mu;
-  std::string save;
-  std::string notify_keyspace_events;
-  std::string dir;
-  std::string dbfilename = "dump.rdb";
+  std::string save;                     // fixed: no persistence
+  std::string notify_keyspace_events;   // fixed: no keyspace notifications
+  std::string dbfilename = "dump.rdb";  // protected, as Redis's
 };
 
 // Per-command counters of one thread (INFO commandstats).

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <optional>
 
+#include "base/clock.h"
 #include "base/logging.h"
 #include "io/blocking_counter.h"
 #include "io/done.h"
@@ -349,16 +350,12 @@ void RunPipelinedGroup(std::vector<std::unique_ptr<PipelinedScript>>* group,
       io::Proactor::Current()->DispatchBrief([&drained] { drained.Notify(); });
       drained.Wait();
     };
-    auto start = std::chrono::steady_clock::now();
-    s->start_ns =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count();
+    s->start_ns = SteadyNowNs();
     s->ok = RunOnThisThread(mgr, s->target, s->keys, s->argv, ScriptMode::kLockAhead,
                             /*read_only=*/s->target.flags & lua::kScriptNoWrites,
                             /*direct_shard=*/nullptr, cntx, &s->result, &s->error,
                             std::move(s->locks), before_keyless);
-    s->usec = std::chrono::duration_cast<std::chrono::microseconds>(
-                  std::chrono::steady_clock::now() - start)
-                  .count();
+    s->usec = (SteadyNowNs() - s->start_ns) / 1000;
     s->finished.Notify();
   };
   // Schedule every transaction in request order first.
