@@ -31,7 +31,7 @@ SetObj::SetObj(std::string_view first, size_t size_hint, const SetLimits& limits
 }
 
 SetObj::~SetObj() {
-  if (table_) table_->Clear([](SetEntry* e) { std::free(e); });
+  if (table_) table_->Clear([](SetEntry* e) { ::operator delete(e); });
 }
 
 std::string_view SetObj::EncodingName() const {
@@ -136,7 +136,8 @@ size_t SetObj::PackFind(std::string_view m) const {
 // --- conversions ---
 
 SetEntry* SetObj::NewEntry(std::string_view m) {
-  auto* e = static_cast<SetEntry*>(std::malloc(sizeof(SetEntry) + m.size()));
+  // ::operator new, not malloc: base's accounting (used_memory, maxmemory) sees only that.
+  auto* e = static_cast<SetEntry*>(::operator new(sizeof(SetEntry) + m.size()));
   e->hnext = nullptr;
   e->len = uint32_t(m.size());
   std::memcpy(e->data, m.data(), m.size());
@@ -247,7 +248,7 @@ bool SetObj::Remove(std::string_view member) {
       SetEntry* e = table_->Remove(member);
       if (!e) return false;
       entry_bytes_ -= sizeof(SetEntry) + e->len;
-      std::free(e);
+      ::operator delete(e);
       return true;
     }
   }

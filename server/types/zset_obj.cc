@@ -61,7 +61,7 @@ class ZSkipList {
   static constexpr int kMaxLevel = 32;
 
   ZSkipList() {
-    header_ = static_cast<ZNode*>(std::malloc(ZNode::AllocSize(kMaxLevel, 0)));
+    header_ = static_cast<ZNode*>(::operator new(ZNode::AllocSize(kMaxLevel, 0)));
     std::memset(static_cast<void*>(header_), 0, ZNode::AllocSize(kMaxLevel, 0));
     header_->height = kMaxLevel;
   }
@@ -70,10 +70,10 @@ class ZSkipList {
     ZNode* x = header_->next(0);
     while (x) {
       ZNode* next = x->next(0);
-      std::free(x);
+      ::operator delete(x);
       x = next;
     }
-    std::free(header_);
+    ::operator delete(header_);
   }
 
   size_t size() const { return length_; }
@@ -85,7 +85,8 @@ class ZSkipList {
   ZNode* Insert(double score, std::string_view member) {
     int h = RandomHeight();
     size_t bytes = ZNode::AllocSize(h, member.size());
-    auto* n = static_cast<ZNode*>(std::malloc(bytes));
+    // ::operator new, not malloc: base's accounting (used_memory, maxmemory) sees only that.
+    auto* n = static_cast<ZNode*>(::operator new(bytes));
     n->score = score;
     n->backward = nullptr;
     n->hnext = nullptr;
@@ -102,7 +103,7 @@ class ZSkipList {
     table_.Remove(n->member());
     Unlink(n);
     node_bytes_ -= ZNode::AllocSize(n->height, n->len);
-    std::free(n);
+    ::operator delete(n);
   }
 
   void UpdateScore(ZNode* n, double score) {
