@@ -29,6 +29,7 @@ using CommandHandler = std::function<void(CmdArgs args, ConnectionContext* cntx)
 // the result of Service::Dispatch on each in turn — one reply per request, in order, and
 // the same command statistics — but free to run them concurrently where nobody could tell.
 using BatchHandler = void (*)(std::span<const CmdArgs> requests, ConnectionContext* cntx);
+using SlowLogArgFn = bool (*)(size_t index, std::string_view arg, std::string* shown);
 
 namespace cmd {
 // Redis's command flags (COMMAND INFO prints them by these names).
@@ -45,8 +46,28 @@ enum Flag : uint32_t {
   kBlocking = 1u << 9,
   kNoAuth = 1u << 10,
   kNoMulti = 1u << 11,
+
+  // Lacewing's own behaviour flags (COMMAND does not print them). The engine decides what a
+  // command may do from these, never from its name; the family that registers a command
+  // says what it is.
+  // Runs in a RESP2 client's subscribed mode (Redis allows (P|S)(UN)SUBSCRIBE, PING, QUIT,
+  // RESET there); any other command is refused.
+  kSubscribeOk = 1u << 16,
+  // Runs at once between MULTI and EXEC instead of being queued (MULTI, EXEC, DISCARD,
+  // WATCH, QUIT, RESET): it acts on the transaction or the connection itself.
+  kNotQueued = 1u << 17,
+  // Acts on the connection's state, not on data, although it names keys (WATCH): it must run
+  // in the client's own context, never squashed onto a shard's thread.
+  kConnState = 1u << 18,
+  // Its keys are not (all) at the legacy key positions (numkeys arguments, scripts, STORE
+  // options): whoever must lock its keys ahead (EXEC) has to lock every shard.
+  kMovableKeys = 1u << 19,
+  // Names no key and never reaches the keyspace (PING, CLIENT, PUBLISH...): EXEC needs no
+  // lock for it. A keyless command without this flag (FLUSHDB, SCAN, KEYS...) is assumed to
+  // reach every shard.
+  kNoKeyspace = 1u << 20,
 };
-// Names in Redis's order, for COMMAND output.
+// Redis's flag names in Redis's order, for COMMAND output (Lacewing's own flags are left out).
 std::vector<std::string_view> FlagNames(uint32_t flags);
 }  // namespace cmd
 
@@ -62,8 +83,13 @@ struct CommandSpec {
   uint32_t id = 0;
   // Optional: how a connection runs several pipelined requests of this command at once.
   BatchHandler batch_handler = nullptr;
+  // Optional: what SLOWLOG shows for argument `index` (> 0) of a logged call in place of the
+  // argument itself, e.g. EVAL's script by its SHA1 rather than its (long) body. Returns
+  // false to show the argument as usual.
+  SlowLogArgFn slowlog_arg = nullptr;
 
   bool IsWrite() const { return flags & cmd::kWrite; }
+  bool Has(cmd::Flag flag) const { return (flags & flag) != 0; }
   bool ArityOk(size_t argc) const {
     return arity >= 0 ? argc == size_t(arity) : argc >= size_t(-arity);
   }

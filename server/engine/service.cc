@@ -14,28 +14,11 @@ namespace lw {
 
 namespace {
 
-// In a RESP2 client's subscribed mode only these commands run (Redis's list).
-bool AllowedWhenSubscribed(std::string_view name) {
-  return name == "ping" || name == "subscribe" || name == "unsubscribe" || name == "psubscribe" ||
-         name == "punsubscribe" || name == "ssubscribe" || name == "sunsubscribe" ||
-         name == "quit" || name == "reset";
-}
-
-// Between MULTI and EXEC every command but these is queued, not run (Redis's list).
-bool RunsInsideMulti(std::string_view name) {
-  return name == "exec" || name == "discard" || name == "multi" || name == "watch" ||
-         name == "quit" || name == "reset";
-}
-
 // MULTI (server/families/multi_family.cc): queues the command if the client is inside MULTI
-// (replying QUEUED) and returns true. RESET also drops the MULTI and WATCH state here; its handler
-// resets the rest of the client.
+// (replying QUEUED) and returns true. Commands flagged kNotQueued run at once (RESET's handler
+// drops the MULTI and WATCH state itself).
 bool QueueInMulti(const CommandSpec& spec, CmdArgs args, ConnectionContext* cntx) {
-  if (spec.name == "reset") {
-    cntx->multi.reset();
-    return false;
-  }
-  if (!cntx->multi->queuing || RunsInsideMulti(spec.name)) return false;
+  if (!cntx->multi->queuing || spec.Has(cmd::kNotQueued)) return false;
   if (spec.flags & cmd::kNoMulti) {
     cntx->multi->aborted = true;
     cntx->rb->SendError("ERR Command not allowed inside a transaction");
@@ -206,7 +189,7 @@ void Service::RecordCall(const CommandSpec& spec, CmdArgs args, int64_t start_ns
   ++stats.calls;
   stats.usec += uint64_t(std::max<int64_t>(elapsed_us, 0));
   if (failed) ++stats.failed_calls;
-  MaybeSlowLog(args, elapsed_us, cntx);
+  MaybeSlowLog(spec, args, elapsed_us, cntx);
 }
 
 void Service::CountCommand(io::Proactor* here) {
@@ -218,12 +201,13 @@ void Service::CountCommand(io::Proactor* here) {
   }
 }
 
-void Service::MaybeSlowLog(CmdArgs args, int64_t elapsed_us, const ConnectionContext* cntx) {
+void Service::MaybeSlowLog(const CommandSpec& spec, CmdArgs args, int64_t elapsed_us,
+                           const ConnectionContext* cntx) {
   // Client commands only (a script's or EXEC's own commands are covered by it).
   int64_t slower_than = runtime_.slowlog_log_slower_than.load(std::memory_order_relaxed);
   if (slower_than >= 0 && elapsed_us >= slower_than && !cntx->from_script &&
       cntx->multi_tx == nullptr) {
-    slow_log_.Add(args, elapsed_us, cntx->addr, cntx->name,
+    slow_log_.Add(args, spec.slowlog_arg, elapsed_us, cntx->addr, cntx->name,
                   size_t(std::max<int64_t>(runtime_.slowlog_max_len.load(), 0)));
   }
 }
@@ -263,20 +247,10 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
     cntx->rb->SendError(errors::WrongArity(spec->name));
     return;
   }
-  if (cntx->subscribed() && !cntx->rb->IsResp3()) {
-    if (!AllowedWhenSubscribed(spec->name)) {
-      if (stats) ++stats->rejected_calls;
-      cntx->rb->SendError(errors::OnlySubscribeAllowed(spec->name));
-      return;
-    }
-    // PING in subscribed RESP2 mode answers as a message-shaped array.
-    if (spec->name == "ping" && args.size() <= 2) {
-      cntx->rb->StartArray(2);
-      cntx->rb->SendBulk("pong");
-      cntx->rb->SendBulk(args.size() == 2 ? args[1] : std::string_view());
-      if (stats) ++stats->calls;
-      return;
-    }
+  if (cntx->subscribed() && !cntx->rb->IsResp3() && !spec->Has(cmd::kSubscribeOk)) {
+    if (stats) ++stats->rejected_calls;
+    cntx->rb->SendError(errors::OnlySubscribeAllowed(spec->name));
+    return;
   }
   // maxmemory (issue 8): a command that may grow memory is refused up front over the limit.
   // Script calls were checked by the script runner (allow-oom scripts pass), see oom_checked.
@@ -329,7 +303,7 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
     stats->usec += uint64_t(elapsed_us);
     if (cntx->rb->errors_sent() != errors_before) ++stats->failed_calls;
   }
-  MaybeSlowLog(args, elapsed_us, cntx);
+  MaybeSlowLog(*spec, args, elapsed_us, cntx);
 }
 
 }  // namespace lw

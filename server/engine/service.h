@@ -219,7 +219,8 @@ class Service {
   CommandRegistry registry_;
   ShardSet shards_;
   void ActiveExpiryLoop(Shard* shard);
-  void MaybeSlowLog(CmdArgs args, int64_t elapsed_us, const ConnectionContext* cntx);
+  void MaybeSlowLog(const CommandSpec& spec, CmdArgs args, int64_t elapsed_us,
+                    const ConnectionContext* cntx);
   // One more command in total_commands_processed, on the calling thread's counter.
   void CountCommand(io::Proactor* here);
   // Memory bookkeeping of one background tick on `shard`; returns true while the shard is

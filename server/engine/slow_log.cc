@@ -2,9 +2,6 @@
 
 #include <ctime>
 
-#include "lua_interp/sha1.h"
-#include "server/types/arg_utils.h"
-
 namespace lw {
 
 namespace {
@@ -18,8 +15,9 @@ std::string Truncated(std::string_view arg) {
 }
 }  // namespace
 
-void SlowLog::Add(std::span<const std::string_view> args, int64_t duration_us,
-                  std::string client_addr, std::string client_name, size_t max_len) {
+void SlowLog::Add(std::span<const std::string_view> args, SlowLogArgFn show_arg,
+                  int64_t duration_us, std::string client_addr, std::string client_name,
+                  size_t max_len) {
   SlowLogEntry e;
   e.unix_time = int64_t(time(nullptr));
   e.duration_us = duration_us;
@@ -29,9 +27,9 @@ void SlowLog::Add(std::span<const std::string_view> args, int64_t duration_us,
       e.args.push_back("... (" + std::to_string(args.size() - kMaxArgs + 1) + " more arguments)");
       break;
     }
-    // EVAL/EVAL_RO: the script is named by its SHA1 rather than by its (long) body.
-    if (i == 1 && (EqualsIgnoreCase(args[0], "eval") || EqualsIgnoreCase(args[0], "eval_ro"))) {
-      e.args.push_back(lua::Sha1Hex(args[1]));
+    std::string shown;
+    if (i > 0 && show_arg != nullptr && show_arg(i, args[i], &shown)) {
+      e.args.push_back(std::move(shown));
       continue;
     }
     e.args.push_back(Truncated(args[i]));

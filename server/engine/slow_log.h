@@ -1,7 +1,8 @@
 // SlowLog: the SLOWLOG ring of commands that ran longer than slowlog-log-slower-than
 // microseconds, newest first, at most slowlog-max-len entries (Redis's semantics). Commands
-// run by scripts or inside EXEC are not logged (their EVAL/EXEC is); an EVAL entry names its
-// script by SHA1 in place of the body, so long scripts are recognisable in the log.
+// run by scripts or inside EXEC are not logged (their EVAL/EXEC is). A command may show an
+// argument in another form (CommandSpec::slowlog_arg: EVAL names its script by SHA1 in place
+// of the body, so long scripts are recognisable in the log).
 // Thread-safety: all methods, any thread (one mutex; Add runs only for slow commands).
 #pragma once
 
@@ -12,6 +13,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "server/engine/command_registry.h"
 
 namespace lw {
 
@@ -26,8 +29,9 @@ struct SlowLogEntry {
 
 class SlowLog {
  public:
-  void Add(std::span<const std::string_view> args, int64_t duration_us, std::string client_addr,
-           std::string client_name, size_t max_len);
+  // `show_arg` (may be null): the command's CommandSpec::slowlog_arg.
+  void Add(std::span<const std::string_view> args, SlowLogArgFn show_arg, int64_t duration_us,
+           std::string client_addr, std::string client_name, size_t max_len);
   // The newest `count` entries (all if count < 0), newest first.
   std::vector<SlowLogEntry> Get(int64_t count) const;
   size_t size() const;

@@ -14,10 +14,11 @@ bool ClassifyForSquash(Service* service, const CommandSpec* spec,
                        std::span<const std::string_view> args, SquashItem* out) {
   if (spec == nullptr || spec->first_key <= 0 || !spec->ArityOk(args.size())) return false;
   if (!(spec->flags & (cmd::kWrite | cmd::kReadOnly))) return false;
-  if (spec->flags & (cmd::kBlocking | cmd::kNoScript | cmd::kNoMulti | cmd::kPubSub)) {
-    return false;
-  }
-  if (spec->name == "watch") return false;  // connection state, not data
+  // Blocking, pub/sub, connection-state (WATCH) and transaction-control commands need the
+  // client's own context; they never run on a shard's thread.
+  constexpr uint32_t kNeedsClient =
+      cmd::kBlocking | cmd::kNoScript | cmd::kNoMulti | cmd::kPubSub | cmd::kConnState;
+  if (spec->flags & kNeedsClient) return false;
   out->keys = CommandRegistry::KeysOf(*spec, args);
   if (out->keys.empty()) return false;
   ShardSet& shards = service->shards();

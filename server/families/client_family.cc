@@ -246,7 +246,8 @@ void Client(CmdArgs args, ConnectionContext* cntx) {
 
 void RegisterClientFamily(CommandRegistry* r) {
   using namespace cmd;
-  r->Register({"client", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Client});
+  r->Register(
+      {"client", -2, kAdmin | kNoScript | kLoading | kStale | kNoKeyspace, 0, 0, 0, Client});
 }
 
 }  // namespace lw

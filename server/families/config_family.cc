@@ -428,7 +428,8 @@ void Config(CmdArgs args, ConnectionContext* cntx) {
 
 void RegisterConfigFamily(CommandRegistry* r) {
   using namespace cmd;
-  r->Register({"config", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Config});
+  r->Register(
+      {"config", -2, kAdmin | kNoScript | kLoading | kStale | kNoKeyspace, 0, 0, 0, Config});
 }
 
 }  // namespace lw

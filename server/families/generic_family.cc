@@ -15,6 +15,12 @@ namespace {
 
 void Ping(CmdArgs args, ConnectionContext* cntx) {
   if (args.size() > 2) return cntx->rb->SendError(errors::WrongArity("ping"));
+  if (cntx->subscribed() && !cntx->rb->IsResp3()) {
+    // In subscribed RESP2 mode PING answers as a message-shaped array.
+    cntx->rb->StartArray(2);
+    cntx->rb->SendBulk("pong");
+    return cntx->rb->SendBulk(args.size() == 2 ? args[1] : std::string_view());
+  }
   if (args.size() == 1) return cntx->rb->SendSimpleString("PONG");
   cntx->rb->SendBulk(args[1]);
 }
@@ -156,11 +162,14 @@ void Exists(CmdArgs args, ConnectionContext* cntx) {
 
 void RegisterGenericFamily(CommandRegistry* r) {
   using namespace cmd;
-  r->Register({"ping", -1, kFast | kStale, 0, 0, 0, Ping});
-  r->Register({"echo", 2, kFast, 0, 0, 0, Echo});
-  r->Register({"quit", -1, kFast | kNoAuth | kStale | kLoading, 0, 0, 0, Quit});
-  r->Register({"auth", -2, kFast | kNoAuth | kNoScript | kStale | kLoading, 0, 0, 0, Auth});
-  r->Register({"command", -1, kLoading | kStale, 0, 0, 0, Command});
+  r->Register({"ping", -1, kFast | kStale | kSubscribeOk | kNoKeyspace, 0, 0, 0, Ping});
+  r->Register({"echo", 2, kFast | kNoKeyspace, 0, 0, 0, Echo});
+  r->Register({"quit", -1,
+               kFast | kNoAuth | kStale | kLoading | kSubscribeOk | kNotQueued | kNoKeyspace, 0, 0,
+               0, Quit});
+  r->Register(
+      {"auth", -2, kFast | kNoAuth | kNoScript | kStale | kLoading | kNoKeyspace, 0, 0, 0, Auth});
+  r->Register({"command", -1, kLoading | kStale | kNoKeyspace, 0, 0, 0, Command});
   r->Register({"del", -2, kWrite, 1, -1, 1, Del});
   r->Register({"exists", -2, kReadOnly | kFast, 1, -1, 1, Exists});
 }

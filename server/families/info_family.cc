@@ -404,7 +404,7 @@ void Info(CmdArgs args, ConnectionContext* cntx) {
 }  // namespace
 
 void RegisterInfoFamily(CommandRegistry* r) {
-  r->Register({"info", -1, cmd::kLoading | cmd::kStale, 0, 0, 0, Info});
+  r->Register({"info", -1, cmd::kLoading | cmd::kStale | cmd::kNoKeyspace, 0, 0, 0, Info});
 }
 
 }  // namespace lw

@@ -725,14 +725,14 @@ void RegisterKeysFamily(CommandRegistry* r) {
   r->Register({"expiretime", 2, kReadOnly | kFast, 1, 1, 1, ttl(false, true)});
   r->Register({"pexpiretime", 2, kReadOnly | kFast, 1, 1, 1, ttl(true, true)});
   r->Register({"persist", 2, kWrite | kFast, 1, 1, 1, Persist});
-  r->Register({"object", -2, 0, 0, 0, 0, Object});
+  r->Register({"object", -2, kMovableKeys, 0, 0, 0, Object});
   r->Register({"scan", -2, kReadOnly, 0, 0, 0, Scan});
   r->Register({"keys", 2, kReadOnly, 0, 0, 0, Keys});
   r->Register({"randomkey", 1, kReadOnly, 0, 0, 0, RandomKey});
   r->Register({"dbsize", 1, kReadOnly | kFast, 0, 0, 0, DbSize});
   r->Register({"flushdb", -1, kWrite, 0, 0, 0, FlushDb});
   r->Register({"flushall", -1, kWrite, 0, 0, 0, FlushAll});
-  r->Register({"select", 2, kLoading | kStale | kFast, 0, 0, 0, Select});
+  r->Register({"select", 2, kLoading | kStale | kFast | kNoKeyspace, 0, 0, 0, Select});
   r->Register({"debug", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Debug});
 }
 

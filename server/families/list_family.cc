@@ -611,12 +611,12 @@ void RegisterListFamily(CommandRegistry* r) {
   // (and in MULTI) as its non-blocking form.
   r->Register({"lmove", 5, kWrite | kDenyOom, 1, 2, 1, LMove});
   r->Register({"rpoplpush", 3, kWrite | kDenyOom, 1, 2, 1, RPopLPush});
-  r->Register({"lmpop", -4, kWrite, 0, 0, 0, LMPop});
+  r->Register({"lmpop", -4, kWrite | kMovableKeys, 0, 0, 0, LMPop});
   r->Register({"blpop", -3, kWrite | kNoScript | kBlocking, 1, -2, 1, BLPop});
   r->Register({"brpop", -3, kWrite | kNoScript | kBlocking, 1, -2, 1, BRPop});
   r->Register({"blmove", 6, kWrite | kDenyOom | kNoScript | kBlocking, 1, 2, 1, BLMove});
   r->Register({"brpoplpush", 4, kWrite | kDenyOom | kNoScript | kBlocking, 1, 2, 1, BRPopLPush});
-  r->Register({"blmpop", -5, kWrite | kBlocking, 0, 0, 0, BLMPop});
+  r->Register({"blmpop", -5, kWrite | kBlocking | kMovableKeys, 0, 0, 0, BLMPop});
 }
 
 }  // namespace lw

@@ -61,25 +61,12 @@ ClientMulti* State(ConnectionContext* cntx, bool create) {
 }
 
 // True if EXEC must lock every shard to run `spec`: its keys are not all at its legacy key
-// positions (scripts, numkeys commands, SORT ... STORE), or it reaches the keyspace without
-// naming keys (FLUSHDB, KEYS, SCAN, DBSIZE, RANDOMKEY, DEBUG...).
+// positions (kMovableKeys: scripts, numkeys commands), or it reaches the keyspace without
+// naming keys (FLUSHDB, KEYS, SCAN, DBSIZE, RANDOMKEY, DEBUG...: keyless, not kNoKeyspace).
 bool NeedsGlobal(const CommandSpec& spec) {
-  static const absl::flat_hash_set<std::string_view> kMovableKeys = {
-      "eval",    "evalsha", "eval_ro",     "evalsha_ro",  "fcall",      "fcall_ro",
-      "sort",    "sort_ro", "zunionstore", "zinterstore", "zdiffstore", "zunion",
-      "zinter",  "zdiff",   "zintercard",  "sintercard",  "lmpop",      "blmpop",
-      "zmpop",   "bzmpop",  "xread",       "xreadgroup",  "georadius",  "georadiusbymember",
-      "migrate", "object"};
-  // Keyless commands that never touch the keyspace.
-  static const absl::flat_hash_set<std::string_view> kNoData = {
-      "ping",      "echo",        "select",     "time",         "hello",      "client",
-      "config",    "info",        "command",    "auth",         "publish",    "pubsub",
-      "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe",
-      "unwatch",   "lastsave",    "script",     "function",     "quit",       "reset",
-      "slowlog",   "latency",     "memory",     "lolwut",       "readonly",   "readwrite"};
-  if (kMovableKeys.contains(spec.name)) return true;
+  if (spec.Has(cmd::kMovableKeys)) return true;
   if (spec.first_key > 0) return false;
-  return !kNoData.contains(spec.name);
+  return !spec.Has(cmd::kNoKeyspace);
 }
 
 // Whether the watches of `st` say EXEC must fail. REQUIRES: the watched keys are locked and a
@@ -260,11 +247,13 @@ void Exec(CmdArgs, ConnectionContext* cntx) {
 
 void RegisterMultiFamily(CommandRegistry* r) {
   using namespace cmd;
-  r->Register({"multi", 1, kNoScript | kLoading | kStale | kFast, 0, 0, 0, Multi});
-  r->Register({"exec", 1, kNoScript | kLoading | kStale, 0, 0, 0, Exec});
-  r->Register({"discard", 1, kNoScript | kLoading | kStale | kFast, 0, 0, 0, Discard});
-  r->Register({"watch", -2, kNoScript | kLoading | kStale | kFast, 1, -1, 1, Watch});
-  r->Register({"unwatch", 1, kNoScript | kLoading | kStale | kFast, 0, 0, 0, Unwatch});
+  r->Register({"multi", 1, kNoScript | kLoading | kStale | kFast | kNotQueued, 0, 0, 0, Multi});
+  r->Register({"exec", 1, kNoScript | kLoading | kStale | kNotQueued, 0, 0, 0, Exec});
+  r->Register({"discard", 1, kNoScript | kLoading | kStale | kFast | kNotQueued, 0, 0, 0, Discard});
+  r->Register({"watch", -2, kNoScript | kLoading | kStale | kFast | kNotQueued | kConnState, 1, -1,
+               1, Watch});
+  r->Register(
+      {"unwatch", 1, kNoScript | kLoading | kStale | kFast | kNoKeyspace, 0, 0, 0, Unwatch});
 }
 
 }  // namespace lw

@@ -337,12 +337,20 @@ PubsubCounts GetPubsubCounts() {
 
 void RegisterPubsubFamily(CommandRegistry* r) {
   using namespace cmd;
-  r->Register({"subscribe", -2, kPubSub | kNoScript | kLoading | kStale, 0, 0, 0, Subscribe});
-  r->Register({"unsubscribe", -1, kPubSub | kNoScript | kLoading | kStale, 0, 0, 0, Unsubscribe});
-  r->Register({"psubscribe", -2, kPubSub | kNoScript | kLoading | kStale, 0, 0, 0, PSubscribe});
-  r->Register({"punsubscribe", -1, kPubSub | kNoScript | kLoading | kStale, 0, 0, 0, PUnsubscribe});
-  r->Register({"publish", 3, kPubSub | kLoading | kStale | kFast, 0, 0, 0, Publish});
-  r->Register({"pubsub", -2, 0, 0, 0, 0, Pubsub});
+  r->Register({"subscribe", -2,
+               kPubSub | kNoScript | kLoading | kStale | kSubscribeOk | kNoKeyspace, 0, 0, 0,
+               Subscribe});
+  r->Register({"unsubscribe", -1,
+               kPubSub | kNoScript | kLoading | kStale | kSubscribeOk | kNoKeyspace, 0, 0, 0,
+               Unsubscribe});
+  r->Register({"psubscribe", -2,
+               kPubSub | kNoScript | kLoading | kStale | kSubscribeOk | kNoKeyspace, 0, 0, 0,
+               PSubscribe});
+  r->Register({"punsubscribe", -1,
+               kPubSub | kNoScript | kLoading | kStale | kSubscribeOk | kNoKeyspace, 0, 0, 0,
+               PUnsubscribe});
+  r->Register({"publish", 3, kPubSub | kLoading | kStale | kFast | kNoKeyspace, 0, 0, 0, Publish});
+  r->Register({"pubsub", -2, kNoKeyspace, 0, 0, 0, Pubsub});
 }
 
 }  // namespace lw

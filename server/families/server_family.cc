@@ -72,6 +72,7 @@ void Hello(CmdArgs args, ConnectionContext* cntx) {
 }
 
 void Reset(CmdArgs, ConnectionContext* cntx) {
+  cntx->multi.reset();   // discards the MULTI queue and drops every WATCH
   cntx->pubsub.reset();  // leaves every channel and pattern
   cntx->channels = cntx->patterns = 0;
   cntx->db_index = 0;
@@ -170,10 +171,14 @@ void Shutdown(CmdArgs args, ConnectionContext* cntx) {
 
 void RegisterServerFamily(CommandRegistry* r) {
   using namespace cmd;
-  r->Register({"hello", -1, kNoScript | kLoading | kStale | kFast | kNoAuth, 0, 0, 0, Hello});
-  r->Register({"reset", 1, kNoScript | kLoading | kStale | kFast | kNoAuth, 0, 0, 0, Reset});
-  r->Register({"time", 1, kLoading | kStale | kFast, 0, 0, 0, Time});
-  r->Register({"slowlog", -2, kAdmin | kLoading | kStale, 0, 0, 0, Slowlog});
+  r->Register(
+      {"hello", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kNoKeyspace, 0, 0, 0, Hello});
+  r->Register(
+      {"reset", 1,
+       kNoScript | kLoading | kStale | kFast | kNoAuth | kSubscribeOk | kNotQueued | kNoKeyspace, 0,
+       0, 0, Reset});
+  r->Register({"time", 1, kLoading | kStale | kFast | kNoKeyspace, 0, 0, 0, Time});
+  r->Register({"slowlog", -2, kAdmin | kLoading | kStale | kNoKeyspace, 0, 0, 0, Slowlog});
   r->Register(
       {"shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMulti, 0, 0, 0, Shutdown});
 }

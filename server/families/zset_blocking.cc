@@ -100,7 +100,7 @@ void RegisterZsetBlockingCommands(CommandRegistry* r) {
                [](CmdArgs a, ConnectionContext* c) { BZPop(a, c, false); }});
   r->Register({"bzpopmax", -3, kWrite | kNoScript | kBlocking | kFast, 1, -2, 1,
                [](CmdArgs a, ConnectionContext* c) { BZPop(a, c, true); }});
-  r->Register({"bzmpop", -5, kWrite | kBlocking, 0, 0, 0,
+  r->Register({"bzmpop", -5, kWrite | kBlocking | kMovableKeys, 0, 0, 0,
                [](CmdArgs a, ConnectionContext* c) { ZMPop(a, c, true); }});
 }
 

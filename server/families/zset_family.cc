@@ -1098,15 +1098,18 @@ void RegisterZsetFamily(CommandRegistry* r) {
   };
   // Key positions are Redis's legacy triples: numkeys commands have movable keys, so only a
   // destination in a fixed place is listed (the handlers lock exactly the keys they touch).
-  r->Register({"zunion", -3, kReadOnly, 0, 0, 0, zop(ZOp::kUnion, "zunion")});
-  r->Register({"zinter", -3, kReadOnly, 0, 0, 0, zop(ZOp::kInter, "zinter")});
-  r->Register({"zdiff", -3, kReadOnly, 0, 0, 0, zop(ZOp::kDiff, "zdiff")});
-  r->Register({"zunionstore", -4, kWrite | kDenyOom, 1, 1, 1, zstore(ZOp::kUnion, "zunionstore")});
-  r->Register({"zinterstore", -4, kWrite | kDenyOom, 1, 1, 1, zstore(ZOp::kInter, "zinterstore")});
-  r->Register({"zdiffstore", -4, kWrite | kDenyOom, 1, 1, 1, zstore(ZOp::kDiff, "zdiffstore")});
-  r->Register({"zintercard", -3, kReadOnly, 0, 0, 0, ZInterCard});
+  r->Register({"zunion", -3, kReadOnly | kMovableKeys, 0, 0, 0, zop(ZOp::kUnion, "zunion")});
+  r->Register({"zinter", -3, kReadOnly | kMovableKeys, 0, 0, 0, zop(ZOp::kInter, "zinter")});
+  r->Register({"zdiff", -3, kReadOnly | kMovableKeys, 0, 0, 0, zop(ZOp::kDiff, "zdiff")});
+  r->Register({"zunionstore", -4, kWrite | kDenyOom | kMovableKeys, 1, 1, 1,
+               zstore(ZOp::kUnion, "zunionstore")});
+  r->Register({"zinterstore", -4, kWrite | kDenyOom | kMovableKeys, 1, 1, 1,
+               zstore(ZOp::kInter, "zinterstore")});
+  r->Register({"zdiffstore", -4, kWrite | kDenyOom | kMovableKeys, 1, 1, 1,
+               zstore(ZOp::kDiff, "zdiffstore")});
+  r->Register({"zintercard", -3, kReadOnly | kMovableKeys, 0, 0, 0, ZInterCard});
   r->Register({"zrangestore", -5, kWrite | kDenyOom, 1, 2, 1, ZRangeStore});
-  r->Register({"zmpop", -4, kWrite, 0, 0, 0, ZMPop});
+  r->Register({"zmpop", -4, kWrite | kMovableKeys, 0, 0, 0, ZMPop});
   // The blocking pops (BZPOPMIN BZPOPMAX BZMPOP) live in zset_blocking.cc.
   RegisterZsetBlockingCommands(r);
 }

@@ -498,24 +498,39 @@ ScriptingInfo GetScriptingInfo(Service* service) {
   return info;
 }
 
+namespace {
+// SLOWLOG shows an EVAL's script (argument 1) by its SHA1 rather than by its (long) body.
+bool ShowScriptBySha(size_t index, std::string_view arg, std::string* shown) {
+  if (index != 1) return false;
+  *shown = lua::Sha1Hex(arg);
+  return true;
+}
+}  // namespace
+
 void RegisterScriptingFamily(CommandRegistry* r) {
   using namespace cmd;
   // One manager for these commands, created here and owned by their handlers (so by the
   // registry, for the Service's lifetime).
   auto mgr = std::make_shared<ScriptManager>();
   auto handler = [&mgr](ScriptingFn fn) { return ScriptingHandler{mgr, fn}; };
-  CommandSpec eval{"eval", -3, kNoScript | kStale, 0, 0, 0, handler(Eval)};
+  CommandSpec eval{"eval", -3, kNoScript | kStale | kMovableKeys, 0, 0, 0, handler(Eval)};
   eval.batch_handler = EvalBatchByBody;
+  eval.slowlog_arg = ShowScriptBySha;
   r->Register(eval);
-  CommandSpec evalsha{"evalsha", -3, kNoScript | kStale, 0, 0, 0, handler(EvalSha)};
+  CommandSpec evalsha{"evalsha", -3, kNoScript | kStale | kMovableKeys, 0, 0, 0, handler(EvalSha)};
   evalsha.batch_handler = EvalBatchBySha;
   r->Register(evalsha);
-  r->Register({"eval_ro", -3, kNoScript | kStale | kReadOnly, 0, 0, 0, handler(EvalRo)});
-  r->Register({"evalsha_ro", -3, kNoScript | kStale | kReadOnly, 0, 0, 0, handler(EvalShaRo)});
-  r->Register({"fcall", -3, kNoScript | kStale, 0, 0, 0, handler(FCall)});
-  r->Register({"fcall_ro", -3, kNoScript | kStale | kReadOnly, 0, 0, 0, handler(FCallRo)});
-  r->Register({"script", -2, kNoScript, 0, 0, 0, handler(ScriptCommand)});
-  r->Register({"function", -2, kNoScript, 0, 0, 0, handler(FunctionCommand)});
+  CommandSpec eval_ro{"eval_ro",      -3, kNoScript | kStale | kReadOnly | kMovableKeys, 0, 0, 0,
+                      handler(EvalRo)};
+  eval_ro.slowlog_arg = ShowScriptBySha;
+  r->Register(eval_ro);
+  r->Register({"evalsha_ro", -3, kNoScript | kStale | kReadOnly | kMovableKeys, 0, 0, 0,
+               handler(EvalShaRo)});
+  r->Register({"fcall", -3, kNoScript | kStale | kMovableKeys, 0, 0, 0, handler(FCall)});
+  r->Register(
+      {"fcall_ro", -3, kNoScript | kStale | kReadOnly | kMovableKeys, 0, 0, 0, handler(FCallRo)});
+  r->Register({"script", -2, kNoScript | kNoKeyspace, 0, 0, 0, handler(ScriptCommand)});
+  r->Register({"function", -2, kNoScript | kNoKeyspace, 0, 0, 0, handler(FunctionCommand)});
 }
 
 }  // namespace lw
