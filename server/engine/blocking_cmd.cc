@@ -106,18 +106,6 @@ bool BlockingTx::RunHop(tx::HopCallback cb) {
          OpStatus::kInvalidArg;
 }
 
-void BlockingTx::ReportServeWrite(tx::EngineShard* es) {
-  WatchRegistry::WriteScope* scope = cntx_->write_scope;
-  WatchRegistry& watches = cntx_->service->watches();
-  if (scope == nullptr || !watches.active()) return;
-  ShardSet& shards = cntx_->service->shards();
-  std::vector<tx::ShardArg> here;
-  for (uint32_t i = 0; i < keys_.size(); ++i) {
-    if (shards.ShardOf(keys_[i]) == es->id()) here.push_back(tx::ShardArg{keys_[i], i});
-  }
-  watches.OnShardWrite(db_, here, scope);
-}
-
 OpResult<tx::Transaction::WakeResult> BlockingTx::WaitImpl(std::span<const std::string_view> watch,
                                                            io::Clock::time_point deadline,
                                                            tx::KeyReadyFn ready,

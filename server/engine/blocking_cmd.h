@@ -82,11 +82,10 @@ class BlockingTx {
   template <typename Op>
   bool Run(Op&& op) {
     int db = db_;
-    auto user_cb = [&](tx::Transaction* t, tx::EngineShard* es) {
+    auto cb = [&](tx::Transaction* t, tx::EngineShard* es) {
       op(OpArgs{&ShardSet::Of(es)->db_slice, db}, t->ShardArgs(es->id()));
       return OpStatus::kOk;
     };
-    auto cb = internal::WatchAware(cntx_, user_cb);  // WATCH sees the keys this hop touches
     if (cntx_->direct_shard != nullptr) {
       // A squashed batch already runs on the keys' shard under its locks.
       if (!internal::AllOnDirectShard(cntx_, keys_)) return false;
@@ -112,17 +111,13 @@ class BlockingTx {
       return ready(OpArgs{&ShardSet::Of(es)->db_slice, db}, key);
     };
     auto serve_fn = [&](tx::EngineShard* es, std::string_view key) -> OpStatus {
-      OpStatus st = serve(OpArgs{&ShardSet::Of(es)->db_slice, db}, key);
-      ReportServeWrite(es);
-      return st;
+      return serve(OpArgs{&ShardSet::Of(es)->db_slice, db}, key);
     };
     return WaitImpl(watch, deadline, is_ready, serve_fn);
   }
 
  private:
   bool RunHop(tx::HopCallback cb);
-  // WATCH: a serve wrote this command's keys on `es` (outside any hop of ours).
-  void ReportServeWrite(tx::EngineShard* es);
   OpResult<tx::Transaction::WakeResult> WaitImpl(std::span<const std::string_view> watch,
                                                  io::Clock::time_point deadline,
                                                  tx::KeyReadyFn ready, tx::ServeFn serve);

@@ -34,6 +34,7 @@ void RegisterToyFamily(CommandRegistry* r) {
   r->Register({"other", -1, kFast | kSubscribeOk, 0, 0, 0, ReplyOk});
   r->Register({"keyread", -2, kReadOnly | kFast, 1, 1, 1, ReplyOk});
   r->Register({"keystate", -2, kReadOnly | kFast | kConnState, 1, 1, 1, ReplyOk});
+  r->Register({"keymovable", -2, kReadOnly | kFast | kMovableKeys, 1, 1, 1, ReplyOk});
   CommandSpec logged{"logged", -1, kFast, 0, 0, 0, ReplyOk};
   logged.slowlog_arg = ShowUpper;
   r->Register(logged);
@@ -92,13 +93,16 @@ TEST_F(CommandFlagsTest, SlowLogUsesTheArgumentHook) {
   EXPECT_EQ(entries[1].args, (std::vector<std::string>{"logged", "a", "<secret>", "c"}));
 }
 
-TEST_F(CommandFlagsTest, ConnStateCommandsAreNeverSquashed) {
+TEST_F(CommandFlagsTest, ConnStateAndMovableKeyCommandsAreNeverSquashed) {
   std::vector<std::string_view> read = {"keyread", "k"};
   std::vector<std::string_view> state = {"keystate", "k"};
   SquashItem item;
   EXPECT_TRUE(ClassifyForSquash(service_.get(), read, &item));
   EXPECT_EQ(item.keys, (std::vector<std::string_view>{"k"}));
   EXPECT_FALSE(ClassifyForSquash(service_.get(), state, &item));
+  // Its legacy key positions may not list every key it touches.
+  std::vector<std::string_view> movable = {"keymovable", "k"};
+  EXPECT_FALSE(ClassifyForSquash(service_.get(), movable, &item));
 }
 
 }  // namespace

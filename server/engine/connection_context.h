@@ -12,7 +12,6 @@
 #include <string_view>
 #include <vector>
 
-#include "server/engine/watch_registry.h"
 #include "server/resp/reply_builder.h"
 
 namespace lw {
@@ -79,9 +78,6 @@ struct ConnectionContext {
   tx::Transaction* multi_tx = nullptr;
   // MULTI/EXEC and WATCH: null until the client first uses them.
   std::unique_ptr<MultiState> multi;
-  // Set by Service::Dispatch while a write command runs: its hops report the watched keys they
-  // touch here (op_args.h), so WATCH works without each family's help.
-  WatchRegistry::WriteScope* write_scope = nullptr;
   // Set on a script's calls: the script runner already applied the maxmemory check with the
   // script's flags (allow-oom), so Service::Dispatch does not apply it again (issue 8).
   bool oom_checked = false;

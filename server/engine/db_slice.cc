@@ -47,6 +47,7 @@ bool DbSlice::ExpireIfNeeded(int db, Iterator it, int64_t now_ms) {
   auto exp = d.expire.Find(it.key().GetSlice(&scratch));
   if (exp.IsEnd()) return false;
   if (exp.value() > now_ms) return false;
+  MarkModified(db, it);
   d.expire.Erase(exp);
   d.prime.Erase(it);
   ++stats_.expired_keys;
@@ -98,6 +99,7 @@ OpResult<std::pair<DbSlice::Iterator, bool>> DbSlice::TryAddOrFind(int db, std::
     SetCannotEvict(true);
     return OpStatus::kOutOfMemory;
   }
+  MarkModified(db, key);
   return std::pair{it, true};
 }
 
@@ -109,6 +111,7 @@ std::pair<DbSlice::Iterator, bool> DbSlice::AddOrFind(int db, std::string_view k
   auto [it, inserted] = dbs_[db]->prime.Insert(CompactObj(key), CompactObj());
   force_grow_ = false;
   CHECK(inserted) << "prime table refused an insert it was allowed to grow for";
+  MarkModified(db, key);
   return {it, true};
 }
 
@@ -171,6 +174,7 @@ bool DbSlice::IsPinned(Iterator it) const {
 }
 
 void DbSlice::OnEvict(int db, Iterator it) {
+  MarkModified(db, it);
   Db& d = *dbs_[db];
   if (it.value().has_expire()) {
     std::string scratch;
@@ -228,12 +232,18 @@ bool DbSlice::Del(int db, std::string_view key) {
 }
 
 void DbSlice::Del(int db, Iterator it) {
+  MarkModified(db, it);
   Db& d = *dbs_[db];
   if (it.value().has_expire()) {
     std::string scratch;
     d.expire.Erase(it.key().GetSlice(&scratch));
   }
   d.prime.Erase(it);
+}
+
+void DbSlice::MarkModifiedSlow(int db, Iterator it) {
+  std::string scratch;
+  watches_.Touch(db, it.key().GetSlice(&scratch));
 }
 
 int64_t DbSlice::GetExpire(int db, Iterator it) {
@@ -248,6 +258,7 @@ void DbSlice::SetExpire(int db, Iterator it, int64_t at_ms) {
   Db& d = *dbs_[db];
   std::string scratch;
   std::string_view key = it.key().GetSlice(&scratch);
+  MarkModified(db, key);
   it.value().set_has_expire(true);
   // Inserting into the expire table never moves prime-table entries.
   auto [exp, inserted] = d.expire.Insert(CompactObj(key), at_ms);
@@ -258,10 +269,17 @@ bool DbSlice::RemoveExpire(int db, Iterator it) {
   if (!it.value().has_expire()) return false;
   it.value().set_has_expire(false);
   std::string scratch;
-  return dbs_[db]->expire.Erase(it.key().GetSlice(&scratch));
+  std::string_view key = it.key().GetSlice(&scratch);
+  MarkModified(db, key);
+  return dbs_[db]->expire.Erase(key);
 }
 
 void DbSlice::FlushDb(int db) {
+  // Redis dirties the watched keys the flush removes, not those absent already.
+  PrimeTable& prime = dbs_[db]->prime;
+  if (!watches_.empty() && !prime.empty()) {
+    watches_.TouchIf(db, [&](std::string_view key) { return !prime.Find(key).IsEnd(); });
+  }
   std::erase_if(pending_bumps_, [db](const auto& b) { return b.first == db; });
   dbs_[db] = std::make_unique<Db>(this, db);
 }
@@ -298,6 +316,7 @@ size_t DbSlice::ActiveExpireStep(int db, size_t budget) {
   for (const std::string& key : expired) {
     auto it = d.prime.Find(std::string_view(key));
     if (!it.IsEnd()) {
+      MarkModified(db, std::string_view(key));
       d.prime.Erase(it);
       ++deleted;
       ++stats_.expired_keys;

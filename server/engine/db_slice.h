@@ -17,6 +17,12 @@
 // entries inside Find would break a caller that holds another iterator. When nothing can be
 // evicted (only sticky or locked data), TryAddOrFind reports kOutOfMemory.
 //
+// WATCH (watch_registry.h): every operation here that changes a key reports it through
+// MarkModified — inserting a key, deleting it (also by expiry or eviction), setting or
+// removing its TTL, flushing its database. A caller that changes a value in place through an
+// Iterator (SADD of a new member, INCR, LSET...) calls MarkModified itself once it knows it
+// changed something; one that changed nothing (SREM of an absent member) does not.
+//
 // Thread-safety: a DbSlice belongs to its shard's thread; every call runs there.
 // Invalidation: AddOrFind/insertions may move entries (the dash table splits segments, and
 // evicts in cache mode), so an Iterator is valid only until the next insertion into the same
@@ -36,6 +42,7 @@
 
 #include "base/op_status.h"
 #include "dash_table/dash_table.h"
+#include "server/engine/watch_registry.h"
 #include "server/types/compact_object.h"
 
 namespace lw {
@@ -139,6 +146,17 @@ class DbSlice {
   bool Del(int db, std::string_view key);
   void Del(int db, Iterator it);
 
+  // WATCH: `key` of `db` was changed by the running command (see the header comment). Costs
+  // one emptiness test while nobody on this shard watches anything.
+  void MarkModified(int db, std::string_view key) {
+    if (!watches_.empty()) watches_.Touch(db, key);
+  }
+  void MarkModified(int db, Iterator it) {
+    if (!watches_.empty()) MarkModifiedSlow(db, it);
+  }
+  // This shard's watched keys (WATCH registers there, in a hop over the key).
+  ShardWatches& watches() { return watches_; }
+
   // Expiry of a live entry: 0 = none.
   int64_t GetExpire(int db, Iterator it);
   void SetExpire(int db, Iterator it, int64_t at_ms);
@@ -185,6 +203,7 @@ class DbSlice {
   void ApplyBumps();
   void SetCannotEvict(bool v);
 
+  void MarkModifiedSlow(int db, Iterator it);
   // True if the entry at `it` is expired; then it is deleted (it becomes invalid).
   bool ExpireIfNeeded(int db, Iterator it, int64_t now_ms);
 
@@ -197,6 +216,7 @@ class DbSlice {
   int evict_db_ = 0;  // EvictStep's current database
   // Keys hit by Find since the last insertion, bumped then (bounded: extra hits are dropped).
   std::vector<std::pair<int, std::string>> pending_bumps_;
+  ShardWatches watches_;
 };
 
 template <typename Table>

@@ -50,6 +50,7 @@ OpResult<int64_t> RemoveMembers(const OpArgs& op, std::string_view key, ObjType 
     removed += remove(*c, m);
     if ((*c)->size() == 0) break;
   }
+  if (removed > 0) op.slice->MarkModified(op.db, key);  // WATCH: only a real removal counts
   DeleteIfEmpty(op, key, *c);
   return removed;
 }

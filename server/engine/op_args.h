@@ -54,29 +54,10 @@ inline std::vector<tx::ShardArg> DirectShardArgs(std::span<const std::string_vie
   return out;
 }
 
-// WATCH: for a write command (cntx->write_scope set by Service::Dispatch) wraps a hop callback
-// so that, while some client watches keys, the hop reports the watched keys it touched, on
-// the shard thread right after the write (watch_registry.h explains why in the hop).
-template <typename Cb>
-auto WatchAware(ConnectionContext* cntx, Cb& cb) {
-  WatchRegistry::WriteScope* scope = cntx->write_scope;
-  if (scope != nullptr) scope->ran_hop = true;
-  WatchRegistry* watches = &cntx->service->watches();
-  int db = cntx->db_index;
-  return [&cb, scope, watches, db](tx::Transaction* t, tx::EngineShard* es) {
-    OpStatus st = cb(t, es);
-    if (scope != nullptr && watches->active()) {
-      watches->OnShardWrite(db, t->ShardArgs(es->id()), scope);
-    }
-    return st;
-  };
-}
-
 // Runs `cb` over `keys` as a transaction, or as a step of cntx->multi_tx. Returns false if the
 // multi transaction refused (a key it does not hold).
 template <typename Cb>
-bool RunHop(ConnectionContext* cntx, std::span<const std::string_view> keys, Cb&& user_cb) {
-  auto cb = WatchAware(cntx, user_cb);
+bool RunHop(ConnectionContext* cntx, std::span<const std::string_view> keys, Cb&& cb) {
   tx::LockMode mode = LockModeOf(cntx);
   if (cntx->multi_tx != nullptr) {
     return cntx->multi_tx->ExecuteCommand(keys, mode, cb) != OpStatus::kInvalidArg;
@@ -176,11 +157,10 @@ class KeyHops {
   // Returns false if the enclosing script does not hold every key (nothing ran).
   template <typename Op>
   bool Run(Op&& op) {
-    auto user_cb = [&](tx::Transaction* t, tx::EngineShard* es) {
+    auto cb = [&](tx::Transaction* t, tx::EngineShard* es) {
       op(OpArgs{&ShardSet::Of(es)->db_slice, db_}, t->ShardArgs(es->id()));
       return OpStatus::kOk;
     };
-    auto cb = internal::WatchAware(cntx_, user_cb);
     if (own_) {
       own_->Execute(cb, false);
       return true;

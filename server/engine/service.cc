@@ -281,22 +281,9 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
   cntx->last_cmd = spec->name;
   cntx->last_active_ns = start;
   cntx->cmd_flags = spec->flags;
-  // WATCH: a write command's hops report the watched keys they touch into `scope`; once the
-  // handler has returned, its reply says whether it changed anything (watch_registry.h).
-  WatchRegistry::WriteScope scope;
-  WatchRegistry::WriteScope* outer_scope = cntx->write_scope;
-  size_t reply_start = cntx->rb->buffer().size();
-  int db = cntx->db_index;
-  cntx->write_scope = spec->IsWrite() ? &scope : nullptr;
+  // WATCH needs nothing here: the operations that change a key report it themselves, on the
+  // shard (watch_registry.h).
   spec->handler(args, cntx);
-  cntx->write_scope = outer_scope;
-  if (spec->IsWrite() && (!scope.touched.empty() || watches_.active())) {
-    const std::string& out = cntx->rb->buffer();
-    bool changed =
-        cntx->rb->errors_sent() == errors_before && out.size() >= reply_start &&
-        !WatchRegistry::ReplySaysUnchanged(*spec, args, std::string_view(out).substr(reply_start));
-    watches_.AfterWrite(*spec, args, db, &scope, changed);
-  }
   int64_t elapsed_us = timed ? (SteadyNowNs() - start) / 1000 : 0;
   if (stats) {
     ++stats->calls;

@@ -30,7 +30,6 @@
 #include "server/engine/connection_context.h"
 #include "server/engine/shard_set.h"
 #include "server/engine/slow_log.h"
-#include "server/engine/watch_registry.h"
 
 namespace lw {
 
@@ -172,8 +171,6 @@ class Service {
   }
   size_t connected_clients() const { return connected_clients_.load(std::memory_order_relaxed); }
   RuntimeConfig& runtime() { return runtime_; }
-  // Who WATCHes which keys (MULTI/EXEC); Dispatch reports write commands to it.
-  WatchRegistry& watches() { return watches_; }
   // Long-running scripts and the keys they hold (-BUSY replies).
   BusyRegistry& busy() { return busy_; }
   SlowLog& slow_log() { return slow_log_; }
@@ -241,7 +238,6 @@ class Service {
   std::atomic<uint64_t> rejected_connections_{0};
   std::atomic<size_t> connected_clients_{0};
   RuntimeConfig runtime_;
-  WatchRegistry watches_;
   BusyRegistry busy_;
   SlowLog slow_log_;
   // Memory: each proactor thread's allocation counter, the bytes of all other threads (shard

@@ -18,6 +18,11 @@ void ShardSet::Shutdown() {
   tx_.reset();
 }
 
+void ShardSet::Post(uint32_t shard_id, std::function<void(Shard*)> fn) {
+  Shard* shard = shards_[shard_id].get();
+  pool_->at(shard_id)->DispatchBrief([shard, fn = std::move(fn)] { fn(shard); });
+}
+
 void ShardSet::AwaitOnAll(const std::function<void(Shard*)>& fn) {
   pool_->AwaitBriefOnAll([&](io::Proactor* p) { fn(shards_[p->index()].get()); });
 }

@@ -56,6 +56,11 @@ class ShardSet {
   // Runs fn(Shard*) on every shard in parallel and waits (no locks).
   void AwaitOnAll(const std::function<void(Shard*)>& fn);
 
+  // Runs fn(Shard*) on the shard's thread later, without locks and without waiting: work
+  // whose outcome nobody awaits (a client dropping its watches). Any thread; tasks posted to
+  // one shard run in the order posted, and before a later AwaitOnAll.
+  void Post(uint32_t shard_id, std::function<void(Shard*)> fn);
+
   // REQUIRES: called on the shard's own thread.
   Shard* shard(uint32_t shard_id) { return shards_[shard_id].get(); }
 

@@ -15,9 +15,10 @@ bool ClassifyForSquash(Service* service, const CommandSpec* spec,
   if (spec == nullptr || spec->first_key <= 0 || !spec->ArityOk(args.size())) return false;
   if (!(spec->flags & (cmd::kWrite | cmd::kReadOnly))) return false;
   // Blocking, pub/sub, connection-state (WATCH) and transaction-control commands need the
-  // client's own context; they never run on a shard's thread.
-  constexpr uint32_t kNeedsClient =
-      cmd::kBlocking | cmd::kNoScript | cmd::kNoMulti | cmd::kPubSub | cmd::kConnState;
+  // client's own context; they never run on a shard's thread. A command with movable keys
+  // (ZUNIONSTORE dst numkeys src...) may touch keys its legacy positions do not list.
+  constexpr uint32_t kNeedsClient = cmd::kBlocking | cmd::kNoScript | cmd::kNoMulti | cmd::kPubSub |
+                                    cmd::kConnState | cmd::kMovableKeys;
   if (spec->flags & kNeedsClient) return false;
   out->keys = CommandRegistry::KeysOf(*spec, args);
   if (out->keys.empty()) return false;

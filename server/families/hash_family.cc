@@ -77,6 +77,7 @@ void SetPairs(CmdArgs args, ConnectionContext* cntx, bool reply_ok) {
     for (size_t i = 2; i < args.size(); i += 2) {
       added += (*hash)->Set(args[i], args[i + 1], limits);
     }
+    op.slice->MarkModified(op.db, key);  // even when no value changed, as in Redis
     return added;
   });
   if (!res.ok()) return SendWrongTypeOr(res.status(), cntx->rb);
@@ -95,6 +96,7 @@ void HSetNx(CmdArgs args, ConnectionContext* cntx) {
     if (!hash.ok()) return hash.status();
     if ((*hash)->Get(field)) return int64_t(0);
     (*hash)->Set(field, value, limits);
+    op.slice->MarkModified(op.db, key);
     return int64_t(1);
   });
   if (!res.ok()) return SendWrongTypeOr(res.status(), cntx->rb);
@@ -109,6 +111,7 @@ void HDel(CmdArgs args, ConnectionContext* cntx) {
     HashObj* hash = HashOf(*it);
     int64_t deleted = 0;
     for (size_t i = 2; i < args.size() && !hash->empty(); ++i) deleted += hash->Del(args[i]);
+    if (deleted > 0) op.slice->MarkModified(op.db, key);
     if (hash->empty()) op.slice->Del(op.db, *it);
     return deleted;
   });
@@ -135,6 +138,7 @@ void HIncrBy(CmdArgs args, ConnectionContext* cntx) {
     }
     value += incr;
     (*hash)->Set(field, std::to_string(value), limits);
+    op.slice->MarkModified(op.db, key);
     return value;
   });
   if (res.ok()) return rb->SendLong(*res);
@@ -167,6 +171,7 @@ void HIncrByFloat(CmdArgs args, ConnectionContext* cntx) {
         if (std::isnan(value) || std::isinf(value)) return OpStatus::kOutOfRange;
         std::string formatted = FormatLongDouble(value);
         (*hash)->Set(field, formatted, limits);
+        op.slice->MarkModified(op.db, key);
         return formatted;
       });
   if (res.ok()) return rb->SendBulk(*res);

@@ -80,6 +80,7 @@ void Push(CmdArgs args, ConnectionContext* cntx, bool front, bool only_if_exists
         list->PushBack(args[i]);
       }
     }
+    op.slice->MarkModified(op.db, key);
     NotifyKeyReady(key);  // blocked BLPOP & co. are served when this transaction concludes
     return int64_t(list->size());
   });
@@ -112,6 +113,7 @@ void Pop(CmdArgs args, ConnectionContext* cntx, bool front) {
     size_t n = std::min<uint64_t>(uint64_t(count), list->size());
     out.reserve(n);
     for (size_t i = 0; i < n; ++i) out.push_back(front ? list->PopFront() : list->PopBack());
+    if (n > 0) op.slice->MarkModified(op.db, key);  // LPOP key 0 changes nothing
     DelIfEmpty(op, *it);
     return out;
   });
@@ -262,6 +264,7 @@ void LSet(CmdArgs args, ConnectionContext* cntx) {
     auto i = NormalizeIndex(index, list->size());
     if (!i) return OpStatus::kOutOfRange;
     list->Set(*i, value);
+    op.slice->MarkModified(op.db, key);
     return true;
   });
   if (res.ok()) return rb->SendOk();
@@ -292,6 +295,7 @@ void LInsert(CmdArgs args, ConnectionContext* cntx) {
     if (!it.ok()) return it.status();
     ListObj* list = ListOf(*it);
     if (!list->Insert(pivot, value, after)) return int64_t(-1);
+    op.slice->MarkModified(op.db, key);
     NotifyKeyReady(key);
     return int64_t(list->size());
   });
@@ -309,6 +313,7 @@ void LRem(CmdArgs args, ConnectionContext* cntx) {
     // |INT64_MIN| does not fit an int64; any limit that large means "all" in practice.
     size_t limit = count == INT64_MIN ? SIZE_MAX : size_t(count < 0 ? -count : count);
     size_t removed = ListOf(*it)->Remove(value, limit, count >= 0);
+    if (removed > 0) op.slice->MarkModified(op.db, key);
     DelIfEmpty(op, *it);
     return int64_t(removed);
   });
@@ -336,6 +341,7 @@ void LTrim(CmdArgs args, ConnectionContext* cntx) {
     }
     if (e >= len) e = len - 1;
     list->Trim(size_t(s), size_t(e));
+    op.slice->MarkModified(op.db, key);  // even when nothing was cut, as in Redis
     return true;
   });
   if (res.status() == OpStatus::kWrongType) return cntx->rb->SendError(errors::kWrongType);
@@ -363,6 +369,7 @@ std::vector<std::string> PopFrom(const OpArgs& op, std::string_view key, bool fr
   size_t n = std::min(count, list->size());
   out.reserve(n);
   for (size_t i = 0; i < n; ++i) out.push_back(front ? list->PopFront() : list->PopBack());
+  if (n > 0) op.slice->MarkModified(op.db, key);
   DelIfEmpty(op, *it);
   return out;
 }
@@ -378,6 +385,7 @@ void PushTo(const OpArgs& op, std::string_view key, std::string_view value, bool
   } else {
     list->PushBack(value);
   }
+  op.slice->MarkModified(op.db, key);
   NotifyKeyReady(key);
 }
 
@@ -394,6 +402,7 @@ std::string MoveOnShard(const OpArgs& op, std::string_view src, std::string_view
     } else {
       list->PushBack(value);
     }
+    op.slice->MarkModified(op.db, src);
     return value;
   }
   std::string value = std::move(PopFrom(op, src, from_front, 1).front());

@@ -31,11 +31,23 @@ struct WatchedKey {
 // The client's MULTI queue (MultiState) plus its watches.
 class ClientMulti : public MultiState {
  public:
-  explicit ClientMulti(WatchRegistry* registry) : registry_(registry) {}
+  explicit ClientMulti(ShardSet* shards) : shards_(shards) {}
   ~ClientMulti() override { Unwatch(); }
 
+  // Ends this round of watches. Each shard drops the watcher from its table on its own
+  // thread, later: nobody awaits that, and a write meanwhile only marks a watcher that no one
+  // reads any more (the next round gets a new one).
   void Unwatch() {
-    for (const WatchedKey& k : keys) registry_->Remove(watcher.get(), k.db, k.key);
+    if (!keys.empty()) {
+      std::vector<std::vector<WatchedKey>> by_shard(shards_->size());
+      for (WatchedKey& k : keys) by_shard[shards_->ShardOf(k.key)].push_back(std::move(k));
+      for (uint32_t sid = 0; sid < by_shard.size(); ++sid) {
+        if (by_shard[sid].empty()) continue;
+        shards_->Post(sid, [w = watcher, mine = std::move(by_shard[sid])](Shard* shard) {
+          for (const WatchedKey& k : mine) shard->db_slice.watches().Remove(w.get(), k.db, k.key);
+        });
+      }
+    }
     keys.clear();
     watcher.reset();
   }
@@ -50,12 +62,12 @@ class ClientMulti : public MultiState {
   std::vector<WatchedKey> keys;
 
  private:
-  WatchRegistry* registry_;
+  ShardSet* shards_;
 };
 
 ClientMulti* State(ConnectionContext* cntx, bool create) {
   if (!cntx->multi && create) {
-    cntx->multi = std::make_unique<ClientMulti>(&cntx->service->watches());
+    cntx->multi = std::make_unique<ClientMulti>(&cntx->service->shards());
   }
   return static_cast<ClientMulti*>(cntx->multi.get());
 }
@@ -80,13 +92,7 @@ bool WatchesDirty(ClientMulti* st) {
   for (const WatchedKey& k : st->keys) {
     if (k.existed && k.deadline_ms != 0 && k.deadline_ms <= now) return true;
   }
-  // A write of a watched key whose command has not settled yet (its hop ran before ours, its
-  // reply is being judged): wait for it briefly; it needs none of our locks to finish.
-  for (int i = 0; i < 2000 && w->pending.load(std::memory_order_acquire) > 0; ++i) {
-    io::this_fiber::SleepFor(std::chrono::microseconds(50));
-  }
-  if (w->pending.load(std::memory_order_acquire) > 0) return true;
-  return w->dirty.load(std::memory_order_relaxed);
+  return false;
 }
 
 void Multi(CmdArgs, ConnectionContext* cntx) {
@@ -125,7 +131,6 @@ void Watch(CmdArgs args, ConnectionContext* cntx) {
     int64_t deadline_ms = 0;
   };
   std::vector<Seen> seen(fresh.size());
-  WatchRegistry* registry = &cntx->service->watches();
   std::shared_ptr<Watcher> watcher = st->watcher;
   // Registered inside a hop under the key's lock: a write of the key is either before it (and
   // does not count) or after it (and sees the registration).
@@ -135,7 +140,7 @@ void Watch(CmdArgs args, ConnectionContext* cntx) {
       std::optional<DbSlice::Iterator> it = op.slice->Peek(op.db, a.key);
       s.existed = it.has_value();
       if (s.existed) s.deadline_ms = op.slice->GetExpire(op.db, *it);
-      s.added = registry->Add(watcher, op.db, a.key, s.existed, s.deadline_ms);
+      s.added = op.slice->watches().Add(watcher, op.db, a.key);
     }
   });
   for (size_t i = 0; i < fresh.size(); ++i) {

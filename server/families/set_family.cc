@@ -66,6 +66,7 @@ void SAdd(CmdArgs args, ConnectionContext* cntx) {
     }
     int64_t added = 0;
     for (std::string_view m : members) added += set->Add(m, limits);
+    if (added > 0) op.slice->MarkModified(op.db, key);
     return added;
   });
   if (!res.ok()) return SendOpError(cntx->rb, res.status());
@@ -162,6 +163,7 @@ void SPop(CmdArgs args, ConnectionContext* cntx) {
     }
     out.members.reserve(size_t(count));
     for (int64_t i = 0; i < count; ++i) out.members.push_back(set->PopRandom(&Rand64));
+    if (count > 0) op.slice->MarkModified(op.db, key);
     return out;
   });
   ReplyBuilder* rb = cntx->rb;
@@ -349,6 +351,7 @@ void StoreSet(const OpArgs& op, std::string_view key, const std::vector<std::str
   auto [it, inserted] = op.slice->AddOrFind(op.db, key);
   if (!inserted) op.slice->RemoveExpire(op.db, it);
   it.value().SetRobj(ObjType::kSet, set);
+  op.slice->MarkModified(op.db, key);
 }
 
 // SINTERSTORE / SUNIONSTORE / SDIFFSTORE destination key [key ...]
@@ -419,12 +422,13 @@ void SMove(CmdArgs args, ConnectionContext* cntx) {
   auto remove_from_src = [&](const OpArgs& op) {
     SetObj* set = *FindSet(op, src);
     set->Remove(member);
+    op.slice->MarkModified(op.db, src);
     DeleteIfEmpty(op, src, set);
   };
   auto add_to_dst = [&](const OpArgs& op) {
     OpResult<SetObj*> set = FindSet(op, dst);
     if (set.ok()) {
-      (*set)->Add(member, limits);
+      if ((*set)->Add(member, limits)) op.slice->MarkModified(op.db, dst);  // as Redis: only if new
       return;
     }
     auto* created = new SetObj(member, 1, limits);

@@ -16,6 +16,7 @@ void Stick(CmdArgs args, ConnectionContext* cntx) {
     auto it = op.slice->Find(op.db, key);
     if (!it.ok() || it->value().sticky()) return int64_t{0};
     it->value().set_sticky(true);
+    op.slice->MarkModified(op.db, key);  // WATCH: stickiness is part of the key's state
     return int64_t{1};
   });
   if (marked < 0) return cntx->rb->SendError(errors::kUndeclaredKeys);

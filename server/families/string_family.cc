@@ -151,6 +151,7 @@ OpStatus StoreString(const OpArgs& op, std::string_view key, std::string_view va
   }
   auto [it, inserted] = added;
   it.value().SetString(value);  // keeps the sticky bit (stickiness survives overwrite)
+  slice.MarkModified(op.db, key);
   if (stick) it.value().set_sticky(true);
   if (expire_at_ms != 0) {
     slice.SetExpire(op.db, it, expire_at_ms);
@@ -383,6 +384,7 @@ void Append(CmdArgs args, ConnectionContext* cntx) {
     }
     char* p = v.ResizeRawString(old_len + tail.size());
     if (!tail.empty()) std::memcpy(p + old_len, tail.data(), tail.size());
+    op.slice->MarkModified(op.db, key);  // even an empty tail, as in Redis
     return OpReply<int64_t>{int64_t(old_len + tail.size())};
   });
   if (!res.error.empty()) return cntx->rb->SendError(res.error);
@@ -417,6 +419,7 @@ void SetRange(CmdArgs args, ConnectionContext* cntx) {
     size_t new_len = std::max(old_len, size_t(offset) + value.size());
     char* p = v.ResizeRawString(new_len);
     std::memcpy(p + offset, value.data(), value.size());
+    op.slice->MarkModified(op.db, key);
     return OpReply<int64_t>{int64_t(new_len)};
   });
   if (!res.error.empty()) return rb->SendError(res.error);
@@ -444,6 +447,7 @@ void IncrBy(ConnectionContext* cntx, std::string_view key, int64_t delta) {
     int64_t result = old + delta;
     if (found.ok()) {
       found->value().SetInt(result);
+      op.slice->MarkModified(op.db, key);
     } else {
       auto added = op.slice->TryAddOrFind(op.db, key);
       if (!added.ok()) return OpReply<int64_t>::Error(errors::kOom);
@@ -498,6 +502,7 @@ void IncrByFloat(CmdArgs args, ConnectionContext* cntx) {
     // Stored as the formatted text, never int-encoded (Redis keeps it an embstr/raw string).
     if (found.ok()) {
       found->value().SetString(out.value, false);
+      op.slice->MarkModified(op.db, key);
     } else {
       auto added = op.slice->TryAddOrFind(op.db, key);
       if (!added.ok()) return OpReply<std::string>::Error(errors::kOom);
@@ -530,6 +535,7 @@ void SetBit(CmdArgs args, ConnectionContext* cntx) {
     auto found = op.slice->Find(op.db, key, ObjType::kString);
     if (found.status() == OpStatus::kWrongType) return OpStatus::kWrongType;
     CompactObj* v;
+    bool grew = !found.ok();
     if (found.ok()) {
       v = &found->value();
     } else {
@@ -538,10 +544,13 @@ void SetBit(CmdArgs args, ConnectionContext* cntx) {
       v = &added->first.value();
     }
     // Redis always leaves a "raw" string here, grown with zeros to cover the bit.
+    grew = grew || v->StringSize() < byte + 1;
     char* p = v->ResizeRawString(std::max(v->StringSize(), byte + 1));
     uint8_t mask = uint8_t(1 << (7 - (offset & 7)));
     int64_t old = (uint8_t(p[byte]) & mask) ? 1 : 0;
     p[byte] = char(bit ? (uint8_t(p[byte]) | mask) : (uint8_t(p[byte]) & ~mask));
+    // Redis 7.0: only a new or longer string or a flipped bit counts as a modification.
+    if (grew || old != bit) op.slice->MarkModified(op.db, key);
     return old;
   });
   if (!res.ok()) {

@@ -37,6 +37,7 @@ ScoredItems PopFrom(const OpArgs& op, std::string_view key, bool max, size_t cou
   z->Visit(from, from + n, max,
            [&](std::string_view m, double s) { out.emplace_back(std::string(m), s); });
   z->EraseRanks(from, from + n);
+  if (n > 0) op.slice->MarkModified(op.db, key);
   if (z->size() == 0) op.slice->Del(op.db, *it);
   return out;
 }

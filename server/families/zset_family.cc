@@ -209,6 +209,8 @@ void ZAddGeneric(std::string_view key, const ZAddParams& p, ConnectionContext* c
             ++out.processed;
           }
         }
+        // Redis's rule: a ZADD that neither added nor changed a score modified nothing.
+        if (out.added > 0 || out.updated > 0) op.slice->MarkModified(op.db, key);
         DeleteIfEmpty(op, key, z);
         if (z->size() > 0) NotifyKeyReady(key);  // wakes BZPOPMIN & co. (zset_blocking.cc)
         return out;
@@ -491,6 +493,7 @@ void RemRangeGeneric(std::string_view key, ConnectionContext* cntx,
     if (!z.ok()) return z.status() == OpStatus::kKeyNotFound ? 0 : OpResult<int64_t>(z.status());
     auto [start, end] = span(**z);
     (*z)->EraseRanks(start, end);
+    if (end > start) op.slice->MarkModified(op.db, key);
     DeleteIfEmpty(op, key, *z);
     return int64_t(end - start);
   });
@@ -549,6 +552,7 @@ void PopGeneric(CmdArgs args, ConnectionContext* cntx, bool max) {
     z->Visit(from, from + n, max,
              [&](std::string_view m, double s) { out.emplace_back(std::string(m), s); });
     z->EraseRanks(from, from + n);
+    if (n > 0) op.slice->MarkModified(op.db, key);  // ZPOPMIN key 0 changes nothing
     DeleteIfEmpty(op, key, z);
     return out;
   });
@@ -666,6 +670,7 @@ void StoreZSet(const OpArgs& op, std::string_view key, const ScoredItems& items,
   auto [it, inserted] = op.slice->AddOrFind(op.db, key);
   if (!inserted) op.slice->RemoveExpire(op.db, it);
   it.value().SetRobj(ObjType::kZSet, z);
+  op.slice->MarkModified(op.db, key);
   NotifyKeyReady(key);  // BZPOPMIN & co. blocked on the destination wake (Redis's dbAdd)
 }
 
@@ -1022,6 +1027,7 @@ void ZMPop(CmdArgs args, ConnectionContext* cntx) {
     z->Visit(from, from + n, max,
              [&](std::string_view m, double s) { popped.emplace_back(std::string(m), s); });
     z->EraseRanks(from, from + n);
+    if (n > 0) op.slice->MarkModified(op.db, key);
     DeleteIfEmpty(op, key, z);
   };
   KeyHops hops(cntx, keys);
