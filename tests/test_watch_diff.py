@@ -220,3 +220,28 @@ def test_random_rounds_match_redis(clients, seed):
             a.call(*random_command(rng))
         outcomes.add(a.call("EXEC") == ABORTED)
     assert outcomes == {True, False}, "the stream should both commit and abort transactions"
+
+
+def test_movable_key_commands_in_exec_and_pipeline(server, redis_server):
+    """ZUNIONSTORE dst 1 src names src outside its legacy key positions: it must not run
+    squashed on dst's shard (inside EXEC or in a pipeline) whatever shard src lives on."""
+    from resp_client import encode
+    replies = []
+    for port in (server.port, redis_server.port):
+        c = RawClient(port)
+        c.call("FLUSHALL")
+        cmds = []
+        for i in range(16):
+            cmds.append(("ZADD", f"src{i}", str(i), "m"))
+        for i in range(16):
+            cmds.append(("ZUNIONSTORE", f"dst{i}", "1", f"src{i}"))
+        c.sock.sendall(b"".join(encode(*cmd) for cmd in cmds))
+        out = [c.read_reply() for _ in cmds]
+        c.call("MULTI")
+        for i in range(16):
+            c.call("ZUNIONSTORE", f"again{i}", "2", f"src{i}", f"dst{(i + 5) % 16}")
+        out.append(c.call("EXEC"))
+        out.append(c.call("ZRANGE", "again3", "0", "-1", "WITHSCORES"))
+        replies.append(out)
+        c.close()
+    assert replies[0] == replies[1]
