@@ -267,6 +267,38 @@ def test_refused_settings_get_like_redis(diff):
         both(diff, "CONFIG", "SET", name, value)
 
 
+def test_requirepass_like_redis(diff, server, redis_server):
+    both(diff, "CONFIG", "SET", "requirepass", "pw")
+    both(diff, "PING")  # connections already in stay in
+    both(diff, "CONFIG", "GET", "requirepass")
+    late = {}
+    for name, port in (("lw", server.port), ("rd", redis_server.port)):
+        late[name] = RawClient(port)
+    replies = lambda *args: [late[n].call(*args) for n in ("lw", "rd")]
+    lw, rd = replies("PING")
+    assert lw == rd == b"-NOAUTH Authentication required.\r\n"
+    lw, rd = replies("AUTH", "wrong")
+    assert lw == rd
+    both(diff, "CONFIG", "SET", "requirepass", "")
+    lw, rd = replies("PING")  # "nopass": clients that never authenticated are in too
+    assert lw == rd == b"+PONG\r\n"
+    lw, rd = replies("AUTH", "x")
+    assert lw == rd and lw.startswith(b"-ERR AUTH <password> called without any password")
+    both(diff, "CONFIG", "SET", "requirepass", "pw2")
+    lw, rd = replies("PING")  # never authenticated: out again once there is a password
+    assert lw == rd == b"-NOAUTH Authentication required.\r\n"
+    lw, rd = replies("HELLO", "2")
+    assert lw == rd and lw.startswith(b"-NOAUTH HELLO must be called")
+    for c in late.values():
+        c.close()
+    fresh = [RawClient(p) for p in (server.port, redis_server.port)]
+    assert [c.call("AUTH", "pw2") for c in fresh] == [b"+OK\r\n"] * 2
+    assert [c.call("PING") for c in fresh] == [b"+PONG\r\n"] * 2
+    for c in fresh:
+        c.close()
+    both(diff, "CONFIG", "SET", "requirepass", "")
+
+
 def test_immutable_settings_like_redis(diff):
     for name, value in (("daemonize", "yes"), ("databases", "3"), ("io-threads", "2"),
                         ("cluster-enabled", "yes"), ("dir", "/tmp"), ("dbfilename", "x.rdb"),

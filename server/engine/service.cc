@@ -45,6 +45,8 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
   shutdown_hook_ = [] { kill(getpid(), SIGTERM); };
   // Memory limits: start-up flags into the runtime settings, then every shard reads them.
   runtime_.maxmemory.store(config_.maxmemory);
+  runtime_.requirepass = config_.requirepass;
+  runtime_.auth_required.store(!config_.requirepass.empty());
   if (config_.cache_mode) runtime_.maxmemory_policy.store(4);  // allkeys-lru
   runtime_.busy_reply_threshold_ms.store(config_.busy_reply_threshold_ms);
   thread_mem_.resize(pool_->size());
@@ -237,7 +239,8 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
   }
   // Statistics are per thread; a caller off the pool (none today) just goes uncounted.
   CommandStats* stats = here ? &cmd_stats_[here->index()][spec->id] : nullptr;
-  if (!cntx->authenticated && !(spec->flags & cmd::kNoAuth)) {
+  if (!cntx->authenticated && !(spec->flags & cmd::kNoAuth) &&
+      runtime_.auth_required.load(std::memory_order_relaxed)) {
     if (stats) ++stats->rejected_calls;
     cntx->rb->SendError(errors::kNoAuth);
     return;

@@ -54,7 +54,7 @@ struct ScriptingInfo {
 using ScriptingInfoSource = ScriptingInfo (*)(Service* service);
 
 struct ServiceConfig {
-  std::string requirepass;  // empty: no AUTH needed
+  std::string requirepass;  // empty: no AUTH needed. Seeds RuntimeConfig::requirepass.
   // The listening address, as reported by CONFIG GET / INFO (the Server fills them in).
   std::string bind = "127.0.0.1";
   uint16_t port = 0;
@@ -118,6 +118,15 @@ struct RuntimeConfig {
   std::string save;                     // fixed: no persistence
   std::string notify_keyspace_events;   // fixed: no keyspace notifications
   std::string dbfilename = "dump.rdb";  // protected, as Redis's
+  std::string requirepass;              // the default user's password; empty: none
+  // !requirepass.empty(), for Dispatch: as in Redis, a client that never authenticated may
+  // run commands while there is no password (and not once one is set again).
+  std::atomic<bool> auth_required{false};
+
+  std::string Requirepass() {
+    std::lock_guard<std::mutex> lock(mu);
+    return requirepass;
+  }
 };
 
 // Per-command counters of one thread (INFO commandstats).

@@ -8,7 +8,7 @@
 //     thresholds at the next write that may convert a value, list-max-listpack-size for
 //     lists created afterwards (a list keeps its node size, as Redis's quicklist).
 //   * kImmutable: refused with Redis's "can't set immutable config" (Redis's immutable
-//     settings, and those Lacewing fixes at start-up from its flags: port, bind, requirepass).
+//     settings, and those Lacewing fixes at start-up from its flags: port, bind).
 //   * kProtected: refused with Redis's "can't set protected config", as redis-server does
 //     with its default enable-protected-configs no (dir, dbfilename).
 //   * kFixed: a feature Lacewing does not have (persistence, keyspace notifications, idle
@@ -71,7 +71,6 @@ std::string Cwd() {
 
 std::string GetPort(Service* s) { return std::to_string(s->config().port); }
 std::string GetBind(Service* s) { return s->config().bind; }
-std::string GetRequirepass(Service* s) { return s->config().requirepass; }
 std::string GetDatabases(Service*) { return std::to_string(DbSlice::kNumDbs); }
 std::string GetDir(Service*) { return Cwd(); }
 std::string GetNo(Service*) { return "no"; }
@@ -99,7 +98,8 @@ const Param kParams[] = {
     Const("port", GetPort),
     Const("bind", GetBind),
     Const("databases", GetDatabases),
-    Const("requirepass", GetRequirepass),
+    // Connections made afterwards need AUTH; those already in stay in, as in Redis.
+    Str("requirepass", kString, &RC::requirepass, kLive),
     {.name = "dir", .type = kConst, .settable = kProtected, .get = GetDir},
     Const("daemonize", GetNo),
     Const("cluster-enabled", GetNo),
@@ -284,8 +284,11 @@ void ApplyParam(const Param& p, Service* service, std::string_view value, int64_
     if (p.num == &RC::loglevel) ApplyLogLevel(num);
     (rt.*p.num).store(num);
   } else if (p.str) {
-    std::lock_guard<std::mutex> lock(rt.mu);
-    (rt.*p.str) = std::string(value);
+    {
+      std::lock_guard<std::mutex> lock(rt.mu);
+      (rt.*p.str) = std::string(value);
+    }
+    if (p.str == &RC::requirepass) rt.auth_required.store(!value.empty());
   }
 }
 

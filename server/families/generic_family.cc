@@ -33,7 +33,7 @@ void Quit(CmdArgs, ConnectionContext* cntx) {
 }
 
 void Auth(CmdArgs args, ConnectionContext* cntx) {
-  const std::string& pass = cntx->service->config().requirepass;
+  const std::string pass = cntx->service->runtime().Requirepass();
   if (args.size() > 3) return cntx->rb->SendError(errors::kSyntax);
   if (pass.empty()) {
     return cntx->rb->SendError(errors::kAuthNoPassword);

@@ -21,7 +21,7 @@ namespace {
 
 // Redis's default user: with no requirepass it accepts any password ("nopass").
 bool CheckPassword(ConnectionContext* cntx, std::string_view user, std::string_view pass) {
-  const std::string& required = cntx->service->config().requirepass;
+  const std::string required = cntx->service->runtime().Requirepass();
   if (user != "default") return false;
   return required.empty() || pass == required;
 }
@@ -52,7 +52,9 @@ void Hello(CmdArgs args, ConnectionContext* cntx) {
       return rb->SendError(errors::HelloSyntax(args[j]));
     }
   }
-  if (!cntx->authenticated) return rb->SendError(errors::kHelloNoAuth);
+  if (!cntx->authenticated && cntx->service->runtime().auth_required.load()) {
+    return rb->SendError(errors::kHelloNoAuth);
+  }
   rb->SetRespVersion(version == 3 ? RespVersion::kResp3 : RespVersion::kResp2);
   rb->StartMap(7);
   rb->SendBulk("server");
@@ -78,7 +80,7 @@ void Reset(CmdArgs, ConnectionContext* cntx) {
   cntx->db_index = 0;
   cntx->name.clear();
   cntx->rb->SetRespVersion(RespVersion::kResp2);
-  cntx->authenticated = cntx->service->config().requirepass.empty();
+  cntx->authenticated = cntx->service->runtime().Requirepass().empty();
   cntx->rb->SendSimpleString("RESET");
 }
 

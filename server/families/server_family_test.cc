@@ -103,7 +103,7 @@ TEST_F(ServerFamilyAuthTest, HelloAuth) {
   Run({"HELLO", "3"});
   EXPECT_EQ(client_->last_raw(),
             "-NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-            "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+            "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
             "select the RESP protocol version at the same time\r\n");
   Run({"HELLO", "3", "AUTH", "default", "wrong"});
   EXPECT_EQ(client_->last_raw(),

@@ -47,7 +47,7 @@ Connection::Connection(io::FiberSocket socket, Service* service)
   cntx_.service = service;
   cntx_.rb = &rb_;
   cntx_.client_id = service->NextClientId();
-  cntx_.authenticated = service->config().requirepass.empty();
+  cntx_.authenticated = service->runtime().Requirepass().empty();
   cntx_.control = this;
   cntx_.fd = socket_.fd();
   cntx_.addr = socket_.PeerAddress();
