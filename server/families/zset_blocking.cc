@@ -8,14 +8,13 @@
 #include "server/engine/blocking_cmd.h"
 #include "server/engine/connection_context.h"
 #include "server/engine/op_args.h"
+#include "server/families/zset_util.h"
 #include "server/resp/error_strings.h"
 #include "server/types/zset_obj.h"
 
 namespace lw {
 
 namespace {
-
-using ScoredItems = std::vector<std::pair<std::string, double>>;
 
 KeyState ProbeZSet(const OpArgs& op, std::string_view key) {
   auto it = op.slice->Find(op.db, key, ObjType::kZSet);
@@ -27,19 +26,8 @@ KeyState ProbeZSet(const OpArgs& op, std::string_view key) {
 // Pops up to `count` lowest (or highest) members of the sorted set at `key`, in pop order;
 // deletes the key when emptied.
 ScoredItems PopFrom(const OpArgs& op, std::string_view key, bool max, size_t count) {
-  ScoredItems out;
-  auto it = op.slice->Find(op.db, key, ObjType::kZSet);
-  if (!it.ok()) return out;
-  ZSetObj* z = it->value().GetRobj<ZSetObj>();
-  size_t n = std::min(count, z->size());
-  size_t from = max ? z->size() - n : 0;
-  out.reserve(n);
-  z->Visit(from, from + n, max,
-           [&](std::string_view m, double s) { out.emplace_back(std::string(m), s); });
-  z->EraseRanks(from, from + n);
-  if (n > 0) op.slice->MarkModified(op.db, key);
-  if (z->size() == 0) op.slice->Del(op.db, *it);
-  return out;
+  OpResult<ZSetObj*> z = FindZSet(op, key);
+  return z.ok() ? PopExtremes(op, key, *z, max, count) : ScoredItems{};
 }
 
 void SendOutcomeError(ReplyBuilder* rb, OpStatus status) {
@@ -69,8 +57,8 @@ void BZPop(CmdArgs args, ConnectionContext* cntx, bool max) {
   rb->SendDouble(popped.front().second);
 }
 
-// BZMPOP (with blocking == false this is ZMPOP's path): [key, [[member, score], ...]].
-void ZMPop(CmdArgs args, ConnectionContext* cntx, bool blocking) {
+// BZMPOP, and ZMPOP with blocking == false: [key, [[member, score], ...]].
+void MPopGeneric(CmdArgs args, ConnectionContext* cntx, bool blocking) {
   ReplyBuilder* rb = cntx->rb;
   MPopArgs mp;
   if (!ParseMPopArgs(args, blocking ? 2 : 1, "MIN", "MAX", rb, &mp)) return;
@@ -94,6 +82,8 @@ void ZMPop(CmdArgs args, ConnectionContext* cntx, bool blocking) {
 
 }  // namespace
 
+void ZMPop(CmdArgs args, ConnectionContext* cntx) { MPopGeneric(args, cntx, false); }
+
 void RegisterZsetBlockingCommands(CommandRegistry* r) {
   using namespace cmd;
   // ZMPOP itself is registered by zset_family.cc.
@@ -102,7 +92,7 @@ void RegisterZsetBlockingCommands(CommandRegistry* r) {
   r->Register({"bzpopmax", -3, kWrite | kNoScript | kBlocking | kFast, 1, -2, 1,
                [](CmdArgs a, ConnectionContext* c) { BZPop(a, c, true); }});
   r->Register({"bzmpop", -5, kWrite | kBlocking | kMovableKeys, 0, 0, 0,
-               [](CmdArgs a, ConnectionContext* c) { ZMPop(a, c, true); }});
+               [](CmdArgs a, ConnectionContext* c) { MPopGeneric(a, c, true); }});
 }
 
 }  // namespace lw
