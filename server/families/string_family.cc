@@ -14,15 +14,13 @@
 
 #include "server/engine/connection_context.h"
 #include "server/engine/op_args.h"
+#include "server/families/string_util.h"
 #include "server/resp/error_strings.h"
 #include "server/types/arg_utils.h"
 
 namespace lw {
 
 namespace {
-
-// Redis's proto-max-bulk-len default: no string may grow past 512 MB.
-constexpr int64_t kMaxStringLen = int64_t(512) << 20;
 
 using Iterator = DbSlice::Iterator;
 
@@ -248,16 +246,7 @@ void SendStringResult(const OpResult<std::string>& res, ReplyBuilder* rb) {
 }
 
 void Get(CmdArgs args, ConnectionContext* cntx) {
-  std::string_view key = args[1];
-  OpResult<std::string> res =
-      RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<std::string> {
-        auto it = op.slice->Find(op.db, key, ObjType::kString);
-        if (!it.ok()) return it.status();
-        std::string value;
-        it->value().GetString(&value);
-        return value;
-      });
-  SendStringResult(res, cntx->rb);
+  SendStringResult(ReadString(cntx, args[1]), cntx->rb);
 }
 
 void GetDel(CmdArgs args, ConnectionContext* cntx) {
@@ -324,18 +313,6 @@ void Strlen(CmdArgs args, ConnectionContext* cntx) {
   if (res.ok()) return cntx->rb->SendLong(*res);
   if (res.status() == OpStatus::kWrongType) return cntx->rb->SendError(errors::kWrongType);
   cntx->rb->SendLong(0);
-}
-
-// Clamps Redis's inclusive [start, end] (negative from the end) to a string of `len` units.
-// Returns false when the range is empty.
-bool ClampRange(int64_t len, int64_t* start, int64_t* end) {
-  if (*start < 0 && *end < 0 && *start > *end) return false;
-  if (*start < 0) *start = len + *start;
-  if (*end < 0) *end = len + *end;
-  if (*start < 0) *start = 0;
-  if (*end < 0) *end = 0;
-  if (*end >= len) *end = len - 1;
-  return *start <= *end && len > 0;
 }
 
 void GetRange(CmdArgs args, ConnectionContext* cntx) {
@@ -515,203 +492,6 @@ void IncrByFloat(CmdArgs args, ConnectionContext* cntx) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Bits.
-
-// Redis's getBitOffsetFromArgument (without BITFIELD's '#' form): 0 <= offset < 512MB*8.
-bool ParseBitOffset(std::string_view arg, int64_t* offset) {
-  return ParseRedisInt(arg, offset) && *offset >= 0 && (*offset >> 3) < kMaxStringLen;
-}
-
-void SetBit(CmdArgs args, ConnectionContext* cntx) {
-  ReplyBuilder* rb = cntx->rb;
-  int64_t offset, bit;
-  if (!ParseBitOffset(args[2], &offset)) return rb->SendError(errors::kBitOffset);
-  if (!ParseRedisInt(args[3], &bit) || (bit & ~int64_t(1))) {
-    return rb->SendError(errors::kBitValue);
-  }
-  std::string_view key = args[1];
-  OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
-    size_t byte = size_t(offset >> 3);
-    auto found = op.slice->Find(op.db, key, ObjType::kString);
-    if (found.status() == OpStatus::kWrongType) return OpStatus::kWrongType;
-    CompactObj* v;
-    bool grew = !found.ok();
-    if (found.ok()) {
-      v = &found->value();
-    } else {
-      auto added = op.slice->TryAddOrFind(op.db, key);
-      if (!added.ok()) return added.status();
-      v = &added->first.value();
-    }
-    // Redis always leaves a "raw" string here, grown with zeros to cover the bit.
-    grew = grew || v->StringSize() < byte + 1;
-    char* p = v->ResizeRawString(std::max(v->StringSize(), byte + 1));
-    uint8_t mask = uint8_t(1 << (7 - (offset & 7)));
-    int64_t old = (uint8_t(p[byte]) & mask) ? 1 : 0;
-    p[byte] = char(bit ? (uint8_t(p[byte]) | mask) : (uint8_t(p[byte]) & ~mask));
-    // Redis 7.0: only a new or longer string or a flipped bit counts as a modification.
-    if (grew || old != bit) op.slice->MarkModified(op.db, key);
-    return old;
-  });
-  if (!res.ok()) {
-    return rb->SendError(res.status() == OpStatus::kOutOfMemory ? errors::kOom
-                                                                : errors::kWrongType);
-  }
-  rb->SendLong(*res);
-}
-
-void GetBit(CmdArgs args, ConnectionContext* cntx) {
-  ReplyBuilder* rb = cntx->rb;
-  int64_t offset;
-  if (!ParseBitOffset(args[2], &offset)) return rb->SendError(errors::kBitOffset);
-  std::string_view key = args[1];
-  OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
-    auto found = op.slice->Find(op.db, key, ObjType::kString);
-    if (!found.ok()) return found.status();
-    std::string scratch;
-    std::string_view s = found->value().GetSlice(&scratch);
-    size_t byte = size_t(offset >> 3);
-    if (byte >= s.size()) return 0;
-    return (uint8_t(s[byte]) >> (7 - (offset & 7))) & 1;
-  });
-  if (res.status() == OpStatus::kWrongType) return rb->SendError(errors::kWrongType);
-  rb->SendLong(res.ok() ? *res : 0);
-}
-
-// Parses the optional BYTE|BIT unit. Returns false on a syntax error.
-bool ParseBitUnit(std::string_view arg, bool* is_bit) {
-  if (EqualsIgnoreCase(arg, "BIT")) {
-    *is_bit = true;
-  } else if (EqualsIgnoreCase(arg, "BYTE")) {
-    *is_bit = false;
-  } else {
-    return false;
-  }
-  return true;
-}
-
-// Bit `i` (0 = most significant bit of the first byte) of `s`.
-inline bool BitAt(std::string_view s, int64_t i) {
-  return (uint8_t(s[size_t(i >> 3)]) >> (7 - (i & 7))) & 1;
-}
-
-// Set bits in the inclusive bit range [from, to] of `s`.
-int64_t CountBits(std::string_view s, int64_t from, int64_t to) {
-  int64_t count = 0;
-  // Partial edge bytes bit by bit, whole bytes with popcount.
-  while (from <= to && (from & 7) != 0) count += BitAt(s, from++);
-  while (from <= to && ((to + 1) & 7) != 0) count += BitAt(s, to--);
-  int64_t b = from >> 3, end_byte = (to + 1) >> 3;
-  for (; b + 8 <= end_byte; b += 8) {
-    uint64_t word;
-    std::memcpy(&word, s.data() + b, sizeof(word));
-    count += __builtin_popcountll(word);
-  }
-  for (; b < end_byte; ++b) count += __builtin_popcount(uint8_t(s[size_t(b)]));
-  return count;
-}
-
-// BITCOUNT key [start end [BYTE|BIT]]. As in Redis 7.0, the key is looked up before the
-// range is parsed, so a missing key answers 0 whatever the arguments.
-void BitCount(CmdArgs args, ConnectionContext* cntx) {
-  std::string_view key = args[1];
-  OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
-    auto found = op.slice->Find(op.db, key, ObjType::kString);
-    if (found.status() == OpStatus::kKeyNotFound) return 0;
-    if (!found.ok()) return found.status();
-    std::string scratch;
-    std::string_view s = found->value().GetSlice(&scratch);
-    int64_t len = int64_t(s.size());
-    if (args.size() == 2) return CountBits(s, 0, len * 8 - 1);
-    if (args.size() != 4 && args.size() != 5) return OpStatus::kSyntaxError;
-    int64_t start, end;
-    if (!ParseRedisInt(args[2], &start) || !ParseRedisInt(args[3], &end)) {
-      return OpStatus::kInvalidInt;
-    }
-    bool is_bit = false;
-    if (args.size() == 5 && !ParseBitUnit(args[4], &is_bit)) return OpStatus::kSyntaxError;
-    if (!ClampRange(is_bit ? len * 8 : len, &start, &end)) return 0;
-    return is_bit ? CountBits(s, start, end) : CountBits(s, start * 8, end * 8 + 7);
-  });
-  ReplyBuilder* rb = cntx->rb;
-  if (res.ok()) return rb->SendLong(*res);
-  switch (res.status()) {
-    case OpStatus::kWrongType:
-      return rb->SendError(errors::kWrongType);
-    case OpStatus::kInvalidInt:
-      return rb->SendError(errors::kNotInteger);
-    default:
-      return rb->SendError(errors::kSyntax);
-  }
-}
-
-// First bit equal to `bit` in the inclusive bit range [from, to] of `s`, or -1.
-int64_t FindBit(std::string_view s, int64_t from, int64_t to, bool bit) {
-  uint8_t skip = bit ? 0x00 : 0xff;  // a whole byte that cannot hold the bit
-  while (from <= to) {
-    if ((from & 7) == 0 && from + 7 <= to && uint8_t(s[size_t(from >> 3)]) == skip) {
-      from += 8;
-      continue;
-    }
-    if (BitAt(s, from) == bit) return from;
-    ++from;
-  }
-  return -1;
-}
-
-// BITPOS key bit [start [end [BYTE|BIT]]].
-void BitPos(CmdArgs args, ConnectionContext* cntx) {
-  ReplyBuilder* rb = cntx->rb;
-  int64_t bit;
-  if (!ParseRedisInt(args[2], &bit)) return rb->SendError(errors::kNotInteger);
-  if (bit != 0 && bit != 1) return rb->SendError(errors::kBitposBit);
-  std::string_view key = args[1];
-  OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
-    auto found = op.slice->Find(op.db, key, ObjType::kString);
-    // A missing key is an endless run of zero bits.
-    if (found.status() == OpStatus::kKeyNotFound) return bit ? -1 : 0;
-    if (!found.ok()) return found.status();
-    std::string scratch;
-    std::string_view s = found->value().GetSlice(&scratch);
-    int64_t len = int64_t(s.size());
-    if (args.size() > 6) return OpStatus::kSyntaxError;
-    int64_t start = 0, end = len - 1;
-    bool is_bit = false, end_given = args.size() >= 5;
-    if (args.size() >= 4) {
-      if (!ParseRedisInt(args[3], &start)) return OpStatus::kInvalidInt;
-      if (args.size() == 6 && !ParseBitUnit(args[5], &is_bit)) return OpStatus::kSyntaxError;
-      if (end_given) {
-        if (!ParseRedisInt(args[4], &end)) return OpStatus::kInvalidInt;
-      } else {
-        end = is_bit ? len * 8 - 1 : len - 1;
-      }
-    }
-    int64_t units = is_bit ? len * 8 : len;
-    if (start < 0) start += units;
-    if (end < 0) end += units;
-    if (start < 0) start = 0;
-    if (end < 0) end = 0;
-    if (end >= units) end = units - 1;
-    if (start > end) return -1;
-    int64_t from = is_bit ? start : start * 8, to = is_bit ? end : end * 8 + 7;
-    int64_t pos = FindBit(s, from, to, bit);
-    // Looking for a 0 with no explicit end, the string counts as padded with zeros, so the
-    // answer is the first bit past the range's last byte.
-    if (pos == -1 && bit == 0 && !end_given) return ((to >> 3) + 1) * 8;
-    return pos;
-  });
-  if (res.ok()) return rb->SendLong(*res);
-  switch (res.status()) {
-    case OpStatus::kWrongType:
-      return rb->SendError(errors::kWrongType);
-    case OpStatus::kInvalidInt:
-      return rb->SendError(errors::kNotInteger);
-    default:
-      return rb->SendError(errors::kSyntax);
-  }
-}
-
-// ---------------------------------------------------------------------------------------
 // Multi-key commands: one transaction over all the keys, every involved shard in parallel.
 
 // The keys at args[first], args[first + step], ...
@@ -769,114 +549,28 @@ void MSetNx(CmdArgs args, ConnectionContext* cntx) {
   cntx->rb->SendLong(1);
 }
 
-// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN]. Each key is read in its own
-// hop (a missing key is an empty string); the table is computed on the connection fiber.
-void Lcs(CmdArgs args, ConnectionContext* cntx) {
-  ReplyBuilder* rb = cntx->rb;
-  std::string a, b;
-  bool wrong_type = false;
-  for (int k = 1; k <= 2; ++k) {
-    std::string_view key = args[k];
-    OpResult<std::string> res =
-        RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<std::string> {
-          auto it = op.slice->Find(op.db, key, ObjType::kString);
-          if (!it.ok()) return it.status();
-          std::string value;
-          it->value().GetString(&value);
-          return value;
-        });
-    if (res.status() == OpStatus::kWrongType) wrong_type = true;
-    if (res.ok()) (k == 1 ? a : b) = std::move(*res);
-  }
-  if (wrong_type) return rb->SendError(errors::kLcsNotStrings);
-  bool get_len = false, get_idx = false, with_match_len = false;
-  int64_t min_match_len = 0;
-  for (size_t i = 3; i < args.size(); ++i) {
-    if (EqualsIgnoreCase(args[i], "IDX")) {
-      get_idx = true;
-    } else if (EqualsIgnoreCase(args[i], "LEN")) {
-      get_len = true;
-    } else if (EqualsIgnoreCase(args[i], "WITHMATCHLEN")) {
-      with_match_len = true;
-    } else if (EqualsIgnoreCase(args[i], "MINMATCHLEN") && i + 1 < args.size()) {
-      if (!ParseRedisInt(args[++i], &min_match_len)) return rb->SendError(errors::kNotInteger);
-      min_match_len = std::max<int64_t>(min_match_len, 0);
-    } else {
-      return rb->SendError(errors::kSyntax);
-    }
-  }
-  if (get_idx && get_len) return rb->SendError(errors::kLcsLenAndIdx);
-  size_t rows = a.size() + 1, cols = b.size() + 1;
-  // The table is transient; refuse what would not reasonably fit instead of aborting.
-  constexpr size_t kMaxCells = size_t(1) << 30;
-  if (rows > kMaxCells / cols) return rb->SendError(errors::kLcsNoMemory);
-  // table[i * cols + j]: LCS length of a[0, i) and b[0, j).
-  std::vector<uint32_t> table(rows * cols, 0);
-  for (size_t i = 1; i < rows; ++i) {
-    for (size_t j = 1; j < cols; ++j) {
-      table[i * cols + j] = a[i - 1] == b[j - 1]
-                                ? table[(i - 1) * cols + j - 1] + 1
-                                : std::max(table[(i - 1) * cols + j], table[i * cols + j - 1]);
-    }
-  }
-  uint32_t total = table[rows * cols - 1];
-  if (get_len) return rb->SendLong(total);
+}  // namespace
 
-  // Walk back from the end: a match moves diagonally, otherwise towards the longer
-  // sub-problem (preferring to drop a's byte only when that is strictly longer). Runs of
-  // consecutive diagonal moves are the matching ranges, found from the end backwards.
-  struct Range {
-    size_t a_start, a_end, b_start, b_end;
-  };
-  std::vector<Range> ranges;
-  std::string lcs(total, '\0');
-  size_t i = a.size(), j = b.size(), pos = total;
-  std::optional<Range> run;
-  auto close_run = [&] {
-    if (run && int64_t(run->a_end - run->a_start + 1) >= min_match_len) ranges.push_back(*run);
-    run.reset();
-  };
-  while (i > 0 && j > 0) {
-    if (a[i - 1] == b[j - 1]) {
-      lcs[--pos] = a[i - 1];
-      if (run && run->a_start == i && run->b_start == j) {
-        run->a_start = i - 1;
-        run->b_start = j - 1;
-      } else {
-        close_run();
-        run = Range{i - 1, i - 1, j - 1, j - 1};
-      }
-      --i;
-      --j;
-    } else {
-      close_run();
-      if (table[(i - 1) * cols + j] > table[i * cols + j - 1]) {
-        --i;
-      } else {
-        --j;
-      }
-    }
-  }
-  close_run();
-  if (!get_idx) return rb->SendBulk(lcs);
-  rb->StartMap(2);
-  rb->SendBulk("matches");
-  rb->StartArray(ranges.size());
-  for (const Range& r : ranges) {
-    rb->StartArray(with_match_len ? 3 : 2);
-    rb->StartArray(2);
-    rb->SendLong(int64_t(r.a_start));
-    rb->SendLong(int64_t(r.a_end));
-    rb->StartArray(2);
-    rb->SendLong(int64_t(r.b_start));
-    rb->SendLong(int64_t(r.b_end));
-    if (with_match_len) rb->SendLong(int64_t(r.a_end - r.a_start + 1));
-  }
-  rb->SendBulk("len");
-  rb->SendLong(total);
+// Clamps Redis's inclusive [start, end] (negative from the end) to a string of `len` units.
+bool ClampRange(int64_t len, int64_t* start, int64_t* end) {
+  if (*start < 0 && *end < 0 && *start > *end) return false;
+  if (*start < 0) *start = len + *start;
+  if (*end < 0) *end = len + *end;
+  if (*start < 0) *start = 0;
+  if (*end < 0) *end = 0;
+  if (*end >= len) *end = len - 1;
+  return *start <= *end && len > 0;
 }
 
-}  // namespace
+OpResult<std::string> ReadString(ConnectionContext* cntx, std::string_view key) {
+  return RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<std::string> {
+    auto it = op.slice->Find(op.db, key, ObjType::kString);
+    if (!it.ok()) return it.status();
+    std::string value;
+    it->value().GetString(&value);
+    return value;
+  });
+}
 
 void RegisterStringFamily(CommandRegistry* r) {
   using namespace cmd;
