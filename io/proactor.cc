@@ -47,7 +47,7 @@ void Proactor::DispatchBrief(std::function<void()> fn) {
 
 void Proactor::Dispatch(std::function<void()> fn, std::string_view name) {
   std::string owned_name(name);
-  DispatchBrief([this, fn = std::move(fn), owned_name = std::move(owned_name)]() mutable {
+  DispatchBrief([fn = std::move(fn), owned_name = std::move(owned_name)]() mutable {
     Fiber(owned_name, std::move(fn)).Detach();
   });
 }

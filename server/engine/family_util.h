@@ -1,5 +1,7 @@
 // Helpers the container families (lists, hashes, sets, sorted sets) share, for use inside
 // their shard operations (op_args.h).
+// Thread-safety: call them on the shard that owns the key, inside an op; ThreadRng is
+// per-thread.
 #pragma once
 
 #include <cstdint>

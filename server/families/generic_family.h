@@ -1,5 +1,6 @@
-// Connection and keyspace-generic commands: PING, ECHO, QUIT, AUTH, COMMAND, CONFIG, DEL,
-// EXISTS.
+// Connection and keyspace-generic commands: PING, ECHO, QUIT, AUTH, COMMAND, DEL, EXISTS
+// (CONFIG lives in config_family). Thread-safety: handlers run on the connection fiber;
+// RegisterGenericFamily once at startup.
 #pragma once
 
 #include "server/engine/command_registry.h"

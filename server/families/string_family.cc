@@ -30,6 +30,11 @@ template <typename T>
 struct OpReply {
   T value{};
   std::string_view error;
+  static OpReply Ok(T v) {
+    OpReply r;
+    r.value = std::move(v);
+    return r;
+  }
   static OpReply Error(std::string_view e) {
     OpReply r;
     r.error = e;
@@ -352,7 +357,7 @@ void Append(CmdArgs args, ConnectionContext* cntx) {
       auto added = op.slice->TryAddOrFind(op.db, key);
       if (!added.ok()) return OpReply<int64_t>::Error(errors::kOom);
       added->first.value().SetString(tail);
-      return OpReply<int64_t>{int64_t(tail.size())};
+      return OpReply<int64_t>::Ok(int64_t(tail.size()));
     }
     CompactObj& v = found->value();
     size_t old_len = v.StringSize();
@@ -362,7 +367,7 @@ void Append(CmdArgs args, ConnectionContext* cntx) {
     char* p = v.ResizeRawString(old_len + tail.size());
     if (!tail.empty()) std::memcpy(p + old_len, tail.data(), tail.size());
     op.slice->MarkModified(op.db, key);  // even an empty tail, as in Redis
-    return OpReply<int64_t>{int64_t(old_len + tail.size())};
+    return OpReply<int64_t>::Ok(int64_t(old_len + tail.size()));
   });
   if (!res.error.empty()) return cntx->rb->SendError(res.error);
   cntx->rb->SendLong(res.value);
@@ -381,23 +386,23 @@ void SetRange(CmdArgs args, ConnectionContext* cntx) {
       return OpReply<int64_t>::Error(errors::kWrongType);
     }
     if (!found.ok()) {
-      if (value.empty()) return OpReply<int64_t>{0};
+      if (value.empty()) return OpReply<int64_t>::Ok(0);
       if (too_long) return OpReply<int64_t>::Error(errors::kStringTooLong);
       auto added = op.slice->TryAddOrFind(op.db, key);
       if (!added.ok()) return OpReply<int64_t>::Error(errors::kOom);
       char* p = added->first.value().ResizeRawString(size_t(offset) + value.size());
       std::memcpy(p + offset, value.data(), value.size());
-      return OpReply<int64_t>{offset + int64_t(value.size())};
+      return OpReply<int64_t>::Ok(offset + int64_t(value.size()));
     }
     CompactObj& v = found->value();
     size_t old_len = v.StringSize();
-    if (value.empty()) return OpReply<int64_t>{int64_t(old_len)};
+    if (value.empty()) return OpReply<int64_t>::Ok(int64_t(old_len));
     if (too_long) return OpReply<int64_t>::Error(errors::kStringTooLong);
     size_t new_len = std::max(old_len, size_t(offset) + value.size());
     char* p = v.ResizeRawString(new_len);
     std::memcpy(p + offset, value.data(), value.size());
     op.slice->MarkModified(op.db, key);
-    return OpReply<int64_t>{int64_t(new_len)};
+    return OpReply<int64_t>::Ok(int64_t(new_len));
   });
   if (!res.error.empty()) return rb->SendError(res.error);
   rb->SendLong(res.value);
@@ -430,7 +435,7 @@ void IncrBy(ConnectionContext* cntx, std::string_view key, int64_t delta) {
       if (!added.ok()) return OpReply<int64_t>::Error(errors::kOom);
       added->first.value().SetInt(result);
     }
-    return OpReply<int64_t>{result};
+    return OpReply<int64_t>::Ok(result);
   });
   if (!res.error.empty()) return cntx->rb->SendError(res.error);
   cntx->rb->SendLong(res.value);
@@ -475,7 +480,7 @@ void IncrByFloat(CmdArgs args, ConnectionContext* cntx) {
     if (std::isnan(value) || std::isinf(value)) {
       return OpReply<std::string>::Error(errors::kNanOrInfinity);
     }
-    OpReply<std::string> out{FormatLongDouble(value)};
+    OpReply<std::string> out = OpReply<std::string>::Ok(FormatLongDouble(value));
     // Stored as the formatted text, never int-encoded (Redis keeps it an embstr/raw string).
     if (found.ok()) {
       found->value().SetString(out.value, false);

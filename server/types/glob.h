@@ -1,4 +1,4 @@
-// GlobMatch: Redis's glob patterns (KEYS, SCAN MATCH, and later PSUBSCRIBE and friends), with
+// glob::Match: Redis's glob patterns (KEYS, SCAN MATCH, PSUBSCRIBE, CONFIG GET), with
 // Redis's exact semantics, quirks included, so that a pattern selects the same keys here as
 // in redis-server:
 //   *        any run of bytes (several stars count as one)
@@ -9,8 +9,8 @@
 //   \x       x itself (a trailing lone backslash is a literal backslash)
 // Quirk kept on purpose: a non-empty pattern never matches the empty string ("*" matches ""
 // only because KEYS and SCAN treat the pattern "*" as "everything" before matching).
-// With nocase, ASCII letters compare case-insensitively (Redis's nocase flag, for later users
-// such as CONFIG GET patterns); KEYS and SCAN match case-sensitively.
+// With nocase, ASCII letters compare case-insensitively (Redis's nocase flag); KEYS and SCAN
+// match case-sensitively.
 // Runs in O(|pattern| * |string|) in the worst case (no exponential backtracking).
 // Lives in namespace lw::glob: server/engine/scan_args.h still carries an older private GlobMatch.
 // Thread-safety: pure functions.
