@@ -76,6 +76,17 @@ bool ParseMPopArgs(CmdArgs args, size_t numkeys_idx, std::string_view first,
   return true;
 }
 
+void SendPopFailure(ReplyBuilder* rb, OpStatus status) {
+  switch (status) {
+    case OpStatus::kWrongType:
+      return rb->SendError(errors::kWrongType);
+    case OpStatus::kInvalidArg:
+      return rb->SendError(errors::kUndeclaredKeys);
+    default:
+      return rb->SendNullArray();
+  }
+}
+
 void NotifyKeyReady(std::string_view key) {
   if (tx::EngineShard* es = tx::EngineShard::Current()) es->NotifyKeyReady(key);
 }

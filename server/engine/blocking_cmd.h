@@ -137,6 +137,10 @@ struct PopOutcome {
   std::string key;
 };
 
+// The reply of a BlockingPop that served nothing: WRONGTYPE, the undeclared-key error of a
+// script, or a null array (timed out, or the client left). REQUIRES: status != kOk.
+void SendPopFailure(ReplyBuilder* rb, OpStatus status);
+
 // The BLPOP / BZPOPMIN / LMPOP pattern over `keys`: the first key in argument order whose
 // probe(const OpArgs&, key) -> KeyState is not kEmpty decides: kWrongType fails the command,
 // kReady is served by take(const OpArgs&, key) on the key's shard. If every key is empty and

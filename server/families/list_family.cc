@@ -551,18 +551,10 @@ void BlockingPopOne(CmdArgs args, ConnectionContext* cntx, bool front) {
                                ProbeList, [&](const OpArgs& op, std::string_view key) {
                                  value = std::move(PopFrom(op, key, front, 1).front());
                                });
-  switch (out.status) {
-    case OpStatus::kOk:
-      rb->StartArray(2);
-      rb->SendBulk(out.key);
-      return rb->SendBulk(value);
-    case OpStatus::kWrongType:
-      return rb->SendError(errors::kWrongType);
-    case OpStatus::kInvalidArg:
-      return rb->SendError(errors::kUndeclaredKeys);
-    default:
-      return rb->SendNullArray();  // timed out, or the client left
-  }
+  if (out.status != OpStatus::kOk) return SendPopFailure(rb, out.status);
+  rb->StartArray(2);
+  rb->SendBulk(out.key);
+  rb->SendBulk(value);
 }
 
 void BLPop(CmdArgs args, ConnectionContext* cntx) { BlockingPopOne(args, cntx, true); }
@@ -580,18 +572,10 @@ void MPop(CmdArgs args, ConnectionContext* cntx, bool blocking) {
                                [&](const OpArgs& op, std::string_view key) {
                                  items = PopFrom(op, key, mp.first, size_t(mp.count));
                                });
-  switch (out.status) {
-    case OpStatus::kOk:
-      rb->StartArray(2);
-      rb->SendBulk(out.key);
-      return rb->SendStringArray(items);
-    case OpStatus::kWrongType:
-      return rb->SendError(errors::kWrongType);
-    case OpStatus::kInvalidArg:
-      return rb->SendError(errors::kUndeclaredKeys);
-    default:
-      return rb->SendNullArray();
-  }
+  if (out.status != OpStatus::kOk) return SendPopFailure(rb, out.status);
+  rb->StartArray(2);
+  rb->SendBulk(out.key);
+  rb->SendStringArray(items);
 }
 
 void LMPop(CmdArgs args, ConnectionContext* cntx) { MPop(args, cntx, false); }

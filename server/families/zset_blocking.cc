@@ -30,17 +30,6 @@ ScoredItems PopFrom(const OpArgs& op, std::string_view key, bool max, size_t cou
   return z.ok() ? PopExtremes(op, key, *z, max, count) : ScoredItems{};
 }
 
-void SendOutcomeError(ReplyBuilder* rb, OpStatus status) {
-  switch (status) {
-    case OpStatus::kWrongType:
-      return rb->SendError(errors::kWrongType);
-    case OpStatus::kInvalidArg:
-      return rb->SendError(errors::kUndeclaredKeys);
-    default:
-      return rb->SendNullArray();  // timed out, or the client left
-  }
-}
-
 // BZPOPMIN / BZPOPMAX key [key ...] timeout: [key, member, score].
 void BZPop(CmdArgs args, ConnectionContext* cntx, bool max) {
   ReplyBuilder* rb = cntx->rb;
@@ -50,7 +39,7 @@ void BZPop(CmdArgs args, ConnectionContext* cntx, bool max) {
   PopOutcome out = BlockingPop(
       cntx, args.subspan(1, args.size() - 2), /*may_block=*/true, deadline, ProbeZSet,
       [&](const OpArgs& op, std::string_view key) { popped = PopFrom(op, key, max, 1); });
-  if (out.status != OpStatus::kOk) return SendOutcomeError(rb, out.status);
+  if (out.status != OpStatus::kOk) return SendPopFailure(rb, out.status);
   rb->StartArray(3);
   rb->SendBulk(out.key);
   rb->SendBulk(popped.front().first);
@@ -69,7 +58,7 @@ void MPopGeneric(CmdArgs args, ConnectionContext* cntx, bool blocking) {
                                [&](const OpArgs& op, std::string_view key) {
                                  popped = PopFrom(op, key, !mp.first, size_t(mp.count));
                                });
-  if (out.status != OpStatus::kOk) return SendOutcomeError(rb, out.status);
+  if (out.status != OpStatus::kOk) return SendPopFailure(rb, out.status);
   rb->StartArray(2);
   rb->SendBulk(out.key);
   rb->StartArray(popped.size());
