@@ -117,58 +117,78 @@ bool SameShard(ConnectionContext* cntx, std::string_view a, std::string_view b) 
 
 enum class MoveOutcome { kNoSource, kRefused, kDone, kUndeclared };
 
-void RenameGeneric(CmdArgs args, ConnectionContext* cntx, bool nx) {
-  std::string_view src = args[1], dst = args[2];
-  std::string_view keys[] = {src, dst};
-  KeyHops hops(cntx, keys);
+// One RENAME/RENAMENX/COPY: the value of src_db/src goes to dst_db/dst.
+struct Transfer {
+  int src_db, dst_db;
+  std::string_view src, dst;
+  bool conditional;  // refused when dst exists (RENAMENX, COPY without REPLACE)
+  bool copy;         // the source stays (COPY: a clone) rather than leaving (RENAME)
+};
+
+ValueInTransit Fetch(const Transfer& t, DbSlice* slice) {
+  return t.copy ? CloneValue(slice, t.src_db, t.src) : TakeValue(slice, t.src_db, t.src);
+}
+
+// Both keys on one shard: everything in a single hop. A key renamed to itself stays put.
+MoveOutcome TransferOnOneShard(KeyHops* hops, const Transfer& t) {
   MoveOutcome outcome = MoveOutcome::kUndeclared;
-  if (SameShard(cntx, src, dst)) {
-    hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg>) {
-      if (!op.slice->Peek(op.db, src)) {
-        outcome = MoveOutcome::kNoSource;
-      } else if (src == dst) {
-        outcome = nx ? MoveOutcome::kRefused : MoveOutcome::kDone;
-      } else if (nx && op.slice->Peek(op.db, dst)) {
-        outcome = MoveOutcome::kRefused;
-      } else {
-        ValueInTransit v = TakeValue(op.slice, op.db, src);
-        PutValue(op.slice, op.db, dst, &v);
-        outcome = MoveOutcome::kDone;
+  hops->Run([&](const OpArgs& op, std::span<const tx::ShardArg>) {
+    if (!op.slice->Peek(t.src_db, t.src)) {
+      outcome = MoveOutcome::kNoSource;
+    } else if (t.conditional && op.slice->Peek(t.dst_db, t.dst)) {
+      outcome = MoveOutcome::kRefused;
+    } else {
+      if (t.src_db != t.dst_db || t.src != t.dst) {
+        ValueInTransit v = Fetch(t, op.slice);
+        PutValue(op.slice, t.dst_db, t.dst, &v);
       }
-    });
-  } else {
-    // Hop 1 looks at both keys; RENAME (no condition) takes the value out at once.
-    ValueInTransit v;
-    bool dst_exists = false;
-    bool ran = hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
-      for (const tx::ShardArg& a : mine) {
-        if (a.index == 1) {
-          dst_exists = op.slice->Peek(op.db, dst).has_value();
-        } else if (nx) {
-          v.found = op.slice->Peek(op.db, src).has_value();
-        } else {
-          v = TakeValue(op.slice, op.db, src);
-        }
-      }
-    });
-    if (ran) {
-      if (!v.found) {
-        outcome = MoveOutcome::kNoSource;
-      } else if (nx && dst_exists) {
-        outcome = MoveOutcome::kRefused;
+      outcome = MoveOutcome::kDone;
+    }
+  });
+  return outcome;
+}
+
+// Keys on two shards: hop 1 looks at both keys and, when nothing can refuse the transfer,
+// fetches the value at once; a conditional transfer fetches in a second hop; the last hop
+// stores the value.
+MoveOutcome TransferAcrossShards(KeyHops* hops, const Transfer& t) {
+  ValueInTransit v;
+  bool dst_exists = false;
+  bool ran = hops->Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    for (const tx::ShardArg& a : mine) {
+      if (a.index == 1) {
+        dst_exists = op.slice->Peek(t.dst_db, t.dst).has_value();
+      } else if (t.conditional) {
+        v.found = op.slice->Peek(t.src_db, t.src).has_value();
       } else {
-        if (nx) {
-          hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
-            if (mine[0].index == 0) v = TakeValue(op.slice, op.db, src);
-          });
-        }
-        hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
-          if (mine[0].index == 1) PutValue(op.slice, op.db, dst, &v);
-        });
-        outcome = MoveOutcome::kDone;
+        v = Fetch(t, op.slice);
       }
     }
+  });
+  if (!ran) return MoveOutcome::kUndeclared;
+  if (!v.found) return MoveOutcome::kNoSource;
+  if (t.conditional && dst_exists) return MoveOutcome::kRefused;
+  if (t.conditional) {
+    hops->Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+      if (mine[0].index == 0) v = Fetch(t, op.slice);
+    });
   }
+  hops->Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    if (mine[0].index == 1) PutValue(op.slice, t.dst_db, t.dst, &v);
+  });
+  return MoveOutcome::kDone;
+}
+
+MoveOutcome RunTransfer(ConnectionContext* cntx, const Transfer& t) {
+  std::string_view keys[] = {t.src, t.dst};
+  KeyHops hops(cntx, keys);
+  return SameShard(cntx, t.src, t.dst) ? TransferOnOneShard(&hops, t)
+                                       : TransferAcrossShards(&hops, t);
+}
+
+void RenameGeneric(CmdArgs args, ConnectionContext* cntx, bool nx) {
+  int db = cntx->db_index;
+  MoveOutcome outcome = RunTransfer(cntx, Transfer{db, db, args[1], args[2], nx, false});
   ReplyBuilder* rb = cntx->rb;
   switch (outcome) {
     case MoveOutcome::kUndeclared:
@@ -205,54 +225,8 @@ void Copy(CmdArgs args, ConnectionContext* cntx) {
   std::string_view src = args[1], dst = args[2];
   if (src_db == dst_db && src == dst) return rb->SendError(errors::kSameObject);
 
-  std::string_view keys[] = {src, dst};
-  KeyHops hops(cntx, keys);
-  MoveOutcome outcome = MoveOutcome::kUndeclared;
-  if (SameShard(cntx, src, dst)) {
-    hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg>) {
-      if (!op.slice->Peek(src_db, src)) {
-        outcome = MoveOutcome::kNoSource;
-      } else if (!replace && op.slice->Peek(dst_db, dst)) {
-        outcome = MoveOutcome::kRefused;
-      } else {
-        ValueInTransit v = CloneValue(op.slice, src_db, src);
-        PutValue(op.slice, dst_db, dst, &v);
-        outcome = MoveOutcome::kDone;
-      }
-    });
-  } else {
-    // Hop 1 looks at both keys (and clones at once when REPLACE makes the copy certain).
-    ValueInTransit v;
-    bool dst_exists = false;
-    bool ran = hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
-      for (const tx::ShardArg& a : mine) {
-        if (a.index == 1) {
-          dst_exists = op.slice->Peek(dst_db, dst).has_value();
-        } else if (replace) {
-          v = CloneValue(op.slice, src_db, src);
-        } else {
-          v.found = op.slice->Peek(src_db, src).has_value();
-        }
-      }
-    });
-    if (ran) {
-      if (!v.found) {
-        outcome = MoveOutcome::kNoSource;
-      } else if (!replace && dst_exists) {
-        outcome = MoveOutcome::kRefused;
-      } else {
-        if (!replace) {
-          hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
-            if (mine[0].index == 0) v = CloneValue(op.slice, src_db, src);
-          });
-        }
-        hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
-          if (mine[0].index == 1) PutValue(op.slice, dst_db, dst, &v);
-        });
-        outcome = MoveOutcome::kDone;
-      }
-    }
-  }
+  MoveOutcome outcome =
+      RunTransfer(cntx, Transfer{src_db, dst_db, src, dst, /*conditional=*/!replace, true});
   switch (outcome) {
     case MoveOutcome::kUndeclared:
       return rb->SendError(errors::kUndeclaredKeys);
