@@ -156,6 +156,11 @@ def test_proto_max_bulk_len_takes_effect_like_redis(diff, server, redis_server):
     both(diff, "CONFIG", "SET", "proto-max-bulk-len", "512mb")
 
 
+def _connected_via(client):
+    info = client.call("INFO", "clients").decode()
+    return int(re.search(r"connected_clients:(\d+)", info).group(1))
+
+
 def _connected(port):
     c = RawClient(port)
     info = c.call("INFO", "clients").decode()
@@ -171,6 +176,11 @@ def test_maxclients_refuses_like_redis(diff, server, redis_server):
         # `extra` (the counting client is gone by then), none for `refused`.
         limit = _connected(port)
         assert admin.call("CONFIG", "SET", "maxclients", str(limit)) == b"+OK\r\n"
+        # The counting client's close may still be in flight (Lacewing unregisters it on its
+        # own thread): wait until only admin and the others remain.
+        deadline = time.time() + 5
+        while _connected_via(admin) != limit - 1 and time.time() < deadline:
+            time.sleep(0.01)
         extra = RawClient(port)
         assert extra.call("PING") == b"+PONG\r\n"
         refused = socket.create_connection(("127.0.0.1", port))
@@ -186,8 +196,13 @@ def test_maxclients_refuses_like_redis(diff, server, redis_server):
         replies.append(got)
         stats = admin.call("INFO", "stats").decode()
         assert int(re.search(r"rejected_connections:(\d+)", stats).group(1)) >= 1
+        extra_id = int(extra.call("CLIENT", "ID")[1:-2])
         extra.close()
         assert admin.call("CONFIG", "SET", "maxclients", "10000") == b"+OK\r\n"
+        # The refused connection never became a client: it took no client id.
+        after = RawClient(port)
+        assert int(after.call("CLIENT", "ID")[1:-2]) == extra_id + 1
+        after.close()
         admin.close()
     assert replies[0] == replies[1] == b"-ERR max number of clients reached\r\n"
 

@@ -46,6 +46,11 @@ Connection::Connection(io::FiberSocket socket, Service* service)
     : socket_(std::move(socket)), service_(service) {
   cntx_.service = service;
   cntx_.rb = &rb_;
+  // Redis refuses a connection when the clients already there reach maxclients, before it
+  // becomes a client: it gets no id and is not counted in total_connections_received.
+  int64_t max_clients = service->runtime().maxclients.load(std::memory_order_relaxed);
+  over_max_clients_ = int64_t(service->connected_clients()) >= max_clients;
+  if (over_max_clients_) return;
   cntx_.client_id = service->NextClientId();
   cntx_.authenticated = service->runtime().Requirepass().empty();
   cntx_.control = this;
@@ -63,7 +68,7 @@ Connection::Connection(io::FiberSocket socket, Service* service)
 Connection::~Connection() {
   // After this no message reaches us (deliveries look the client up by id on this thread);
   // cntx_'s pub/sub state then leaves every channel as cntx_ is destroyed.
-  service_->UnregisterClient(&cntx_);
+  if (!over_max_clients_) service_->UnregisterClient(&cntx_);
   cntx_.control = nullptr;
 }
 
@@ -256,19 +261,11 @@ void Connection::RunPipelineBatch() {
   pending_args_.clear();
 }
 
-bool Connection::OverMaxClients() {
-  // connected_clients() counts this connection too: Redis refuses when the clients already
-  // there reach maxclients.
-  int64_t max_clients = service_->runtime().maxclients.load(std::memory_order_relaxed);
-  if (int64_t(service_->connected_clients()) - 1 < max_clients) return false;
-  rb_.SendError("ERR max number of clients reached");
-  Flush();
-  service_->CountRejectedConnection();
-  return true;
-}
-
 void Connection::Run() {
-  if (OverMaxClients()) {
+  if (over_max_clients_) {
+    rb_.SendError("ERR max number of clients reached");
+    Flush();
+    service_->CountRejectedConnection();
     socket_.Close();
     return;
   }

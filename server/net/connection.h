@@ -56,9 +56,9 @@ class Connection : public ClientControl {
   bool Flush();
   // Puts the proto-max-bulk-len in force into the parser (between requests only).
   void RefreshParserLimits();
-  // Refuses the connection, as Redis does, when maxclients clients were already connected:
-  // sends Redis's error and returns true (Run() then closes).
-  bool OverMaxClients();
+  // Set by the constructor when maxclients clients were already connected: Run() then only
+  // sends Redis's error and closes (the connection never registered as a client).
+  bool over_max_clients_ = false;
   // Appends queued pushes to the reply stream (between replies only).
   void TakePushes();
 
