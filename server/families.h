@@ -10,6 +10,7 @@
 #include "server/families/config_family.h"
 #include "server/families/generic_family.h"
 #include "server/families/hash_family.h"
+#include "server/families/hll_family.h"
 #include "server/families/info_family.h"
 #include "server/families/keys_family.h"
 #include "server/families/list_family.h"
@@ -29,7 +30,7 @@ inline std::vector<FamilyRegistrar> AllFamilies() {
   return {RegisterGenericFamily,   RegisterStringFamily, RegisterKeysFamily,   RegisterListFamily,
           RegisterHashFamily,      RegisterSetFamily,    RegisterZsetFamily,   RegisterServerFamily,
           RegisterInfoFamily,      RegisterConfigFamily, RegisterClientFamily, RegisterPubsubFamily,
-          RegisterScriptingFamily, RegisterMultiFamily,  RegisterStickyFamily};
+          RegisterScriptingFamily, RegisterMultiFamily,  RegisterStickyFamily, RegisterHllFamily};
 }
 
 // Fills in what the binary wires between packages that do not know each other.

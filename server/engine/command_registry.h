@@ -66,6 +66,10 @@ enum Flag : uint32_t {
   // lock for it. A keyless command without this flag (FLUSHDB, SCAN, KEYS...) is assumed to
   // reach every shard.
   kNoKeyspace = 1u << 20,
+  // Flagged readonly as in Redis, yet may rewrite data its key caches (PFCOUNT stores the
+  // cardinality it computed in the HLL header): runs under an exclusive lock where it takes
+  // its own; inside a transaction that holds the key shared it must not write.
+  kWritesCache = 1u << 21,
 };
 // Redis's flag names in Redis's order, for COMMAND output (Lacewing's own flags are left out).
 std::vector<std::string_view> FlagNames(uint32_t flags);

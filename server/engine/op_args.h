@@ -34,6 +34,11 @@ struct OpArgs {
 
 namespace internal {
 inline tx::LockMode LockModeOf(const ConnectionContext* cntx) {
+  // A kWritesCache command asks an enclosing transaction only for what its flags say (a
+  // read-only script holds shared locks); on its own it locks exclusively.
+  if ((cntx->cmd_flags & cmd::kWritesCache) && cntx->multi_tx == nullptr) {
+    return tx::LockMode::kExclusive;
+  }
   return (cntx->cmd_flags & cmd::kReadOnly) ? tx::LockMode::kShared : tx::LockMode::kExclusive;
 }
 

@@ -109,6 +109,9 @@ struct RuntimeConfig {
   std::atomic<int64_t> set_max_listpack_entries{128};
   std::atomic<int64_t> zset_max_listpack_entries{128};
   std::atomic<int64_t> zset_max_listpack_value{64};
+  // The size (header included) past which a sparse HyperLogLog becomes dense; read by PFADD
+  // and PFMERGE per command.
+  std::atomic<int64_t> hll_sparse_max_bytes{3000};
   std::atomic<int64_t> appendonly{0};                // fixed: no persistence
   std::atomic<int64_t> lazyfree_lazy_user_del{0};    // fixed: no lazy-free thread
   std::atomic<int64_t> lazyfree_lazy_user_flush{0};  // fixed

@@ -30,7 +30,8 @@ bool ClassifyForSquash(Service* service, const CommandSpec* spec,
   out->spec = spec;
   out->shard = sid;
   out->args = args;
-  out->mode = (spec->flags & cmd::kReadOnly) ? tx::LockMode::kShared : tx::LockMode::kExclusive;
+  bool shared = (spec->flags & cmd::kReadOnly) && !(spec->flags & cmd::kWritesCache);
+  out->mode = shared ? tx::LockMode::kShared : tx::LockMode::kExclusive;
   return true;
 }
 

@@ -137,6 +137,10 @@ const Param kParams[] = {
         "zset-max-ziplist-entries"),
     Int("zset-max-listpack-value", &RC::zset_max_listpack_value, 0, LONG_MAX, kLive,
         "zset-max-ziplist-value"),
+    {.name = "hll-sparse-max-bytes",
+     .type = kMemory,
+     .num = &RC::hll_sparse_max_bytes,
+     .max = LONG_MAX},
     Bool("appendonly", &RC::appendonly, kFixed),  // no persistence
     // Lacewing frees values where they are deleted; there is no lazy-free thread.
     Bool("lazyfree-lazy-user-del", &RC::lazyfree_lazy_user_del, kFixed),

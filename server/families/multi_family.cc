@@ -183,7 +183,9 @@ void Exec(CmdArgs, ConnectionContext* cntx) {
     if (spec == nullptr) continue;  // cannot happen: validated when queued
     if (NeedsGlobal(*spec)) global = true;
     std::vector<std::string_view> keys = CommandRegistry::KeysOf(*spec, argvs[i]);
-    if (!keys.empty() && !(spec->flags & cmd::kReadOnly)) read_only = false;
+    if (!keys.empty() && (!(spec->flags & cmd::kReadOnly) || spec->Has(cmd::kWritesCache))) {
+      read_only = false;
+    }
     for (std::string_view k : keys) {
       if (seen.insert(k).second) lock_keys.push_back(k);
     }
