@@ -3,15 +3,9 @@
 #include <algorithm>
 
 #include "base/clock.h"
+#include "server/resp/error_strings.h"
 
 namespace lw {
-
-namespace {
-constexpr std::string_view kBusyScript =
-    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
-constexpr std::string_view kBusyFunction =
-    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
-}  // namespace
 
 int64_t BusyRegistry::NowMs() { return SteadyNowMs(); }
 
@@ -40,7 +34,7 @@ std::string_view BusyRegistry::Check(std::span<const std::string_view> keys, int
     for (size_t i = 0; !holds && e->db == db && i < keys.size(); ++i) {
       holds = std::find(e->keys.begin(), e->keys.end(), keys[i]) != e->keys.end();
     }
-    if (holds) return e->is_function ? kBusyFunction : kBusyScript;
+    if (holds) return e->is_function ? errors::kBusyFunction : errors::kBusyScript;
   }
   return {};
 }

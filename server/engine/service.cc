@@ -21,7 +21,7 @@ bool QueueInMulti(const CommandSpec& spec, CmdArgs args, ConnectionContext* cntx
   if (!cntx->multi->queuing || spec.Has(cmd::kNotQueued)) return false;
   if (spec.flags & cmd::kNoMulti) {
     cntx->multi->aborted = true;
-    cntx->rb->SendError("ERR Command not allowed inside a transaction");
+    cntx->rb->SendError(errors::kNotInMulti);
     return true;
   }
   cntx->multi->queued.emplace_back(args.begin(), args.end());

@@ -422,7 +422,7 @@ void Config(CmdArgs args, ConnectionContext* cntx) {
   }
   if (sub == "REWRITE") {
     if (args.size() != 2) return rb->SendError(errors::WrongArity("config|rewrite"));
-    return rb->SendError("ERR The server is running without a config file");
+    return rb->SendError(errors::kNoConfigFile);
   }
   if (sub == "HELP") {
     if (args.size() != 2) return rb->SendError(errors::WrongArity("config|help"));

@@ -14,6 +14,7 @@
 #include "server/engine/op_args.h"
 #include "server/engine/service.h"
 #include "server/engine/squashed_dispatch.h"
+#include "server/resp/error_strings.h"
 #include "transaction/transaction.h"
 
 namespace lw {
@@ -97,7 +98,7 @@ bool WatchesDirty(ClientMulti* st) {
 
 void Multi(CmdArgs, ConnectionContext* cntx) {
   ClientMulti* st = State(cntx, true);
-  if (st->queuing) return cntx->rb->SendError("ERR MULTI calls can not be nested");
+  if (st->queuing) return cntx->rb->SendError(errors::kMultiNested);
   st->queuing = true;
   st->aborted = false;
   st->queued.clear();
@@ -106,7 +107,7 @@ void Multi(CmdArgs, ConnectionContext* cntx) {
 
 void Discard(CmdArgs, ConnectionContext* cntx) {
   ClientMulti* st = State(cntx, false);
-  if (st == nullptr || !st->queuing) return cntx->rb->SendError("ERR DISCARD without MULTI");
+  if (st == nullptr || !st->queuing) return cntx->rb->SendError(errors::kDiscardWithoutMulti);
   st->queuing = false;
   st->aborted = false;
   st->queued.clear();
@@ -116,7 +117,7 @@ void Discard(CmdArgs, ConnectionContext* cntx) {
 
 void Watch(CmdArgs args, ConnectionContext* cntx) {
   ClientMulti* st = State(cntx, true);
-  if (st->queuing) return cntx->rb->SendError("ERR WATCH inside MULTI is not allowed");
+  if (st->queuing) return cntx->rb->SendError(errors::kWatchInsideMulti);
   if (!st->watcher) st->watcher = std::make_shared<Watcher>();
   int db = cntx->db_index;
   std::vector<std::string_view> fresh;
@@ -159,7 +160,7 @@ void Unwatch(CmdArgs, ConnectionContext* cntx) {
 
 void Exec(CmdArgs, ConnectionContext* cntx) {
   ClientMulti* st = State(cntx, false);
-  if (st == nullptr || !st->queuing) return cntx->rb->SendError("ERR EXEC without MULTI");
+  if (st == nullptr || !st->queuing) return cntx->rb->SendError(errors::kExecWithoutMulti);
   std::vector<std::vector<std::string>> cmds = std::move(st->queued);
   st->queued.clear();
   st->queuing = false;
@@ -167,7 +168,7 @@ void Exec(CmdArgs, ConnectionContext* cntx) {
   st->aborted = false;
   if (aborted) {
     st->Unwatch();
-    return cntx->rb->SendError("EXECABORT Transaction discarded because of previous errors.");
+    return cntx->rb->SendError(errors::kExecAbort);
   }
 
   // Plan the locks: the union of every queued command's keys and the watched keys.

@@ -93,7 +93,7 @@ void Slowlog(CmdArgs args, ConnectionContext* cntx) {
     int64_t count = 10;
     if (args.size() == 3) {
       if (!ParseRedisInt(args[2], &count) || count < -1) {
-        return rb->SendError("ERR count should be greater than or equal to -1");
+        return rb->SendError(errors::kSlowlogCount);
       }
     }
     std::vector<SlowLogEntry> entries = log.Get(count);

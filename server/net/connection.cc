@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/logging.h"
 #include "server/engine/service.h"
+#include "server/resp/error_strings.h"
 
 namespace lw {
 
@@ -263,7 +264,7 @@ void Connection::RunPipelineBatch() {
 
 void Connection::Run() {
   if (over_max_clients_) {
-    rb_.SendError("ERR max number of clients reached");
+    rb_.SendError(errors::kMaxClients);
     Flush();
     service_->CountRejectedConnection();
     socket_.Close();

@@ -160,4 +160,64 @@ inline std::string AtLeastOneInputKey(std::string_view command_name) {
   return "ERR at least 1 input key is needed for '" + std::string(command_name) + "' command";
 }
 
+// Scripting (Redis 7.0 eval.c / function*.c / script.c) and MULTI (multi.c).
+inline constexpr std::string_view kNumkeysNegative = "ERR Number of keys can't be negative";
+inline constexpr std::string_view kWriteScriptFromRo =
+    "ERR Can not execute a script with write flag using *_ro command.";
+inline constexpr std::string_view kFunctionNotFound = "ERR Function not found";
+inline constexpr std::string_view kNotBusy = "NOTBUSY No scripts in execution right now.";
+inline constexpr std::string_view kScriptFlushOption =
+    "ERR SCRIPT FLUSH only support SYNC|ASYNC option";
+inline constexpr std::string_view kRestorePolicy =
+    "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.";
+inline constexpr std::string_view kBadFunctionPayload = "ERR payload version or checksum are wrong";
+inline constexpr std::string_view kLibraryNotFound = "ERR Library not found";
+inline constexpr std::string_view kFunctionFlushOption =
+    "ERR FUNCTION FLUSH only supports SYNC|ASYNC option";
+inline constexpr std::string_view kUnknownScriptCommand =
+    "ERR Unknown Redis command called from script";
+inline constexpr std::string_view kNoScriptCommand =
+    "ERR This Redis command is not allowed from script";
+inline constexpr std::string_view kScriptCallArity =
+    "ERR Wrong number of args calling Redis command from script";
+inline constexpr std::string_view kWriteFromReadOnlyScript =
+    "ERR Write commands are not allowed from read-only scripts.";
+inline constexpr std::string_view kUndecodableReply = "ERR internal error: undecodable reply";
+inline constexpr std::string_view kBusyScript =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+inline constexpr std::string_view kBusyFunction =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+inline constexpr std::string_view kNotInMulti = "ERR Command not allowed inside a transaction";
+inline constexpr std::string_view kMultiNested = "ERR MULTI calls can not be nested";
+inline constexpr std::string_view kDiscardWithoutMulti = "ERR DISCARD without MULTI";
+inline constexpr std::string_view kWatchInsideMulti = "ERR WATCH inside MULTI is not allowed";
+inline constexpr std::string_view kExecWithoutMulti = "ERR EXEC without MULTI";
+inline constexpr std::string_view kExecAbort =
+    "EXECABORT Transaction discarded because of previous errors.";
+// "ERR Library 'x' already exists"
+inline std::string LibraryExists(std::string_view name) {
+  return "ERR Library '" + std::string(name) + "' already exists";
+}
+// "ERR Function x already exists"
+inline std::string FunctionExists(std::string_view name) {
+  return "ERR Function " + std::string(name) + " already exists";
+}
+// "ERR Unknown flag: x" (SCRIPT FLAGS)
+inline std::string UnknownScriptFlag(std::string_view flag) {
+  return "ERR Unknown flag: " + std::string(flag);
+}
+// "ERR Unknown argument x" (FUNCTION LIST)
+inline std::string UnknownArgument(std::string_view arg) {
+  return "ERR Unknown argument " + std::string(arg);
+}
+// "ERR Unknown option given: x" (FUNCTION DELETE with extra arguments)
+inline std::string UnknownOptionGiven(std::string_view arg) {
+  return "ERR Unknown option given: " + std::string(arg);
+}
+
+// Server commands and connections (Redis 7.0 networking.c / config.c / slowlog.c).
+inline constexpr std::string_view kMaxClients = "ERR max number of clients reached";
+inline constexpr std::string_view kNoConfigFile = "ERR The server is running without a config file";
+inline constexpr std::string_view kSlowlogCount = "ERR count should be greater than or equal to -1";
+
 }  // namespace lw::errors

@@ -20,7 +20,7 @@ void SendKillResult(ScriptManager::KillResult r, ConnectionContext* cntx) {
     case ScriptManager::KillResult::kKilled:
       return cntx->rb->SendOk();
     case ScriptManager::KillResult::kNotBusy:
-      return cntx->rb->SendError("NOTBUSY No scripts in execution right now.");
+      return cntx->rb->SendError(errors::kNotBusy);
     case ScriptManager::KillResult::kUnkillable:
       return cntx->rb->SendError(
           "UNKILLABLE Sorry the script already executed write commands against the dataset. "
@@ -87,8 +87,7 @@ void ScriptCommand(ScriptManager& mgr, CmdArgs args, ConnectionContext* cntx) {
     return;
   }
   if (sub == "FLUSH") {
-    if (!FlushModeOk(args, 2))
-      return rb->SendError("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+    if (!FlushModeOk(args, 2)) return rb->SendError(errors::kScriptFlushOption);
     mgr.Flush();
     return rb->SendOk();
   }
@@ -110,7 +109,7 @@ void ScriptCommand(ScriptManager& mgr, CmdArgs args, ConnectionContext* cntx) {
     for (size_t i = 3; i < args.size(); ++i) {
       std::string bad;
       auto parsed = lua::ParseFlagList(args[i], &bad);
-      if (!parsed) return rb->SendError("ERR Unknown flag: " + bad);
+      if (!parsed) return rb->SendError(errors::UnknownScriptFlag(bad));
       flags |= *parsed;
     }
     mgr.SetFlagsOverride(AsciiLower(args[2]), flags);
@@ -181,7 +180,7 @@ void FunctionList(ScriptManager& mgr, CmdArgs args, ReplyBuilder* rb) {
     } else if (EqualsIgnoreCase(args[i], "LIBRARYNAME") && i + 1 < args.size()) {
       pattern = std::string(args[++i]);
     } else {
-      return rb->SendError("ERR Unknown argument " + std::string(args[i]));
+      return rb->SendError(errors::UnknownArgument(args[i]));
     }
   }
   std::vector<LibraryInfo> libs = mgr.Libraries();
@@ -221,13 +220,11 @@ void FunctionDump(ScriptManager& mgr, ReplyBuilder* rb) {
 void FunctionRestore(ScriptManager& mgr, CmdArgs args, ReplyBuilder* rb) {
   std::string policy = args.size() == 4 ? AsciiUpper(args[3]) : "APPEND";
   if (policy != "APPEND" && policy != "REPLACE" && policy != "FLUSH") {
-    return rb->SendError(
-        "ERR Wrong restore policy given, value should be either FLUSH, "
-        "APPEND or REPLACE.");
+    return rb->SendError(errors::kRestorePolicy);
   }
   std::string_view payload = args[2];
   if (payload.substr(0, kDumpMagic.size()) != kDumpMagic) {
-    return rb->SendError("ERR payload version or checksum are wrong");
+    return rb->SendError(errors::kBadFunctionPayload);
   }
   payload.remove_prefix(kDumpMagic.size());
   std::vector<LibraryInfo> libs;
@@ -236,7 +233,7 @@ void FunctionRestore(ScriptManager& mgr, CmdArgs args, ReplyBuilder* rb) {
     int64_t len;
     if (nl == std::string_view::npos || !ParseRedisInt(payload.substr(0, nl), &len) || len < 0 ||
         size_t(len) > payload.size() - nl - 1) {
-      return rb->SendError("ERR payload version or checksum are wrong");
+      return rb->SendError(errors::kBadFunctionPayload);
     }
     LibraryInfo lib;
     lib.code = std::string(payload.substr(nl + 1, size_t(len)));
@@ -299,16 +296,15 @@ void FunctionCommand(ScriptManager& mgr, CmdArgs args, ConnectionContext* cntx) 
     if (args.size() == 4 && EqualsIgnoreCase(args[2], "REPLACE")) {
       return FunctionLoad(mgr, args[3], true, cntx);
     }
-    if (args.size() == 4) return rb->SendError("ERR Unknown option given: " + std::string(args[2]));
+    if (args.size() == 4) return rb->SendError(errors::UnknownOptionGiven(args[2]));
     return rb->SendError(errors::WrongArity("function|load"));
   }
   if (sub == "DELETE" && args.size() == 3) {
-    if (!mgr.DeleteLibrary(args[2])) return rb->SendError("ERR Library not found");
+    if (!mgr.DeleteLibrary(args[2])) return rb->SendError(errors::kLibraryNotFound);
     return rb->SendOk();
   }
   if (sub == "FLUSH") {
-    if (!FlushModeOk(args, 2))
-      return rb->SendError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+    if (!FlushModeOk(args, 2)) return rb->SendError(errors::kFunctionFlushOption);
     mgr.FlushLibraries();
     return rb->SendOk();
   }

@@ -4,6 +4,7 @@
 
 #include "lua_interp/script_flags.h"
 #include "lua_interp/sha1.h"
+#include "server/resp/error_strings.h"
 
 namespace lw {
 
@@ -203,14 +204,14 @@ std::string ScriptManager::StoreLibrary(LibraryInfo lib, bool replace) {
   std::lock_guard<std::mutex> lock(mu_);
   FunctionTable::Libraries libraries = PublishedFunctions()->libraries();
   if (libraries.contains(lib.name) && !replace) {
-    return "ERR Library '" + lib.name + "' already exists";
+    return errors::LibraryExists(lib.name);
   }
   // A function name may belong to one library only.
   for (const auto& [name, other] : libraries) {
     if (name == lib.name) continue;
     for (const auto& f : other->functions) {
       for (const auto& g : lib.functions) {
-        if (f.name == g.name) return "ERR Function " + g.name + " already exists";
+        if (f.name == g.name) return errors::FunctionExists(g.name);
       }
     }
   }

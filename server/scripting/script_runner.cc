@@ -100,13 +100,13 @@ bool CommandRunner::IsDeclared(std::string_view key) const {
 
 std::string CommandRunner::Check(const CommandSpec* spec,
                                  std::span<const std::string_view> args) const {
-  if (spec == nullptr) return "ERR Unknown Redis command called from script";
-  if (spec->flags & cmd::kNoScript) return "ERR This Redis command is not allowed from script";
+  if (spec == nullptr) return std::string(errors::kUnknownScriptCommand);
+  if (spec->flags & cmd::kNoScript) return std::string(errors::kNoScriptCommand);
   if (!spec->ArityOk(args.size())) {
-    return "ERR Wrong number of args calling Redis command from script";
+    return std::string(errors::kScriptCallArity);
   }
   if (read_only_ && (spec->flags & cmd::kWrite)) {
-    return "ERR Write commands are not allowed from read-only scripts.";
+    return std::string(errors::kWriteFromReadOnlyScript);
   }
   // maxmemory: Dispatch skips its own check for script calls (oom_checked), so the script's
   // allow-oom flag is honoured here.
@@ -127,7 +127,7 @@ std::string CommandRunner::Check(const CommandSpec* spec,
       undeclared = key;
       found = true;
     });
-    if (found) return "ERR script tried accessing undeclared key, key: " + std::string(undeclared);
+    if (found) return std::string(errors::kUndeclaredKeys) + ", key: " + std::string(undeclared);
   }
   return "";
 }
@@ -182,7 +182,7 @@ void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_
   RespValue value;
   size_t consumed = 0;
   if (DecodeReply(raw, &consumed, &value) != DecodeResult::kOk) {
-    return reply->SendError("ERR internal error: undecodable reply");
+    return reply->SendError(errors::kUndecodableReply);
   }
   WriteRespValue(value, reply);
 }

@@ -69,11 +69,11 @@ bool SplitKeysAndArgs(CmdArgs args, size_t pos, ConnectionContext* cntx, CmdArgs
     return false;
   }
   if (numkeys < 0) {
-    cntx->rb->SendError("ERR Number of keys can't be negative");
+    cntx->rb->SendError(errors::kNumkeysNegative);
     return false;
   }
   if (uint64_t(numkeys) > args.size() - pos - 1) {
-    cntx->rb->SendError("ERR Number of keys can't be greater than number of args");
+    cntx->rb->SendError(errors::kTooManyNumkeys);
     return false;
   }
   *keys = args.subspan(pos + 1, size_t(numkeys));
@@ -208,7 +208,7 @@ void Run(ScriptManager& mgr, const Target& target, CmdArgs keys, CmdArgs argv, b
   // script may, and fails at its first write instead.
   bool declared = target.is_function || target.script->flags_declared;
   if (read_only_cmd && declared && !(target.flags & lua::kScriptNoWrites)) {
-    return cntx->rb->SendError("ERR Can not execute a script with write flag using *_ro command.");
+    return cntx->rb->SendError(errors::kWriteScriptFromRo);
   }
   // maxmemory (Redis 7): over the limit, a script with declared flags starts only if it is
   // allow-oom or no-writes; a legacy script starts and its denyoom calls fail (script_runner).
@@ -456,7 +456,7 @@ void FCallGeneric(ScriptManager& mgr, CmdArgs args, ConnectionContext* cntx, boo
   target.name = std::string(args[1]);
   lua::RegisteredFunction fn;
   target.library = mgr.FindFunction(target.name, &fn);
-  if (!target.library) return cntx->rb->SendError("ERR Function not found");
+  if (!target.library) return cntx->rb->SendError(errors::kFunctionNotFound);
   target.flags = fn.flags;
   Run(mgr, target, keys, argv, read_only, cntx);
 }
