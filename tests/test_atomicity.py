@@ -259,3 +259,50 @@ def test_watch_optimistic_increments_are_exact(server):
         t.join(timeout=120)
     assert errors == []
     assert int(r.get("wcounter")) == clients * per_client
+
+
+def test_pfcount_and_pfmerge_see_whole_groups(server):
+    """HLLs on both shards switch together between two states (MSET of their raw strings);
+    PFCOUNT of all of them and PFMERGE of all of them must only ever see one state."""
+    r = server.client()
+    states = []
+    for s in (1, 2):
+        raw = {}
+        for i, k in enumerate(KEYS):
+            r.delete("tmp")
+            r.pfadd("tmp", *[f"{s}:{i}:{j}" for j in range(50 * s)])
+            raw[k] = r.get("tmp")
+        states.append(raw)
+    counts = []
+    for raw in states:
+        r.mset(raw)
+        counts.append(r.pfcount(*KEYS))
+    assert counts[0] != counts[1]
+    half = len(KEYS) // 2
+    r.mset({k: states[0 if i < half else 1][k] for i, k in enumerate(KEYS)})
+    assert r.pfcount(*KEYS) not in counts  # a mixed group is visible as such
+    flip = {"n": 0}
+    writer_client = server.client()
+    seen_mixed = []
+
+    def writer():
+        flip["n"] += 1
+        writer_client.mset(states[flip["n"] % 2])
+
+    count_client, merge_client = server.client(), server.client()
+
+    def counter():
+        c = count_client.pfcount(*KEYS)
+        if c not in counts:
+            seen_mixed.append(("pfcount", c))
+
+    def merger():
+        merge_client.delete("merged")
+        merge_client.pfmerge("merged", *KEYS)
+        c = merge_client.pfcount("merged")
+        if c not in counts:
+            seen_mixed.append(("pfmerge", c))
+
+    errors = _run_for(2.0, writer, counter, merger)
+    assert errors == []
+    assert seen_mixed == []

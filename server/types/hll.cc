@@ -73,6 +73,19 @@ inline int DenseSet(uint8_t* regs, uint32_t i, uint8_t count) {
   return 1;
 }
 
+// Calls fn(i, register i) for every register of a dense register area, unpacking 4
+// registers from each 3 bytes (the registers are 6 bits, least significant first).
+template <typename Fn>
+void ForEachDense(const uint8_t* regs, Fn&& fn) {
+  for (uint32_t g = 0; g < kRegisters / 4; ++g) {
+    const uint8_t* b = regs + 3 * g;
+    fn(4 * g, uint8_t(b[0] & 63));
+    fn(4 * g + 1, uint8_t(((b[0] >> 6) | (b[1] << 2)) & 63));
+    fn(4 * g + 2, uint8_t(((b[1] >> 4) | (b[2] << 4)) & 63));
+    fn(4 * g + 3, uint8_t(b[2] >> 2));
+  }
+}
+
 // Calls fn(first_register, value, runlen) for each opcode of a sparse string until fn returns
 // false; returns the number of registers the visited opcodes covered.
 template <typename Fn>
@@ -90,8 +103,7 @@ int64_t WalkSparse(std::string_view s, Fn&& fn) {
 // Fills a register histogram (64 slots) from a string of either encoding.
 void Histogram(std::string_view s, int64_t* histo, bool* invalid) {
   if (uint8_t(s[4]) == kDense) {
-    const uint8_t* regs = Bytes(s) + kHeaderSize;
-    for (uint32_t i = 0; i < kRegisters; ++i) histo[DenseGet(regs, i)]++;
+    ForEachDense(Bytes(s) + kHeaderSize, [&](uint32_t, uint8_t v) { histo[v]++; });
     return;
   }
   int64_t covered = WalkSparse(s, [&](int64_t, int value, int runlen) {
@@ -340,11 +352,9 @@ bool SparseToDense(std::string* s) {
 
 bool MergeInto(std::string_view s, uint8_t* max) {
   if (uint8_t(s[4]) == kDense) {
-    const uint8_t* regs = Bytes(s) + kHeaderSize;
-    for (uint32_t i = 0; i < kRegisters; ++i) {
-      uint8_t v = DenseGet(regs, i);
+    ForEachDense(Bytes(s) + kHeaderSize, [&](uint32_t i, uint8_t v) {
       if (v > max[i]) max[i] = v;
-    }
+    });
     return true;
   }
   bool overflow = false;

@@ -148,6 +148,17 @@ TEST(HllTest, MurmurKnownAnswer) {
   EXPECT_EQ(MurmurHash64A("", 0, 0), 0u);
 }
 
+TEST(HllTest, DenseUnpackMatchesRegisterReads) {
+  std::string s = NewSparse();
+  ASSERT_TRUE(SparseToDense(&s));
+  for (int i = 0; i < 50000; ++i) Add(&s, "e" + std::to_string(i), kDefaultMax);
+  std::vector<uint8_t> max(kRegisters, 0);
+  ASSERT_TRUE(MergeInto(s, max.data()));
+  const uint8_t* regs = reinterpret_cast<const uint8_t*>(s.data()) + kHeaderSize;
+  for (uint32_t i = 0; i < kRegisters; ++i) ASSERT_EQ(max[i], DenseGet(regs, i)) << i;
+  EXPECT_EQ(CountRaw(max.data()), Count(s, nullptr));
+}
+
 TEST(HllTest, SelfTestPasses) { EXPECT_EQ(SelfTest(), ""); }
 
 }  // namespace
