@@ -276,3 +276,21 @@ def test_pfcount_caches_and_watch(diff):
     diff.check("PFADD", "h", "d")
     diff.check("GET", "h")
     diff.check("OBJECT", "ENCODING", "h")
+
+
+def test_in_multi_and_scripts(diff):
+    """The multi-key commands inside MULTI and scripts, keys on both shards."""
+    rng = random.Random(21)
+    for key in ("a", "b", "c", "d"):
+        diff.check("PFADD", key, *_elements(rng, 40))
+    diff.check("MULTI")
+    diff.check("PFADD", "a", "x", "y")
+    diff.check("PFCOUNT", "a", "b", "c", "d")
+    diff.check("PFMERGE", "m", "a", "b", "c", "d")
+    diff.check("PFCOUNT", "m")
+    diff.check("GET", "m")
+    diff.check("EXEC")
+    diff.check("EVAL", "redis.call('PFMERGE', KEYS[1], KEYS[2], KEYS[3]);"
+               " return {redis.call('PFCOUNT', KEYS[1]), redis.call('PFCOUNT', KEYS[2], KEYS[3])}",
+               "3", "n", "c", "d")
+    diff.check("GET", "n")

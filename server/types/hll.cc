@@ -1,6 +1,7 @@
 // HyperLogLog representation and estimator; see hll.h for the format.
 #include "server/types/hll.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -243,10 +244,7 @@ int SparseSet(std::string* s, uint32_t index, uint8_t count, size_t sparse_max_b
   int64_t delta = int64_t(seq.size()) - int64_t(op.size);
   if (delta > 0 && s->size() + size_t(delta) > sparse_max_bytes) return Promote(s, index, count);
   size_t old_size = s->size();
-  std::string tail = p + op.size < old_size ? s->substr(p + op.size) : std::string();
-  s->resize(p);
-  *s += seq;
-  *s += tail;
+  s->replace(p, std::min(op.size, old_size - p), seq);
   // An XZERO cut short by the end of the string counted 2 bytes where only 1 was: Redis's
   // length arithmetic then drops the sequence's last byte, and so does this.
   s->resize(size_t(int64_t(old_size) + delta));
