@@ -294,3 +294,17 @@ def test_in_multi_and_scripts(diff):
                " return {redis.call('PFCOUNT', KEYS[1]), redis.call('PFCOUNT', KEYS[2], KEYS[3])}",
                "3", "n", "c", "d")
     diff.check("GET", "n")
+
+
+def test_small_hll_strings_become_raw(diff):
+    """A short HLL string SET as an embstr is left raw by every PF command, as in Redis."""
+    diff.check("PFADD", "src", "a", "b")
+    lw, rd = diff.run("GET", "src")
+    assert lw == rd
+    raw = rd[rd.index(b"\r\n") + 2:-2]
+    for cmd in (("PFCOUNT", "k"), ("PFCOUNT", "k"), ("PFADD", "k", "a"), ("PFADD", "k"),
+                ("PFDEBUG", "ENCODING", "k"), ("PFCOUNT", "k", "src"), ("PFMERGE", "k")):
+        diff.check("SET", "k", raw)
+        diff.check("OBJECT", "ENCODING", "k")
+        diff.check(*cmd)
+        diff.check("OBJECT", "ENCODING", "k")

@@ -122,7 +122,11 @@ void PfCountOne(std::string_view key, ConnectionContext* cntx) {
     Look look = LoadHll(op, key, &s);
     if (look == Look::kMissing) return Outcome{};
     if (look != Look::kOk) return Outcome{look == Look::kWrongType ? errors::kWrongType : kNotHll};
-    if (hll::CacheValid(s)) return Outcome{{}, int64_t(hll::CachedCard(s))};
+    if (hll::CacheValid(s)) {
+      // Redis unshares the value first, which leaves it raw (OBJECT ENCODING) even here.
+      if (may_cache) StoreExisting(op, key, s);
+      return Outcome{{}, int64_t(hll::CachedCard(s))};
+    }
     bool invalid = false;
     uint64_t card = hll::Count(s, &invalid);
     if (invalid) return Outcome{kInvalidHll};
@@ -237,6 +241,7 @@ DebugOut DebugOp(const OpArgs& op, std::string_view sub, std::string_view key) {
     return Error(std::string(look == Look::kWrongType ? errors::kWrongType : kNotHll));
   }
   bool sparse = uint8_t(s[4]) == hll::kSparse;
+  StoreExisting(op, key, s);  // as Redis's unsharing: the value is raw from here on
   if (EqualsIgnoreCase(sub, "getreg") || EqualsIgnoreCase(sub, "todense")) {
     if (sparse) {
       if (!hll::SparseToDense(&s)) return Error(std::string(kInvalidHll));
