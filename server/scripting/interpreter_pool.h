@@ -22,6 +22,18 @@ struct PooledInterpreter {
   uint64_t script_epoch = 0;
   uint64_t function_epoch = 0;
   std::set<std::string> libraries;  // loaded FUNCTION libraries
+
+  // Records that the code of library `name`, as published in function epoch `epoch`, is now
+  // loaded here. Code of another epoch (the table changed between FCALL's lookup and this run,
+  // e.g. FUNCTION LOAD REPLACE on another thread while FCALL hopped to its home shard) must not
+  // pass for this epoch's: the interpreter is marked stale, so the next Acquire retires it.
+  void NoteLibrary(const std::string& name, uint64_t epoch) {
+    if (epoch == function_epoch) {
+      libraries.insert(name);
+    } else {
+      function_epoch = 0;  // no epoch is 0: never handed out again
+    }
+  }
 };
 
 class InterpreterPool {

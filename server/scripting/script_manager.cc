@@ -241,13 +241,15 @@ std::vector<LibraryInfo> ScriptManager::Libraries() const {
 }
 
 std::shared_ptr<const LibraryInfo> ScriptManager::FindFunction(std::string_view function,
-                                                               lua::RegisteredFunction* out) {
+                                                               lua::RegisteredFunction* out,
+                                                               uint64_t* epoch) {
   ThreadState& local = Local();
   uint64_t version = function_epoch_.load(std::memory_order_acquire);
   if (local.functions == nullptr || local.function_version != version) {
     local.functions = PublishedFunctions()->DeepCopy();
     local.function_version = version;
   }
+  if (epoch != nullptr) *epoch = local.function_version;
   return local.functions->Find(function, out);
 }
 

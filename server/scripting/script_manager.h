@@ -128,9 +128,11 @@ class ScriptManager {
   bool DeleteLibrary(std::string_view name);
   void FlushLibraries();
   std::vector<LibraryInfo> Libraries() const;
-  // The library that registered `function` (and the function in *out), or null.
+  // The library that registered `function` (and the function in *out), or null. *epoch (if
+  // given) is the function epoch of the table it came from, for PooledInterpreter::NoteLibrary.
   std::shared_ptr<const LibraryInfo> FindFunction(std::string_view function,
-                                                  lua::RegisteredFunction* out);
+                                                  lua::RegisteredFunction* out,
+                                                  uint64_t* epoch = nullptr);
 
   // --- running scripts (each on the thread that runs it) ---
   void Register(RunningScript* s);

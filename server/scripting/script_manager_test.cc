@@ -101,6 +101,32 @@ TEST(ScriptManagerTest, FunctionLookupFollowsLibraryChanges) {
   EXPECT_FALSE(mgr.DeleteLibrary("lib"));
 }
 
+// FCALL looks its library up, may hop to another thread, then loads the code it found into an
+// interpreter of the epoch current by then. Code from an older table must not be taken for the
+// current one's (it would keep running after FUNCTION LOAD REPLACE on that interpreter).
+TEST(ScriptManagerTest, LibraryFromAnOlderEpochRetiresTheInterpreter) {
+  ScriptManager mgr;
+  EXPECT_EQ(mgr.StoreLibrary(LibraryInfo{"lib", "v1", {{"f", 0, ""}}}, false), "");
+  lua::RegisteredFunction fn;
+  uint64_t found_in = 0;
+  ASSERT_NE(mgr.FindFunction("f", &fn, &found_in), nullptr);
+  EXPECT_EQ(found_in, mgr.function_epoch());
+  // FUNCTION LOAD REPLACE lands between the lookup and the run.
+  EXPECT_EQ(mgr.StoreLibrary(LibraryInfo{"lib", "v2", {{"f", 0, ""}}}, true), "");
+  ASSERT_NE(found_in, mgr.function_epoch());
+
+  InterpreterPool pool;
+  auto stale = pool.Acquire(mgr.script_epoch(), mgr.function_epoch());
+  stale->NoteLibrary("lib", found_in);  // loaded v1's code
+  EXPECT_FALSE(stale->libraries.contains("lib"));
+  pool.Release(std::move(stale));
+  auto next = pool.Acquire(mgr.script_epoch(), mgr.function_epoch());
+  EXPECT_TRUE(next->libraries.empty());  // retired, not reused with v1 loaded
+  next->NoteLibrary("lib", mgr.function_epoch());
+  EXPECT_TRUE(next->libraries.contains("lib"));
+  pool.Release(std::move(next));
+}
+
 TEST(ScriptManagerTest, CountersAreSummedOverThreads) {
   ScriptManager mgr;
   ScriptCounters::Add(mgr.Local().counters.runs_global, 3);

@@ -87,6 +87,7 @@ struct Target {
   std::string name;  // sha or function name
   std::shared_ptr<const ScriptInfo> script;
   std::shared_ptr<const LibraryInfo> library;
+  uint64_t library_epoch = 0;  // the function epoch `library` was found in
   uint32_t flags = 0;
 };
 
@@ -105,7 +106,7 @@ std::unique_ptr<PooledInterpreter> PrepareInterpreter(ScriptManager& mgr,
       std::string lib_name;
       std::vector<lua::RegisteredFunction> fns;
       ok = interp->LoadLibrary(target.library->code, &lib_name, &fns, error);
-      if (ok) pooled->libraries.insert(target.library->name);
+      if (ok) pooled->NoteLibrary(target.library->name, target.library_epoch);
     }
   } else if (!interp->HasFunction(target.name)) {
     ok = interp->AddFunction(target.name, target.script->body, error, auto_async) !=
@@ -455,7 +456,7 @@ void FCallGeneric(ScriptManager& mgr, CmdArgs args, ConnectionContext* cntx, boo
   target.is_function = true;
   target.name = std::string(args[1]);
   lua::RegisteredFunction fn;
-  target.library = mgr.FindFunction(target.name, &fn);
+  target.library = mgr.FindFunction(target.name, &fn, &target.library_epoch);
   if (!target.library) return cntx->rb->SendError(errors::kFunctionNotFound);
   target.flags = fn.flags;
   Run(mgr, target, keys, argv, read_only, cntx);
