@@ -147,10 +147,24 @@ bool Service::OomRefuses() const {
 }
 
 void Service::RegisterClient(ConnectionContext* cntx) {
+  connected_clients_.fetch_add(1, std::memory_order_relaxed);
+  AddClient(cntx);
+}
+
+bool Service::AdmitClient(ConnectionContext* cntx, int64_t max_clients) {
+  size_t n = connected_clients_.load(std::memory_order_relaxed);
+  do {
+    if (int64_t(n) >= max_clients) return false;
+  } while (!connected_clients_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+  cntx->client_id = NextClientId();
+  AddClient(cntx);
+  return true;
+}
+
+void Service::AddClient(ConnectionContext* cntx) {
   cntx->thread = uint32_t(io::Proactor::Current()->index());
   clients_[cntx->thread][cntx->client_id] = cntx;
   total_connections_.fetch_add(1, std::memory_order_relaxed);
-  connected_clients_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Service::UnregisterClient(ConnectionContext* cntx) {

@@ -201,6 +201,11 @@ class Service {
   // here); FindLocalClient and ForEachLocalClient see only the calling thread's clients.
   // Other threads reach a client by sending work to pool()->at(cntx->thread).
   void RegisterClient(ConnectionContext* cntx);
+  // maxclients: registers `cntx` with the next client id if fewer than `max_clients` clients
+  // are connected; false, with no id taken and nothing counted, if not. The check and the
+  // count are one atomic step, so connections accepted at once on several threads cannot
+  // pass the limit together.
+  bool AdmitClient(ConnectionContext* cntx, int64_t max_clients);
   void UnregisterClient(ConnectionContext* cntx);
   ConnectionContext* FindLocalClient(uint64_t client_id);
   template <typename F>
@@ -228,6 +233,8 @@ class Service {
   CommandRegistry registry_;
   ShardSet shards_;
   void ActiveExpiryLoop(Shard* shard);
+  // Registers an already counted client on the calling thread (RegisterClient, AdmitClient).
+  void AddClient(ConnectionContext* cntx);
   void MaybeSlowLog(const CommandSpec& spec, CmdArgs args, int64_t elapsed_us,
                     const ConnectionContext* cntx);
   // One more command in total_commands_processed, on the calling thread's counter.

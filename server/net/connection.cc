@@ -50,9 +50,8 @@ Connection::Connection(io::FiberSocket socket, Service* service)
   // Redis refuses a connection when the clients already there reach maxclients, before it
   // becomes a client: it gets no id and is not counted in total_connections_received.
   int64_t max_clients = service->runtime().maxclients.load(std::memory_order_relaxed);
-  over_max_clients_ = int64_t(service->connected_clients()) >= max_clients;
+  over_max_clients_ = !service->AdmitClient(&cntx_, max_clients);
   if (over_max_clients_) return;
-  cntx_.client_id = service->NextClientId();
   cntx_.authenticated = service->runtime().Requirepass().empty();
   cntx_.control = this;
   cntx_.fd = socket_.fd();
@@ -62,7 +61,6 @@ Connection::Connection(io::FiberSocket socket, Service* service)
   cntx_.last_active_ns = cntx_.created_ns;
   // CONFIG SET tcp-keepalive applies to connections accepted afterwards, as in Redis.
   SetKeepAlive(socket_.fd(), service->runtime().tcp_keepalive.load(std::memory_order_relaxed));
-  service->RegisterClient(&cntx_);
   in_.resize(kInitialBuffer);
 }
 
