@@ -166,6 +166,10 @@ inline constexpr std::string_view kWriteScriptFromRo =
     "ERR Can not execute a script with write flag using *_ro command.";
 inline constexpr std::string_view kFunctionNotFound = "ERR Function not found";
 inline constexpr std::string_view kNotBusy = "NOTBUSY No scripts in execution right now.";
+inline constexpr std::string_view kUnkillable =
+    "UNKILLABLE Sorry the script already executed write commands against the dataset. You can "
+    "either wait the script termination or kill the server in a hard way using the SHUTDOWN "
+    "NOSAVE command.";
 inline constexpr std::string_view kScriptFlushOption =
     "ERR SCRIPT FLUSH only support SYNC|ASYNC option";
 inline constexpr std::string_view kRestorePolicy =

@@ -22,10 +22,7 @@ void SendKillResult(ScriptManager::KillResult r, ConnectionContext* cntx) {
     case ScriptManager::KillResult::kNotBusy:
       return cntx->rb->SendError(errors::kNotBusy);
     case ScriptManager::KillResult::kUnkillable:
-      return cntx->rb->SendError(
-          "UNKILLABLE Sorry the script already executed write commands against the dataset. "
-          "You can either wait the script termination or kill the server in a hard way using "
-          "the SHUTDOWN NOSAVE command.");
+      return cntx->rb->SendError(errors::kUnkillable);
   }
 }
 
