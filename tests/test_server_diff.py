@@ -36,6 +36,16 @@ def test_hello(diff):
     diff.check("PING")
 
 
+def test_auth_without_a_password(diff):
+    """No requirepass ("nopass" default user): AUTH <user> <pass> accepts any password for
+    default, as HELLO AUTH does; only the one-argument form is an error."""
+    diff.check("AUTH", "default", "anything")
+    diff.check_error("AUTH", "anything")
+    diff.check_error("AUTH", "nobody", "anything")
+    diff.check_error("AUTH", "a", "b", "c")
+    diff.check("PING")
+
+
 def test_resp3_mix(diff):
     """After HELLO 3 every family replies with RESP3 types."""
     check_masked(diff, "HELLO", "3")

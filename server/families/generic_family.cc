@@ -35,12 +35,14 @@ void Quit(CmdArgs, ConnectionContext* cntx) {
 void Auth(CmdArgs args, ConnectionContext* cntx) {
   const std::string pass = cntx->service->runtime().Requirepass();
   if (args.size() > 3) return cntx->rb->SendError(errors::kSyntax);
-  if (pass.empty()) {
+  // Without a password the default user is "nopass": Redis refuses only the one-argument
+  // form (as before ACLs); AUTH default <anything> is accepted, as HELLO AUTH is.
+  if (pass.empty() && args.size() == 2) {
     return cntx->rb->SendError(errors::kAuthNoPassword);
   }
   std::string_view user = args.size() == 3 ? args[1] : "default";
   std::string_view given = args.back();
-  if (user != "default" || given != pass) {
+  if (user != "default" || (!pass.empty() && given != pass)) {
     return cntx->rb->SendError(errors::kWrongPass);
   }
   cntx->authenticated = true;
