@@ -46,6 +46,21 @@ inline std::string InvalidExpireTime(std::string_view command_name) {
   return "ERR invalid expire time in '" + std::string(command_name) + "' command";
 }
 
+// The RESP parser's protocol errors (Redis 7.0 networking.c); the connection closes after.
+inline constexpr std::string_view kProtoInvalidMultibulkLen =
+    "ERR Protocol error: invalid multibulk length";
+inline constexpr std::string_view kProtoInvalidBulkLen = "ERR Protocol error: invalid bulk length";
+inline constexpr std::string_view kProtoTooBigInline = "ERR Protocol error: too big inline request";
+inline constexpr std::string_view kProtoTooBigMbulkCount =
+    "ERR Protocol error: too big mbulk count string";
+inline constexpr std::string_view kProtoTooBigBulkCount =
+    "ERR Protocol error: too big bulk count string";
+inline constexpr std::string_view kProtoUnbalancedQuotes =
+    "ERR Protocol error: unbalanced quotes in request";
+// Followed by the offending byte and a closing quote: "... got 'X'".
+inline constexpr std::string_view kProtoExpectedDollarPrefix =
+    "ERR Protocol error: expected '$', got '";
+
 // Server, connection and pub/sub commands (Redis 7.0 server.c / networking.c / config.c).
 inline constexpr std::string_view kNoProto = "NOPROTO unsupported protocol version";
 inline constexpr std::string_view kProtoNotInteger =

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "base/str_util.h"
+#include "server/resp/error_strings.h"
 
 namespace lw {
 
@@ -180,7 +181,9 @@ RespParser::Result RespParser::ParseInline(std::string_view input, size_t* used,
       inline_arena_.clear();
       inline_arena_.reserve(line.size());
       spans_.clear();
-      if (!SplitInlineArgs(line, &inline_arena_, &spans_)) return Fail(kUnbalancedQuotes);
+      if (!SplitInlineArgs(line, &inline_arena_, &spans_)) {
+        return Fail(errors::kProtoUnbalancedQuotes);
+      }
       for (const Span& span : spans_) {
         args->emplace_back(inline_arena_.data() + span.offset, span.len);
       }
@@ -190,7 +193,7 @@ RespParser::Result RespParser::ParseInline(std::string_view input, size_t* used,
     }
     scan_pos_ = limit;
   }
-  if (input.size() > config_.max_inline_len) return Fail(kTooBigInline);
+  if (input.size() > config_.max_inline_len) return Fail(errors::kProtoTooBigInline);
   return kNeedMore;
 }
 
@@ -233,11 +236,11 @@ RespParser::Result RespParser::ParseOne(std::string_view input, size_t* used,
 
   if (state_ == State::kArrayLen) {
     size_t cr = 0;
-    Result result = FindCountLineEnd(input, kTooBigMbulkCount, &cr);
+    Result result = FindCountLineEnd(input, errors::kProtoTooBigMbulkCount, &cr);
     if (result != kOk) return result;
     int64_t count = 0;
     if (!ParseRedisInt(input.substr(1, cr - 1), &count) || count > config_.max_multibulk_len) {
-      return Fail(kInvalidMultibulkLen);
+      return Fail(errors::kProtoInvalidMultibulkLen);
     }
     pos_ = cr + 2;
     if (count <= 0) {
@@ -255,10 +258,10 @@ RespParser::Result RespParser::ParseOne(std::string_view input, size_t* used,
   for (;;) {
     if (state_ == State::kBulkLen) {
       size_t cr = 0;
-      Result result = FindCountLineEnd(input, kTooBigBulkCount, &cr);
+      Result result = FindCountLineEnd(input, errors::kProtoTooBigBulkCount, &cr);
       if (result != kOk) return result;
       if (input[pos_] != '$') {
-        std::string text(kExpectedDollarPrefix);
+        std::string text(errors::kProtoExpectedDollarPrefix);
         text.push_back(input[pos_]);
         text.push_back('\'');
         return Fail(text);
@@ -266,7 +269,7 @@ RespParser::Result RespParser::ParseOne(std::string_view input, size_t* used,
       int64_t len = 0;
       if (!ParseRedisInt(input.substr(pos_ + 1, cr - pos_ - 1), &len) || len < 0 ||
           len > config_.max_bulk_len) {
-        return Fail(kInvalidBulkLen);
+        return Fail(errors::kProtoInvalidBulkLen);
       }
       bulk_len_ = static_cast<size_t>(len);
       pos_ = cr + 2;

@@ -75,20 +75,7 @@ class RespParser {
     kError,     // protocol error: reply error() and close the connection
   };
 
-  // Exact Redis error texts, as returned by error().
-  static constexpr std::string_view kInvalidMultibulkLen =
-      "ERR Protocol error: invalid multibulk length";
-  static constexpr std::string_view kInvalidBulkLen = "ERR Protocol error: invalid bulk length";
-  static constexpr std::string_view kTooBigInline = "ERR Protocol error: too big inline request";
-  static constexpr std::string_view kTooBigMbulkCount =
-      "ERR Protocol error: too big mbulk count string";
-  static constexpr std::string_view kTooBigBulkCount =
-      "ERR Protocol error: too big bulk count string";
-  static constexpr std::string_view kUnbalancedQuotes =
-      "ERR Protocol error: unbalanced quotes in request";
-  // Followed by the offending byte and a closing quote: "... got 'X'".
-  static constexpr std::string_view kExpectedDollarPrefix =
-      "ERR Protocol error: expected '$', got '";
+  // error() holds Redis's exact text (the texts live in error_strings.h, kProto*).
 
   // Bookkeeping reserved up front for a multibulk, whatever count it declares.
   static constexpr size_t kMaxReservedArgs = 1024;

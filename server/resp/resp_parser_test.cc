@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "server/resp/error_strings.h"
+
 namespace lw {
 namespace {
 
@@ -213,7 +215,7 @@ TEST(RespParserTest, InlineArgsLiveInArenaUntilNextParse) {
 }
 
 TEST(RespParserTest, UnbalancedQuotes) {
-  const std::string_view kErr = RespParser::kUnbalancedQuotes;
+  const std::string_view kErr = errors::kProtoUnbalancedQuotes;
   EXPECT_EQ(kErr, "ERR Protocol error: unbalanced quotes in request");
   EXPECT_EQ(FeedWhole("SET \"abc\n"), Err(kErr));
   EXPECT_EQ(FeedWhole("SET 'abc\n"), Err(kErr));
@@ -225,7 +227,7 @@ TEST(RespParserTest, UnbalancedQuotes) {
 
 TEST(RespParserTest, InvalidMultibulkLength) {
   const std::string_view kErr = "ERR Protocol error: invalid multibulk length";
-  EXPECT_EQ(RespParser::kInvalidMultibulkLen, kErr);
+  EXPECT_EQ(errors::kProtoInvalidMultibulkLen, kErr);
   for (const char* bad :
        {"*x\r\n", "*\r\n", "* 1\r\n", "*01\r\n", "*+1\r\n", "*-0\r\n", "*1 \r\n", "*1048577\r\n",
         "*99999999999999999999\r\n", "*999999999999999999999\r\n"}) {
@@ -241,7 +243,7 @@ TEST(RespParserTest, InvalidMultibulkLength) {
 
 TEST(RespParserTest, InvalidBulkLength) {
   const std::string_view kErr = "ERR Protocol error: invalid bulk length";
-  EXPECT_EQ(RespParser::kInvalidBulkLen, kErr);
+  EXPECT_EQ(errors::kProtoInvalidBulkLen, kErr);
   for (const char* bad : {"*1\r\n$-1\r\n", "*1\r\n$\r\n", "*1\r\n$03\r\n", "*1\r\n$3x\r\n",
                           "*1\r\n$536870913\r\n", "*2\r\n$1\r\na\r\n$-5\r\n"}) {
     EXPECT_EQ(FeedWhole(bad), Err(kErr)) << bad;
@@ -265,7 +267,7 @@ TEST(RespParserTest, ExpectedDollar) {
 
 TEST(RespParserTest, TooBigInlineRequest) {
   const std::string_view kErr = "ERR Protocol error: too big inline request";
-  EXPECT_EQ(RespParser::kTooBigInline, kErr);
+  EXPECT_EQ(errors::kProtoTooBigInline, kErr);
   const std::string at_limit(64 * 1024, 'a');
   EXPECT_EQ(FeedWhole(at_limit), Ok({}, at_limit.size()));
   EXPECT_EQ(FeedWhole(at_limit + "\n"), Ok({{at_limit}}));
@@ -283,8 +285,8 @@ TEST(RespParserTest, TooBigInlineRequest) {
 TEST(RespParserTest, TooBigCountStrings) {
   const std::string_view kMbulk = "ERR Protocol error: too big mbulk count string";
   const std::string_view kBulk = "ERR Protocol error: too big bulk count string";
-  EXPECT_EQ(RespParser::kTooBigMbulkCount, kMbulk);
-  EXPECT_EQ(RespParser::kTooBigBulkCount, kBulk);
+  EXPECT_EQ(errors::kProtoTooBigMbulkCount, kMbulk);
+  EXPECT_EQ(errors::kProtoTooBigBulkCount, kBulk);
   const std::string digits(64 * 1024, '1');
   EXPECT_EQ(FeedWhole("*" + digits), Err(kMbulk));
   EXPECT_EQ(FeedWhole("*1\r\n$" + digits), Err(kBulk));
