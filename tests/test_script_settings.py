@@ -10,6 +10,8 @@ import time
 import pytest
 import redis
 
+from resp_client import RawClient, encode
+
 BUSY_SCRIPT = (
     "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
 )
@@ -54,6 +56,24 @@ def test_busy_reply_threshold_flag(lacewing_factory):
     assert r.script_kill()
     t.join(30)
     assert "Script killed" in result.get("error", "")
+    assert r.get("held") == b"v"
+
+
+def test_pipelined_commands_get_busy_like_single_ones(lacewing_factory):
+    # A pipeline of keyed commands runs squashed on the shards; the one on a held key must get
+    # -BUSY as it would alone, not wait for the script (and the others still run).
+    s = lacewing_factory("--proactor_threads", "2", "--busy_reply_threshold", "100")
+    r = s.client()
+    r.set("held", "v")
+    t, result = start_looping_script(s)
+    time.sleep(0.3)  # well past 100 ms
+    c = RawClient(s.port, timeout=5)
+    c.sock.sendall(encode("SET", "held", "w") + encode("SET", "free", "1") + encode("GET", "free"))
+    replies = [c.read_reply() for _ in range(3)]
+    c.close()
+    assert replies == [f"-{BUSY_SCRIPT}\r\n".encode(), b"+OK\r\n", b"$1\r\n1\r\n"]
+    assert r.script_kill()
+    t.join(30)
     assert r.get("held") == b"v"
 
 

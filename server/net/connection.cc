@@ -238,6 +238,10 @@ void Connection::RunCommandBatch() {
 
 bool Connection::Squashable(const std::vector<std::string_view>& args, SquashItem* out) const {
   if (cntx_.multi || cntx_.subscribed() || !cntx_.authenticated) return false;
+  // A squashed command runs on its shard and is never refused -BUSY (a script's own calls go
+  // that way too): while some script is past the busy threshold, commands go one by one
+  // through Dispatch, which answers -BUSY for a held key instead of waiting for it.
+  if (service_->busy().active()) return false;
   if (!InInput(args)) return false;
   if (!ClassifyForSquash(service_, args, out)) return false;
   out->db = cntx_.db_index;
