@@ -27,9 +27,6 @@ namespace lw {
 
 namespace {
 
-constexpr std::string_view kInvalidHll = "INVALIDOBJ Corrupted HLL object detected";
-constexpr std::string_view kNotHll = "WRONGTYPE Key is not a valid HyperLogLog string value.";
-
 // What one key held: nothing, another type, a string that is no HLL, or a HLL.
 enum class Look { kMissing, kWrongType, kNotHll, kOk };
 
@@ -85,7 +82,7 @@ void PfAdd(CmdArgs args, ConnectionContext* cntx) {
     std::string s;
     Look look = LoadHll(op, key, &s);
     if (look == Look::kWrongType || look == Look::kNotHll) {
-      return Outcome{look == Look::kWrongType ? errors::kWrongType : kNotHll};
+      return Outcome{look == Look::kWrongType ? errors::kWrongType : errors::kNotHll};
     }
     bool created = look == Look::kMissing;
     if (created) {
@@ -107,7 +104,7 @@ void PfAdd(CmdArgs args, ConnectionContext* cntx) {
     }
     // Redis changes the value in place: adds before a corrupt spot stay.
     StoreExisting(op, key, s);
-    if (corrupt) return Outcome{kInvalidHll};
+    if (corrupt) return Outcome{errors::kInvalidHll};
     return Outcome{{}, updated > 0 ? 1 : 0};
   });
   Send(cntx->rb, res);
@@ -121,7 +118,8 @@ void PfCountOne(std::string_view key, ConnectionContext* cntx) {
     std::string s;
     Look look = LoadHll(op, key, &s);
     if (look == Look::kMissing) return Outcome{};
-    if (look != Look::kOk) return Outcome{look == Look::kWrongType ? errors::kWrongType : kNotHll};
+    if (look != Look::kOk)
+      return Outcome{look == Look::kWrongType ? errors::kWrongType : errors::kNotHll};
     if (hll::CacheValid(s)) {
       // Redis unshares the value first, which leaves it raw (OBJECT ENCODING) even here.
       if (may_cache) StoreExisting(op, key, s);
@@ -129,7 +127,7 @@ void PfCountOne(std::string_view key, ConnectionContext* cntx) {
     }
     bool invalid = false;
     uint64_t card = hll::Count(s, &invalid);
-    if (invalid) return Outcome{kInvalidHll};
+    if (invalid) return Outcome{errors::kInvalidHll};
     if (may_cache) {
       hll::SetCachedCard(&s, card);
       StoreExisting(op, key, s);
@@ -154,9 +152,9 @@ struct Sources {
     for (size_t i = 0; i < looks.size(); ++i) {
       if (looks[i] == Look::kMissing) continue;
       if (looks[i] == Look::kWrongType) return errors::kWrongType;
-      if (looks[i] == Look::kNotHll) return kNotHll;
+      if (looks[i] == Look::kNotHll) return errors::kNotHll;
       if (uint8_t(values[i][4]) == hll::kDense) *any_dense = true;
-      if (!hll::MergeInto(values[i], max)) return kInvalidHll;
+      if (!hll::MergeInto(values[i], max)) return errors::kInvalidHll;
     }
     return {};
   }
@@ -219,7 +217,7 @@ void PfMerge(CmdArgs args, ConnectionContext* cntx) {
     }
   });
   if (status == OpStatus::kOutOfMemory) return rb->SendError(errors::kOom);
-  if (status != OpStatus::kOk) return rb->SendError(kInvalidHll);
+  if (status != OpStatus::kOk) return rb->SendError(errors::kInvalidHll);
   rb->SendOk();
 }
 
@@ -236,15 +234,15 @@ DebugOut Error(std::string text) { return DebugOut{DebugOut::kError, std::move(t
 DebugOut DebugOp(const OpArgs& op, std::string_view sub, std::string_view key) {
   std::string s;
   Look look = LoadHll(op, key, &s);
-  if (look == Look::kMissing) return Error("ERR The specified key does not exist");
+  if (look == Look::kMissing) return Error(std::string(errors::kHllNoSuchKey));
   if (look != Look::kOk) {
-    return Error(std::string(look == Look::kWrongType ? errors::kWrongType : kNotHll));
+    return Error(std::string(look == Look::kWrongType ? errors::kWrongType : errors::kNotHll));
   }
   bool sparse = uint8_t(s[4]) == hll::kSparse;
   StoreExisting(op, key, s);  // as Redis's unsharing: the value is raw from here on
   if (EqualsIgnoreCase(sub, "getreg") || EqualsIgnoreCase(sub, "todense")) {
     if (sparse) {
-      if (!hll::SparseToDense(&s)) return Error(std::string(kInvalidHll));
+      if (!hll::SparseToDense(&s)) return Error(std::string(errors::kInvalidHll));
       StoreExisting(op, key, s);
     }
     if (EqualsIgnoreCase(sub, "todense")) return DebugOut{DebugOut::kLong, {}, sparse ? 1 : 0};
@@ -255,13 +253,13 @@ DebugOut DebugOp(const OpArgs& op, std::string_view sub, std::string_view key) {
     return out;
   }
   if (EqualsIgnoreCase(sub, "decode")) {
-    if (!sparse) return Error("ERR HLL encoding is not sparse");
+    if (!sparse) return Error(std::string(errors::kHllNotSparse));
     return DebugOut{DebugOut::kBulk, hll::DecodeSparse(s)};
   }
   if (EqualsIgnoreCase(sub, "encoding")) {
     return DebugOut{DebugOut::kStatus, sparse ? "sparse" : "dense"};
   }
-  return Error("ERR Unknown PFDEBUG subcommand '" + std::string(sub) + "'");
+  return Error(errors::UnknownPfdebugSubcommand(sub));
 }
 
 // PFDEBUG GETREG|DECODE|ENCODING|TODENSE key

@@ -239,4 +239,15 @@ inline constexpr std::string_view kMaxClients = "ERR max number of clients reach
 inline constexpr std::string_view kNoConfigFile = "ERR The server is running without a config file";
 inline constexpr std::string_view kSlowlogCount = "ERR count should be greater than or equal to -1";
 
+// HyperLogLog (Redis 7.0 hyperloglog.c).
+inline constexpr std::string_view kInvalidHll = "INVALIDOBJ Corrupted HLL object detected";
+inline constexpr std::string_view kNotHll =
+    "WRONGTYPE Key is not a valid HyperLogLog string value.";
+inline constexpr std::string_view kHllNoSuchKey = "ERR The specified key does not exist";
+inline constexpr std::string_view kHllNotSparse = "ERR HLL encoding is not sparse";
+// "ERR Unknown PFDEBUG subcommand 'x'"
+inline std::string UnknownPfdebugSubcommand(std::string_view sub) {
+  return "ERR Unknown PFDEBUG subcommand '" + std::string(sub) + "'";
+}
+
 }  // namespace lw::errors
