@@ -75,3 +75,21 @@ class RawClient:
     def call(self, *args):
         self.sock.sendall(encode(*args))
         return self.read_reply()
+
+
+class Pair:
+    """The same client on Lacewing and redis-server: call() sends to both and asserts equal
+    replies (byte for byte)."""
+
+    def __init__(self, lw_port, rd_port):
+        self.lw = RawClient(lw_port)
+        self.rd = RawClient(rd_port)
+
+    def call(self, *args):
+        lw, rd = self.lw.call(*args), self.rd.call(*args)
+        assert lw == rd, f"{args}: lacewing {lw!r} != redis {rd!r}"
+        return lw
+
+    def close(self):
+        self.lw.close()
+        self.rd.close()

@@ -7,28 +7,12 @@ import time
 
 import pytest
 
-from resp_client import RawClient
-
-
-class Pair:
-    """The same client on both servers: call() sends to both and asserts equal replies."""
-
-    def __init__(self, lw_port, rd_port):
-        self.lw = RawClient(lw_port)
-        self.rd = RawClient(rd_port)
-
-    def call(self, *args):
-        lw, rd = self.lw.call(*args), self.rd.call(*args)
-        assert lw == rd, f"{args}: lacewing {lw!r} != redis {rd!r}"
-        return lw
-
-    def close(self):
-        self.lw.close()
-        self.rd.close()
+from resp_client import Pair
 
 
 @pytest.fixture
 def clients(server, redis_server):
+    """Two clients (`a`, `b`), each the same connection on both servers."""
     a = Pair(server.port, redis_server.port)
     b = Pair(server.port, redis_server.port)
     a.call("FLUSHALL")

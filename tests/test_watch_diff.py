@@ -12,31 +12,15 @@ import random
 
 import pytest
 
-from resp_client import RawClient
+from resp_client import Pair, RawClient, encode
 
 COMMITTED = b"*1\r\n+PONG\r\n"
 ABORTED = b"*-1\r\n"
 
 
-class Pair:
-    """The same client on both servers: call() sends to both and asserts equal replies."""
-
-    def __init__(self, lw_port, rd_port):
-        self.lw = RawClient(lw_port)
-        self.rd = RawClient(rd_port)
-
-    def call(self, *args):
-        lw, rd = self.lw.call(*args), self.rd.call(*args)
-        assert lw == rd, f"{args}: lacewing {lw!r} != redis {rd!r}"
-        return lw
-
-    def close(self):
-        self.lw.close()
-        self.rd.close()
-
-
 @pytest.fixture
 def clients(server, redis_server):
+    """Two clients (`a`, `b`), each the same connection on both servers."""
     a = Pair(server.port, redis_server.port)
     b = Pair(server.port, redis_server.port)
     a.call("FLUSHALL")
@@ -225,7 +209,6 @@ def test_random_rounds_match_redis(clients, seed):
 def test_movable_key_commands_in_exec_and_pipeline(server, redis_server):
     """ZUNIONSTORE dst 1 src names src outside its legacy key positions: it must not run
     squashed on dst's shard (inside EXEC or in a pipeline) whatever shard src lives on."""
-    from resp_client import encode
     replies = []
     for port in (server.port, redis_server.port):
         c = RawClient(port)
