@@ -77,6 +77,29 @@ def test_pipelined_commands_get_busy_like_single_ones(lacewing_factory):
     assert r.get("held") == b"v"
 
 
+def test_scripts_on_held_keys_get_busy(lacewing_factory):
+    # EVAL/EVALSHA/FCALL name their keys after numkeys, not at fixed positions: a script on a
+    # key the busy script holds gets -BUSY at once (alone and pipelined) instead of waiting
+    # for it, while a script on other keys runs.
+    s = lacewing_factory("--proactor_threads", "2", "--busy_reply_threshold", "100")
+    r = s.client()
+    r.set("held", "v")
+    sha = r.script_load("return redis.call('GET', KEYS[1])")
+    t, result = start_looping_script(s)
+    time.sleep(0.3)  # well past 100 ms
+    busy = f"-{BUSY_SCRIPT}\r\n".encode()
+    c = RawClient(s.port, timeout=5)
+    assert c.call("EVALSHA", sha, "1", "held") == busy
+    assert c.call("EVAL", "return redis.call('GET', KEYS[1])", "1", "held") == busy
+    assert c.call("EVALSHA", sha, "1", "free") == b"$-1\r\n"
+    c.sock.sendall(encode("EVALSHA", sha, "1", "held") + encode("EVALSHA", sha, "1", "free"))
+    assert [c.read_reply() for _ in range(2)] == [busy, b"$-1\r\n"]
+    c.close()
+    assert r.script_kill()
+    t.join(30)
+    assert "Script killed" in result.get("error", "")
+
+
 def test_config_set_busy_reply_threshold_is_used(lacewing_factory):
     # The default (5 s) is lowered at run time through the alias; the busy check follows.
     s = lacewing_factory("--proactor_threads", "2")

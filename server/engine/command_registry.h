@@ -30,6 +30,9 @@ using CommandHandler = std::function<void(CmdArgs args, ConnectionContext* cntx)
 // the same command statistics — but free to run them concurrently where nobody could tell.
 using BatchHandler = void (*)(std::span<const CmdArgs> requests, ConnectionContext* cntx);
 using SlowLogArgFn = bool (*)(size_t index, std::string_view arg, std::string* shown);
+// The keys a request of a kMovableKeys command declares (EVAL's KEYS), or none if its
+// arguments do not parse; the command reports its own argument errors later.
+using DeclaredKeysFn = std::vector<std::string_view> (*)(CmdArgs args);
 
 namespace cmd {
 // Redis's command flags (COMMAND INFO prints them by these names).
@@ -91,6 +94,9 @@ struct CommandSpec {
   // argument itself, e.g. EVAL's script by its SHA1 rather than its (long) body. Returns
   // false to show the argument as usual.
   SlowLogArgFn slowlog_arg = nullptr;
+  // Optional, for commands whose keys are not at the legacy positions: the keys to compare
+  // with those of scripts past the busy threshold (-BUSY), e.g. EVAL's numkeys keys.
+  DeclaredKeysFn busy_keys = nullptr;
 
   bool IsWrite() const { return flags & cmd::kWrite; }
   bool Has(cmd::Flag flag) const { return (flags & flag) != 0; }

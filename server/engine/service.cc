@@ -278,10 +278,12 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
   }
   // A command that needs keys held by a script running past the busy threshold is answered
   // -BUSY instead of waiting (commands run by scripts themselves are never refused).
-  if (busy_.active() && spec->first_key > 0 && cntx->multi_tx == nullptr &&
-      cntx->direct_shard == nullptr) {
-    std::string_view busy = busy_.Check(CommandRegistry::KeysOf(*spec, args), cntx->db_index,
-                                        runtime_.busy_reply_threshold_ms.load());
+  if (busy_.active() && (spec->first_key > 0 || spec->busy_keys != nullptr) &&
+      cntx->multi_tx == nullptr && cntx->direct_shard == nullptr) {
+    std::vector<std::string_view> keys =
+        spec->busy_keys != nullptr ? spec->busy_keys(args) : CommandRegistry::KeysOf(*spec, args);
+    std::string_view busy =
+        busy_.Check(keys, cntx->db_index, runtime_.busy_reply_threshold_ms.load());
     if (!busy.empty()) {
       if (stats) ++stats->rejected_calls;
       cntx->rb->SendError(busy);

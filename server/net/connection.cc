@@ -220,6 +220,8 @@ const CommandSpec* Connection::Batchable(const std::vector<std::string_view>& ar
   if (spec == nullptr || spec->batch_handler == nullptr || !spec->ArityOk(args.size())) {
     return nullptr;
   }
+  // A batch runs its scripts without Dispatch's -BUSY check: one by one while a script is busy.
+  if (service_->busy().active()) return nullptr;
   return InInput(args) ? spec : nullptr;
 }
 

@@ -506,6 +506,22 @@ bool ShowScriptBySha(size_t index, std::string_view arg, std::string* shown) {
   *shown = lua::Sha1Hex(arg);
   return true;
 }
+// EVAL/EVALSHA/FCALL script numkeys key... arg...: the declared keys, for the -BUSY check.
+std::vector<std::string_view> ScriptKeys(CmdArgs args) {
+  int64_t numkeys = 0;
+  if (args.size() < 3 || !ParseRedisInt(args[2], &numkeys) || numkeys < 0 ||
+      uint64_t(numkeys) > args.size() - 3) {
+    return {};
+  }
+  return {args.begin() + 3, args.begin() + 3 + numkeys};
+}
+
+// Every script command's spec gets the same key hook.
+CommandSpec ScriptSpec(std::string name, uint32_t flags, CommandHandler handler) {
+  CommandSpec spec{std::move(name), -3, flags, 0, 0, 0, std::move(handler)};
+  spec.busy_keys = ScriptKeys;
+  return spec;
+}
 }  // namespace
 
 void RegisterScriptingFamily(CommandRegistry* r) {
@@ -514,22 +530,22 @@ void RegisterScriptingFamily(CommandRegistry* r) {
   // registry, for the Service's lifetime).
   auto mgr = std::make_shared<ScriptManager>();
   auto handler = [&mgr](ScriptingFn fn) { return ScriptingHandler{mgr, fn}; };
-  CommandSpec eval{"eval", -3, kNoScript | kStale | kMovableKeys, 0, 0, 0, handler(Eval)};
+  CommandSpec eval = ScriptSpec("eval", kNoScript | kStale | kMovableKeys, handler(Eval));
   eval.batch_handler = EvalBatchByBody;
   eval.slowlog_arg = ShowScriptBySha;
   r->Register(eval);
-  CommandSpec evalsha{"evalsha", -3, kNoScript | kStale | kMovableKeys, 0, 0, 0, handler(EvalSha)};
+  CommandSpec evalsha = ScriptSpec("evalsha", kNoScript | kStale | kMovableKeys, handler(EvalSha));
   evalsha.batch_handler = EvalBatchBySha;
   r->Register(evalsha);
-  CommandSpec eval_ro{"eval_ro",      -3, kNoScript | kStale | kReadOnly | kMovableKeys, 0, 0, 0,
-                      handler(EvalRo)};
+  CommandSpec eval_ro =
+      ScriptSpec("eval_ro", kNoScript | kStale | kReadOnly | kMovableKeys, handler(EvalRo));
   eval_ro.slowlog_arg = ShowScriptBySha;
   r->Register(eval_ro);
-  r->Register({"evalsha_ro", -3, kNoScript | kStale | kReadOnly | kMovableKeys, 0, 0, 0,
-               handler(EvalShaRo)});
-  r->Register({"fcall", -3, kNoScript | kStale | kMovableKeys, 0, 0, 0, handler(FCall)});
   r->Register(
-      {"fcall_ro", -3, kNoScript | kStale | kReadOnly | kMovableKeys, 0, 0, 0, handler(FCallRo)});
+      ScriptSpec("evalsha_ro", kNoScript | kStale | kReadOnly | kMovableKeys, handler(EvalShaRo)));
+  r->Register(ScriptSpec("fcall", kNoScript | kStale | kMovableKeys, handler(FCall)));
+  r->Register(
+      ScriptSpec("fcall_ro", kNoScript | kStale | kReadOnly | kMovableKeys, handler(FCallRo)));
   r->Register({"script", -2, kNoScript | kNoKeyspace, 0, 0, 0, handler(ScriptCommand)});
   r->Register({"function", -2, kNoScript | kNoKeyspace, 0, 0, 0, handler(FunctionCommand)});
 }
