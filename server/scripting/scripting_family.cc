@@ -59,26 +59,24 @@ ScriptMode ModeOf(uint32_t flags) {
   return ScriptMode::kLockAhead;
 }
 
-// Parses "numkeys key... arg..." starting at args[pos]. Replies with the error and returns
-// false on bad input.
-bool SplitKeysAndArgs(CmdArgs args, size_t pos, ConnectionContext* cntx, CmdArgs* keys,
-                      CmdArgs* argv) {
+// Parses "numkeys key... arg..." starting at args[pos] into *keys and *argv. Returns the
+// error reply for bad input, empty on success.
+std::string_view ParseKeysAndArgs(CmdArgs args, size_t pos, CmdArgs* keys, CmdArgs* argv) {
   int64_t numkeys;
-  if (!ParseRedisInt(args[pos], &numkeys)) {
-    cntx->rb->SendError(errors::kNotInteger);
-    return false;
-  }
-  if (numkeys < 0) {
-    cntx->rb->SendError(errors::kNumkeysNegative);
-    return false;
-  }
-  if (uint64_t(numkeys) > args.size() - pos - 1) {
-    cntx->rb->SendError(errors::kTooManyNumkeys);
-    return false;
-  }
+  if (!ParseRedisInt(args[pos], &numkeys)) return errors::kNotInteger;
+  if (numkeys < 0) return errors::kNumkeysNegative;
+  if (uint64_t(numkeys) > args.size() - pos - 1) return errors::kTooManyNumkeys;
   *keys = args.subspan(pos + 1, size_t(numkeys));
   *argv = args.subspan(pos + 1 + size_t(numkeys));
-  return true;
+  return {};
+}
+
+// As ParseKeysAndArgs; replies with the error and returns false on bad input.
+bool SplitKeysAndArgs(CmdArgs args, size_t pos, ConnectionContext* cntx, CmdArgs* keys,
+                      CmdArgs* argv) {
+  std::string_view error = ParseKeysAndArgs(args, pos, keys, argv);
+  if (!error.empty()) cntx->rb->SendError(error);
+  return error.empty();
 }
 
 // What to run: an EVAL script (by sha) or a FUNCTION (by name).
@@ -508,12 +506,9 @@ bool ShowScriptBySha(size_t index, std::string_view arg, std::string* shown) {
 }
 // EVAL/EVALSHA/FCALL script numkeys key... arg...: the declared keys, for the -BUSY check.
 std::vector<std::string_view> ScriptKeys(CmdArgs args) {
-  int64_t numkeys = 0;
-  if (args.size() < 3 || !ParseRedisInt(args[2], &numkeys) || numkeys < 0 ||
-      uint64_t(numkeys) > args.size() - 3) {
-    return {};
-  }
-  return {args.begin() + 3, args.begin() + 3 + numkeys};
+  CmdArgs keys, argv;
+  if (args.size() < 3 || !ParseKeysAndArgs(args, 2, &keys, &argv).empty()) return {};
+  return {keys.begin(), keys.end()};
 }
 
 // Every script command's spec gets the same key hook.
