@@ -1,8 +1,15 @@
-// The string family's bit commands: SETBIT GETBIT BITCOUNT BITPOS (Redis 7.0 bitops.c). Bits
-// are numbered from the most significant bit of the first byte; ranges follow Redis's
-// negative-from-the-end rules, in bytes or (with BIT) in bits.
+// The string family's bit commands: SETBIT GETBIT BITCOUNT BITPOS BITOP (Redis 7.0 bitops.c).
+// Bits are numbered from the most significant bit of the first byte; ranges follow Redis's
+// negative-from-the-end rules, in bytes or (with BIT) in bits. BITFIELD is in
+// string_bitfield.cc.
+// BITOP is one transaction over the destination and every source (KeyHops): a first hop
+// copies the sources out of their shards, the result is computed on the connection fiber,
+// and a second hop stores it while every key is still locked, so no command sees the
+// destination computed from half-old sources.
 #include <algorithm>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "server/engine/connection_context.h"
 #include "server/families/string_util.h"
@@ -203,6 +210,100 @@ void BitPos(CmdArgs args, ConnectionContext* cntx) {
     return pos;
   });
   SendBitResult(res, rb);
+}
+
+namespace {
+
+enum class BitOpKind { kAnd, kOr, kXor, kNot };
+
+bool ParseBitOp(std::string_view name, BitOpKind* op) {
+  if (EqualsIgnoreCase(name, "AND")) {
+    *op = BitOpKind::kAnd;
+  } else if (EqualsIgnoreCase(name, "OR")) {
+    *op = BitOpKind::kOr;
+  } else if (EqualsIgnoreCase(name, "XOR")) {
+    *op = BitOpKind::kXor;
+  } else if (EqualsIgnoreCase(name, "NOT")) {
+    *op = BitOpKind::kNot;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// The result of `op` over `srcs`: as long as the longest, shorter sources padded with zeros.
+std::string ComputeBitOp(BitOpKind op, const std::vector<std::string>& srcs) {
+  size_t len = 0;
+  for (const std::string& s : srcs) len = std::max(len, s.size());
+  std::string out(len, '\0');
+  if (len == 0) return out;
+  if (op == BitOpKind::kNot) {
+    for (size_t i = 0; i < len; ++i) out[i] = char(~uint8_t(srcs[0][i]));
+    return out;
+  }
+  std::memcpy(out.data(), srcs[0].data(), srcs[0].size());
+  for (size_t k = 1; k < srcs.size(); ++k) {
+    const std::string& s = srcs[k];
+    size_t n = s.size();
+    if (op == BitOpKind::kAnd) {
+      for (size_t i = 0; i < n; ++i) out[i] = char(uint8_t(out[i]) & uint8_t(s[i]));
+      std::fill(out.begin() + n, out.end(), '\0');  // missing bytes are zeros
+    } else if (op == BitOpKind::kOr) {
+      for (size_t i = 0; i < n; ++i) out[i] = char(uint8_t(out[i]) | uint8_t(s[i]));
+    } else {
+      for (size_t i = 0; i < n; ++i) out[i] = char(uint8_t(out[i]) ^ uint8_t(s[i]));
+    }
+  }
+  return out;
+}
+
+// Stores BITOP's result at `key` as Redis's setKey: any old value of any type is replaced,
+// the TTL dropped (the sticky bit stays, as for SET); an empty result deletes the key.
+void StoreBitOpResult(const OpArgs& op, std::string_view key, const std::string& value) {
+  if (value.empty()) {
+    op.slice->Del(op.db, key);
+    return;
+  }
+  auto [it, inserted] = op.slice->AddOrFind(op.db, key);
+  CompactObj& v = it.value();
+  if (!v.IsString()) v.SetString("", false);
+  char* p = v.ResizeRawString(value.size());
+  std::memcpy(p, value.data(), value.size());
+  if (!inserted) op.slice->RemoveExpire(op.db, it);
+  op.slice->MarkModified(op.db, key);
+}
+
+}  // namespace
+
+// BITOP AND|OR|XOR|NOT destkey key [key ...]
+void BitOp(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  BitOpKind kind;
+  if (!ParseBitOp(args[1], &kind)) return rb->SendError(errors::kSyntax);
+  if (kind == BitOpKind::kNot && args.size() != 4) return rb->SendError(errors::kBitopNotSingle);
+  CmdArgs keys = args.subspan(2);  // the destination, then the sources
+  std::vector<std::string> srcs(keys.size() - 1);
+  std::vector<char> wrong(keys.size(), 0);  // per position: written by that key's shard only
+  KeyHops hops(cntx, keys);
+  bool ran = hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    for (const tx::ShardArg& a : mine) {
+      if (a.index == 0) continue;
+      auto found = op.slice->Find(op.db, a.key, ObjType::kString);
+      if (found.status() == OpStatus::kWrongType) wrong[a.index] = 1;
+      if (found.ok()) found->value().GetString(&srcs[a.index - 1]);
+    }
+  });
+  if (!ran) return rb->SendError(errors::kUndeclaredKeys);
+  if (std::find(wrong.begin(), wrong.end(), 1) != wrong.end()) {
+    return rb->SendError(errors::kWrongType);
+  }
+  std::string result = ComputeBitOp(kind, srcs);
+  hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    for (const tx::ShardArg& a : mine) {
+      if (a.index == 0) StoreBitOpResult(op, a.key, result);
+    }
+  });
+  rb->SendLong(int64_t(result.size()));
 }
 
 }  // namespace lw

@@ -601,6 +601,9 @@ void RegisterStringFamily(CommandRegistry* r) {
   r->Register({"getbit", 3, kReadOnly | kFast, 1, 1, 1, GetBit});
   r->Register({"bitcount", -2, kReadOnly, 1, 1, 1, BitCount});
   r->Register({"bitpos", -3, kReadOnly, 1, 1, 1, BitPos});
+  r->Register({"bitop", -4, kWrite | kDenyOom, 2, -1, 1, BitOp});
+  r->Register({"bitfield", -2, kWrite | kDenyOom, 1, 1, 1, BitField});
+  r->Register({"bitfield_ro", -2, kReadOnly | kFast, 1, 1, 1, BitFieldRo});
   r->Register({"mget", -2, kReadOnly | kFast, 1, -1, 1, MGet});
   r->Register({"mset", -3, kWrite | kDenyOom, 1, -1, 2, MSet});
   r->Register({"msetnx", -3, kWrite | kDenyOom, 1, -1, 2, MSetNx});

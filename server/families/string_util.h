@@ -29,6 +29,11 @@ void SetBit(CmdArgs args, ConnectionContext* cntx);
 void GetBit(CmdArgs args, ConnectionContext* cntx);
 void BitCount(CmdArgs args, ConnectionContext* cntx);
 void BitPos(CmdArgs args, ConnectionContext* cntx);
+void BitOp(CmdArgs args, ConnectionContext* cntx);
+
+// Defined in string_bitfield.cc.
+void BitField(CmdArgs args, ConnectionContext* cntx);
+void BitFieldRo(CmdArgs args, ConnectionContext* cntx);
 
 // Defined in string_lcs.cc.
 void Lcs(CmdArgs args, ConnectionContext* cntx);
