@@ -15,6 +15,7 @@
 #include "server/families/keys_family.h"
 #include "server/families/list_family.h"
 #include "server/families/multi_family.h"
+#include "server/families/persist_family.h"
 #include "server/families/pubsub_family.h"
 #include "server/families/server_family.h"
 #include "server/families/set_family.h"
@@ -30,7 +31,8 @@ inline std::vector<FamilyRegistrar> AllFamilies() {
   return {RegisterGenericFamily,   RegisterStringFamily, RegisterKeysFamily,   RegisterListFamily,
           RegisterHashFamily,      RegisterSetFamily,    RegisterZsetFamily,   RegisterServerFamily,
           RegisterInfoFamily,      RegisterConfigFamily, RegisterClientFamily, RegisterPubsubFamily,
-          RegisterScriptingFamily, RegisterMultiFamily,  RegisterStickyFamily, RegisterHllFamily};
+          RegisterScriptingFamily, RegisterMultiFamily,  RegisterStickyFamily, RegisterHllFamily,
+          RegisterPersistFamily};
 }
 
 // Fills in what the binary wires between packages that do not know each other.

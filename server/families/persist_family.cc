@@ -1,0 +1,120 @@
+#include "server/families/persist_family.h"
+
+#include <optional>
+#include <string>
+
+#include "server/engine/connection_context.h"
+#include "server/engine/op_args.h"
+#include "server/engine/service.h"
+#include "server/resp/error_strings.h"
+#include "server/types/arg_utils.h"
+#include "server/types/rdb_value.h"
+
+namespace lw {
+
+namespace {
+
+rdb::LoadLimits LimitsOf(RuntimeConfig& rt) {
+  rdb::LoadLimits l;
+  l.list_fill = int(rt.list_max_listpack_size.load(std::memory_order_relaxed));
+  l.hash.max_listpack_entries = size_t(rt.hash_max_listpack_entries.load());
+  l.hash.max_listpack_value = size_t(rt.hash_max_listpack_value.load());
+  l.set.max_intset_entries = size_t(rt.set_max_intset_entries.load());
+  l.set.max_listpack_entries = size_t(rt.set_max_listpack_entries.load());
+  l.zset.max_listpack_entries = size_t(rt.zset_max_listpack_entries.load());
+  l.zset.max_listpack_value = size_t(rt.zset_max_listpack_value.load());
+  return l;
+}
+
+// DUMP key: the payload, or nil.
+void Dump(CmdArgs args, ConnectionContext* cntx) {
+  std::string_view key = args[1];
+  std::optional<std::string> payload =
+      RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> std::optional<std::string> {
+        auto it = op.slice->Find(op.db, key);
+        if (!it.ok()) return std::nullopt;
+        return rdb::DumpPayload(it->value());
+      });
+  if (!payload) return cntx->rb->SendNull();
+  cntx->rb->SendBulk(*payload);
+}
+
+struct RestoreArgs {
+  bool replace = false, absttl = false;
+  bool ttl_ok = false;
+  int64_t ttl = 0;
+};
+
+// RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f], in Redis's order of checks:
+// options, then an existing key (BUSYKEY), then the TTL, then the payload's footer, then
+// its value.
+void Restore(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  RestoreArgs a;
+  bool idle = false, freq = false;
+  for (size_t j = 4; j < args.size(); ++j) {
+    bool more = j + 1 < args.size();
+    if (EqualsIgnoreCase(args[j], "REPLACE")) {
+      a.replace = true;
+    } else if (EqualsIgnoreCase(args[j], "ABSTTL")) {
+      a.absttl = true;
+    } else if (EqualsIgnoreCase(args[j], "IDLETIME") && more && !freq) {
+      int64_t v;
+      if (!ParseRedisInt(args[j + 1], &v)) return rb->SendError(errors::kNotInteger);
+      if (v < 0) return rb->SendError(errors::kInvalidIdletime);
+      idle = true;  // Lacewing keeps no per-key idle time: accepted and not stored
+      ++j;
+    } else if (EqualsIgnoreCase(args[j], "FREQ") && more && !idle) {
+      int64_t v;
+      if (!ParseRedisInt(args[j + 1], &v)) return rb->SendError(errors::kNotInteger);
+      if (v < 0 || v > 255) return rb->SendError(errors::kInvalidFreq);
+      freq = true;  // likewise: no LFU counter to set
+      ++j;
+    } else {
+      return rb->SendError(errors::kSyntax);
+    }
+  }
+  a.ttl_ok = ParseRedisInt(args[2], &a.ttl);
+  std::string_view key = args[1], payload = args[3];
+  rdb::LoadLimits limits = LimitsOf(cntx->service->runtime());
+  int64_t now = DbSlice::NowMs();
+  OpResult<std::string_view> res =
+      RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<std::string_view> {
+        DbSlice& slice = *op.slice;
+        auto existing = slice.Peek(op.db, key);
+        if (existing && !a.replace) return std::string_view(errors::kBusyKey);
+        if (!a.ttl_ok) return std::string_view(errors::kNotInteger);
+        if (a.ttl < 0) return std::string_view(errors::kInvalidTtl);
+        CompactObj obj;
+        bool bad_format;
+        if (!rdb::RestorePayload(payload, limits, &obj, &bad_format)) {
+          return std::string_view(bad_format ? errors::kBadDataFormat : errors::kDumpPayload);
+        }
+        if (existing) slice.Del(op.db, *existing);
+        int64_t at = a.ttl == 0 ? 0 : a.absttl ? a.ttl : now + a.ttl;
+        if (at != 0 && at <= now) return std::string_view();  // expired already: OK, no key
+        auto added = slice.TryAddOrFind(op.db, key);
+        if (!added.ok()) return added.status();
+        auto it = added->first;
+        it.value() = std::move(obj);
+        slice.MarkModified(op.db, key);
+        if (at != 0) slice.SetExpire(op.db, it, at);
+        return std::string_view();
+      });
+  if (!res.ok()) {
+    return rb->SendError(res.status() == OpStatus::kOutOfMemory ? errors::kOom
+                                                                : errors::kUndeclaredKeys);
+  }
+  if (!res->empty()) return rb->SendError(*res);
+  rb->SendOk();
+}
+
+}  // namespace
+
+void RegisterPersistFamily(CommandRegistry* r) {
+  using namespace cmd;
+  r->Register({"dump", 2, kReadOnly, 1, 1, 1, Dump});
+  r->Register({"restore", -4, kWrite | kDenyOom, 1, 1, 1, Restore});
+}
+
+}  // namespace lw
