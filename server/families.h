@@ -39,6 +39,8 @@ inline std::vector<FamilyRegistrar> AllFamilies() {
 inline void WireServer(ServerConfig* config) {
   config->families = AllFamilies();
   config->service.scripting_info = &GetScriptingInfo;
+  config->service.function_codes = &FunctionLibraryCodes;
+  config->service.load_function = &LoadFunctionLibrary;
 }
 
 }  // namespace lw

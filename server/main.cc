@@ -4,9 +4,12 @@
 #include <absl/flags/parse.h>
 #include <absl/flags/usage.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string>
 
@@ -43,6 +46,14 @@ ABSL_FLAG(bool, lua_auto_async, false,
 ABSL_FLAG(uint32_t, busy_reply_threshold, 5000,
           "ms after which a running script makes commands that need its keys fail with -BUSY "
           "(CONFIG busy-reply-threshold, alias lua-time-limit)");
+
+// Persistence (engine/persistence.h), as redis.conf's dir / dbfilename / save. The server
+// changes to --dir at start, as Redis does, so dbfilename and CONFIG GET dir are relative to it.
+ABSL_FLAG(std::string, dir, "", "working directory for the RDB file (default: current)");
+ABSL_FLAG(std::string, dbfilename, "dump.rdb", "RDB file loaded at start and written by saves");
+ABSL_FLAG(std::string, save, "",
+          "save points, e.g. \"3600 1 300 100\" (after <seconds> if at least <changes> writes); "
+          "empty: none (CONFIG SET save)");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Lacewing: a multi-threaded, Redis-compatible in-memory store");
@@ -81,6 +92,23 @@ int main(int argc, char** argv) {
   config.service.default_lua_flags = *lua_flags;
   config.service.lua_auto_async = absl::GetFlag(FLAGS_lua_auto_async);
   config.service.busy_reply_threshold_ms = absl::GetFlag(FLAGS_busy_reply_threshold);
+  std::string dir = absl::GetFlag(FLAGS_dir);
+  if (!dir.empty() && chdir(dir.c_str()) != 0) {
+    LOG(ERROR) << "Can't chdir to '" << dir << "': " << strerror(errno);
+    return 1;
+  }
+  config.service.dbfilename = absl::GetFlag(FLAGS_dbfilename);
+  if (config.service.dbfilename.empty() ||
+      config.service.dbfilename.find('/') != std::string::npos) {
+    LOG(ERROR) << "--dbfilename can't be a path, just a filename";
+    return 2;
+  }
+  config.service.save = absl::GetFlag(FLAGS_save);
+  std::vector<lw::Persistence::SavePoint> save_points;
+  if (!lw::Persistence::ParseSavePoints(config.service.save, &save_points)) {
+    LOG(ERROR) << "--save: Invalid save parameters: " << config.service.save;
+    return 2;
+  }
 
   // Signals are handled by sigwait on this thread; every thread started below inherits the
   // mask, so no proactor is ever interrupted by them.
@@ -97,12 +125,25 @@ int main(int argc, char** argv) {
     LOG(ERROR) << "cannot listen on " << config.bind << ":" << config.port << ": " << strerror(-rc);
     return 1;
   }
+  // Listening already: clients get -LOADING until the dataset is in.
+  std::string load_error = server.service().persistence().Load();
+  if (!load_error.empty()) {
+    LOG(ERROR) << "Fatal error loading the DB: " << load_error << ". Exiting.";
+    // Nothing was served and nothing needs saving; stopping the threads cleanly right after
+    // start could race the acceptor's start-up, so leave at once, as Redis does.
+    std::fflush(stderr);
+    std::_Exit(1);
+  }
   LOG(INFO) << "Lacewing ready: " << config.bind << ":" << server.port() << ", "
             << server.pool().size() << " threads, " << backend;
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   LOG(INFO) << "received " << strsignal(sig) << ", shutting down";
+  // With save points (or after SHUTDOWN, which saved already), Redis's final save.
+  bool saved = server.pool().at(0)->AwaitFiber(
+      [&] { return server.service().persistence().SaveOnShutdown(false, false); });
+  if (!saved) LOG(ERROR) << "Error trying to save the DB before exiting";
   server.Stop();
   LOG(INFO) << "bye";
   return 0;

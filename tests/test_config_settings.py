@@ -247,7 +247,6 @@ def test_tcp_keepalive_applies_to_new_connections(server):
 # Settings whose feature Lacewing lacks: CONFIG GET answers, CONFIG SET accepts only the value
 # in force and refuses any other, changing nothing.
 REFUSED = [
-    ("save", "", "3600 1"),
     ("appendonly", "no", "yes"),
     ("timeout", "0", "30"),
     ("maxmemory-samples", "5", "10"),

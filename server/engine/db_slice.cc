@@ -7,6 +7,7 @@
 #include "base/hash.h"
 #include "base/logging.h"
 #include "base/malloc_accounting.h"
+#include "server/engine/rdb_snapshot.h"
 #include "transaction/engine_shard.h"
 #include "transaction/shard_set.h"
 
@@ -73,6 +74,8 @@ std::optional<DbSlice::Iterator> DbSlice::Peek(int db, std::string_view key) {
   PrimeTable& prime = dbs_[db]->prime;
   Iterator it = prime.Find(key);
   if (it.IsEnd()) return std::nullopt;
+  if (snapshot_ != nullptr) [[unlikely]]
+    SnapshotBucket(db, prime.BucketOf(it));
   if (ExpireIfNeeded(db, it, NowMs())) return std::nullopt;
   return it;
 }
@@ -176,6 +179,8 @@ bool DbSlice::IsPinned(Iterator it) const {
 void DbSlice::OnEvict(int db, Iterator it) {
   MarkModified(db, it);
   Db& d = *dbs_[db];
+  // A running snapshot takes the bucket while the victim still has its TTL.
+  if (snapshot_ != nullptr) SnapshotBucket(db, d.prime.BucketOf(it));
   if (it.value().has_expire()) {
     std::string scratch;
     d.expire.Erase(it.key().GetSlice(&scratch));
@@ -274,7 +279,13 @@ bool DbSlice::RemoveExpire(int db, Iterator it) {
   return dbs_[db]->expire.Erase(key);
 }
 
+void DbSlice::SnapshotBucket(int db, PrimeTable::BucketRef bucket) {
+  snapshot_->SerializeBucket(db, bucket);
+}
+
 void DbSlice::FlushDb(int db) {
+  // A running snapshot takes what the database held at its cut before it goes.
+  if (snapshot_ != nullptr) snapshot_->FinishDb(db);
   // Redis dirties the watched keys the flush removes, not those absent already.
   PrimeTable& prime = dbs_[db]->prime;
   if (!watches_.empty() && !prime.empty()) {
@@ -292,6 +303,8 @@ uint64_t DbSlice::Traverse(int db, uint64_t cursor, const std::function<void(Ite
   PrimeTable& prime = dbs_[db]->prime;
   int64_t now = NowMs();
   return prime.Traverse(cursor, [&](Iterator it) {
+    if (snapshot_ != nullptr) [[unlikely]]
+      SnapshotBucket(db, prime.BucketOf(it));
     if (ExpireIfNeeded(db, it, now)) return;
     cb(it);
   });

@@ -57,6 +57,7 @@ struct KeyPolicy {
 };
 
 class DbSlice;
+class ShardSnapshot;  // rdb_snapshot.h
 
 // The prime table's policy: KeyPolicy plus the cache-mode hooks of DashTable (see dash_table.h),
 // forwarded to the owning DbSlice (defined after it, below).
@@ -69,6 +70,9 @@ struct PrimePolicy : KeyPolicy {
   unsigned Evict(Table& table, const Hotspot& hotspot);
   template <typename It>
   bool IsPinned(It it) const;
+  // A snapshot in progress serialises the bucket before an insert or erase changes it.
+  template <typename Table, typename Bucket>
+  void OnBucketChange(Table& table, Bucket bucket);
 };
 
 // Where a shard finds its memory limits; shared by every shard of a Service.
@@ -184,6 +188,16 @@ class DbSlice {
 
   PrimeTable& prime(int db) { return dbs_[db]->prime; }
 
+  // Snapshots (rdb_snapshot.h): while one runs, every lookup (Peek, and so Find and the
+  // AddOrFind family), traversal, insert, erase and flush first serialises the touched
+  // bucket's entries as they were at the snapshot's cut, if that bucket is not serialised yet.
+  // Null: no snapshot (one branch per lookup). REQUIRES: on the shard's thread.
+  void set_snapshot(ShardSnapshot* s) { snapshot_ = s; }
+  ShardSnapshot* snapshot() const { return snapshot_; }
+  // The version a new snapshot gives the buckets it has serialised (greater than any before).
+  uint32_t NextSnapshotVersion() { return ++snapshot_version_; }
+  void SnapshotBucket(int db, PrimeTable::BucketRef bucket);
+
   // PrimePolicy's hooks.
   bool CanGrowPrime() const;
   unsigned EvictFromHotspot(int db, const PrimeTable::Hotspot& hotspot);
@@ -217,6 +231,8 @@ class DbSlice {
   // Keys hit by Find since the last insertion, bumped then (bounded: extra hits are dropped).
   std::vector<std::pair<int, std::string>> pending_bumps_;
   ShardWatches watches_;
+  ShardSnapshot* snapshot_ = nullptr;
+  uint32_t snapshot_version_ = 0;
 };
 
 template <typename Table>
@@ -227,6 +243,11 @@ bool PrimePolicy::CanGrow(const Table&) const {
 template <typename Table, typename Hotspot>
 unsigned PrimePolicy::Evict(Table&, const Hotspot& hotspot) {
   return slice == nullptr ? 0 : slice->EvictFromHotspot(db, hotspot);
+}
+
+template <typename Table, typename Bucket>
+void PrimePolicy::OnBucketChange(Table&, Bucket bucket) {
+  if (slice != nullptr && slice->snapshot() != nullptr) slice->SnapshotBucket(db, bucket);
 }
 
 template <typename It>

@@ -41,6 +41,7 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
   clients_.resize(pool_->size());
   cmd_stats_.resize(pool_->size());
   total_commands_ = std::make_unique<ThreadCounter[]>(pool_->size() + 1);
+  write_commands_ = std::make_unique<ThreadCounter[]>(pool_->size() + 1);
   for (auto& stats : cmd_stats_) stats.resize(registry_.size());
   shutdown_hook_ = [] { kill(getpid(), SIGTERM); };
   // Memory limits: start-up flags into the runtime settings, then every shard reads them.
@@ -49,6 +50,14 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
   runtime_.auth_required.store(!config_.requirepass.empty());
   if (config_.cache_mode) runtime_.maxmemory_policy.store(4);  // allkeys-lru
   runtime_.busy_reply_threshold_ms.store(config_.busy_reply_threshold_ms);
+  runtime_.dbfilename = config_.dbfilename;
+  runtime_.save = config_.save;
+  persistence_ = std::make_unique<Persistence>(this);
+  std::vector<Persistence::SavePoint> points;
+  if (Persistence::ParseSavePoints(config_.save, &points)) {
+    persistence_->SetSavePoints(std::move(points));
+  }
+  persistence_->Start();
   thread_mem_.resize(pool_->size());
   pool_->AwaitBriefOnAll(
       [this](io::Proactor* p) { thread_mem_[p->index()] = mem::ThreadCounterAddress(); });
@@ -81,6 +90,7 @@ Service::~Service() { CHECK(shut_down_) << "Service destroyed without Shutdown()
 void Service::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  persistence_->Stop();
   stop_background_.Notify();
   background_fibers_.Wait();
   shards_.Shutdown();
@@ -205,7 +215,17 @@ void Service::RecordCall(const CommandSpec& spec, CmdArgs args, int64_t start_ns
   ++stats.calls;
   stats.usec += uint64_t(std::max<int64_t>(elapsed_us, 0));
   if (failed) ++stats.failed_calls;
+  if ((spec.flags & cmd::kWrite) && !failed) CountWrite(here);
   MaybeSlowLog(spec, args, elapsed_us, cntx);
+}
+
+void Service::CountWrite(io::Proactor* here) {
+  if (here != nullptr) {
+    std::atomic<uint64_t>& n = write_commands_[here->index()].n;
+    n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);  // sole writer
+  } else {
+    write_commands_[pool_->size()].n.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 void Service::CountCommand(io::Proactor* here) {
@@ -269,6 +289,18 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
     cntx->rb->SendError(errors::OnlySubscribeAllowed(spec->name));
     return;
   }
+  // Redis's order: while a dataset loads, only kLoading commands run; after a failed save
+  // with save points (stop-writes-on-bgsave-error), no write command does.
+  if (loading_.load(std::memory_order_relaxed) && !(spec->flags & cmd::kLoading)) {
+    if (stats) ++stats->rejected_calls;
+    cntx->rb->SendError(errors::kLoading);
+    return;
+  }
+  if ((spec->flags & cmd::kWrite) && writes_refused_.load(std::memory_order_relaxed)) {
+    if (stats) ++stats->rejected_calls;
+    cntx->rb->SendError(errors::kMisconf);
+    return;
+  }
   // maxmemory (issue 8): a command that may grow memory is refused up front over the limit.
   // Script calls were checked by the script runner (allow-oom scripts pass), see oom_checked.
   if ((spec->flags & cmd::kDenyOom) && !cntx->oom_checked && OomRefuses()) {
@@ -309,6 +341,7 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
     stats->usec += uint64_t(elapsed_us);
     if (cntx->rb->errors_sent() != errors_before) ++stats->failed_calls;
   }
+  if ((spec->flags & cmd::kWrite) && cntx->rb->errors_sent() == errors_before) CountWrite(here);
   MaybeSlowLog(*spec, args, elapsed_us, cntx);
 }
 

@@ -28,6 +28,7 @@
 #include "server/engine/busy_registry.h"
 #include "server/engine/command_registry.h"
 #include "server/engine/connection_context.h"
+#include "server/engine/persistence.h"
 #include "server/engine/shard_set.h"
 #include "server/engine/slow_log.h"
 
@@ -52,6 +53,10 @@ struct ScriptingInfo {
   uint64_t detached_flushes = 0;
 };
 using ScriptingInfoSource = ScriptingInfo (*)(Service* service);
+// FUNCTION libraries for snapshots (scripting wires them in): every library's code, and
+// loading one (replacing a library of the same name); "" or the error text.
+using FunctionCodesSource = std::vector<std::string> (*)(Service* service);
+using FunctionLoader = std::string (*)(Service* service, std::string_view code);
 
 struct ServiceConfig {
   std::string requirepass;  // empty: no AUTH needed. Seeds RuntimeConfig::requirepass.
@@ -74,6 +79,12 @@ struct ServiceConfig {
   uint32_t default_lua_flags = 0;
   bool lua_auto_async = false;
   int64_t busy_reply_threshold_ms = 5000;
+  // Persistence (main.cc: --dbfilename, --save; --dir is the working directory): the file
+  // snapshots write and start-up loads, and the save points ("" = none).
+  std::string dbfilename = "dump.rdb";
+  std::string save;
+  FunctionCodesSource function_codes = nullptr;
+  FunctionLoader load_function = nullptr;
 };
 
 // Settings CONFIG SET may change while the server runs. Readers load a value once where a
@@ -112,13 +123,13 @@ struct RuntimeConfig {
   // The size (header included) past which a sparse HyperLogLog becomes dense; read by PFADD
   // and PFMERGE per command.
   std::atomic<int64_t> hll_sparse_max_bytes{3000};
-  std::atomic<int64_t> appendonly{0};                // fixed: no persistence
+  std::atomic<int64_t> appendonly{0};                // fixed: RDB snapshots only, no AOF
   std::atomic<int64_t> lazyfree_lazy_user_del{0};    // fixed: no lazy-free thread
   std::atomic<int64_t> lazyfree_lazy_user_flush{0};  // fixed
   std::atomic<int64_t> loglevel{2};                  // debug, verbose, notice, warning (glog)
   // String settings: under the mutex (CONFIG only).
   std::mutex mu;
-  std::string save;                     // fixed: no persistence
+  std::string save;                     // the save points, as CONFIG GET shows them
   std::string notify_keyspace_events;   // fixed: no keyspace notifications
   std::string dbfilename = "dump.rdb";  // protected, as Redis's
   std::string requirepass;              // the default user's password; empty: none
@@ -186,6 +197,20 @@ class Service {
   // Long-running scripts and the keys they hold (-BUSY replies).
   BusyRegistry& busy() { return busy_; }
   SlowLog& slow_log() { return slow_log_; }
+  Persistence& persistence() { return *persistence_; }
+  // While a dataset loads, commands without the kLoading flag get -LOADING.
+  bool loading() const { return loading_.load(std::memory_order_relaxed); }
+  void set_loading(bool v) { loading_.store(v); }
+  // stop-writes-on-bgsave-error: write commands get -MISCONF while set.
+  void set_writes_refused(bool v) { writes_refused_.store(v); }
+  // Write commands that succeeded (rdb_changes_since_last_save counts from this).
+  uint64_t write_commands() const {
+    uint64_t sum = 0;
+    for (size_t i = 0; i <= pool_->size(); ++i) {
+      sum += write_commands_[i].n.load(std::memory_order_relaxed);
+    }
+    return sum;
+  }
 
   // Memory (issue 8). UsedMemory() is the heap of every proactor thread, exact (a relaxed
   // load per thread), plus other threads' bytes as of the last background tick (100 ms).
@@ -239,6 +264,7 @@ class Service {
                     const ConnectionContext* cntx);
   // One more command in total_commands_processed, on the calling thread's counter.
   void CountCommand(io::Proactor* here);
+  void CountWrite(io::Proactor* here);
   // Memory bookkeeping of one background tick on `shard`; returns true while the shard is
   // still over its cache-mode budget (the loop then comes back sooner).
   bool MemoryTick(Shard* shard);
@@ -253,6 +279,9 @@ class Service {
     std::atomic<uint64_t> n{0};
   };
   std::unique_ptr<ThreadCounter[]> total_commands_;
+  std::unique_ptr<ThreadCounter[]> write_commands_;
+  std::atomic<bool> loading_{false};
+  std::atomic<bool> writes_refused_{false};
   std::atomic<uint64_t> total_connections_{0};
   std::atomic<uint64_t> rejected_connections_{0};
   std::atomic<size_t> connected_clients_{0};
@@ -269,6 +298,8 @@ class Service {
   std::vector<absl::flat_hash_map<uint64_t, ConnectionContext*>> clients_;
   std::vector<std::vector<CommandStats>> cmd_stats_;
   std::function<void()> shutdown_hook_;
+  // Last: it uses the shard set and the pool, and goes first.
+  std::unique_ptr<Persistence> persistence_;
 };
 
 }  // namespace lw

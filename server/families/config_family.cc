@@ -141,12 +141,12 @@ const Param kParams[] = {
      .type = kMemory,
      .num = &RC::hll_sparse_max_bytes,
      .max = LONG_MAX},
-    Bool("appendonly", &RC::appendonly, kFixed),  // no persistence
+    Bool("appendonly", &RC::appendonly, kFixed),  // RDB snapshots only: no append-only file
     // Lacewing frees values where they are deleted; there is no lazy-free thread.
     Bool("lazyfree-lazy-user-del", &RC::lazyfree_lazy_user_del, kFixed),
     Bool("lazyfree-lazy-user-flush", &RC::lazyfree_lazy_user_flush, kFixed),
     {.name = "loglevel", .type = kEnum, .num = &RC::loglevel, .choices = kLogLevels},
-    Str("save", kSave, &RC::save, kFixed),  // no persistence
+    Str("save", kSave, &RC::save, kLive),  // the snapshot schedule (engine/persistence.h)
     Str("notify-keyspace-events", kString, &RC::notify_keyspace_events, kFixed),
     Str("dbfilename", kString, &RC::dbfilename, kProtected),
 };
@@ -255,7 +255,10 @@ bool ParseParam(const Param& p, std::string_view value, int64_t* num, std::strin
     case kEnum:
       return ParseEnum(p, value, num, err);
     case kSave:
-      if (ValidSave(value)) return true;
+      if (ValidSave(value)) {
+        std::vector<Persistence::SavePoint> points;
+        if (Persistence::ParseSavePoints(value, &points)) return true;
+      }
       *err = "Invalid save parameters";
       return false;
     case kString:
@@ -293,6 +296,11 @@ void ApplyParam(const Param& p, Service* service, std::string_view value, int64_
       (rt.*p.str) = std::string(value);
     }
     if (p.str == &RC::requirepass) rt.auth_required.store(!value.empty());
+    if (p.str == &RC::save) {
+      std::vector<Persistence::SavePoint> points;
+      Persistence::ParseSavePoints(value, &points);
+      service->persistence().SetSavePoints(std::move(points));
+    }
   }
 }
 

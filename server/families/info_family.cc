@@ -214,14 +214,26 @@ void MemorySection(const InfoContext& c, InfoWriter& w) {
   }
 }
 
-// Lacewing keeps no data on disk: nothing is ever loading or being saved.
+// RDB snapshots (engine/persistence.h). Saves never fork, so the copy-on-write fields are 0;
+// there is no append-only file.
 void PersistenceSection(const InfoContext& c, InfoWriter& w) {
-  w.Line("loading", 0);
+  Persistence::Info p = c.service->persistence().GetInfo();
+  w.Line("loading", p.loading ? 1 : 0);
   w.Line("async_loading", 0);
-  w.Line("rdb_changes_since_last_save", 0);
-  w.Line("rdb_bgsave_in_progress", 0);
-  w.Line("rdb_last_save_time", int64_t(time(nullptr)) - c.uptime_s);
-  w.Line("rdb_last_bgsave_status", "ok");
+  w.Line("current_cow_peak", 0);
+  w.Line("current_cow_size", 0);
+  w.Line("current_cow_size_age", 0);
+  w.Line("current_fork_perc", "0.00");
+  w.Line("rdb_changes_since_last_save", p.changes_since_last_save);
+  w.Line("rdb_bgsave_in_progress", p.bgsave_in_progress ? 1 : 0);
+  w.Line("rdb_last_save_time", p.last_save_time);
+  w.Line("rdb_last_bgsave_status", p.last_bgsave_ok ? "ok" : "err");
+  w.Line("rdb_last_bgsave_time_sec", p.last_bgsave_time_sec);
+  w.Line("rdb_current_bgsave_time_sec", p.current_bgsave_time_sec);
+  w.Line("rdb_saves", p.saves);
+  w.Line("rdb_last_cow_size", 0);
+  w.Line("rdb_last_load_keys_expired", p.last_load_keys_expired);
+  w.Line("rdb_last_load_keys_loaded", p.last_load_keys_loaded);
   w.Line("aof_enabled", 0);
   w.Line("aof_rewrite_in_progress", 0);
   w.Line("aof_last_write_status", "ok");

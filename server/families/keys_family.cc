@@ -17,6 +17,7 @@
 #include "server/engine/connection_context.h"
 #include "server/engine/family_util.h"
 #include "server/engine/op_args.h"
+#include "server/engine/persistence.h"
 #include "server/engine/scan_args.h"
 #include "server/engine/service.h"
 #include "server/resp/error_strings.h"
@@ -576,6 +577,8 @@ void FlushDb(CmdArgs args, ConnectionContext* cntx) {
 void FlushAll(CmdArgs args, ConnectionContext* cntx) {
   if (!ParseFlushArgs(args, cntx)) return;
   cntx->service->shards().AwaitOnAll([](Shard* shard) { shard->db_slice.FlushAll(); });
+  // As Redis: with save points, the emptied dataset is saved at once.
+  cntx->service->persistence().SaveAfterFlushAll();
   cntx->rb->SendOk();
 }
 
@@ -600,6 +603,8 @@ constexpr std::string_view kDebugHelp[] = {
     "    it is used instead of the 'key' prefix. These are not propagated to",
     "    replicas. Cluster slots are not respected so keys not belonging to the",
     "    current node can be created in cluster mode.",
+    "RELOAD",
+    "    Save the RDB on disk and reload it back to memory.",
     "SLEEP <seconds>",
     "    Stop the server for <seconds>. Decimals allowed.",
     "HELP",
@@ -662,11 +667,24 @@ void DebugSleep(CmdArgs args, ConnectionContext* cntx) {
   cntx->rb->SendOk();
 }
 
+// DEBUG RELOAD: save, empty the keyspace, load the file back (-LOADING for others meanwhile).
+void DebugReload(ConnectionContext* cntx) {
+  Persistence& p = cntx->service->persistence();
+  if (p.Save() != Persistence::SaveStatus::kOk) return cntx->rb->SendError("ERR");
+  cntx->service->set_loading(true);
+  cntx->service->shards().AwaitOnAll([](Shard* shard) { shard->db_slice.FlushAll(); });
+  std::string err = p.Load();
+  cntx->service->set_loading(false);
+  if (!err.empty()) return cntx->rb->SendError(errors::kReloadFailed);
+  cntx->rb->SendOk();
+}
+
 void Debug(CmdArgs args, ConnectionContext* cntx) {
   std::string sub = AsciiUpper(args[1]);
   if (sub == "HELP" && args.size() == 2) return SendHelp(kDebugHelp, cntx->rb);
   if (sub == "POPULATE" && args.size() >= 3 && args.size() <= 5) return Populate(args, cntx);
   if (sub == "SLEEP" && args.size() == 3) return DebugSleep(args, cntx);
+  if (sub == "RELOAD" && args.size() == 2) return DebugReload(cntx);
   cntx->rb->SendError(errors::SubcommandSyntax(args[1], "DEBUG"));
 }
 

@@ -5,6 +5,8 @@
 
 #include "server/engine/connection_context.h"
 #include "server/engine/op_args.h"
+#include "server/engine/persistence.h"
+#include "server/engine/rdb_load.h"
 #include "server/engine/service.h"
 #include "server/resp/error_strings.h"
 #include "server/types/arg_utils.h"
@@ -13,18 +15,6 @@
 namespace lw {
 
 namespace {
-
-rdb::LoadLimits LimitsOf(RuntimeConfig& rt) {
-  rdb::LoadLimits l;
-  l.list_fill = int(rt.list_max_listpack_size.load(std::memory_order_relaxed));
-  l.hash.max_listpack_entries = size_t(rt.hash_max_listpack_entries.load());
-  l.hash.max_listpack_value = size_t(rt.hash_max_listpack_value.load());
-  l.set.max_intset_entries = size_t(rt.set_max_intset_entries.load());
-  l.set.max_listpack_entries = size_t(rt.set_max_listpack_entries.load());
-  l.zset.max_listpack_entries = size_t(rt.zset_max_listpack_entries.load());
-  l.zset.max_listpack_value = size_t(rt.zset_max_listpack_value.load());
-  return l;
-}
 
 // DUMP key: the payload, or nil.
 void Dump(CmdArgs args, ConnectionContext* cntx) {
@@ -76,7 +66,7 @@ void Restore(CmdArgs args, ConnectionContext* cntx) {
   }
   a.ttl_ok = ParseRedisInt(args[2], &a.ttl);
   std::string_view key = args[1], payload = args[3];
-  rdb::LoadLimits limits = LimitsOf(cntx->service->runtime());
+  rdb::LoadLimits limits = LoadLimitsOf(cntx->service);
   int64_t now = DbSlice::NowMs();
   OpResult<std::string_view> res =
       RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<std::string_view> {
@@ -109,12 +99,49 @@ void Restore(CmdArgs args, ConnectionContext* cntx) {
   rb->SendOk();
 }
 
+// SAVE: a consistent snapshot now; the server keeps serving meanwhile (no fork, no block).
+void Save(CmdArgs, ConnectionContext* cntx) {
+  switch (cntx->service->persistence().Save()) {
+    case Persistence::SaveStatus::kOk:
+      return cntx->rb->SendOk();
+    case Persistence::SaveStatus::kInProgress:
+      return cntx->rb->SendError(errors::kBgsaveInProgress);
+    case Persistence::SaveStatus::kFailed:
+      return cntx->rb->SendError("ERR");
+  }
+}
+
+// BGSAVE [SCHEDULE]
+void BgSave(CmdArgs args, ConnectionContext* cntx) {
+  bool schedule = false;
+  if (args.size() > 2) return cntx->rb->SendError(errors::kSyntax);
+  if (args.size() == 2) {
+    if (!EqualsIgnoreCase(args[1], "SCHEDULE")) return cntx->rb->SendError(errors::kSyntax);
+    schedule = true;
+  }
+  switch (cntx->service->persistence().BgSave(schedule)) {
+    case Persistence::BgStatus::kStarted:
+      return cntx->rb->SendSimpleString("Background saving started");
+    case Persistence::BgStatus::kScheduled:
+      return cntx->rb->SendSimpleString("Background saving scheduled");
+    case Persistence::BgStatus::kInProgress:
+      return cntx->rb->SendError(errors::kBgsaveInProgress);
+  }
+}
+
+void LastSave(CmdArgs, ConnectionContext* cntx) {
+  cntx->rb->SendLong(cntx->service->persistence().lastsave());
+}
+
 }  // namespace
 
 void RegisterPersistFamily(CommandRegistry* r) {
   using namespace cmd;
   r->Register({"dump", 2, kReadOnly, 1, 1, 1, Dump});
   r->Register({"restore", -4, kWrite | kDenyOom, 1, 1, 1, Restore});
+  r->Register({"save", 1, kAdmin | kNoScript | kNoMulti | kNoKeyspace, 0, 0, 0, Save});
+  r->Register({"bgsave", -1, kAdmin | kNoScript | kNoKeyspace, 0, 0, 0, BgSave});
+  r->Register({"lastsave", 1, kLoading | kStale | kFast | kNoKeyspace, 0, 0, 0, LastSave});
 }
 
 }  // namespace lw

@@ -162,8 +162,12 @@ void Shutdown(CmdArgs args, ConnectionContext* cntx) {
   if ((abort && (nosave || save || other)) || (nosave && save)) {
     return cntx->rb->SendError(errors::kSyntax);
   }
-  // Shutdown is immediate here (nothing to save), so there is never one to abort.
+  // Shutdown is immediate here (the final save runs in this call), so there is never one to
+  // abort.
   if (abort) return cntx->rb->SendError(errors::kNoShutdownInProgress);
+  if (!cntx->service->persistence().SaveOnShutdown(save, nosave)) {
+    return cntx->rb->SendError(errors::kShutdownSaveFailed);
+  }
   // Like Redis, no reply: the client sees the connection close.
   cntx->close_after_reply = true;
   cntx->service->RequestShutdown();

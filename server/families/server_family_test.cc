@@ -202,12 +202,16 @@ TEST_F(ServerFamilyTest, ConfigGetSet) {
   EXPECT_EQ(Raw({"CONFIG", "SET", "appendonly", "maybe"}),
             "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must "
             "be 'yes' or 'no'\r\n");
-  // No persistence: only the value in force is accepted; others are refused, naming it.
+  // The snapshot schedule takes effect; a malformed one is refused with Redis's reason.
+  EXPECT_EQ(Raw({"CONFIG", "SET", "save", "3600 1 300 100"}), "+OK\r\n");
+  EXPECT_EQ(Raw({"CONFIG", "GET", "save"}), "*2\r\n$4\r\nsave\r\n$14\r\n3600 1 300 100\r\n");
+  EXPECT_TRUE(service_->persistence().HasSavePoints());
+  EXPECT_EQ(Raw({"CONFIG", "SET", "save", "3600"}),
+            "-ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save "
+            "parameters\r\n");
   EXPECT_EQ(Raw({"CONFIG", "SET", "save", ""}), "+OK\r\n");
-  EXPECT_EQ(Raw({"CONFIG", "SET", "save", "3600 1 300 100"}),
-            "-ERR CONFIG SET failed (possibly related to argument 'save') - not supported by "
-            "Lacewing (the only value accepted is '')\r\n");
-  EXPECT_EQ(Raw({"CONFIG", "GET", "save"}), "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
+  EXPECT_FALSE(service_->persistence().HasSavePoints());
+  // No append-only file: only "no" is accepted.
   EXPECT_EQ(Raw({"CONFIG", "SET", "appendonly", "no"}), "+OK\r\n");
   EXPECT_EQ(Raw({"CONFIG", "SET", "maxmemory", "7", "appendonly", "yes"}),
             "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - not supported "

@@ -267,6 +267,9 @@ inline constexpr std::string_view kInvalidFreq =
 inline constexpr std::string_view kDumpPayload = "ERR DUMP payload version or checksum are wrong";
 inline constexpr std::string_view kBadDataFormat = "ERR Bad data format";
 inline constexpr std::string_view kBgsaveInProgress = "ERR Background save already in progress";
+inline constexpr std::string_view kReloadFailed =
+    "ERR Error trying to load the RDB dump, check server logs.";
+inline constexpr std::string_view kShutdownSaveFailed = "ERR Errors trying to SHUTDOWN. Check logs.";
 inline constexpr std::string_view kLoading = "LOADING Redis is loading the dataset in memory";
 inline constexpr std::string_view kMisconf =
     "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "

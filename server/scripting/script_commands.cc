@@ -9,6 +9,7 @@
 #include "lua_interp/script_flags.h"
 #include "server/engine/service.h"
 #include "server/resp/error_strings.h"
+#include "server/scripting/scripting_family.h"
 #include "server/types/arg_utils.h"
 
 namespace lw {
@@ -139,6 +140,29 @@ void FunctionLoad(ScriptManager& mgr, std::string_view code, bool replace,
   if (!stored.empty()) return cntx->rb->SendError(stored);
   cntx->rb->SendBulk(name);
 }
+
+}  // namespace
+
+std::vector<std::string> FunctionLibraryCodes(Service* service) {
+  std::vector<std::string> out;
+  ScriptManager* mgr = ScriptManagerOf(service);
+  if (mgr == nullptr) return out;
+  for (const LibraryInfo& lib : mgr->Libraries()) out.push_back(lib.code);
+  return out;
+}
+
+std::string LoadFunctionLibrary(Service* service, std::string_view code) {
+  ScriptManager* mgr = ScriptManagerOf(service);
+  if (mgr == nullptr) return "scripting is not available";
+  lua::Interpreter scratch;
+  LibraryInfo lib;
+  std::string error;
+  if (!scratch.LoadLibrary(code, &lib.name, &lib.functions, &error)) return error;
+  lib.code = std::string(code);
+  return mgr->StoreLibrary(std::move(lib), true);
+}
+
+namespace {
 
 // FUNCTION DUMP payload: "LWFN1" then, per library, "<len>\n<code>".
 constexpr std::string_view kDumpMagic = "LWFN1";

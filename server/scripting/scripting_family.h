@@ -5,6 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "server/engine/command_registry.h"
 #include "server/engine/service.h"  // ScriptingInfo
@@ -19,6 +22,12 @@ void RegisterScriptingFamily(CommandRegistry* registry);
 
 // The ScriptManager of `service`'s scripting commands, or null if they are not registered.
 ScriptManager* ScriptManagerOf(Service* service);
+
+// Snapshots (ServiceConfig::function_codes / load_function): every FUNCTION library's code,
+// and loading one from a snapshot (validated in a fresh interpreter, replacing a library of
+// the same name); "" or the error text.
+std::vector<std::string> FunctionLibraryCodes(Service* service);
+std::string LoadFunctionLibrary(Service* service, std::string_view code);
 
 // Figures for INFO (memory and stats sections).
 // REQUIRES: called from a fiber or plain thread (it visits every proactor thread).
