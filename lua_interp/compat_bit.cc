@@ -75,6 +75,9 @@ int Tohex(lua_State* lua) {
   uint32_t v = ToBit(lua, 1);
   int32_t n = lua_isnone(lua, 2) ? 8 : static_cast<int32_t>(ToBit(lua, 2));
   const char* digits = "0123456789abcdef";
+  // -INT32_MIN does not exist: LuaBitOp 1.0.3 (and Redis) treat it as INT32_MIN + 1, i.e.
+  // eight upper-case digits.
+  if (n == INT32_MIN) n = INT32_MIN + 1;
   if (n < 0) {
     n = -n;
     digits = "0123456789ABCDEF";

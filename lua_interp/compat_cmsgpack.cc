@@ -6,6 +6,7 @@
 #include <string>
 
 #include "lua_interp/compat_libs.h"
+#include "lua_interp/script_context.h"
 
 namespace lw::lua {
 namespace {
@@ -167,7 +168,10 @@ int Pack(lua_State* lua) {
   {
     std::string out;
     for (int i = 1; i <= n; ++i) PackValue(lua, i, &out, 0);
+    ScriptContext* ctx = GetContext(lua);
+    ++ctx->alloc_guard;  // out is alive
     lua_pushlstring(lua, out.data(), out.size());
+    --ctx->alloc_guard;
   }
   return 1;
 }

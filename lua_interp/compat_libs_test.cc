@@ -31,6 +31,9 @@ TEST_F(CompatLibsTest, Bit) {
   EXPECT_EQ(Run("return bit.tohex(-1)"), "\"ffffffff\"");
   EXPECT_EQ(Run("return bit.tohex(0xabcd, -4)"), "\"ABCD\"");
   EXPECT_EQ(Run("return bit.tohex(0x12345678, 2)"), "\"78\"");
+  // -2^31 as the width cannot be negated (it crashed): eight upper-case digits, as Redis.
+  EXPECT_EQ(Run("return bit.tohex(1, -2147483648)"), "\"00000001\"");
+  EXPECT_EQ(Run("return bit.tohex(0xabcdef, -2147483648)"), "\"00ABCDEF\"");
   EXPECT_EQ(Run("return bit.tobit(1.5) .. ',' .. bit.tobit(2.5)"), "\"2,2\"");
 }
 

@@ -61,4 +61,10 @@ std::string UnknownShebangOption(std::string_view option) {
   return "ERR Unknown lua shebang option: " + std::string(option);
 }
 
+std::string ScriptFailure(std::string_view name, std::string_view msg) {
+  std::string out = "ERR Error running script ";
+  out.append(name).append(", ").append(msg.substr(0, 100));
+  return out;
+}
+
 }  // namespace lw::lua

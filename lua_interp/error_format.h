@@ -37,6 +37,10 @@ std::string CompileError(std::string_view lua_message);
 std::string ScriptRunError(std::string_view msg, std::string_view sha, std::string_view source,
                            int line);
 
+// An error that is no error table (Lua's own "not enough memory"):
+// "ERR Error running script <name>, <msg>" (Redis 7's luaCallFunction).
+std::string ScriptFailure(std::string_view name, std::string_view msg);
+
 // Shebang errors (script_flags.h), returned as "ERR ...".
 std::string UnexpectedEngine(std::string_view engine);
 std::string UnexpectedFlag(std::string_view flag);

@@ -2,7 +2,10 @@
 
 #include <lua5.4/lua.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <new>
 
 #include "base/logging.h"
 #include "lua_interp/call_analysis.h"
@@ -30,15 +33,34 @@ void KillNow(lua_State* lua) {
   lua_error(lua);
 }
 
+int64_t SteadyNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr int64_t kLoadTimeoutNs = 500'000'000;  // Redis's FUNCTION LOAD limit
+
 void CountHook(lua_State* lua, lua_Debug*) {
   ScriptContext* ctx = GetContext(lua);
   if (ctx->killed) KillNow(lua);
+  if (ctx->loading_library && SteadyNs() > ctx->load_deadline_ns) {
+    ctx->load_timed_out = true;
+    ctx->killed = true;  // raised again at every instruction: pcall cannot keep it loading
+    KillNow(lua);
+  }
   if (ctx->hook && ctx->hook()) {
     ctx->killed = true;
     LOG(INFO) << "Lua script killed by user with SCRIPT KILL.";
     KillNow(lua);
   }
 }
+
+}  // namespace
+
+void PollInterrupt(lua_State* lua) { CountHook(lua, nullptr); }
+
+namespace {
 
 // Message handler: turns any error into {err=..., source=..., line=...}, where the position
 // is that of the innermost Lua function (Redis's __redis__err__handler).
@@ -73,6 +95,53 @@ int ErrorHandler(lua_State* lua) {
   return 1;
 }
 
+// Every Lua state allocates through here: operator new, so the Lua heap is counted in the
+// thread's accounted bytes (used_memory, maxmemory) like any other allocation, and capped per
+// interpreter (ScriptContext::heap_limit) while a script runs.
+void* LuaAlloc(void* ud, void* ptr, size_t osize, size_t nsize) {
+  auto* ctx = static_cast<ScriptContext*>(ud);
+  size_t old = ptr ? osize : 0;  // for a new block osize is a type tag, not a size
+  if (nsize == 0) {
+    if (ptr) {
+      ctx->heap_used -= old;
+      ::operator delete(ptr);
+    }
+    return nullptr;
+  }
+  if (nsize > old && ctx->heap_enforced && ctx->alloc_guard == 0 && ctx->heap_limit != 0 &&
+      ctx->heap_used - old + nsize > ctx->heap_limit) {
+    return nullptr;  // Lua collects garbage and retries once, then raises "not enough memory"
+  }
+  void* p = ::operator new(nsize, std::nothrow);
+  if (p == nullptr) return nullptr;
+  if (ptr) {
+    memcpy(p, ptr, std::min(old, nsize));
+    ::operator delete(ptr);
+  }
+  ctx->heap_used = ctx->heap_used - old + nsize;
+  return p;
+}
+
+int Panic(lua_State* lua) {
+  const char* msg = lua_tostring(lua, -1);
+  LOG(FATAL) << "unprotected Lua error: " << (msg ? msg : "?");
+  return 0;
+}
+
+// Enforces the heap cap while a protected call runs; lifts it after (conversions of the
+// result, compilation and set-up must not fail half way).
+class EnforceHeapLimit {
+ public:
+  explicit EnforceHeapLimit(ScriptContext* ctx) : ctx_(ctx) {
+    ctx_->heap_enforced = true;
+    ctx_->alloc_guard = 0;  // a guard a raised error skipped the end of is void
+  }
+  ~EnforceHeapLimit() { ctx_->heap_enforced = false; }
+
+ private:
+  ScriptContext* ctx_;
+};
+
 struct DumpBuffer {
   std::string data;
 };
@@ -95,8 +164,9 @@ void FunctionKey(std::string_view sha, char out[64]) {
 Interpreter::Interpreter() : Interpreter(Options{}) {}
 
 Interpreter::Interpreter(const Options& options) : options_(options) {
-  lua_ = luaL_newstate();
+  lua_ = lua_newstate(LuaAlloc, &ctx_);
   CHECK(lua_ != nullptr);
+  lua_atpanic(lua_, Panic);
   SetContext(lua_, &ctx_);
 
   OpenSandboxLibs(lua_);
@@ -237,11 +307,23 @@ Interpreter::RunStatus Interpreter::Run(int nargs, std::string_view name, Script
   int func = lua_gettop(lua_) - nargs;
   lua_pushcfunction(lua_, ErrorHandler);
   lua_insert(lua_, func);
-  int rc = lua_pcall(lua_, nargs, 1, func);
+  int rc;
+  {
+    EnforceHeapLimit enforce(&ctx_);
+    rc = lua_pcall(lua_, nargs, 1, func);
+  }
   ctx_.runner = nullptr;
   RunStatus status = RunStatus::kOk;
   if (rc == LUA_OK) {
-    LuaToReply(lua_, -1, ctx_.resp, out);
+    // A result too big to copy into the reply (e.g. a 1 GB string under an address-space
+    // limit) fails the script as Lua's own out-of-memory does; the process lives. `out` may
+    // then hold part of the reply, which the caller discards with the error.
+    try {
+      LuaToReply(lua_, -1, ctx_.resp, out);
+    } catch (const std::bad_alloc&) {
+      status = RunStatus::kError;
+      *error = ScriptFailure(name, "not enough memory");
+    }
   } else {
     status = ctx_.killed ? RunStatus::kKilled : RunStatus::kError;
     if (lua_type(lua_, -1) == LUA_TTABLE) {
@@ -255,7 +337,7 @@ Interpreter::RunStatus Interpreter::Run(int nargs, std::string_view name, Script
       *error = ScriptRunError(msg ? msg : "ERR unknown error", name, source ? source : "", line);
     } else {  // LUA_ERRMEM / LUA_ERRERR: the handler could not run
       const char* msg = lua_tostring(lua_, -1);
-      *error = std::string("ERR ") + (msg ? msg : "unknown error");
+      *error = ScriptFailure(name, msg ? msg : "execution failure");
     }
   }
   lua_settop(lua_, 0);
@@ -278,14 +360,31 @@ bool Interpreter::LoadLibrary(std::string_view code, std::string* library,
   ResetRegisteredCallbacks(lua_);
   ctx_.registered.clear();
   ctx_.loading_library = true;
+  ctx_.load_deadline_ns = SteadyNs() + kLoadTimeoutNs;
+  ctx_.load_timed_out = false;
   ctx_.runner = nullptr;
   ctx_.killed = false;
+  lua_sethook(lua_, CountHook, LUA_MASKCOUNT, options_.hook_interval);
   lua_pushcfunction(lua_, ErrorHandler);
   lua_insert(lua_, 1);
-  int rc = lua_pcall(lua_, 0, 0, 1);
+  int rc;
+  {
+    EnforceHeapLimit enforce(&ctx_);
+    rc = lua_pcall(lua_, 0, 0, 1);
+  }
   ctx_.loading_library = false;
+  if (ctx_.killed) {
+    ctx_.killed = false;
+    lua_sethook(lua_, CountHook, LUA_MASKCOUNT, options_.hook_interval);
+  }
+  if (ctx_.load_timed_out) {
+    *error = "ERR Error registering functions: ERR FUNCTION LOAD timeout";
+    lua_settop(lua_, 0);
+    ResetRegisteredCallbacks(lua_);
+    return false;
+  }
   if (rc != LUA_OK) {
-    lua_getfield(lua_, -1, "err");
+    if (lua_type(lua_, -1) == LUA_TTABLE) lua_getfield(lua_, -1, "err");
     const char* msg = lua_tostring(lua_, -1);
     *error = std::string("ERR Error registering functions: ") + (msg ? msg : "unknown error");
     // Drop the "ERR " the handler put in front of a plain Lua error.
@@ -335,10 +434,9 @@ Interpreter::RunStatus Interpreter::CallFunction(std::string_view name,
   return Run(2, name, runner, out, error);
 }
 
-size_t Interpreter::MemoryUsage() const {
-  return static_cast<size_t>(lua_gc(lua_, LUA_GCCOUNT, 0)) * 1024 +
-         static_cast<size_t>(lua_gc(lua_, LUA_GCCOUNTB, 0));
-}
+size_t Interpreter::MemoryUsage() const { return ctx_.heap_used; }
+
+void Interpreter::SetMemoryLimit(size_t bytes) { ctx_.heap_limit = bytes; }
 
 void Interpreter::RunGC() { lua_gc(lua_, LUA_GCCOLLECT, 0); }
 

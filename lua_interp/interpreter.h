@@ -70,7 +70,8 @@ class Interpreter {
   void FlushFunctions();
 
   // Runs f_<sha>. On kOk the script's value was written to `out`; on kError / kKilled
-  // *error is the full error reply text (no '-'), nothing was written to `out`; kNotFound if
+  // *error is the full error reply text (no '-'), and `out` holds nothing or, if the result
+  // could not be allocated, part of it (discard it); kNotFound if
   // the sha was never added (*error is the NOSCRIPT text). `runner` may be null (then
   // redis.call fails).
   RunStatus RunFunction(std::string_view sha, std::span<const std::string_view> keys,
@@ -95,7 +96,12 @@ class Interpreter {
   int repl_flags() const { return ctx_.repl; }  // ReplFlag bits from redis.set_repl
   int resp() const { return ctx_.resp; }
 
-  size_t MemoryUsage() const;  // bytes held by the Lua state
+  size_t MemoryUsage() const;  // bytes held by the Lua state (exact: its allocator counts)
+  // Caps the Lua heap while a script or library runs (0: no cap). Past it an allocation fails
+  // and the script gets "ERR Error running script <sha>, not enough memory" (Redis's text
+  // when Lua runs out of memory); the interpreter stays usable. The heap is allocated with
+  // operator new, so it counts in the process's accounted memory (used_memory, maxmemory).
+  void SetMemoryLimit(size_t bytes);
   void RunGC();
 
   lua_State* lua() { return lua_; }

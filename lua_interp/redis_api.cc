@@ -64,6 +64,8 @@ int GenericCall(lua_State* lua, bool raise, bool async) {
   int pushed;
   bool is_error;
   {
+    // The reply is written into Lua with C++ objects alive: no allocation may fail in here.
+    ++ctx->alloc_guard;
     CallInfo info;
     info.async = async;
     info.raise_error = raise;
@@ -72,6 +74,7 @@ int GenericCall(lua_State* lua, bool raise, bool async) {
     ctx->runner->Call(info, std::span<const std::string_view>(ctx->args), &builder);
     pushed = builder.Finish();
     is_error = builder.top_level_error();
+    --ctx->alloc_guard;
   }
   if (pushed == 0 && !async) {
     lua_pushboolean(lua, 0);
@@ -263,7 +266,10 @@ void PushErrorTable(lua_State* lua, const char* raw, size_t len) {
   lua_createtable(lua, 0, 1);
   {
     std::string msg = NormalizeError(std::string_view(raw, len));
+    ScriptContext* ctx = GetContext(lua);
+    ++ctx->alloc_guard;  // msg is alive
     lua_pushlstring(lua, msg.data(), msg.size());
+    --ctx->alloc_guard;
   }
   lua_setfield(lua, -2, "err");
 }

@@ -279,6 +279,80 @@ int FloorArgsThenCall(lua_State* lua) {
   return lua_gettop(lua);
 }
 
+// string.rep: an empty result is returned at once (5.4 would run its copy loop n times, e.g.
+// 2^45, doing nothing, unreachable by SCRIPT KILL). Other results are allocated in one piece
+// before the loop runs, so the heap cap bounds them.
+int SafeRep(lua_State* lua) {
+  size_t len = 0, sep_len = 0;
+  luaL_checklstring(lua, 1, &len);
+  luaL_optlstring(lua, 3, "", &sep_len);
+  int isint = 0;
+  lua_Integer n = lua_tointegerx(lua, 2, &isint);
+  if (isint && n > 0 && len + sep_len == 0) {
+    lua_pushliteral(lua, "");
+    return 1;
+  }
+  lua_pushvalue(lua, lua_upvalueindex(1));
+  lua_insert(lua, 1);
+  lua_call(lua, lua_gettop(lua) - 1, 1);
+  return 1;
+}
+
+// setmetatable: a table whose metatable has __gc is not marked for finalization (Lua 5.1
+// semantics; 5.4 runs finalizers with hooks off). Lua marks an object only when the metatable
+// is set, so __gc is hidden for that moment and put back.
+int SetMetatable51(lua_State* lua) {
+  if (lua_type(lua, 1) == LUA_TTABLE && lua_type(lua, 2) == LUA_TTABLE) {
+    lua_settop(lua, 2);
+    lua_pushliteral(lua, "__gc");
+    if (lua_rawget(lua, 2) != LUA_TNIL) {
+      if (luaL_getmetafield(lua, 1, "__metatable") != LUA_TNIL) {
+        return luaL_error(lua, "cannot change a protected metatable");
+      }
+      lua_pushliteral(lua, "__gc");
+      lua_pushnil(lua);
+      lua_rawset(lua, 2);
+      lua_pushvalue(lua, 2);
+      lua_setmetatable(lua, 1);
+      lua_pushliteral(lua, "__gc");
+      lua_pushvalue(lua, 3);
+      lua_rawset(lua, 2);
+      lua_settop(lua, 1);
+      return 1;
+    }
+    lua_pop(lua, 1);
+  }
+  lua_pushvalue(lua, lua_upvalueindex(1));
+  lua_insert(lua, 1);
+  lua_call(lua, lua_gettop(lua) - 1, 1);
+  return 1;
+}
+
+// table.move(a1, f, e, t [, a2]) as 5.4's, polling the hook every 64K elements: moving nils
+// allocates nothing, so 2^40 of them would otherwise spin in C for hours.
+int InterruptibleMove(lua_State* lua) {
+  lua_Integer f = luaL_checkinteger(lua, 2);
+  lua_Integer e = luaL_checkinteger(lua, 3);
+  lua_Integer t = luaL_checkinteger(lua, 4);
+  int dest = lua_isnoneornil(lua, 5) ? 1 : 5;
+  luaL_checktype(lua, 1, LUA_TTABLE);
+  luaL_checktype(lua, dest, LUA_TTABLE);
+  if (e >= f) {
+    luaL_argcheck(lua, f > 0 || e < LUA_MAXINTEGER + f, 3, "too many elements to move");
+    lua_Integer n = e - f;
+    luaL_argcheck(lua, t <= LUA_MAXINTEGER - n, 4, "destination wrap around");
+    bool forward = t > e || t <= f || (dest != 1 && !lua_compare(lua, 1, dest, LUA_OPEQ));
+    for (lua_Integer i = 0; i <= n; ++i) {
+      if ((i & 0xffff) == 0xffff) PollInterrupt(lua);
+      lua_Integer k = forward ? i : n - i;
+      lua_geti(lua, 1, f + k);
+      lua_seti(lua, dest, t + k);
+    }
+  }
+  lua_pushvalue(lua, dest);
+  return 1;
+}
+
 void SetFunction(lua_State* lua, int table, const char* name, lua_CFunction fn) {
   lua_pushcfunction(lua, fn);
   lua_setfield(lua, table, name);
@@ -320,6 +394,7 @@ void OpenSandboxLibs(lua_State* lua) {
   SetFunction(lua, g, "rawset", SafeRawSet);
   SetFunction(lua, g, "gcinfo", GcInfo);
   SetFunction(lua, g, "tostring", ToString51);
+  WrapFunction(lua, g, "setmetatable", SetMetatable51);
 
   lua_getfield(lua, g, LUA_TABLIBNAME);
   int t = lua_gettop(lua);
@@ -329,10 +404,12 @@ void OpenSandboxLibs(lua_State* lua) {
   SetFunction(lua, t, "maxn", TableMaxn);
   SetFunction(lua, t, "foreach", TableForeach);
   SetFunction(lua, t, "foreachi", TableForeachi);
+  SetFunction(lua, t, "move", InterruptibleMove);
   lua_pop(lua, 1);
 
   lua_getfield(lua, g, LUA_STRLIBNAME);
   WrapFunction(lua, lua_gettop(lua), "format", Format51);
+  WrapFunction(lua, lua_gettop(lua), "rep", SafeRep);
   lua_pop(lua, 1);
 
   lua_getfield(lua, g, LUA_MATHLIBNAME);

@@ -16,6 +16,13 @@
 // table" and reading a missing one raises "Script attempted to access nonexistent global
 // variable 'x'". Library tables are replaced by read-only proxies the same way; pairs(),
 // #, rawget and rawset see through (or refuse) proxies like Redis's read-only tables.
+//
+// Hostile arguments: the C loops of the libraries run outside the count hook, so SCRIPT KILL
+// and the fiber yield cannot reach them. Each is bounded: string.rep of an empty result
+// returns at once instead of looping 2^45 times; table.move polls the hook (PollInterrupt)
+// every 64K elements; setmetatable ignores a table's __gc (Lua 5.1 had no table finalizers,
+// and 5.4 runs them with hooks off, so a finalizer that loops could never be stopped); other
+// big results are bounded by the interpreter's heap cap (Interpreter::SetMemoryLimit).
 // Thread-safety: set-up of one lua_State, before any script runs.
 #pragma once
 
@@ -33,6 +40,10 @@ void LockGlobals(lua_State* lua);
 
 // Sets the global `name` to the value on top of the stack (popped), bypassing protection.
 void SetRawGlobal(lua_State* lua, const char* name);
+
+// What the count hook does, for C loops: runs the interpreter's hook (yield, SCRIPT KILL) and
+// raises the kill error if the script was killed. Defined in interpreter.cc.
+void PollInterrupt(lua_State* lua);
 
 // Pushes a read-only proxy of the table on top of the stack (which is popped).
 void MakeReadonly(lua_State* lua);

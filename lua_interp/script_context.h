@@ -43,7 +43,21 @@ struct ScriptContext {
 
   // FUNCTION LOAD: redis.register_function collects into `registered` while true.
   bool loading_library = false;
+  // FUNCTION LOAD's library code must finish by this steady-clock time (Redis: 500 ms);
+  // load_timed_out tells LoadLibrary the hook stopped it.
+  int64_t load_deadline_ns = 0;
+  bool load_timed_out = false;
   std::vector<RegisteredFunction> registered;
+
+  // The Lua heap (Interpreter's allocator): bytes Lua holds, and the cap enforced while a
+  // script or library runs (0: none). Over the cap an allocation fails, which Lua turns into
+  // its "not enough memory" error, unless alloc_guard > 0: C++ code that writes into Lua with
+  // objects alive that a longjmp would skip (redis.call's reply) raises the guard, and the
+  // script fails at its next allocation after it instead.
+  size_t heap_used = 0;
+  size_t heap_limit = 0;
+  bool heap_enforced = false;
+  int alloc_guard = 0;
 
   // Scratch for redis.call arguments, reused to avoid allocation per call.
   std::vector<std::string_view> args;

@@ -46,6 +46,9 @@ ABSL_FLAG(bool, lua_auto_async, false,
 ABSL_FLAG(uint32_t, busy_reply_threshold, 5000,
           "ms after which a running script makes commands that need its keys fail with -BUSY "
           "(CONFIG busy-reply-threshold, alias lua-time-limit)");
+ABSL_FLAG(std::string, lua_heap_limit, "1gb",
+          "cap on one Lua interpreter's heap while a script runs (0: none); past it the script "
+          "fails with 'not enough memory' (CONFIG lacewing-lua-heap-limit)");
 
 // Persistence (engine/persistence.h), as redis.conf's dir / dbfilename / save. The server
 // changes to --dir at start, as Redis does, so dbfilename and CONFIG GET dir are relative to it.
@@ -109,6 +112,12 @@ int main(int argc, char** argv) {
     LOG(ERROR) << "--save: Invalid save parameters: " << config.service.save;
     return 2;
   }
+  std::optional<uint64_t> lua_heap = lw::ParseMemorySize(absl::GetFlag(FLAGS_lua_heap_limit));
+  if (!lua_heap || *lua_heap > uint64_t(INT64_MAX)) {
+    LOG(ERROR) << "--lua_heap_limit: not a memory size: " << absl::GetFlag(FLAGS_lua_heap_limit);
+    return 2;
+  }
+  config.service.lua_heap_limit = int64_t(*lua_heap);
 
   // Signals are handled by sigwait on this thread; every thread started below inherits the
   // mask, so no proactor is ever interrupted by them.

@@ -58,6 +58,7 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
     persistence_->SetSavePoints(std::move(points));
   }
   persistence_->Start();
+  runtime_.lua_heap_limit.store(config_.lua_heap_limit);
   thread_mem_.resize(pool_->size());
   pool_->AwaitBriefOnAll(
       [this](io::Proactor* p) { thread_mem_[p->index()] = mem::ThreadCounterAddress(); });

@@ -85,6 +85,8 @@ struct ServiceConfig {
   std::string save;
   FunctionCodesSource function_codes = nullptr;
   FunctionLoader load_function = nullptr;
+  // --lua_heap_limit: the start value of RuntimeConfig::lua_heap_limit.
+  int64_t lua_heap_limit = 1ll << 30;
 };
 
 // Settings CONFIG SET may change while the server runs. Readers load a value once where a
@@ -104,10 +106,13 @@ struct RuntimeConfig {
   // which a script makes commands that need its keys fail with -BUSY (busy_registry.h).
   std::atomic<int64_t> busy_reply_threshold_ms{5000};
   std::atomic<int64_t> proto_max_bulk_len{512ll << 20};  // each connection, per request
-  std::atomic<int64_t> timeout{0};                       // fixed: no idle-client timeout
-  std::atomic<int64_t> tcp_keepalive{300};               // connections accepted afterwards
-  std::atomic<int64_t> hz{10};                           // the background loop's period
-  std::atomic<int64_t> maxclients{10000};                // connections accepted afterwards
+  // lacewing-lua-heap-limit (Lacewing): the cap on one Lua interpreter's heap while a script runs
+  // (0: none); read when a script starts.
+  std::atomic<int64_t> lua_heap_limit{1ll << 30};
+  std::atomic<int64_t> timeout{0};          // fixed: no idle-client timeout
+  std::atomic<int64_t> tcp_keepalive{300};  // connections accepted afterwards
+  std::atomic<int64_t> hz{10};              // the background loop's period
+  std::atomic<int64_t> maxclients{10000};   // connections accepted afterwards
   std::atomic<int64_t> slowlog_log_slower_than{10000};
   std::atomic<int64_t> slowlog_max_len{128};
   std::atomic<int64_t> latency_monitor_threshold{0};  // fixed: no latency monitor
@@ -161,6 +166,10 @@ class Service {
 
   // Stops the background fibers and waits for them. Idempotent.
   void Shutdown();
+  // The server is stopping (SIGTERM, SHUTDOWN): long-running work (scripts, through their
+  // hook) ends at its next check instead of holding the shutdown up. Any thread.
+  void BeginShutdown() { stopping_.store(true, std::memory_order_relaxed); }
+  bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
 
   const CommandRegistry& registry() const { return registry_; }
   ShardSet& shards() { return shards_; }
@@ -272,6 +281,7 @@ class Service {
   io::Done stop_background_;
   io::BlockingCounter background_fibers_{0};
   bool shut_down_ = false;
+  std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> next_client_id_{0};
   // Commands dispatched, one counter per proactor thread (written by it alone, so no cache
   // line bounces between threads) plus a last one for callers off the pool.

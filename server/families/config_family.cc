@@ -117,6 +117,8 @@ const Param kParams[] = {
      .type = kMemory,
      .num = &RC::proto_max_bulk_len,
      .min = 1024 * 1024},
+    // Lacewing's cap on one script's Lua heap; read when a script starts.
+    {.name = "lacewing-lua-heap-limit", .type = kMemory, .num = &RC::lua_heap_limit},
     Int("timeout", &RC::timeout, 0, INT_MAX, kFixed),  // no idle-client reaper
     Int("tcp-keepalive", &RC::tcp_keepalive, 0, INT_MAX),
     Int("hz", &RC::hz, 0, INT_MAX),

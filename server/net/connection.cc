@@ -147,9 +147,14 @@ bool Connection::Flush() {
 
 void Connection::RefreshParserLimits() {
   int64_t max_bulk = service_->runtime().proto_max_bulk_len.load(std::memory_order_relaxed);
-  if (max_bulk == parser_.config().max_bulk_len) return;
+  bool unauthenticated = !cntx_.authenticated;
+  if (max_bulk == parser_.config().max_bulk_len &&
+      unauthenticated == parser_.config().unauthenticated) {
+    return;
+  }
   RespParserConfig config = parser_.config();
   config.max_bulk_len = max_bulk;
+  config.unauthenticated = unauthenticated;
   parser_.set_config(config);
 }
 
@@ -276,8 +281,12 @@ void Connection::Run() {
   }
   while (!shutting_down_) {
     if (in_len_ == in_.size()) {
-      // Grow: to what a large pending bulk needs if known, else double.
-      size_t want = std::max(in_.size() * 2, parser_.NeededBytes() + 1024);
+      // Grow by doubling as data arrives, never to a declared length up front: a header of
+      // 512 MB followed by a few bytes must not cost 512 MB. The last step stops at what the
+      // pending bulk needs, so a big argument's buffer ends within 2x of its real size.
+      size_t want = in_.size() * 2;
+      size_t needed = parser_.NeededBytes();
+      if (needed > in_.size() && needed < want) want = needed;
       in_.resize(want);
     }
     ssize_t n = recv(socket_.fd(), in_.data() + in_len_, in_.size() - in_len_, MSG_DONTWAIT);

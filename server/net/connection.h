@@ -54,7 +54,8 @@ class Connection : public ClientControl {
   // connection must close. Compacts the consumed prefix away.
   bool ProcessInput();
   bool Flush();
-  // Puts the proto-max-bulk-len in force into the parser (between requests only).
+  // Puts the proto-max-bulk-len in force, and whether the client must still AUTH (Redis's
+  // small pre-AUTH limits), into the parser (between requests only).
   void RefreshParserLimits();
   // Set by the constructor when maxclients clients were already connected: Run() then only
   // sends Redis's error and closes (the connection never registered as a client).

@@ -73,6 +73,7 @@ void Server::Stop() {
   });
   accept_done_.Wait();
   stopping_.store(true);
+  service_->BeginShutdown();  // running scripts end at their next hook
   pool_.AwaitBriefOnAll([this](io::Proactor* p) {
     for (Connection* c : connections_[p->index()]) c->Shutdown();
   });

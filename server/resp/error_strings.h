@@ -58,6 +58,10 @@ inline std::string InvalidExpireTime(std::string_view command_name) {
 inline constexpr std::string_view kProtoInvalidMultibulkLen =
     "ERR Protocol error: invalid multibulk length";
 inline constexpr std::string_view kProtoInvalidBulkLen = "ERR Protocol error: invalid bulk length";
+inline constexpr std::string_view kProtoUnauthMultibulkLen =
+    "ERR Protocol error: unauthenticated multibulk length";
+inline constexpr std::string_view kProtoUnauthBulkLen =
+    "ERR Protocol error: unauthenticated bulk length";
 inline constexpr std::string_view kProtoTooBigInline = "ERR Protocol error: too big inline request";
 inline constexpr std::string_view kProtoTooBigMbulkCount =
     "ERR Protocol error: too big mbulk count string";

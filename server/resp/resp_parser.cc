@@ -242,6 +242,9 @@ RespParser::Result RespParser::ParseOne(std::string_view input, size_t* used,
     if (!ParseRedisInt(input.substr(1, cr - 1), &count) || count > config_.max_multibulk_len) {
       return Fail(errors::kProtoInvalidMultibulkLen);
     }
+    if (config_.unauthenticated && count > RespParserConfig::kUnauthMaxArgs) {
+      return Fail(errors::kProtoUnauthMultibulkLen);
+    }
     pos_ = cr + 2;
     if (count <= 0) {
       *used = pos_;
@@ -270,6 +273,9 @@ RespParser::Result RespParser::ParseOne(std::string_view input, size_t* used,
       if (!ParseRedisInt(input.substr(pos_ + 1, cr - pos_ - 1), &len) || len < 0 ||
           len > config_.max_bulk_len) {
         return Fail(errors::kProtoInvalidBulkLen);
+      }
+      if (config_.unauthenticated && len > RespParserConfig::kUnauthMaxBulk) {
+        return Fail(errors::kProtoUnauthBulkLen);
       }
       bulk_len_ = static_cast<size_t>(len);
       pos_ = cr + 2;

@@ -63,6 +63,12 @@ struct RespParserConfig {
   int64_t max_bulk_len = 512LL * 1024 * 1024;
   // Largest accepted argument count of a multibulk request.
   int64_t max_multibulk_len = 1024 * 1024;
+  // A client that must still AUTH (Redis's authRequired): as in Redis, a multibulk of more than
+  // kUnauthMaxArgs arguments or a bulk longer than kUnauthMaxBulk is a protocol error
+  // ("unauthenticated multibulk/bulk length"), checked after the general limits.
+  bool unauthenticated = false;
+  static constexpr int64_t kUnauthMaxArgs = 10;
+  static constexpr int64_t kUnauthMaxBulk = 16384;
   // Longest line accepted for inline requests and `*`/`$` count lines (PROTO_INLINE_MAX_SIZE).
   size_t max_inline_len = 64 * 1024;
 };

@@ -256,6 +256,25 @@ TEST(RespParserTest, InvalidBulkLength) {
   ExpectSplitInvariant("*2\r\n$1\r\na\r\n$1x\r\n", Err(kErr));
 }
 
+TEST(RespParserTest, UnauthenticatedLimits) {
+  EXPECT_EQ(errors::kProtoUnauthMultibulkLen,
+            "ERR Protocol error: unauthenticated multibulk length");
+  EXPECT_EQ(errors::kProtoUnauthBulkLen, "ERR Protocol error: unauthenticated bulk length");
+  RespParserConfig config;
+  config.unauthenticated = true;
+  std::vector<std::string> ten(10, "a");
+  EXPECT_EQ(FeedWhole(Mb(ten), config), Ok({ten}));
+  ExpectSplitInvariant("*11\r\n", Err(errors::kProtoUnauthMultibulkLen), config);
+  std::string max(16384, 'v');
+  EXPECT_EQ(FeedWhole(Mb({"SET", "k", max}), config), Ok({{"SET", "k", max}}));
+  ExpectSplitInvariant("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$16385\r\n",
+                       Err(errors::kProtoUnauthBulkLen, {}), config);
+  // The general checks come first, as in Redis.
+  EXPECT_EQ(FeedWhole("*1\r\n$-1\r\n", config), Err(errors::kProtoInvalidBulkLen));
+  config.unauthenticated = false;
+  EXPECT_EQ(FeedWhole("*11\r\n", config), Ok({}, 5));
+}
+
 TEST(RespParserTest, ExpectedDollar) {
   EXPECT_EQ(FeedWhole("*1\r\nfoo\r\n"), Err("ERR Protocol error: expected '$', got 'f'"));
   EXPECT_EQ(FeedWhole("*2\r\n$1\r\na\r\n:1\r\n"), Err("ERR Protocol error: expected '$', got ':'"));

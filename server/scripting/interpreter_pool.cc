@@ -24,6 +24,7 @@ std::unique_ptr<PooledInterpreter> InterpreterPool::Acquire(uint64_t script_epoc
 
 void InterpreterPool::Release(std::unique_ptr<PooledInterpreter> p) {
   p->interp->SetHook(nullptr);
+  if (p->interp->MemoryUsage() > kCollectAbove) p->interp->RunGC();
   free_.push_back(std::move(p));
 }
 

@@ -42,7 +42,14 @@ class InterpreterPool {
   // compiled scripts of an older script epoch are dropped, an interpreter of an older
   // function epoch is replaced (a Lua state cannot unload functions).
   std::unique_ptr<PooledInterpreter> Acquire(uint64_t script_epoch, uint64_t function_epoch);
+  // Gives an interpreter back. One whose heap a script left big (over kCollectAbove) is fully
+  // collected first, so a script's garbage does not outlive it until the next slow GC cycle.
   void Release(std::unique_ptr<PooledInterpreter> interp);
+  // Destroys the idle interpreters (SCRIPT FLUSH, FUNCTION FLUSH): their whole heaps go back
+  // at once, as Redis's new Lua state; busy ones are retired by the epochs when released.
+  void DropIdle() { free_.clear(); }
+
+  static constexpr size_t kCollectAbove = 16 << 20;
 
   // Bytes held by this thread's idle interpreters (for INFO used_memory_lua).
   size_t IdleMemory() const;

@@ -27,6 +27,13 @@ void SendKillResult(ScriptManager::KillResult r, ConnectionContext* cntx) {
   }
 }
 
+// After a flush: every thread destroys its idle interpreters, so their heaps (counted in
+// used_memory) are released now rather than at each thread's next script.
+void DropIdleInterpreters(ScriptManager& mgr, ConnectionContext* cntx) {
+  cntx->service->pool()->AwaitFiberOnAll(
+      [&mgr](io::Proactor*) { mgr.Local().interpreters.DropIdle(); });
+}
+
 bool FlushModeOk(CmdArgs args, size_t pos) {
   if (args.size() == pos) return true;
   if (args.size() > pos + 1) return false;
@@ -87,6 +94,7 @@ void ScriptCommand(ScriptManager& mgr, CmdArgs args, ConnectionContext* cntx) {
   if (sub == "FLUSH") {
     if (!FlushModeOk(args, 2)) return rb->SendError(errors::kScriptFlushOption);
     mgr.Flush();
+    DropIdleInterpreters(mgr, cntx);
     return rb->SendOk();
   }
   if (sub == "KILL" && args.size() == 2) {
@@ -129,6 +137,8 @@ namespace {
 void FunctionLoad(ScriptManager& mgr, std::string_view code, bool replace,
                   ConnectionContext* cntx) {
   lua::Interpreter scratch;
+  scratch.SetMemoryLimit(
+      size_t(cntx->service->runtime().lua_heap_limit.load(std::memory_order_relaxed)));
   LibraryInfo lib;
   std::string error;
   if (!scratch.LoadLibrary(code, &lib.name, &lib.functions, &error)) {
@@ -327,6 +337,7 @@ void FunctionCommand(ScriptManager& mgr, CmdArgs args, ConnectionContext* cntx) 
   if (sub == "FLUSH") {
     if (!FlushModeOk(args, 2)) return rb->SendError(errors::kFunctionFlushOption);
     mgr.FlushLibraries();
+    DropIdleInterpreters(mgr, cntx);
     return rb->SendOk();
   }
   if (sub == "KILL" && args.size() == 2) {

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <new>
 #include <optional>
 
 #include "base/clock.h"
@@ -69,6 +70,21 @@ std::string_view ParseKeysAndArgs(CmdArgs args, size_t pos, CmdArgs* keys, CmdAr
   *keys = args.subspan(pos + 1, size_t(numkeys));
   *argv = args.subspan(pos + 1 + size_t(numkeys));
   return {};
+}
+
+// Appends a script's finished reply to the client's; a reply too big to copy (bad_alloc, e.g.
+// under an address-space limit) becomes Redis's out-of-memory error for the script instead of
+// taking the process down.
+void SendScriptResult(const ReplyBuilder& result, std::string_view name, ConnectionContext* cntx) {
+  std::string& out = cntx->rb->buffer();
+  size_t mark = out.size();
+  try {
+    out.append(result.buffer());
+  } catch (const std::bad_alloc&) {
+    out.resize(mark);
+    out.shrink_to_fit();
+    cntx->rb->SendError(lua::ScriptFailure(name, "not enough memory"));
+  }
 }
 
 // As ParseKeysAndArgs; replies with the error and returns false on bad input.
@@ -131,6 +147,7 @@ bool RunOnThisThread(ScriptManager& mgr, const Target& target, CmdArgs keys, Cmd
       PrepareInterpreter(mgr, local, target, service->config().lua_auto_async, error);
   if (!pooled) return false;
   lua::Interpreter* interp = pooled->interp.get();
+  interp->SetMemoryLimit(size_t(service->runtime().lua_heap_limit.load(std::memory_order_relaxed)));
 
   // Atomicity comes from locks, not from holding the thread: lock-ahead locks the declared
   // keys (shared for read-only scripts), global mode every shard. Inside MULTI/EXEC the
@@ -164,7 +181,10 @@ bool RunOnThisThread(ScriptManager& mgr, const Target& target, CmdArgs keys, Cmd
   // one to the busy registry and yields the fiber, so this thread keeps serving every command
   // that does not need the script's keys.
   interp->SetHook([&running, &busy, tracks_busy, service] {
-    if (running.kill_requested.load(std::memory_order_relaxed)) return true;
+    // SCRIPT KILL, or the server stopping: a shutdown never waits for a looping script.
+    if (running.kill_requested.load(std::memory_order_relaxed) || service->stopping()) {
+      return true;
+    }
     if (tracks_busy) {
       service->busy().Poll(
           &busy, service->runtime().busy_reply_threshold_ms.load(std::memory_order_relaxed));
@@ -250,7 +270,7 @@ void Run(ScriptManager& mgr, const Target& target, CmdArgs keys, CmdArgs argv, b
     run_here(home ? tx::EngineShard::Current() : nullptr);
   }
   if (!ok) return cntx->rb->SendError(error);
-  cntx->rb->buffer().append(result.buffer());
+  SendScriptResult(result, target.name, cntx);
 }
 
 // Finds the script of an EVAL (adding it) or EVALSHA; false with the error reply in *error.
@@ -401,7 +421,7 @@ void RunPipelinedGroup(std::vector<std::unique_ptr<PipelinedScript>>* group,
   remote.Wait();
   for (auto& s : *group) {
     if (s->ok) {
-      cntx->rb->buffer().append(s->result.buffer());
+      SendScriptResult(s->result, s->target.name, cntx);
     } else {
       cntx->rb->SendError(s->error);
     }
