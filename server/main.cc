@@ -25,6 +25,9 @@ ABSL_FLAG(uint32_t, proactor_threads, 0, "number of threads (and shards); 0 = on
 ABSL_FLAG(std::string, io_backend, "epoll", "I/O readiness backend: epoll or uring");
 ABSL_FLAG(bool, pin_threads, true,
           "bind proactor thread i to the i-th usable CPU (when there are enough CPUs)");
+ABSL_FLAG(bool, protected_mode, true,
+          "with no password, refuse clients not on the loopback interface with -DENIED "
+          "(CONFIG protected-mode)");
 ABSL_FLAG(std::string, requirepass, "", "password clients must AUTH with (empty: none)");
 ABSL_FLAG(bool, lock_on_hashtags, false,
           "lock a {hashtag} instead of each key: a script that declares one key of a tag may "
@@ -77,6 +80,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.service.requirepass = absl::GetFlag(FLAGS_requirepass);
+  config.service.protected_mode = absl::GetFlag(FLAGS_protected_mode);
   config.service.lock_on_hashtags = absl::GetFlag(FLAGS_lock_on_hashtags);
   std::optional<uint64_t> maxmemory = lw::ParseMemorySize(absl::GetFlag(FLAGS_maxmemory));
   if (!maxmemory || *maxmemory > uint64_t(INT64_MAX)) {

@@ -41,6 +41,11 @@ class ClientControl {
   // in pairs. Default: nothing to watch.
   virtual void BeginBlocking(std::function<void()> cancel) {}
   virtual void EndBlocking() {}
+  // For CLIENT LIST (on the client's thread): bytes of replies and messages not yet written
+  // to the socket (omem), and the query buffer's used and free bytes (qbuf, qbuf-free).
+  virtual size_t OutputBytes() const { return 0; }
+  virtual size_t QueryBufferUsed() const { return 0; }
+  virtual size_t QueryBufferFree() const { return 0; }
 };
 
 // Per-connection state a command family attaches to a client (pub/sub subscriptions). It is

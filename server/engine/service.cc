@@ -59,6 +59,7 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
   }
   persistence_->Start();
   runtime_.lua_heap_limit.store(config_.lua_heap_limit);
+  runtime_.protected_mode.store(config_.protected_mode ? 1 : 0);
   thread_mem_.resize(pool_->size());
   pool_->AwaitBriefOnAll(
       [this](io::Proactor* p) { thread_mem_[p->index()] = mem::ThreadCounterAddress(); });

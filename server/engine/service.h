@@ -59,7 +59,8 @@ using FunctionCodesSource = std::vector<std::string> (*)(Service* service);
 using FunctionLoader = std::string (*)(Service* service, std::string_view code);
 
 struct ServiceConfig {
-  std::string requirepass;  // empty: no AUTH needed. Seeds RuntimeConfig::requirepass.
+  std::string requirepass;     // empty: no AUTH needed. Seeds RuntimeConfig::requirepass.
+  bool protected_mode = true;  // seeds RuntimeConfig::protected_mode
   // The listening address, as reported by CONFIG GET / INFO (the Server fills them in).
   std::string bind = "127.0.0.1";
   uint16_t port = 0;
@@ -111,8 +112,17 @@ struct RuntimeConfig {
   std::atomic<int64_t> lua_heap_limit{1ll << 30};
   std::atomic<int64_t> timeout{0};          // fixed: no idle-client timeout
   std::atomic<int64_t> tcp_keepalive{300};  // connections accepted afterwards
-  std::atomic<int64_t> hz{10};              // the background loop's period
-  std::atomic<int64_t> maxclients{10000};   // connections accepted afterwards
+  // client-output-buffer-limit: per class (kObufNormal, kObufReplica, kObufPubsub) the hard
+  // limit, the soft limit (bytes; 0: none) and the seconds a client may stay over the soft
+  // one. Read by each connection whenever its pending output grows (a relaxed load each).
+  enum ObufClass { kObufNormal = 0, kObufReplica = 1, kObufPubsub = 2 };
+  std::atomic<int64_t> obuf_limits[3][3] = {
+      {0, 0, 0}, {256ll << 20, 64ll << 20, 60}, {32ll << 20, 8ll << 20, 60}};
+  // protected-mode: with no password, clients not on the loopback interface get -DENIED
+  // (connections accepted afterwards).
+  std::atomic<int64_t> protected_mode{1};
+  std::atomic<int64_t> hz{10};             // the background loop's period
+  std::atomic<int64_t> maxclients{10000};  // connections accepted afterwards
   std::atomic<int64_t> slowlog_log_slower_than{10000};
   std::atomic<int64_t> slowlog_max_len{128};
   std::atomic<int64_t> latency_monitor_threshold{0};  // fixed: no latency monitor

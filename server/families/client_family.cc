@@ -85,11 +85,16 @@ std::string ClientLine(const ConnectionContext* c, int64_t now_ns) {
   int64_t age = (now_ns - c->created_ns) / 1000000000;
   int64_t idle = (now_ns - c->last_active_ns) / 1000000000;
   std::string flags = c->subscribed() ? "P" : "N";
+  // Bytes the connection holds for this client: what is queued for it and its query buffer.
+  size_t omem = c->control ? c->control->OutputBytes() : 0;
+  size_t qbuf = c->control ? c->control->QueryBufferUsed() : 0;
+  size_t qbuf_free = c->control ? c->control->QueryBufferFree() : 0;
+  size_t tot_mem = omem + qbuf + qbuf_free + c->rb->buffer().capacity();
   return Cat("id=", c->client_id, " addr=", c->addr, " laddr=", c->laddr, " fd=", c->fd,
              " name=", c->name, " age=", age, " idle=", idle, " flags=", flags, " db=", c->db_index,
-             " sub=", c->channels, " psub=", c->patterns, " ssub=0 multi=-1 qbuf=0 qbuf-free=0",
-             " argv-mem=0 multi-mem=0 rbs=", c->rb->buffer().capacity(), " rbp=0 obl=0 oll=0",
-             " omem=0 tot-mem=0 events=r cmd=", c->last_cmd,
+             " sub=", c->channels, " psub=", c->patterns, " ssub=0 multi=-1 qbuf=", qbuf,
+             " qbuf-free=", qbuf_free, " argv-mem=0 multi-mem=0 rbs=", c->rb->buffer().capacity(),
+             " rbp=0 obl=0 oll=0 omem=", omem, " tot-mem=", tot_mem, " events=r cmd=", c->last_cmd,
              " user=default redir=-1 resp=", c->rb->IsResp3() ? 3 : 2, "\n");
 }
 

@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <climits>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -43,7 +44,7 @@ namespace lw {
 
 namespace {
 
-enum class ParamType { kInt, kMemory, kBool, kEnum, kString, kSave, kConst };
+enum class ParamType { kInt, kMemory, kBool, kEnum, kString, kSave, kConst, kObufLimits };
 enum class Settable { kLive, kImmutable, kProtected, kFixed };
 
 constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning"};
@@ -121,6 +122,9 @@ const Param kParams[] = {
     {.name = "lacewing-lua-heap-limit", .type = kMemory, .num = &RC::lua_heap_limit},
     Int("timeout", &RC::timeout, 0, INT_MAX, kFixed),  // no idle-client reaper
     Int("tcp-keepalive", &RC::tcp_keepalive, 0, INT_MAX),
+    Bool("protected-mode", &RC::protected_mode, kLive),  // connections accepted afterwards
+    // Read by each connection as its output grows.
+    {.name = "client-output-buffer-limit", .type = kObufLimits},
     Int("hz", &RC::hz, 0, INT_MAX),
     Int("maxclients", &RC::maxclients, 1, INT_MAX),
     Int("slowlog-log-slower-than", &RC::slowlog_log_slower_than, -1, LLONG_MAX),
@@ -153,6 +157,59 @@ const Param kParams[] = {
     Str("dbfilename", kString, &RC::dbfilename, kProtected),
 };
 
+// client-output-buffer-limit "<class> <hard> <soft> <seconds> ...", Redis's grammar: class
+// normal, replica/slave or pubsub; sizes with units. Starts from `limits` (classes not named
+// keep their values). False with Redis's reason in *err.
+using ObufLimits = int64_t[3][3];
+bool ParseObufLimits(std::string_view value, ObufLimits limits, std::string* err) {
+  std::vector<std::string_view> words;
+  for (size_t i = 0; i < value.size();) {
+    while (i < value.size() && value[i] == ' ') ++i;
+    size_t start = i;
+    while (i < value.size() && value[i] != ' ') ++i;
+    if (i > start) words.push_back(value.substr(start, i - start));
+  }
+  if (words.size() % 4 != 0) {
+    *err = "Wrong number of arguments in buffer limit configuration.";
+    return false;
+  }
+  for (size_t j = 0; j < words.size(); j += 4) {
+    int cls;
+    if (EqualsIgnoreCase(words[j], "normal")) {
+      cls = RC::kObufNormal;
+    } else if (EqualsIgnoreCase(words[j], "replica") || EqualsIgnoreCase(words[j], "slave")) {
+      cls = RC::kObufReplica;
+    } else if (EqualsIgnoreCase(words[j], "pubsub")) {
+      cls = RC::kObufPubsub;
+    } else {
+      *err = "Invalid client class specified in buffer limit configuration.";
+      return false;
+    }
+    std::optional<uint64_t> hard = ParseMemorySize(words[j + 1]);
+    std::optional<uint64_t> soft = ParseMemorySize(words[j + 2]);
+    int64_t seconds;
+    if (!hard || !soft || !ParseRedisInt(words[j + 3], &seconds) || seconds < 0) {
+      *err = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+      return false;
+    }
+    limits[cls][0] = int64_t(*hard);
+    limits[cls][1] = int64_t(*soft);
+    limits[cls][2] = seconds;
+  }
+  return true;
+}
+
+std::string ObufLimitsValue(Service* service) {
+  auto& l = service->runtime().obuf_limits;
+  std::string out;
+  const char* names[] = {"normal", "slave", "pubsub"};
+  for (int c = 0; c < 3; ++c) {
+    out += Cat(c ? " " : "", names[c], " ", uint64_t(l[c][0].load()), " ", uint64_t(l[c][1].load()),
+               " ", l[c][2].load());
+  }
+  return out;
+}
+
 bool HasGlobChars(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
 
 const Param* FindParam(std::string_view name) {
@@ -182,6 +239,8 @@ std::string ParamValue(const Param& p, Service* service) {
     }
     case kConst:
       return p.get(service);
+    case kObufLimits:
+      return ObufLimitsValue(service);
   }
   return "";
 }
@@ -265,6 +324,10 @@ bool ParseParam(const Param& p, std::string_view value, int64_t* num, std::strin
       return false;
     case kString:
       return true;
+    case kObufLimits: {
+      ObufLimits scratch = {};
+      return ParseObufLimits(value, scratch, err);
+    }
     case kConst:
       break;
   }
@@ -288,7 +351,17 @@ void ApplyLogLevel(int64_t level) {
 
 void ApplyParam(const Param& p, Service* service, std::string_view value, int64_t num) {
   RuntimeConfig& rt = service->runtime();
-  if (p.num) {
+  if (p.type == kObufLimits) {
+    ObufLimits limits;
+    for (int c = 0; c < 3; ++c) {
+      for (int k = 0; k < 3; ++k) limits[c][k] = rt.obuf_limits[c][k].load();
+    }
+    std::string unused;
+    ParseObufLimits(value, limits, &unused);  // validated by ParseParam
+    for (int c = 0; c < 3; ++c) {
+      for (int k = 0; k < 3; ++k) rt.obuf_limits[c][k].store(limits[c][k]);
+    }
+  } else if (p.num) {
     if (p.num == &RC::hz) num = std::clamp<int64_t>(num, 1, 500);  // Redis clamps hz
     if (p.num == &RC::loglevel) ApplyLogLevel(num);
     (rt.*p.num).store(num);

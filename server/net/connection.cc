@@ -6,12 +6,14 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <utility>
 
 #include "base/clock.h"
 #include "base/logging.h"
+#include "base/str_util.h"
 #include "server/engine/service.h"
 #include "server/resp/error_strings.h"
 
@@ -21,9 +23,6 @@ namespace {
 constexpr size_t kInitialBuffer = 16 * 1024;
 // Replies are flushed mid-batch once this much is pending, bounding memory per client.
 constexpr size_t kFlushThreshold = 64 * 1024;
-// A subscriber that does not read is disconnected once this much is queued for it (Redis's
-// client-output-buffer-limit for pubsub clients, hard limit).
-constexpr size_t kMaxPendingPushes = 32 * 1024 * 1024;
 
 // Redis's anetKeepAlive: probes after `interval` idle seconds, then every interval/3, and the
 // peer is dropped after 3 unanswered probes. 0 leaves keepalive off.
@@ -39,6 +38,37 @@ void SetKeepAlive(int fd, int64_t interval) {
       setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof(probes)) != 0) {
     VLOG(1) << "tcp-keepalive not set on fd " << fd << ": " << std::strerror(errno);
   }
+}
+
+// Redis's connIsLocal: the peer is 127.x.x.x or ::1 (or a unix socket).
+bool PeerIsLoopback(int fd) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return false;
+  if (addr.ss_family == AF_UNIX) return true;
+  if (addr.ss_family == AF_INET) {
+    return (ntohl(reinterpret_cast<sockaddr_in*>(&addr)->sin_addr.s_addr) >> 24) == 127;
+  }
+  if (addr.ss_family == AF_INET6) {
+    return IN6_IS_ADDR_LOOPBACK(&reinterpret_cast<sockaddr_in6*>(&addr)->sin6_addr);
+  }
+  return false;
+}
+
+// POST and Host: as a command name: an HTTP request sent to the server (cross-protocol
+// scripting). Redis closes the connection without a reply.
+bool IsHttpProbe(std::string_view name) {
+  return EqualsIgnoreCase(name, "post") || EqualsIgnoreCase(name, "host:");
+}
+
+// Logs the cross-protocol warning at most once a minute, process-wide (as Redis).
+void WarnCrossProtocol() {
+  static std::atomic<int64_t> last_ns{0};
+  int64_t now = SteadyNowNs();
+  int64_t last = last_ns.load(std::memory_order_relaxed);
+  if (last != 0 && now - last < 60'000'000'000) return;
+  if (!last_ns.compare_exchange_strong(last, now, std::memory_order_relaxed)) return;
+  LOG(WARNING) << errors::kCrossProtocolWarning;
 }
 
 }  // namespace
@@ -62,6 +92,10 @@ Connection::Connection(io::FiberSocket socket, Service* service)
   // CONFIG SET tcp-keepalive applies to connections accepted afterwards, as in Redis.
   SetKeepAlive(socket_.fd(), service->runtime().tcp_keepalive.load(std::memory_order_relaxed));
   in_.resize(kInitialBuffer);
+  // Protected mode (Redis 7.0): no password for the default user, and the client is not on
+  // the loopback interface.
+  denied_ = service->runtime().protected_mode.load(std::memory_order_relaxed) != 0 &&
+            cntx_.authenticated && !PeerIsLoopback(socket_.fd());
 }
 
 Connection::~Connection() {
@@ -115,15 +149,39 @@ void Connection::Kill() {
   Shutdown();
 }
 
+bool Connection::OverOutputLimit(size_t pending) {
+  int cls = cntx_.subscribed() ? RuntimeConfig::kObufPubsub : RuntimeConfig::kObufNormal;
+  const auto& limits = service_->runtime().obuf_limits[cls];
+  int64_t hard = limits[0].load(std::memory_order_relaxed);
+  int64_t soft = limits[1].load(std::memory_order_relaxed);
+  if (hard > 0 && int64_t(pending) >= hard) return true;
+  if (soft <= 0 || int64_t(pending) < soft) {
+    soft_since_ns_ = 0;
+    return false;
+  }
+  int64_t now = SteadyNowNs();
+  if (soft_since_ns_ == 0) {
+    soft_since_ns_ = now;
+    return false;
+  }
+  int64_t seconds = limits[2].load(std::memory_order_relaxed);
+  // Whole seconds, as Redis counts them: with 0 seconds a client survives within the second.
+  return (now - soft_since_ns_) / 1'000'000'000 > seconds;
+}
+
+void Connection::CloseForOutputLimit() {
+  LOG(WARNING) << "Client id=" << cntx_.client_id << " addr=" << cntx_.addr
+               << " closed for overcoming of output buffer limits.";
+  // rb_ is left alone: a send may be using it (Push runs while the fiber waits in Flush).
+  push_buf_.clear();
+  push_buf_.shrink_to_fit();
+  Shutdown();
+}
+
 void Connection::Push(std::string_view bytes) {
   if (shutting_down_) return;
-  if (push_buf_.size() + bytes.size() > kMaxPendingPushes) {
-    LOG(WARNING) << "client " << cntx_.client_id << " closed: pub/sub output limit reached";
-    push_buf_.clear();
-    Shutdown();
-    return;
-  }
   push_buf_.append(bytes.data(), bytes.size());
+  if (OverOutputLimit(rb_.size() + push_buf_.size())) return CloseForOutputLimit();
   if (parked_in_read_) socket_.WakeWaiters();
 }
 
@@ -139,6 +197,11 @@ bool Connection::Flush() {
   while (true) {
     TakePushes();
     if (rb_.empty()) return true;
+    if (OverOutputLimit(rb_.size())) {
+      CloseForOutputLimit();
+      rb_.Clear();
+      return false;
+    }
     int rc = socket_.SendAll(rb_.buffer());
     rb_.Clear();
     if (rc != 0) return false;
@@ -176,6 +239,16 @@ bool Connection::ProcessInput() {
       rb_.SendError(parser_.error());
       keep_open = false;
       break;
+    }
+    if (IsHttpProbe(args_[0])) {
+      // The commands before it ran; their replies are dropped with the connection (Redis
+      // frees the client before writing them).
+      RunPipelineBatch();
+      RunCommandBatch();
+      WarnCrossProtocol();
+      rb_.Clear();
+      push_buf_.clear();
+      return false;
     }
     if (const CommandSpec* spec = Batchable(args_)) {
       RunPipelineBatch();  // squashed commands before it
@@ -276,6 +349,12 @@ void Connection::Run() {
     rb_.SendError(errors::kMaxClients);
     Flush();
     service_->CountRejectedConnection();
+    socket_.Close();
+    return;
+  }
+  if (denied_) {
+    rb_.SendError(errors::kProtectedModeDenied);
+    Flush();
     socket_.Close();
     return;
   }

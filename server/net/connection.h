@@ -46,6 +46,9 @@ class Connection : public ClientControl {
   // Blocking commands: watch the socket for a hang-up while the fiber is inside a command.
   void BeginBlocking(std::function<void()> cancel) override;
   void EndBlocking() override;
+  size_t OutputBytes() const override { return rb_.size() + push_buf_.size(); }
+  size_t QueryBufferUsed() const override { return in_len_; }
+  size_t QueryBufferFree() const override { return in_.size() - in_len_; }
 
   uint64_t id() const { return cntx_.client_id; }
 
@@ -60,6 +63,16 @@ class Connection : public ClientControl {
   // Set by the constructor when maxclients clients were already connected: Run() then only
   // sends Redis's error and closes (the connection never registered as a client).
   bool over_max_clients_ = false;
+  // Set by the constructor when protected mode refuses the client: Run() sends -DENIED and
+  // closes.
+  bool denied_ = false;
+  // client-output-buffer-limit for this client's class (pubsub while subscribed, else normal)
+  // with `pending` bytes not yet written: true if the client must be closed (over the hard
+  // limit, or over the soft one for longer than its seconds; soft_since_ns_ tracks that).
+  bool OverOutputLimit(size_t pending);
+  // Drops everything pending and shuts the connection (Redis frees such a client at once).
+  void CloseForOutputLimit();
+  int64_t soft_since_ns_ = 0;
   // Appends queued pushes to the reply stream (between replies only).
   void TakePushes();
 
