@@ -26,12 +26,22 @@ char kFunctionsKey;  // registry: function name -> FUNCTION LOAD callback
 constexpr char kScriptChunkName[] = "@user_script";
 constexpr char kFunctionChunkName[] = "@user_function";
 
+}  // namespace
+
 void KillNow(lua_State* lua) {
   // Every instruction raises from now on, so a pcall around the loop cannot swallow the kill.
   lua_sethook(lua, lua_gethook(lua), LUA_MASKCOUNT, 1);
-  PushErrorTable(lua, kErrScriptKilled.data(), kErrScriptKilled.size());
+  const std::string& stop = GetContext(lua)->stop_message;
+  if (stop.empty()) {
+    PushErrorTable(lua, kErrScriptKilled.data(), kErrScriptKilled.size());
+  } else {
+    PushErrorTable(lua, stop.data(), stop.size());
+  }
   lua_error(lua);
+  __builtin_unreachable();
 }
+
+namespace {
 
 int64_t SteadyNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -302,6 +312,7 @@ Interpreter::RunStatus Interpreter::Run(int nargs, std::string_view name, Script
   ctx_.resp = 2;
   ctx_.repl = kReplAll;
   ctx_.killed = false;
+  ctx_.stop_message.clear();
   lua_sethook(lua_, CountHook, LUA_MASKCOUNT, options_.hook_interval);
 
   int func = lua_gettop(lua_) - nargs;

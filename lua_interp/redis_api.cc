@@ -76,6 +76,13 @@ int GenericCall(lua_State* lua, bool raise, bool async) {
     is_error = builder.top_level_error();
     --ctx->alloc_guard;
   }
+  if (!ctx->runner->StopReason().empty()) {
+    // An error reply's text ("CODE message"), raised as Redis raises a reply error.
+    ctx->stop_message.assign("-");
+    ctx->stop_message.append(ctx->runner->StopReason());
+    ctx->killed = true;
+    KillNow(lua);
+  }
   if (pushed == 0 && !async) {
     lua_pushboolean(lua, 0);
     pushed = 1;

@@ -40,6 +40,9 @@ struct ScriptContext {
   // Count hook: called every hook_every instructions; true asks to abort (SCRIPT KILL).
   std::function<bool()> hook;
   bool killed = false;
+  // The error a killed script fails with when the runner stopped it (ScriptRunner::StopReason);
+  // empty for SCRIPT KILL's own text.
+  std::string stop_message;
 
   // FUNCTION LOAD: redis.register_function collects into `registered` while true.
   bool loading_library = false;
@@ -63,6 +66,10 @@ struct ScriptContext {
   std::vector<std::string_view> args;
   std::vector<std::array<char, 32>> number_bufs;
 };
+
+// Ends the running script with ctx->stop_message (or SCRIPT KILL's text): raises now, and
+// every instruction re-raises, so pcall cannot swallow it. REQUIRES: ctx->killed is set.
+[[noreturn]] void KillNow(lua_State* lua);
 
 inline ScriptContext* GetContext(lua_State* lua) {
   return *static_cast<ScriptContext**>(lua_getextraspace(lua));

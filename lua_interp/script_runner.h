@@ -39,6 +39,12 @@ class ScriptRunner {
   // during the call.
   virtual void Call(const CallInfo& info, std::span<const std::string_view> args,
                     ReplyWriter* reply) = 0;
+
+  // Non-empty once the runner has decided to stop the script (the server's own decision, e.g.
+  // a key the script may not use): after the Call that set it, the interpreter ends the script
+  // with this error ("CODE message", as given to SendError), and the script cannot catch it, as
+  // with SCRIPT KILL (the run returns kKilled).
+  virtual std::string_view StopReason() const { return {}; }
 };
 
 }  // namespace lw::lua

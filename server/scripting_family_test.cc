@@ -10,6 +10,7 @@
 
 #include "server/engine/test_util.h"
 #include "server/families/generic_family.h"
+#include "server/families/keys_family.h"
 #include "server/families/list_family.h"
 #include "server/families/string_family.h"
 #include "server/scripting/script_manager.h"
@@ -218,7 +219,9 @@ namespace {
 class LongScriptTest : public ServiceTest {
  protected:
   LongScriptTest()
-      : ServiceTest({RegisterGenericFamily, RegisterStringFamily, RegisterScriptingFamily}, 1) {}
+      : ServiceTest({RegisterGenericFamily, RegisterKeysFamily, RegisterStringFamily,
+                     RegisterScriptingFamily},
+                    1) {}
 };
 
 TEST_F(LongScriptTest, OtherKeysAnswerWhileScriptRunsAndScriptKeysWait) {
@@ -292,17 +295,33 @@ TEST_F(LongScriptTest, ScriptKillStopsAReadOnlyLoopButNotAWriter) {
       << killed_reply;
   EXPECT_EQ(scripts.RunningCount(), 0u);
 
-  // A script that wrote cannot be killed; it is stopped here by its own loop bound.
+  // A script that wrote is killed too, and its writes are rolled back (issue 13).
+  std::string writer_reply;
   std::thread writer([&] {
     auto a = NewClient(0);
-    a->Run(
-        {"EVAL", "redis.call('SET', KEYS[1], 'x') for i = 1, 20000000 do end return 1", "1", "w"});
+    a->Run({"EVAL", "redis.call('SET', KEYS[1], 'x') while true do end", "1", "w"});
+    writer_reply = a->last_raw();
   });
   while (scripts.RunningCount() == 0) std::this_thread::yield();
   Run({"SCRIPT", "KILL"});
+  EXPECT_EQ(client_->last_raw(), "+OK\r\n");
+  writer.join();
+  EXPECT_EQ(writer_reply.rfind("-ERR Script killed by user with SCRIPT KILL...", 0), 0u)
+      << writer_reply;
+  EXPECT_EQ(Run({"EXISTS", "w"}).integer, 0);
+
+  // A keyless write (FLUSHDB) cannot be undone: that script is unkillable; it is stopped here
+  // by its own loop bound.
+  Run({"SET", "gone", "1"});
+  std::thread flusher([&] {
+    auto a = NewClient(0);
+    a->Run({"EVAL", "redis.call('FLUSHDB') for i = 1, 20000000 do end return 1", "0"});
+  });
+  while (Run({"EXISTS", "gone"}).integer == 1) std::this_thread::yield();  // FLUSHDB ran
+  Run({"SCRIPT", "KILL"});
   EXPECT_EQ(client_->last_raw().rfind("-UNKILLABLE Sorry the script already executed write", 0), 0u)
       << client_->last_raw();
-  writer.join();
+  flusher.join();
 }
 
 }  // namespace

@@ -37,6 +37,19 @@ void EngineShard::DrainReadyKeys() {
   draining_ = false;
 }
 
+bool EngineShard::BeginInline(Transaction* tx) {
+  if (current_tx_ != nullptr) return false;
+  current_tx_ = tx;
+  return true;
+}
+
+void EngineShard::EndInline() {
+  auto& ready = current_tx_->shard_[id_].ready_keys;
+  for (auto& key : notified_) ready.push_back(std::move(key));
+  notified_.clear();
+  current_tx_ = nullptr;
+}
+
 // --- Locks. ---
 
 void EngineShard::AcquireLocks(Transaction* tx) {

@@ -65,6 +65,14 @@ class EngineShard {
   // see its intermediate state; outside a hop, at once.
   void NotifyKeyReady(std::string_view key);
 
+  // For a coordinator that runs the commands of a scheduled multi transaction directly on this
+  // thread, outside any hop (a single-shard script whose turn a hop has awaited): between
+  // BeginInline and EndInline, keys made ready (NotifyKeyReady) are kept until `tx` concludes
+  // here, as in a hop, so blocked clients never see the middle of the script. False (and
+  // nothing to end) when a hop is running already. REQUIRES: no suspension in between.
+  bool BeginInline(Transaction* tx);
+  void EndInline();
+
   const Stats& stats() const { return stats_; }
   const LockTable& lock_table() const { return locks_; }
   IntentLock shard_lock() const { return shard_lock_; }

@@ -82,16 +82,22 @@ class BlockingTx {
   template <typename Op>
   bool Run(Op&& op) {
     int db = db_;
+    // RunOp: a script's write saves its keys' previous state first (undo_log.h).
     auto cb = [&](tx::Transaction* t, tx::EngineShard* es) {
-      op(OpArgs{&ShardSet::Of(es)->db_slice, db}, t->ShardArgs(es->id()));
+      std::span<const tx::ShardArg> view = t->ShardArgs(es->id());
+      internal::RunOp(cntx_, &ShardSet::Of(es)->db_slice, db, view,
+                      [&](const OpArgs& args) { op(args, view); });
       return OpStatus::kOk;
     };
     if (cntx_->direct_shard != nullptr) {
-      // A squashed batch already runs on the keys' shard under its locks.
+      // A squashed batch (or a single-shard script) already runs on the keys' shard under its
+      // locks.
       if (!internal::AllOnDirectShard(cntx_, keys_)) return false;
       std::vector<tx::ShardArg> mine = internal::DirectShardArgs(keys_);
-      op(OpArgs{&ShardSet::Of(cntx_->direct_shard)->db_slice, db},
-         std::span<const tx::ShardArg>(mine));
+      std::span<const tx::ShardArg> view(mine);
+      internal::InlineScope scope(cntx_);
+      internal::RunOp(cntx_, &ShardSet::Of(cntx_->direct_shard)->db_slice, db, view,
+                      [&](const OpArgs& args) { op(args, view); });
       return true;
     }
     return RunHop(cb);

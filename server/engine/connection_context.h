@@ -17,6 +17,7 @@
 namespace lw {
 
 class Service;
+class UndoLog;
 namespace tx {
 class EngineShard;
 class Transaction;
@@ -92,6 +93,9 @@ struct ConnectionContext {
   tx::EngineShard* direct_shard = nullptr;
   // Set for the commands a script runs (SLOWLOG logs the script, not its calls).
   bool from_script = false;
+  // Set for the commands of an atomic script: write commands save the previous state of their
+  // keys there first, so that Lacewing can roll the script back (undo_log.h, op_args.h).
+  UndoLog* undo = nullptr;
 
   ClientControl* control = nullptr;
   // Proactor index of the client's thread (set by Service::RegisterClient).

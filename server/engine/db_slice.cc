@@ -248,7 +248,15 @@ void DbSlice::Del(int db, Iterator it) {
 
 void DbSlice::MarkModifiedSlow(int db, Iterator it) {
   std::string scratch;
-  watches_.Touch(db, it.key().GetSlice(&scratch));
+  MarkModifiedSlow(db, it.key().GetSlice(&scratch));
+}
+
+void DbSlice::MarkModifiedSlow(int db, std::string_view key) {
+  if (touch_sink_ != nullptr) {
+    touch_sink_->emplace_back(db, std::string(key));
+  } else {
+    watches_.Touch(db, key);
+  }
 }
 
 int64_t DbSlice::GetExpire(int db, Iterator it) {

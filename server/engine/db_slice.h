@@ -153,10 +153,18 @@ class DbSlice {
   // WATCH: `key` of `db` was changed by the running command (see the header comment). Costs
   // one emptiness test while nobody on this shard watches anything.
   void MarkModified(int db, std::string_view key) {
-    if (!watches_.empty()) watches_.Touch(db, key);
+    if (!watches_.empty()) MarkModifiedSlow(db, key);
   }
   void MarkModified(int db, Iterator it) {
     if (!watches_.empty()) MarkModifiedSlow(db, it);
+  }
+  // Undo records (undo_log.h): while set, MarkModified appends (db, key) here instead of
+  // dirtying the watchers, so a script's write that may still be undone is not seen by WATCH.
+  // Returns the previous sink.
+  std::vector<std::pair<int, std::string>>* set_touch_sink(
+      std::vector<std::pair<int, std::string>>* sink) {
+    std::swap(sink, touch_sink_);
+    return sink;
   }
   // This shard's watched keys (WATCH registers there, in a hop over the key).
   ShardWatches& watches() { return watches_; }
@@ -218,6 +226,7 @@ class DbSlice {
   void SetCannotEvict(bool v);
 
   void MarkModifiedSlow(int db, Iterator it);
+  void MarkModifiedSlow(int db, std::string_view key);
   // True if the entry at `it` is expired; then it is deleted (it becomes invalid).
   bool ExpireIfNeeded(int db, Iterator it, int64_t now_ms);
 
@@ -233,6 +242,7 @@ class DbSlice {
   ShardWatches watches_;
   ShardSnapshot* snapshot_ = nullptr;
   uint32_t snapshot_version_ = 0;
+  std::vector<std::pair<int, std::string>>* touch_sink_ = nullptr;
 };
 
 template <typename Table>

@@ -22,6 +22,7 @@
 #include "server/engine/connection_context.h"
 #include "server/engine/db_slice.h"
 #include "server/engine/service.h"
+#include "server/engine/undo_log.h"
 #include "transaction/engine_shard.h"
 #include "transaction/transaction.h"
 
@@ -30,6 +31,10 @@ namespace lw {
 struct OpArgs {
   DbSlice* slice;
   int db;
+  // Set while a script that keeps undo records runs a write command (undo_log.h): the keys
+  // of the command are saved already; an op that writes a key in another database (COPY ...
+  // DB n) must Record it there first.
+  UndoLog* undo = nullptr;
 };
 
 namespace internal {
@@ -59,6 +64,41 @@ inline std::vector<tx::ShardArg> DirectShardArgs(std::span<const std::string_vie
   return out;
 }
 
+// A single-shard script runs its commands on the shard's thread outside any hop: what its
+// writes make ready for blocked clients waits for its transaction's conclusion (see
+// tx::EngineShard::BeginInline). A squashed batch runs inside a hop already.
+class InlineScope {
+ public:
+  explicit InlineScope(const ConnectionContext* cntx) {
+    if (cntx->multi_tx != nullptr && cntx->direct_shard != nullptr &&
+        cntx->direct_shard->BeginInline(cntx->multi_tx)) {
+      shard_ = cntx->direct_shard;
+    }
+  }
+  ~InlineScope() {
+    if (shard_ != nullptr) shard_->EndInline();
+  }
+  InlineScope(const InlineScope&) = delete;
+  InlineScope& operator=(const InlineScope&) = delete;
+
+ private:
+  tx::EngineShard* shard_ = nullptr;
+};
+
+// Runs op(OpArgs) for a command of `cntx` on `slice`, over `keys` of this shard. When the
+// command is a write of a script that keeps undo records (cntx->undo), the previous state of
+// each key is saved first (on the script's first write to it) and the command's WATCH touches
+// are held back until the script's outcome (undo_log.h).
+template <typename Op>
+void RunOp(const ConnectionContext* cntx, DbSlice* slice, int db,
+           std::span<const tx::ShardArg> keys, Op&& op) {
+  UndoLog* undo = cntx->undo;
+  if (undo == nullptr || !(cntx->cmd_flags & cmd::kWrite)) return op(OpArgs{slice, db});
+  for (const tx::ShardArg& a : keys) undo->Record(slice, db, a.key);
+  UndoLog::WriteScope scope(undo, slice);
+  op(OpArgs{slice, db, undo});
+}
+
 // Runs `cb` over `keys` as a transaction, or as a step of cntx->multi_tx. Returns false if the
 // multi transaction refused (a key it does not hold).
 template <typename Cb>
@@ -83,15 +123,21 @@ auto RunOnKeyShard(ConnectionContext* cntx, std::string_view key, Op&& op) {
   std::optional<R> result;
   int db = cntx->db_index;
   std::string_view keys[] = {key};
+  tx::ShardArg mine[] = {{key, 0}};
   if (cntx->direct_shard != nullptr) {
     if (internal::AllOnDirectShard(cntx, keys)) {
-      return op(OpArgs{&ShardSet::Of(cntx->direct_shard)->db_slice, db});
+      internal::InlineScope scope(cntx);
+      if (cntx->undo == nullptr) return op(OpArgs{&ShardSet::Of(cntx->direct_shard)->db_slice, db});
+      internal::RunOp(cntx, &ShardSet::Of(cntx->direct_shard)->db_slice, db, mine,
+                      [&](const OpArgs& args) { result.emplace(op(args)); });
+      return std::move(*result);
     }
     if constexpr (std::is_constructible_v<R, OpStatus>) return R(OpStatus::kInvalidArg);
     LOG(FATAL) << "a squashed command touched a key of another shard: " << key;
   }
   bool ran = internal::RunHop(cntx, keys, [&](tx::Transaction*, tx::EngineShard* es) {
-    result.emplace(op(OpArgs{&ShardSet::Of(es)->db_slice, db}));
+    internal::RunOp(cntx, &ShardSet::Of(es)->db_slice, db, mine,
+                    [&](const OpArgs& args) { result.emplace(op(args)); });
     return OpStatus::kOk;
   });
   if constexpr (std::is_constructible_v<R, OpStatus>) {
@@ -112,12 +158,16 @@ bool RunOnKeys(ConnectionContext* cntx, std::span<const std::string_view> keys, 
   if (cntx->direct_shard != nullptr) {
     if (!internal::AllOnDirectShard(cntx, keys)) return false;
     std::vector<tx::ShardArg> mine = internal::DirectShardArgs(keys);
-    op(OpArgs{&ShardSet::Of(cntx->direct_shard)->db_slice, db},
-       std::span<const tx::ShardArg>(mine));
+    std::span<const tx::ShardArg> view(mine);
+    internal::InlineScope scope(cntx);
+    internal::RunOp(cntx, &ShardSet::Of(cntx->direct_shard)->db_slice, db, view,
+                    [&](const OpArgs& args) { op(args, view); });
     return true;
   }
   return internal::RunHop(cntx, keys, [&](tx::Transaction* t, tx::EngineShard* es) {
-    op(OpArgs{&ShardSet::Of(es)->db_slice, db}, t->ShardArgs(es->id()));
+    std::span<const tx::ShardArg> view = t->ShardArgs(es->id());
+    internal::RunOp(cntx, &ShardSet::Of(es)->db_slice, db, view,
+                    [&](const OpArgs& args) { op(args, view); });
     return OpStatus::kOk;
   });
 }
@@ -163,7 +213,9 @@ class KeyHops {
   template <typename Op>
   bool Run(Op&& op) {
     auto cb = [&](tx::Transaction* t, tx::EngineShard* es) {
-      op(OpArgs{&ShardSet::Of(es)->db_slice, db_}, t->ShardArgs(es->id()));
+      std::span<const tx::ShardArg> view = t->ShardArgs(es->id());
+      internal::RunOp(cntx_, &ShardSet::Of(es)->db_slice, db_, view,
+                      [&](const OpArgs& args) { op(args, view); });
       return OpStatus::kOk;
     };
     if (own_) {
@@ -173,8 +225,10 @@ class KeyHops {
     if (cntx_->direct_shard != nullptr) {
       if (!internal::AllOnDirectShard(cntx_, keys_)) return false;
       std::vector<tx::ShardArg> mine = internal::DirectShardArgs(keys_);
-      op(OpArgs{&ShardSet::Of(cntx_->direct_shard)->db_slice, db_},
-         std::span<const tx::ShardArg>(mine));
+      std::span<const tx::ShardArg> view(mine);
+      internal::InlineScope scope(cntx_);
+      internal::RunOp(cntx_, &ShardSet::Of(cntx_->direct_shard)->db_slice, db_, view,
+                      [&](const OpArgs& args) { op(args, view); });
       return true;
     }
     return cntx_->multi_tx->ExecuteCommand(keys_, internal::LockModeOf(cntx_), cb) !=

@@ -1,6 +1,8 @@
 #include "server/engine/squashed_dispatch.h"
 
 #include "server/engine/service.h"
+#include "server/engine/shard_set.h"
+#include "server/engine/undo_log.h"
 #include "transaction/squasher.h"
 
 namespace lw {
@@ -39,7 +41,8 @@ namespace {
 
 // Runs one squashed command on its shard's thread with a sub-context; returns its reply.
 std::string RunOne(Service* service, const SquashItem& item, RespVersion version,
-                   uint64_t client_id, bool from_script, tx::EngineShard* es) {
+                   uint64_t client_id, bool from_script, tx::EngineShard* es,
+                   UndoLog* undo = nullptr) {
   ReplyBuilder capture(version);
   ConnectionContext sub;
   sub.service = service;
@@ -49,6 +52,7 @@ std::string RunOne(Service* service, const SquashItem& item, RespVersion version
   sub.authenticated = true;
   sub.direct_shard = es;
   sub.from_script = from_script;
+  sub.undo = undo;
   sub.oom_checked = from_script;  // a script's calls were checked with its own flags
   service->DispatchSpec(item.spec, item.args, &sub);
   return std::move(capture.buffer());
@@ -58,14 +62,14 @@ std::string RunOne(Service* service, const SquashItem& item, RespVersion version
 
 void RunSquashed(Service* service, const ConnectionContext& client,
                  std::span<const SquashItem> items, tx::Transaction* tx, bool from_script,
-                 std::vector<std::string>* replies) {
+                 std::vector<std::string>* replies, UndoLog* undo) {
   replies->assign(items.size(), std::string());
   if (items.empty()) return;
   tx::Squasher squasher(service->shards().tx());
   RespVersion version = client.rb->resp_version();
   for (size_t i = 0; i < items.size(); ++i) {
     squasher.Add(items[i].keys, items[i].mode, [&, i](tx::Transaction*, tx::EngineShard* es) {
-      (*replies)[i] = RunOne(service, items[i], version, client.client_id, from_script, es);
+      (*replies)[i] = RunOne(service, items[i], version, client.client_id, from_script, es, undo);
       return OpStatus::kOk;
     });
   }
@@ -78,7 +82,8 @@ void RunSquashed(Service* service, const ConnectionContext& client,
 
 void RunSquashedDetached(Service* service, const ConnectionContext& client,
                          std::span<const SquashItem> items, std::shared_ptr<const void> keep_alive,
-                         bool from_script, std::unique_ptr<tx::Transaction> held) {
+                         bool from_script, std::unique_ptr<tx::Transaction> held,
+                         std::shared_ptr<UndoLog> undo) {
   // What every command needs, shared, so each op captures two pointers (no allocation).
   struct Shared {
     Service* service;
@@ -90,6 +95,15 @@ void RunSquashedDetached(Service* service, const ConnectionContext& client,
   auto shared = std::make_shared<const Shared>(Shared{
       service, client.rb->resp_version(), client.client_id, from_script, std::move(keep_alive)});
   tx::Squasher squasher(service->shards().tx());
+  if (undo != nullptr && held != nullptr) {
+    // Added first, so each shard commits before the batch's commands run there.
+    for (uint32_t sid : undo->WrittenShards()) {
+      squasher.AddOnShard(sid, [undo](tx::Transaction*, tx::EngineShard* es) {
+        undo->Commit(&ShardSet::Of(es)->db_slice);
+        return OpStatus::kOk;
+      });
+    }
+  }
   for (const SquashItem& item : items) {
     const SquashItem* it = &item;  // owned by keep_alive
     const Shared* sh = shared.get();

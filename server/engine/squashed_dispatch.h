@@ -43,18 +43,22 @@ bool ClassifyForSquash(Service* service, const CommandSpec* spec,
 // Runs `items` squashed. With `tx` (a lock-ahead or global multi transaction that holds every
 // key) the batch runs under it; without, the batch is one transaction of its own over its
 // keys. `client` supplies the identity and protocol of the sub-contexts; `from_script` marks
-// them as a script's calls. replies[i] receives item i's reply bytes.
+// them as a script's calls. replies[i] receives item i's reply bytes. `undo`: the running
+// script's undo records (undo_log.h), which its write commands fill.
 void RunSquashed(Service* service, const ConnectionContext& client,
                  std::span<const SquashItem> items, tx::Transaction* tx, bool from_script,
-                 std::vector<std::string>* replies);
+                 std::vector<std::string>* replies, UndoLog* undo = nullptr);
 
 // As RunSquashed, but fire and forget (tx::Squasher::RunDetached): returns once the batch
 // holds its place in the order of transactions, before it runs; replies are discarded. With
 // `held` (a scheduled multi transaction, given away) the batch is its concluding hop, else a
 // transaction of its own. `keep_alive` owns what the items' args and keys point into (and
-// the items' spans themselves); it is released after the last command ran.
+// the items' spans themselves); it is released after the last command ran. `undo`: the
+// records of the script that `held` belongs to; each shard commits its part first
+// (undo_log.h). REQUIRES: `held` holds every shard `undo` was written on.
 void RunSquashedDetached(Service* service, const ConnectionContext& client,
                          std::span<const SquashItem> items, std::shared_ptr<const void> keep_alive,
-                         bool from_script, std::unique_ptr<tx::Transaction> held = nullptr);
+                         bool from_script, std::unique_ptr<tx::Transaction> held = nullptr,
+                         std::shared_ptr<UndoLog> undo = nullptr);
 
 }  // namespace lw

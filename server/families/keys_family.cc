@@ -141,6 +141,8 @@ MoveOutcome TransferOnOneShard(KeyHops* hops, const Transfer& t) {
     } else {
       if (t.src_db != t.dst_db || t.src != t.dst) {
         ValueInTransit v = Fetch(t, op.slice);
+        // COPY ... DB n writes a key of another database than the script's (undo_log.h).
+        if (op.undo != nullptr) op.undo->Record(op.slice, t.dst_db, t.dst);
         PutValue(op.slice, t.dst_db, t.dst, &v);
       }
       outcome = MoveOutcome::kDone;
@@ -175,7 +177,9 @@ MoveOutcome TransferAcrossShards(KeyHops* hops, const Transfer& t) {
     });
   }
   hops->Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
-    if (mine[0].index == 1) PutValue(op.slice, t.dst_db, t.dst, &v);
+    if (mine[0].index != 1) return;
+    if (op.undo != nullptr) op.undo->Record(op.slice, t.dst_db, t.dst);
+    PutValue(op.slice, t.dst_db, t.dst, &v);
   });
   return MoveOutcome::kDone;
 }

@@ -92,4 +92,12 @@ std::string SubcommandArity(std::string_view subcommand, std::string_view comman
   return out;
 }
 
+std::string UndeclaredKey(std::string_view key) {
+  std::string s(kUndeclaredKeys);
+  s += ", key: ";
+  s += key;
+  s += " (declare it in KEYS, or give the script the allow-undeclared-keys flag)";
+  return s;
+}
+
 }  // namespace lw::errors

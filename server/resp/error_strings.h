@@ -22,6 +22,9 @@ inline constexpr std::string_view kAuthNoPassword =
     "sure your configuration is correct?";
 // A command inside a lock-ahead script touched a key the script did not declare.
 inline constexpr std::string_view kUndeclaredKeys = "ERR script tried accessing undeclared key";
+// The same, from the script runner, which stops the script and rolls it back: names the key
+// and the flag that allows it.
+std::string UndeclaredKey(std::string_view key);
 // String family (Redis 7.0 t_string.c / bitops.c).
 inline constexpr std::string_view kIncrOverflow = "ERR increment or decrement would overflow";
 inline constexpr std::string_view kDecrOverflow = "ERR decrement would overflow";

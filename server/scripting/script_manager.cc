@@ -275,22 +275,23 @@ size_t ScriptManager::RunningCount() const {
 ScriptManager::KillResult ScriptManager::KillRunning(io::ProactorPool* pool, bool functions) {
   // Each thread's list is its own: read it there. A first round decides, as Redis does for
   // its one script, whether anything may be killed at all; a second one asks the scripts to
-  // stop (their hook ends them). Both rounds run between a script's steps, and a script marks
-  // itself as having written before its write starts, so a script that wrote is never killed.
+  // stop (their hook or their next call ends them, and their writes are rolled back). Both
+  // rounds run between a script's steps, and a script marks itself irreversible before such a
+  // write starts — and checks for a kill before it — so such a script is never killed.
   std::atomic<bool> any{false};
   std::atomic<bool> unkillable{false};
   pool->AwaitBriefOnAll([&](io::Proactor*) {
     for (RunningScript* s : Local().running) {
       if (s->is_function != functions) continue;
       any.store(true, std::memory_order_relaxed);
-      if (s->wrote.load(std::memory_order_relaxed)) unkillable.store(true);
+      if (s->irreversible.load(std::memory_order_relaxed)) unkillable.store(true);
     }
   });
   if (!any.load()) return KillResult::kNotBusy;
   if (unkillable.load()) return KillResult::kUnkillable;
   pool->AwaitBriefOnAll([&](io::Proactor*) {
     for (RunningScript* s : Local().running) {
-      if (s->is_function == functions && !s->wrote.load(std::memory_order_relaxed)) {
+      if (s->is_function == functions && !s->irreversible.load(std::memory_order_relaxed)) {
         s->kill_requested.store(true, std::memory_order_relaxed);
       }
     }

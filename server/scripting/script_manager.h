@@ -53,7 +53,10 @@ struct LibraryInfo {
 // One running script, registered on its thread for its duration so SCRIPT KILL can reach it.
 struct RunningScript {
   std::atomic<bool> kill_requested{false};
-  std::atomic<bool> wrote{false};
+  // Set before a write that cannot be rolled back starts (any write of a non-atomic script, a
+  // keyless write such as FLUSHALL): SCRIPT KILL then answers -UNKILLABLE. An atomic script's
+  // other writes are undone when it is killed (undo_log.h).
+  std::atomic<bool> irreversible{false};
   bool is_function = false;
   std::string name;  // sha or function name
 };
@@ -138,7 +141,8 @@ class ScriptManager {
   void Register(RunningScript* s);
   void Unregister(RunningScript* s);
   enum class KillResult { kKilled, kNotBusy, kUnkillable };
-  // Kills every running script (or function, per `functions`) if none of them has written.
+  // Kills every running script (or function, per `functions`) if none of them has made an
+  // irreversible write (their other writes are rolled back).
   // REQUIRES: a fiber (it visits every thread of `pool`).
   KillResult KillRunning(io::ProactorPool* pool, bool functions);
   // Scripts running on every thread (tests). Any thread.

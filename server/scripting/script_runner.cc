@@ -3,7 +3,10 @@
 #include <optional>
 
 #include "base/hash.h"
+#include "base/logging.h"
+#include "lua_interp/error_format.h"
 #include "server/engine/service.h"
+#include "server/engine/shard_set.h"
 #include "server/engine/squashed_dispatch.h"
 #include "server/resp/error_strings.h"
 #include "server/scripting/lua_bridge.h"
@@ -59,16 +62,26 @@ void ScriptLocks::Reschedule() {
   StartOwn(/*wait=*/true);
 }
 
-void ScriptLocks::Release() {
-  if (own_) {
+void ScriptLocks::Release(std::shared_ptr<UndoLog> undo) {
+  if (!own_) return;
+  if (undo == nullptr || undo->WrittenShards().empty()) {
     tx::Transaction::RunDetached(std::move(own_),
                                  [](tx::Transaction*, tx::EngineShard*) { return OpStatus::kOk; });
+    return;
   }
+  // The script's end: its WATCH touches apply, and its saved values are freed, on each shard
+  // in the hop that releases its locks there.
+  tx::Transaction::RunDetached(std::move(own_),
+                               [undo = std::move(undo)](tx::Transaction*, tx::EngineShard* es) {
+                                 undo->Commit(&ShardSet::Of(es)->db_slice);
+                                 return OpStatus::kOk;
+                               });
 }
 
 CommandRunner::CommandRunner(ConnectionContext* client, ScriptMode mode, bool read_only,
                              CmdArgs keys, RunningScript* running, ScriptCounters* counters,
-                             ScriptLocks* locks, tx::EngineShard* direct_shard)
+                             ScriptLocks* locks, tx::EngineShard* direct_shard,
+                             std::shared_ptr<UndoLog> undo)
     : client_(client),
       mode_(mode),
       read_only_(read_only),
@@ -78,7 +91,8 @@ CommandRunner::CommandRunner(ConnectionContext* client, ScriptMode mode, bool re
       locks_(locks),
       direct_shard_(direct_shard),
       tags_lock_(client->service->shards().tx()->options().lock_on_hashtags),
-      keys_(keys) {
+      keys_(keys),
+      undo_(std::move(undo)) {
   // A handful of keys is searched faster by comparing than by hashing.
   if (keys.size() > kLinearKeySearch) {
     for (std::string_view k : keys) declared_keys_.insert(std::string(k));
@@ -113,23 +127,24 @@ std::string CommandRunner::Check(const CommandSpec* spec,
   if ((spec->flags & cmd::kDenyOom) && !allow_oom_ && client_->service->OomRefuses()) {
     return std::string(errors::kOom);
   }
-  if (mode_ == ScriptMode::kLockAhead) {
-    // A key is usable if the script declared it, or (--lock_on_hashtags) if a declared key
-    // has the same {tag}: the script's lock on that tag covers it.
-    std::string_view undeclared;
-    bool found = false;
-    CommandRegistry::ForEachKey(*spec, args, [&](std::string_view key) {
-      if (found || IsDeclared(key)) return;
-      if (tags_lock_) {
-        std::string_view tag = HashTagOf(key);
-        if (declared_tags_.contains(absl::string_view(tag.data(), tag.size()))) return;
-      }
-      undeclared = key;
-      found = true;
-    });
-    if (found) return std::string(errors::kUndeclaredKeys) + ", key: " + std::string(undeclared);
-  }
   return "";
+}
+
+bool CommandRunner::FindUndeclared(const CommandSpec* spec, std::span<const std::string_view> args,
+                                   std::string_view* undeclared) const {
+  // A key is usable if the script declared it, or (--lock_on_hashtags) if a declared key
+  // has the same {tag}: the script's lock on that tag covers it.
+  bool found = false;
+  CommandRegistry::ForEachKey(*spec, args, [&](std::string_view key) {
+    if (found || IsDeclared(key)) return;
+    if (tags_lock_) {
+      std::string_view tag = HashTagOf(key);
+      if (declared_tags_.contains(absl::string_view(tag.data(), tag.size()))) return;
+    }
+    *undeclared = key;
+    found = true;
+  });
+  return found;
 }
 
 void CommandRunner::Execute(const CommandSpec* spec, std::span<const std::string_view> args,
@@ -139,7 +154,11 @@ void CommandRunner::Execute(const CommandSpec* spec, std::span<const std::string
     before_keyless_ = nullptr;
     wait();
   }
-  if (spec && spec->IsWrite()) running_->wrote.store(true, std::memory_order_relaxed);
+  if (spec && spec->IsWrite() && (undo_ == nullptr || spec->first_key <= 0)) {
+    // Nothing can undo it: a non-atomic script's write, or a keyless one (FLUSHALL...).
+    running_->irreversible.store(true, std::memory_order_relaxed);
+    if (undo_) undo_->MarkIrreversible();
+  }
   ReplyBuilder capture(resp == 3 ? RespVersion::kResp3 : RespVersion::kResp2);
   ConnectionContext sub;
   sub.service = client_->service;
@@ -148,6 +167,7 @@ void CommandRunner::Execute(const CommandSpec* spec, std::span<const std::string
   sub.db_index = db_;
   sub.authenticated = true;
   sub.from_script = true;
+  sub.undo = undo_.get();
   sub.multi_tx = locks_->Acquire();
   if (direct_shard_ != nullptr && sub.multi_tx != nullptr) sub.direct_shard = direct_shard_;
   sub.oom_checked = true;  // Check() applied maxmemory with the script's flags
@@ -158,9 +178,20 @@ void CommandRunner::Execute(const CommandSpec* spec, std::span<const std::string
 
 void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_view> args,
                          lua::ReplyWriter* reply) {
+  // A SCRIPT KILL stops the script here too, before its next command could run.
+  if (running_->kill_requested.load(std::memory_order_relaxed)) {
+    stop_reason_ = std::string("ERR ") + std::string(lua::kErrScriptKilled);
+    return reply->SendError(stop_reason_);
+  }
   const CommandSpec* spec = client_->service->registry().Find(args[0]);
   std::string refusal = Check(spec, args);
   if (!refusal.empty()) return reply->SendError(refusal);
+  std::string_view undeclared;
+  if (mode_ == ScriptMode::kLockAhead && FindUndeclared(spec, args, &undeclared)) {
+    // Lacewing's own rule, not Redis's: the script stops here and is rolled back.
+    stop_reason_ = errors::UndeclaredKey(undeclared);
+    return reply->SendError(stop_reason_);
+  }
 
   if (info.async) {
     queue_.push_back(QueuedCall{spec, {args.begin(), args.end()}, info.raise_error, info.resp});
@@ -224,8 +255,8 @@ std::string CommandRunner::FlushAsync(bool final) {
   for (size_t i = 0; i < n; ++i) {
     if (!squashable[i]) continue;
     items[i].db = db_;
-    if (items[i].mode == tx::LockMode::kExclusive) {
-      running_->wrote.store(true, std::memory_order_relaxed);
+    if (items[i].mode == tx::LockMode::kExclusive && undo_ == nullptr) {
+      running_->irreversible.store(true, std::memory_order_relaxed);
     }
   }
 
@@ -247,7 +278,8 @@ std::string CommandRunner::FlushAsync(bool final) {
         DetachedFlush{std::move(batch), std::move(flat), std::move(items)});
     const std::vector<SquashItem>& detached_items = owned->items;
     RunSquashedDetached(service, *client_, detached_items, std::move(owned),
-                        /*from_script=*/true, locks_->TakeOwn());
+                        /*from_script=*/true, locks_->TakeOwn(), undo_);
+    undo_committed_ = true;  // by that batch, on each shard
     ScriptCounters::Add(counters_->detached_flushes);
     return first_error;
   }
@@ -264,7 +296,7 @@ std::string CommandRunner::FlushAsync(bool final) {
   std::vector<std::string> run_replies;
   auto flush_run = [&] {
     if (run.empty()) return;
-    RunSquashed(service, *client_, run, locked, /*from_script=*/true, &run_replies);
+    RunSquashed(service, *client_, run, locked, /*from_script=*/true, &run_replies, undo_.get());
     for (size_t j = 0; j < run.size(); ++j) replies[run_index[j]] = std::move(run_replies[j]);
     run.clear();
     run_index.clear();
@@ -287,6 +319,27 @@ std::string CommandRunner::FlushAsync(bool final) {
     }
   }
   return first_error;
+}
+
+bool CommandRunner::ConcludeUndo(bool rollback) {
+  if (undo_ == nullptr || undo_committed_) return false;
+  if (rollback && undo_->irreversible()) rollback = false;  // a FLUSHALL stays, as in Redis
+  if (rollback) queue_.clear();                             // never ran: nothing to undo
+  std::vector<uint32_t> shards = undo_->WrittenShards();
+  if (shards.empty()) return rollback;
+  // A script that holds its own transaction commits in its concluding hop (Release); inside
+  // EXEC, or to roll back, the script's transaction runs one more hop on the written shards,
+  // before its locks go.
+  if (!rollback && locks_->owns()) return false;
+  tx::Transaction* tx = locks_->held();
+  CHECK(tx != nullptr) << "a script wrote without holding its locks";
+  UndoLog* undo = undo_.get();
+  tx->ExecuteOnShards(shards, [undo, rollback](tx::Transaction*, tx::EngineShard* es) {
+    DbSlice* slice = &ShardSet::Of(es)->db_slice;
+    rollback ? undo->Rollback(slice) : undo->Commit(slice);
+    return OpStatus::kOk;
+  });
+  return rollback;
 }
 
 }  // namespace lw

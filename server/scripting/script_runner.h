@@ -29,6 +29,7 @@
 #include "lua_interp/script_runner.h"
 #include "server/engine/command_registry.h"
 #include "server/engine/connection_context.h"
+#include "server/engine/undo_log.h"
 #include "server/scripting/script_manager.h"
 #include "transaction/transaction.h"
 
@@ -58,8 +59,9 @@ class ScriptLocks {
   bool owns() const { return own_ != nullptr; }
   // Gives the script's own transaction away (to conclude it detached); nothing is held after.
   std::unique_ptr<tx::Transaction> TakeOwn() { return std::move(own_); }
-  // Releases the locks without waiting (a detached concluding hop).
-  void Release();
+  // Releases the locks without waiting (a detached concluding hop). With `undo`, that hop
+  // first commits the script's undo records on each shard (undo_log.h); it keeps the log alive.
+  void Release(std::shared_ptr<UndoLog> undo = nullptr);
   // For a batch of scripts whose locks were begun in order (scripting_family.cc): waits until
   // the script's own transaction is scheduled; true if it had to take a newer id, which may
   // put it after transactions begun later. Reschedule() then puts it last: it releases the
@@ -83,16 +85,26 @@ class CommandRunner final : public lua::ScriptRunner {
  public:
   // `direct_shard`: set when the script runs on the thread of the one shard all its keys
   // live on; commands then run inline there.
+  // `undo`: the script's undo records (atomic modes), which its writes fill; null for a
+  // non-atomic script.
   CommandRunner(ConnectionContext* client, ScriptMode mode, bool read_only, CmdArgs keys,
                 RunningScript* running, ScriptCounters* counters, ScriptLocks* locks,
-                tx::EngineShard* direct_shard);
+                tx::EngineShard* direct_shard, std::shared_ptr<UndoLog> undo = nullptr);
 
   void Call(const lua::CallInfo& info, std::span<const std::string_view> args,
             lua::ReplyWriter* reply) override;
+  // Set when the runner stopped the script: an undeclared key in lock-ahead mode, or a
+  // SCRIPT KILL seen at a call.
+  std::string_view StopReason() const override { return stop_reason_; }
 
   // Runs the queued async calls; returns the first error of an acall (not apcall), or "".
   // `final`: the script has ended; if it never needed its locks, the batch takes them itself.
   std::string FlushAsync(bool final = false);
+  // Ends the script's undo records before its locks go: `rollback` puts every key it wrote
+  // back (a stopped or killed script; its queued async calls are dropped), else the records
+  // are committed. Returns true if it rolled back. The final commit of a script that holds
+  // its own transaction rides on its concluding hop (ScriptLocks::Release) instead.
+  bool ConcludeUndo(bool rollback);
 
   // Scripts flagged allow-oom may write over maxmemory; others get the OOM error at each
   // denyoom call (issue 8).
@@ -108,6 +120,10 @@ class CommandRunner final : public lua::ScriptRunner {
                std::string* raw);
   // "" if the script may run the command, else the error reply text.
   std::string Check(const CommandSpec* spec, std::span<const std::string_view> args) const;
+  // Lock-ahead mode: true with *undeclared set when the command names a key the script's
+  // locks do not cover.
+  bool FindUndeclared(const CommandSpec* spec, std::span<const std::string_view> args,
+                      std::string_view* undeclared) const;
 
   struct QueuedCall {
     const CommandSpec* spec;  // registry entry of args[0] (stable for the server's life)
@@ -135,6 +151,9 @@ class CommandRunner final : public lua::ScriptRunner {
   absl::flat_hash_set<std::string> declared_keys_;  // only with more than kLinearKeySearch
   bool allow_oom_ = false;
   std::function<void()> before_keyless_;
+  std::shared_ptr<UndoLog> undo_;
+  bool undo_committed_ = false;  // handed to the final detached flush
+  std::string stop_reason_;
 };
 
 }  // namespace lw

@@ -173,8 +173,14 @@ bool RunOnThisThread(ScriptManager& mgr, const Target& target, CmdArgs keys, Cmd
   running.is_function = target.is_function;
   running.name = target.name;
   mgr.Register(&running);
-  CommandRunner runner(cntx, mode, read_only, keys, &running, &local.counters, &locks,
-                       direct_shard);
+  // Undo records (undo_log.h): an atomic script that Lacewing stops (an undeclared key,
+  // SCRIPT KILL) is rolled back. A read-only script writes nothing to undo.
+  std::shared_ptr<UndoLog> undo;
+  if (mode != ScriptMode::kNonAtomic && !read_only) {
+    undo = std::make_shared<UndoLog>(service->shards().size());
+  }
+  CommandRunner runner(cntx, mode, read_only, keys, &running, &local.counters, &locks, direct_shard,
+                       undo);
   runner.set_allow_oom(target.flags & lua::kScriptAllowOom);
   runner.set_before_keyless(std::move(before_keyless));
   // The hook runs every thousand Lua instructions: it ends a killed script, reports a long
@@ -197,8 +203,14 @@ bool RunOnThisThread(ScriptManager& mgr, const Target& target, CmdArgs keys, Cmd
   lua::Interpreter::RunStatus status =
       target.is_function ? interp->CallFunction(target.name, keys, argv, &runner, &writer, error)
                          : interp->RunFunction(target.name, keys, argv, &runner, &writer, error);
-  std::string flush_error = runner.FlushAsync(/*final=*/true);
-  locks.Release();
+  // Stopped by Lacewing (kKilled: SCRIPT KILL, an undeclared key): its writes are undone
+  // before its locks go, so nobody sees them. Errors Redis raises keep the writes before them.
+  std::string flush_error;
+  if (status != lua::Interpreter::RunStatus::kKilled || !runner.ConcludeUndo(/*rollback=*/true)) {
+    flush_error = runner.FlushAsync(/*final=*/true);
+    runner.ConcludeUndo(/*rollback=*/false);
+  }
+  locks.Release(std::move(undo));
   service->busy().Finish(&busy);
   mgr.Unregister(&running);
   local.interpreters.Release(std::move(pooled));
