@@ -7,9 +7,11 @@
 #include <cstring>
 #include <memory>
 
+#include "base/clock.h"
 #include "base/logging.h"
 #include "io/blocking_counter.h"
 #include "io/fiber.h"
+#include "io/proactor.h"
 #include "server/engine/service.h"
 #include "server/engine/shard_set.h"
 #include "server/types/rdb_value.h"
@@ -21,6 +23,9 @@ namespace lw {
 namespace {
 constexpr size_t kChunkBytes = 256 << 10;  // a shard hands its buffer to the sink past this
 constexpr unsigned kBucketsPerYield = 32;
+// While the thread has other work, the pass sleeps this many times as long as it last worked,
+// so serving keeps at least ~3/4 of a busy thread; on an idle thread it runs flat out.
+constexpr int64_t kBusyPauseFactor = 3;
 // Redis writes this AUX key's value as the version that wrote the file.
 constexpr std::string_view kRedisVersion = "7.0.15";
 }  // namespace
@@ -196,18 +201,26 @@ void ShardSnapshot::FinishDb(int db) {
 }
 
 void ShardSnapshot::Traverse() {
+  io::Proactor* here = io::Proactor::Current();
   for (int db = 0; db < DbSlice::kNumDbs; ++db) {
     uint64_t cursor = 0;
     unsigned n = 0;
+    int64_t step_start = SteadyNowNs();
     while (!done_[db]) {
       cursor = slice_->prime(db).TraverseBuckets(
           cursor, [&](DbSlice::PrimeTable::BucketRef b) { SerializeBucket(db, b); });
       if (cursor == 0) break;
       if (++n % kBucketsPerYield == 0) {
-        // Serving goes first: other fibers of this thread run between steps, and the pass
-        // waits while the file writer is behind (bounded memory).
+        // Serving goes first: other fibers of this thread run between steps (and, while
+        // there are any, the pass pauses), and the pass waits while the file writer is
+        // behind (bounded memory).
+        int64_t worked = SteadyNowNs() - step_start;
         io::this_fiber::Yield();
+        if (here != nullptr && here->HasOtherWork()) {
+          io::this_fiber::SleepFor(std::chrono::nanoseconds(worked * kBusyPauseFactor));
+        }
         while (sink_->Backlogged()) io::this_fiber::SleepFor(std::chrono::milliseconds(1));
+        step_start = SteadyNowNs();
       }
     }
     done_[db] = true;

@@ -44,7 +44,7 @@ class RdbFileSink {
   bool Open(const std::string& path, std::string* error);
   // Queues bytes for the file, in order.
   void Append(std::string chunk);
-  // True while more than the queue limit waits: producers that can wait should.
+  // True while more than the queue limit (8 MB) waits: producers that can wait should.
   bool Backlogged() const { return queued_.load(std::memory_order_relaxed) > kQueueLimit; }
   // Queues EOF + CRC and the final fsync + rename; Done() turns true when they are through.
   void Finish();
@@ -55,7 +55,7 @@ class RdbFileSink {
   uint64_t bytes_written() const { return written_; }
 
  private:
-  static constexpr int64_t kQueueLimit = 32 << 20;
+  static constexpr int64_t kQueueLimit = 8 << 20;
   void Run();
   bool WriteAll(const std::string& data);
   void Complete();
