@@ -312,3 +312,27 @@ def test_failed_bgsave_is_reported(tmp_path):
     finally:
         c.config_set("save", "")
         _stop(lw)
+
+
+def test_kill_during_bgsave_keeps_previous_file(tmp_path):
+    """kill -9 in the middle of a BGSAVE: the previous dump.rdb is intact and loads."""
+    lw = _lacewing(tmp_path)
+    c = redis.Redis(port=lw.port, socket_timeout=120)
+    c.set("generation", "1")
+    assert c.save()
+    first = open(os.path.join(tmp_path, "dump.rdb"), "rb").read()
+    c.set("generation", "2")
+    c.execute_command("DEBUG", "POPULATE", "400000", "big", "100")
+    c.bgsave()
+    time.sleep(0.05)
+    assert c.info("persistence")["rdb_bgsave_in_progress"] == 1
+    lw.proc.kill()
+    lw.proc.wait(timeout=20)
+    lw.log.close()
+    assert open(os.path.join(tmp_path, "dump.rdb"), "rb").read() == first
+    lw = _lacewing(tmp_path)
+    try:
+        assert lw.client().get("generation") == b"1"
+        assert lw.client().dbsize() == 1
+    finally:
+        _stop(lw)
