@@ -9,6 +9,7 @@
 #include "server/families/client_family.h"
 #include "server/families/config_family.h"
 #include "server/families/generic_family.h"
+#include "server/families/geo_family.h"
 #include "server/families/hash_family.h"
 #include "server/families/hll_family.h"
 #include "server/families/info_family.h"
@@ -32,7 +33,7 @@ inline std::vector<FamilyRegistrar> AllFamilies() {
           RegisterHashFamily,      RegisterSetFamily,    RegisterZsetFamily,   RegisterServerFamily,
           RegisterInfoFamily,      RegisterConfigFamily, RegisterClientFamily, RegisterPubsubFamily,
           RegisterScriptingFamily, RegisterMultiFamily,  RegisterStickyFamily, RegisterHllFamily,
-          RegisterPersistFamily};
+          RegisterPersistFamily,   RegisterGeoFamily};
 }
 
 // Fills in what the binary wires between packages that do not know each other.

@@ -35,16 +35,12 @@ uint64_t Rand64() { return ThreadRng()(); }
 
 // --- ZADD / ZINCRBY ---
 
-struct ZAddParams {
-  bool nx = false, xx = false, gt = false, lt = false, ch = false, incr = false;
-  std::vector<std::pair<double, std::string_view>> items;
-  size_t max_len = 0;
-};
-
 struct ZAddResult {
   int64_t added = 0, updated = 0, processed = 0;
   double score = 0;  // INCR: the new score
 };
+
+}  // namespace
 
 void ZAddGeneric(std::string_view key, const ZAddParams& p, ConnectionContext* cntx) {
   ZSetLimits limits = ZsetLimits(cntx);
@@ -98,6 +94,8 @@ void ZAddGeneric(std::string_view key, const ZAddParams& p, ConnectionContext* c
   if (p.incr) return res->processed ? rb->SendDouble(res->score) : rb->SendNull();
   rb->SendLong(p.ch ? res->added + res->updated : res->added);
 }
+
+namespace {
 
 void ZAdd(CmdArgs args, ConnectionContext* cntx) {
   ZAddParams p;

@@ -77,6 +77,15 @@ bool ClampRanks(int64_t len, int64_t* start, int64_t* end);
 enum class RangeType { kAuto, kRank, kScore, kLex };
 enum class Direction { kAuto, kForward, kReverse };
 
+// ZADD's parsed arguments; GEOADD (geo_family.cc) fills them with geohash scores.
+struct ZAddParams {
+  bool nx = false, xx = false, gt = false, lt = false, ch = false, incr = false;
+  std::vector<std::pair<double, std::string_view>> items;
+  size_t max_len = 0;  // the longest member
+};
+// Runs ZADD on `key` and replies (zset_family.cc).
+void ZAddGeneric(std::string_view key, const ZAddParams& p, ConnectionContext* cntx);
+
 // Handlers defined in zset_range.cc.
 void RangeGeneric(CmdArgs args, ConnectionContext* cntx, RangeType type, Direction dir);
 void ZCount(CmdArgs args, ConnectionContext* cntx);

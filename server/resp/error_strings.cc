@@ -4,6 +4,7 @@
 #include <absl/strings/str_cat.h>
 
 #include <algorithm>
+#include <cstdio>
 
 namespace lw::errors {
 
@@ -20,6 +21,13 @@ void Sanitize(std::string* s) {
       s->begin(), s->end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
 }
 }  // namespace
+
+std::string GeoInvalidPair(double lon, double lat) {
+  const char* fmt = "ERR invalid longitude,latitude pair %f,%f";
+  std::string out(size_t(std::snprintf(nullptr, 0, fmt, lon, lat)) + 1, '\0');
+  out.resize(size_t(std::snprintf(out.data(), out.size(), fmt, lon, lat)));
+  return out;
+}
 
 std::string WrongArity(std::string_view command_name) {
   return "ERR wrong number of arguments for '" + Lower(command_name) + "' command";

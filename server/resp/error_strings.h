@@ -49,6 +49,34 @@ inline constexpr std::string_view kLcsLenAndIdx =
     "ERR If you want both the length and indexes, please just use IDX.";
 inline constexpr std::string_view kLcsNoMemory =
     "ERR Insufficient memory, failed allocating transient memory for LCS";
+// Geo commands (Redis 7.0 geo.c).
+inline constexpr std::string_view kGeoNeedRadius = "ERR need numeric radius";
+inline constexpr std::string_view kGeoNeedWidth = "ERR need numeric width";
+inline constexpr std::string_view kGeoNeedHeight = "ERR need numeric height";
+inline constexpr std::string_view kGeoNegativeRadius = "ERR radius cannot be negative";
+inline constexpr std::string_view kGeoNegativeBox = "ERR height or width cannot be negative";
+inline constexpr std::string_view kGeoUnit =
+    "ERR unsupported unit provided. please use M, KM, FT, MI";
+inline constexpr std::string_view kGeoNoMember = "ERR could not decode requested zset member";
+inline constexpr std::string_view kGeoCountPositive = "ERR COUNT must be > 0";
+inline constexpr std::string_view kGeoAnyNeedsCount =
+    "ERR the ANY argument requires COUNT argument";
+inline constexpr std::string_view kGeoStoreWith =
+    "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD "
+    "options";
+inline constexpr std::string_view kGeoSearchStoreWith =
+    "ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options";
+// "ERR invalid longitude,latitude pair 200.000000,100.000000" (printf's %f).
+std::string GeoInvalidPair(double lon, double lat);
+// "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for geosearch" (the command
+// name as the client spelled it).
+inline std::string GeoNeedFrom(std::string_view command_name) {
+  return "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for " +
+         std::string(command_name);
+}
+inline std::string GeoNeedBy(std::string_view command_name) {
+  return "ERR exactly one of BYRADIUS and BYBOX can be specified for " + std::string(command_name);
+}
 // Blocking commands (Redis 7.0 timeout.c).
 inline constexpr std::string_view kTimeoutNotFloat = "ERR timeout is not a float or out of range";
 inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";

@@ -97,7 +97,10 @@ void ReplyBuilder::SendNullArray() {
 
 void ReplyBuilder::SendDouble(double value) {
   char buf[kMaxDoubleChars];
-  const std::string_view text(buf, FormatDouble(value, buf));
+  SendDoubleText(std::string_view(buf, FormatDouble(value, buf)));
+}
+
+void ReplyBuilder::SendDoubleText(std::string_view text) {
   if (IsResp3()) {
     AppendLine(',', text);
   } else {

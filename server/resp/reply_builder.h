@@ -59,7 +59,9 @@ class ReplyBuilder {
   void SendNullArray();                     // RESP2 "*-1\r\n", RESP3 "_\r\n"
   void SendEmptyArray() { StartArray(0); }  // "*0\r\n"
   void SendDouble(double value);            // RESP3 ",<d>\r\n", RESP2 bulk "<d>"
-  void SendBool(bool value);                // RESP3 "#t\r\n"/"#f\r\n", RESP2 ":1\r\n"/":0\r\n"
+  // A double already formatted (GEOPOS's "%.17Lf" without trailing zeros): as SendDouble.
+  void SendDoubleText(std::string_view text);
+  void SendBool(bool value);  // RESP3 "#t\r\n"/"#f\r\n", RESP2 ":1\r\n"/":0\r\n"
   // RESP3 "=<len>\r\n<format>:<text>\r\n", RESP2 bulk <text>. REQUIRES: format.size() == 3.
   void SendVerbatim(std::string_view text, std::string_view format = "txt");
   // RESP3 "(<digits>\r\n", RESP2 bulk <digits>. REQUIRES: digits is a decimal integer.
