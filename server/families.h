@@ -20,6 +20,7 @@
 #include "server/families/pubsub_family.h"
 #include "server/families/server_family.h"
 #include "server/families/set_family.h"
+#include "server/families/sort_family.h"
 #include "server/families/sticky_family.h"
 #include "server/families/string_family.h"
 #include "server/families/zset_family.h"
@@ -33,7 +34,7 @@ inline std::vector<FamilyRegistrar> AllFamilies() {
           RegisterHashFamily,      RegisterSetFamily,    RegisterZsetFamily,   RegisterServerFamily,
           RegisterInfoFamily,      RegisterConfigFamily, RegisterClientFamily, RegisterPubsubFamily,
           RegisterScriptingFamily, RegisterMultiFamily,  RegisterStickyFamily, RegisterHllFamily,
-          RegisterPersistFamily,   RegisterGeoFamily};
+          RegisterPersistFamily,   RegisterGeoFamily,    RegisterSortFamily};
 }
 
 // Fills in what the binary wires between packages that do not know each other.

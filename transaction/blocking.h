@@ -65,6 +65,13 @@ class WatcherTable {
   size_t Process(EngineShard* shard, std::string_view key);
 
   bool empty() const { return watchers_.empty(); }
+  // The keys some waiter is registered on (SWAPDB looks which of them now exist).
+  std::vector<std::string> Keys() const {
+    std::vector<std::string> out;
+    out.reserve(watchers_.size());
+    for (const auto& [key, waiters] : watchers_) out.push_back(key);
+    return out;
+  }
   // Registered (key, waiter) pairs, including stale ones not yet dropped.
   size_t size() const { return count_; }
 

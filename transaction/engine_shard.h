@@ -78,6 +78,8 @@ class EngineShard {
   IntentLock shard_lock() const { return shard_lock_; }
   size_t queue_size() const { return queue_.size(); }
   size_t watcher_count() const { return watchers_.size(); }
+  // The keys blocked clients wait on here (any database).
+  std::vector<std::string> BlockedKeys() const { return watchers_.Keys(); }
   // No lock held, no transaction queued, no waiter registered.
   bool IsIdle() const {
     return locks_.size() == 0 && shard_lock_.Free() && queue_.empty() && watchers_.empty();

@@ -87,6 +87,11 @@ void SendPopFailure(ReplyBuilder* rb, OpStatus status) {
   }
 }
 
+std::vector<std::string> BlockedKeys() {
+  tx::EngineShard* es = tx::EngineShard::Current();
+  return es != nullptr ? es->BlockedKeys() : std::vector<std::string>();
+}
+
 void NotifyKeyReady(std::string_view key) {
   if (tx::EngineShard* es = tx::EngineShard::Current()) es->NotifyKeyReady(key);
 }

@@ -58,6 +58,9 @@ bool ParseMPopArgs(CmdArgs args, size_t numkeys_idx, std::string_view first,
 // blocked clients (a push, ZADD, a move's destination). They are served when the calling
 // transaction concludes. Cheap when nobody blocks. No-op off shard threads.
 void NotifyKeyReady(std::string_view key);
+// Inside a hop: the keys clients blocked on the calling shard wait for (SWAPDB notifies those
+// that exist after the swap). Empty off shard threads.
+std::vector<std::string> BlockedKeys();
 
 // What a key holds for a blocking pop.
 enum class KeyState : uint8_t { kEmpty, kReady, kWrongType };

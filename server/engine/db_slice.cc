@@ -303,6 +303,21 @@ void DbSlice::FlushDb(int db) {
   dbs_[db] = std::make_unique<Db>(this, db);
 }
 
+void DbSlice::SwapDbs(int a, int b) {
+  if (!watches_.empty()) {
+    auto in_either = [&](std::string_view key) {
+      return !dbs_[a]->prime.Find(key).IsEnd() || !dbs_[b]->prime.Find(key).IsEnd();
+    };
+    watches_.TouchIf(a, in_either);
+    watches_.TouchIf(b, in_either);
+  }
+  // Deferred bump-ups name a database by index: drop those of the two swapped.
+  std::erase_if(pending_bumps_, [&](const auto& p) { return p.first == a || p.first == b; });
+  std::swap(dbs_[a], dbs_[b]);
+  dbs_[a]->prime.policy().db = a;
+  dbs_[b]->prime.policy().db = b;
+}
+
 void DbSlice::FlushAll() {
   for (int db = 0; db < kNumDbs; ++db) FlushDb(db);
 }

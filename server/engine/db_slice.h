@@ -179,6 +179,9 @@ class DbSlice {
   size_t ExpireCount(int db) const { return dbs_[db]->expire.size(); }
   void FlushDb(int db);
   void FlushAll();
+  // SWAPDB: databases a and b trade their keys (and expiries). WATCHers of a key that exists
+  // in either database, watching in either, are marked dirty (Redis's rule).
+  void SwapDbs(int a, int b);
 
   // Visits one bucket group of db's entries per call (expired ones are skipped). Returns the
   // next cursor; 0 when the traversal is complete. SCAN semantics: every key present for the

@@ -242,4 +242,48 @@ class KeyHops {
   std::optional<tx::Transaction> own_;
 };
 
+// Hops over every shard under the whole-store lock, for commands that reach keys no argument
+// names (SORT's BY/GET patterns) or every database (SWAPDB): a global transaction of its own,
+// or steps of an enclosing transaction that locked every shard (MULTI/EXEC locks them all for
+// such commands; a script only in global mode). The lock is held from construction to
+// destruction.
+class GlobalHops {
+ public:
+  explicit GlobalHops(ConnectionContext* cntx) : cntx_(cntx), db_(cntx->db_index) {
+    if (cntx->multi_tx == nullptr && cntx->direct_shard == nullptr) {
+      own_.emplace(cntx->service->shards().tx());
+      own_->InitGlobal();
+      own_->Schedule();
+    }
+  }
+  ~GlobalHops() {
+    if (own_) own_->Conclude();
+  }
+  GlobalHops(const GlobalHops&) = delete;
+  GlobalHops& operator=(const GlobalHops&) = delete;
+
+  // Runs op(const OpArgs&) on every shard in parallel. Returns false (nothing ran) if the
+  // enclosing transaction does not hold every shard (a lock-ahead script, a squashed batch).
+  template <typename Op>
+  bool Run(Op&& op) {
+    auto cb = [&](tx::Transaction*, tx::EngineShard* es) {
+      op(OpArgs{&ShardSet::Of(es)->db_slice, db_});
+      return OpStatus::kOk;
+    };
+    if (own_) {
+      own_->Execute(cb, false);
+      return true;
+    }
+    if (cntx_->multi_tx == nullptr || !cntx_->multi_tx->IsGlobal()) return false;
+    std::vector<tx::ShardId> all(cntx_->service->shards().size());
+    for (size_t i = 0; i < all.size(); ++i) all[i] = tx::ShardId(i);
+    return cntx_->multi_tx->ExecuteOnShards(all, cb) == OpStatus::kOk;
+  }
+
+ private:
+  ConnectionContext* cntx_;
+  int db_;
+  std::optional<tx::Transaction> own_;
+};
+
 }  // namespace lw

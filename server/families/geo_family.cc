@@ -23,6 +23,7 @@
 #include "server/resp/error_strings.h"
 #include "server/types/arg_utils.h"
 #include "server/types/geohash.h"
+#include "server/types/partial_sort.h"
 #include "server/types/zset_obj.h"
 
 namespace lw {
@@ -260,74 +261,9 @@ std::vector<Found> Collect(const ZSetObj& z, const Search& s) {
   return out;
 }
 
-// Redis's pqsort (a Bentley-McIlroy quicksort that only recurses into partitions holding
-// some of [lo, hi]), reproduced step for step because the order it leaves equal elements in
-// is what GEOSEARCH ... COUNT replies.
-template <typename T, typename Cmp>
-T* Med3(T* a, T* b, T* c, Cmp& cmp) {
-  return cmp(*a, *b) < 0 ? (cmp(*b, *c) < 0 ? b : (cmp(*a, *c) < 0 ? c : a))
-                         : (cmp(*b, *c) > 0 ? b : (cmp(*a, *c) < 0 ? a : c));
-}
-
-template <typename T>
-void SwapRange(T* a, T* b, size_t n) {
-  for (size_t i = 0; i < n; ++i) std::swap(a[i], b[i]);
-}
-
-template <typename T, typename Cmp>
-void PartialSort(T* a, size_t n, Cmp& cmp, const T* lo, const T* hi) {
-  for (;;) {
-    if (n < 7) {
-      for (T* pm = a + 1; pm < a + n; ++pm) {
-        for (T* pl = pm; pl > a && cmp(pl[-1], *pl) > 0; --pl) std::swap(*pl, pl[-1]);
-      }
-      return;
-    }
-    T* pm = a + n / 2;
-    if (n > 7) {
-      T* pl = a;
-      T* pn = a + n - 1;
-      if (n > 40) {
-        size_t d = n / 8;
-        pl = Med3(pl, pl + d, pl + 2 * d, cmp);
-        pm = Med3(pm - d, pm, pm + d, cmp);
-        pn = Med3(pn - 2 * d, pn - d, pn, cmp);
-      }
-      pm = Med3(pl, pm, pn, cmp);
-    }
-    std::swap(*a, *pm);
-    T *pa = a + 1, *pb = a + 1, *pc = a + n - 1, *pd = a + n - 1;
-    for (;;) {
-      int r;
-      while (pb <= pc && (r = cmp(*pb, *a)) <= 0) {
-        if (r == 0) std::swap(*pa++, *pb);
-        ++pb;
-      }
-      while (pb <= pc && (r = cmp(*pc, *a)) >= 0) {
-        if (r == 0) std::swap(*pc, *pd--);
-        --pc;
-      }
-      if (pb > pc) break;
-      std::swap(*pb++, *pc--);
-    }
-    T* pn = a + n;
-    size_t r = std::min(pa - a, pb - pa);
-    SwapRange(a, pb - r, r);
-    r = std::min(size_t(pd - pc), size_t(pn - pd - 1));
-    SwapRange(pb, pn - r, r);
-    // Each side is sorted only if it overlaps [lo, hi].
-    auto overlaps = [&](const T* l, const T* rr) { return !(hi < l || lo > rr); };
-    if ((r = size_t(pb - pa)) > 1 && overlaps(a, a + r - 1)) PartialSort(a, r, cmp, lo, hi);
-    if ((r = size_t(pd - pc)) <= 1) return;
-    a = pn - r;
-    n = r;
-    if (!overlaps(a, a + r - 1)) return;
-  }
-}
-
 // Sorts as asked (COUNT alone implies ASC) and keeps COUNT results. Ties (equal distances)
 // end up in Redis's order: a full sort is stable (glibc's qsort is a merge sort), and a
-// COUNT smaller than the results uses Redis's partial quicksort (PartialSort).
+// COUNT smaller than the results uses Redis's partial quicksort (partial_sort.h).
 void Order(const Search& s, std::vector<Found>* found) {
   Search::Sort sort = s.sort;
   if (s.count != 0 && sort == Search::kNone && !s.any) sort = Search::kAsc;

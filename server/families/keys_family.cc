@@ -20,6 +20,7 @@
 #include "server/engine/persistence.h"
 #include "server/engine/scan_args.h"
 #include "server/engine/service.h"
+#include "server/families/keys_util.h"
 #include "server/resp/error_strings.h"
 #include "server/types/arg_utils.h"
 #include "server/types/glob.h"
@@ -68,15 +69,8 @@ void Touch(CmdArgs args, ConnectionContext* cntx) {
 // other command sees the value in both places or in neither. When both keys live on one
 // shard everything happens in a single hop.
 
-// A value in transit between shards, with its absolute expiry (0: none). The cell carries the
-// sticky bit along; its has_expire bit is always clear (the deadline travels apart).
-struct ValueInTransit {
-  bool found = false;
-  CompactObj value;
-  int64_t expire_at = 0;
-};
+}  // namespace
 
-// Takes the value of `key` out of the keyspace (the key is deleted).
 ValueInTransit TakeValue(DbSlice* slice, int db, std::string_view key) {
   ValueInTransit out;
   auto it = slice->Peek(db, key);
@@ -89,6 +83,8 @@ ValueInTransit TakeValue(DbSlice* slice, int db, std::string_view key) {
   return out;
 }
 
+namespace {
+
 // A deep copy of the value of `key` (not sticky: COPY makes a new key).
 ValueInTransit CloneValue(DbSlice* slice, int db, std::string_view key) {
   ValueInTransit out;
@@ -100,7 +96,8 @@ ValueInTransit CloneValue(DbSlice* slice, int db, std::string_view key) {
   return out;
 }
 
-// Stores the value at `key`, replacing whatever is there (and its expiry).
+}  // namespace
+
 void PutValue(DbSlice* slice, int db, std::string_view key, ValueInTransit* v) {
   slice->Del(db, key);
   auto [it, inserted] = slice->AddOrFind(db, key);
@@ -110,6 +107,8 @@ void PutValue(DbSlice* slice, int db, std::string_view key, ValueInTransit* v) {
   // as Redis's dbAdd does; the waiter checks the type and database itself.
   if (tx::EngineShard* es = tx::EngineShard::Current()) es->NotifyKeyReady(key);
 }
+
+namespace {
 
 bool SameShard(ConnectionContext* cntx, std::string_view a, std::string_view b) {
   ShardSet& shards = cntx->service->shards();
@@ -711,6 +710,8 @@ void RegisterKeysFamily(CommandRegistry* r) {
   r->Register({"renamenx", 3, kWrite | kFast, 1, 2, 1,
                [](CmdArgs a, ConnectionContext* c) { RenameGeneric(a, c, true); }});
   r->Register({"copy", -3, kWrite | kDenyOom, 1, 2, 1, Copy});
+  r->Register({"move", 3, kWrite | kFast, 1, 1, 1, Move});
+  r->Register({"swapdb", 3, kWrite | kFast, 0, 0, 0, SwapDb});
   r->Register({"type", 2, kReadOnly | kFast, 1, 1, 1, Type});
   r->Register({"expire", -3, kWrite | kFast, 1, 1, 1, expire(true, true)});
   r->Register({"pexpire", -3, kWrite | kFast, 1, 1, 1, expire(true, false)});

@@ -49,6 +49,9 @@ inline constexpr std::string_view kLcsLenAndIdx =
     "ERR If you want both the length and indexes, please just use IDX.";
 inline constexpr std::string_view kLcsNoMemory =
     "ERR Insufficient memory, failed allocating transient memory for LCS";
+// SORT (Redis 7.0 sort.c).
+inline constexpr std::string_view kSortNotDouble =
+    "ERR One or more scores can't be converted into double";
 // Geo commands (Redis 7.0 geo.c).
 inline constexpr std::string_view kGeoNeedRadius = "ERR need numeric radius";
 inline constexpr std::string_view kGeoNeedWidth = "ERR need numeric width";
@@ -149,6 +152,8 @@ inline constexpr std::string_view kExpireGtLtConflict =
     "ERR GT and LT options at the same time are not compatible";
 inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
 inline constexpr std::string_view kDbIndexOutOfRange = "ERR DB index is out of range";
+inline constexpr std::string_view kSwapDbFirst = "ERR invalid first DB index";
+inline constexpr std::string_view kSwapDbSecond = "ERR invalid second DB index";
 inline constexpr std::string_view kNotInt32 =
     "ERR value is out of range, value must between -2147483648 and 2147483647";
 inline constexpr std::string_view kMustBePositive = "ERR value is out of range, must be positive";

@@ -85,6 +85,11 @@ class ZSetObj {
   // Removes ranks [start, end). REQUIRES: start <= end <= size().
   void EraseRanks(size_t start, size_t end);
 
+  // Converts a listpack set to the skiplist encoding (SORT does, as Redis's zsetConvert).
+  void MakeSkiplist() {
+    if (is_listpack()) ConvertToSkiplist();
+  }
+
   // One ZSCAN step (listpack: everything, next cursor 0). Returns the next cursor.
   uint64_t Scan(uint64_t cursor, size_t count, Visitor visit) const;
 

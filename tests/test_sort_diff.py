@@ -1,0 +1,181 @@
+"""Differential tests (Lacewing vs redis-server 7.0) for SORT and SORT_RO: random lists, sets
+and sorted sets of numbers and strings, BY weight_* and data_*->field patterns whose keys live
+on both shards, GET #/patterns, LIMIT, ASC/DESC, ALPHA, STORE (the stored list compared too),
+SORT in scripts (Redis 7's rule for sets), every error; and SORT with patterns is atomic
+against writers changing the pattern keys on both shards together."""
+import os
+import random
+import threading
+import time
+
+import pytest
+
+ELEMS = ["1", "2", "10", "-3", "3.5", "0", "1e2", "abc", "ABC", "b", "", "a b", "x\x00y", "7"]
+
+
+def _fill(diff, rng, kind, key, numeric):
+    pool = [e for e in ELEMS if not numeric or e.lstrip("-").replace(".", "").replace("e", "").isdigit()]
+    pool += [str(rng.randint(-50, 50)) for _ in range(10)]
+    n = rng.randint(0, 25)
+    items = [rng.choice(pool) for _ in range(n)]
+    diff.check("DEL", key)
+    if not items:
+        return
+    if kind == "list":
+        diff.check("RPUSH", key, *items)
+    elif kind == "set":
+        diff.check("SADD", key, *items)
+    else:
+        args = []
+        for it in items:
+            args += [str(rng.randint(0, 5)), it]
+        diff.check("ZADD", key, *args)
+
+
+def _weights(diff, rng):
+    for e in ELEMS + [str(i) for i in range(-50, 51)]:
+        r = rng.random()
+        if r < 0.5:
+            diff.check("SET", f"w_{e}", str(rng.randint(-20, 20)))
+        elif r < 0.6:
+            diff.check("SET", f"w_{e}", rng.choice(["x", "1.5", " 3", ""]))
+        if rng.random() < 0.6:
+            diff.check("HSET", f"d_{e}", "f", rng.choice(["u", "v", "w", str(rng.randint(0, 9))]))
+        if rng.random() < 0.5:
+            diff.check("SET", f"v_{e}", f"val-{e}-{rng.randint(0, 3)}")
+
+
+def _limit(rng):
+    if rng.random() < 0.5:
+        return []
+    return ["LIMIT", str(rng.randint(-2, 20)), str(rng.randint(-2, 12))]
+
+
+@pytest.mark.parametrize("seed", range(int(os.environ.get("SORT_SEEDS", "6"))))
+def test_sort_random(diff, seed):
+    rng = random.Random(seed)
+    _weights(diff, rng)
+    for _ in range(80):
+        kind = rng.choice(["list", "set", "zset"])
+        numeric = rng.random() < 0.5
+        _fill(diff, rng, kind, "src", numeric)
+        opts = []
+        by = rng.choice([None, None, "w_*", "d_*->f", "nosort", "w_*->"])
+        alpha = not numeric or rng.random() < 0.3
+        if by in ("w_*", "d_*->f") and not alpha:
+            alpha = by == "d_*->f"  # hash fields are mostly not numbers
+        if by:
+            opts += ["BY", by]
+        if alpha:
+            opts.append("ALPHA")
+        opts.append(rng.choice(["ASC", "DESC", "desc"]))
+        if by == "nosort" and kind == "set":
+            lim = []  # a set's own order is the implementation's
+        else:
+            lim = _limit(rng)
+        if kind != "list" and alpha and by in ("w_*", "d_*->f", "w_*->"):
+            # Equal ALPHA keys keep the source's own order: a set's or sorted set's hash
+            # table order, which is the implementation's.
+            by = None
+            opts = [o for o in opts if o not in ("BY", "w_*", "d_*->f", "w_*->")]
+        opts += lim
+        gets = []
+        for _ in range(rng.randint(0, 3)):
+            gets += ["GET", rng.choice(["#", "v_*", "d_*->f", "nokey", "w_*"])]
+        args = opts + gets
+        check = diff.check_unordered if (by == "nosort" and kind == "set") else diff.check
+        check("SORT", "src", *args)
+        check("SORT_RO", "src", *args)
+        if not (by == "nosort" and kind == "set"):
+            diff.check("SORT", "src", *args, "STORE", "dst")
+            diff.check("LRANGE", "dst", "0", "-1")
+        else:  # STORE sorts a set ALPHA
+            diff.check("SORT", "src", *args, "STORE", "dst")
+            diff.check("LRANGE", "dst", "0", "-1")
+
+
+def test_sort_details(diff):
+    diff.check("RPUSH", "l", "3", "1", "2")
+    diff.check("SORT", "l")
+    diff.check("SORT", "l", "LIMIT", "1", "1")
+    diff.check("SORT", "l", "LIMIT", "5", "1")
+    diff.check("SORT", "l", "LIMIT", "0", "0")
+    diff.check("SORT", "l", "BY", "nosort", "DESC", "LIMIT", "1", "5")
+    diff.check("SORT", "l", "GET", "#", "GET", "nostar", "GET", "k_*")
+    diff.check("SET", "k_1", "one")
+    diff.check("SORT", "l", "GET", "#", "GET", "k_*", "STORE", "st")
+    diff.check("LRANGE", "st", "0", "-1")
+    diff.check("SORT", "missing", "STORE", "st")
+    diff.check("EXISTS", "st")
+    diff.check("SORT", "missing")
+    diff.check("RPUSH", "bad", "1", "x")
+    diff.check_error("SORT", "bad")
+    diff.check("SORT", "bad", "ALPHA")
+    diff.check_error("SORT", "l", "BY", "k_*")  # "one" is no number
+    diff.check("SET", "s", "x")
+    diff.check_error("SORT", "s")
+    diff.check_error("SORT", "l", "FOO")
+    diff.check_error("SORT", "l", "LIMIT", "1")
+    diff.check_error("SORT", "l", "LIMIT", "a", "1")
+    diff.check_error("SORT_RO", "l", "STORE", "x")
+    diff.check_error("SORT", "l", "STORE")
+    diff.check_error("SORT", "s", "FOO")
+    diff.check("ZADD", "z", "1", "a", "2", "b")
+    diff.check("OBJECT", "ENCODING", "z")
+    diff.check("SORT", "z", "BY", "nosort", "DESC")
+    diff.check("OBJECT", "ENCODING", "z")  # SORT converts the set, as Redis
+    diff.check("SET", "dst", "old", "EX", "100")
+    diff.check("SORT", "z", "ALPHA", "STORE", "dst")
+    diff.check("TTL", "dst")
+    diff.check("TYPE", "dst")
+
+
+def test_sort_in_scripts(diff):
+    diff.check("SADD", "{s}set", "c", "a", "b", "10", "2")
+    diff.check("EVAL", "return redis.call('SORT', KEYS[1], 'BY', 'nosort')", "1", "{s}set")
+    diff.check("EVAL", "return redis.call('SORT', KEYS[1], 'BY', 'nosort', 'DESC', 'LIMIT', 0, 2)",
+               "1", "{s}set")
+    diff.check("EVAL", "return redis.call('SORT_RO', KEYS[1], 'ALPHA')", "1", "{s}set")
+    diff.check("SORT", "{s}set", "BY", "nosort", "STORE", "{s}out")
+    diff.check("LRANGE", "{s}out", "0", "-1")
+    diff.check("MULTI")
+    diff.check("SORT", "{s}set", "ALPHA", "GET", "#", "GET", "w_*")
+    diff.check("EXEC")
+
+
+def test_sort_with_patterns_is_atomic(server):
+    """A writer sets data_* of every element (keys on both shards) to the same version with
+    one MSET; SORT ... BY nosort GET data_* must always see one version only."""
+    r = server.client()
+    elems = [f"e{i}" for i in range(8)]
+    r.rpush("items", *elems)
+    r.mset({f"data_{e}": "0" for e in elems})
+    stop = threading.Event()
+    bad = []
+
+    def writer():
+        w = server.client()
+        i = 0
+        while not stop.is_set():
+            i += 1
+            w.mset({f"data_{e}": str(i) for e in elems})
+
+    def reader():
+        c = server.client()
+        while not stop.is_set():
+            got = c.sort("items", by="nosort", get="data_*")
+            if len(set(got)) != 1:
+                bad.append(got)
+            c.sort("items", by="data_*", get="data_*", store="out")
+            got = c.lrange("out", 0, -1)
+            if len(set(got)) != 1:
+                bad.append(got)
+
+    threads = [threading.Thread(target=writer), threading.Thread(target=reader)]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    stop.set()
+    for t in threads:
+        t.join(timeout=30)
+    assert not bad, bad[:3]
