@@ -304,6 +304,11 @@ void DbSlice::FlushDb(int db) {
 }
 
 void DbSlice::SwapDbs(int a, int b) {
+  // A running snapshot takes both databases as they were at its cut before they trade places.
+  if (snapshot_ != nullptr) {
+    snapshot_->FinishDb(a);
+    snapshot_->FinishDb(b);
+  }
   if (!watches_.empty()) {
     auto in_either = [&](std::string_view key) {
       return !dbs_[a]->prime.Find(key).IsEnd() || !dbs_[b]->prime.Find(key).IsEnd();
