@@ -123,6 +123,7 @@ bool EngineShard::TryRunQuick(Transaction* tx, bool inline_call) {
     if (!locks_.Compatible(req.fingerprint, req.mode)) return false;
   }
   ++(inline_call ? stats_.quick_inline : stats_.quick_remote);
+  NoteAccess(tx);
   current_tx_ = tx;
   sd.status = tx->RunCallback(this);
   current_tx_ = nullptr;
@@ -195,6 +196,7 @@ bool EngineShard::RunHop(Transaction* tx) {
   sd.armed = false;
   ++(queue_.Head() == tx ? stats_.head_runs : stats_.ooo_runs);
   max_run_txid_ = std::max(max_run_txid_, tx->txid_);
+  NoteAccess(tx);
 
   current_tx_ = tx;
   sd.status = tx->RunCallback(this);
@@ -233,6 +235,44 @@ void EngineShard::Poll() {
     --armed_waiting_;
     RunHop(next);
   }
+}
+
+void EngineShard::NoteAccess(const Transaction* tx) {
+  if (tx->global_) {
+    last_global_run_ = std::max(last_global_run_, tx->txid_);
+    return;
+  }
+  for (const auto& req : tx->shard_[id_].locks)
+    last_access_[AccessSlot(req.fingerprint)] = max_run_txid_;
+}
+
+// --- Locks learned while running (README.md). ---
+
+bool EngineShard::TryAddLocks(Transaction* tx) {
+  auto& sd = tx->shard_[id_];
+  const TxId t = tx->txid_;
+  // Granting puts `tx` before every transaction that touches these locks from now on, and
+  // after every one that did: safe only if all of those are older (or the same).
+  bool safe = last_global_run_ <= t;
+  for (const auto& req : sd.adding) safe = safe && last_access_[AccessSlot(req.fingerprint)] <= t;
+  if (!safe) {
+    ++stats_.locks_refused;
+    return false;
+  }
+  ++stats_.locks_learned;
+  if (sd.queued) {
+    // Re-acquire the whole set, so an upgrade (shared to exclusive) replaces its entry.
+    for (const auto& req : sd.locks) locks_.Release(req.fingerprint, req.mode);
+  } else {
+    // As a late arrival that nobody younger has run against: its place is its id.
+    shard_lock_.Acquire(LockMode::kShared);
+    queue_.Insert(t, tx);
+    sd.queued = true;
+    ++stats_.scheduled;
+  }
+  Transaction::MergeLocks(&sd.locks, &sd.adding);
+  for (const auto& req : sd.locks) locks_.Acquire(req.fingerprint, req.mode);
+  return true;
 }
 
 // --- Blocking. ---

@@ -39,6 +39,8 @@ class EngineShard {
     uint64_t head_runs = 0;           // hops run at the head of the queue
     uint64_t ooo_runs = 0;            // hops run ahead of their queue position
     uint64_t wakes = 0;               // blocked waiters woken here
+    uint64_t locks_learned = 0;       // Transaction::LockMore requests granted here
+    uint64_t locks_refused = 0;       // ... and refused (the caller reruns)
   };
 
   EngineShard(ShardId id, ShardSet* shard_set);
@@ -107,6 +109,10 @@ class EngineShard {
   void Arm(Transaction* tx);
   // Leaves the queue and releases the locks without running anything.
   void Release(Transaction* tx);
+  // LockMore: grants the requests in tx->shard_[id].adding when no transaction younger than
+  // `tx` has touched their locks here (README.md, "Locks learned while running"); queues
+  // `tx` here if it was not. False (nothing changed) otherwise.
+  bool TryAddLocks(Transaction* tx);
   void AddWatchers(Transaction* tx, BlockingWaiter* waiter);
   void RemoveWatchers(Transaction* tx, BlockingWaiter* waiter);
 
@@ -122,6 +128,10 @@ class EngineShard {
   bool RunHop(Transaction* tx);
   // Runs every armed transaction that may now run.
   void Poll();
+  // A hop of `tx` runs now (or ran quick): stamps its locks' access slots with the shard's
+  // clock, max_run_txid_ (which includes tx's own id).
+  void NoteAccess(const Transaction* tx);
+  static size_t AccessSlot(uint64_t fingerprint) { return fingerprint & (kAccessSlots - 1); }
   // After a concluding hop: serves the waiters of keys made ready.
   void DrainReadyKeys();
 
@@ -139,6 +149,12 @@ class EngineShard {
   // client does next must come after it, even with an id taken before this one.
   TxId max_run_txid_ = 0;
   size_t armed_waiting_ = 0;  // armed transactions that could not run yet
+  // For LockMore: per slot of lock fingerprints (several share one), max_run_txid_ as it was
+  // when a hop last ran here holding a lock of the slot; and the largest id of a global
+  // transaction that ran here. A learned lock is refused when either exceeds the learner's id.
+  static constexpr size_t kAccessSlots = 1 << 14;
+  std::vector<TxId> last_access_ = std::vector<TxId>(kAccessSlots, 0);
+  TxId last_global_run_ = 0;
 
   Transaction* current_tx_ = nullptr;  // whose hop runs now
   std::vector<std::string> notified_;  // keys made ready by the running hop

@@ -26,6 +26,8 @@ void Transaction::Reset() {
   active_.clear();
   global_ = false;
   txid_ = 0;
+  ran_ = false;
+  refused_ = false;
 }
 
 void Transaction::AddKeys(std::span<const std::string_view> keys, std::span<const LockMode> modes,
@@ -196,6 +198,7 @@ OpStatus Transaction::RunHop(HopCallback cb, std::span<const ShardId> shards, bo
   AwaitScheduled();
   if (conclude) scheduled_ = false;
   if (shards.empty()) return OpStatus::kOk;
+  ran_ = true;
   cb_.emplace(cb);
   conclude_hop_ = conclude;
   io::BlockingCounter done{int64_t(shards.size())};
@@ -305,6 +308,92 @@ void Transaction::RunDetached(std::unique_ptr<Transaction> owned, OwnedHopCallba
   if (fresh) tx->Schedule();
   tx->scheduled_ = false;  // the hop below concludes it on every shard
   tx->PostToShards(shards, [shard_set, tx](ShardId sid) { shard_set->shard(sid)->Arm(tx); });
+}
+
+// --- Locks learned while running (README.md). ---
+
+void Transaction::MergeLocks(std::vector<LockRequest>* locks, std::vector<LockRequest>* add) {
+  locks->insert(locks->end(), add->begin(), add->end());
+  // As AddKeys: one request per fingerprint, in its strongest mode.
+  std::sort(locks->begin(), locks->end(), [](const LockRequest& a, const LockRequest& b) {
+    return a.fingerprint < b.fingerprint || (a.fingerprint == b.fingerprint && a.mode > b.mode);
+  });
+  auto same = [](const LockRequest& a, const LockRequest& b) {
+    return a.fingerprint == b.fingerprint;
+  };
+  locks->erase(std::unique(locks->begin(), locks->end(), same), locks->end());
+}
+
+bool Transaction::LockMore(std::span<const std::string_view> keys, LockMode mode) {
+  CHECK(multi_ == MultiMode::kLockAhead && scheduled_);
+  if (global_) return true;
+  std::vector<std::vector<LockRequest>> add(shard_.size());
+  bool any = false;
+  for (std::string_view key : keys) {
+    if (IsKeyLocked(key, mode)) continue;
+    add[shard_set_->ShardOf(key)].push_back(LockRequest{shard_set_->LockFingerprint(key), mode});
+    any = true;
+  }
+  if (!any) return true;
+  AwaitScheduled();
+  if (!ran_) {
+    Restart(add);
+    return true;
+  }
+  // Each shard decides for its own requests (EngineShard::TryAddLocks); nothing runs meanwhile.
+  std::vector<ShardId> shards;
+  for (ShardId sid = 0; sid < shard_.size(); ++sid) {
+    if (add[sid].empty()) continue;
+    shards.push_back(sid);
+    shard_[sid].adding = std::move(add[sid]);
+    shard_[sid].granted = false;
+  }
+  io::BlockingCounter answered{int64_t(shards.size())};
+  PostToShards(shards, [this, &answered](ShardId sid) {
+    shard_[sid].granted = shard_set_->shard(sid)->TryAddLocks(this);
+    answered.Dec();
+  });
+  answered.Wait();
+  bool all = true;
+  for (ShardId sid : shards) {
+    PerShard& sd = shard_[sid];
+    sd.adding.clear();
+    if (!sd.granted) {
+      all = false;
+      continue;
+    }
+    if (!sd.active) {
+      sd.active = true;
+      active_.insert(std::upper_bound(active_.begin(), active_.end(), sid), sid);
+    }
+  }
+  if (!all) refused_ = true;
+  return all;
+}
+
+void Transaction::Restart(std::vector<std::vector<LockRequest>>& add) {
+  std::vector<ShardId> queued;
+  for (ShardId sid : active_) {
+    if (shard_[sid].queued) queued.push_back(sid);
+  }
+  io::BlockingCounter withdrawn{int64_t(queued.size())};
+  PostToShards(queued, [this, &withdrawn](ShardId sid) {
+    shard_set_->shard(sid)->Release(this);
+    withdrawn.Dec();
+  });
+  withdrawn.Wait();
+  active_.clear();
+  for (ShardId sid = 0; sid < shard_.size(); ++sid) {
+    PerShard& sd = shard_[sid];
+    if (!add[sid].empty()) {
+      MergeLocks(&sd.locks, &add[sid]);
+      sd.active = true;
+    }
+    if (sd.active) active_.push_back(sid);
+  }
+  txid_ = 0;
+  RequestSchedule();
+  AwaitScheduled();
 }
 
 }  // namespace lw::tx

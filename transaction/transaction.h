@@ -116,6 +116,22 @@ class Transaction {
   OpStatus ExecuteOnShards(std::span<const ShardId> shards, HopCallback cb);
   // Ends the multi transaction and releases its locks.
   void UnlockMulti();
+
+  // ---- Locks learned while running (lock-ahead mode; a script with undeclared keys). ----
+  // Adds the locks of `keys` (in `mode`) that the transaction does not hold yet, each on its
+  // key's shard, keeping the transaction's place in the order of transactions. Before any hop
+  // has run, this cannot fail: the transaction simply starts over with a new id and the
+  // larger lock set. Afterwards a shard grants a lock only when that is safe (see README.md,
+  // "Locks learned while running"): no transaction younger than this one has touched the
+  // lock there (or run there in global mode). Returns false when some shard refused (the
+  // locks other shards granted stay until the end); the caller must then give up the
+  // transaction's work — roll back, and rerun with the keys learned locked up front.
+  // REQUIRES: scheduled, multi mode kLockAhead.
+  bool LockMore(std::span<const std::string_view> keys, LockMode mode);
+  // With `on`, ExecuteCommand locks a key it does not hold through LockMore instead of
+  // refusing it at once; a refusal there returns kInvalidArg and sets refused().
+  void set_learn_keys(bool on) { learn_keys_ = on; }
+  bool refused() const { return refused_; }
   // True when `key` is covered by this transaction's locks in `mode` (or stronger).
   bool IsKeyLocked(std::string_view key, LockMode mode) const;
 
@@ -172,6 +188,8 @@ class Transaction {
     bool armed = false;                   // a hop waits to run here
     OpStatus status = OpStatus::kOk;      // last hop's result
     std::vector<std::string> ready_keys;  // NotifyKeyReady'd, served at conclusion
+    std::vector<LockRequest> adding;      // LockMore: the requests sent to the shard
+    bool granted = false;                 // LockMore: the shard's answer
   };
 
   void Reset();
@@ -193,6 +211,9 @@ class Transaction {
   OpStatus RunHop(HopCallback cb, std::span<const ShardId> shards, bool conclude);
   OpStatus FirstError(std::span<const ShardId> shards) const;
   OpStatus RunCallback(EngineShard* shard) { return (*cb_)(this, shard); }
+  // LockMore before any hop ran: withdraws, merges `add` into the locks and schedules again.
+  void Restart(std::vector<std::vector<LockRequest>>& add);
+  static void MergeLocks(std::vector<LockRequest>* locks, std::vector<LockRequest>* add);
 
   ShardSet* shard_set_;
   std::vector<PerShard> shard_;  // indexed by shard id
@@ -201,6 +222,9 @@ class Transaction {
   MultiMode multi_ = MultiMode::kNone;
   bool scheduled_ = false;
   TxId txid_ = 0;
+  bool ran_ = false;         // a hop has run since scheduling (LockMore can no longer restart)
+  bool learn_keys_ = false;  // see set_learn_keys
+  bool refused_ = false;     // a LockMore was refused
 
   // The hop in flight.
   std::optional<HopCallback> cb_;

@@ -65,7 +65,10 @@ OpStatus Transaction::ExecuteCommand(std::span<const std::string_view> keys, Loc
   }
   if (multi_ == MultiMode::kLockAhead) {
     for (std::string_view key : keys) {
-      if (!IsKeyLocked(key, mode)) return OpStatus::kInvalidArg;
+      if (IsKeyLocked(key, mode)) continue;
+      if (!learn_keys_) return OpStatus::kInvalidArg;
+      if (!LockMore(keys, mode)) return OpStatus::kInvalidArg;
+      break;
     }
   }
   std::vector<ShardId> shards;

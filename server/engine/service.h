@@ -51,6 +51,11 @@ struct ScriptingInfo {
   uint64_t async_flushes = 0;
   uint64_t async_commands = 0;
   uint64_t detached_flushes = 0;
+  // allow-undeclared-keys scripts (issue 13): runs again after a refused lock, scripts rolled
+  // back (any stop by Lacewing), runs that fell back to the whole-store lock.
+  uint64_t reruns = 0;
+  uint64_t rollbacks = 0;
+  uint64_t global_fallbacks = 0;
 };
 using ScriptingInfoSource = ScriptingInfo (*)(Service* service);
 // FUNCTION libraries for snapshots (scripting wires them in): every library's code, and

@@ -262,6 +262,9 @@ void StatsSection(const InfoContext& c, InfoWriter& w) {
   w.Line("lua_async_flushes", c.scripting.async_flushes);
   w.Line("lua_async_commands", c.scripting.async_commands);
   w.Line("lua_async_detached_flushes", c.scripting.detached_flushes);
+  w.Line("lua_script_reruns", c.scripting.reruns);
+  w.Line("lua_script_rollbacks", c.scripting.rollbacks);
+  w.Line("lua_script_global_fallbacks", c.scripting.global_fallbacks);
 }
 
 void ReplicationSection(const InfoContext&, InfoWriter& w) {

@@ -310,6 +310,9 @@ ScriptManager::CounterTotals ScriptManager::SumCounters() const {
     sum.async_flushes += c.async_flushes.load(std::memory_order_relaxed);
     sum.async_commands += c.async_commands.load(std::memory_order_relaxed);
     sum.detached_flushes += c.detached_flushes.load(std::memory_order_relaxed);
+    sum.reruns += c.reruns.load(std::memory_order_relaxed);
+    sum.rollbacks += c.rollbacks.load(std::memory_order_relaxed);
+    sum.global_fallbacks += c.global_fallbacks.load(std::memory_order_relaxed);
   }
   return sum;
 }

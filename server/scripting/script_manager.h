@@ -70,6 +70,9 @@ struct ScriptCounters {
   std::atomic<uint64_t> async_flushes{0};
   std::atomic<uint64_t> async_commands{0};
   std::atomic<uint64_t> detached_flushes{0};  // of async_flushes: fire and forget at the end
+  std::atomic<uint64_t> reruns{0};            // allow-undeclared-keys runs started again
+  std::atomic<uint64_t> rollbacks{0};         // scripts rolled back (stopped by Lacewing)
+  std::atomic<uint64_t> global_fallbacks{0};  // ... that ended under the whole-store lock
 
   static void Add(std::atomic<uint64_t>& counter, uint64_t n = 1) {
     counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
@@ -152,6 +155,7 @@ class ScriptManager {
   struct CounterTotals {
     uint64_t runs_lock_ahead = 0, runs_global = 0, runs_non_atomic = 0;
     uint64_t async_flushes = 0, async_commands = 0, detached_flushes = 0;
+    uint64_t reruns = 0, rollbacks = 0, global_fallbacks = 0;
   };
   CounterTotals SumCounters() const;
 

@@ -19,13 +19,18 @@ constexpr size_t kMaxQueuedCalls = 1024;
 }  // namespace
 
 ScriptLocks::ScriptLocks(ConnectionContext* client, ScriptMode mode, CmdArgs keys, bool read_only,
-                         tx::EngineShard* direct_shard)
+                         tx::EngineShard* direct_shard, std::vector<std::string> learned)
     : client_(client),
       mode_(mode),
       keys_(keys),
       read_only_(read_only),
       external_(mode == ScriptMode::kNonAtomic ? nullptr : client->multi_tx),
-      direct_shard_(direct_shard) {
+      direct_shard_(direct_shard),
+      learned_(std::move(learned)) {
+  if (mode_ == ScriptMode::kDynamic) {
+    lock_keys_.assign(keys_.begin(), keys_.end());
+    lock_keys_.insert(lock_keys_.end(), learned_.begin(), learned_.end());
+  }
   if (mode_ == ScriptMode::kLockAhead && external_ == nullptr && direct_shard_ == nullptr &&
       !keys_.empty()) {
     StartOwn(/*wait=*/false);
@@ -34,9 +39,12 @@ ScriptLocks::ScriptLocks(ConnectionContext* client, ScriptMode mode, CmdArgs key
 
 void ScriptLocks::StartOwn(bool wait) {
   own_ = std::make_unique<tx::Transaction>(client_->service->shards().tx());
+  tx::LockMode lock_mode = read_only_ ? tx::LockMode::kShared : tx::LockMode::kExclusive;
   if (mode_ == ScriptMode::kLockAhead) {
-    own_->StartMulti(tx::MultiMode::kLockAhead, keys_,
-                     read_only_ ? tx::LockMode::kShared : tx::LockMode::kExclusive, wait);
+    own_->StartMulti(tx::MultiMode::kLockAhead, keys_, lock_mode, wait);
+  } else if (mode_ == ScriptMode::kDynamic) {
+    own_->StartMulti(tx::MultiMode::kLockAhead, lock_keys_, lock_mode, wait);
+    own_->set_learn_keys(true);  // a key not locked yet is locked on first touch
   } else {
     own_->StartMulti(tx::MultiMode::kGlobal, {}, tx::LockMode::kExclusive, wait);
   }
@@ -180,7 +188,7 @@ void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_
                          lua::ReplyWriter* reply) {
   // A SCRIPT KILL stops the script here too, before its next command could run.
   if (running_->kill_requested.load(std::memory_order_relaxed)) {
-    stop_reason_ = std::string("ERR ") + std::string(lua::kErrScriptKilled);
+    Stop(ScriptStop::kError, std::string("ERR ") + std::string(lua::kErrScriptKilled));
     return reply->SendError(stop_reason_);
   }
   const CommandSpec* spec = client_->service->registry().Find(args[0]);
@@ -189,7 +197,10 @@ void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_
   std::string_view undeclared;
   if (mode_ == ScriptMode::kLockAhead && FindUndeclared(spec, args, &undeclared)) {
     // Lacewing's own rule, not Redis's: the script stops here and is rolled back.
-    stop_reason_ = errors::UndeclaredKey(undeclared);
+    Stop(ScriptStop::kError, errors::UndeclaredKey(undeclared));
+    return reply->SendError(stop_reason_);
+  }
+  if (mode_ == ScriptMode::kDynamic && !LockKeys(spec, args, /*lock=*/!info.async)) {
     return reply->SendError(stop_reason_);
   }
 
@@ -208,8 +219,17 @@ void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_
   }
   if (!pending_error_.empty()) return reply->SendError(pending_error_);
 
+  const int db_before = db_;
   std::string raw;
   Execute(spec, args, info.resp, &raw);
+  if (mode_ == ScriptMode::kDynamic) {
+    tx::Transaction* t = locks_->held();
+    // A key at a position the spec does not list (a movable-key command) was refused.
+    if (t != nullptr && t->refused()) Stop(ScriptStop::kRerun, "ERR script rerun");
+    // SELECT: the script's other databases take the whole-store lock.
+    if (db_ != db_before) Stop(ScriptStop::kWholeStore, "ERR script rerun");
+    if (stop_ != ScriptStop::kNone) return reply->SendError(stop_reason_);
+  }
   RespValue value;
   size_t consumed = 0;
   if (DecodeReply(raw, &consumed, &value) != DecodeResult::kOk) {
@@ -258,6 +278,11 @@ std::string CommandRunner::FlushAsync(bool final) {
     if (items[i].mode == tx::LockMode::kExclusive && undo_ == nullptr) {
       running_->irreversible.store(true, std::memory_order_relaxed);
     }
+  }
+  // allow-undeclared-keys: the batch's keys are locked together, one request per shard (a
+  // script that holds nothing yet just schedules once, over all of them).
+  if (mode_ == ScriptMode::kDynamic && !LockBatch(batch, views, final && !any_barrier)) {
+    return stop_reason_;
   }
 
   // The last flush of a script, with only squashable apcalls: nobody reads these replies, so
@@ -340,6 +365,60 @@ bool CommandRunner::ConcludeUndo(bool rollback) {
     return OpStatus::kOk;
   });
   return rollback;
+}
+
+void CommandRunner::Stop(ScriptStop kind, std::string reason) {
+  if (stop_ != ScriptStop::kNone) return;
+  stop_ = kind;
+  stop_reason_ = std::move(reason);
+}
+
+bool CommandRunner::LockKeys(const CommandSpec* spec, std::span<const std::string_view> args,
+                             bool lock) {
+  // Commands that see the whole keyspace (SCAN, KEYS, RANDOMKEY, DBSIZE, FLUSH*), and
+  // PUBLISH, whose delivery a rerun could not take back, run under the whole-store lock.
+  if (spec->first_key <= 0 && (!(spec->flags & cmd::kNoKeyspace) || (spec->flags & cmd::kPubSub))) {
+    Stop(ScriptStop::kWholeStore, "ERR script rerun");
+    return false;
+  }
+  std::vector<std::string_view> keys;
+  CommandRegistry::ForEachKey(*spec, args, [&](std::string_view key) { keys.push_back(key); });
+  if (keys.empty()) return true;
+  for (std::string_view k : keys) {
+    if (!IsDeclared(k)) touched_.emplace_back(k);
+  }
+  if (!lock) return true;  // an async call: its flush locks the batch's keys together
+  tx::Transaction* t = locks_->Acquire();
+  const bool shared =
+      read_only_ || ((spec->flags & cmd::kReadOnly) && !(spec->flags & cmd::kWritesCache));
+  if (t->LockMore(keys, shared ? tx::LockMode::kShared : tx::LockMode::kExclusive)) return true;
+  Stop(ScriptStop::kRerun, "ERR script rerun");
+  return false;
+}
+
+bool CommandRunner::LockBatch(const std::vector<QueuedCall>& batch,
+                              const std::vector<std::span<const std::string_view>>& views,
+                              bool may_defer) {
+  tx::Transaction* t = locks_->held();
+  // The script's last flush, holding nothing: the batch becomes a transaction of its own over
+  // its keys (FlushAsync), with no lock to learn.
+  if (t == nullptr && may_defer) return true;
+  std::vector<std::string_view> exclusive, shared;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const CommandSpec* spec = batch[i].spec;
+    const bool is_shared =
+        read_only_ || ((spec->flags & cmd::kReadOnly) && !(spec->flags & cmd::kWritesCache));
+    CommandRegistry::ForEachKey(*spec, views[i], [&](std::string_view key) {
+      (is_shared ? shared : exclusive).push_back(key);
+    });
+  }
+  if (t == nullptr) t = locks_->Acquire();
+  if (t->LockMore(exclusive, tx::LockMode::kExclusive) &&
+      t->LockMore(shared, tx::LockMode::kShared)) {
+    return true;
+  }
+  Stop(ScriptStop::kRerun, "ERR script rerun");
+  return false;
 }
 
 }  // namespace lw

@@ -35,7 +35,18 @@
 
 namespace lw {
 
-enum class ScriptMode { kLockAhead, kGlobal, kNonAtomic };
+// kDynamic: allow-undeclared-keys — the declared keys (and those learned by an earlier run)
+// are locked at start, every other key when the script first touches it (lock on first
+// touch); kGlobal: every shard locked, the fallback when that cannot work.
+enum class ScriptMode { kLockAhead, kDynamic, kGlobal, kNonAtomic };
+
+// Why the runner stopped a script (CommandRunner::stop()).
+enum class ScriptStop {
+  kNone,
+  kError,       // Lacewing's own error reaches the client (undeclared key, SCRIPT KILL)
+  kRerun,       // kDynamic: a key's lock could not be granted safely: roll back, run again
+  kWholeStore,  // kDynamic: a whole-keyspace command or SELECT: roll back, run under kGlobal
+};
 
 // The script's transaction: lock-ahead over its declared keys (shared when read-only) or
 // global, acquired on first need and released at the end. Inside EXEC the client's
@@ -45,8 +56,9 @@ class ScriptLocks {
   // With `direct_shard`, the script's commands will touch that shard's data directly, so
   // Acquire() also waits until the transaction may run there (every older conflicting
   // transaction done), as a hop would.
+  // `learned`: for kDynamic, keys an earlier run of the script touched, locked up front too.
   ScriptLocks(ConnectionContext* client, ScriptMode mode, CmdArgs keys, bool read_only,
-              tx::EngineShard* direct_shard = nullptr);
+              tx::EngineShard* direct_shard = nullptr, std::vector<std::string> learned = {});
   ~ScriptLocks() { Release(); }
   ScriptLocks(const ScriptLocks&) = delete;
   ScriptLocks& operator=(const ScriptLocks&) = delete;
@@ -77,6 +89,8 @@ class ScriptLocks {
   tx::Transaction* external_;
   tx::EngineShard* direct_shard_;
   std::unique_ptr<tx::Transaction> own_;
+  std::vector<std::string> learned_;
+  std::vector<std::string_view> lock_keys_;  // keys_ + learned_ (kDynamic)
   // Creates own_ and starts its multi transaction (lock-ahead or global, per mode_).
   void StartOwn(bool wait);
 };
@@ -96,6 +110,9 @@ class CommandRunner final : public lua::ScriptRunner {
   // Set when the runner stopped the script: an undeclared key in lock-ahead mode, or a
   // SCRIPT KILL seen at a call.
   std::string_view StopReason() const override { return stop_reason_; }
+  ScriptStop stop() const { return stop_; }
+  // kDynamic: every key the script's commands named (at their key positions), for a rerun.
+  std::vector<std::string> TakeTouched() { return std::move(touched_); }
 
   // Runs the queued async calls; returns the first error of an acall (not apcall), or "".
   // `final`: the script has ended; if it never needed its locks, the batch takes them itself.
@@ -151,9 +168,20 @@ class CommandRunner final : public lua::ScriptRunner {
   absl::flat_hash_set<std::string> declared_keys_;  // only with more than kLinearKeySearch
   bool allow_oom_ = false;
   std::function<void()> before_keyless_;
+  // kDynamic: locks the command's keys not held yet; false (stopped) if that cannot be done.
+  // With `lock` false (an async call) only checks and notes the keys.
+  bool LockKeys(const CommandSpec* spec, std::span<const std::string_view> args, bool lock);
+  // kDynamic, at a flush: locks the keys of the queued calls (unless `may_defer` and the
+  // script never needed locks: the final batch then locks its own); false (stopped) if refused.
+  bool LockBatch(const std::vector<QueuedCall>& batch,
+                 const std::vector<std::span<const std::string_view>>& views, bool may_defer);
+  void Stop(ScriptStop kind, std::string reason);
+
   std::shared_ptr<UndoLog> undo_;
   bool undo_committed_ = false;  // handed to the final detached flush
   std::string stop_reason_;
+  ScriptStop stop_ = ScriptStop::kNone;
+  std::vector<std::string> touched_;
 };
 
 }  // namespace lw

@@ -10,6 +10,7 @@
 //   4. The result is written in the client's protocol; a failed async flush replaces it.
 #include "server/scripting/scripting_family.h"
 
+#include <absl/container/flat_hash_set.h>
 #include <absl/strings/str_cat.h>
 
 #include <atomic>
@@ -56,7 +57,7 @@ ScriptManager& ManagerOf(const CommandSpec& spec) {
 
 ScriptMode ModeOf(uint32_t flags) {
   if (flags & lua::kScriptDisableAtomicity) return ScriptMode::kNonAtomic;
-  if (flags & lua::kScriptAllowUndeclaredKeys) return ScriptMode::kGlobal;
+  if (flags & lua::kScriptAllowUndeclaredKeys) return ScriptMode::kDynamic;
   return ScriptMode::kLockAhead;
 }
 
@@ -136,11 +137,37 @@ std::unique_ptr<PooledInterpreter> PrepareInterpreter(ScriptManager& mgr,
 // result is in *result; otherwise *error holds the error reply.
 // `prepared`: the script's locks, created by the caller (a pipelined batch schedules them in
 // request order before any script runs); null to create them here.
+// A script in kDynamic mode that had to stop (ScriptStop::kRerun / kWholeStore) was rolled
+// back; Run() runs it again, with what it learned.
+struct RunAgain {
+  std::vector<std::string> learned;     // in: keys to lock up front (kDynamic)
+  ScriptStop stop = ScriptStop::kNone;  // out
+  std::vector<std::string> touched;     // out: the keys this run named
+};
+
+// After the Lua run: a script Lacewing stopped (kKilled: SCRIPT KILL, an undeclared key, a
+// rerun) has its writes undone before its locks go, so nobody sees them; errors Redis raises
+// keep the writes before them. Returns the error of a failed async flush, if any.
+std::string EndRun(CommandRunner& runner, lua::Interpreter::RunStatus status,
+                   ScriptCounters& counters) {
+  const bool stopped = status == lua::Interpreter::RunStatus::kKilled;
+  if (stopped && runner.ConcludeUndo(/*rollback=*/true)) {
+    ScriptCounters::Add(counters.rollbacks);
+    return "";
+  }
+  if (stopped && runner.stop() >= ScriptStop::kRerun) return "";  // read-only: nothing to undo
+  std::string flush_error = runner.FlushAsync(/*final=*/true);
+  // The last flush could not lock its keys (allow-undeclared-keys): roll back, run again.
+  const bool rerun = runner.stop() >= ScriptStop::kRerun;
+  if (runner.ConcludeUndo(/*rollback=*/rerun)) ScriptCounters::Add(counters.rollbacks);
+  return rerun ? "" : flush_error;
+}
+
 bool RunOnThisThread(ScriptManager& mgr, const Target& target, CmdArgs keys, CmdArgs argv,
                      ScriptMode mode, bool read_only, tx::EngineShard* direct_shard,
                      ConnectionContext* cntx, ReplyBuilder* result, std::string* error,
                      std::unique_ptr<ScriptLocks> prepared = nullptr,
-                     std::function<void()> before_keyless = nullptr) {
+                     std::function<void()> before_keyless = nullptr, RunAgain* again = nullptr) {
   Service* service = cntx->service;
   ScriptManager::ThreadState& local = mgr.Local();
   std::unique_ptr<PooledInterpreter> pooled =
@@ -154,7 +181,9 @@ bool RunOnThisThread(ScriptManager& mgr, const Target& target, CmdArgs keys, Cmd
   // EXEC's transaction already holds them.
   std::unique_ptr<ScriptLocks> owned_locks =
       prepared ? std::move(prepared)
-               : std::make_unique<ScriptLocks>(cntx, mode, keys, read_only, direct_shard);
+               : std::make_unique<ScriptLocks>(
+                     cntx, mode, keys, read_only, direct_shard,
+                     again ? std::move(again->learned) : std::vector<std::string>{});
   ScriptLocks& locks = *owned_locks;
 
   // Long atomic scripts answer -BUSY to commands that would wait for their keys: the hook
@@ -162,7 +191,7 @@ bool RunOnThisThread(ScriptManager& mgr, const Target& target, CmdArgs keys, Cmd
   const bool tracks_busy = mode != ScriptMode::kNonAtomic;
   BusyRegistry::Entry busy;
   if (tracks_busy) {
-    busy.global = mode == ScriptMode::kGlobal;
+    busy.global = mode == ScriptMode::kGlobal;  // kDynamic: only its declared keys answer -BUSY
     busy.is_function = target.is_function;
     busy.db = cntx->db_index;
     busy.keys = keys;
@@ -203,12 +232,10 @@ bool RunOnThisThread(ScriptManager& mgr, const Target& target, CmdArgs keys, Cmd
   lua::Interpreter::RunStatus status =
       target.is_function ? interp->CallFunction(target.name, keys, argv, &runner, &writer, error)
                          : interp->RunFunction(target.name, keys, argv, &runner, &writer, error);
-  // Stopped by Lacewing (kKilled: SCRIPT KILL, an undeclared key): its writes are undone
-  // before its locks go, so nobody sees them. Errors Redis raises keep the writes before them.
-  std::string flush_error;
-  if (status != lua::Interpreter::RunStatus::kKilled || !runner.ConcludeUndo(/*rollback=*/true)) {
-    flush_error = runner.FlushAsync(/*final=*/true);
-    runner.ConcludeUndo(/*rollback=*/false);
+  std::string flush_error = EndRun(runner, status, local.counters);
+  if (again != nullptr) {
+    again->stop = runner.stop();
+    again->touched = runner.TakeTouched();
   }
   locks.Release(std::move(undo));
   service->busy().Finish(&busy);
@@ -221,6 +248,39 @@ bool RunOnThisThread(ScriptManager& mgr, const Target& target, CmdArgs keys, Cmd
     return false;
   }
   return true;
+}
+
+// allow-undeclared-keys (README "Scripts that compute their key names"): runs the script with
+// its keys locked on first touch; a run that could not lock a key safely was rolled back and
+// runs again with every key it named locked up front (Calvin's OLLP), up to kMaxReruns times;
+// after that — or at once for a whole-keyspace command or SELECT — it runs under the
+// whole-store lock, which always succeeds. The client sees one reply; SLOWLOG one entry.
+constexpr int kMaxReruns = 3;
+
+bool RunDynamic(ScriptManager& mgr, const Target& target, CmdArgs keys, CmdArgs argv,
+                bool read_only, ConnectionContext* cntx, ReplyBuilder* result, std::string* error) {
+  ScriptCounters& counters = mgr.Local().counters;
+  ScriptMode mode = ScriptMode::kDynamic;
+  RunAgain again;
+  absl::flat_hash_set<std::string> learned;
+  for (int run = 0;; ++run) {
+    bool ok = RunOnThisThread(mgr, target, keys, argv, mode, read_only, nullptr, cntx, result,
+                              error, nullptr, nullptr, &again);
+    if (again.stop != ScriptStop::kRerun && again.stop != ScriptStop::kWholeStore) return ok;
+    ScriptCounters::Add(counters.reruns);
+    if (again.stop == ScriptStop::kWholeStore || run + 1 >= kMaxReruns) {
+      ScriptCounters::Add(counters.global_fallbacks);
+      error->clear();
+      result->buffer().clear();
+      return RunOnThisThread(mgr, target, keys, argv, ScriptMode::kGlobal, read_only, nullptr, cntx,
+                             result, error);
+    }
+    for (std::string& k : again.touched) learned.insert(std::move(k));
+    again = RunAgain{};
+    again.learned.assign(learned.begin(), learned.end());
+    error->clear();
+    result->buffer().clear();  // a run stopped in its last flush had written its reply
+  }
 }
 
 // The shard every one of `keys` lives on; nullopt if none or several.
@@ -255,6 +315,7 @@ void Run(ScriptManager& mgr, const Target& target, CmdArgs keys, CmdArgs argv, b
     case ScriptMode::kLockAhead:
       ScriptCounters::Add(counters.runs_lock_ahead);
       break;
+    case ScriptMode::kDynamic:
     case ScriptMode::kGlobal:
       ScriptCounters::Add(counters.runs_global);
       break;
@@ -272,14 +333,16 @@ void Run(ScriptManager& mgr, const Target& target, CmdArgs keys, CmdArgs argv, b
   ReplyBuilder result(cntx->rb->resp_version());
   std::string error;
   bool ok;
-  auto run_here = [&](tx::EngineShard* direct_shard) {
-    ok = RunOnThisThread(mgr, target, keys, argv, mode, read_only, direct_shard, cntx, &result,
-                         &error);
-  };
-  if (home && !shards.tx()->IsLocal(*home)) {
-    shards.tx()->proactor(*home)->AwaitFiber([&] { run_here(tx::EngineShard::Current()); });
+  if (mode == ScriptMode::kDynamic) {
+    ok = RunDynamic(mgr, target, keys, argv, read_only, cntx, &result, &error);
+  } else if (home && !shards.tx()->IsLocal(*home)) {
+    shards.tx()->proactor(*home)->AwaitFiber([&] {
+      ok = RunOnThisThread(mgr, target, keys, argv, mode, read_only, tx::EngineShard::Current(),
+                           cntx, &result, &error);
+    });
   } else {
-    run_here(home ? tx::EngineShard::Current() : nullptr);
+    ok = RunOnThisThread(mgr, target, keys, argv, mode, read_only,
+                         home ? tx::EngineShard::Current() : nullptr, cntx, &result, &error);
   }
   if (!ok) return cntx->rb->SendError(error);
   SendScriptResult(result, target.name, cntx);
@@ -526,6 +589,9 @@ ScriptingInfo GetScriptingInfo(Service* service) {
   info.async_flushes = c.async_flushes;
   info.async_commands = c.async_commands;
   info.detached_flushes = c.detached_flushes;
+  info.reruns = c.reruns;
+  info.rollbacks = c.rollbacks;
+  info.global_fallbacks = c.global_fallbacks;
   return info;
 }
 
