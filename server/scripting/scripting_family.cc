@@ -3,7 +3,8 @@
 //      lock) and borrow an interpreter of this thread (InterpreterPool), compiling the script
 //      there on first use.
 //   2. The mode comes from the script's effective flags: lock-ahead (default), global
-//      (allow-undeclared-keys) or non-atomic (disable-atomicity).
+//      (allow-undeclared-keys: locks on first touch, reruns, whole-store fallback) or
+//      non-atomic (disable-atomicity).
 //   3. The interpreter runs the script; every redis.* call goes to a CommandRunner, which
 //      dispatches it as a command. The count hook checks for SCRIPT KILL and, where atomicity
 //      does not depend on holding the thread, yields the fiber so the thread keeps serving.
