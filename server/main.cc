@@ -46,6 +46,9 @@ ABSL_FLAG(std::string, default_lua_flags, "",
           "that declare none");
 ABSL_FLAG(bool, lua_auto_async, false,
           "run redis.call/pcall whose result a script discards as redis.acall/apcall");
+ABSL_FLAG(bool, lua_lock_on_first_touch, true,
+          "allow-undeclared-keys scripts lock each key on first touch; false: they take the "
+          "whole-store lock (every shard), as before issue 13");
 ABSL_FLAG(uint32_t, busy_reply_threshold, 5000,
           "ms after which a running script makes commands that need its keys fail with -BUSY "
           "(CONFIG busy-reply-threshold, alias lua-time-limit)");
@@ -98,6 +101,7 @@ int main(int argc, char** argv) {
   }
   config.service.default_lua_flags = *lua_flags;
   config.service.lua_auto_async = absl::GetFlag(FLAGS_lua_auto_async);
+  config.service.lua_lock_on_first_touch = absl::GetFlag(FLAGS_lua_lock_on_first_touch);
   config.service.busy_reply_threshold_ms = absl::GetFlag(FLAGS_busy_reply_threshold);
   std::string dir = absl::GetFlag(FLAGS_dir);
   if (!dir.empty() && chdir(dir.c_str()) != 0) {

@@ -84,6 +84,9 @@ struct ServiceConfig {
   // --busy_reply_threshold (ms), the start value of RuntimeConfig::busy_reply_threshold_ms.
   uint32_t default_lua_flags = 0;
   bool lua_auto_async = false;
+  // --lua_lock_on_first_touch: allow-undeclared-keys scripts lock keys on first touch (else
+  // every shard, the whole-store lock).
+  bool lua_lock_on_first_touch = true;
   int64_t busy_reply_threshold_ms = 5000;
   // Persistence (main.cc: --dbfilename, --save; --dir is the working directory): the file
   // snapshots write and start-up loads, and the save points ("" = none).

@@ -310,6 +310,9 @@ void Run(ScriptManager& mgr, const Target& target, CmdArgs keys, CmdArgs argv, b
     return cntx->rb->SendError(errors::kOom);
   }
   ScriptMode mode = ModeOf(target.flags);
+  if (mode == ScriptMode::kDynamic && !cntx->service->config().lua_lock_on_first_touch) {
+    mode = ScriptMode::kGlobal;
+  }
   bool read_only = read_only_cmd || (target.flags & lua::kScriptNoWrites);
   ScriptCounters& counters = mgr.Local().counters;
   switch (mode) {
