@@ -132,6 +132,12 @@ class EngineShard {
   // clock, max_run_txid_ (which includes tx's own id).
   void NoteAccess(const Transaction* tx);
   static size_t AccessSlot(uint64_t fingerprint) { return fingerprint & (kAccessSlots - 1); }
+
+ public:
+  // The access slot of a lock fingerprint (tests: two fingerprints may share one).
+  static size_t AccessSlotOf(uint64_t fingerprint) { return AccessSlot(fingerprint); }
+
+ private:
   // After a concluding hop: serves the waiters of keys made ready.
   void DrainReadyKeys();
 

@@ -206,5 +206,45 @@ TEST_F(MultiTest, NonAtomicCommandsAreTransactionsOfTheirOwn) {
             3u);
 }
 
+// Locks learned while running (README.md): before the first hop LockMore restarts and cannot
+// fail; afterwards a shard refuses a lock that a younger transaction touched there, grants
+// one nobody younger touched, and a learned key is usable by ExecuteCommand.
+TEST_F(MultiTest, LockMoreGrantsOnlyWhatKeepsTheOrder) {
+  std::string a = KeyOn(0, "a"), b = KeyOn(1, "b"), c = KeyOn(1, "c"), d = KeyOn(2, "d");
+  auto bump = [](Transaction* t, EngineShard* s) {
+    for (const ShardArg& arg : t->ShardArgs(s->id())) SliceOf(s)->ints[std::string(arg.key)]++;
+    return OpStatus::kOk;
+  };
+  OnThread(0, [&] {
+    Transaction tx(shards_.get());
+    tx.StartMulti(MultiMode::kLockAhead, {});
+    string_view first[] = {a};
+    EXPECT_TRUE(tx.LockMore(first, LockMode::kExclusive));  // no hop yet: restarts
+    EXPECT_EQ(tx.ExecuteCommand(first, LockMode::kExclusive, bump), OpStatus::kOk);
+
+    // A younger multi-shard transaction writes b (and d) while tx runs.
+    Transaction younger(shards_.get());
+    string_view bd[] = {b, d};
+    younger.InitByKeys(bd, LockMode::kExclusive);
+    EXPECT_EQ(younger.ScheduleSingleHop(bump), OpStatus::kOk);
+
+    string_view want_b[] = {b};
+    EXPECT_FALSE(tx.LockMore(want_b, LockMode::kExclusive));
+    EXPECT_TRUE(tx.refused());
+    EXPECT_FALSE(tx.IsKeyLocked(b, LockMode::kShared));
+    // c shares b's shard but nobody younger touched it (its slot, unless it collides).
+    string_view want_c[] = {c};
+    if (EngineShard::AccessSlotOf(shards_->LockFingerprint(c)) !=
+        EngineShard::AccessSlotOf(shards_->LockFingerprint(b))) {
+      EXPECT_TRUE(tx.LockMore(want_c, LockMode::kExclusive));
+      EXPECT_EQ(tx.ExecuteCommand(want_c, LockMode::kExclusive, bump), OpStatus::kOk);
+    }
+    tx.UnlockMulti();
+  });
+  EXPECT_EQ(slices_[0].ints[a], 1);
+  EXPECT_EQ(slices_[1].ints[b], 1);
+  EXPECT_EQ(TotalStats().locks_refused, 1u);
+}
+
 }  // namespace
 }  // namespace lw::tx

@@ -83,6 +83,8 @@ class ShardSetTest : public ::testing::Test {
       sum.head_runs += st.head_runs;
       sum.ooo_runs += st.ooo_runs;
       sum.wakes += st.wakes;
+      sum.locks_learned += st.locks_learned;
+      sum.locks_refused += st.locks_refused;
     }
     return sum;
   }
