@@ -64,6 +64,13 @@ ABSL_FLAG(std::string, save, "",
           "save points, e.g. \"3600 1 300 100\" (after <seconds> if at least <changes> writes); "
           "empty: none (CONFIG SET save)");
 
+// The script settings without a parse step (main() checks --default_lua_flags itself).
+static void ReadScriptFlags(lw::ServiceConfig* service) {
+  service->lua_auto_async = absl::GetFlag(FLAGS_lua_auto_async);
+  service->lua_lock_on_first_touch = absl::GetFlag(FLAGS_lua_lock_on_first_touch);
+  service->busy_reply_threshold_ms = absl::GetFlag(FLAGS_busy_reply_threshold);
+}
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Lacewing: a multi-threaded, Redis-compatible in-memory store");
   absl::ParseCommandLine(argc, argv);
@@ -100,9 +107,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.service.default_lua_flags = *lua_flags;
-  config.service.lua_auto_async = absl::GetFlag(FLAGS_lua_auto_async);
-  config.service.lua_lock_on_first_touch = absl::GetFlag(FLAGS_lua_lock_on_first_touch);
-  config.service.busy_reply_threshold_ms = absl::GetFlag(FLAGS_busy_reply_threshold);
+  ReadScriptFlags(&config.service);
   std::string dir = absl::GetFlag(FLAGS_dir);
   if (!dir.empty() && chdir(dir.c_str()) != 0) {
     LOG(ERROR) << "Can't chdir to '" << dir << "': " << strerror(errno);

@@ -279,11 +279,9 @@ std::string CommandRunner::FlushAsync(bool final) {
       running_->irreversible.store(true, std::memory_order_relaxed);
     }
   }
-  // allow-undeclared-keys: the batch's keys are locked together, one request per shard (a
-  // script that holds nothing yet just schedules once, over all of them).
-  if (mode_ == ScriptMode::kDynamic && !LockBatch(batch, views, final && !any_barrier)) {
+  // allow-undeclared-keys: the batch's keys are locked together (LockBatch).
+  if (mode_ == ScriptMode::kDynamic && !LockBatch(batch, views, final && !any_barrier))
     return stop_reason_;
-  }
 
   // The last flush of a script, with only squashable apcalls: nobody reads these replies, so
   // the batch runs fire and forget as the concluding hop of the script's own transaction (or,
