@@ -34,6 +34,8 @@ void Move(CmdArgs args, ConnectionContext* cntx) {
     if (!op.slice->Find(src_db, key).ok()) return false;
     if (op.slice->Find(dst_db, key).ok()) return false;
     ValueInTransit v = TakeValue(op.slice, src_db, key);
+    // A script's MOVE writes the key in another database too (undo_log.h).
+    if (op.undo != nullptr) op.undo->Record(op.slice, dst_db, key);
     PutValue(op.slice, dst_db, key, &v);
     return true;
   });
