@@ -10,6 +10,7 @@
 #include "server/types/hash_obj.h"
 #include "server/types/list_obj.h"
 #include "server/types/set_obj.h"
+#include "server/types/stream_obj.h"
 #include "server/types/zset_obj.h"
 
 namespace lw {
@@ -30,6 +31,8 @@ decltype(auto) VisitRobj(ObjType type, void* obj, Fn&& fn) {
       return fn(static_cast<SetObj*>(obj));
     case ObjType::kZSet:
       return fn(static_cast<ZSetObj*>(obj));
+    case ObjType::kStream:
+      return fn(static_cast<StreamObj*>(obj));
     case ObjType::kString:
       break;
   }
@@ -51,6 +54,8 @@ std::string_view ObjTypeName(ObjType type) {
       return "zset";
     case ObjType::kHash:
       return "hash";
+    case ObjType::kStream:
+      return "stream";
   }
   return "none";
 }

@@ -4,8 +4,9 @@
 //   - longer strings live in one heap block (pointer + length);
 //   - a value string that is a canonical integer is stored as an int64 (Redis's "int"
 //     encoding; keys are never int-encoded, so a key's bytes are always as sent);
-//   - lists, hashes, sets and sorted sets are a pointer to a typed container object ("robj",
-//     types/{list,hash,set,zset}_obj.h) owned by the cell; compact_object.cc frees, clones,
+//   - lists, hashes, sets, sorted sets and streams are a pointer to a typed container object
+//   ("robj",
+//     types/{list,hash,set,zset,stream}_obj.h) owned by the cell; compact_object.cc frees, clones,
 //     measures and names them by their type, so no table of hooks is written at start-up.
 // Two metadata bits ride along: `sticky` (never evicted) and `has_expire` (an entry exists in
 // the expire table).
@@ -19,9 +20,16 @@
 
 namespace lw {
 
-enum class ObjType : uint8_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4 };
+enum class ObjType : uint8_t {
+  kString = 0,
+  kList = 1,
+  kSet = 2,
+  kZSet = 3,
+  kHash = 4,
+  kStream = 5
+};
 
-// Redis's TYPE names: "string", "list", "set", "zset", "hash".
+// Redis's TYPE names: "string", "list", "set", "zset", "hash", "stream".
 std::string_view ObjTypeName(ObjType type);
 
 class CompactObj {
@@ -74,7 +82,7 @@ class CompactObj {
   // --- containers ---
   ObjType type() const { return IsString() ? ObjType::kString : ObjType((tag_ >> 3) & 7); }
   // Takes ownership of `obj`, which must be the container class of `type` (ListObj for
-  // kList, HashObj, SetObj, ZSetObj), allocated with new.
+  // kList, HashObj, SetObj, ZSetObj, StreamObj), allocated with new.
   void SetRobj(ObjType type, void* obj);
   template <typename T>
   T* GetRobj() const {
