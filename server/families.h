@@ -22,6 +22,7 @@
 #include "server/families/set_family.h"
 #include "server/families/sort_family.h"
 #include "server/families/sticky_family.h"
+#include "server/families/stream_family.h"
 #include "server/families/string_family.h"
 #include "server/families/zset_family.h"
 #include "server/net/server.h"
@@ -30,11 +31,12 @@
 namespace lw {
 
 inline std::vector<FamilyRegistrar> AllFamilies() {
-  return {RegisterGenericFamily,   RegisterStringFamily, RegisterKeysFamily,   RegisterListFamily,
-          RegisterHashFamily,      RegisterSetFamily,    RegisterZsetFamily,   RegisterServerFamily,
-          RegisterInfoFamily,      RegisterConfigFamily, RegisterClientFamily, RegisterPubsubFamily,
-          RegisterScriptingFamily, RegisterMultiFamily,  RegisterStickyFamily, RegisterHllFamily,
-          RegisterPersistFamily,   RegisterGeoFamily,    RegisterSortFamily};
+  return {
+      RegisterGenericFamily,   RegisterStringFamily, RegisterKeysFamily,   RegisterListFamily,
+      RegisterHashFamily,      RegisterSetFamily,    RegisterZsetFamily,   RegisterServerFamily,
+      RegisterInfoFamily,      RegisterConfigFamily, RegisterClientFamily, RegisterPubsubFamily,
+      RegisterScriptingFamily, RegisterMultiFamily,  RegisterStickyFamily, RegisterHllFamily,
+      RegisterPersistFamily,   RegisterGeoFamily,    RegisterSortFamily,   RegisterStreamFamily};
 }
 
 // Fills in what the binary wires between packages that do not know each other.

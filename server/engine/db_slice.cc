@@ -248,7 +248,9 @@ void DbSlice::Del(int db, Iterator it) {
 
 void DbSlice::MarkModifiedSlow(int db, Iterator it) {
   std::string scratch;
-  MarkModifiedSlow(db, it.key().GetSlice(&scratch));
+  std::string_view key = it.key().GetSlice(&scratch);
+  if (!watches_.empty()) MarkModifiedSlow(db, key);
+  if (HasBlockedWaiters()) NotifyBlocked(key);
 }
 
 void DbSlice::MarkModifiedSlow(int db, std::string_view key) {
@@ -257,6 +259,15 @@ void DbSlice::MarkModifiedSlow(int db, std::string_view key) {
   } else {
     watches_.Touch(db, key);
   }
+}
+
+bool DbSlice::HasBlockedWaiters() {
+  tx::EngineShard* es = tx::EngineShard::Current();
+  return es != nullptr && es->watcher_count() > 0;
+}
+
+void DbSlice::NotifyBlocked(std::string_view key) {
+  if (tx::EngineShard* es = tx::EngineShard::Current()) es->NotifyKeyReady(key);
 }
 
 int64_t DbSlice::GetExpire(int db, Iterator it) {

@@ -152,11 +152,15 @@ class DbSlice {
 
   // WATCH: `key` of `db` was changed by the running command (see the header comment). Costs
   // one emptiness test while nobody on this shard watches anything.
+  // Blocked clients are told too (EngineShard::NotifyKeyReady): a blocked XREADGROUP must wake
+  // when its stream is deleted or replaced, as in Redis 7.0; the other waiters' predicates just
+  // find nothing to take.
   void MarkModified(int db, std::string_view key) {
     if (!watches_.empty()) MarkModifiedSlow(db, key);
+    if (HasBlockedWaiters()) NotifyBlocked(key);
   }
   void MarkModified(int db, Iterator it) {
-    if (!watches_.empty()) MarkModifiedSlow(db, it);
+    if (!watches_.empty() || HasBlockedWaiters()) MarkModifiedSlow(db, it);
   }
   // Undo records (undo_log.h): while set, MarkModified appends (db, key) here instead of
   // dirtying the watchers, so a script's write that may still be undone is not seen by WATCH.
@@ -230,6 +234,9 @@ class DbSlice {
 
   void MarkModifiedSlow(int db, Iterator it);
   void MarkModifiedSlow(int db, std::string_view key);
+  // Whether this thread's shard has blocked clients, and telling them `key` changed.
+  static bool HasBlockedWaiters();
+  static void NotifyBlocked(std::string_view key);
   // True if the entry at `it` is expired; then it is deleted (it becomes invalid).
   bool ExpireIfNeeded(int db, Iterator it, int64_t now_ms);
 

@@ -322,8 +322,7 @@ inline std::string UnknownPfdebugSubcommand(std::string_view sub) {
 inline constexpr std::string_view kBusyKey = "BUSYKEY Target key name already exists.";
 inline constexpr std::string_view kInvalidTtl = "ERR Invalid TTL value, must be >= 0";
 inline constexpr std::string_view kInvalidIdletime = "ERR Invalid IDLETIME value, must be >= 0";
-inline constexpr std::string_view kInvalidFreq =
-    "ERR Invalid FREQ value, must be >= 0 and <= 255";
+inline constexpr std::string_view kInvalidFreq = "ERR Invalid FREQ value, must be >= 0 and <= 255";
 inline constexpr std::string_view kDumpPayload = "ERR DUMP payload version or checksum are wrong";
 inline constexpr std::string_view kBadDataFormat = "ERR Bad data format";
 inline constexpr std::string_view kBgsaveInProgress = "ERR Background save already in progress";
@@ -337,5 +336,95 @@ inline constexpr std::string_view kMisconf =
     "configured to report errors during writes if RDB snapshotting fails "
     "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB "
     "error.";
+
+// Streams (Redis 7.0 t_stream.c).
+inline constexpr std::string_view kStreamBadId =
+    "ERR Invalid stream ID specified as stream command argument";
+inline constexpr std::string_view kXAddIdZero =
+    "ERR The ID specified in XADD must be greater than 0-0";
+inline constexpr std::string_view kXAddIdSmall =
+    "ERR The ID specified in XADD is equal or smaller than the target stream top item";
+inline constexpr std::string_view kXAddExhausted =
+    "ERR The stream has exhausted the last possible ID, unable to add more items";
+inline constexpr std::string_view kStreamTooLarge = "ERR Elements are too large to be stored";
+inline constexpr std::string_view kMaxlenMinid =
+    "ERR syntax error, MAXLEN and MINID options at the same time are not compatible";
+inline constexpr std::string_view kMaxlenNegative = "ERR The MAXLEN argument must be >= 0.";
+inline constexpr std::string_view kStreamLimitNegative = "ERR The LIMIT argument must be >= 0.";
+inline constexpr std::string_view kLimitNoStrategy =
+    "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy";
+inline constexpr std::string_view kLimitNoApprox =
+    "ERR syntax error, LIMIT cannot be used without the special ~ option";
+inline constexpr std::string_view kXTrimNoStrategy =
+    "ERR syntax error, XTRIM must be called with a trimming strategy";
+inline constexpr std::string_view kBadStartId = "ERR invalid start ID for the interval";
+inline constexpr std::string_view kBadEndId = "ERR invalid end ID for the interval";
+inline constexpr std::string_view kXSetIdSmall =
+    "ERR The ID specified in XSETID is smaller than the target stream top item";
+inline constexpr std::string_view kXSetIdEntriesAdded =
+    "ERR The entries_added specified in XSETID is smaller than the target stream length";
+inline constexpr std::string_view kXSetIdProvidedMaxDeleted =
+    "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id";
+inline constexpr std::string_view kEntriesAddedPositive = "ERR entries_added must be positive";
+inline constexpr std::string_view kStreamTimeoutNotInt =
+    "ERR timeout is not an integer or out of range";
+inline constexpr std::string_view kStreamTimeoutRange = "ERR timeout is out of range";
+inline constexpr std::string_view kXReadNoAck =
+    "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.";
+inline constexpr std::string_view kXReadGroup =
+    "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.";
+inline constexpr std::string_view kXReadGroupMissing = "ERR Missing GROUP option for XREADGROUP";
+inline constexpr std::string_view kXReadGt =
+    "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> "
+    "<consumer> option.";
+inline constexpr std::string_view kXReadGroupDollar =
+    "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of "
+    "this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID "
+    "would just return an empty result set.";
+inline constexpr std::string_view kXGroupNoKey =
+    "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to "
+    "use the MKSTREAM option to create an empty stream automatically.";
+inline constexpr std::string_view kBusyGroup = "BUSYGROUP Consumer Group name already exists";
+inline constexpr std::string_view kEntriesReadPositive =
+    "ERR value for ENTRIESREAD must be positive or -1";
+inline constexpr std::string_view kXClaimMinIdle = "ERR Invalid min-idle-time argument for XCLAIM";
+inline constexpr std::string_view kXClaimIdle = "ERR Invalid IDLE option argument for XCLAIM";
+inline constexpr std::string_view kXClaimTime = "ERR Invalid TIME option argument for XCLAIM";
+inline constexpr std::string_view kXClaimRetry =
+    "ERR Invalid RETRYCOUNT option argument for XCLAIM";
+inline constexpr std::string_view kXAutoClaimMinIdle =
+    "ERR Invalid min-idle-time argument for XAUTOCLAIM";
+inline constexpr std::string_view kXAutoClaimCount = "ERR COUNT must be > 0";
+inline constexpr std::string_view kGroupGone =
+    "NOGROUP the consumer group this client was blocked on no longer exists";
+inline constexpr std::string_view kStreamGone = "UNBLOCKED the stream key no longer exists";
+// "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
+inline std::string UnbalancedStreams(std::string_view command) {
+  return "ERR Unbalanced " + std::string(command) +
+         " list of streams: for each stream key an ID or '$' must be specified.";
+}
+// "ERR XREAD command is not allowed with BLOCK option from scripts" (argv[0] as sent)
+inline std::string BlockInScript(std::string_view command) {
+  return "ERR " + std::string(command) + " command is not allowed with BLOCK option from scripts";
+}
+// "NOGROUP No such key 'k' or consumer group 'g' in XREADGROUP with GROUP option"
+inline std::string NoGroupXReadGroup(std::string_view key, std::string_view group) {
+  return "NOGROUP No such key '" + std::string(key) + "' or consumer group '" + std::string(group) +
+         "' in XREADGROUP with GROUP option";
+}
+// "NOGROUP No such key 'k' or consumer group 'g'" (XPENDING, XCLAIM, XAUTOCLAIM)
+inline std::string NoKeyOrGroup(std::string_view key, std::string_view group) {
+  return "NOGROUP No such key '" + std::string(key) + "' or consumer group '" + std::string(group) +
+         "'";
+}
+// "NOGROUP No such consumer group 'g' for key name 'k'" (XGROUP, XINFO)
+inline std::string NoGroupForKey(std::string_view key, std::string_view group) {
+  return "NOGROUP No such consumer group '" + std::string(group) + "' for key name '" +
+         std::string(key) + "'";
+}
+// "ERR Unrecognized XCLAIM option 'x'"
+inline std::string XClaimOption(std::string_view opt) {
+  return "ERR Unrecognized XCLAIM option '" + std::string(opt) + "'";
+}
 
 }  // namespace lw::errors

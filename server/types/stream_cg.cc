@@ -71,6 +71,7 @@ int64_t StreamObj::EstimateDistanceFromFirstEverEntry(const StreamID& id) const 
 
 bool StreamObj::RangeHasTombstones(const StreamID& start, const StreamID& end) const {
   if (length_ == 0 || max_deleted_id.IsZero()) return false;
+  if (first_id > max_deleted_id) return false;  // the latest tombstone precedes the first entry
   return start <= max_deleted_id && max_deleted_id <= end;
 }
 

@@ -553,4 +553,11 @@ StreamObj* StreamObj::Clone() const {
   return out;
 }
 
+std::vector<StreamID> StreamObj::NodeKeys() const {
+  std::vector<StreamID> out;
+  out.reserve(nodes_.size());
+  for (const auto& [id, node] : nodes_) out.push_back(id);
+  return out;
+}
+
 }  // namespace lw

@@ -181,6 +181,8 @@ class StreamObj {
   uint64_t entries_added = 0;
 
   size_t node_count() const { return nodes_.size(); }
+  // The nodes' keys (their first entries' IDs), ascending (XINFO's radix-tree-nodes).
+  std::vector<StreamID> NodeKeys() const;
   size_t MallocUsed() const;
   StreamObj* Clone() const;
   std::string_view EncodingName() const { return "stream"; }
