@@ -16,6 +16,7 @@
 #include "io/fiber.h"
 #include "server/engine/service.h"
 #include "server/engine/shard_set.h"
+#include "server/types/rdb_stream.h"
 
 namespace lw {
 
@@ -95,8 +96,11 @@ bool SkipValue(uint8_t type, rdb::Reader* r) {
       return SkipString(r);
     case rdb::kTypeStreamListpacks:
     case rdb::kTypeStreamListpacks2:
-    case rdb::kTypeStreamListpacks3:
-      return r->Fail("stream values are not supported yet (RDB type " + std::to_string(type) + ")");
+    case rdb::kTypeStreamListpacks3: {
+      // A stream's record has no outer length: parse it to find its end.
+      CompactObj unused;
+      return rdb::LoadStream(type, r, &unused);
+    }
     case rdb::kTypeModule:
     case rdb::kTypeModule2:
       return r->Fail("module values are not supported");

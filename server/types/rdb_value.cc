@@ -8,6 +8,7 @@
 #include "base/str_util.h"
 #include "server/types/list_obj.h"
 #include "server/types/rdb_packed.h"
+#include "server/types/rdb_stream.h"
 
 namespace lw::rdb {
 
@@ -297,6 +298,8 @@ uint8_t TypeOf(const CompactObj& obj) {
       return obj.GetRobj<ZSetObj>()->is_listpack() ? kTypeZSetListpack : kTypeZSet2;
     case ObjType::kHash:
       return obj.GetRobj<HashObj>()->packed() ? kTypeHashListpack : kTypeHash;
+    case ObjType::kStream:
+      return kTypeStreamListpacks2;
   }
   return kTypeString;
 }
@@ -319,6 +322,8 @@ void SaveValue(const CompactObj& obj, Writer* w) {
       return SaveZSet(*obj.GetRobj<ZSetObj>(), w);
     case ObjType::kHash:
       return SaveHash(*obj.GetRobj<HashObj>(), w);
+    case ObjType::kStream:
+      return SaveStream(*obj.GetRobj<StreamObj>(), w);
   }
 }
 
@@ -349,8 +354,7 @@ LoadResult LoadValue(uint8_t type, Reader* r, const LoadLimits& limits, CompactO
     case kTypeStreamListpacks:
     case kTypeStreamListpacks2:
     case kTypeStreamListpacks3:
-      r->Fail("stream values are not supported yet (type " + std::to_string(type) + ")");
-      return LoadResult::kError;
+      return LoadStream(type, r, out) ? LoadResult::kOk : LoadResult::kError;
     case kTypeModule:
     case kTypeModule2:
       r->Fail("module values are not supported");

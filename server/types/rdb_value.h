@@ -8,9 +8,10 @@
 //   set               type 11 (intset) for the intset encoding, else type 2 (members)
 //   sorted set        type 17 (listpack: member, score text) or type 5 (binary doubles)
 //   hash              type 16 (listpack: field, value) or type 4 (pairs)
+//   stream            type 19 (listpacks 2: nodes, metadata, consumer groups)
 // Read: all of the above plus Redis 6's and older forms: list 1/10/14, zset 3/12, hash 9/13,
-// set listpack 20 (Redis 7.2). Streams (15, 19, 21) and modules are refused with a clear
-// error until the stream type exists here (issue 14 adds its case to SaveValue/LoadValue).
+// set listpack 20 (Redis 7.2). Streams: written as type 19, read as 15, 19 and 21
+// (rdb_stream.h). Modules are refused with a clear error.
 //
 // Loading builds each container through its own API with the configured limits, so a loaded
 // value takes the encoding Redis would give it (e.g. a 1000-field hash written as a listpack

@@ -307,7 +307,7 @@ void StreamObj::Append(const StreamID& id, std::span<const std::string_view> fv,
 }
 
 void StreamObj::ForEachInNode(
-    const StreamID& master, const Node& node, bool rev,
+    const StreamID& master, const Node& node, bool rev, bool with_deleted,
     absl::FunctionRef<bool(const StreamID&, uint32_t, std::span<const std::string_view>)> fn) {
   std::vector<std::string_view> mf;
   node.MasterFields(&mf);
@@ -338,7 +338,7 @@ void StreamObj::ForEachInNode(
     for (const char* p = begin + node.master_end; p < end;) {
       uint32_t pos = uint32_t(p - begin);
       p = decode(p, &flags, &id);
-      if (!(flags & kDeleted) && !fn(id, pos, fv)) return;
+      if ((with_deleted || !(flags & kDeleted)) && !fn(id, pos, fv)) return;
     }
     return;
   }
@@ -350,7 +350,7 @@ void StreamObj::ForEachInNode(
   }
   for (size_t i = offsets.size(); i-- > 0;) {
     decode(begin + offsets[i], &flags, &id);
-    if (!(flags & kDeleted) && !fn(id, offsets[i], fv)) return;
+    if ((with_deleted || !(flags & kDeleted)) && !fn(id, offsets[i], fv)) return;
   }
 }
 
@@ -361,7 +361,7 @@ void StreamObj::Range(const StreamID& start, const StreamID& end, bool rev, Entr
     auto it = nodes_.upper_bound(start);
     if (it != nodes_.begin()) --it;
     for (; it != nodes_.end() && it->first <= end && !stop; ++it) {
-      ForEachInNode(it->first, it->second, false,
+      ForEachInNode(it->first, it->second, false, false,
                     [&](const StreamID& id, uint32_t, std::span<const std::string_view> fv) {
                       if (id < start) return true;
                       if (id > end || !fn(id, fv)) {
@@ -376,7 +376,7 @@ void StreamObj::Range(const StreamID& start, const StreamID& end, bool rev, Entr
   auto it = nodes_.upper_bound(end);
   while (it != nodes_.begin() && !stop) {
     --it;
-    ForEachInNode(it->first, it->second, true,
+    ForEachInNode(it->first, it->second, true, false,
                   [&](const StreamID& id, uint32_t, std::span<const std::string_view> fv) {
                     if (id > end) return true;
                     if (id < start || !fn(id, fv)) {
@@ -404,7 +404,7 @@ bool StreamObj::Delete(const StreamID& id) {
   --it;
   Node& node = it->second;
   bool found = false;
-  ForEachInNode(it->first, node, false,
+  ForEachInNode(it->first, node, false, false,
                 [&](const StreamID& eid, uint32_t pos, std::span<const std::string_view>) {
                   if (eid < id) return true;
                   if (eid == id) {
@@ -486,7 +486,7 @@ int64_t StreamObj::Trim(const TrimArgs& args) {
     }
     if (args.approx) break;
     int64_t from_node = 0;
-    ForEachInNode(it->first, node, false,
+    ForEachInNode(it->first, node, false, false,
                   [&](const StreamID& id, uint32_t pos, std::span<const std::string_view>) {
                     bool stop = args.strategy == TrimArgs::kMaxLen ? length_ <= args.maxlen
                                                                    : id >= args.minid;
@@ -558,6 +558,22 @@ std::vector<StreamID> StreamObj::NodeKeys() const {
   out.reserve(nodes_.size());
   for (const auto& [id, node] : nodes_) out.push_back(id);
   return out;
+}
+
+void StreamObj::VisitNodes(
+    absl::FunctionRef<void(const StreamID&, std::span<const std::string_view>, size_t, size_t)>
+        begin,
+    absl::FunctionRef<void(const StreamID&, uint8_t, std::span<const std::string_view>)> entry)
+    const {
+  std::vector<std::string_view> mf;
+  for (const auto& [master, node] : nodes_) {
+    begin(master, node.MasterFields(&mf), node.live, node.deleted);
+    ForEachInNode(master, node, false, true,
+                  [&](const StreamID& id, uint32_t pos, std::span<const std::string_view> fv) {
+                    entry(id, uint8_t(node.buf[pos]), fv);
+                    return true;
+                  });
+  }
 }
 
 }  // namespace lw

@@ -181,6 +181,14 @@ class StreamObj {
   uint64_t entries_added = 0;
 
   size_t node_count() const { return nodes_.size(); }
+  // Every node in order, for RDB: begin(master ID, master field names, live, deleted count),
+  // then entry(id, flags, field_values) for each entry, deleted ones (flags & 1) included;
+  // flags & 2: the entry has the master's field names.
+  void VisitNodes(
+      absl::FunctionRef<void(const StreamID&, std::span<const std::string_view>, size_t, size_t)>
+          begin,
+      absl::FunctionRef<void(const StreamID&, uint8_t, std::span<const std::string_view>)> entry)
+      const;
   // The nodes' keys (their first entries' IDs), ascending (XINFO's radix-tree-nodes).
   std::vector<StreamID> NodeKeys() const;
   size_t MallocUsed() const;
@@ -193,7 +201,7 @@ class StreamObj {
 
   void RefreshFirstId();
   // Walks one node's entries, forward or backward; fn as EntryFn plus the entry's offset.
-  static void ForEachInNode(const StreamID& master, const Node& node, bool rev,
+  static void ForEachInNode(const StreamID& master, const Node& node, bool rev, bool with_deleted,
                             absl::FunctionRef<bool(const StreamID&, uint32_t flags_pos,
                                                    std::span<const std::string_view>)>
                                 fn);
