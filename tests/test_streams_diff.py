@@ -368,3 +368,57 @@ def test_random_sequences(diff, seed):
     for key in ("s1", "s2"):
         diff.check("XRANGE", key, "-", "+")
         check_norm(diff, norm_full, "XINFO", "STREAM", key, "FULL", "COUNT", "0")
+
+
+def test_streams_in_scripts_and_multi(diff):
+    """XADD/XTRIM/XRANGE/XREADGROUP (no BLOCK) inside Lua and MULTI: replies converted as Redis's."""
+    for script in (
+            "return redis.call('XADD', KEYS[1], '1-1', 'a', '1', 'b', '2')",
+            "redis.call('XADD', KEYS[1], '2-1', 'a', '3'); return redis.call('XRANGE', KEYS[1], '-', '+')",
+            "return redis.call('XTRIM', KEYS[1], 'MAXLEN', '1')",
+            "redis.call('XGROUP', 'CREATE', KEYS[1], 'g', '0')\n"
+            "return redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', KEYS[1], '>')",
+            "return redis.call('XPENDING', KEYS[1], 'g')",
+            "return redis.call('XINFO', 'STREAM', KEYS[1])",
+            "return redis.call('XREAD', 'STREAMS', KEYS[1], '0')",
+            "return redis.call('XREAD', 'STREAMS', KEYS[1], '9')",
+            "return redis.pcall('XADD', KEYS[1], '0-1', 'a', '1')",
+            "return redis.call('XADD', KEYS[1], '0-1', 'a', '1')",
+            "redis.setresp(3); return redis.call('XREAD', 'STREAMS', KEYS[1], '0')",
+            "redis.setresp(3); return redis.call('XRANGE', KEYS[1], '-', '+')"):
+        diff.check("EVAL", script, "1", "ls")
+    diff.check("EVAL_RO", "return redis.call('XRANGE', KEYS[1], '-', '+')", "1", "ls")
+    diff.check("EVAL_RO", "return redis.call('XREAD', 'STREAMS', KEYS[1], '0')", "1", "ls")
+    diff.check("EVAL_RO", "return redis.call('XADD', KEYS[1], '*', 'a', '1')", "1", "ls")
+    diff.check("EVAL", "#!lua flags=no-writes\nreturn redis.call('XLEN', KEYS[1])", "1", "ls")
+    for cmd in (("MULTI",), ("XADD", "m", "1-1", "a", "1"), ("XRANGE", "m", "-", "+"),
+                ("XTRIM", "m", "MAXLEN", "0"), ("XGROUP", "CREATE", "m", "g", "0", "MKSTREAM"),
+                ("XADD", "m", "2-2", "b", "2"),
+                ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "m", ">"), ("XACK", "m", "g", "2-2"),
+                ("EXEC",)):
+        diff.check(*cmd)
+
+
+def test_stream_as_a_value(diff):
+    """COPY, RENAME, DEL, EXPIRE, SCAN TYPE, DUMP/RESTORE treat a stream like any value."""
+    diff.check("XADD", "a", "1-1", "f", "v")
+    diff.check("XGROUP", "CREATE", "a", "g", "0")
+    diff.check("XREADGROUP", "GROUP", "g", "c", "STREAMS", "a", ">")
+    diff.check("COPY", "a", "b")
+    diff.check("XADD", "a", "2-2", "f", "w")
+    diff.check("XRANGE", "b", "-", "+")
+    diff.check("XINFO", "GROUPS", "b")
+    diff.check("RENAME", "b", "c")
+    diff.check("TYPE", "c")
+    diff.check("EXPIRE", "c", "100")
+    diff.check("TTL", "c")
+    diff.check_unordered("SCAN", "0", "TYPE", "stream", "COUNT", "100")
+    lw, rd = diff.run("DUMP", "a")
+    for payload in (lw, rd):
+        body = payload.split(b"\r\n", 1)[1][:-2]
+        diff.check("RESTORE", "r", "0", body, "REPLACE")
+        diff.check("XRANGE", "r", "-", "+")
+        diff.check("XINFO", "GROUPS", "r")
+        check_norm(diff, lambda n: norm_pairs(n, {b"idle"}), "XINFO", "CONSUMERS", "r", "g")
+        diff.check("XINFO", "STREAM", "r")
+    diff.check("DEL", "a", "c", "r")
