@@ -6,6 +6,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -204,6 +206,8 @@ int ListenTcp(const std::string& bind_addr, uint16_t port, uint16_t* bound_port,
   }
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  // An IPv6 address serves IPv6 only, so "0.0.0.0 ::" or "127.0.0.1 ::1" can share a port.
+  if (res->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
   if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, backlog) != 0) {
     int err = errno;
     freeaddrinfo(res);
@@ -218,6 +222,23 @@ int ListenTcp(const std::string& bind_addr, uint16_t port, uint16_t* bound_port,
     *bound_port = addr.ss_family == AF_INET6
                       ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
                       : ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  }
+  return fd;
+}
+
+int ListenUnix(const std::string& path, uint32_t perm, int backlog) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof(addr.sun_path)) return -ENAMETOOLONG;
+  addr.sun_family = AF_UNIX;
+  memcpy(addr.sun_path, path.data(), path.size());
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  unlink(path.c_str());  // a stale socket file of an earlier run, as Redis removes it
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      (perm != 0 && chmod(path.c_str(), perm) != 0) || listen(fd, backlog) != 0) {
+    int err = errno;
+    close(fd);
+    return -err;
   }
   return fd;
 }

@@ -67,6 +67,10 @@ class FiberSocket {
 int ListenTcp(const std::string& bind_addr, uint16_t port, uint16_t* bound_port,
               int backlog = 1024);
 
+// Creates a listening Unix-domain socket at `path` (an old socket file there is removed first),
+// with file mode `perm` when non-zero. Returns the fd or -errno.
+int ListenUnix(const std::string& path, uint32_t perm, int backlog = 1024);
+
 // Accepts one connection on a non-blocking listening fd, suspending the fiber until one
 // arrives. Returns the new fd, or -errno (-EBADF/-EINVAL once the listener is shut down).
 class FiberAcceptor {

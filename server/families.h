@@ -45,6 +45,7 @@ inline void WireServer(ServerConfig* config) {
   config->service.scripting_info = &GetScriptingInfo;
   config->service.function_codes = &FunctionLibraryCodes;
   config->service.load_function = &LoadFunctionLibrary;
+  config->service.apply_settings = &ApplyStartupSettings;
 }
 
 }  // namespace lw

@@ -1,8 +1,11 @@
-// lacewing: the server binary. Parses flags, starts the Server, and stops it cleanly on
-// SIGINT/SIGTERM (stop accepting, close connections, join threads).
+// lacewing: the server binary. Reads the config file and flags (server/startup.h), starts
+// the Server, logs what it serves with, and stops it cleanly on SIGINT/SIGTERM (stop
+// accepting, close connections, join threads).
 #include <absl/flags/flag.h>
 #include <absl/flags/parse.h>
 #include <absl/flags/usage.h>
+#include <absl/flags/usage_config.h>
+#include <absl/strings/str_split.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -16,19 +19,28 @@
 #include "base/flags.h"
 #include "base/logging.h"
 #include "lua_interp/script_flags.h"
+#include "server/engine/db_slice.h"
 #include "server/families.h"
+#include "server/families/server_util.h"
 #include "server/net/server.h"
+#include "server/startup.h"
 
 ABSL_FLAG(uint16_t, port, 6379, "TCP port to listen on");
-ABSL_FLAG(std::string, bind, "127.0.0.1", "address to bind");
+ABSL_FLAG(std::string, bind, "127.0.0.1",
+          "addresses to listen on, separated by spaces or commas (\"127.0.0.1 ::1\"; \"*\": every "
+          "IPv4 address, \"::*\": every IPv6 one)");
+ABSL_FLAG(std::string, unixsocket, "", "also listen on this Unix-domain socket path");
+ABSL_FLAG(std::string, unixsocketperm, "0", "the Unix socket's file mode, octal (0: umask's)");
+ABSL_FLAG(int32_t, databases, 16, "number of databases (SELECT 0..N-1)");
+ABSL_FLAG(std::string, logfile, "", "append the log to this file (empty: standard error)");
 ABSL_FLAG(uint32_t, proactor_threads, 0, "number of threads (and shards); 0 = one per core");
 ABSL_FLAG(std::string, io_backend, "epoll", "I/O readiness backend: epoll or uring");
 ABSL_FLAG(bool, pin_threads, true,
           "bind proactor thread i to the i-th usable CPU (when there are enough CPUs)");
+ABSL_FLAG(std::string, requirepass, "", "password clients must AUTH with (empty: none)");
 ABSL_FLAG(bool, protected_mode, true,
           "with no password, refuse clients not on the loopback interface with -DENIED "
           "(CONFIG protected-mode)");
-ABSL_FLAG(std::string, requirepass, "", "password clients must AUTH with (empty: none)");
 ABSL_FLAG(bool, lock_on_hashtags, false,
           "lock a {hashtag} instead of each key: a script that declares one key of a tag may "
           "touch every key with that tag");
@@ -64,41 +76,102 @@ ABSL_FLAG(std::string, save, "",
           "save points, e.g. \"3600 1 300 100\" (after <seconds> if at least <changes> writes); "
           "empty: none (CONFIG SET save)");
 
-// The script settings without a parse step (main() checks --default_lua_flags itself).
-static void ReadScriptFlags(lw::ServiceConfig* service) {
-  service->lua_auto_async = absl::GetFlag(FLAGS_lua_auto_async);
-  service->lua_lock_on_first_touch = absl::GetFlag(FLAGS_lua_lock_on_first_touch);
-  service->busy_reply_threshold_ms = absl::GetFlag(FLAGS_busy_reply_threshold);
+namespace {
+
+std::string Usage() {
+  return lw::Cat(
+      "a multi-threaded, Redis-compatible in-memory store.\n\n"
+      "Usage: lacewing [/path/to/lacewing.conf] [--name value ...]\n\n"
+      "The config file holds one directive per line with the names CONFIG uses (port 7000,\n"
+      "maxmemory 2gb, bind 127.0.0.1 ::1, ...); arguments override it. Every flag below and\n"
+      "every CONFIG setting is both a directive and an argument (--maxclients 100).\n\n"
+      "CONFIG settings (CONFIG GET *; CONFIG SET changes those not marked start-up only):\n",
+      lw::DescribeSettings());
 }
 
-int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("Lacewing: a multi-threaded, Redis-compatible in-memory store");
-  absl::ParseCommandLine(argc, argv);
-  lw::InitLogging(argv[0]);
+bool IsLoopback(const std::string& addr) {
+  std::string a = addr[0] == '-' ? addr.substr(1) : addr;
+  return a.rfind("127.", 0) == 0 || a == "::1" || a == "localhost";
+}
 
-  lw::ServerConfig config;
-  lw::WireServer(&config);
-  config.port = absl::GetFlag(FLAGS_port);
-  config.bind = absl::GetFlag(FLAGS_bind);
-  config.threads = absl::GetFlag(FLAGS_proactor_threads);
-  config.pin_threads = absl::GetFlag(FLAGS_pin_threads);
-  std::string backend = absl::GetFlag(FLAGS_io_backend);
-  if (backend == "uring") {
-    config.poller = lw::io::PollerKind::kUring;
-  } else if (backend != "epoll") {
-    LOG(ERROR) << "--io_backend must be epoll or uring, got " << backend;
+// The start-up log: what an operator checks first (and a warning for an open server).
+void LogStartup(lw::Server& server, const lw::ServerConfig& config, const std::string& backend) {
+  lw::Service& service = server.service();
+  lw::RuntimeConfig& rt = service.runtime();
+  const lw::ServiceConfig& sc = service.config();
+  LOG(INFO) << "Lacewing " << lw::kLacewingVersion << " (Redis " << lw::kRedisVersion
+            << " compatible), pid " << getpid() << ", config file "
+            << (sc.config_file.empty() ? "none" : sc.config_file);
+  std::vector<std::string> addrs =
+      absl::StrSplit(config.bind, absl::ByAnyChar(" ,"), absl::SkipEmpty());
+  std::string listening;
+  for (const std::string& a : addrs) {
+    bool v6 = a.find(':') != std::string::npos;
+    listening += lw::Cat(" ", v6 ? "[" : "", a, v6 ? "]" : "", ":", server.port());
+  }
+  if (!config.unixsocket.empty()) listening += lw::Cat(" unix:", config.unixsocket);
+  LOG(INFO) << "Listening on" << listening << "; " << server.pool().size()
+            << " threads (one shard each), " << backend << ", databases " << lw::DbSlice::NumDbs();
+  int64_t maxmemory = rt.maxmemory.load();
+  LOG(INFO) << "Memory: maxmemory " << (maxmemory > 0 ? std::to_string(maxmemory) : "0 (no limit)")
+            << ", maxmemory-policy " << lw::kMaxmemoryPolicies[rt.maxmemory_policy.load()]
+            << ", maxclients " << rt.maxclients.load() << ", timeout " << rt.timeout.load();
+  char cwd[4096];
+  LOG(INFO) << "Persistence: dir " << (getcwd(cwd, sizeof(cwd)) ? cwd : "?") << ", dbfilename "
+            << sc.dbfilename << ", save \"" << sc.save << "\", appendonly no";
+  if (!rt.Requirepass().empty()) return;
+  for (const std::string& a : addrs) {
+    if (!IsLoopback(a)) {
+      LOG(WARNING) << "WARNING: listening on " << a << " without a password (requirepass): "
+                   << "anyone who can reach it can read and change every key";
+    }
+  }
+}
+
+// Flags into `config`; returns 0, or the exit code for a bad value.
+int ReadConfig(const lw::StartupArgs& startup, lw::ServerConfig* config, std::string* backend) {
+  lw::WireServer(config);
+  config->port = absl::GetFlag(FLAGS_port);
+  config->bind = absl::GetFlag(FLAGS_bind);
+  config->unixsocket = absl::GetFlag(FLAGS_unixsocket);
+  char* end = nullptr;
+  std::string perm = absl::GetFlag(FLAGS_unixsocketperm);
+  config->unixsocketperm = uint32_t(strtoul(perm.c_str(), &end, 8));
+  if (perm.empty() || *end != '\0' || config->unixsocketperm > 0777) {
+    LOG(ERROR) << "--unixsocketperm: not an octal file mode: " << perm;
     return 2;
   }
-  config.service.requirepass = absl::GetFlag(FLAGS_requirepass);
-  config.service.protected_mode = absl::GetFlag(FLAGS_protected_mode);
-  config.service.lock_on_hashtags = absl::GetFlag(FLAGS_lock_on_hashtags);
+  int32_t databases = absl::GetFlag(FLAGS_databases);
+  if (databases < 1) {
+    LOG(ERROR) << "--databases: must be at least 1, got " << databases;
+    return 2;
+  }
+  lw::DbSlice::SetNumDbs(databases);
+  config->threads = absl::GetFlag(FLAGS_proactor_threads);
+  config->pin_threads = absl::GetFlag(FLAGS_pin_threads);
+  *backend = absl::GetFlag(FLAGS_io_backend);
+  if (*backend == "uring") {
+    config->poller = lw::io::PollerKind::kUring;
+  } else if (*backend != "epoll") {
+    LOG(ERROR) << "--io_backend must be epoll or uring, got " << *backend;
+    return 2;
+  }
+  lw::ServiceConfig& service = config->service;
+  service.settings = startup.settings;
+  service.config_file = startup.config_file;
+  service.unixsocket = config->unixsocket;
+  service.unixsocketperm = config->unixsocketperm;
+  service.logfile = absl::GetFlag(FLAGS_logfile);
+  service.requirepass = absl::GetFlag(FLAGS_requirepass);
+  service.protected_mode = absl::GetFlag(FLAGS_protected_mode);
+  service.lock_on_hashtags = absl::GetFlag(FLAGS_lock_on_hashtags);
   std::optional<uint64_t> maxmemory = lw::ParseMemorySize(absl::GetFlag(FLAGS_maxmemory));
   if (!maxmemory || *maxmemory > uint64_t(INT64_MAX)) {
     LOG(ERROR) << "--maxmemory: not a memory size: " << absl::GetFlag(FLAGS_maxmemory);
     return 2;
   }
-  config.service.maxmemory = int64_t(*maxmemory);
-  config.service.cache_mode = absl::GetFlag(FLAGS_cache_mode);
+  service.maxmemory = int64_t(*maxmemory);
+  service.cache_mode = absl::GetFlag(FLAGS_cache_mode);
   std::string bad_flag;
   std::optional<uint32_t> lua_flags =
       lw::lua::ParseFlagList(absl::GetFlag(FLAGS_default_lua_flags), &bad_flag);
@@ -106,23 +179,24 @@ int main(int argc, char** argv) {
     LOG(ERROR) << "--default_lua_flags: unknown script flag '" << bad_flag << "'";
     return 2;
   }
-  config.service.default_lua_flags = *lua_flags;
-  ReadScriptFlags(&config.service);
+  service.default_lua_flags = *lua_flags;
+  service.lua_auto_async = absl::GetFlag(FLAGS_lua_auto_async);
+  service.lua_lock_on_first_touch = absl::GetFlag(FLAGS_lua_lock_on_first_touch);
+  service.busy_reply_threshold_ms = absl::GetFlag(FLAGS_busy_reply_threshold);
   std::string dir = absl::GetFlag(FLAGS_dir);
   if (!dir.empty() && chdir(dir.c_str()) != 0) {
     LOG(ERROR) << "Can't chdir to '" << dir << "': " << strerror(errno);
     return 1;
   }
-  config.service.dbfilename = absl::GetFlag(FLAGS_dbfilename);
-  if (config.service.dbfilename.empty() ||
-      config.service.dbfilename.find('/') != std::string::npos) {
+  service.dbfilename = absl::GetFlag(FLAGS_dbfilename);
+  if (service.dbfilename.empty() || service.dbfilename.find('/') != std::string::npos) {
     LOG(ERROR) << "--dbfilename can't be a path, just a filename";
     return 2;
   }
-  config.service.save = absl::GetFlag(FLAGS_save);
+  service.save = absl::GetFlag(FLAGS_save);
   std::vector<lw::Persistence::SavePoint> save_points;
-  if (!lw::Persistence::ParseSavePoints(config.service.save, &save_points)) {
-    LOG(ERROR) << "--save: Invalid save parameters: " << config.service.save;
+  if (!lw::Persistence::ParseSavePoints(service.save, &save_points)) {
+    LOG(ERROR) << "--save: Invalid save parameters: " << service.save;
     return 2;
   }
   std::optional<uint64_t> lua_heap = lw::ParseMemorySize(absl::GetFlag(FLAGS_lua_heap_limit));
@@ -130,7 +204,43 @@ int main(int argc, char** argv) {
     LOG(ERROR) << "--lua_heap_limit: not a memory size: " << absl::GetFlag(FLAGS_lua_heap_limit);
     return 2;
   }
-  config.service.lua_heap_limit = int64_t(*lua_heap);
+  service.lua_heap_limit = int64_t(*lua_heap);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(Usage());
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) {
+    return file.size() >= 7 && file.substr(file.size() - 7) == "main.cc";
+  };
+  usage.version_string = [] {
+    return lw::Cat("Lacewing v=", lw::kLacewingVersion, " redis_version=", lw::kRedisVersion,
+                   " bits=", sizeof(void*) * 8, "\n");
+  };
+  absl::SetFlagsUsageConfig(usage);
+  lw::StartupArgs startup;
+  std::string error;
+  if (!lw::ReadStartupArgs(argc, argv, &startup, &error)) {
+    fputs(error.c_str(), stderr);
+    return 1;
+  }
+  std::vector<char*> flag_argv;
+  for (std::string& a : startup.flag_args) flag_argv.push_back(a.data());
+  absl::ParseCommandLine(int(flag_argv.size()), flag_argv.data());
+  std::string logfile = absl::GetFlag(FLAGS_logfile);
+  if (!logfile.empty() && freopen(logfile.c_str(), "a", stderr) == nullptr) {
+    fprintf(stdout, "Can't open the log file: %s\n", strerror(errno));
+    return 1;
+  }
+  setvbuf(stderr, nullptr, _IOLBF, 0);  // each line reaches the file as it is logged
+  lw::InitLogging(argv[0]);
+
+  lw::ServerConfig config;
+  std::string backend;
+  if (int rc = ReadConfig(startup, &config, &backend); rc != 0) return rc;
 
   // Signals are handled by sigwait on this thread; every thread started below inherits the
   // mask, so no proactor is ever interrupted by them.
@@ -144,7 +254,7 @@ int main(int argc, char** argv) {
   lw::Server server(config);
   int rc = server.Start();
   if (rc < 0) {
-    LOG(ERROR) << "cannot listen on " << config.bind << ":" << config.port << ": " << strerror(-rc);
+    LOG(ERROR) << "cannot listen on " << server.failed_address() << ": " << strerror(-rc);
     return 1;
   }
   // Listening already: clients get -LOADING until the dataset is in.
@@ -156,6 +266,7 @@ int main(int argc, char** argv) {
     std::fflush(stderr);
     std::_Exit(1);
   }
+  LogStartup(server, config, backend);
   LOG(INFO) << "Lacewing ready: " << config.bind << ":" << server.port() << ", "
             << server.pool().size() << " threads, " << backend;
 

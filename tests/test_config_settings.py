@@ -248,7 +248,6 @@ def test_tcp_keepalive_applies_to_new_connections(server):
 # in force and refuses any other, changing nothing.
 REFUSED = [
     ("appendonly", "no", "yes"),
-    ("timeout", "0", "30"),
     ("maxmemory-samples", "5", "10"),
     ("latency-monitor-threshold", "0", "100"),
     ("lazyfree-lazy-user-del", "no", "yes"),
@@ -274,7 +273,7 @@ def test_refused_settings(server, name, current, other):
 
 def test_refused_settings_get_like_redis(diff):
     """Where Redis's default is Lacewing's only value, CONFIG GET agrees with redis-server."""
-    for name in ("save", "appendonly", "timeout", "maxmemory-samples",
+    for name in ("save", "appendonly", "maxmemory-samples",
                  "latency-monitor-threshold", "lazyfree-lazy-user-del",
                  "lazyfree-lazy-user-flush", "notify-keyspace-events"):
         both(diff, "CONFIG", "GET", name)

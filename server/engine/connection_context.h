@@ -108,6 +108,10 @@ struct ConnectionContext {
   int64_t created_ns = 0;              // steady clock, nanoseconds
   int64_t last_active_ns = 0;          // steady clock; updated by Service::Dispatch
   std::string_view last_cmd = "NULL";  // the registry's name of the last command (stable)
+  // Set by the connection while it waits for the next request (idle timeout candidates), and
+  // while a blocking command waits (BLPOP & co.; INFO's blocked_clients).
+  bool waiting_for_input = false;
+  bool blocked = false;
 
   // Pub/sub: the number of channels and patterns subscribed. Non-zero puts a RESP2 client in
   // subscribed mode (Service::Dispatch enforces the command restrictions).

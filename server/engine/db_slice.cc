@@ -34,7 +34,8 @@ constexpr size_t kInsertFallbackBuckets = 16;
 }  // namespace
 
 DbSlice::DbSlice(uint32_t shard_id) : shard_id_(shard_id) {
-  for (int db = 0; db < kNumDbs; ++db) dbs_[db] = std::make_unique<Db>(this, db);
+  dbs_.resize(num_dbs_);
+  for (int db = 0; db < num_dbs_; ++db) dbs_[db] = std::make_unique<Db>(this, db);
 }
 
 DbSlice::~DbSlice() = default;
@@ -203,11 +204,11 @@ size_t DbSlice::EvictStep(size_t max_buckets) {
   size_t evicted = 0, buckets = 0;
   int64_t budget = ShardBudget();
   // One full lap over every database at most, so a keyspace of pinned entries ends the step.
-  for (int dbs_seen = 0; dbs_seen <= kNumDbs && buckets < max_buckets;) {
+  for (int dbs_seen = 0; dbs_seen <= NumDbs() && buckets < max_buckets;) {
     Db& d = *dbs_[evict_db_];
     if (d.prime.empty()) {
       d.evict_cursor = 0;
-      evict_db_ = (evict_db_ + 1) % kNumDbs;
+      evict_db_ = (evict_db_ + 1) % NumDbs();
       ++dbs_seen;
       continue;
     }
@@ -221,7 +222,7 @@ size_t DbSlice::EvictStep(size_t max_buckets) {
     });
     ++buckets;
     if (d.evict_cursor == 0) {
-      evict_db_ = (evict_db_ + 1) % kNumDbs;
+      evict_db_ = (evict_db_ + 1) % NumDbs();
       ++dbs_seen;
     }
   }
@@ -335,7 +336,7 @@ void DbSlice::SwapDbs(int a, int b) {
 }
 
 void DbSlice::FlushAll() {
-  for (int db = 0; db < kNumDbs; ++db) FlushDb(db);
+  for (int db = 0; db < NumDbs(); ++db) FlushDb(db);
 }
 
 uint64_t DbSlice::Traverse(int db, uint64_t cursor, const std::function<void(Iterator)>& cb) {

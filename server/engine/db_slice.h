@@ -97,7 +97,10 @@ inline constexpr int64_t kNoEvictionPolicy = 7;
 
 class DbSlice {
  public:
-  static constexpr int kNumDbs = 16;
+  // The number of databases (the `databases` setting, 16 by default). Set once at start-up,
+  // before any DbSlice exists (main thread); read-only afterwards, so any thread may read it.
+  static int NumDbs() { return num_dbs_; }
+  static void SetNumDbs(int n) { num_dbs_ = n; }
   using PrimeTable = DashTable<CompactObj, CompactObj, PrimePolicy>;
   using ExpireTable = DashTable<CompactObj, int64_t, KeyPolicy>;
   using Iterator = PrimeTable::Iterator;
@@ -241,7 +244,8 @@ class DbSlice {
   bool ExpireIfNeeded(int db, Iterator it, int64_t now_ms);
 
   uint32_t shard_id_;
-  std::array<std::unique_ptr<Db>, kNumDbs> dbs_;
+  static inline int num_dbs_ = 16;
+  std::vector<std::unique_ptr<Db>> dbs_;
   Stats stats_;
   MemoryConfig mem_;
   // Set while AddOrFind forces an insert past the budget (the legacy never-failing path).

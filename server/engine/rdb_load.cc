@@ -291,8 +291,9 @@ std::string ParseFile(Service* service, LoadContext* ctx,
         break;
       case rdb::kOpSelectDb:
         if (r.PlainLen(&n)) {
-          if (n >= uint64_t(DbSlice::kNumDbs)) {
-            r.FailAt(at, "DB index " + std::to_string(n) + " out of range (16 databases)");
+          if (n >= uint64_t(DbSlice::NumDbs())) {
+            r.FailAt(at, "DB index " + std::to_string(n) + " out of range (" +
+                             std::to_string(DbSlice::NumDbs()) + " databases)");
           }
           db = int(n);
         }

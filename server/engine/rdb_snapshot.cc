@@ -202,7 +202,7 @@ void ShardSnapshot::FinishDb(int db) {
 
 void ShardSnapshot::Traverse() {
   io::Proactor* here = io::Proactor::Current();
-  for (int db = 0; db < DbSlice::kNumDbs; ++db) {
+  for (int db = 0; db < DbSlice::NumDbs(); ++db) {
     uint64_t cursor = 0;
     unsigned n = 0;
     int64_t step_start = SteadyNowNs();

@@ -98,7 +98,7 @@ class ShardSnapshot {
   DbSlice* slice_;
   RdbFileSink* sink_;
   uint32_t version_;
-  std::array<bool, DbSlice::kNumDbs> done_{};
+  std::vector<bool> done_ = std::vector<bool>(size_t(DbSlice::NumDbs()), false);
   rdb::Writer w_;
   int cur_db_ = -1;  // the database of the records in w_ (-1: none yet)
   int64_t now_ms_;

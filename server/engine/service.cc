@@ -52,6 +52,7 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
   runtime_.busy_reply_threshold_ms.store(config_.busy_reply_threshold_ms);
   runtime_.dbfilename = config_.dbfilename;
   runtime_.save = config_.save;
+  if (config_.apply_settings) config_.apply_settings(this);
   persistence_ = std::make_unique<Persistence>(this);
   std::vector<Persistence::SavePoint> points;
   if (Persistence::ParseSavePoints(config_.save, &points)) {
@@ -106,19 +107,39 @@ void Service::ActiveExpiryLoop(Shard* shard) {
   // after 1 ms instead of 100 ms until it is under budget.
   constexpr size_t kBudgetPerDb = 200;
   bool over_budget = false;
+  int64_t last_idle_check = SteadyNowNs();
   // The period is 1000/hz ms (100 ms at Redis's default hz 10), read each round so that
   // CONFIG SET hz takes effect (CONFIG clamps it to 1..500).
   auto period = [&] {
     return 1000 / std::max<int64_t>(runtime_.hz.load(std::memory_order_relaxed), 1);
   };
   while (!stop_background_.WaitFor(std::chrono::milliseconds(over_budget ? 1 : period()))) {
-    for (int db = 0; db < DbSlice::kNumDbs; ++db) {
+    for (int db = 0; db < DbSlice::NumDbs(); ++db) {
       if (shard->db_slice.ExpireCount(db) > 0) {
         shard->db_slice.ActiveExpireStep(db, kBudgetPerDb);
       }
     }
     over_budget = MemoryTick(shard);
+    int64_t now = SteadyNowNs();
+    if (now - last_idle_check >= 1'000'000'000) {  // Redis too checks idle clients each second
+      last_idle_check = now;
+      CloseIdleClients();
+    }
   }
+}
+
+void Service::CloseIdleClients() {
+  int64_t timeout_s = runtime_.timeout.load(std::memory_order_relaxed);
+  if (timeout_s <= 0) return;
+  int64_t now = SteadyNowNs();
+  std::vector<ClientControl*> idle;
+  ForEachLocalClient([&](ConnectionContext* c) {
+    // Blocked and subscribed clients wait on purpose (Redis exempts them too).
+    if (!c->waiting_for_input || c->blocked || c->subscribed() || c->control == nullptr) return;
+    if ((now - c->last_active_ns) / 1'000'000'000 > timeout_s) idle.push_back(c->control);
+  });
+  // Kill() unregisters the client, so not while walking the client map.
+  for (ClientControl* control : idle) control->Kill();
 }
 
 bool Service::MemoryTick(Shard* shard) {

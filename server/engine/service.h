@@ -96,6 +96,18 @@ struct ServiceConfig {
   FunctionLoader load_function = nullptr;
   // --lua_heap_limit: the start value of RuntimeConfig::lua_heap_limit.
   int64_t lua_heap_limit = 1ll << 30;
+  // Start-up settings by CONFIG name that no flag carries (config-file directives and
+  // `--name value` arguments, already checked), in the order given. `apply_settings`
+  // (config_family.h, wired by server/families.h) applies them to RuntimeConfig before the
+  // first client connects.
+  std::vector<std::pair<std::string, std::string>> settings;
+  void (*apply_settings)(Service* service) = nullptr;
+  // The config file the server started with (absolute path, empty: none): CONFIG REWRITE.
+  std::string config_file;
+  // What CONFIG GET reports of the start-up-only settings main.cc reads from flags.
+  std::string unixsocket;
+  int64_t unixsocketperm = 0;
+  std::string logfile;
 };
 
 // Settings CONFIG SET may change while the server runs. Readers load a value once where a
@@ -118,7 +130,7 @@ struct RuntimeConfig {
   // lacewing-lua-heap-limit (Lacewing): the cap on one Lua interpreter's heap while a script runs
   // (0: none); read when a script starts.
   std::atomic<int64_t> lua_heap_limit{1ll << 30};
-  std::atomic<int64_t> timeout{0};          // fixed: no idle-client timeout
+  std::atomic<int64_t> timeout{0};  // seconds a client may idle before it is closed (0: never)
   std::atomic<int64_t> tcp_keepalive{300};  // connections accepted afterwards
   // client-output-buffer-limit: per class (kObufNormal, kObufReplica, kObufPubsub) the hard
   // limit, the soft limit (bytes; 0: none) and the seconds a client may stay over the soft
@@ -153,7 +165,7 @@ struct RuntimeConfig {
   // String settings: under the mutex (CONFIG only).
   std::mutex mu;
   std::string save;                     // the save points, as CONFIG GET shows them
-  std::string notify_keyspace_events;   // fixed: no keyspace notifications
+  std::string notify_keyspace_events;   // as given; notify_flags holds what it selects
   std::string dbfilename = "dump.rdb";  // protected, as Redis's
   std::string requirepass;              // the default user's password; empty: none
   // !requirepass.empty(), for Dispatch: as in Redis, a client that never authenticated may
@@ -285,6 +297,9 @@ class Service {
   CommandRegistry registry_;
   ShardSet shards_;
   void ActiveExpiryLoop(Shard* shard);
+  // `timeout`: closes this thread's clients idle (waiting for input, not blocked, not
+  // subscribed) for longer than the setting, as Redis's clientsCron does.
+  void CloseIdleClients();
   // Registers an already counted client on the calling thread (RegisterClient, AdmitClient).
   void AddClient(ConnectionContext* cntx);
   void MaybeSlowLog(const CommandSpec& spec, CmdArgs args, int64_t elapsed_us,

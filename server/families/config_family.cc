@@ -23,8 +23,12 @@
 
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <climits>
+#include <cstring>
+#include <fstream>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -63,6 +67,9 @@ struct Param {
   bool is_unsigned = false;
   std::span<const std::string_view> choices = {};
   std::string (*get)(Service*) = nullptr;  // kConst
+  // kConst settings Lacewing holds at one value whatever the start-up: a config file may
+  // repeat that value (redis.conf's `daemonize no`) and nothing else.
+  std::string_view fixed = {};
 };
 
 std::string Cwd() {
@@ -72,17 +79,24 @@ std::string Cwd() {
 
 std::string GetPort(Service* s) { return std::to_string(s->config().port); }
 std::string GetBind(Service* s) { return s->config().bind; }
-std::string GetDatabases(Service*) { return std::to_string(DbSlice::kNumDbs); }
+std::string GetDatabases(Service*) { return std::to_string(DbSlice::NumDbs()); }
 std::string GetDir(Service*) { return Cwd(); }
 std::string GetNo(Service*) { return "no"; }
 std::string GetOne(Service*) { return "1"; }
+std::string GetUnixSocket(Service* s) { return s->config().unixsocket; }
+std::string GetUnixSocketPerm(Service* s) {
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%llo", static_cast<unsigned long long>(s->config().unixsocketperm));
+  return buf;  // octal, as Redis shows it
+}
+std::string GetLogFile(Service* s) { return s->config().logfile; }
 
 using enum ParamType;
 using enum Settable;
 using RC = RuntimeConfig;
 
-Param Const(std::string_view name, std::string (*get)(Service*)) {
-  return {.name = name, .type = kConst, .settable = kImmutable, .get = get};
+Param Const(std::string_view name, std::string (*get)(Service*), std::string_view fixed = {}) {
+  return {.name = name, .type = kConst, .settable = kImmutable, .get = get, .fixed = fixed};
 }
 Param Int(std::string_view name, std::atomic<int64_t> RC::*num, int64_t min, int64_t max,
           Settable settable = kLive, std::string_view alias = "") {
@@ -99,12 +113,15 @@ const Param kParams[] = {
     Const("port", GetPort),
     Const("bind", GetBind),
     Const("databases", GetDatabases),
+    Const("unixsocket", GetUnixSocket),
+    Const("unixsocketperm", GetUnixSocketPerm),
+    Const("logfile", GetLogFile),
     // Connections made afterwards need AUTH; those already in stay in, as in Redis.
     Str("requirepass", kString, &RC::requirepass, kLive),
     {.name = "dir", .type = kConst, .settable = kProtected, .get = GetDir},
-    Const("daemonize", GetNo),
-    Const("cluster-enabled", GetNo),
-    Const("io-threads", GetOne),
+    Const("daemonize", GetNo, "no"),
+    Const("cluster-enabled", GetNo, "no"),
+    Const("io-threads", GetOne, "1"),
     {.name = "maxmemory", .type = kMemory, .num = &RC::maxmemory, .is_unsigned = true},
     {.name = "maxmemory-policy",
      .type = kEnum,
@@ -120,7 +137,7 @@ const Param kParams[] = {
      .min = 1024 * 1024},
     // Lacewing's cap on one script's Lua heap; read when a script starts.
     {.name = "lacewing-lua-heap-limit", .type = kMemory, .num = &RC::lua_heap_limit},
-    Int("timeout", &RC::timeout, 0, INT_MAX, kFixed),  // no idle-client reaper
+    Int("timeout", &RC::timeout, 0, INT_MAX),  // Service::CloseIdleClients, each second
     Int("tcp-keepalive", &RC::tcp_keepalive, 0, INT_MAX),
     Bool("protected-mode", &RC::protected_mode, kLive),  // connections accepted afterwards
     // Read by each connection as its output grows.
@@ -199,8 +216,8 @@ bool ParseObufLimits(std::string_view value, ObufLimits limits, std::string* err
   return true;
 }
 
-std::string ObufLimitsValue(Service* service) {
-  auto& l = service->runtime().obuf_limits;
+std::string ObufLimitsValue(RuntimeConfig& rt) {
+  auto& l = rt.obuf_limits;
   std::string out;
   const char* names[] = {"normal", "slave", "pubsub"};
   for (int c = 0; c < 3; ++c) {
@@ -221,8 +238,8 @@ const Param* FindParam(std::string_view name) {
   return nullptr;
 }
 
-std::string ParamValue(const Param& p, Service* service) {
-  RuntimeConfig& rt = service->runtime();
+// The value of a runtime setting (every type but kConst) in `rt`.
+std::string RuntimeValue(const Param& p, RuntimeConfig& rt) {
   switch (p.type) {
     case kInt:
     case kMemory:
@@ -238,11 +255,15 @@ std::string ParamValue(const Param& p, Service* service) {
       return rt.*p.str;
     }
     case kConst:
-      return p.get(service);
+      break;
     case kObufLimits:
-      return ObufLimitsValue(service);
+      return ObufLimitsValue(rt);
   }
   return "";
+}
+
+std::string ParamValue(const Param& p, Service* service) {
+  return p.type == kConst ? p.get(service) : RuntimeValue(p, service->runtime());
 }
 
 bool ValidSave(std::string_view v) {
@@ -336,8 +357,7 @@ bool ParseParam(const Param& p, std::string_view value, int64_t* num, std::strin
 }
 
 // kFixed settings: true if the parsed value is the one in force (nothing would change).
-bool IsValueInForce(const Param& p, Service* service, std::string_view value, int64_t num) {
-  RuntimeConfig& rt = service->runtime();
+bool IsValueInForce(const Param& p, RuntimeConfig& rt, std::string_view value, int64_t num) {
   if (p.num) return (rt.*p.num).load() == num;
   std::lock_guard<std::mutex> lock(rt.mu);
   return rt.*p.str == value;
@@ -477,7 +497,8 @@ void ConfigSet(CmdArgs args, ConnectionContext* cntx) {
     if (!ParseParam(*c.param, c.value, &c.num, &reason)) {
       return rb->SendError(errors::ConfigSetFailed(c.shown, reason));
     }
-    if (c.param->settable == kFixed && !IsValueInForce(*c.param, service, c.value, c.num)) {
+    if (c.param->settable == kFixed &&
+        !IsValueInForce(*c.param, service->runtime(), c.value, c.num)) {
       reason = Cat("not supported by Lacewing (the only value accepted is '",
                    ParamValue(*c.param, service), "')");
       return rb->SendError(errors::ConfigSetFailed(c.shown, reason));
@@ -485,6 +506,87 @@ void ConfigSet(CmdArgs args, ConnectionContext* cntx) {
   }
   for (const Change& c : changes) ApplyParam(*c.param, service, c.value, c.num);
   rb->SendOk();
+}
+
+// A value as a config file holds it: bare when it is one plain token, else double-quoted
+// with Redis's escapes (so `requirepass "a b"` and `notify-keyspace-events ""` read back).
+std::string QuoteConfigValue(std::string_view v) {
+  auto plain = [](char c) { return isalnum(uint8_t(c)) || strchr("-_./:*@,+$", c) != nullptr; };
+  if (!v.empty() && std::all_of(v.begin(), v.end(), plain)) return std::string(v);
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (isprint(uint8_t(c))) {
+      out += c;
+    } else {
+      char hex[8];
+      snprintf(hex, sizeof(hex), "\\x%02x", uint8_t(c));
+      out += hex;
+    }
+  }
+  return out + "\"";
+}
+
+std::string DirectiveLine(const Param& p, Service* service) {
+  std::string value = ParamValue(p, service);
+  // Lists of words are written as several arguments, as Redis writes them.
+  bool list = p.type == kSave || p.name == "bind";
+  return Cat(p.name, " ", list && !value.empty() ? value : QuoteConfigValue(value));
+}
+
+// The first word of a config-file line, or "" for blank and comment lines.
+std::string_view DirectiveName(std::string_view line) {
+  size_t b = line.find_first_not_of(" \t");
+  if (b == std::string_view::npos || line[b] == '#') return {};
+  size_t e = line.find_first_of(" \t\r", b);
+  return line.substr(b, e == std::string_view::npos ? std::string_view::npos : e - b);
+}
+
+// CONFIG REWRITE: each setting the file names gets its current value in place (comments,
+// other lines and their order kept; a repeated setting keeps its first line only); every
+// other setting whose value differs from its default is appended, as Redis does. The file is
+// replaced atomically (written beside it, fsynced, renamed).
+std::string RewriteConfigFile(Service* service) {
+  const std::string& path = service->config().config_file;
+  std::ifstream in(path);
+  if (!in) return Cat("ERR Rewriting config file: ", strerror(errno));
+  std::vector<const Param*> written;
+  std::string out, line;
+  auto seen = [&](const Param* p) {
+    return std::find(written.begin(), written.end(), p) != written.end();
+  };
+  while (std::getline(in, line)) {
+    const Param* p = FindParam(DirectiveName(line));
+    if (p == nullptr) {
+      out += line + "\n";
+    } else if (!seen(p)) {
+      written.push_back(p);
+      out += DirectiveLine(*p, service) + "\n";
+    }
+  }
+  static RuntimeConfig defaults;
+  bool header = false;
+  for (const Param& p : kParams) {
+    if (seen(&p) || p.type == kConst) continue;
+    if (RuntimeValue(p, service->runtime()) == RuntimeValue(p, defaults)) continue;
+    if (!header) out += "# Generated by CONFIG REWRITE\n";
+    header = true;
+    out += DirectiveLine(p, service) + "\n";
+  }
+  std::string tmp = Cat(path, ".rewrite-", getpid());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Cat("ERR Rewriting config file: ", strerror(errno));
+  bool ok = write(fd, out.data(), out.size()) == ssize_t(out.size()) && fsync(fd) == 0;
+  int err = errno;
+  close(fd);
+  if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
+    if (ok) err = errno;
+    unlink(tmp.c_str());
+    return Cat("ERR Rewriting config file: ", strerror(err));
+  }
+  return "";
 }
 
 void Config(CmdArgs args, ConnectionContext* cntx) {
@@ -505,7 +607,11 @@ void Config(CmdArgs args, ConnectionContext* cntx) {
   }
   if (sub == "REWRITE") {
     if (args.size() != 2) return rb->SendError(errors::WrongArity("config|rewrite"));
-    return rb->SendError(errors::kNoConfigFile);
+    if (cntx->service->config().config_file.empty()) {
+      return rb->SendError(errors::kNoConfigFile);
+    }
+    std::string error = RewriteConfigFile(cntx->service);
+    return error.empty() ? rb->SendOk() : rb->SendError(error);
   }
   if (sub == "HELP") {
     if (args.size() != 2) return rb->SendError(errors::WrongArity("config|help"));
@@ -515,6 +621,57 @@ void Config(CmdArgs args, ConnectionContext* cntx) {
 }
 
 }  // namespace
+
+bool IsConfigSetting(std::string_view name) { return FindParam(name) != nullptr; }
+
+std::string CheckStartupSetting(std::string_view name, std::string_view value) {
+  const Param* p = FindParam(name);
+  if (p == nullptr) return "Bad directive or wrong number of arguments";
+  if (p->type == kConst) {
+    if (!p->fixed.empty() && EqualsIgnoreCase(value, p->fixed)) return "";
+    if (!p->fixed.empty()) {
+      return Cat("not supported by Lacewing (the only value accepted is '", p->fixed, "')");
+    }
+    return "not supported by Lacewing as a start-up setting";
+  }
+  int64_t num = 0;
+  std::string err;
+  if (!ParseParam(*p, value, &num, &err)) return err;
+  static RuntimeConfig defaults;  // start-up runs on one thread
+  if (p->settable == kFixed && !IsValueInForce(*p, defaults, value, num)) {
+    return Cat("not supported by Lacewing (the only value accepted is '",
+               RuntimeValue(*p, defaults), "')");
+  }
+  return "";
+}
+
+void ApplyStartupSettings(Service* service) {
+  for (const auto& [name, value] : service->config().settings) {
+    const Param* p = FindParam(name);
+    int64_t num = 0;
+    std::string err;
+    if (p == nullptr || p->type == kConst || !ParseParam(*p, value, &num, &err)) continue;
+    ApplyParam(*p, service, value, num);
+  }
+}
+
+std::string DescribeSettings() {
+  static RuntimeConfig defaults;
+  std::string out;
+  for (const Param& p : kParams) {
+    std::string line = Cat("  ", p.name);
+    if (!p.alias.empty()) line += Cat(" (alias ", p.alias, ")");
+    if (p.type == kConst) {
+      line += p.fixed.empty() ? "  [start-up only]" : Cat("  [always ", p.fixed, "]");
+    } else {
+      line += Cat("  default: '", RuntimeValue(p, defaults), "'");
+      if (p.settable == kFixed) line += "  [no other value]";
+      if (p.settable == kProtected) line += "  [start-up only]";
+    }
+    out += line + "\n";
+  }
+  return out;
+}
 
 void RegisterConfigFamily(CommandRegistry* r) {
   using namespace cmd;

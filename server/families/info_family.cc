@@ -73,12 +73,12 @@ struct ShardFigures {
 
 ShardFigures GatherShards(Service* service) {
   ShardFigures out;
-  out.keys.assign(DbSlice::kNumDbs, 0);
-  out.expires.assign(DbSlice::kNumDbs, 0);
+  out.keys.assign(DbSlice::NumDbs(), 0);
+  out.expires.assign(DbSlice::NumDbs(), 0);
   std::vector<ShardFigures> per(service->shards().size());
   service->shards().AwaitOnAll([&](Shard* shard) {
     ShardFigures& f = per[shard->id];
-    for (int db = 0; db < DbSlice::kNumDbs; ++db) {
+    for (int db = 0; db < DbSlice::NumDbs(); ++db) {
       f.keys.push_back(shard->db_slice.DbSize(db));
       f.expires.push_back(shard->db_slice.ExpireCount(db));
     }
@@ -89,7 +89,7 @@ ShardFigures GatherShards(Service* service) {
     f.evicted_keys = s.evicted_keys;
   });
   for (const ShardFigures& f : per) {
-    for (int db = 0; db < DbSlice::kNumDbs; ++db) {
+    for (int db = 0; db < DbSlice::NumDbs(); ++db) {
       out.keys[db] += f.keys[db];
       out.expires[db] += f.expires[db];
     }
@@ -153,7 +153,7 @@ void ServerSection(const InfoContext& c, InfoWriter& w) {
   w.Line("executable", Executable());
   w.Line("config_file", "");
   w.Line("io_threads_active", 0);
-  w.Line("lacewing_version", "0.1.0");
+  w.Line("lacewing_version", kLacewingVersion);
   w.Line("proactor_threads", service->pool()->size());
 }
 
@@ -329,7 +329,7 @@ void EmptySection(const InfoContext&, InfoWriter&) {}
 void ClusterSection(const InfoContext&, InfoWriter& w) { w.Line("cluster_enabled", 0); }
 
 void KeyspaceSection(const InfoContext& c, InfoWriter& w) {
-  for (int db = 0; db < DbSlice::kNumDbs; ++db) {
+  for (int db = 0; db < DbSlice::NumDbs(); ++db) {
     if (c.shards->keys[db] == 0) continue;
     w.Line(Cat("db", db),
            Cat("keys=", c.shards->keys[db], ",expires=", c.shards->expires[db], ",avg_ttl=0"));

@@ -219,7 +219,7 @@ void Copy(CmdArgs args, ConnectionContext* cntx) {
       if (!ParseRedisInt(args[j + 1], &db) || db < INT32_MIN || db > INT32_MAX) {
         return rb->SendError(errors::kNotInteger);
       }
-      if (db < 0 || db >= DbSlice::kNumDbs) return rb->SendError(errors::kDbIndexOutOfRange);
+      if (db < 0 || db >= DbSlice::NumDbs()) return rb->SendError(errors::kDbIndexOutOfRange);
       dst_db = int(db);
       ++j;
     } else {
@@ -589,7 +589,7 @@ void Select(CmdArgs args, ConnectionContext* cntx) {
   int64_t index;
   if (!ParseRedisInt(args[1], &index)) return cntx->rb->SendError(errors::kNotInteger);
   if (index < INT32_MIN || index > INT32_MAX) return cntx->rb->SendError(errors::kNotInt32);
-  if (index < 0 || index >= DbSlice::kNumDbs) {
+  if (index < 0 || index >= DbSlice::NumDbs()) {
     return cntx->rb->SendError(errors::kDbIndexOutOfRange);
   }
   cntx->db_index = int(index);

@@ -15,6 +15,8 @@ namespace lw {
 
 // The Redis version HELLO and INFO report (the release whose replies Lacewing matches).
 inline constexpr std::string_view kRedisVersion = "7.0.15";
+// Lacewing's own version (INFO lacewing_version, --version, the start-up log).
+inline constexpr std::string_view kLacewingVersion = "0.1.0";
 
 // Redis's maxmemory-policy names; RuntimeConfig::maxmemory_policy indexes this list.
 inline constexpr std::string_view kMaxmemoryPolicies[] = {

@@ -120,6 +120,7 @@ void Connection::BeginBlocking(std::function<void()> cancel) {
     return;
   }
   blocked_cancel_ = std::move(cancel);
+  cntx_.blocked = true;
   block_watch_stop_ = false;
   block_watch_ = io::Fiber("blocked-watch", [this] {
     // The socket reports edges; a hang-up is one (EPOLLRDHUP). Data the client pipelines
@@ -137,6 +138,7 @@ void Connection::BeginBlocking(std::function<void()> cancel) {
 
 void Connection::EndBlocking() {
   blocked_cancel_ = nullptr;
+  cntx_.blocked = false;
   block_watch_stop_ = true;
   socket_.WakeWaiters();
   if (block_watch_.joinable()) block_watch_.Join();
@@ -378,13 +380,14 @@ void Connection::Run() {
         if (!Flush()) break;
         continue;
       }
-      parked_in_read_ = true;
+      parked_in_read_ = cntx_.waiting_for_input = true;
       bool ok = socket_.WaitReadable();
-      parked_in_read_ = false;
+      parked_in_read_ = cntx_.waiting_for_input = false;
       if (!ok) break;
       continue;
     }
     in_len_ += size_t(n);
+    cntx_.last_active_ns = SteadyNowNs();  // Redis's lastinteraction: idle time and `timeout`
     if (!ProcessInput()) break;
     // Give back memory after a big request passed through.
     if (in_len_ == 0 && in_.size() > 4 * kInitialBuffer) {

@@ -4,7 +4,10 @@
 
 #include <atomic>
 
+#include <absl/strings/str_split.h>
+
 #include "base/logging.h"
+
 #include "io/done.h"
 #include "server/net/connection.h"
 
@@ -16,9 +19,47 @@ Server::Server(const ServerConfig& config) : config_(config), pool_(config.threa
 
 Server::~Server() { Stop(); }
 
+int Server::Listen() {
+  std::vector<std::string> addrs =
+      absl::StrSplit(config_.bind, absl::ByAnyChar(" ,"), absl::SkipEmpty());
+  if (addrs.empty()) addrs.push_back("");  // no address: every interface
+  port_ = config_.port;
+  int rc = 0;
+  for (std::string addr : addrs) {
+    // Redis's spellings: "*" every IPv4 address, "::*" every IPv6 one; a leading "-" marks an
+    // address that may be missing (skipped if it cannot be bound).
+    bool optional = addr.size() > 1 && addr[0] == '-';
+    if (optional) addr.erase(0, 1);
+    if (addr == "*") addr = "0.0.0.0";
+    if (addr == "::*") addr = "::";
+    // Port 0 picks a free port for the first address; the others share it.
+    int fd = io::ListenTcp(addr, port_, &port_);
+    if (fd < 0 && optional) continue;
+    if (fd < 0) {
+      rc = fd;
+      failed_address_ = addr + ":" + std::to_string(port_);
+      break;
+    }
+    listen_fds_.push_back(fd);
+  }
+  if (rc == 0 && !config_.unixsocket.empty()) {
+    rc = io::ListenUnix(config_.unixsocket, config_.unixsocketperm);
+    if (rc >= 0) {
+      listen_fds_.push_back(rc);
+      rc = 0;
+    } else {
+      failed_address_ = config_.unixsocket;
+    }
+  }
+  if (rc < 0) {
+    for (int fd : listen_fds_) close(fd);
+    listen_fds_.clear();
+  }
+  return rc;
+}
+
 int Server::Start() {
-  int fd = io::ListenTcp(config_.bind, config_.port, &port_);
-  if (fd < 0) return fd;
+  if (int rc = Listen(); rc < 0) return rc;
   pool_.Start(config_.pin_threads);
   config_.service.bind = config_.bind;
   config_.service.port = port_;
@@ -26,13 +67,17 @@ int Server::Start() {
       config_.poller == io::PollerKind::kUring ? "io_uring" : "epoll";
   service_ = std::make_unique<Service>(&pool_, config_.service, config_.families);
   started_ = true;
-  pool_.at(0)->Dispatch([this, fd] { AcceptLoop(fd); }, "acceptor");
+  acceptors_.assign(listen_fds_.size(), nullptr);
+  for (size_t i = 0; i < listen_fds_.size(); ++i) {
+    accept_loops_.Add(1);
+    pool_.at(0)->Dispatch([this, i] { AcceptLoop(i); }, "acceptor");
+  }
   return 0;
 }
 
-void Server::AcceptLoop(int listen_fd) {
-  io::FiberAcceptor acceptor(listen_fd);
-  acceptor_ = &acceptor;
+void Server::AcceptLoop(size_t index) {
+  io::FiberAcceptor acceptor(listen_fds_[index]);
+  acceptors_[index] = &acceptor;
   size_t next = 0;
   while (true) {
     int fd = acceptor.Accept();
@@ -50,8 +95,8 @@ void Server::AcceptLoop(int listen_fd) {
     io::Proactor* target = pool_.at(next++ % pool_.size());
     target->Dispatch([this, fd] { ServeConnection(fd); }, "connection");
   }
-  acceptor_ = nullptr;
-  accept_done_.Notify();
+  acceptors_[index] = nullptr;
+  accept_loops_.Dec();
 }
 
 void Server::ServeConnection(int fd) {
@@ -69,9 +114,12 @@ void Server::Stop() {
   if (!started_) return;
   started_ = false;
   pool_.at(0)->Await([this] {
-    if (acceptor_) acceptor_->Cancel();
+    for (io::FiberAcceptor* a : acceptors_) {
+      if (a) a->Cancel();
+    }
   });
-  accept_done_.Wait();
+  accept_loops_.Wait();
+  if (!config_.unixsocket.empty()) unlink(config_.unixsocket.c_str());
   stopping_.store(true);
   service_->BeginShutdown();  // running scripts end at their next hook
   pool_.AwaitBriefOnAll([this](io::Proactor* p) {

@@ -23,7 +23,11 @@ namespace lw {
 class Connection;
 
 struct ServerConfig {
+  // Addresses to listen on, separated by spaces or commas ("127.0.0.1 ::1"), all on `port`.
   std::string bind = "127.0.0.1";
+  // A Unix-domain socket to listen on as well (empty: none), its file mode (0: umask's).
+  std::string unixsocket;
+  uint32_t unixsocketperm = 0;
   uint16_t port = 6379;
   size_t threads = 0;  // 0: one per core
   io::PollerKind poller = io::PollerKind::kEpoll;
@@ -38,8 +42,10 @@ class Server {
   explicit Server(const ServerConfig& config);
   ~Server();
 
-  // Binds and starts serving. Returns 0, or -errno if the port cannot be bound.
+  // Binds every address (and the Unix socket) and starts serving. Returns 0, or -errno if
+  // one cannot be bound; failed_address() then names it.
   int Start();
+  const std::string& failed_address() const { return failed_address_; }
   void Stop();
 
   uint16_t port() const { return port_; }
@@ -47,15 +53,20 @@ class Server {
   io::ProactorPool& pool() { return pool_; }
 
  private:
-  void AcceptLoop(int listen_fd);
+  void AcceptLoop(size_t index);  // serves listen_fds_[index]
+  // Binds every configured listener into listen_fds_; on failure closes them and returns -errno.
+  int Listen();
   void ServeConnection(int fd);
 
   ServerConfig config_;
   io::ProactorPool pool_;
   std::unique_ptr<Service> service_;
   uint16_t port_ = 0;
-  io::FiberAcceptor* acceptor_ = nullptr;  // lives in the accept fiber on proactor 0
-  io::Done accept_done_;
+  std::vector<int> listen_fds_;
+  std::string failed_address_;
+  // One accept fiber per listener, all on proactor 0; each acceptor lives in its fiber.
+  std::vector<io::FiberAcceptor*> acceptors_;
+  io::BlockingCounter accept_loops_{0};
   io::BlockingCounter live_connections_{0};
   // Per proactor: its live connections (touched only by that proactor's thread).
   std::vector<absl::flat_hash_set<Connection*>> connections_;
