@@ -46,6 +46,7 @@ inline void WireServer(ServerConfig* config) {
   config->service.function_codes = &FunctionLibraryCodes;
   config->service.load_function = &LoadFunctionLibrary;
   config->service.apply_settings = &ApplyStartupSettings;
+  config->service.publish = &PublishFromShard;
 }
 
 }  // namespace lw

@@ -252,7 +252,6 @@ REFUSED = [
     ("latency-monitor-threshold", "0", "100"),
     ("lazyfree-lazy-user-del", "no", "yes"),
     ("lazyfree-lazy-user-flush", "no", "yes"),
-    ("notify-keyspace-events", "", "KEA"),
 ]
 
 
@@ -275,7 +274,7 @@ def test_refused_settings_get_like_redis(diff):
     """Where Redis's default is Lacewing's only value, CONFIG GET agrees with redis-server."""
     for name in ("save", "appendonly", "maxmemory-samples",
                  "latency-monitor-threshold", "lazyfree-lazy-user-del",
-                 "lazyfree-lazy-user-flush", "notify-keyspace-events"):
+                 "lazyfree-lazy-user-flush"):
         both(diff, "CONFIG", "GET", name)
         # Setting the value in force is accepted by both.
         value = diff.rd.call("CONFIG", "GET", name).split(b"\r\n")[4]

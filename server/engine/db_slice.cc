@@ -50,9 +50,12 @@ bool DbSlice::ExpireIfNeeded(int db, Iterator it, int64_t now_ms) {
   if (exp.IsEnd()) return false;
   if (exp.value() > now_ms) return false;
   MarkModified(db, it);
+  std::string key;
+  if (notifier_.Wants(notify::kExpired)) key = it.key().GetSlice(&scratch);
   d.expire.Erase(exp);
   d.prime.Erase(it);
   ++stats_.expired_keys;
+  Notify(notify::kExpired, "expired", db, key);
   return true;
 }
 
@@ -104,6 +107,7 @@ OpResult<std::pair<DbSlice::Iterator, bool>> DbSlice::TryAddOrFind(int db, std::
     return OpStatus::kOutOfMemory;
   }
   MarkModified(db, key);
+  Notify(notify::kNew, "new", db, key);
   return std::pair{it, true};
 }
 
@@ -116,6 +120,7 @@ std::pair<DbSlice::Iterator, bool> DbSlice::AddOrFind(int db, std::string_view k
   force_grow_ = false;
   CHECK(inserted) << "prime table refused an insert it was allowed to grow for";
   MarkModified(db, key);
+  Notify(notify::kNew, "new", db, key);
   return {it, true};
 }
 
@@ -179,6 +184,10 @@ bool DbSlice::IsPinned(Iterator it) const {
 
 void DbSlice::OnEvict(int db, Iterator it) {
   MarkModified(db, it);
+  if (notifier_.Wants(notify::kEvicted)) {
+    std::string scratch;
+    Notify(notify::kEvicted, "evicted", db, it.key().GetSlice(&scratch));
+  }
   Db& d = *dbs_[db];
   // A running snapshot takes the bucket while the victim still has its TTL.
   if (snapshot_ != nullptr) SnapshotBucket(db, d.prime.BucketOf(it));
@@ -373,6 +382,7 @@ size_t DbSlice::ActiveExpireStep(int db, size_t budget) {
       d.prime.Erase(it);
       ++deleted;
       ++stats_.expired_keys;
+      Notify(notify::kExpired, "expired", db, key);
     }
     d.expire.Erase(std::string_view(key));
   }

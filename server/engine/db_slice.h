@@ -42,6 +42,7 @@
 
 #include "base/op_status.h"
 #include "dash_table/dash_table.h"
+#include "server/engine/keyspace_events.h"
 #include "server/engine/watch_registry.h"
 #include "server/types/compact_object.h"
 
@@ -153,6 +154,15 @@ class DbSlice {
   bool Del(int db, std::string_view key);
   void Del(int db, Iterator it);
 
+  // Keyspace notifications (keyspace_events.h): Service sets the notifier on the shard's
+  // thread before serving. Notify is what a write command calls where Redis calls
+  // notifyKeyspaceEvent: one relaxed load unless notify-keyspace-events selects `type`.
+  // DbSlice itself notifies "expired", "evicted" and "new".
+  void SetNotifier(const KeyspaceNotifier& notifier) { notifier_ = notifier; }
+  void Notify(uint32_t type, std::string_view event, int db, std::string_view key) const {
+    if (notifier_.Wants(type)) notifier_.Publish(event, db, key);
+  }
+
   // WATCH: `key` of `db` was changed by the running command (see the header comment). Costs
   // one emptiness test while nobody on this shard watches anything.
   // Blocked clients are told too (EngineShard::NotifyKeyReady): a blocked XREADGROUP must wake
@@ -257,6 +267,7 @@ class DbSlice {
   ShardSnapshot* snapshot_ = nullptr;
   uint32_t snapshot_version_ = 0;
   std::vector<std::pair<int, std::string>>* touch_sink_ = nullptr;
+  KeyspaceNotifier notifier_;
 };
 
 template <typename Table>

@@ -25,10 +25,12 @@ OpResult<T*> FindContainer(const OpArgs& op, std::string_view key, ObjType type)
 }
 
 // Deletes `key` if its container became empty: an empty container never stays in the
-// keyspace (Redis semantics).
+// keyspace (Redis semantics), and Redis notifies "del" for it.
 template <typename T>
 void DeleteIfEmpty(const OpArgs& op, std::string_view key, const T* container) {
-  if (container->size() == 0) op.slice->Del(op.db, key);
+  if (container->size() != 0) return;
+  op.slice->Del(op.db, key);
+  op.slice->Notify(notify::kGeneric, "del", op.db, key);
 }
 
 // SCARD/ZCARD: the size of the container of `type` at `key`; 0 if there is none.
@@ -40,11 +42,12 @@ OpResult<int64_t> ContainerSize(const OpArgs& op, std::string_view key, ObjType 
 }
 
 // SREM/ZREM: removes `members` from the container of `type` at `key`, `remove(container,
-// member)` returning how many it removed (0 or 1); deletes the key once empty. Returns the
-// count; 0 if there is no such key.
+// member)` returning how many it removed (0 or 1); notifies `event` (of class `notify_type`)
+// if any was; deletes the key once empty. Returns the count; 0 if there is no such key.
 template <typename T, typename Remove>
 OpResult<int64_t> RemoveMembers(const OpArgs& op, std::string_view key, ObjType type,
-                                std::span<const std::string_view> members, Remove remove) {
+                                std::span<const std::string_view> members, Remove remove,
+                                uint32_t notify_type, std::string_view event) {
   OpResult<T*> c = FindContainer<T>(op, key, type);
   if (!c.ok()) return c.status() == OpStatus::kKeyNotFound ? 0 : OpResult<int64_t>(c.status());
   int64_t removed = 0;
@@ -52,7 +55,10 @@ OpResult<int64_t> RemoveMembers(const OpArgs& op, std::string_view key, ObjType 
     removed += remove(*c, m);
     if ((*c)->size() == 0) break;
   }
-  if (removed > 0) op.slice->MarkModified(op.db, key);  // WATCH: only a real removal counts
+  if (removed > 0) {
+    op.slice->MarkModified(op.db, key);  // WATCH: only a real removal counts
+    op.slice->Notify(notify_type, event, op.db, key);
+  }
   DeleteIfEmpty(op, key, *c);
   return removed;
 }

@@ -76,6 +76,9 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
     mc.outside = &other_mem_;
     mc.cannot_evict = &cannot_evict_[shard->id];
     shard->db_slice.SetMemoryConfig(mc);
+    if (config_.publish) {
+      shard->db_slice.SetNotifier(KeyspaceNotifier{&runtime_.notify_flags, config_.publish, this});
+    }
   });
   for (uint32_t i = 0; i < shards_.size(); ++i) {
     background_fibers_.Add(1);

@@ -102,6 +102,9 @@ struct ServiceConfig {
   // first client connects.
   std::vector<std::pair<std::string, std::string>> settings;
   void (*apply_settings)(Service* service) = nullptr;
+  // Publishes a keyspace notification (the pub/sub family's, wired by server/families.h;
+  // null: notifications go nowhere). `ctx` is the Service.
+  void (*publish)(void* ctx, std::string_view channel, std::string_view message) = nullptr;
   // The config file the server started with (absolute path, empty: none): CONFIG REWRITE.
   std::string config_file;
   // What CONFIG GET reports of the start-up-only settings main.cc reads from flags.
@@ -162,10 +165,12 @@ struct RuntimeConfig {
   std::atomic<int64_t> lazyfree_lazy_user_del{0};    // fixed: no lazy-free thread
   std::atomic<int64_t> lazyfree_lazy_user_flush{0};  // fixed
   std::atomic<int64_t> loglevel{2};                  // debug, verbose, notice, warning (glog)
+  // notify-keyspace-events as notify:: bits (keyspace_events.h); read by every write.
+  std::atomic<int64_t> notify_flags{0};
   // String settings: under the mutex (CONFIG only).
   std::mutex mu;
   std::string save;                     // the save points, as CONFIG GET shows them
-  std::string notify_keyspace_events;   // as given; notify_flags holds what it selects
+  std::string notify_keyspace_events;   // unused: CONFIG shows notify_flags' string form
   std::string dbfilename = "dump.rdb";  // protected, as Redis's
   std::string requirepass;              // the default user's password; empty: none
   // !requirepass.empty(), for Dispatch: as in Redis, a client that never authenticated may

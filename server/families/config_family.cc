@@ -11,10 +11,10 @@
 //     settings, and those Lacewing fixes at start-up from its flags: port, bind).
 //   * kProtected: refused with Redis's "can't set protected config", as redis-server does
 //     with its default enable-protected-configs no (dir, dbfilename).
-//   * kFixed: a feature Lacewing does not have (persistence, keyspace notifications, idle
-//     timeouts, ...). CONFIG GET answers the value that describes what Lacewing does, and
-//     CONFIG SET accepts that value only (so clients that set it, e.g. `save ""`, still work);
-//     any other value is refused with Redis's CONFIG SET error shape, naming the setting.
+//   * kFixed: a feature Lacewing does not have (persistence, ...). CONFIG GET answers the
+//     value that describes what Lacewing does, and CONFIG SET accepts that value only (so
+//     clients that set it, e.g. `save ""`, still work); any other value is refused with
+//     Redis's CONFIG SET error shape, naming the setting.
 // As in Redis, every value of a CONFIG SET is checked before any is applied: a refused CONFIG
 // SET changes nothing.
 // Thread-safety: handlers run on the client's fiber; values are RuntimeConfig atomics (the
@@ -38,6 +38,7 @@
 #include "base/flags.h"
 #include "base/logging.h"
 #include "server/engine/connection_context.h"
+#include "server/engine/keyspace_events.h"
 #include "server/engine/service.h"
 #include "server/families/server_util.h"
 #include "server/resp/error_strings.h"
@@ -48,7 +49,7 @@ namespace lw {
 
 namespace {
 
-enum class ParamType { kInt, kMemory, kBool, kEnum, kString, kSave, kConst, kObufLimits };
+enum class ParamType { kInt, kMemory, kBool, kEnum, kString, kSave, kNotify, kConst, kObufLimits };
 enum class Settable { kLive, kImmutable, kProtected, kFixed };
 
 constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning"};
@@ -170,7 +171,8 @@ const Param kParams[] = {
     Bool("lazyfree-lazy-user-flush", &RC::lazyfree_lazy_user_flush, kFixed),
     {.name = "loglevel", .type = kEnum, .num = &RC::loglevel, .choices = kLogLevels},
     Str("save", kSave, &RC::save, kLive),  // the snapshot schedule (engine/persistence.h)
-    Str("notify-keyspace-events", kString, &RC::notify_keyspace_events, kFixed),
+    // Parsed into notify:: bits; shown in Redis's normal form ("AKE" for "KEA").
+    {.name = "notify-keyspace-events", .type = kNotify, .num = &RC::notify_flags},
     Str("dbfilename", kString, &RC::dbfilename, kProtected),
 };
 
@@ -247,6 +249,8 @@ std::string RuntimeValue(const Param& p, RuntimeConfig& rt) {
       return std::to_string((rt.*p.num).load());
     case kBool:
       return (rt.*p.num).load() ? "yes" : "no";
+    case kNotify:
+      return KeyspaceEventsString(uint32_t((rt.*p.num).load()));
     case kEnum:
       return std::string(p.choices[size_t((rt.*p.num).load())]);
     case kString:
@@ -348,6 +352,15 @@ bool ParseParam(const Param& p, std::string_view value, int64_t* num, std::strin
     case kObufLimits: {
       ObufLimits scratch = {};
       return ParseObufLimits(value, scratch, err);
+    }
+    case kNotify: {
+      uint32_t flags = 0;
+      if (!ParseKeyspaceEvents(value, &flags)) {
+        *err = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+        return false;
+      }
+      *num = flags;
+      return true;
     }
     case kConst:
       break;

@@ -150,7 +150,9 @@ void SendCount(ConnectionContext* cntx, int64_t n) {
 
 void Del(CmdArgs args, ConnectionContext* cntx) {
   SendCount(cntx, SumOverKeys(cntx, args.subspan(1), [](const OpArgs& op, std::string_view key) {
-              return op.slice->Del(op.db, key) ? 1 : 0;
+              if (!op.slice->Del(op.db, key)) return 0;
+              op.slice->Notify(notify::kGeneric, "del", op.db, key);
+              return 1;
             }));
 }
 

@@ -78,6 +78,7 @@ void SetPairs(CmdArgs args, ConnectionContext* cntx, bool reply_ok) {
       added += (*hash)->Set(args[i], args[i + 1], limits);
     }
     op.slice->MarkModified(op.db, key);  // even when no value changed, as in Redis
+    op.slice->Notify(notify::kHash, "hset", op.db, key);
     return added;
   });
   if (!res.ok()) return SendWrongTypeOr(res.status(), cntx->rb);
@@ -97,6 +98,7 @@ void HSetNx(CmdArgs args, ConnectionContext* cntx) {
     if ((*hash)->Get(field)) return int64_t(0);
     (*hash)->Set(field, value, limits);
     op.slice->MarkModified(op.db, key);
+    op.slice->Notify(notify::kHash, "hset", op.db, key);
     return int64_t(1);
   });
   if (!res.ok()) return SendWrongTypeOr(res.status(), cntx->rb);
@@ -111,8 +113,14 @@ void HDel(CmdArgs args, ConnectionContext* cntx) {
     HashObj* hash = HashOf(*it);
     int64_t deleted = 0;
     for (size_t i = 2; i < args.size() && !hash->empty(); ++i) deleted += hash->Del(args[i]);
-    if (deleted > 0) op.slice->MarkModified(op.db, key);
-    if (hash->empty()) op.slice->Del(op.db, *it);
+    if (deleted > 0) {
+      op.slice->MarkModified(op.db, key);
+      op.slice->Notify(notify::kHash, "hdel", op.db, key);
+    }
+    if (hash->empty()) {
+      op.slice->Del(op.db, *it);
+      op.slice->Notify(notify::kGeneric, "del", op.db, key);
+    }
     return deleted;
   });
   if (res.status() == OpStatus::kWrongType) return cntx->rb->SendError(errors::kWrongType);
@@ -139,6 +147,7 @@ void HIncrBy(CmdArgs args, ConnectionContext* cntx) {
     value += incr;
     (*hash)->Set(field, std::to_string(value), limits);
     op.slice->MarkModified(op.db, key);
+    op.slice->Notify(notify::kHash, "hincrby", op.db, key);
     return value;
   });
   if (res.ok()) return rb->SendLong(*res);
@@ -172,6 +181,7 @@ void HIncrByFloat(CmdArgs args, ConnectionContext* cntx) {
         std::string formatted = FormatLongDouble(value);
         (*hash)->Set(field, formatted, limits);
         op.slice->MarkModified(op.db, key);
+        op.slice->Notify(notify::kHash, "hincrbyfloat", op.db, key);
         return formatted;
       });
   if (res.ok()) return rb->SendBulk(*res);

@@ -101,6 +101,7 @@ void PfAdd(CmdArgs args, ConnectionContext* cntx) {
     if (updated > 0 && !corrupt) {
       hll::InvalidateCache(&s);
       op.slice->MarkModified(op.db, key);
+      op.slice->Notify(notify::kString, "pfadd", op.db, key);
     }
     // Redis changes the value in place: adds before a corrupt spot stay.
     StoreExisting(op, key, s);
@@ -214,6 +215,7 @@ void PfMerge(CmdArgs args, ConnectionContext* cntx) {
       hll::InvalidateCache(&s);
       StoreExisting(op, a.key, s);
       op.slice->MarkModified(op.db, a.key);
+      op.slice->Notify(notify::kString, "pfadd", op.db, a.key);
     }
   });
   if (status == OpStatus::kOutOfMemory) return rb->SendError(errors::kOom);

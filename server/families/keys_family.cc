@@ -52,7 +52,9 @@ void SendCountOrUndeclared(ConnectionContext* cntx, int64_t n) {
 void Unlink(CmdArgs args, ConnectionContext* cntx) {
   SendCountOrUndeclared(
       cntx, SumOverKeys(cntx, args.subspan(1), [](const OpArgs& op, std::string_view key) {
-        return op.slice->Del(op.db, key) ? 1 : 0;
+        if (!op.slice->Del(op.db, key)) return 0;
+        op.slice->Notify(notify::kGeneric, "del", op.db, key);
+        return 1;
       }));
 }
 
@@ -126,7 +128,15 @@ struct Transfer {
 };
 
 ValueInTransit Fetch(const Transfer& t, DbSlice* slice) {
-  return t.copy ? CloneValue(slice, t.src_db, t.src) : TakeValue(slice, t.src_db, t.src);
+  if (t.copy) return CloneValue(slice, t.src_db, t.src);
+  ValueInTransit v = TakeValue(slice, t.src_db, t.src);
+  if (v.found) slice->Notify(notify::kGeneric, "rename_from", t.src_db, t.src);
+  return v;
+}
+
+void Store(const Transfer& t, DbSlice* slice, ValueInTransit* v) {
+  PutValue(slice, t.dst_db, t.dst, v);
+  slice->Notify(notify::kGeneric, t.copy ? "copy_to" : "rename_to", t.dst_db, t.dst);
 }
 
 // Both keys on one shard: everything in a single hop. A key renamed to itself stays put.
@@ -142,7 +152,7 @@ MoveOutcome TransferOnOneShard(KeyHops* hops, const Transfer& t) {
         ValueInTransit v = Fetch(t, op.slice);
         // COPY ... DB n writes a key of another database than the script's (undo_log.h).
         if (op.undo != nullptr) op.undo->Record(op.slice, t.dst_db, t.dst);
-        PutValue(op.slice, t.dst_db, t.dst, &v);
+        Store(t, op.slice, &v);
       }
       outcome = MoveOutcome::kDone;
     }
@@ -178,7 +188,7 @@ MoveOutcome TransferAcrossShards(KeyHops* hops, const Transfer& t) {
   hops->Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
     if (mine[0].index != 1) return;
     if (op.undo != nullptr) op.undo->Record(op.slice, t.dst_db, t.dst);
-    PutValue(op.slice, t.dst_db, t.dst, &v);
+    Store(t, op.slice, &v);
   });
   return MoveOutcome::kDone;
 }
@@ -305,8 +315,10 @@ void ExpireGeneric(CmdArgs args, ConnectionContext* cntx, bool relative, bool se
     if ((flags & kExpLt) && has && when >= current) return 0;
     if (when <= DbSlice::NowMs()) {
       op.slice->Del(op.db, *it);  // a deadline in the past deletes the key (and counts as set)
+      op.slice->Notify(notify::kGeneric, "del", op.db, key);
     } else {
       op.slice->SetExpire(op.db, *it, when);
+      op.slice->Notify(notify::kGeneric, "expire", op.db, key);
     }
     return 1;
   });
@@ -333,7 +345,9 @@ void Persist(CmdArgs args, ConnectionContext* cntx) {
   std::string_view key = args[1];
   int64_t res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> int64_t {
     auto it = op.slice->Peek(op.db, key);
-    return it && op.slice->RemoveExpire(op.db, *it) ? 1 : 0;
+    if (!it || !op.slice->RemoveExpire(op.db, *it)) return 0;
+    op.slice->Notify(notify::kGeneric, "persist", op.db, key);
+    return 1;
   });
   cntx->rb->SendLong(res);
 }

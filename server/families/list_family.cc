@@ -27,9 +27,14 @@ using Iter = DbSlice::Iterator;
 ListObj* ListOf(Iter it) { return it.value().GetRobj<ListObj>(); }
 
 // Deletes the key when its list became empty (Redis never keeps an empty list).
-void DelIfEmpty(const OpArgs& op, Iter it) {
-  if (ListOf(it)->empty()) op.slice->Del(op.db, it);
+void DelIfEmpty(const OpArgs& op, Iter it, std::string_view key) {
+  if (!ListOf(it)->empty()) return;
+  op.slice->Del(op.db, it);
+  op.slice->Notify(notify::kGeneric, "del", op.db, key);
 }
+
+std::string_view PopEvent(bool front) { return front ? "lpop" : "rpop"; }
+std::string_view PushEvent(bool front) { return front ? "lpush" : "rpush"; }
 
 void SendStatusError(OpStatus status, ReplyBuilder* rb) {
   if (status == OpStatus::kWrongType) return rb->SendError(errors::kWrongType);
@@ -81,6 +86,7 @@ void Push(CmdArgs args, ConnectionContext* cntx, bool front, bool only_if_exists
       }
     }
     op.slice->MarkModified(op.db, key);
+    op.slice->Notify(notify::kList, PushEvent(front), op.db, key);
     NotifyKeyReady(key);  // blocked BLPOP & co. are served when this transaction concludes
     return int64_t(list->size());
   });
@@ -113,8 +119,11 @@ void Pop(CmdArgs args, ConnectionContext* cntx, bool front) {
     size_t n = std::min<uint64_t>(uint64_t(count), list->size());
     out.reserve(n);
     for (size_t i = 0; i < n; ++i) out.push_back(front ? list->PopFront() : list->PopBack());
-    if (n > 0) op.slice->MarkModified(op.db, key);  // LPOP key 0 changes nothing
-    DelIfEmpty(op, *it);
+    if (n > 0) {  // LPOP key 0 changes nothing
+      op.slice->MarkModified(op.db, key);
+      op.slice->Notify(notify::kList, PopEvent(front), op.db, key);
+    }
+    DelIfEmpty(op, *it, key);
     return out;
   });
   if (!res.ok()) {
@@ -265,6 +274,7 @@ void LSet(CmdArgs args, ConnectionContext* cntx) {
     if (!i) return OpStatus::kOutOfRange;
     list->Set(*i, value);
     op.slice->MarkModified(op.db, key);
+    op.slice->Notify(notify::kList, "lset", op.db, key);
     return true;
   });
   if (res.ok()) return rb->SendOk();
@@ -296,6 +306,7 @@ void LInsert(CmdArgs args, ConnectionContext* cntx) {
     ListObj* list = ListOf(*it);
     if (!list->Insert(pivot, value, after)) return int64_t(-1);
     op.slice->MarkModified(op.db, key);
+    op.slice->Notify(notify::kList, "linsert", op.db, key);
     NotifyKeyReady(key);
     return int64_t(list->size());
   });
@@ -313,8 +324,11 @@ void LRem(CmdArgs args, ConnectionContext* cntx) {
     // |INT64_MIN| does not fit an int64; any limit that large means "all" in practice.
     size_t limit = count == INT64_MIN ? SIZE_MAX : size_t(count < 0 ? -count : count);
     size_t removed = ListOf(*it)->Remove(value, limit, count >= 0);
-    if (removed > 0) op.slice->MarkModified(op.db, key);
-    DelIfEmpty(op, *it);
+    if (removed > 0) {
+      op.slice->MarkModified(op.db, key);
+      op.slice->Notify(notify::kList, "lrem", op.db, key);
+    }
+    DelIfEmpty(op, *it, key);
     return int64_t(removed);
   });
   if (res.status() == OpStatus::kWrongType) return cntx->rb->SendError(errors::kWrongType);
@@ -335,8 +349,10 @@ void LTrim(CmdArgs args, ConnectionContext* cntx) {
     int64_t s = start < 0 ? start + len : start;
     int64_t e = end < 0 ? end + len : end;
     if (s < 0) s = 0;
+    op.slice->Notify(notify::kList, "ltrim", op.db, key);  // even when nothing is cut, as Redis
     if (s > e || s >= len) {
       op.slice->Del(op.db, *it);  // everything is trimmed away
+      op.slice->Notify(notify::kGeneric, "del", op.db, key);
       return true;
     }
     if (e >= len) e = len - 1;
@@ -369,8 +385,11 @@ std::vector<std::string> PopFrom(const OpArgs& op, std::string_view key, bool fr
   size_t n = std::min(count, list->size());
   out.reserve(n);
   for (size_t i = 0; i < n; ++i) out.push_back(front ? list->PopFront() : list->PopBack());
-  if (n > 0) op.slice->MarkModified(op.db, key);
-  DelIfEmpty(op, *it);
+  if (n > 0) {
+    op.slice->MarkModified(op.db, key);
+    op.slice->Notify(notify::kList, PopEvent(front), op.db, key);
+  }
+  DelIfEmpty(op, *it, key);
   return out;
 }
 
@@ -386,6 +405,7 @@ void PushTo(const OpArgs& op, std::string_view key, std::string_view value, bool
     list->PushBack(value);
   }
   op.slice->MarkModified(op.db, key);
+  op.slice->Notify(notify::kList, PushEvent(front), op.db, key);
   NotifyKeyReady(key);
 }
 
@@ -403,6 +423,9 @@ std::string MoveOnShard(const OpArgs& op, std::string_view src, std::string_view
       list->PushBack(value);
     }
     op.slice->MarkModified(op.db, src);
+    // Redis reports the push before the pop.
+    op.slice->Notify(notify::kList, PushEvent(to_front), op.db, src);
+    op.slice->Notify(notify::kList, PopEvent(from_front), op.db, src);
     return value;
   }
   std::string value = std::move(PopFrom(op, src, from_front, 1).front());

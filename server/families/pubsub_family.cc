@@ -205,9 +205,9 @@ void Deliver(Service* service, const Message& msg, const std::vector<Delivery>& 
   }
 }
 
-void Publish(CmdArgs args, ConnectionContext* cntx) {
-  Service* service = cntx->service;
-  std::string_view channel = args[1];
+// Sends `payload` to every subscriber of `channel` (and matching pattern) of `service`;
+// returns how many there were.
+size_t PublishMessage(Service* service, std::string_view channel, std::string_view payload) {
   std::vector<std::vector<Delivery>> by_thread(service->pool()->size());
   size_t count = 0;
   {
@@ -230,21 +230,24 @@ void Publish(CmdArgs args, ConnectionContext* cntx) {
       }
     }
   }
-  if (count > 0) {
-    auto msg = std::make_shared<const Message>(Message{std::string(channel), std::string(args[2])});
-    io::Proactor* here = io::Proactor::Current();
-    for (size_t t = 0; t < by_thread.size(); ++t) {
-      if (by_thread[t].empty()) continue;
-      if (here && size_t(here->index()) == t) {
-        Deliver(service, *msg, by_thread[t]);
-      } else {
-        service->pool()->at(t)->DispatchBrief([service, msg, deliveries = std::move(by_thread[t])] {
-          Deliver(service, *msg, deliveries);
-        });
-      }
+  if (count == 0) return 0;
+  auto msg = std::make_shared<const Message>(Message{std::string(channel), std::string(payload)});
+  io::Proactor* here = io::Proactor::Current();
+  for (size_t t = 0; t < by_thread.size(); ++t) {
+    if (by_thread[t].empty()) continue;
+    if (here && size_t(here->index()) == t) {
+      Deliver(service, *msg, by_thread[t]);
+    } else {
+      service->pool()->at(t)->DispatchBrief([service, msg, deliveries = std::move(by_thread[t])] {
+        Deliver(service, *msg, deliveries);
+      });
     }
   }
-  cntx->rb->SendLong(int64_t(count));
+  return count;
+}
+
+void Publish(CmdArgs args, ConnectionContext* cntx) {
+  cntx->rb->SendLong(int64_t(PublishMessage(cntx->service, args[1], args[2])));
 }
 
 constexpr std::string_view kPubsubHelp[] = {
@@ -328,6 +331,10 @@ void Pubsub(CmdArgs args, ConnectionContext* cntx) {
 }
 
 }  // namespace
+
+void PublishFromShard(void* service, std::string_view channel, std::string_view message) {
+  PublishMessage(static_cast<Service*>(service), channel, message);
+}
 
 PubsubCounts GetPubsubCounts() {
   ChannelStore& store = Store();

@@ -18,4 +18,9 @@ struct PubsubCounts {
 };
 PubsubCounts GetPubsubCounts();
 
+// Publishes `message` on `channel` to the subscribers of `service` (a Service*), as PUBLISH
+// does, from any pool thread (keyspace notifications: ServiceConfig::publish). Each
+// subscriber thread gets its messages from one thread in the order published.
+void PublishFromShard(void* service, std::string_view channel, std::string_view message);
+
 }  // namespace lw

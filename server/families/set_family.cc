@@ -66,7 +66,10 @@ void SAdd(CmdArgs args, ConnectionContext* cntx) {
     }
     int64_t added = 0;
     for (std::string_view m : members) added += set->Add(m, limits);
-    if (added > 0) op.slice->MarkModified(op.db, key);
+    if (added > 0) {
+      op.slice->MarkModified(op.db, key);
+      op.slice->Notify(notify::kSet, "sadd", op.db, key);
+    }
     return added;
   });
   if (!res.ok()) return SendOpError(cntx->rb, res.status());
@@ -76,8 +79,9 @@ void SAdd(CmdArgs args, ConnectionContext* cntx) {
 void SRem(CmdArgs args, ConnectionContext* cntx) {
   std::string_view key = args[1];
   OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) {
-    return RemoveMembers<SetObj>(op, key, ObjType::kSet, args.subspan(2),
-                                 [](SetObj* set, std::string_view m) { return set->Remove(m); });
+    return RemoveMembers<SetObj>(
+        op, key, ObjType::kSet, args.subspan(2),
+        [](SetObj* set, std::string_view m) { return set->Remove(m); }, notify::kSet, "srem");
   });
   if (!res.ok()) return SendOpError(cntx->rb, res.status());
   cntx->rb->SendLong(*res);
@@ -158,12 +162,17 @@ void SPop(CmdArgs args, ConnectionContext* cntx) {
     SetObj* set = *found;
     if (uint64_t(count) >= set->size()) {
       out.members = set->Members();
+      op.slice->Notify(notify::kSet, "spop", op.db, key);
       op.slice->Del(op.db, key);
+      op.slice->Notify(notify::kGeneric, "del", op.db, key);
       return out;
     }
     out.members.reserve(size_t(count));
     for (int64_t i = 0; i < count; ++i) out.members.push_back(set->PopRandom(&Rand64));
-    if (count > 0) op.slice->MarkModified(op.db, key);
+    if (count > 0) {
+      op.slice->MarkModified(op.db, key);
+      op.slice->Notify(notify::kSet, "spop", op.db, key);
+    }
     return out;
   });
   ReplyBuilder* rb = cntx->rb;
@@ -341,9 +350,9 @@ void SetOpGeneric(CmdArgs args, ConnectionContext* cntx, SetOp kind) {
 // Replaces `key` with a set of `members`, or deletes it when there are none. An overwritten
 // key keeps its sticky bit (stickiness survives overwrite) but loses its expiry.
 void StoreSet(const OpArgs& op, std::string_view key, const std::vector<std::string>& members,
-              const SetLimits& limits) {
+              const SetLimits& limits, std::string_view event) {
   if (members.empty()) {
-    op.slice->Del(op.db, key);
+    if (op.slice->Del(op.db, key)) op.slice->Notify(notify::kGeneric, "del", op.db, key);
     return;
   }
   auto* set = new SetObj(members[0], members.size(), limits);
@@ -352,6 +361,18 @@ void StoreSet(const OpArgs& op, std::string_view key, const std::vector<std::str
   if (!inserted) op.slice->RemoveExpire(op.db, it);
   it.value().SetRobj(ObjType::kSet, set);
   op.slice->MarkModified(op.db, key);
+  op.slice->Notify(notify::kSet, event, op.db, key);
+}
+
+std::string_view StoreEvent(SetOp kind) {
+  switch (kind) {
+    case SetOp::kInter:
+      return "sinterstore";
+    case SetOp::kUnion:
+      return "sunionstore";
+    default:
+      return "sdiffstore";
+  }
 }
 
 // SINTERSTORE / SUNIONSTORE / SDIFFSTORE destination key [key ...]
@@ -369,7 +390,7 @@ void SetOpStoreGeneric(CmdArgs args, ConnectionContext* cntx, SetOp kind) {
   SetLimits limits = Limits(cntx);
   hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
     for (const tx::ShardArg& a : mine) {
-      if (a.index == 0) StoreSet(op, a.key, result, limits);
+      if (a.index == 0) StoreSet(op, a.key, result, limits, StoreEvent(kind));
     }
   });
   rb->SendLong(int64_t(result.size()));
@@ -423,18 +444,23 @@ void SMove(CmdArgs args, ConnectionContext* cntx) {
     SetObj* set = *FindSet(op, src);
     set->Remove(member);
     op.slice->MarkModified(op.db, src);
+    op.slice->Notify(notify::kSet, "srem", op.db, src);
     DeleteIfEmpty(op, src, set);
   };
   auto add_to_dst = [&](const OpArgs& op) {
     OpResult<SetObj*> set = FindSet(op, dst);
     if (set.ok()) {
-      if ((*set)->Add(member, limits)) op.slice->MarkModified(op.db, dst);  // as Redis: only if new
+      if ((*set)->Add(member, limits)) {  // as Redis: only if new
+        op.slice->MarkModified(op.db, dst);
+        op.slice->Notify(notify::kSet, "sadd", op.db, dst);
+      }
       return;
     }
     auto* created = new SetObj(member, 1, limits);
     created->Add(member, limits);
     auto [it, inserted] = op.slice->AddOrFind(op.db, dst);
     it.value().SetRobj(ObjType::kSet, created);
+    op.slice->Notify(notify::kSet, "sadd", op.db, dst);
   };
 
   KeyHops hops(cntx, keys);

@@ -242,6 +242,7 @@ OpResult<FieldReplies> RunFields(const OpArgs& op, std::string_view key,
                                         : WriteField(p, c));
   }
   op.slice->MarkModified(op.db, key);  // Redis signals any SET/INCRBY, even a failed one
+  op.slice->Notify(notify::kString, "setbit", op.db, key);
   return out;
 }
 

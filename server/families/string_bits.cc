@@ -115,7 +115,10 @@ void SetBit(CmdArgs args, ConnectionContext* cntx) {
     int64_t old = (uint8_t(p[byte]) & mask) ? 1 : 0;
     p[byte] = char(bit ? (uint8_t(p[byte]) | mask) : (uint8_t(p[byte]) & ~mask));
     // Redis 7.0: only a new or longer string or a flipped bit counts as a modification.
-    if (grew || old != bit) op.slice->MarkModified(op.db, key);
+    if (grew || old != bit) {
+      op.slice->MarkModified(op.db, key);
+      op.slice->Notify(notify::kString, "setbit", op.db, key);
+    }
     return old;
   });
   if (!res.ok()) {
@@ -261,7 +264,7 @@ std::string ComputeBitOp(BitOpKind op, const std::vector<std::string>& srcs) {
 // the TTL dropped (the sticky bit stays, as for SET); an empty result deletes the key.
 void StoreBitOpResult(const OpArgs& op, std::string_view key, const std::string& value) {
   if (value.empty()) {
-    op.slice->Del(op.db, key);
+    if (op.slice->Del(op.db, key)) op.slice->Notify(notify::kGeneric, "del", op.db, key);
     return;
   }
   auto [it, inserted] = op.slice->AddOrFind(op.db, key);
@@ -271,6 +274,7 @@ void StoreBitOpResult(const OpArgs& op, std::string_view key, const std::string&
   std::memcpy(p, value.data(), value.size());
   if (!inserted) op.slice->RemoveExpire(op.db, it);
   op.slice->MarkModified(op.db, key);
+  op.slice->Notify(notify::kString, "set", op.db, key);
 }
 
 }  // namespace

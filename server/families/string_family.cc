@@ -161,6 +161,8 @@ OpStatus StoreString(const OpArgs& op, std::string_view key, std::string_view va
   } else if (!keep_ttl && !inserted) {
     slice.RemoveExpire(op.db, it);
   }
+  slice.Notify(notify::kString, "set", op.db, key);
+  if (expire_at_ms != 0) slice.Notify(notify::kGeneric, "expire", op.db, key);
   return OpStatus::kOk;
 }
 
@@ -263,6 +265,7 @@ void GetDel(CmdArgs args, ConnectionContext* cntx) {
         std::string value;
         it->value().GetString(&value);
         op.slice->Del(op.db, *it);
+        op.slice->Notify(notify::kGeneric, "del", op.db, key);
         return value;
       });
   SendStringResult(res, cntx->rb);
@@ -297,10 +300,12 @@ void GetEx(CmdArgs args, ConnectionContext* cntx) {
         it->value().GetString(&value);
         if (at_ms != 0 && at_ms <= DbSlice::NowMs()) {
           op.slice->Del(op.db, *it);
+          op.slice->Notify(notify::kGeneric, "del", op.db, key);
         } else if (at_ms != 0) {
           op.slice->SetExpire(op.db, *it, at_ms);
-        } else if (ext.persist) {
-          op.slice->RemoveExpire(op.db, *it);
+          op.slice->Notify(notify::kGeneric, "expire", op.db, key);
+        } else if (ext.persist && op.slice->RemoveExpire(op.db, *it)) {
+          op.slice->Notify(notify::kGeneric, "persist", op.db, key);
         }
         return value;
       });
@@ -357,6 +362,7 @@ void Append(CmdArgs args, ConnectionContext* cntx) {
       auto added = op.slice->TryAddOrFind(op.db, key);
       if (!added.ok()) return OpReply<int64_t>::Error(errors::kOom);
       added->first.value().SetString(tail);
+      op.slice->Notify(notify::kString, "append", op.db, key);
       return OpReply<int64_t>::Ok(int64_t(tail.size()));
     }
     CompactObj& v = found->value();
@@ -367,6 +373,7 @@ void Append(CmdArgs args, ConnectionContext* cntx) {
     char* p = v.ResizeRawString(old_len + tail.size());
     if (!tail.empty()) std::memcpy(p + old_len, tail.data(), tail.size());
     op.slice->MarkModified(op.db, key);  // even an empty tail, as in Redis
+    op.slice->Notify(notify::kString, "append", op.db, key);
     return OpReply<int64_t>::Ok(int64_t(old_len + tail.size()));
   });
   if (!res.error.empty()) return cntx->rb->SendError(res.error);
@@ -392,6 +399,7 @@ void SetRange(CmdArgs args, ConnectionContext* cntx) {
       if (!added.ok()) return OpReply<int64_t>::Error(errors::kOom);
       char* p = added->first.value().ResizeRawString(size_t(offset) + value.size());
       std::memcpy(p + offset, value.data(), value.size());
+      op.slice->Notify(notify::kString, "setrange", op.db, key);
       return OpReply<int64_t>::Ok(offset + int64_t(value.size()));
     }
     CompactObj& v = found->value();
@@ -402,6 +410,7 @@ void SetRange(CmdArgs args, ConnectionContext* cntx) {
     char* p = v.ResizeRawString(new_len);
     std::memcpy(p + offset, value.data(), value.size());
     op.slice->MarkModified(op.db, key);
+    op.slice->Notify(notify::kString, "setrange", op.db, key);
     return OpReply<int64_t>::Ok(int64_t(new_len));
   });
   if (!res.error.empty()) return rb->SendError(res.error);
@@ -435,6 +444,7 @@ void IncrBy(ConnectionContext* cntx, std::string_view key, int64_t delta) {
       if (!added.ok()) return OpReply<int64_t>::Error(errors::kOom);
       added->first.value().SetInt(result);
     }
+    op.slice->Notify(notify::kString, "incrby", op.db, key);
     return OpReply<int64_t>::Ok(result);
   });
   if (!res.error.empty()) return cntx->rb->SendError(res.error);
@@ -490,6 +500,7 @@ void IncrByFloat(CmdArgs args, ConnectionContext* cntx) {
       if (!added.ok()) return OpReply<std::string>::Error(errors::kOom);
       added->first.value().SetString(out.value, false);
     }
+    op.slice->Notify(notify::kString, "incrbyfloat", op.db, key);
     return out;
   });
   if (!res.error.empty()) return cntx->rb->SendError(res.error);

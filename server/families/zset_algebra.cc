@@ -310,7 +310,7 @@ void ZOpStoreGeneric(CmdArgs args, ConnectionContext* cntx, ZOp op, std::string_
   ZSetLimits limits = ZsetLimits(cntx);
   hops.Run([&](const OpArgs& o, std::span<const tx::ShardArg> mine) {
     for (const tx::ShardArg& a : mine) {
-      if (a.index == 0) StoreZSet(o, a.key, result, limits);
+      if (a.index == 0) StoreZSet(o, a.key, result, limits, name);
     }
   });
   rb->SendLong(int64_t(result.size()));

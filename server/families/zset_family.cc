@@ -84,7 +84,10 @@ void ZAddGeneric(std::string_view key, const ZAddParams& p, ConnectionContext* c
           }
         }
         // Redis's rule: a ZADD that neither added nor changed a score modified nothing.
-        if (out.added > 0 || out.updated > 0) op.slice->MarkModified(op.db, key);
+        if (out.added > 0 || out.updated > 0) {
+          op.slice->MarkModified(op.db, key);
+          op.slice->Notify(notify::kZset, p.incr ? "zincr" : "zadd", op.db, key);
+        }
         DeleteIfEmpty(op, key, z);
         if (z->size() > 0) NotifyKeyReady(key);  // wakes BZPOPMIN & co. (zset_blocking.cc)
         return out;
@@ -150,8 +153,9 @@ void ZIncrBy(CmdArgs args, ConnectionContext* cntx) {
 void ZRem(CmdArgs args, ConnectionContext* cntx) {
   std::string_view key = args[1];
   OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) {
-    return RemoveMembers<ZSetObj>(op, key, ObjType::kZSet, args.subspan(2),
-                                  [](ZSetObj* z, std::string_view m) { return z->Erase(m); });
+    return RemoveMembers<ZSetObj>(
+        op, key, ObjType::kZSet, args.subspan(2),
+        [](ZSetObj* z, std::string_view m) { return z->Erase(m); }, notify::kZset, "zrem");
   });
   if (!res.ok()) return SendZsetOpError(cntx->rb, res.status());
   cntx->rb->SendLong(*res);

@@ -120,14 +120,17 @@ void CountRange(std::string_view key, const Range& range, ConnectionContext* cnt
   cntx->rb->SendLong(*res);
 }
 
-void RemRangeGeneric(std::string_view key, ConnectionContext* cntx,
+void RemRangeGeneric(std::string_view key, ConnectionContext* cntx, std::string_view event,
                      const std::function<std::pair<size_t, size_t>(const ZSetObj&)>& span) {
   OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
     OpResult<ZSetObj*> z = FindZSet(op, key);
     if (!z.ok()) return z.status() == OpStatus::kKeyNotFound ? 0 : OpResult<int64_t>(z.status());
     auto [start, end] = span(**z);
     (*z)->EraseRanks(start, end);
-    if (end > start) op.slice->MarkModified(op.db, key);
+    if (end > start) {
+      op.slice->MarkModified(op.db, key);
+      op.slice->Notify(notify::kZset, event, op.db, key);
+    }
     DeleteIfEmpty(op, key, *z);
     return int64_t(end - start);
   });
@@ -173,24 +176,27 @@ void ZRemRangeByRank(CmdArgs args, ConnectionContext* cntx) {
   if (!ParseRedisInt(args[2], &start) || !ParseRedisInt(args[3], &stop)) {
     return cntx->rb->SendError(errors::kNotInteger);
   }
-  RemRangeGeneric(args[1], cntx, [&](const ZSetObj& z) -> std::pair<size_t, size_t> {
-    int64_t a = start, b = stop;
-    if (!ClampRanks(int64_t(z.size()), &a, &b)) return {0, 0};
-    return {size_t(a), size_t(b + 1)};
-  });
+  RemRangeGeneric(args[1], cntx, "zremrangebyrank",
+                  [&](const ZSetObj& z) -> std::pair<size_t, size_t> {
+                    int64_t a = start, b = stop;
+                    if (!ClampRanks(int64_t(z.size()), &a, &b)) return {0, 0};
+                    return {size_t(a), size_t(b + 1)};
+                  });
 }
 
 void ZRemRangeByScore(CmdArgs args, ConnectionContext* cntx) {
   ScoreRange range;
   if (!ParseScoreRange(args[2], args[3], &range))
     return cntx->rb->SendError(errors::kZMinMaxNotFloat);
-  RemRangeGeneric(args[1], cntx, [&](const ZSetObj& z) { return RankSpan(z, range); });
+  RemRangeGeneric(args[1], cntx, "zremrangebyscore",
+                  [&](const ZSetObj& z) { return RankSpan(z, range); });
 }
 
 void ZRemRangeByLex(CmdArgs args, ConnectionContext* cntx) {
   LexRange range;
   if (!ParseLexRange(args[2], args[3], &range)) return cntx->rb->SendError(errors::kZMinMaxNotLex);
-  RemRangeGeneric(args[1], cntx, [&](const ZSetObj& z) { return RankSpan(z, range); });
+  RemRangeGeneric(args[1], cntx, "zremrangebylex",
+                  [&](const ZSetObj& z) { return RankSpan(z, range); });
 }
 
 // ZRANGESTORE dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]
@@ -220,7 +226,7 @@ void ZRangeStore(CmdArgs args, ConnectionContext* cntx) {
   ZSetLimits limits = ZsetLimits(cntx);
   hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
     for (const tx::ShardArg& a : mine) {
-      if (a.index == 0) StoreZSet(op, dst, items, limits);
+      if (a.index == 0) StoreZSet(op, dst, items, limits, "zrangestore");
     }
   });
   rb->SendLong(int64_t(items.size()));

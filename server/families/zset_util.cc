@@ -74,9 +74,9 @@ ZSetLimits ZsetLimits(ConnectionContext* cntx) {
 }
 
 void StoreZSet(const OpArgs& op, std::string_view key, const ScoredItems& items,
-               const ZSetLimits& limits) {
+               const ZSetLimits& limits, std::string_view event) {
   if (items.empty()) {
-    op.slice->Del(op.db, key);
+    if (op.slice->Del(op.db, key)) op.slice->Notify(notify::kGeneric, "del", op.db, key);
     return;
   }
   size_t max_len = 0;
@@ -87,6 +87,7 @@ void StoreZSet(const OpArgs& op, std::string_view key, const ScoredItems& items,
   if (!inserted) op.slice->RemoveExpire(op.db, it);
   it.value().SetRobj(ObjType::kZSet, z);
   op.slice->MarkModified(op.db, key);
+  op.slice->Notify(notify::kZset, event, op.db, key);
   NotifyKeyReady(key);  // BZPOPMIN & co. blocked on the destination wake (Redis's dbAdd)
 }
 
@@ -99,7 +100,10 @@ ScoredItems PopExtremes(const OpArgs& op, std::string_view key, ZSetObj* z, bool
   z->Visit(from, from + n, max,
            [&](std::string_view m, double s) { out.emplace_back(std::string(m), s); });
   z->EraseRanks(from, from + n);
-  if (n > 0) op.slice->MarkModified(op.db, key);  // ZPOPMIN key 0 changes nothing
+  if (n > 0) {  // ZPOPMIN key 0 changes nothing
+    op.slice->MarkModified(op.db, key);
+    op.slice->Notify(notify::kZset, max ? "zpopmax" : "zpopmin", op.db, key);
+  }
   DeleteIfEmpty(op, key, z);
   return out;
 }

@@ -38,9 +38,9 @@ ZSetLimits ZsetLimits(ConnectionContext* cntx);
 
 // Replaces `key` with a sorted set of `items` (distinct members), or deletes it when there are
 // none. An overwritten key keeps its sticky bit but loses its expiry; clients blocked on the
-// key wake.
+// key wake. Notifies `event` (the storing command's name), or "del" if an old key went.
 void StoreZSet(const OpArgs& op, std::string_view key, const ScoredItems& items,
-               const ZSetLimits& limits);
+               const ZSetLimits& limits, std::string_view event);
 
 // Pops up to `count` lowest (or, with `max`, highest) members of `z` (stored at `key`) in pop
 // order; deletes the key when emptied.
