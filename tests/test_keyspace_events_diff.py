@@ -217,6 +217,17 @@ def test_spop_and_blocking_pops_like_redis(diff, collectors, server, redis_serve
     _finish(diff, collectors)
 
 
+def test_restore_events_like_redis(diff, collectors):
+    diff.check("SET", "src", "value")
+    payload = diff.lw.call("DUMP", "src")
+    assert payload == diff.rd.call("DUMP", "src")
+    blob = payload.split(b"\r\n", 1)[1][:-2]
+    diff.check("RESTORE", "dst", "0", blob)
+    diff.check("RESTORE", "dst", "0", blob, "REPLACE")
+    diff.check("RESTORE", "dst", "1", blob, "REPLACE", "ABSTTL")  # in the past: deleted
+    _finish(diff, collectors)
+
+
 def test_expired_events_like_redis(diff, collectors):
     diff.check("SET", "t1", "v", "PX", "30")
     diff.check("HSET", "t2", "f", "v")

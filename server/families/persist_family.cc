@@ -82,13 +82,17 @@ void Restore(CmdArgs args, ConnectionContext* cntx) {
         }
         if (existing) slice.Del(op.db, *existing);
         int64_t at = a.ttl == 0 ? 0 : a.absttl ? a.ttl : now + a.ttl;
-        if (at != 0 && at <= now) return std::string_view();  // expired already: OK, no key
+        if (at != 0 && at <= now) {  // expired already: OK, no key
+          if (existing) slice.Notify(notify::kGeneric, "del", op.db, key);
+          return std::string_view();
+        }
         auto added = slice.TryAddOrFind(op.db, key);
         if (!added.ok()) return added.status();
         auto it = added->first;
         it.value() = std::move(obj);
         slice.MarkModified(op.db, key);
         if (at != 0) slice.SetExpire(op.db, it, at);
+        slice.Notify(notify::kGeneric, "restore", op.db, key);
         return std::string_view();
       });
   if (!res.ok()) {
