@@ -1,5 +1,7 @@
 #include "server/engine/blocking_cmd.h"
 
+#include <cmath>
+
 #include <chrono>
 
 #include "server/engine/service.h"
@@ -20,9 +22,10 @@ bool ParseBlockTimeout(std::string_view arg, ReplyBuilder* rb, io::Clock::time_p
     rb->SendError(errors::kTimeoutNotFloat);
     return false;
   }
-  // Redis computes (long long)(seconds * 1000). Out of range that conversion yields LLONG_MIN
-  // on x86-64 (Redis's reference build), so "inf" and huge values are "negative" there.
-  long double ms = seconds * 1000.0L;
+  // Redis computes (long long)ceill(seconds * 1000), so a fraction of a millisecond waits 1 ms
+  // rather than forever (0.001 parses just under 1 ms). Out of range that conversion yields
+  // LLONG_MIN on x86-64 (Redis's reference build), so "inf" and huge values are "negative".
+  long double ms = ceill(seconds * 1000.0L);
   int64_t tval =
       (ms < 9223372036854775807.0L && ms > -9223372036854775808.0L) ? int64_t(ms) : INT64_MIN;
   if (tval < 0) {

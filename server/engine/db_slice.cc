@@ -170,6 +170,11 @@ unsigned DbSlice::EvictFromHotspot(int db, const PrimeTable::Hotspot& hotspot) {
 
 bool DbSlice::IsPinned(Iterator it) const {
   if (it.value().sticky()) return true;
+  // volatile-lru, -lfu, -random and -ttl (policies 0..3) evict only keys with a TTL.
+  if (!it.value().has_expire() && mem_.policy != nullptr &&
+      mem_.policy->load(std::memory_order_relaxed) <= kLastVolatilePolicy) {
+    return true;
+  }
   // A key held by a running transaction (a script, MULTI/EXEC, or the command inserting right
   // now) must not vanish under it.
   tx::EngineShard* es = tx::EngineShard::Current();

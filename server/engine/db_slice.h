@@ -93,8 +93,10 @@ struct MemoryConfig {
   int64_t (*memory_probe)() = nullptr;
 };
 // RuntimeConfig::maxmemory_policy index of "noeviction": any other policy is cache mode
-// (volatile-* policies too: Lacewing evicts any non-sticky key under every evicting policy).
+// (volatile-* policies too, but they evict only keys with a TTL: IsPinned).
 inline constexpr int64_t kNoEvictionPolicy = 7;
+// Policies 0..3 (volatile-*) evict only keys that have a TTL.
+inline constexpr int64_t kLastVolatilePolicy = 3;
 
 class DbSlice {
  public:
@@ -148,7 +150,8 @@ class DbSlice {
   // evictable entry of up to `max_buckets` logical buckets, continuing from a rotating cursor
   // over all databases. Returns how many keys it evicted. Also applies deferred bump-ups.
   size_t EvictStep(size_t max_buckets);
-  // True if eviction must not touch this entry: sticky, or its key is held by a transaction.
+  // True if eviction must not touch this entry: sticky, its key held by a transaction, or
+  // (under a volatile-* policy) without a TTL.
   bool IsPinned(Iterator it) const;
 
   bool Del(int db, std::string_view key);

@@ -157,13 +157,25 @@ void ServerSection(const InfoContext& c, InfoWriter& w) {
   w.Line("proactor_threads", service->pool()->size());
 }
 
+// Clients inside a blocking command (BLPOP, BZPOPMIN, BLMOVE...), counted on their threads.
+size_t BlockedClients(Service* service) {
+  std::vector<size_t> per_thread(service->pool()->size());
+  service->pool()->AwaitBriefOnAll([&](io::Proactor* p) {
+    service->ForEachLocalClient(
+        [&](ConnectionContext* c) { per_thread[p->index()] += c->blocked; });
+  });
+  size_t n = 0;
+  for (size_t v : per_thread) n += v;
+  return n;
+}
+
 void ClientsSection(const InfoContext& c, InfoWriter& w) {
   w.Line("connected_clients", c.service->connected_clients());
   w.Line("cluster_connections", 0);
   w.Line("maxclients", c.service->runtime().maxclients.load());
   w.Line("client_recent_max_input_buffer", 0);
   w.Line("client_recent_max_output_buffer", 0);
-  w.Line("blocked_clients", 0);
+  w.Line("blocked_clients", BlockedClients(c.service));
   w.Line("tracking_clients", 0);
   w.Line("clients_in_timeout_table", 0);
 }
