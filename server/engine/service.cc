@@ -222,6 +222,7 @@ void Service::ResetStats() {
   pool_->AwaitBriefOnAll([this](io::Proactor* p) {
     total_commands_[p->index()].n.store(0, std::memory_order_relaxed);
     for (CommandStats& s : cmd_stats_[p->index()]) s = CommandStats{};
+    ReplyBuilder::ThreadErrorCounts() = {};
   });
   shards_.AwaitOnAll([](Shard* shard) { shard->db_slice.ResetStats(); });
 }

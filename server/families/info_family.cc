@@ -15,6 +15,7 @@
 #include <absl/strings/str_format.h>
 
 #include <algorithm>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -251,6 +252,8 @@ void PersistenceSection(const InfoContext& c, InfoWriter& w) {
   w.Line("aof_last_write_status", "ok");
 }
 
+ReplyBuilder::ErrorCounts AllErrorCounts(Service* service);
+
 void StatsSection(const InfoContext& c, InfoWriter& w) {
   PubsubCounts pubsub = GetPubsubCounts();
   const ShardFigures& shards = *c.shards;
@@ -267,6 +270,7 @@ void StatsSection(const InfoContext& c, InfoWriter& w) {
   w.Line("pubsubshard_channels", 0);
   w.Line("latest_fork_usec", 0);
   w.Line("total_forks", 0);
+  w.Line("total_error_replies", AllErrorCounts(c.service).total);
   // Lacewing: scripts run per atomicity mode, and async-call flushes (squashed batches).
   w.Line("lua_scripts_lock_ahead", c.scripting.runs_lock_ahead);
   w.Line("lua_scripts_global", c.scripting.runs_global);
@@ -338,6 +342,27 @@ void CommandStatsSection(const InfoContext& c, InfoWriter& w) {
 
 void EmptySection(const InfoContext&, InfoWriter&) {}
 
+// Every thread's error replies by code, summed on the caller (ReplyBuilder::ThreadErrorCounts).
+ReplyBuilder::ErrorCounts AllErrorCounts(Service* service) {
+  std::vector<ReplyBuilder::ErrorCounts> per_thread(service->pool()->size());
+  service->pool()->AwaitBriefOnAll(
+      [&](io::Proactor* p) { per_thread[p->index()] = ReplyBuilder::ThreadErrorCounts(); });
+  std::map<std::string, uint64_t> sorted;  // Redis lists them in code order
+  ReplyBuilder::ErrorCounts out;
+  for (const auto& t : per_thread) {
+    out.total += t.total;
+    for (const auto& [code, n] : t.by_code) sorted[code] += n;
+  }
+  out.by_code.assign(sorted.begin(), sorted.end());
+  return out;
+}
+
+void ErrorStatsSection(const InfoContext& c, InfoWriter& w) {
+  for (const auto& [code, n] : AllErrorCounts(c.service).by_code) {
+    w.Line("errorstat_" + code, "count=" + std::to_string(n));
+  }
+}
+
 void ClusterSection(const InfoContext&, InfoWriter& w) { w.Line("cluster_enabled", 0); }
 
 void KeyspaceSection(const InfoContext& c, InfoWriter& w) {
@@ -382,7 +407,7 @@ constexpr SectionDef kSections[] = {
     {kCpu, "cpu", "CPU", CpuSection},
     {kModules, "modules", "Modules", EmptySection},
     {kCommandStats, "commandstats", "Commandstats", CommandStatsSection},
-    {kErrorStats, "errorstats", "Errorstats", EmptySection},
+    {kErrorStats, "errorstats", "Errorstats", ErrorStatsSection},
     {kLatencyStats, "latencystats", "Latencystats", EmptySection},
     {kCluster, "cluster", "Cluster", ClusterSection},
     {kKeyspace, "keyspace", "Keyspace", KeyspaceSection},

@@ -51,9 +51,30 @@ void ReplyBuilder::AppendLine(char prefix, std::string_view body) {
 
 void ReplyBuilder::SendSimpleString(std::string_view text) { AppendLine('+', text); }
 
+ReplyBuilder::ErrorCounts& ReplyBuilder::ThreadErrorCounts() {
+  thread_local ErrorCounts counts;
+  return counts;
+}
+
+namespace {
+void CountError(std::string_view text) {
+  ReplyBuilder::ErrorCounts& counts = ReplyBuilder::ThreadErrorCounts();
+  ++counts.total;
+  std::string_view code = text.substr(0, text.find(' '));
+  for (auto& [name, n] : counts.by_code) {
+    if (name == code) {
+      ++n;
+      return;
+    }
+  }
+  if (counts.by_code.size() < ReplyBuilder::kMaxErrorCodes) counts.by_code.emplace_back(code, 1);
+}
+}  // namespace
+
 void ReplyBuilder::SendError(std::string_view full_text) {
   ++errors_sent_;
   if (!full_text.empty() && full_text.front() == '-') full_text.remove_prefix(1);
+  CountError(full_text);
   buffer_.push_back('-');
   const size_t start = buffer_.size();
   buffer_.append(full_text.data(), full_text.size());

@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace lw {
 
@@ -94,6 +95,17 @@ class ReplyBuilder {
 
   // Number of SendError() calls since construction (for error statistics).
   uint64_t errors_sent() const { return errors_sent_; }
+
+  // INFO errorstats: the error replies every ReplyBuilder of the calling thread sent, by
+  // Redis's error code (the first word: ERR, WRONGTYPE, NOSCRIPT...), at most kMaxErrorCodes
+  // codes (later new codes count in the total only, as Redis caps its table). Each thread
+  // writes only its own; read and reset them on that thread.
+  static constexpr size_t kMaxErrorCodes = 128;
+  struct ErrorCounts {
+    std::vector<std::pair<std::string, uint64_t>> by_code;
+    uint64_t total = 0;
+  };
+  static ErrorCounts& ThreadErrorCounts();
 
  private:
   void AppendHeader(char prefix, uint64_t len);
