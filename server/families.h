@@ -15,6 +15,7 @@
 #include "server/families/info_family.h"
 #include "server/families/keys_family.h"
 #include "server/families/list_family.h"
+#include "server/families/memory_family.h"
 #include "server/families/multi_family.h"
 #include "server/families/persist_family.h"
 #include "server/families/pubsub_family.h"
@@ -36,7 +37,7 @@ inline std::vector<FamilyRegistrar> AllFamilies() {
       RegisterHashFamily,      RegisterSetFamily,    RegisterZsetFamily,   RegisterServerFamily,
       RegisterInfoFamily,      RegisterConfigFamily, RegisterClientFamily, RegisterPubsubFamily,
       RegisterScriptingFamily, RegisterMultiFamily,  RegisterStickyFamily, RegisterHllFamily,
-      RegisterPersistFamily,   RegisterGeoFamily,    RegisterSortFamily,   RegisterStreamFamily};
+      RegisterPersistFamily,   RegisterGeoFamily,    RegisterSortFamily,   RegisterStreamFamily, RegisterMemoryFamily};
 }
 
 // Fills in what the binary wires between packages that do not know each other.

@@ -26,7 +26,7 @@ void Move(CmdArgs args, ConnectionContext* cntx) {
   int64_t db;
   if (!ParseRedisInt(args[2], &db)) return rb->SendError(errors::kNotInteger);
   if (db < INT_MIN || db > INT_MAX) return rb->SendError(errors::kNotInt32);
-  if (db < 0 || db >= DbSlice::kNumDbs) return rb->SendError(errors::kDbIndexOutOfRange);
+  if (db < 0 || db >= DbSlice::NumDbs()) return rb->SendError(errors::kDbIndexOutOfRange);
   int src_db = cntx->db_index, dst_db = int(db);
   if (src_db == dst_db) return rb->SendError(errors::kSameObject);
   std::string_view key = args[1];
@@ -53,7 +53,7 @@ void SwapDb(CmdArgs args, ConnectionContext* cntx) {
   if (!ParseRedisInt(args[2], &b) || b < INT_MIN || b > INT_MAX) {
     return rb->SendError(errors::kSwapDbSecond);
   }
-  if (a < 0 || a >= DbSlice::kNumDbs || b < 0 || b >= DbSlice::kNumDbs) {
+  if (a < 0 || a >= DbSlice::NumDbs() || b < 0 || b >= DbSlice::NumDbs()) {
     return rb->SendError(errors::kDbIndexOutOfRange);
   }
   if (a != b) {
