@@ -32,12 +32,12 @@
 namespace lw {
 
 inline std::vector<FamilyRegistrar> AllFamilies() {
-  return {
-      RegisterGenericFamily,   RegisterStringFamily, RegisterKeysFamily,   RegisterListFamily,
-      RegisterHashFamily,      RegisterSetFamily,    RegisterZsetFamily,   RegisterServerFamily,
-      RegisterInfoFamily,      RegisterConfigFamily, RegisterClientFamily, RegisterPubsubFamily,
-      RegisterScriptingFamily, RegisterMultiFamily,  RegisterStickyFamily, RegisterHllFamily,
-      RegisterPersistFamily,   RegisterGeoFamily,    RegisterSortFamily,   RegisterStreamFamily, RegisterMemoryFamily};
+  return {RegisterGenericFamily,   RegisterStringFamily, RegisterKeysFamily,   RegisterListFamily,
+          RegisterHashFamily,      RegisterSetFamily,    RegisterZsetFamily,   RegisterServerFamily,
+          RegisterInfoFamily,      RegisterConfigFamily, RegisterClientFamily, RegisterPubsubFamily,
+          RegisterScriptingFamily, RegisterMultiFamily,  RegisterStickyFamily, RegisterHllFamily,
+          RegisterPersistFamily,   RegisterGeoFamily,    RegisterSortFamily,   RegisterStreamFamily,
+          RegisterMemoryFamily};
 }
 
 // Fills in what the binary wires between packages that do not know each other.
