@@ -4,8 +4,10 @@ The binary comes from $LACEWING_BIN (tools/test sets it); otherwise `bazel info 
 asked. Every server is stopped with SIGTERM at the end of its test and must exit cleanly.
 """
 import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -34,7 +36,11 @@ class LacewingProcess:
         self.args = [_binary(), "--port", str(self.port)] + list(args)
         self.log_path = f"/tmp/lacewing-e2e-{self.port}.log"
         self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT)
+        # A fresh working directory each: a dump.rdb one test saves in its cwd must never be
+        # loaded at start by another test's server.
+        self.workdir = tempfile.mkdtemp(prefix="lacewing-e2e-")
+        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT,
+                                     cwd=self.workdir)
         deadline = time.time() + 20
         while True:
             try:
@@ -59,6 +65,7 @@ class LacewingProcess:
             if self.proc.poll() is None:
                 self.proc.kill()
             self.log.close()
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 @pytest.fixture
