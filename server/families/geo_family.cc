@@ -355,7 +355,11 @@ void SearchGeneric(CmdArgs args, ConnectionContext* cntx, Form form, bool read_o
   ZSetLimits limits = ZsetLimits(cntx);
   hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
     for (const tx::ShardArg& a : mine) {
-      if (a.index == 1) StoreZSet(op, a.key, items, limits);
+      // Redis names the event after the storing form.
+      if (a.index == 1) {
+        StoreZSet(op, a.key, items, limits,
+                  form == Form::kSearchStore ? "geosearchstore" : "georadiusstore");
+      }
     }
   });
   rb->SendLong(int64_t(items.size()));
