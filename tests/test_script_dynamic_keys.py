@@ -289,3 +289,17 @@ def test_hashtag_keys_need_no_new_lock(lacewing_factory):
     body = FLAG + "redis.call('SET', '{user1}:name', 'n') redis.call('SET', '{user1}:age', 3) return 1"
     assert c.eval(body, 1, "{user1}") == 1
     assert c.get("{user1}:age") == b"3"
+
+
+def test_script_inside_exec_takes_the_whole_store(server):
+    """Inside MULTI/EXEC a script that computes key names runs under EXEC's transaction, which
+    cannot lock more keys: it must take the whole store (this crashed the server once)."""
+    c = server.client()
+    body = "#!lua flags=allow-undeclared-keys\n" \
+           "redis.call('SET', 'dyn:' .. ARGV[1], ARGV[2]); return redis.call('GET', 'dyn:' .. ARGV[1])"
+    for i in range(20):
+        p = c.pipeline(transaction=True)
+        p.eval(body, 0, f"k{i}", f"v{i}")
+        p.set(f"plain:{i}", i)
+        assert p.execute() == [f"v{i}".encode(), True]
+    assert c.mget([f"dyn:k{i}" for i in range(20)]) == [f"v{i}".encode() for i in range(20)]

@@ -310,7 +310,10 @@ void Run(ScriptManager& mgr, const Target& target, CmdArgs keys, CmdArgs argv, b
     return cntx->rb->SendError(errors::kOom);
   }
   ScriptMode mode = ModeOf(target.flags);
-  if (mode == ScriptMode::kDynamic && !cntx->service->config().lua_lock_on_first_touch) {
+  // Inside MULTI/EXEC the script runs under EXEC's transaction, which cannot take more locks
+  // (or roll back and rerun): as before lock-on-first-touch, it takes the whole store.
+  if (mode == ScriptMode::kDynamic &&
+      (!cntx->service->config().lua_lock_on_first_touch || cntx->multi_tx != nullptr)) {
     mode = ScriptMode::kGlobal;
   }
   bool read_only = read_only_cmd || (target.flags & lua::kScriptNoWrites);
