@@ -101,17 +101,17 @@ bool EngineShard::Conflict(const Transaction* a, const Transaction* b) const {
   return false;
 }
 
-bool EngineShard::CanRun(Transaction* tx) const {
+TxId EngineShard::FindBlocker(Transaction* tx) const {
   // Common case: nobody else wants its locks at all.
-  if (LocksFree(tx)) return true;
+  if (LocksFree(tx)) return 0;
   // Otherwise it waits only for older transactions that conflict with it; younger ones wait
   // for it (they cannot have run: see ScheduleWithId).
   for (const auto& [id, older] : queue_) {
-    if (older == tx) return true;
-    if (Conflict(older, tx)) return false;
+    if (older == tx) return 0;
+    if (Conflict(older, tx)) return id;
   }
   LOG(DFATAL) << "armed transaction not queued";
-  return false;
+  return 0;
 }
 
 // --- Scheduling. ---
@@ -176,18 +176,21 @@ void EngineShard::Release(Transaction* tx) {
   for (auto& key : sd.ready_keys) notified_.push_back(std::move(key));
   sd.ready_keys.clear();
   DrainReadyKeys();
-  Poll();
+  Poll(tx->txid_);
 }
 
 // --- Execution. ---
 
 void EngineShard::Arm(Transaction* tx) {
-  tx->shard_[id_].armed = true;
-  if (!CanRun(tx)) {
-    ++armed_waiting_;
+  auto& sd = tx->shard_[id_];
+  sd.armed = true;
+  sd.blocker = FindBlocker(tx);
+  if (sd.blocker != 0) {
+    waiting_.push_back(tx);
     return;
   }
-  if (RunHop(tx)) Poll();
+  const TxId id = tx->txid_;
+  if (RunHop(tx)) Poll(id);
 }
 
 bool EngineShard::RunHop(Transaction* tx) {
@@ -222,18 +225,32 @@ bool EngineShard::RunHop(Transaction* tx) {
   return conclude;
 }
 
-void EngineShard::Poll() {
-  while (armed_waiting_ > 0) {
-    Transaction* next = nullptr;
-    for (const auto& [id, tx] : queue_) {
-      if (tx->shard_[id_].armed && CanRun(tx)) {
-        next = tx;
-        break;
+void EngineShard::Poll(TxId departed) {
+  if (waiting_.empty()) return;
+  std::vector<TxId> departures = {departed};
+  std::vector<Transaction*> runnable;
+  while (!departures.empty() && !waiting_.empty()) {
+    const TxId gone = departures.back();
+    departures.pop_back();
+    // Only the waiters of `gone` can have become runnable: every other waiter still has its
+    // older conflicting transaction in the queue.
+    for (size_t i = 0; i < waiting_.size();) {
+      auto& sd = waiting_[i]->shard_[id_];
+      if (sd.blocker != gone || (sd.blocker = FindBlocker(waiting_[i])) != 0) {
+        ++i;
+        continue;
       }
+      runnable.push_back(waiting_[i]);
+      waiting_[i] = waiting_.back();
+      waiting_.pop_back();
     }
-    if (next == nullptr) return;
-    --armed_waiting_;
-    RunHop(next);
+    // The runnable ones do not conflict with each other (the younger of a conflicting pair
+    // would have found the older as its blocker), so their order does not matter.
+    for (Transaction* tx : runnable) {
+      const TxId id = tx->txid_;
+      if (RunHop(tx)) departures.push_back(id);
+    }
+    runnable.clear();
   }
 }
 
