@@ -72,7 +72,9 @@ bool Proactor::SpinForWork(const Poller::ReadyFn& on_ready) {
   // (clients on the same cores) whoever is runnable gets the CPU instead of this loop. The
   // sockets are polled too: a client's next request (request/response, a pipeline's next
   // batch) must not wait for the spin to end.
-  auto until = Clock::now() + std::chrono::microseconds(kSpinMicros);
+  ++spins_;
+  auto now = Clock::now();
+  const auto until = now + std::chrono::microseconds(kSpinMicros);
   do {
     for (int i = 0; i < 16; ++i) {
       if (!tasks_.Empty()) return true;
@@ -80,8 +82,12 @@ bool Proactor::SpinForWork(const Poller::ReadyFn& on_ready) {
     }
     poller_->Wait(Clock::duration::zero(), on_ready);
     if (scheduler_.HasReady() || !tasks_.Empty()) return true;
+    const auto before_yield = Clock::now();
     sched_yield();
-  } while (Clock::now() < until);
+    now = Clock::now();
+    // Someone else ran on this core meanwhile: the machine is busy, stop competing.
+    if (now - before_yield > std::chrono::microseconds(kBusyYieldMicros)) return false;
+  } while (now < until);
   return false;
 }
 
@@ -116,7 +122,7 @@ void Proactor::Run() {
     // About to sleep: first spin briefly on the task queue. Cross-thread request/response
     // hops usually answer within microseconds, and an eventfd wake-up costs far more.
     idle_.store(true, std::memory_order_relaxed);
-    if (SpinForWork(on_ready)) {
+    if (spin_ && SpinForWork(on_ready)) {
       idle_.store(false, std::memory_order_relaxed);
       continue;
     }
@@ -129,7 +135,13 @@ void Proactor::Run() {
     }
     Clock::duration timeout =
         next_timer == Clock::time_point::max() ? Clock::duration::max() : next_timer - Clock::now();
+    ++sleeps_;
+    const auto slept_at = Clock::now();
     poller_->Wait(timeout, on_ready);
+    // Spin next time only if this sleep ended soon and with work: a busy request/response
+    // flow, where catching the next message awake saves a wake-up.
+    spin_ = (scheduler_.HasReady() || !tasks_.Empty()) &&
+            Clock::now() - slept_at < std::chrono::microseconds(kSpinAfterSleepMicros);
     sleeping_.store(false, std::memory_order_relaxed);
     idle_.store(false, std::memory_order_relaxed);
   }

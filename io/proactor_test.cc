@@ -116,6 +116,22 @@ TEST_P(ProactorPoolTest, IdleHintFollowsTheLoop) {
   pool.Stop();
 }
 
+TEST_P(ProactorPoolTest, IdleTimerWakeupsDoNotSpin) {
+  // A thread woken only by timers (an idle server's expiry loop) sleeps again at once: the
+  // polite spin is for work that arrives quickly, and would cost an idle server CPU.
+  ProactorPool pool(1, GetParam());
+  pool.Start();
+  Proactor* p = pool.at(0);
+  pool.at(0)->AwaitFiber([] {
+    for (int i = 0; i < 50; ++i) this_fiber::SleepFor(std::chrono::milliseconds(2));
+  });
+  uint64_t spins = p->Await([p] { return p->spins(); });
+  uint64_t sleeps = p->Await([p] { return p->sleeps(); });
+  EXPECT_GE(sleeps, 50u);
+  EXPECT_LE(spins, 5u) << "sleeps " << sleeps;
+  pool.Stop();
+}
+
 INSTANTIATE_TEST_SUITE_P(Pollers, ProactorPoolTest,
                          ::testing::Values(PollerKind::kEpoll, PollerKind::kUring),
                          [](const auto& info) {
