@@ -210,6 +210,8 @@ class Transaction {
   // detached, destroys the transaction after the last shard. The caller's last touch of `this`.
   void HopDone();
   OpStatus RunHop(HopCallback cb, std::span<const ShardId> shards, bool conclude);
+  // ScheduleSingleHop over the caller's own shard and one other: one round trip.
+  OpStatus RunPaired(HopCallback cb, ShardId local, ShardId remote);
   OpStatus FirstError(std::span<const ShardId> shards) const;
   OpStatus RunCallback(EngineShard* shard) { return (*cb_)(this, shard); }
   // LockMore before any hop ran: withdraws, merges `add` into the locks and schedules again.
