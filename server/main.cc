@@ -35,7 +35,10 @@ ABSL_FLAG(int32_t, databases, 16, "number of databases (SELECT 0..N-1)");
 ABSL_FLAG(std::string, logfile, "", "append the log to this file (empty: standard error)");
 ABSL_FLAG(uint32_t, proactor_threads, 0, "number of threads (and shards); 0 = one per core");
 ABSL_FLAG(std::string, io_backend, "epoll", "I/O readiness backend: epoll or uring");
-ABSL_FLAG(bool, pin_threads, true,
+// Off by default: when clients share the server's cores (the benchmarks, a small machine), a
+// pinned proactor cannot move off a core a client keeps busy, and every cross-thread hop
+// waits for it (issue 18: 2-7x slower on two threads at a load average of 15-20).
+ABSL_FLAG(bool, pin_threads, false,
           "bind proactor thread i to the i-th usable CPU (when there are enough CPUs)");
 ABSL_FLAG(std::string, requirepass, "", "password clients must AUTH with (empty: none)");
 ABSL_FLAG(bool, protected_mode, true,

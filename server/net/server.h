@@ -31,7 +31,7 @@ struct ServerConfig {
   uint16_t port = 6379;
   size_t threads = 0;  // 0: one per core
   io::PollerKind poller = io::PollerKind::kEpoll;
-  bool pin_threads = true;  // one proactor per CPU (io::ProactorPool::Start)
+  bool pin_threads = false;  // one proactor per CPU (io::ProactorPool::Start)
   ServiceConfig service;
   // The command families to serve (server/families.h has the binary's list).
   std::vector<FamilyRegistrar> families;
