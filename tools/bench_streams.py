@@ -145,12 +145,12 @@ class StreamBench:
                     pending = c.xpending("q", "g")["pending"]
                 except Exception as e:  # a failed run is a note, as the other rows
                     self.failures.append(f"{srv.name}: consumer loop: {e}")
-                    runs[srv.name].append(f"n/a ({str(e)[:50]})")
+                    runs["lacewing" if srv is lw else "redis"].append(f"n/a ({str(e)[:50]})")
                     continue
                 if errs or acked != n or pending:
                     self.failures.append(f"{srv.name}: consumer loop acked {acked} of {n}, "
                                          f"{pending} pending, errors {errs[:2]}")
-                runs[srv.name].append((rate, p99))
+                runs["lacewing" if srv is lw else "redis"].append((rate, p99))
                 self.log(f"    {rate:,.0f} entries/s, loop p99 {p99} ms")
         out = []
         for name in ("lacewing", "redis"):
@@ -181,7 +181,8 @@ class StreamBench:
                 self.fill(srv, a.stream_mem_n, "mem")
                 time.sleep(0.2)
                 after, n = used_memory(srv), c.xlen("mem")
-                per[srv.name] = (n, after - before, (after - before) / max(n, 1))
+                per["lacewing" if srv is lw else "redis"] = (n, after - before,
+                                                             (after - before) / max(n, 1))
                 c.flushall()
             except Exception as e:
                 self.failures.append(f"{srv.name}: stream memory: {e}")
