@@ -326,7 +326,16 @@ void DbSlice::FlushDb(int db) {
     watches_.TouchIf(db, [&](std::string_view key) { return !prime.Find(key).IsEnd(); });
   }
   std::erase_if(pending_bumps_, [db](const auto& b) { return b.first == db; });
+  // Clients blocked on keys the flush removes are told, as Redis 7.0's signalFlushedDb: a
+  // blocked XREADGROUP answers -UNBLOCKED; other waiters find nothing to take.
+  std::vector<std::string> gone;
+  if (HasBlockedWaiters() && !prime.empty()) {
+    for (std::string& key : tx::EngineShard::Current()->BlockedKeys()) {
+      if (!prime.Find(key).IsEnd()) gone.push_back(std::move(key));
+    }
+  }
   dbs_[db] = std::make_unique<Db>(this, db);
+  for (const std::string& key : gone) NotifyBlocked(key);
 }
 
 void DbSlice::SwapDbs(int a, int b) {

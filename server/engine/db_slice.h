@@ -197,6 +197,8 @@ class DbSlice {
 
   size_t DbSize(int db) const { return dbs_[db]->prime.size(); }
   size_t ExpireCount(int db) const { return dbs_[db]->expire.size(); }
+  // Empties the database; dirties the WATCHers of the keys it held and tells the clients
+  // blocked on them (a blocked XREADGROUP answers -UNBLOCKED, as in Redis 7.0).
   void FlushDb(int db);
   void FlushAll();
   // SWAPDB: databases a and b trade their keys (and expiries). WATCHers of a key that exists
