@@ -25,6 +25,7 @@ void CommandRegistry::Register(CommandSpec spec) {
   std::string key = absl::AsciiStrToLower(spec.name);
   spec.name = key;
   spec.id = uint32_t(by_name_.size());
+  spec.info = FindCommandInfo(key);
   auto [it, inserted] = by_name_.emplace(key, std::make_unique<CommandSpec>(std::move(spec)));
   CHECK(inserted) << "command registered twice: " << key;
 }

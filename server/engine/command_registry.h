@@ -19,6 +19,8 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "server/engine/command_info.h"
+
 namespace lw {
 
 struct ConnectionContext;
@@ -97,6 +99,10 @@ struct CommandSpec {
   // Optional, for commands whose keys are not at the legacy positions: the keys to compare
   // with those of scripts past the busy threshold (-BUSY), e.g. EVAL's numkeys keys.
   DeclaredKeysFn busy_keys = nullptr;
+  // Redis's COMMAND INFO facts for this command (command_info.h), set by Register from the
+  // generated table; nullptr for Lacewing-only commands, which COMMAND describes from the
+  // fields above.
+  const CommandInfo* info = nullptr;
 
   bool IsWrite() const { return flags & cmd::kWrite; }
   bool Has(cmd::Flag flag) const { return (flags & flag) != 0; }

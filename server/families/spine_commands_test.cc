@@ -94,7 +94,7 @@ TEST_F(SpineCommandsTest, CommandCountAndInfo) {
   ASSERT_EQ(info.elems.size(), 2u);
   EXPECT_TRUE(info.elems[0].elems[0].IsString("get"));
   EXPECT_EQ(info.elems[0].elems[1].integer, 2);
-  EXPECT_EQ(info.elems[1].type, RespType::kNullArray);
+  EXPECT_EQ(info.elems[1].type, RespType::kNull);  // Redis replies a null bulk here
   // Key specs: GET's one key at index 1, a range of one key.
   const RespValue& specs = info.elems[0].elems[8];
   ASSERT_EQ(specs.elems.size(), 1u) << ToDebugString(specs);
