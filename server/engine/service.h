@@ -158,6 +158,9 @@ struct RuntimeConfig {
   std::atomic<int64_t> set_max_listpack_entries{128};
   std::atomic<int64_t> zset_max_listpack_entries{128};
   std::atomic<int64_t> zset_max_listpack_value{64};
+  // Where XADD closes a stream node, as Redis its listpack (0: no limit); read per XADD/XTRIM.
+  std::atomic<int64_t> stream_node_max_bytes{4096};
+  std::atomic<int64_t> stream_node_max_entries{100};
   // The size (header included) past which a sparse HyperLogLog becomes dense; read by PFADD
   // and PFMERGE per command.
   std::atomic<int64_t> hll_sparse_max_bytes{3000};

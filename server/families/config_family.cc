@@ -161,6 +161,12 @@ const Param kParams[] = {
         "zset-max-ziplist-entries"),
     Int("zset-max-listpack-value", &RC::zset_max_listpack_value, 0, LONG_MAX, kLive,
         "zset-max-ziplist-value"),
+    // XADD closes a stream node where Redis closes its listpack; read per command.
+    {.name = "stream-node-max-bytes",
+     .type = kMemory,
+     .num = &RC::stream_node_max_bytes,
+     .max = LONG_MAX},
+    Int("stream-node-max-entries", &RC::stream_node_max_entries, 0, LLONG_MAX),
     {.name = "hll-sparse-max-bytes",
      .type = kMemory,
      .num = &RC::hll_sparse_max_bytes,

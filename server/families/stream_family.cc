@@ -31,8 +31,17 @@ struct AddTrimArgs {
   size_t id_pos = 0;  // XADD: index of the ID argument
 };
 
-// Returns the error text, empty on success.
-std::string_view ParseAddTrim(CmdArgs args, bool xadd, AddTrimArgs* out) {
+// CONFIG's stream-node-max-bytes / -entries, read once where XADD / XTRIM starts.
+StreamObj::Limits NodeLimits(ConnectionContext* cntx) {
+  const RuntimeConfig& rt = cntx->service->runtime();
+  return {size_t(rt.stream_node_max_bytes.load(std::memory_order_relaxed)),
+          size_t(rt.stream_node_max_entries.load(std::memory_order_relaxed))};
+}
+
+// Returns the error text, empty on success. `limits`: the node settings, for the default
+// LIMIT of approximate trims.
+std::string_view ParseAddTrim(CmdArgs args, bool xadd, const StreamObj::Limits& limits,
+                              AddTrimArgs* out) {
   using Trim = StreamObj::TrimArgs;
   size_t i = 2;
   for (; i < args.size(); ++i) {
@@ -82,8 +91,12 @@ std::string_view ParseAddTrim(CmdArgs args, bool xadd, AddTrimArgs* out) {
   if (out->limit_given) {
     if (!out->trim.approx) return errors::kLimitNoApprox;
   } else {
-    // 100 * stream-node-max-entries for approximate trims; exact trims are never limited.
-    out->trim.limit = out->trim.approx ? 100 * 100 : 0;
+    // Approximate trims: 100 * stream-node-max-entries, 10000 when that is 0, at most a
+    // million, as Redis; exact trims are never limited.
+    size_t per_node = limits.node_max_entries;
+    out->trim.limit = !out->trim.approx ? 0
+                      : per_node == 0   ? 10'000
+                                        : int64_t(std::min<size_t>(per_node, 10'000) * 100);
   }
   return {};
 }
@@ -91,7 +104,8 @@ std::string_view ParseAddTrim(CmdArgs args, bool xadd, AddTrimArgs* out) {
 void XAdd(CmdArgs args, ConnectionContext* cntx) {
   ReplyBuilder* rb = cntx->rb;
   AddTrimArgs p;
-  if (std::string_view err = ParseAddTrim(args, true, &p); !err.empty()) {
+  const StreamObj::Limits limits = NodeLimits(cntx);
+  if (std::string_view err = ParseAddTrim(args, true, limits, &p); !err.empty()) {
     return rb->SendError(err);
   }
   size_t field_pos = p.id_pos + 1;
@@ -142,7 +156,7 @@ void XAdd(CmdArgs args, ConnectionContext* cntx) {
       s = new StreamObj();
       op.slice->AddOrFind(op.db, key).first.value().SetRobj(ObjType::kStream, s);
     }
-    s->Append(id, fv);
+    s->Append(id, fv, limits);
     SendStreamId(out, id);
     s->Trim(p.trim);
     op.slice->MarkModified(op.db, key);
@@ -219,7 +233,7 @@ void XDel(CmdArgs args, ConnectionContext* cntx) {
 
 void XTrim(CmdArgs args, ConnectionContext* cntx) {
   AddTrimArgs p;
-  if (std::string_view err = ParseAddTrim(args, false, &p); !err.empty()) {
+  if (std::string_view err = ParseAddTrim(args, false, NodeLimits(cntx), &p); !err.empty()) {
     return cntx->rb->SendError(err);
   }
   std::string_view key = args[1];

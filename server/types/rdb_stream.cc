@@ -158,7 +158,10 @@ bool LoadNode(std::string_view key, const std::string& blob, StreamObj* s, Reade
     StreamID id{master.ms + uint64_t(ms), master.seq + uint64_t(seq)};
     if (!(flags & 1)) {
       if (s->size() > 0 && id <= s->last_id) return r->Fail("stream IDs out of order");
-      s->Append(id, fv);
+      // The payload's nodes stay as they are, as Redis keeps its listpacks whatever its
+      // stream-node-max-* settings: a node's first live entry opens a node (a 1-byte limit
+      // closes the previous one), the others join it (no limit).
+      s->Append(id, fv, seen == 0 ? StreamLimits{1, 0} : StreamLimits{0, 0});
       ++seen;
     }
   }

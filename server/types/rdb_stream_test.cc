@@ -89,5 +89,26 @@ TEST(RdbStreamTest, RoundTrip) {
   }
 }
 
+// A loaded stream keeps the payload's nodes (as Redis keeps its listpacks), whatever limits
+// built them: here nodes of 5 entries, not the default 100.
+TEST(RdbStreamTest, LoadKeepsTheNodes) {
+  auto* s = new StreamObj();
+  for (uint64_t i = 1; i <= 23; ++i) {
+    std::string v = std::to_string(i);
+    std::string_view fv[] = {"f", v};
+    s->Append({i, 0}, fv, StreamLimits{4096, 5});
+  }
+  ASSERT_TRUE(s->Delete({7, 0}));
+  CompactObj obj;
+  obj.SetRobj(ObjType::kStream, s);
+  CompactObj back;
+  bool bad = false;
+  ASSERT_TRUE(RestorePayload(DumpPayload(obj), LoadLimits{}, &back, &bad));
+  const StreamObj* t = back.GetRobj<StreamObj>();
+  EXPECT_EQ(t->NodeKeys(), s->NodeKeys());
+  EXPECT_EQ(t->node_count(), 5u);
+  EXPECT_EQ(All(*t), All(*s));
+}
+
 }  // namespace
 }  // namespace lw::rdb

@@ -244,7 +244,7 @@ void StreamObj::Append(const StreamID& id, std::span<const std::string_view> fv,
     bool full = node->RedisBytes() + totelelen >= max_bytes ||
                 (limits.node_max_entries &&
                  size_t(node->live) + node->deleted >= limits.node_max_entries) ||
-                size_t(node->live) + node->deleted >= UINT16_MAX;
+                size_t(node->live) + node->deleted >= UINT32_MAX;
     if (full) {
       node->ShrinkToFit();
       node = nullptr;
@@ -496,8 +496,8 @@ int64_t StreamObj::Trim(const TrimArgs& args) {
                     --length_;
                     return true;
                   });
-    node.live = uint16_t(node.live - from_node);
-    node.deleted = uint16_t(node.deleted + from_node);
+    node.live = uint32_t(node.live - from_node);
+    node.deleted = uint32_t(node.deleted + from_node);
     deleted += from_node;
     break;
   }

@@ -102,8 +102,8 @@ struct StreamNode {
   uint32_t cap = 0;
   uint32_t master_end = 0;  // entries start here
   uint32_t lp_bytes = 0;    // Redis's listpack size of this node, less the two counters
-  uint16_t live = 0;
-  uint16_t deleted = 0;
+  uint32_t live = 0;        // 32 bits: stream-node-max-entries 0 allows any count, as in Redis
+  uint32_t deleted = 0;
 
   StreamNode() = default;
   StreamNode(StreamNode&& o) noexcept { *this = std::move(o); }

@@ -142,6 +142,34 @@ TEST(StreamObjTest, NodesCloseLikeRedis) {
   EXPECT_EQ(big.node_count(), 3u);  // 4 + 4 + 1, as redis-server 7.0 (XINFO radix-tree-keys)
 }
 
+// stream-node-max-entries / -bytes: the caller's limits, 0 meaning none, checked before each
+// append as Redis checks its last listpack.
+TEST(StreamObjTest, NodesCloseAtTheGivenLimits) {
+  auto fill = [](const StreamLimits& limits, uint64_t n, size_t value_len) {
+    auto s = std::make_unique<StreamObj>();
+    std::string v(value_len, 'v');
+    for (uint64_t i = 1; i <= n; ++i) {
+      std::string_view fv[] = {"f", v};
+      s->Append({i, 0}, fv, limits);
+    }
+    return s;
+  };
+  EXPECT_EQ(fill({4096, 5}, 23, 1)->node_count(), 5u);    // 5 x 4 + 3
+  EXPECT_EQ(fill({4096, 1}, 7, 1)->node_count(), 7u);     // one entry each
+  EXPECT_EQ(fill({4096, 0}, 1000, 1)->node_count(), 3u);  // by bytes only
+  EXPECT_EQ(fill({0, 0}, 70'000, 1)->node_count(), 1u);   // no limit: past 65535 entries
+  // By bytes: a node takes entries while its listpack bytes plus the new entry's field and
+  // value lengths stay under the limit (redis-server 7.0: 1000 bytes, 100-byte values, 9 each).
+  EXPECT_EQ(fill({1000, 0}, 30, 100)->node_count(), 4u);
+  // An approximate trim still drops whole nodes of any size.
+  std::unique_ptr<StreamObj> s = fill({4096, 7}, 30, 1);
+  StreamObj::TrimArgs t;
+  t.strategy = StreamObj::TrimArgs::kMaxLen;
+  t.approx = true;
+  t.maxlen = 10;
+  EXPECT_EQ(s->Trim(t), 14);  // two nodes of 7; a third would leave fewer than 10
+}
+
 TEST(StreamObjTest, ParseIds) {
   StreamID id;
   bool seq_given;
