@@ -424,3 +424,51 @@ def test_stream_as_a_value(diff):
         check_norm(diff, lambda n: norm_pairs(n, {b"idle"}), "XINFO", "CONSUMERS", "r", "g")
         diff.check("XINFO", "STREAM", "r")
     diff.check("DEL", "a", "c", "r")
+
+
+def test_wrongtype_and_arity_of_every_command(diff):
+    """Every stream command on a key of another type, and with too few arguments."""
+    diff.check("SET", "str", "x")
+    for args in (["XADD", "str", "*", "a", "1"], ["XLEN", "str"], ["XRANGE", "str", "-", "+"],
+                 ["XREVRANGE", "str", "+", "-"], ["XDEL", "str", "1-1"],
+                 ["XTRIM", "str", "MAXLEN", "0"], ["XSETID", "str", "1-1"],
+                 ["XREAD", "STREAMS", "str", "0"], ["XGROUP", "CREATE", "str", "g", "0"],
+                 ["XGROUP", "CREATE", "str", "g", "0", "MKSTREAM"],
+                 ["XGROUP", "SETID", "str", "g", "0"], ["XGROUP", "DESTROY", "str", "g"],
+                 ["XGROUP", "CREATECONSUMER", "str", "g", "c"],
+                 ["XGROUP", "DELCONSUMER", "str", "g", "c"],
+                 ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "str", ">"],
+                 ["XACK", "str", "g", "1-1"], ["XPENDING", "str", "g"],
+                 ["XPENDING", "str", "g", "-", "+", "10"], ["XCLAIM", "str", "g", "c", "0", "1-1"],
+                 ["XAUTOCLAIM", "str", "g", "c", "0", "0"], ["XINFO", "STREAM", "str"],
+                 ["XINFO", "STREAM", "str", "FULL"], ["XINFO", "GROUPS", "str"],
+                 ["XINFO", "CONSUMERS", "str", "g"]):
+        diff.check(*args)
+    diff.check("XADD", "s", "1-1", "f", "v")
+    for args in (["XADD"], ["XADD", "s"], ["XADD", "s", "*"], ["XLEN"], ["XRANGE", "s", "-"],
+                 ["XREVRANGE", "s"], ["XDEL", "s"], ["XTRIM", "s"], ["XSETID", "s"], ["XREAD"],
+                 ["XREAD", "STREAMS"], ["XREADGROUP", "GROUP", "g", "c", "STREAMS"], ["XACK", "s"],
+                 ["XACK", "s", "g"], ["XPENDING", "s"], ["XCLAIM", "s", "g", "c", "0"],
+                 ["XAUTOCLAIM", "s", "g", "c", "0"], ["XGROUP", "CREATE", "s"],
+                 ["XGROUP", "SETID", "s"], ["XGROUP", "DESTROY", "s"],
+                 ["XGROUP", "CREATECONSUMER", "s", "g"], ["XGROUP", "DELCONSUMER", "s", "g"],
+                 ["XINFO"], ["XINFO", "STREAM"], ["XINFO", "CONSUMERS", "s"], ["XINFO", "GROUPS"]):
+        diff.check(*args)
+
+
+def test_xclaim_idle_and_time(diff):
+    """XCLAIM's IDLE and TIME set the delivery time that XPENDING's IDLE filter then sees."""
+    for i in range(1, 6):
+        diff.check("XADD", "s", f"{i}-0", "f", str(i))
+    diff.check("XGROUP", "CREATE", "s", "g", "0")
+    diff.check("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">")
+    diff.check("XCLAIM", "s", "g", "c2", "0", "1-0", "IDLE", "500000")
+    diff.check("XCLAIM", "s", "g", "c3", "0", "2-0", "TIME", "1000", "JUSTID")
+    diff.check("XCLAIM", "s", "g", "c3", "0", "3-0", "IDLE", "-5", "RETRYCOUNT", "9")
+    check_norm(diff, norm_xpending, "XPENDING", "s", "g", "IDLE", "400000", "-", "+", "10")
+    check_norm(diff, norm_xpending, "XPENDING", "s", "g", "-", "+", "10")
+    # Only the entries idle for at least 400 s may be claimed now.
+    diff.check("XCLAIM", "s", "g", "c4", "400000", "1-0", "2-0", "3-0", "4-0", "JUSTID")
+    diff.check("XAUTOCLAIM", "s", "g", "c5", "400000", "0", "JUSTID")
+    check_norm(diff, lambda n: norm_pairs(n, {b"idle", b"inactive"}), "XINFO", "CONSUMERS", "s",
+               "g")
