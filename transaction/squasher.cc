@@ -11,11 +11,19 @@ namespace lw::tx {
 
 size_t Squasher::Add(std::span<const std::string_view> keys, LockMode mode, Op op) {
   CHECK(!keys.empty());
-  ShardId sid = shard_set_->ShardOf(keys[0]);
-  Entry entry{sid, mode, {}, std::move(op)};
+  return Add(shard_set_->ShardOf(keys[0]), keys, mode, std::move(op));
+}
+
+size_t Squasher::Add(ShardId sid, std::span<const std::string_view> keys, LockMode mode, Op op) {
+  CHECK(!keys.empty());
+  Entry entry{sid, mode, uint32_t(keys_.size()), uint32_t(keys.size()), std::move(op)};
   for (std::string_view key : keys) {
     DCHECK_EQ(shard_set_->ShardOf(key), sid) << "a squashed op spans shards";
-    entry.keys.emplace_back(key);
+    if (borrow_keys_) {
+      keys_.push_back(key);
+    } else {
+      keys_.push_back(owned_keys_.emplace_back(key));
+    }
   }
   ops_.push_back(std::move(entry));
   return ops_.size() - 1;
@@ -23,7 +31,7 @@ size_t Squasher::Add(std::span<const std::string_view> keys, LockMode mode, Op o
 
 size_t Squasher::AddOnShard(ShardId sid, Op op) {
   CHECK_LT(sid, shard_set_->size());
-  ops_.push_back(Entry{sid, LockMode::kShared, {}, std::move(op)});
+  ops_.push_back(Entry{sid, LockMode::kShared, uint32_t(keys_.size()), 0, std::move(op)});
   return ops_.size() - 1;
 }
 
@@ -42,7 +50,7 @@ std::vector<OpStatus> Squasher::Run(Transaction* tx) {
   std::vector<ShardId> shards;
   for (size_t i = 0; i < ops_.size(); ++i) {
     const Entry& entry = ops_[i];
-    for (const std::string& key : entry.keys) {
+    for (std::string_view key : KeysOf(entry)) {
       if (!tx->IsKeyLocked(key, entry.mode)) results[i] = OpStatus::kInvalidArg;
     }
     if (results[i] != OpStatus::kOk) continue;
@@ -57,21 +65,22 @@ std::vector<OpStatus> Squasher::Run(Transaction* tx) {
       if (r == OpStatus::kOk) r = status;
     }
   }
-  ops_.clear();
+  Clear();
   return results;
 }
 
+void Squasher::Clear() {
+  ops_.clear();
+  keys_.clear();
+  owned_keys_.clear();
+}
+
 std::unique_ptr<Transaction> Squasher::OwnTransaction() const {
-  std::vector<std::string_view> keys;
   std::vector<LockMode> modes;
-  for (const Entry& entry : ops_) {
-    for (const std::string& key : entry.keys) {
-      keys.push_back(key);
-      modes.push_back(entry.mode);
-    }
-  }
+  modes.reserve(keys_.size());
+  for (const Entry& entry : ops_) modes.insert(modes.end(), entry.key_count, entry.mode);
   auto tx = std::make_unique<Transaction>(shard_set_);
-  tx->InitByKeys(keys, modes);
+  tx->InitByKeys(keys_, modes);
   for (ShardId sid = 0; sid < by_shard_.size(); ++sid) {
     if (!by_shard_[sid].empty()) tx->IncludeShard(sid);
   }
@@ -81,11 +90,15 @@ std::unique_ptr<Transaction> Squasher::OwnTransaction() const {
 std::vector<OpStatus> Squasher::Run() {
   std::vector<OpStatus> results(ops_.size(), OpStatus::kOk);
   by_shard_.assign(shard_set_->size(), {});
-  for (size_t i = 0; i < ops_.size(); ++i) by_shard_[ops_[i].shard].push_back(i);
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    auto& mine = by_shard_[ops_[i].shard];
+    if (mine.empty()) mine.reserve(ops_.size() - i);
+    mine.push_back(i);
+  }
   std::unique_ptr<Transaction> tx = OwnTransaction();
   tx->ScheduleSingleHop(
       [&](Transaction* t, EngineShard* shard) { return RunShard(t, shard, &results); });
-  ops_.clear();
+  Clear();
   return results;
 }
 
@@ -94,14 +107,17 @@ void Squasher::RunDetached(std::shared_ptr<const void> keep_alive,
   if (ops_.empty() && held == nullptr) return;
   // The batch moves into the hop's callback, which the transaction owns: the keys the
   // transaction references and the ops stay alive until the last shard is done.
+  CHECK(!borrow_keys_) << "a detached batch outlives borrowed keys";
   auto batch = std::make_shared<Squasher>(shard_set_);
   batch->ops_ = std::move(ops_);
+  batch->keys_ = std::move(keys_);
+  batch->owned_keys_ = std::move(owned_keys_);  // a move keeps the strings where they are
   batch->keep_alive_ = std::move(keep_alive);
-  ops_.clear();
+  Clear();
   batch->by_shard_.assign(shard_set_->size(), {});
   for (size_t i = 0; i < batch->ops_.size(); ++i) {
     const Entry& entry = batch->ops_[i];
-    for (const std::string& key : entry.keys) {
+    for (std::string_view key : batch->KeysOf(entry)) {
       DCHECK(held == nullptr || held->IsKeyLocked(key, entry.mode)) << "not locked: " << key;
     }
     batch->by_shard_[entry.shard].push_back(i);

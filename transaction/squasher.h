@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <span>
@@ -35,11 +36,17 @@ class Squasher {
  public:
   using Op = std::function<OpStatus(Transaction* tx, EngineShard* shard)>;
 
-  explicit Squasher(ShardSet* shard_set) : shard_set_(shard_set) {}
+  // With `borrow_keys`, Add keeps views of the keys instead of copies: the caller guarantees
+  // they stay valid until Run() returns (a pipeline's keys, in the connection's input
+  // buffer). Saves an allocation per operation. RunDetached needs owned keys.
+  explicit Squasher(ShardSet* shard_set, bool borrow_keys = false)
+      : shard_set_(shard_set), borrow_keys_(borrow_keys) {}
 
   // Adds an operation on the keys `keys` (all on one shard), locked in `mode` by Run().
   // Returns its index in the results. REQUIRES: !keys.empty(), all keys on one shard.
   size_t Add(std::span<const std::string_view> keys, LockMode mode, Op op);
+  // The same, for a caller that knows the keys' shard already. REQUIRES: sid == ShardOf(keys).
+  size_t Add(ShardId sid, std::span<const std::string_view> keys, LockMode mode, Op op);
   // Adds a keyless operation bound to shard `sid`.
   size_t AddOnShard(ShardId sid, Op op);
 
@@ -63,17 +70,28 @@ class Squasher {
   struct Entry {
     ShardId shard;
     LockMode mode;
-    std::vector<std::string> keys;
+    uint32_t first_key;  // its keys are keys_[first_key, first_key + key_count)
+    uint32_t key_count;
     Op op;
   };
+
+  std::span<const std::string_view> KeysOf(const Entry& e) const {
+    return std::span<const std::string_view>(keys_).subspan(e.first_key, e.key_count);
+  }
 
   // Runs the hop body on `shard`: that shard's operations in order.
   OpStatus RunShard(Transaction* tx, EngineShard* shard, std::vector<OpStatus>* results);
   // A transaction of its own over the keys of every op (the ops must outlive it).
   std::unique_ptr<Transaction> OwnTransaction() const;
+  void Clear();  // empties the batch
 
   ShardSet* shard_set_;
+  bool borrow_keys_;
   std::vector<Entry> ops_;
+  // Every op's keys, in order: views of the caller's keys (borrow_keys) or of owned_keys_,
+  // whose elements never move (a deque only appends).
+  std::vector<std::string_view> keys_;
+  std::deque<std::string> owned_keys_;
   std::vector<std::vector<size_t>> by_shard_;  // op indices per shard, in input order
   std::vector<OpStatus> detached_results_;     // RunDetached: written, never read
   std::shared_ptr<const void> keep_alive_;     // RunDetached: what the ops reference

@@ -35,6 +35,10 @@ void Transaction::AddKeys(std::span<const std::string_view> keys, std::span<cons
   for (uint32_t i = 0; i < keys.size(); ++i) {
     ShardId sid = shard_set_->ShardOf(keys[i]);
     PerShard& sd = shard_[sid];
+    if (!sd.active) {  // one allocation per shard instead of one per doubling
+      sd.args.reserve(keys.size() - i);
+      sd.locks.reserve(keys.size() - i);
+    }
     sd.args.push_back(ShardArg{keys[i], i});
     sd.locks.push_back(
         LockRequest{shard_set_->LockFingerprint(keys[i]), modes.empty() ? default_mode : modes[i]});

@@ -354,7 +354,8 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
   // A script's own calls are not timed (the script is): two clock reads per call would cost
   // more than many of the calls themselves.
   const bool timed = !cntx->from_script;
-  int64_t start = timed ? SteadyNowNs() : 0;
+  int64_t start = 0;
+  if (timed) start = cntx->clock_chain && *cntx->clock_chain ? *cntx->clock_chain : SteadyNowNs();
   uint64_t errors_before = cntx->rb->errors_sent();
   cntx->last_cmd = spec->name;
   cntx->last_active_ns = start;
@@ -362,7 +363,9 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
   // WATCH needs nothing here: the operations that change a key report it themselves, on the
   // shard (watch_registry.h).
   spec->handler(args, cntx);
-  int64_t elapsed_us = timed ? (SteadyNowNs() - start) / 1000 : 0;
+  int64_t end = timed ? SteadyNowNs() : 0;
+  if (cntx->clock_chain != nullptr) *cntx->clock_chain = end;
+  int64_t elapsed_us = (end - start) / 1000;
   if (stats) {
     ++stats->calls;
     stats->usec += uint64_t(elapsed_us);

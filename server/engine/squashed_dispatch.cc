@@ -3,6 +3,7 @@
 #include "server/engine/service.h"
 #include "server/engine/shard_set.h"
 #include "server/engine/undo_log.h"
+#include "transaction/engine_shard.h"
 #include "transaction/squasher.h"
 
 namespace lw {
@@ -77,6 +78,68 @@ void RunSquashed(Service* service, const ConnectionContext& client,
     squasher.Run(tx);
   } else {
     squasher.Run();
+  }
+}
+
+namespace {
+
+// RunSquashedInto's state: one reply buffer and clock per shard, touched only on that shard's
+// thread, and each item's end offset in its shard's buffer.
+struct PipelineBatch {
+  struct ShardOut {
+    explicit ShardOut(RespVersion version) : rb(version) {}
+    ReplyBuilder rb;
+    int64_t clock = 0;  // ConnectionContext::clock_chain
+  };
+
+  Service* service;
+  const ConnectionContext* client;
+  std::span<const SquashItem> items;
+  std::vector<ShardOut> shards;
+  std::vector<size_t> ends;
+
+  void RunOne(size_t i, tx::EngineShard* es) {
+    const SquashItem& item = items[i];
+    ShardOut& out = shards[es->id()];
+    ConnectionContext sub;
+    sub.service = service;
+    sub.rb = &out.rb;
+    sub.client_id = client->client_id;
+    sub.db_index = item.db;
+    sub.authenticated = true;
+    sub.direct_shard = es;
+    sub.clock_chain = &out.clock;
+    service->DispatchSpec(item.spec, item.args, &sub);
+    ends[i] = out.rb.buffer().size();
+  }
+};
+
+}  // namespace
+
+void RunSquashedInto(Service* service, const ConnectionContext& client,
+                     std::span<const SquashItem> items, ReplyBuilder* out) {
+  if (items.empty()) return;
+  const uint32_t nshards = service->shards().size();
+  PipelineBatch batch{service, &client, items, {}, std::vector<size_t>(items.size(), 0)};
+  batch.shards.reserve(nshards);
+  for (uint32_t s = 0; s < nshards; ++s) batch.shards.emplace_back(client.rb->resp_version());
+  tx::Squasher squasher(service->shards().tx(), /*borrow_keys=*/true);
+  for (size_t i = 0; i < items.size(); ++i) {
+    // Two words of capture: std::function keeps them without an allocation.
+    squasher.Add(items[i].shard, items[i].keys, items[i].mode,
+                 [b = &batch, i](tx::Transaction*, tx::EngineShard* es) {
+                   b->RunOne(i, es);
+                   return OpStatus::kOk;
+                 });
+  }
+  squasher.Run();
+  // Interleave the shards' replies back into request order.
+  std::vector<size_t> pos(nshards, 0);
+  std::string& dst = out->buffer();
+  for (size_t i = 0; i < items.size(); ++i) {
+    const uint32_t s = items[i].shard;
+    dst.append(batch.shards[s].rb.buffer(), pos[s], batch.ends[i] - pos[s]);
+    pos[s] = batch.ends[i];
   }
 }
 

@@ -49,6 +49,13 @@ void RunSquashed(Service* service, const ConnectionContext& client,
                  std::span<const SquashItem> items, tx::Transaction* tx, bool from_script,
                  std::vector<std::string>* replies, UndoLog* undo = nullptr);
 
+// A client's pipeline: runs `items` squashed as one transaction of their own and appends
+// their replies, in order, to `out`. Cheaper than RunSquashed: the keys are borrowed (they
+// must stay valid until it returns), each shard writes its replies into one buffer, and the
+// commands on a shard share clock reads (ConnectionContext::clock_chain).
+void RunSquashedInto(Service* service, const ConnectionContext& client,
+                     std::span<const SquashItem> items, ReplyBuilder* out);
+
 // As RunSquashed, but fire and forget (tx::Squasher::RunDetached): returns once the batch
 // holds its place in the order of transactions, before it runs; replies are discarded. With
 // `held` (a scheduled multi transaction, given away) the batch is its concluding hop, else a

@@ -252,7 +252,9 @@ bool Connection::ProcessInput() {
       push_buf_.clear();
       return false;
     }
-    if (const CommandSpec* spec = Batchable(args_)) {
+    // One registry lookup per request, shared by the batching, squashing and dispatch paths.
+    const CommandSpec* found = service_->registry().Find(args_[0]);
+    if (const CommandSpec* spec = Batchable(found, args_)) {
       RunPipelineBatch();  // squashed commands before it
       if (batch_spec_ != spec || batch_args_.size() == kMaxBatch) {
         RunCommandBatch();
@@ -264,14 +266,16 @@ bool Connection::ProcessInput() {
     }
     RunCommandBatch();
     SquashItem item;
-    if (Squashable(args_, &item)) {
-      pending_args_.push_back(args_);  // the views point into in_, valid until compaction
+    if (Squashable(found, args_, &item)) {
+      // The views point into in_, valid until compaction.
+      pending_arg_begin_.push_back(pending_args_.size());
+      pending_args_.insert(pending_args_.end(), args_.begin(), args_.end());
       pending_.push_back(std::move(item));
       continue;
     }
     RunPipelineBatch();  // everything before this command, in order
     TakePushes();        // between two replies: keeps messages in publication order with replies
-    service_->Dispatch(args_, &cntx_);
+    service_->DispatchSpec(found, args_, &cntx_);
     if (cntx_.close_after_reply) keep_open = false;
     if (rb_.size() >= kFlushThreshold && !Flush()) return false;
   }
@@ -294,9 +298,9 @@ bool Connection::InInput(const std::vector<std::string_view>& args) const {
   return true;
 }
 
-const CommandSpec* Connection::Batchable(const std::vector<std::string_view>& args) const {
+const CommandSpec* Connection::Batchable(const CommandSpec* spec,
+                                         const std::vector<std::string_view>& args) const {
   if (args.empty() || cntx_.multi || cntx_.subscribed() || !cntx_.authenticated) return nullptr;
-  const CommandSpec* spec = service_->registry().Find(args[0]);
   if (spec == nullptr || spec->batch_handler == nullptr || !spec->ArityOk(args.size())) {
     return nullptr;
   }
@@ -318,14 +322,15 @@ void Connection::RunCommandBatch() {
   batch_spec_ = nullptr;
 }
 
-bool Connection::Squashable(const std::vector<std::string_view>& args, SquashItem* out) const {
+bool Connection::Squashable(const CommandSpec* spec, const std::vector<std::string_view>& args,
+                            SquashItem* out) const {
   if (cntx_.multi || cntx_.subscribed() || !cntx_.authenticated) return false;
   // A squashed command runs on its shard and is never refused -BUSY (a script's own calls go
   // that way too): while some script is past the busy threshold, commands go one by one
   // through Dispatch, which answers -BUSY for a held key instead of waiting for it.
   if (service_->busy().active()) return false;
   if (!InInput(args)) return false;
-  if (!ClassifyForSquash(service_, args, out)) return false;
+  if (!ClassifyForSquash(service_, spec, args, out)) return false;
   out->db = cntx_.db_index;
   return true;
 }
@@ -333,17 +338,20 @@ bool Connection::Squashable(const std::vector<std::string_view>& args, SquashIte
 void Connection::RunPipelineBatch() {
   if (pending_.empty()) return;
   TakePushes();
+  // Point each item at its own arguments (stable now that the batch is complete).
+  const std::span<const std::string_view> all(pending_args_);
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    size_t end = i + 1 < pending_.size() ? pending_arg_begin_[i + 1] : all.size();
+    pending_[i].args = all.subspan(pending_arg_begin_[i], end - pending_arg_begin_[i]);
+  }
   if (pending_.size() == 1) {
-    service_->Dispatch(pending_args_[0], &cntx_);
+    service_->DispatchSpec(pending_[0].spec, pending_[0].args, &cntx_);
   } else {
-    // Point each item at its own argument vector (stable now that the batch is complete).
-    for (size_t i = 0; i < pending_.size(); ++i) pending_[i].args = pending_args_[i];
-    std::vector<std::string> replies;
-    RunSquashed(service_, cntx_, pending_, /*tx=*/nullptr, /*from_script=*/false, &replies);
-    for (const std::string& r : replies) rb_.buffer().append(r);
+    RunSquashedInto(service_, cntx_, pending_, &rb_);
   }
   pending_.clear();
   pending_args_.clear();
+  pending_arg_begin_.clear();
 }
 
 void Connection::Run() {

@@ -88,17 +88,23 @@ class Connection : public ClientControl {
   // Pipelined commands waiting to run as one squashed batch (server/engine/squashed_dispatch.h).
   // True if `args` may join it: a plain single-shard data command, its argument views in
   // in_ (inline commands' live in the parser), and a client in no special mode.
-  bool Squashable(const std::vector<std::string_view>& args, SquashItem* out) const;
+  // `spec` is the registry's entry for args[0] (ProcessInput looks it up once).
+  bool Squashable(const CommandSpec* spec, const std::vector<std::string_view>& args,
+                  SquashItem* out) const;
   // Runs the pending commands: one alone as usual; several as one squashed batch, replies in
   // order.
   void RunPipelineBatch();
-  std::vector<std::vector<std::string_view>> pending_args_;
+  // The pending commands' arguments back to back (no allocation per command); command i's
+  // start at pending_arg_begin_[i].
+  std::vector<std::string_view> pending_args_;
+  std::vector<size_t> pending_arg_begin_;
   std::vector<SquashItem> pending_;
   // True if every view of `args` points into in_ (not into the parser's inline buffer).
   bool InInput(const std::vector<std::string_view>& args) const;
   // Pipelined requests of one command with a batch handler (command_registry.h), e.g.
   // EVALSHA: the spec if `args` may join such a batch, else null.
-  const CommandSpec* Batchable(const std::vector<std::string_view>& args) const;
+  const CommandSpec* Batchable(const CommandSpec* spec,
+                               const std::vector<std::string_view>& args) const;
   // Runs the pending batch: one request through Dispatch, several through the handler.
   void RunCommandBatch();
   static constexpr size_t kMaxBatch = 64;  // requests per batch, bounding the reply backlog
