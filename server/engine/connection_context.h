@@ -79,6 +79,9 @@ struct ConnectionContext {
   bool close_after_reply = false;
   // The flags of the command being dispatched (set by Service::Dispatch).
   uint32_t cmd_flags = 0;
+  // The arguments of the command being dispatched (args[0] its name); valid during its
+  // handler only. The undo log of a script reads them (undo_log.h).
+  std::span<const std::string_view> cmd_args;
   // Set while the client runs a script (or MULTI) that holds its keys: commands then run as
   // steps of this transaction (see op_args.h).
   tx::Transaction* multi_tx = nullptr;

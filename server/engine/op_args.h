@@ -94,7 +94,7 @@ void RunOp(const ConnectionContext* cntx, DbSlice* slice, int db,
            std::span<const tx::ShardArg> keys, Op&& op) {
   UndoLog* undo = cntx->undo;
   if (undo == nullptr || !(cntx->cmd_flags & cmd::kWrite)) return op(OpArgs{slice, db});
-  for (const tx::ShardArg& a : keys) undo->Record(slice, db, a.key);
+  for (const tx::ShardArg& a : keys) undo->Record(slice, db, a.key, cntx->cmd_args);
   UndoLog::WriteScope scope(undo, slice);
   op(OpArgs{slice, db, undo});
 }

@@ -360,6 +360,7 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
   cntx->last_cmd = spec->name;
   cntx->last_active_ns = start;
   cntx->cmd_flags = spec->flags;
+  cntx->cmd_args = args;
   // WATCH needs nothing here: the operations that change a key report it themselves, on the
   // shard (watch_registry.h).
   spec->handler(args, cntx);

@@ -38,12 +38,13 @@ size_t UndoLog::size() const {
 bool UndoLog::Saved_(const PerShard& sd, int db, std::string_view key) const {
   if (sd.entries.size() > kLinearSearch) return sd.index.contains(IndexKey(db, key));
   for (const Saved& s : sd.entries) {
-    if (s.db == db && s.key == key) return true;
+    if (s.elements == nullptr && s.db == db && s.key == key) return true;
   }
   return false;
 }
 
-void UndoLog::Record(DbSlice* slice, int db, std::string_view key) {
+void UndoLog::Record(DbSlice* slice, int db, std::string_view key,
+                     std::span<const std::string_view> args) {
   PerShard& sd = shards_[slice->shard_id()];
   if (Saved_(sd, db, key)) return;
   Saved& s = sd.entries.emplace_back();
@@ -51,14 +52,28 @@ void UndoLog::Record(DbSlice* slice, int db, std::string_view key) {
   s.key.assign(key);
   if (auto it = slice->Peek(db, key)) {
     s.existed = true;
-    s.value = it->value().Clone();
     s.sticky = it->value().sticky();
     s.expire_at = slice->GetExpire(db, *it);
+    auto elements = std::make_unique<ElementUndo>();
+    if (DescribeElementUndo(it->value(), args, key, elements.get())) {
+      elements->sticky = s.sticky;
+      elements->expire_at = s.expire_at;
+      s.elements = std::move(elements);
+      if (sd.entries.size() == kLinearSearch + 1) BuildIndex(sd);
+      return;
+    }
+    s.value = it->value().Clone();
   }
   if (sd.entries.size() == kLinearSearch + 1) {
-    for (const Saved& e : sd.entries) sd.index.insert(IndexKey(e.db, e.key));
+    BuildIndex(sd);
   } else if (sd.entries.size() > kLinearSearch + 1) {
     sd.index.insert(IndexKey(db, key));
+  }
+}
+
+void UndoLog::BuildIndex(PerShard& sd) {
+  for (const Saved& e : sd.entries) {
+    if (e.elements == nullptr) sd.index.insert(IndexKey(e.db, e.key));
   }
 }
 
@@ -68,6 +83,10 @@ void UndoLog::Rollback(DbSlice* slice) {
   std::vector<std::pair<int, std::string>> discard;
   auto* previous = slice->set_touch_sink(&discard);
   for (auto s = sd.entries.rbegin(); s != sd.entries.rend(); ++s) {
+    if (s->elements != nullptr) {
+      ApplyElementUndo(slice, s->db, s->key, *s->elements);
+      continue;
+    }
     slice->Del(s->db, s->key);
     if (!s->existed) continue;
     auto [it, inserted] = slice->AddOrFind(s->db, s->key);

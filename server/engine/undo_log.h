@@ -6,8 +6,12 @@
 //
 // Cost model: the first write command of the script on a key saves that key's state on its
 // shard — absent, or a clone of its value with its type, TTL and stickiness; later writes to
-// the same key save nothing. A script that is never stopped pays those clones and nothing
-// else: Commit() frees them on the shard's thread at the script's conclusion.
+// the same key save nothing. A large collection (more than kCloneWholeUpTo elements) is not
+// cloned for the writes that name their elements (SADD, HSET, ZADD, pushes and pops...):
+// each such write records only those elements' previous state (undo_elements.h), so a
+// script's cost does not grow with the size of the values it writes to. A script that is
+// never stopped pays those saves and nothing else: Commit() frees them on the shard's thread
+// at the script's conclusion.
 //
 // Side effects of undone writes stay invisible to other clients:
 //   - WATCH: while a script's write runs under a WriteScope, DbSlice::MarkModified notes the
@@ -31,6 +35,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,6 +43,7 @@
 
 #include <absl/container/flat_hash_set.h>
 
+#include "server/engine/undo_elements.h"
 #include "server/types/compact_object.h"
 
 namespace lw {
@@ -51,9 +57,12 @@ class UndoLog {
   UndoLog(const UndoLog&) = delete;
   UndoLog& operator=(const UndoLog&) = delete;
 
-  // Shard thread of `slice`, before a write command changes `key` of `db` there: saves the
-  // key's state the first time the script writes it (later calls cost one lookup).
-  void Record(DbSlice* slice, int db, std::string_view key);
+  // Shard thread of `slice`, before a write command `args` (args[0] its name; empty if
+  // unknown) changes `key` of `db` there: saves the key's state the first time the script
+  // writes it (later calls cost one lookup), or the previous state of the elements `args`
+  // names when the key holds a large collection (see the cost model).
+  void Record(DbSlice* slice, int db, std::string_view key,
+              std::span<const std::string_view> args = {});
   // A write that cannot be undone (keyless: FLUSHDB...). Any thread.
   void MarkIrreversible() { irreversible_.store(true, std::memory_order_relaxed); }
   bool irreversible() const { return irreversible_.load(std::memory_order_relaxed); }
@@ -93,15 +102,17 @@ class UndoLog {
     CompactObj value;  // a clone, when existed
     int64_t expire_at = 0;
     bool sticky = false;
+    std::unique_ptr<ElementUndo> elements;  // set: an element record, not a whole save
   };
   struct PerShard {
     std::vector<Saved> entries;
-    // db byte + key of every saved key, once there are more than kLinearSearch of them.
+    // db byte + key of every whole-saved key, once there are more than kLinearSearch entries.
     absl::flat_hash_set<std::string> index;
     std::vector<std::pair<int, std::string>> touches;  // deferred WATCH touches
   };
   static constexpr size_t kLinearSearch = 8;
   bool Saved_(const PerShard& sd, int db, std::string_view key) const;
+  static void BuildIndex(PerShard& sd);
 
   std::vector<PerShard> shards_;
   std::atomic<bool> irreversible_{false};

@@ -35,6 +35,7 @@
 #include "io/proactor_pool.h"
 #include "lua_interp/script_context.h"
 #include "server/scripting/interpreter_pool.h"
+#include "server/scripting/key_hints.h"
 
 namespace lw {
 
@@ -96,6 +97,8 @@ class ScriptManager {
     std::shared_ptr<const FunctionTable> functions;
     std::vector<RunningScript*> running;
     std::atomic<size_t> running_count{0};  // running.size(), for RunningCount()
+    // allow-undeclared-keys: the keys each script touched lately, locked up front next time.
+    KeyHints key_hints;
   };
 
   ScriptManager();

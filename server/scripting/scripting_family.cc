@@ -260,13 +260,17 @@ constexpr int kMaxReruns = 3;
 
 bool RunDynamic(ScriptManager& mgr, const Target& target, CmdArgs keys, CmdArgs argv,
                 bool read_only, ConnectionContext* cntx, ReplyBuilder* result, std::string* error) {
-  ScriptCounters& counters = mgr.Local().counters;
+  ScriptManager::ThreadState& local = mgr.Local();
+  ScriptCounters& counters = local.counters;
   ScriptMode mode = ScriptMode::kDynamic;
   RunAgain again;
-  absl::flat_hash_set<std::string> learned;
+  // The keys this script kept touching in its recent runs are locked up front (key_hints.h).
+  again.learned = local.key_hints.Predict(target.name);
+  absl::flat_hash_set<std::string> learned(again.learned.begin(), again.learned.end());
   for (int run = 0;; ++run) {
     bool ok = RunOnThisThread(mgr, target, keys, argv, mode, read_only, nullptr, cntx, result,
                               error, nullptr, nullptr, &again);
+    local.key_hints.Learn(target.name, again.touched);
     if (again.stop != ScriptStop::kRerun && again.stop != ScriptStop::kWholeStore) return ok;
     ScriptCounters::Add(counters.reruns);
     if (again.stop == ScriptStop::kWholeStore || run + 1 >= kMaxReruns) {
