@@ -101,6 +101,14 @@ def test_restore_keeps_the_payload_nodes(diff):
     diff.check("XTRIM", "dst", "MAXLEN", "~", "12")
     info_stream(diff, "dst")
     diff.check("XRANGE", "dst", "-", "+")
+    # The deleted entry 21-0 still counts in its node: with 5 per node again, the last node
+    # (21 deleted, 22, 23) closes after two more entries, as Redis's listpack.
+    set_both(diff, 5, 4096)
+    diff.check("RESTORE", "dst2", "0", body)
+    fill(diff, "dst2", 3, start=30)
+    info_stream(diff, "dst2")
+    diff.check("XINFO", "STREAM", "dst2", "FULL")
+    set_both(diff, 100, 4096)
 
 
 def test_start_up_arguments(lacewing_factory):

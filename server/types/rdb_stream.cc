@@ -115,7 +115,7 @@ void SaveStream(const StreamObj& s, Writer* w) {
 
 namespace {
 
-// Appends the live entries of one Redis node listpack to *s.
+// Appends the entries of one Redis node listpack to *s as one node, deleted ones included.
 bool LoadNode(std::string_view key, const std::string& blob, StreamObj* s, Reader* r) {
   std::vector<std::string> e;
   std::string err;
@@ -140,7 +140,8 @@ bool LoadNode(std::string_view key, const std::string& blob, StreamObj* s, Reade
   i += size_t(nfields);
   if (!num(&zero) || zero != 0) return r->Fail("bad stream master entry");
   std::vector<std::string_view> fv;
-  int64_t seen = 0;
+  std::vector<StreamID> deleted_ids;
+  int64_t seen = 0, appended = 0;
   while (i < e.size()) {
     int64_t flags, ms, seq, n, lpcount;
     if (!num(&flags) || !num(&ms) || !num(&seq)) return r->Fail("bad stream entry");
@@ -156,16 +157,20 @@ bool LoadNode(std::string_view key, const std::string& blob, StreamObj* s, Reade
     }
     if (!num(&lpcount)) return r->Fail("bad stream entry");
     StreamID id{master.ms + uint64_t(ms), master.seq + uint64_t(seq)};
-    if (!(flags & 1)) {
-      if (s->size() > 0 && id <= s->last_id) return r->Fail("stream IDs out of order");
-      // The payload's nodes stay as they are, as Redis keeps its listpacks whatever its
-      // stream-node-max-* settings: a node's first live entry opens a node (a 1-byte limit
-      // closes the previous one), the others join it (no limit).
-      s->Append(id, fv, seen == 0 ? StreamLimits{1, 0} : StreamLimits{0, 0});
+    if (s->entries_added > 0 && id <= s->last_id) return r->Fail("stream IDs out of order");
+    // The payload's nodes stay as they are, as Redis keeps its listpacks whatever its
+    // stream-node-max-* settings: a node's first entry opens a node (a 1-byte limit closes the
+    // previous one), the others join it (no limit). Deleted entries are kept too (deleted once
+    // the node is complete), so the node closes after as many entries and bytes as Redis's.
+    s->Append(id, fv, appended++ == 0 ? StreamLimits{1, 0} : StreamLimits{0, 0});
+    if (flags & 1) {
+      deleted_ids.push_back(id);
+    } else {
       ++seen;
     }
   }
   if (seen != live) return r->Fail("stream node count mismatch");
+  for (const StreamID& id : deleted_ids) s->Delete(id);
   return true;
 }
 
@@ -236,7 +241,7 @@ bool LoadStream(uint8_t type, Reader* r, CompactObj* out) {
   }
   uint64_t length;
   StreamID last, first, maxdel;
-  uint64_t added = s->entries_added;
+  uint64_t added = s->size();  // RDB_TYPE_STREAM_LISTPACKS: Redis starts the count at the length
   if (!r->PlainLen(&length) || !r->PlainLen(&last.ms) || !r->PlainLen(&last.seq)) return false;
   if (type != kTypeStreamListpacks) {
     if (!r->PlainLen(&first.ms) || !r->PlainLen(&first.seq) || !r->PlainLen(&maxdel.ms) ||

@@ -24,6 +24,19 @@ std::vector<std::string> All(const StreamObj& s) {
   return out;
 }
 
+// Every node as "master:live/deleted" and its entries (deleted ones marked "x").
+std::vector<std::string> Nodes(const StreamObj& s) {
+  std::vector<std::string> out;
+  s.VisitNodes(
+      [&](const StreamID& id, std::span<const std::string_view>, size_t live, size_t deleted) {
+        out.push_back(id.ToString() + ":" + std::to_string(live) + "/" + std::to_string(deleted));
+      },
+      [&](const StreamID& id, uint8_t flags, std::span<const std::string_view>) {
+        out.push_back(((flags & 1) ? "x" : "") + id.ToString());
+      });
+  return out;
+}
+
 TEST(RdbStreamTest, RoundTrip) {
   auto* s = new StreamObj();
   for (uint64_t i = 1; i <= 250; ++i) {
@@ -108,6 +121,9 @@ TEST(RdbStreamTest, LoadKeepsTheNodes) {
   EXPECT_EQ(t->NodeKeys(), s->NodeKeys());
   EXPECT_EQ(t->node_count(), 5u);
   EXPECT_EQ(All(*t), All(*s));
+  EXPECT_EQ(Nodes(*t), Nodes(*s));  // the deleted entry 7-0 too
+  EXPECT_EQ(t->max_deleted_id, (StreamID{7, 0}));
+  EXPECT_EQ(t->entries_added, 23u);
 }
 
 }  // namespace
