@@ -4,34 +4,11 @@ Writers change a group of keys together; readers read the group together. If any
 command or script were not atomic, a reader would see a mixed group (or a changed total).
 """
 import threading
-import time
 
 import redis
+from concurrency import run_for, run_once
 
 KEYS = [f"acct:{i}" for i in range(10)]  # spread over both shards
-
-
-def _run_for(seconds, *workers):
-    stop = threading.Event()
-    errors = []
-
-    def wrap(fn):
-        def body():
-            try:
-                while not stop.is_set():
-                    fn()
-            except Exception as e:  # noqa: BLE001 - surfaced below
-                errors.append(repr(e))
-        return body
-
-    threads = [threading.Thread(target=wrap(w)) for w in workers]
-    for t in threads:
-        t.start()
-    time.sleep(seconds)
-    stop.set()
-    for t in threads:
-        t.join(timeout=30)
-    return errors
 
 
 def test_mset_mget_never_mixed(server):
@@ -54,8 +31,7 @@ def test_mset_mget_never_mixed(server):
             seen_mixed.append(vals)
 
     reader_client = server.client()
-    errors = _run_for(2.0, writer, writer, reader)
-    assert errors == []
+    run_for(2.0, writer, writer, reader)
     assert seen_mixed == []
 
 
@@ -87,8 +63,7 @@ def test_script_transfers_keep_the_total(server):
         vals = reader_client.mget(KEYS)
         totals.append(sum(int(v) for v in vals))
 
-    errors = _run_for(2.0, mover, mover, mover, reader)
-    assert errors == []
+    run_for(2.0, mover, mover, mover, reader)
     assert totals and set(totals) == {1000}
     assert sum(int(v) for v in r.mget(KEYS)) == 1000
 
@@ -109,8 +84,7 @@ def test_del_is_atomic_against_mset(server):
         if n not in (0, len(KEYS)):
             seen.append(n)
 
-    errors = _run_for(1.5, writer, reader)
-    assert errors == []
+    run_for(1.5, writer, reader)
     assert seen == []
 
 
@@ -147,8 +121,7 @@ def test_smove_keeps_the_set_total(server):
         if reader_client.sunionstore("bag:all", sets) != len(members):
             bad.append(("sunionstore",))
 
-    errors = _run_for(2.0, mover, mover, reader)
-    assert errors == []
+    run_for(2.0, mover, mover, reader)
     assert bad == []
     assert len(r.sunion(sets)) == len(members)
 
@@ -181,8 +154,7 @@ def test_rename_ping_pong_keeps_exactly_one_key(server):
             if sorted(v for v in vals if v is not None) != [b"payload"]:
                 bad.append((a, vals))
 
-    errors = _run_for(2.0, mover, reader)
-    assert errors == []
+    run_for(2.0, mover, reader)
     assert bad == []
 
 
@@ -219,8 +191,7 @@ def test_multi_exec_transfers_keep_the_sum(server):
     def read_plain():
         totals.append(sum(int(v) for v in plain_reader.mget(KEYS)))
 
-    errors = _run_for(2.0, *[mover_fn(c) for c in movers], read_in_multi, read_plain)
-    assert errors == []
+    run_for(2.0, *[mover_fn(c) for c in movers], read_in_multi, read_plain)
     assert totals and set(totals) == {100 * len(KEYS)}
     assert sum(int(v) for v in r.mget(KEYS)) == 100 * len(KEYS)
 
@@ -231,33 +202,24 @@ def test_watch_optimistic_increments_are_exact(server):
     clients, per_client = 5, 150
     r = server.client()
     r.set("wcounter", "0")
-    errors = []
     retries = [0]
 
     def worker():
         c = server.client()
-        try:
-            done = 0
-            while done < per_client:
-                with c.pipeline() as p:
-                    try:
-                        p.watch("wcounter")
-                        v = int(p.get("wcounter"))
-                        p.multi()
-                        p.set("wcounter", v + 1)
-                        p.execute()
-                        done += 1
-                    except redis.WatchError:
-                        retries[0] += 1
-        except Exception as e:  # noqa: BLE001 - surfaced below
-            errors.append(repr(e))
+        done = 0
+        while done < per_client:
+            with c.pipeline() as p:
+                try:
+                    p.watch("wcounter")
+                    v = int(p.get("wcounter"))
+                    p.multi()
+                    p.set("wcounter", v + 1)
+                    p.execute()
+                    done += 1
+                except redis.WatchError:
+                    retries[0] += 1
 
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert errors == []
+    run_once(*[worker] * clients)
     assert int(r.get("wcounter")) == clients * per_client
 
 
@@ -304,6 +266,5 @@ def test_pfcount_and_pfmerge_see_whole_groups(server):
         if c not in counts:
             seen_mixed.append(("pfmerge", c))
 
-    errors = _run_for(2.0, writer, counter, merger)
-    assert errors == []
+    run_for(2.0, writer, counter, merger)
     assert seen_mixed == []

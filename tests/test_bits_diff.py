@@ -3,10 +3,9 @@ both shards with binary values, BITFIELD / BITFIELD_RO with random operations, t
 and overflow policies (edge values included), mixed with SETBIT/GETBIT/BITCOUNT/BITPOS on the
 same strings, and every argument error. Replies and the raw strings (GET) must be equal bytes."""
 import random
-import threading
-import time
 
 import pytest
+from concurrency import run_for
 
 # Spread over both shards of the 2-thread server.
 KEYS = [f"b{i}" for i in range(6)]
@@ -187,28 +186,18 @@ def test_bitop_is_atomic_across_shards(server):
         return {"s0": a, "s1": b, "s2": bytes(x ^ y ^ z for x, y, z in zip(a, b, const))}
 
     c.mset(values())
-    stop = threading.Event()
     bad = []
+    w, r = server.client(), server.client()
 
     def writer():
-        w = server.client()
-        while not stop.is_set():
-            w.mset(values())
+        w.mset(values())
 
     def checker():
-        r = server.client()
-        while not stop.is_set():
-            r.bitop("XOR", "x", *srcs)
-            v = r.get("x")
-            if v != const:
-                bad.append(v)
+        r.bitop("XOR", "x", *srcs)
+        v = r.get("x")
+        if v != const:
+            bad.append(v)
 
-    threads = [threading.Thread(target=writer), threading.Thread(target=checker)]
-    for t in threads:
-        t.start()
-    time.sleep(1.5)
-    stop.set()
-    for t in threads:
-        t.join(timeout=30)
+    run_for(1.5, writer, checker)
     assert not bad, bad[:5]
     assert c.bitop("XOR", "x", *srcs) == 8

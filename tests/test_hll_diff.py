@@ -308,3 +308,22 @@ def test_small_hll_strings_become_raw(diff):
         diff.check("OBJECT", "ENCODING", "k")
         diff.check(*cmd)
         diff.check("OBJECT", "ENCODING", "k")
+
+
+def test_dump_restore_between_servers(diff):
+    """An HLL DUMPed by redis-server RESTOREs here with the same PFCOUNT and bytes, and the
+    reverse, sparse and dense."""
+    rng = random.Random(23)
+    for n in (10, 4000):
+        for src, dst in ((diff.rd, diff.lw), (diff.lw, diff.rd)):
+            key = f"d{n}"
+            diff.run("DEL", key, "copy")
+            for chunk in range(0, n, 500):
+                src.call("PFADD", key, *_elements(rng, min(500, n - chunk)))
+            reply = src.call("DUMP", key)
+            payload = reply[reply.index(b"\r\n") + 2:-2]
+            assert dst.call("RESTORE", "copy", "0", payload) == b"+OK\r\n"
+            src.call("RESTORE", "copy", "0", payload)
+            diff.check("PFCOUNT", "copy")
+            diff.check("GET", "copy")
+            diff.check("PFDEBUG", "ENCODING", "copy")
