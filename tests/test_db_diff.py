@@ -2,10 +2,10 @@
 errors, TTLs and values moved between databases; SWAPDB's effect on WATCH (EXEC aborted when a
 watched key exists in either database) and on clients blocked on keys that the swap brings in;
 and SWAPDB's atomicity across shards under concurrent readers."""
-import threading
 import time
 
 import pytest
+from concurrency import run_for
 
 from resp_client import RawClient, encode
 
@@ -127,26 +127,49 @@ def test_swapdb_is_atomic_across_shards(server):
     c.mset({k: "A" for k in KEYS})
     c1 = server.client(db=1)
     c1.mset({k: "B" for k in KEYS})
-    stop = threading.Event()
     bad = []
+    s, r = server.client(), server.client()
 
     def swapper():
-        s = server.client()
-        while not stop.is_set():
-            s.swapdb(0, 1)
+        s.swapdb(0, 1)
 
     def reader():
-        r = server.client()
-        while not stop.is_set():
-            got = set(r.mget(KEYS))
-            if len(got) != 1:
-                bad.append(got)
+        got = set(r.mget(KEYS))
+        if len(got) != 1:
+            bad.append(got)
 
-    threads = [threading.Thread(target=swapper), threading.Thread(target=reader)]
-    for t in threads:
-        t.start()
-    time.sleep(1.5)
-    stop.set()
-    for t in threads:
-        t.join(timeout=30)
+    run_for(1.5, swapper, reader)
     assert not bad, bad[:3]
+
+
+def test_swapdb_in_scripts(lacewing_factory, redis_server):
+    """SWAPDB inside a script: an allow-undeclared-keys script reruns under the whole-store
+    lock and then behaves as in Redis (its later reads see the swapped databases); a
+    lock-ahead script, which holds only its declared keys, gets the undeclared-key error
+    and its earlier writes are rolled back."""
+    from differential import Differential
+    lw = lacewing_factory("--proactor_threads", "2", "--default_lua_flags",
+                          "allow-undeclared-keys")
+    diff = Differential(lw.port, redis_server.port)
+    diff.check("MSET", *[x for k in KEYS for x in (k, "A")])
+    diff.check("SELECT", "1")
+    diff.check("MSET", *[x for k in KEYS for x in (k, "B")])
+    diff.check("SELECT", "0")
+    body = ("redis.call('SET', 'x', 'before') local r = redis.call('SWAPDB', 0, 1) "
+            "return {r, redis.call('GET', 'x'), redis.call('GET', KEYS[1]), "
+            "redis.call('DBSIZE')}")
+    diff.check("EVAL", body, "1", KEYS[0])
+    diff.check("MGET", *KEYS, "x")
+    diff.check("EVAL", "return redis.pcall('SWAPDB', 0, 99)", "0")
+    diff.check("SELECT", "1")
+    diff.check("MGET", *KEYS, "x")
+    diff.close()
+    plain = lacewing_factory("--proactor_threads", "2").client()
+    plain.set("k", "v")
+    try:
+        plain.eval("redis.call('SET', KEYS[1], 'changed') return redis.call('SWAPDB', 0, 1)",
+                   1, "k")
+        raise AssertionError("SWAPDB ran in a lock-ahead script")
+    except Exception as e:  # noqa: BLE001 - redis.ResponseError
+        assert "undeclared key" in str(e), e
+    assert plain.get("k") == b"v"

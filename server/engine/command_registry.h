@@ -35,6 +35,9 @@ using SlowLogArgFn = bool (*)(size_t index, std::string_view arg, std::string* s
 // The keys a request of a kMovableKeys command declares (EVAL's KEYS), or none if its
 // arguments do not parse; the command reports its own argument errors later.
 using DeclaredKeysFn = std::vector<std::string_view> (*)(CmdArgs args);
+// True when this request reaches keys that no argument names (SORT's BY/GET patterns), so it
+// needs the whole-store lock.
+using WholeStoreFn = bool (*)(CmdArgs args);
 
 namespace cmd {
 // Redis's command flags (COMMAND INFO prints them by these names).
@@ -99,6 +102,9 @@ struct CommandSpec {
   // Optional, for commands whose keys are not at the legacy positions: the keys to compare
   // with those of scripts past the busy threshold (-BUSY), e.g. EVAL's numkeys keys.
   DeclaredKeysFn busy_keys = nullptr;
+  // Optional: whether a request needs the whole-store lock although the command has keys; a
+  // script that locks keys as it goes (allow-undeclared-keys) then reruns under that lock.
+  WholeStoreFn whole_store = nullptr;
   // Redis's COMMAND INFO facts for this command (command_info.h), set by Register from the
   // generated table; nullptr for Lacewing-only commands, which COMMAND describes from the
   // fields above.

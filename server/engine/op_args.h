@@ -209,6 +209,11 @@ class KeyHops {
   KeyHops(const KeyHops&) = delete;
   KeyHops& operator=(const KeyHops&) = delete;
 
+  // Declares that the next Run is the last: a transaction of its own then releases its locks
+  // in that hop instead of in one more round trip to the shards at destruction.
+  // REQUIRES: no Run after the next one.
+  void NextIsLast() { last_ = true; }
+
   // Returns false if the enclosing script does not hold every key (nothing ran).
   template <typename Op>
   bool Run(Op&& op) {
@@ -219,7 +224,8 @@ class KeyHops {
       return OpStatus::kOk;
     };
     if (own_) {
-      own_->Execute(cb, false);
+      own_->Execute(cb, last_);
+      if (last_) own_.reset();  // concluded by that hop
       return true;
     }
     if (cntx_->direct_shard != nullptr) {
@@ -239,6 +245,7 @@ class KeyHops {
   ConnectionContext* cntx_;
   std::span<const std::string_view> keys_;
   int db_;
+  bool last_ = false;
   std::optional<tx::Transaction> own_;
 };
 
@@ -262,6 +269,9 @@ class GlobalHops {
   GlobalHops(const GlobalHops&) = delete;
   GlobalHops& operator=(const GlobalHops&) = delete;
 
+  // As KeyHops::NextIsLast.
+  void NextIsLast() { last_ = true; }
+
   // Runs op(const OpArgs&) on every shard in parallel. Returns false (nothing ran) if the
   // enclosing transaction does not hold every shard (a lock-ahead script, a squashed batch).
   template <typename Op>
@@ -271,7 +281,8 @@ class GlobalHops {
       return OpStatus::kOk;
     };
     if (own_) {
-      own_->Execute(cb, false);
+      own_->Execute(cb, last_);
+      if (last_) own_.reset();  // concluded by that hop
       return true;
     }
     if (cntx_->multi_tx == nullptr || !cntx_->multi_tx->IsGlobal()) return false;
@@ -283,6 +294,7 @@ class GlobalHops {
  private:
   ConnectionContext* cntx_;
   int db_;
+  bool last_ = false;
   std::optional<tx::Transaction> own_;
 };
 

@@ -353,6 +353,7 @@ void SearchGeneric(CmdArgs args, ConnectionContext* cntx, Form form, bool read_o
     items.emplace_back(std::move(f.member), out.search.store_dist ? f.dist : f.score);
   }
   ZSetLimits limits = ZsetLimits(cntx);
+  hops.NextIsLast();
   hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
     for (const tx::ShardArg& a : mine) {
       // Redis names the event after the storing form.

@@ -193,6 +193,7 @@ void PfMerge(CmdArgs args, ConnectionContext* cntx) {
   if (!err.empty()) return rb->SendError(err);
   size_t max_bytes = SparseMaxBytes(cntx);
   OpStatus status = OpStatus::kOk;
+  hops.NextIsLast();
   hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
     for (const tx::ShardArg& a : mine) {
       if (a.index != 0) continue;

@@ -725,7 +725,9 @@ void RegisterKeysFamily(CommandRegistry* r) {
                [](CmdArgs a, ConnectionContext* c) { RenameGeneric(a, c, true); }});
   r->Register({"copy", -3, kWrite | kDenyOom, 1, 2, 1, Copy});
   r->Register({"move", 3, kWrite | kFast, 1, 1, 1, Move});
-  r->Register({"swapdb", 3, kWrite | kFast, 0, 0, 0, SwapDb});
+  CommandSpec swapdb{"swapdb", 3, kWrite | kFast, 0, 0, 0, SwapDb};
+  swapdb.whole_store = [](CmdArgs) { return true; };  // every shard swaps in one hop
+  r->Register(std::move(swapdb));
   r->Register({"type", 2, kReadOnly | kFast, 1, 1, 1, Type});
   r->Register({"expire", -3, kWrite | kFast, 1, 1, 1, expire(true, true)});
   r->Register({"pexpire", -3, kWrite | kFast, 1, 1, 1, expire(true, false)});

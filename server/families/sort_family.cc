@@ -202,6 +202,9 @@ class SortAccess {
     }
   }
 
+  // As KeyHops::NextIsLast.
+  void NextIsLast() { global_ ? global_->NextIsLast() : hops_->NextIsLast(); }
+
   // Runs fn(op, shard id) on every shard (global) or on the shards of the keys. Returns false
   // if the enclosing transaction does not hold what SORT needs.
   template <typename Fn>
@@ -223,24 +226,29 @@ struct Entry {
   std::optional<std::string> by;  // ALPHA BY: the value found (nullopt: none)
 };
 
-// The values the patterns name for `elems` (one hop over every shard; each shard reads the
-// keys it owns).
-std::vector<std::optional<std::string>> ReadPatterns(SortAccess* access, ConnectionContext* cntx,
-                                                     std::string_view pattern,
-                                                     const std::vector<const std::string*>& elems,
-                                                     bool* ran) {
-  std::vector<PatternKey> keys;
-  keys.reserve(elems.size());
-  for (const std::string* e : elems) keys.push_back(ResolvePattern(pattern, *e));
-  std::vector<std::optional<std::string>> out(elems.size());
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (keys[i].is_element) out[i] = *elems[i];
-  }
+// The values each of `patterns` names for `elems`, all read in one hop over the shards (each
+// shard reads the keys it owns): out[p][i] is pattern p's value for elems[i].
+std::vector<std::vector<std::optional<std::string>>> ReadPatterns(
+    SortAccess* access, ConnectionContext* cntx, std::span<const std::string_view> patterns,
+    const std::vector<const std::string*>& elems, bool* ran) {
+  std::vector<std::vector<PatternKey>> keys(patterns.size());
+  std::vector<std::vector<std::optional<std::string>>> out(patterns.size());
   ShardSet& shards = cntx->service->shards();
+  std::vector<std::vector<uint32_t>> shard_of(patterns.size());
+  for (size_t p = 0; p < patterns.size(); ++p) {
+    keys[p].reserve(elems.size());
+    out[p].resize(elems.size());
+    shard_of[p].resize(elems.size());
+    for (size_t i = 0; i < elems.size(); ++i) {
+      keys[p].push_back(ResolvePattern(patterns[p], *elems[i]));
+      if (keys[p][i].is_element) out[p][i] = *elems[i];
+      if (keys[p][i].valid) shard_of[p][i] = shards.ShardOf(keys[p][i].key);
+    }
+  }
   *ran = access->Run([&](const OpArgs& op, uint32_t sid) {
-    for (size_t i = 0; i < keys.size(); ++i) {
-      if (keys[i].valid && shards.ShardOf(keys[i].key) == sid) {
-        out[i] = ReadPatternValue(op, keys[i]);
+    for (size_t p = 0; p < patterns.size(); ++p) {
+      for (size_t i = 0; i < elems.size(); ++i) {
+        if (keys[p][i].valid && shard_of[p][i] == sid) out[p][i] = ReadPatternValue(op, keys[p][i]);
       }
     }
   });
@@ -301,7 +309,8 @@ bool SortEntries(SortAccess* access, ConnectionContext* cntx, const SortArgs& s,
   if (by) {
     std::vector<const std::string*> elems;
     for (const Entry& e : *vec) elems.push_back(&e.elem);
-    by_values = ReadPatterns(access, cntx, *s.by, elems, ran);
+    std::string_view by_pattern = *s.by;
+    by_values = std::move(ReadPatterns(access, cntx, {&by_pattern, 1}, elems, ran)[0]);
     if (!*ran) return true;
   }
   bool numbers_ok = true;
@@ -338,11 +347,9 @@ std::vector<std::optional<std::string>> Output(SortAccess* access, ConnectionCon
   }
   std::vector<const std::string*> elems;
   for (int64_t j = start; j <= end; ++j) elems.push_back(&vec[j].elem);
-  std::vector<std::vector<std::optional<std::string>>> per_get;
-  for (std::string_view g : s.gets) {
-    per_get.push_back(ReadPatterns(access, cntx, g, elems, ran));
-    if (!*ran) return out;
-  }
+  std::vector<std::vector<std::optional<std::string>>> per_get =
+      ReadPatterns(access, cntx, s.gets, elems, ran);
+  if (!*ran) return out;
   for (size_t j = 0; j < elems.size(); ++j) {
     for (auto& values : per_get) out.push_back(std::move(values[j]));
   }
@@ -411,6 +418,8 @@ void SortGeneric(CmdArgs args, ConnectionContext* cntx, bool read_only) {
     if (!ran) return rb->SendError(errors::kUndeclaredKeys);
   }
   if (!numbers_ok) return SendSortError(rb, errors::kSortNotDouble);
+  // The reply needs no hop after Output's: let it release the locks (no extra round trip).
+  if (s.store.empty()) access.NextIsLast();
   std::vector<std::optional<std::string>> out = Output(&access, cntx, s, vec, start, end, &ran);
   if (!ran) return rb->SendError(errors::kUndeclaredKeys);
   if (s.store.empty()) {
@@ -422,18 +431,36 @@ void SortGeneric(CmdArgs args, ConnectionContext* cntx, bool read_only) {
   for (auto& v : out) items.push_back(v ? std::move(*v) : std::string());
   int fill = int(cntx->service->runtime().list_max_listpack_size.load(std::memory_order_relaxed));
   uint32_t store_shard = cntx->service->shards().ShardOf(s.store);
+  access.NextIsLast();
   access.Run([&](const OpArgs& op, uint32_t sid) {
     if (sid == store_shard) StoreList(op, s.store, items, fill);
   });
   rb->SendLong(int64_t(items.size()));
 }
 
+namespace {
+// Whether a SORT request reads keys its patterns name (then it needs the whole store).
+template <bool kReadOnly>
+bool SortNeedsWholeStore(CmdArgs args) {
+  SortArgs s;
+  return ParseSortArgs(args, kReadOnly, &s).empty() && s.ReadsOtherKeys();
+}
+}  // namespace
+
 void RegisterSortFamily(CommandRegistry* r) {
   using namespace cmd;
-  r->Register({"sort", -2, kWrite | kDenyOom | kMovableKeys, 1, 1, 1,
-               [](CmdArgs a, ConnectionContext* c) { SortGeneric(a, c, false); }});
-  r->Register({"sort_ro", -2, kReadOnly | kMovableKeys, 1, 1, 1,
-               [](CmdArgs a, ConnectionContext* c) { SortGeneric(a, c, true); }});
+  CommandSpec sort{
+      "sort", -2, kWrite | kDenyOom | kMovableKeys, 1, 1, 1, [](CmdArgs a, ConnectionContext* c) {
+        SortGeneric(a, c, false);
+      }};
+  sort.whole_store = SortNeedsWholeStore<false>;
+  r->Register(std::move(sort));
+  CommandSpec sort_ro{
+      "sort_ro", -2, kReadOnly | kMovableKeys, 1, 1, 1, [](CmdArgs a, ConnectionContext* c) {
+        SortGeneric(a, c, true);
+      }};
+  sort_ro.whole_store = SortNeedsWholeStore<true>;
+  r->Register(std::move(sort_ro));
 }
 
 }  // namespace lw

@@ -302,6 +302,7 @@ void BitOp(CmdArgs args, ConnectionContext* cntx) {
     return rb->SendError(errors::kWrongType);
   }
   std::string result = ComputeBitOp(kind, srcs);
+  hops.NextIsLast();  // the write releases the locks: no extra round trip
   hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
     for (const tx::ShardArg& a : mine) {
       if (a.index == 0) StoreBitOpResult(op, a.key, result);

@@ -10,6 +10,7 @@
 #include "server/engine/squashed_dispatch.h"
 #include "server/resp/error_strings.h"
 #include "server/scripting/lua_bridge.h"
+#include "server/types/arg_utils.h"
 
 namespace lw {
 
@@ -200,6 +201,16 @@ void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_
     Stop(ScriptStop::kError, errors::UndeclaredKey(undeclared));
     return reply->SendError(stop_reason_);
   }
+  if (mode_ == ScriptMode::kLockAhead && spec != nullptr && spec->whole_store != nullptr &&
+      spec->whole_store(args) && !(locks_->held() != nullptr && locks_->held()->IsGlobal())) {
+    // Keys no argument names (SORT's BY/GET patterns) cannot be declared: only the whole
+    // store covers them. Stopped and rolled back like any undeclared key.
+    Stop(ScriptStop::kError, std::string(errors::kUndeclaredKeys) + ", key: (those " +
+                                 AsciiUpper(args[0]) +
+                                 "'s patterns name; give the script the "
+                                 "allow-undeclared-keys flag)");
+    return reply->SendError(stop_reason_);
+  }
   if (mode_ == ScriptMode::kDynamic && !LockKeys(spec, args, /*lock=*/!info.async)) {
     return reply->SendError(stop_reason_);
   }
@@ -375,7 +386,10 @@ bool CommandRunner::LockKeys(const CommandSpec* spec, std::span<const std::strin
                              bool lock) {
   // Commands that see the whole keyspace (SCAN, KEYS, RANDOMKEY, DBSIZE, FLUSH*), and
   // PUBLISH, whose delivery a rerun could not take back, run under the whole-store lock.
-  if (spec->first_key <= 0 && (!(spec->flags & cmd::kNoKeyspace) || (spec->flags & cmd::kPubSub))) {
+  // So do commands that reach keys no argument names (SORT with a BY/GET pattern).
+  if ((spec->first_key <= 0 &&
+       (!(spec->flags & cmd::kNoKeyspace) || (spec->flags & cmd::kPubSub))) ||
+      (spec->whole_store != nullptr && spec->whole_store(args))) {
     Stop(ScriptStop::kWholeStore, "ERR script rerun");
     return false;
   }
