@@ -253,8 +253,10 @@ std::vector<Found> Collect(const ZSetObj& z, const Search& s) {
     auto [start, end] = RankSpan(z, r);
     z.Visit(start, end, false, [&](std::string_view m, double score) {
       if (limit != 0 && out.size() >= limit) return;
-      Found f{std::string(m), score, 0, geo::Decode52(score)};
-      if (geo::InShape(s.shape, f.at, &f.dist)) out.push_back(std::move(f));
+      // Most candidates of the boxes fall outside the shape: copy the member only for a hit.
+      geo::Point at = geo::Decode52(score);
+      double dist;
+      if (geo::InShape(s.shape, at, &dist)) out.push_back(Found{std::string(m), score, dist, at});
     });
     last = i;
   }

@@ -43,6 +43,12 @@ TEST(GeohashTest, InterleaveRoundTripsAndDecodeStaysNearThePoint) {
   for (int i = 0; i < 10000; ++i) {
     uint32_t x = uint32_t(rng()), y = uint32_t(rng());
     uint64_t v = Interleave(x, y);
+    uint64_t bitwise = 0;  // x on the even bits, y on the odd ones, bit by bit
+    for (int b = 0; b < 32; ++b) {
+      bitwise |= uint64_t((x >> b) & 1) << (2 * b);
+      bitwise |= uint64_t((y >> b) & 1) << (2 * b + 1);
+    }
+    ASSERT_EQ(v, bitwise);
     EXPECT_EQ(Deinterleave(v), uint64_t(x) | (uint64_t(y) << 32));
     std::uniform_real_distribution<double> lon(-180, 180), lat(kLatMin, kLatMax);
     double lo = lon(rng), la = lat(rng);
