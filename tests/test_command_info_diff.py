@@ -113,6 +113,8 @@ GETKEYS_CASES = [
     ("blpop", "a", "b", "0"), ("watch", "a", "b"), ("lcs", "a", "b"), ("touch", "a"),
     ("get", "a", "b"), ("config", "get", "x"), ("config", "nosuch"), ("nosuch", "a"),
     ("ping",), ("swapdb", "0", "1"), ("zunionstore", "d"),
+    ("zunionstore", "d", "99999999999999", "a"), ("eval", "s", "-1", "a"),
+    ("zunionstore", "d", "9223372036854775807", "a"), ("lmpop", "2147483647", "a", "left"),
 ]
 
 

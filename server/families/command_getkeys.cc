@@ -58,6 +58,7 @@ bool ApplySpec(const KeySpecInfo& ks, int arity, CmdArgs argv, std::vector<Found
     int64_t numkeys = 0;
     if (first + s.keynumidx >= argc) return false;
     if (!ParseRedisInt(argv[first + s.keynumidx], &numkeys) || numkeys < 0) return false;
+    if (numkeys > argc) return false;  // more keys than arguments (and no int overflow)
     first += s.firstkey;
     last = first + int(numkeys) - 1;
   } else {
