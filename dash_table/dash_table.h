@@ -64,6 +64,9 @@ class DashTable {
     explicit operator bool() const { return seg_ != nullptr; }
     // REQUIRES: !IsEnd(). Never modify the key through a const_cast.
     const Key& key() const { return slot_->key; }
+    // For metadata bits of the key that take no part in its hash or equality (a snapshot's
+    // per-entry mark); anything else changed here corrupts the table.
+    Key& key_metadata() const { return slot_->key; }
     Value& value() const { return slot_->value; }
     // Physical position, for eviction heuristics: slot 0 is the hot end of a bucket; entries
     // in the stash are the coldest.

@@ -91,6 +91,11 @@ bool Proactor::SpinForWork(const Poller::ReadyFn& on_ready) {
   return false;
 }
 
+void Proactor::PollIoNow() {
+  poller_->Wait(Clock::duration::zero(),
+                [this](IoWatch* w, bool r, bool wr) { OnReady(w, r, wr); });
+}
+
 void Proactor::OnReady(IoWatch* watch, bool readable, bool writable) {
   if (readable && watch->reader) {
     detail::FiberImpl* f = std::exchange(watch->reader, nullptr);

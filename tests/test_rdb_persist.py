@@ -30,6 +30,16 @@ def _stop(p):
     assert p.stop() == 0, open(p.log_path).read()
 
 
+def _shutdown(lw, **opts):
+    """SHUTDOWN with redis-py's options (save=, nosave=): the connection drops, the server
+    exits 0."""
+    try:
+        lw.client().shutdown(**opts)
+    except redis.exceptions.ConnectionError:
+        pass
+    assert lw.proc.wait(timeout=20) == 0
+
+
 def _wait_bgsave(c):
     for _ in range(600):
         if c.info("persistence")["rdb_bgsave_in_progress"] == 0:
@@ -214,6 +224,71 @@ def test_snapshot_under_concurrent_transfers_is_consistent(tmp_path):
         _stop(lw)
 
 
+def test_snapshot_is_one_point_in_a_clients_write_order(tmp_path):
+    """One client overwrites, deletes and inserts keys in a random order, each write after the
+    previous reply, while a BGSAVE runs: the file holds exactly a prefix of that sequence
+    (overwrites are taken per entry, inserts and deletes per bucket, by the pass or first by
+    the write; any mix must still be one point in time)."""
+    lw = _lacewing(tmp_path, "--save", "")
+    n = 60000
+    try:
+        c = lw.client()
+        pipe = c.pipeline(transaction=False)
+        for i in range(0, n, 1000):
+            pipe.mset({f"k:{j}": "old" for j in range(i, i + 1000)})
+            pipe.mset({f"d:{j}": "x" for j in range(i, i + 1000)})
+        pipe.execute()
+        rng = random.Random(15)
+        order = list(range(n))
+        rng.shuffle(order)
+        ops, stop = [], threading.Event()
+
+        def writer():
+            w = lw.client()
+            for step, i in enumerate(order):
+                if stop.is_set():
+                    return
+                kind = step % 3
+                if kind == 0:
+                    w.set(f"k:{i}", f"new{step}")
+                elif kind == 1:
+                    w.delete(f"d:{i}")
+                else:
+                    w.set(f"n:{i}", "ins")
+                ops.append((kind, i))
+
+        t = threading.Thread(target=writer)
+        t.start()
+        time.sleep(0.1)
+        assert c.bgsave()
+        _wait_bgsave(c)
+        stop.set()
+        t.join()
+        assert c.info("persistence")["rdb_last_bgsave_status"] == "ok"
+    finally:
+        _stop(lw)
+    shutil.move(os.path.join(tmp_path, "dump.rdb"), os.path.join(tmp_path, "snap.rdb"))
+    lw = _lacewing(tmp_path, "--save", "", "--dbfilename", "snap.rdb")
+    try:
+        c = lw.client()
+        names = [f"{'kdn'[kind]}:{i}" for kind, i in ops]
+        vals = []
+        for i in range(0, len(names), 1000):
+            vals += c.mget(names[i:i + 1000])
+        applied = [
+            (v is not None and v != b"old") if kind == 0 else
+            (v is None) if kind == 1 else (v is not None)
+            for (kind, _), v in zip(ops, vals)]
+        cut = applied.index(False) if False in applied else len(applied)
+        assert not any(applied[cut:]), f"not a prefix: first missing op {cut}"
+        assert 0 < cut < len(ops), (cut, len(ops))
+        deleted = sum(1 for (kind, _) in ops[:cut] if kind == 1)
+        inserted = sum(1 for (kind, _) in ops[:cut] if kind == 2)
+        assert c.dbsize() == 2 * n - deleted + inserted  # nothing else in the file
+    finally:
+        _stop(lw)
+
+
 def test_save_commands_schedule_and_shutdown(tmp_path):
     lw = _lacewing(tmp_path, "--save", "")
     try:
@@ -258,11 +333,7 @@ def test_save_commands_schedule_and_shutdown(tmp_path):
         c = lw.client()
         assert c.get("d") == b"4"
         c.set("e", 5)
-        try:
-            c.shutdown(nosave=True)
-        except redis.exceptions.ConnectionError:
-            pass
-        assert lw.proc.wait(timeout=20) == 0
+        _shutdown(lw, nosave=True)
     finally:
         lw.stop()
     lw = _lacewing(tmp_path)
@@ -270,11 +341,7 @@ def test_save_commands_schedule_and_shutdown(tmp_path):
         c = lw.client()
         assert c.get("e") is None and c.get("d") == b"4"
         c.set("f", 6)
-        try:
-            c.shutdown(save=True)
-        except redis.exceptions.ConnectionError:
-            pass
-        assert lw.proc.wait(timeout=20) == 0
+        _shutdown(lw, save=True)
     finally:
         lw.stop()
     lw = _lacewing(tmp_path)

@@ -75,11 +75,12 @@ OpResult<DbSlice::Iterator> DbSlice::Find(int db, std::string_view key,
 }
 
 std::optional<DbSlice::Iterator> DbSlice::Peek(int db, std::string_view key) {
+  ++lookups_;
   PrimeTable& prime = dbs_[db]->prime;
   Iterator it = prime.Find(key);
   if (it.IsEnd()) return std::nullopt;
   if (snapshot_ != nullptr) [[unlikely]]
-    SnapshotBucket(db, prime.BucketOf(it));
+    snapshot_->SerializeEntry(db, it);
   // Most keys have no TTL: no clock read for them.
   if (it.value().has_expire() && ExpireIfNeeded(db, it, NowMs())) return std::nullopt;
   return it;

@@ -227,6 +227,9 @@ class DbSlice {
   // Null: no snapshot (one branch per lookup). REQUIRES: on the shard's thread.
   void set_snapshot(ShardSnapshot* s) { snapshot_ = s; }
   ShardSnapshot* snapshot() const { return snapshot_; }
+  // Key lookups so far (every key command makes at least one): a snapshot's pass tells from
+  // it whether the shard is serving.
+  uint64_t lookups() const { return lookups_; }
   // The version a new snapshot gives the buckets it has serialised (greater than any before).
   uint32_t NextSnapshotVersion() { return ++snapshot_version_; }
   void SnapshotBucket(int db, PrimeTable::BucketRef bucket);
@@ -270,6 +273,7 @@ class DbSlice {
   std::vector<std::pair<int, std::string>> pending_bumps_;
   ShardWatches watches_;
   ShardSnapshot* snapshot_ = nullptr;
+  uint64_t lookups_ = 0;
   uint32_t snapshot_version_ = 0;
   std::vector<std::pair<int, std::string>>* touch_sink_ = nullptr;
   KeyspaceNotifier notifier_;

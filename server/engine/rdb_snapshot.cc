@@ -22,10 +22,12 @@ namespace lw {
 
 namespace {
 constexpr size_t kChunkBytes = 256 << 10;  // a shard hands its buffer to the sink past this
-constexpr unsigned kBucketsPerYield = 32;
+// The background pass works in steps of about this long, then lets the thread serve.
+constexpr int64_t kStepNs = 100'000;
+constexpr unsigned kBucketsPerClockRead = 8;
 // While the thread has other work, the pass sleeps this many times as long as it last worked,
-// so serving keeps at least ~3/4 of a busy thread; on an idle thread it runs flat out.
-constexpr int64_t kBusyPauseFactor = 3;
+// so serving keeps at least ~4/5 of a busy thread; on an idle thread it runs flat out.
+constexpr int64_t kBusyPauseFactor = 4;
 // Redis writes this AUX key's value as the version that wrote the file.
 constexpr std::string_view kRedisVersion = "7.0.15";
 }  // namespace
@@ -142,7 +144,8 @@ ShardSnapshot::ShardSnapshot(DbSlice* slice, RdbFileSink* sink)
     : slice_(slice),
       sink_(sink),
       version_(slice->NextSnapshotVersion()),
-      now_ms_(DbSlice::NowMs()) {
+      now_ms_(DbSlice::NowMs()),
+      lookups_seen_(slice->lookups()) {
   slice_->set_snapshot(this);
 }
 
@@ -151,8 +154,25 @@ ShardSnapshot::~ShardSnapshot() = default;
 void ShardSnapshot::SerializeBucket(int db, DbSlice::PrimeTable::BucketRef bucket) {
   DbSlice::PrimeTable& table = slice_->prime(db);
   if (done_[db] || table.BucketVersion(bucket) >= version_) return;
-  table.ForEachInBucket(bucket, [&](DbSlice::Iterator it) { WriteEntry(db, it); });
+  table.ForEachInBucket(bucket, [&](DbSlice::Iterator it) {
+    CompactObj& key = it.key_metadata();
+    if (key.snapshot_mark()) {
+      key.set_snapshot_mark(false);  // written already (or added after the cut)
+    } else {
+      WriteEntry(db, it);
+    }
+  });
   table.SetBucketVersion(bucket, version_);
+  if (w_.size() >= kChunkBytes) Flush();
+}
+
+void ShardSnapshot::SerializeEntry(int db, DbSlice::Iterator it) {
+  DbSlice::PrimeTable& table = slice_->prime(db);
+  if (done_[db] || table.BucketVersion(table.BucketOf(it)) >= version_) return;
+  CompactObj& key = it.key_metadata();
+  if (key.snapshot_mark()) return;
+  WriteEntry(db, it);
+  key.set_snapshot_mark(true);
   if (w_.size() >= kChunkBytes) Flush();
 }
 
@@ -201,32 +221,46 @@ void ShardSnapshot::FinishDb(int db) {
 }
 
 void ShardSnapshot::Traverse() {
-  io::Proactor* here = io::Proactor::Current();
   for (int db = 0; db < DbSlice::NumDbs(); ++db) {
     uint64_t cursor = 0;
-    unsigned n = 0;
-    int64_t step_start = SteadyNowNs();
     while (!done_[db]) {
-      cursor = slice_->prime(db).TraverseBuckets(
-          cursor, [&](DbSlice::PrimeTable::BucketRef b) { SerializeBucket(db, b); });
+      // One step: buckets until kStepNs has passed (the clock is read every few buckets).
+      const int64_t start = SteadyNowNs();
+      unsigned n = 0;
+      do {
+        cursor = slice_->prime(db).TraverseBuckets(
+            cursor, [&](DbSlice::PrimeTable::BucketRef b) { SerializeBucket(db, b); });
+      } while (cursor != 0 && (++n % kBucketsPerClockRead != 0 || SteadyNowNs() - start < kStepNs));
       if (cursor == 0) break;
-      if (++n % kBucketsPerYield == 0) {
-        // Serving goes first: other fibers of this thread run between steps (and, while
-        // there are any, the pass pauses), and the pass waits while the file writer is
-        // behind (bounded memory).
-        int64_t worked = SteadyNowNs() - step_start;
-        io::this_fiber::Yield();
-        if (here != nullptr && here->HasOtherWork()) {
-          io::this_fiber::SleepFor(std::chrono::nanoseconds(worked * kBusyPauseFactor));
-        }
-        while (sink_->Backlogged()) io::this_fiber::SleepFor(std::chrono::milliseconds(1));
-        step_start = SteadyNowNs();
-      }
+      Pause(SteadyNowNs() - start);
     }
     done_[db] = true;
   }
   Flush();
   slice_->set_snapshot(nullptr);
+}
+
+void ShardSnapshot::Pause(int64_t worked_ns) {
+  // Serving goes first. The loop polls sockets only every few turns while a fiber is ready,
+  // so poll them now: requests that arrived during the step become ready fibers and run
+  // before the pass goes on. While the shard serves (it has work waiting, or looked up keys
+  // since the last pause), the pass also sleeps, so it takes at most 1/(1 + kBusyPauseFactor)
+  // of the thread, and of a core: on a machine whose cores are shared with clients, a pass
+  // running flat out would take the CPU the clients need (their threads, not this one, are
+  // then the bottleneck, and this thread looks idle). On an idle shard it runs flat out.
+  io::Proactor* here = io::Proactor::Current();
+  bool busy = slice_->lookups() != lookups_seen_;
+  if (here != nullptr) {
+    here->PollIoNow();
+    busy = busy || here->HasOtherWork();
+  }
+  io::this_fiber::Yield();
+  if (busy || (here != nullptr && here->HasOtherWork())) {
+    io::this_fiber::SleepFor(std::chrono::nanoseconds(worked_ns * kBusyPauseFactor));
+  }
+  // Bounded memory: wait while the file writer is behind.
+  while (sink_->Backlogged()) io::this_fiber::SleepFor(std::chrono::milliseconds(1));
+  lookups_seen_ = slice_->lookups();
 }
 
 // ---------------- SaveRdb ----------------

@@ -81,8 +81,13 @@ class ShardSnapshot {
   ShardSnapshot(DbSlice* slice, RdbFileSink* sink);
   ~ShardSnapshot();
 
-  // Serialises `bucket` of `db` if the cut's contents of it are not written yet.
+  // Serialises `bucket` of `db` if the cut's contents of it are not written yet (all its
+  // entries but those marked, whose marks it clears), and stamps it.
   void SerializeBucket(int db, DbSlice::PrimeTable::BucketRef bucket);
+  // Before a lookup hands out `it` (which the caller may then change in place): writes that
+  // one entry if its bucket is not stamped yet and it is not marked, and marks it. A whole
+  // bucket costs ~16 entries' serialisation; the entry a write touches is in cache already.
+  void SerializeEntry(int db, DbSlice::Iterator it);
   // Serialises everything `db` still holds from the cut, and marks it done (FLUSHDB).
   void FinishDb(int db);
   // The background pass: visits every bucket of every database, yielding to other fibers,
@@ -94,6 +99,8 @@ class ShardSnapshot {
  private:
   void WriteEntry(int db, DbSlice::Iterator it);
   void Flush();
+  // Between two steps of Traverse(): lets the thread serve (and pauses while it is busy).
+  void Pause(int64_t worked_ns);
 
   DbSlice* slice_;
   RdbFileSink* sink_;
@@ -102,6 +109,7 @@ class ShardSnapshot {
   rdb::Writer w_;
   int cur_db_ = -1;  // the database of the records in w_ (-1: none yet)
   int64_t now_ms_;
+  uint64_t lookups_seen_ = 0;  // slice_->lookups() after the last Pause()
   uint64_t keys_ = 0;
 };
 

@@ -101,6 +101,11 @@ class CompactObj {
   bool sticky() const { return tag_ & kStickyBit; }
   void set_sticky(bool v) { tag_ = v ? (tag_ | kStickyBit) : (tag_ & ~kStickyBit); }
   bool has_expire() const { return tag_ & kExpireBit; }
+  // Keys only (a key never carries sticky or has_expire, so its bit 6 is free): a running
+  // snapshot's per-entry mark, meaning "already written, or added after the cut"
+  // (server/engine/rdb_snapshot.h). Not part of equality or hashing.
+  bool snapshot_mark() const { return tag_ & kStickyBit; }
+  void set_snapshot_mark(bool v) { set_sticky(v); }
   void set_has_expire(bool v) { tag_ = v ? (tag_ | kExpireBit) : (tag_ & ~kExpireBit); }
 
   static constexpr size_t kInlineLen = 14;
