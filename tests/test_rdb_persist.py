@@ -15,7 +15,7 @@ import time
 import pytest
 import redis
 
-from conftest import LacewingProcess, free_port
+from conftest import LacewingProcess, _binary, free_port
 from rdb_util import RedisWithDir, canonical, populate
 from resp_client import RawClient
 
@@ -289,6 +289,44 @@ def test_snapshot_is_one_point_in_a_clients_write_order(tmp_path):
         _stop(lw)
 
 
+def test_loading_replies_loading_while_a_slow_load_runs(tmp_path):
+    """--key-load-delay (Redis's hidden test setting: microseconds per key) makes the load at
+    start take ~2 s: meanwhile a command gets Redis's exact -LOADING error and INFO
+    persistence says loading:1; then every key is there and loading:0."""
+    lw = _lacewing(tmp_path, "--save", "")
+    c = lw.client()
+    c.execute_command("DEBUG", "POPULATE", "2000")
+    assert c.save()
+    _stop(lw)
+    port = free_port()
+    proc = subprocess.Popen([_binary(), "--port", str(port), "--dir", str(tmp_path),
+                             "--proactor_threads", "2", "--key-load-delay", "1000"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 20
+        while True:
+            try:
+                raw = RawClient(port)
+                break
+            except OSError:
+                assert time.time() < deadline and proc.poll() is None
+                time.sleep(0.005)
+        assert raw.call("GET", "key:1") == b"-LOADING Redis is loading the dataset in memory\r\n"
+        assert b"\r\nloading:1\r\n" in raw.call("INFO", "persistence")
+        assert raw.call("CONFIG", "GET", "key-load-delay") == (
+            b"*2\r\n$14\r\nkey-load-delay\r\n$4\r\n1000\r\n")
+        while raw.call("GET", "key:1").startswith(b"-LOADING"):
+            assert time.time() < deadline
+            time.sleep(0.05)
+        assert raw.call("GET", "key:1") == b"$7\r\nvalue:1\r\n"
+        assert raw.call("DBSIZE") == b":2000\r\n"
+        assert b"\r\nloading:0\r\n" in raw.call("INFO", "persistence")
+        raw.close()
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=20) == 0
+
+
 def test_save_commands_schedule_and_shutdown(tmp_path):
     lw = _lacewing(tmp_path, "--save", "")
     try:
@@ -351,6 +389,42 @@ def test_save_commands_schedule_and_shutdown(tmp_path):
         c.set("g", 7)
         assert c.execute_command("DEBUG", "RELOAD") == b"OK"
         assert c.get("g") == b"7" and c.dbsize() == 6
+    finally:
+        _stop(lw)
+
+
+def test_flushall_with_save_points_and_bgsave_schedule(tmp_path):
+    """FLUSHALL with save points saves the emptied dataset (so a restart does not bring the
+    keys back), as Redis; BGSAVE SCHEDULE during a running save answers "scheduled" and the
+    second save runs when the first ends."""
+    lw = _lacewing(tmp_path, "--save", "3600 1")
+    try:
+        c = lw.client()
+        c.set("gone", "1")
+        assert c.save()
+        c.flushall()
+    finally:
+        _stop(lw)
+    lw = _lacewing(tmp_path, "--save", "")
+    try:
+        c = redis.Redis(port=lw.port, socket_timeout=60)
+        assert c.dbsize() == 0
+        c.execute_command("DEBUG", "POPULATE", "300000")
+        saves = c.info("persistence")["rdb_saves"]
+        raw = RawClient(lw.port)
+        assert raw.call("BGSAVE") == b"+Background saving started\r\n"
+        reply = raw.call("BGSAVE", "SCHEDULE")
+        raw.close()
+        # "started" only if the first save was over already (a very fast machine)
+        assert reply in (b"+Background saving scheduled\r\n",
+                         b"+Background saving started\r\n"), reply
+        expected = saves + 2
+        deadline = time.time() + 60
+        while c.info("persistence")["rdb_saves"] < expected:
+            assert time.time() < deadline, "the scheduled BGSAVE did not run"
+            time.sleep(0.05)
+        _wait_bgsave(c)
+        assert c.info("persistence")["rdb_last_bgsave_status"] == "ok"
     finally:
         _stop(lw)
 

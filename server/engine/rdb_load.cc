@@ -137,6 +137,8 @@ struct LoadContext {
   std::string error;  // the first, under mu
   size_t error_offset = 0;
   std::atomic<uint64_t> loaded{0}, expired{0};
+  int64_t key_delay_us = 0;  // key-load-delay
+  int64_t delay_owed_us = 0;
 
   void Fail(std::string what, size_t offset) {
     std::lock_guard<std::mutex> lock(mu);
@@ -175,12 +177,20 @@ void ApplyBatch(LoadContext* ctx, DbSlice* slice, const std::vector<Record>& rec
   ctx->expired.fetch_add(expired);
 }
 
-void Pause() {
+void Pause(int64_t us = 50) {
   if (io::this_fiber::InFiber()) {
-    io::this_fiber::SleepFor(std::chrono::microseconds(50));
+    io::this_fiber::SleepFor(std::chrono::microseconds(us));
   } else {
-    std::this_thread::sleep_for(std::chrono::microseconds(50));
+    std::this_thread::sleep_for(std::chrono::microseconds(us));
   }
+}
+
+// key-load-delay: the pause per key, paid in sleeps of at least 1 ms.
+void DelayKey(LoadContext* ctx) {
+  ctx->delay_owed_us += ctx->key_delay_us;
+  if (ctx->delay_owed_us < 1000) return;
+  Pause(ctx->delay_owed_us);
+  ctx->delay_owed_us = 0;
 }
 
 // Hands records to their shards in batches, reusing each shard's few batch buffers (so the
@@ -196,6 +206,8 @@ class Dispatcher {
   ~Dispatcher() { Drain(); }
 
   void Add(uint32_t shard, const Record& rec) {
+    if (ctx_->key_delay_us > 0) [[unlikely]]
+      DelayKey(ctx_);
     Batch* b = Current(shard);
     b->records.push_back(rec);
     if (b->records.size() >= kBatchRecords) Send(shard);
@@ -373,6 +385,7 @@ std::string LoadRdb(Service* service, const std::string& path, const rdb::LoadLi
   ctx.data = std::string_view(static_cast<const char*>(map), size);
   ctx.limits = limits;
   ctx.now_ms = DbSlice::NowMs();
+  ctx.key_delay_us = service->runtime().key_load_delay_us.load(std::memory_order_relaxed);
   std::string error = ParseFile(service, &ctx, load_function, stats);
   munmap(map, size);
   stats->keys_loaded = ctx.loaded.load();

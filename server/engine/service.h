@@ -133,6 +133,9 @@ struct RuntimeConfig {
   // lacewing-lua-heap-limit (Lacewing): the cap on one Lua interpreter's heap while a script runs
   // (0: none); read when a script starts.
   std::atomic<int64_t> lua_heap_limit{1ll << 30};
+  // key-load-delay (Redis's hidden test setting): microseconds of pause per key while an RDB
+  // file loads, so tests can watch -LOADING; <= 0: none. Never set it in production.
+  std::atomic<int64_t> key_load_delay_us{0};
   std::atomic<int64_t> timeout{0};  // seconds a client may idle before it is closed (0: never)
   std::atomic<int64_t> tcp_keepalive{300};  // connections accepted afterwards
   // client-output-buffer-limit: per class (kObufNormal, kObufReplica, kObufPubsub) the hard

@@ -71,6 +71,8 @@ struct Param {
   // kConst settings Lacewing holds at one value whatever the start-up: a config file may
   // repeat that value (redis.conf's `daemonize no`) and nothing else.
   std::string_view fixed = {};
+  // Redis's HIDDEN_CONFIG: only an exact name finds it, never a pattern (CONFIG GET *).
+  bool hidden = false;
 };
 
 std::string Cwd() {
@@ -130,6 +132,14 @@ const Param kParams[] = {
      .choices = kMaxmemoryPolicies},
     // Eviction walks the dash table's buckets; it does not sample.
     Int("maxmemory-samples", &RC::maxmemory_samples, 1, 64, kFixed),
+    // Redis's hidden test setting (microseconds per key loaded; <= 0: none), for tests that
+    // watch -LOADING.
+    {.name = "key-load-delay",
+     .type = kInt,
+     .num = &RC::key_load_delay_us,
+     .min = INT_MIN,
+     .max = INT_MAX,
+     .hidden = true},
     Int("busy-reply-threshold", &RC::busy_reply_threshold_ms, 0, LLONG_MAX, kLive,
         "lua-time-limit"),
     {.name = "proto-max-bulk-len",
@@ -450,6 +460,7 @@ void ConfigGet(CmdArgs args, ConnectionContext* cntx) {
       continue;
     }
     for (const Param& p : kParams) {
+      if (p.hidden) continue;
       for (std::string_view name : {p.name, p.alias}) {
         if (name.empty() || seen(p.name)) continue;
         if (glob::Match(pattern, name, /*nocase=*/true)) found.emplace_back(std::string(name), &p);
