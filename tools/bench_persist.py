@@ -23,6 +23,9 @@ Builds nothing: pass an -c opt binary (default: bazel-bin/server/lacewing, so bu
    keep). redis-server — rdb_last_cow_size after each save: the fork's copy-on-write bytes,
    the child's extra private memory (the parent's RSS does not show it). Both are reported
    as MB and as a share of the dataset (used_memory before the first save).
+4. Server CPU per SET in the plain and the save windows (/proc/PID/stat; redis-server's save
+   child counts once reaped, so its figure is rough): less sensitive to the machine's load
+   than throughput, it shows what a save costs the server.
 
 Machine load matters a lot on 2 cores: the script prints `uptime`'s load with each line.
 """
@@ -84,12 +87,22 @@ def rss_bytes(pid):
         return 0
 
 
+def cpu_seconds(pid):
+    """User + system CPU of the process and its waited-for children (a fork's child counts
+    once reaped: redis-server's save children)."""
+    try:
+        f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return sum(int(x) for x in f[11:15]) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
 def load_avg():
     return open("/proc/loadavg").read().split()[0]
 
 
 class Sampler(threading.Thread):
-    """(time, commands processed, used_memory, RSS) every 50 ms."""
+    """(time, commands processed, used_memory, RSS, CPU seconds) every 50 ms."""
 
     def __init__(self, port, pid):
         super().__init__(daemon=True)
@@ -102,7 +115,8 @@ class Sampler(threading.Thread):
         while not self.halt.is_set():
             info = self.c.info()
             self.samples.append((time.time(), info["total_commands_processed"],
-                                 info["used_memory"], rss_bytes(self.pid)))
+                                 info["used_memory"], rss_bytes(self.pid),
+                                 cpu_seconds(self.pid)))
             time.sleep(0.05)
 
     def window(self, t0, t1):
@@ -113,6 +127,12 @@ class Sampler(threading.Thread):
         if len(w) < 2 or w[-1][0] <= w[0][0]:
             return None
         return (w[-1][1] - w[0][1]) / (w[-1][0] - w[0][0])
+
+    def cpu_per_command(self, t0, t1):
+        w = self.window(t0, t1)
+        if len(w) < 2 or w[-1][1] <= w[0][1]:
+            return None
+        return (w[-1][4] - w[0][4]) / (w[-1][1] - w[0][1])
 
 
 def fill(c, keys):
@@ -157,7 +177,7 @@ def bgsave_under_load(kind, proc, c, port, a):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     sampler = Sampler(port, proc.pid)
     sampler.start()
-    plain, during, extra, durations, cows = [], [], [], [], []
+    plain, during, extra, durations, cows, cpu = [], [], [], [], [], []
     try:
         time.sleep(a.warmup)
         dataset = c.info("memory")["used_memory"]
@@ -171,6 +191,7 @@ def bgsave_under_load(kind, proc, c, port, a):
             t2 = time.time()
             time.sleep(0.1)  # one more sample after the end
             plain.append(sampler.rate(t0, t1))
+            cpu.append((sampler.cpu_per_command(t0, t1), sampler.cpu_per_command(t1, t2 + 0.1)))
             during.append(sampler.rate(t1, t2))
             durations.append(t2 - t1)
             before = sampler.window(t1 - 0.2, t1)
@@ -187,7 +208,9 @@ def bgsave_under_load(kind, proc, c, port, a):
     during = [d for d in during if d]
     extra_b = statistics.median(cows if kind == "redis-server" else extra)
     peak_b = max(cows if kind == "redis-server" else extra)
-    return dict(plain=statistics.median(plain), during=statistics.median(during),
+    cpu_plain = statistics.median([p for p, _ in cpu if p] or [0])
+    cpu_during = statistics.median([d for _, d in cpu if d] or [0])
+    return dict(cpu_plain=cpu_plain, cpu_during=cpu_during, plain=statistics.median(plain), during=statistics.median(during),
                 ratios=[d / p for d, p in zip(during, plain) if p], bgsave_s=durations,
                 dataset=dataset, extra=extra_b, extra_max=peak_b)
 
@@ -223,7 +246,8 @@ def main():
     print(f"keys {a.keys}; write load: redis-benchmark -t set -r {a.keys} -c 50 -P 16; "
           f"-d {VALUE_SIZE}; {a.rounds} x ({a.plain}s plain, one BGSAVE)")
     print("server | SAVE s | load s | file MB | SET/s plain | SET/s during BGSAVE | ratio "
-          "(per round) | BGSAVE s | dataset MB | extra MB (max) | extra/dataset | load avg")
+          "(per round) | BGSAVE s | dataset MB | extra MB (max) | extra/dataset | server CPU us "
+          "per SET plain/during | load avg")
     kinds = [a.only] if a.only else ["lacewing", "redis-server"]
     for kind in kinds:
         r = run(kind, a.lacewing, a)
@@ -232,7 +256,8 @@ def main():
               f"{r['plain']:.0f} | {r['during']:.0f} | {r['during'] / r['plain']:.2f} "
               f"({ratios}) | {statistics.median(r['bgsave_s']):.2f} | "
               f"{r['dataset'] / 1e6:.1f} | {r['extra'] / 1e6:.1f} ({r['extra_max'] / 1e6:.1f}) "
-              f"| {r['extra'] / r['dataset']:.3f} | {load_avg()}", flush=True)
+              f"| {r['extra'] / r['dataset']:.3f} | {r['cpu_plain'] * 1e6:.2f}/{r['cpu_during'] * 1e6:.2f} "
+              f"| {load_avg()}", flush=True)
 
 
 if __name__ == "__main__":
