@@ -98,7 +98,8 @@ TEST_F(CommandFlagsTest, ConnStateAndMovableKeyCommandsAreNeverSquashed) {
   std::vector<std::string_view> state = {"keystate", "k"};
   SquashItem item;
   EXPECT_TRUE(ClassifyForSquash(service_.get(), read, &item));
-  EXPECT_EQ(item.keys, (std::vector<std::string_view>{"k"}));
+  EXPECT_EQ(std::vector<std::string_view>(item.keys.begin(), item.keys.end()),
+            (std::vector<std::string_view>{"k"}));
   EXPECT_FALSE(ClassifyForSquash(service_.get(), state, &item));
   // Its legacy key positions may not list every key it touches.
   std::vector<std::string_view> movable = {"keymovable", "k"};

@@ -23,7 +23,9 @@ bool ClassifyForSquash(Service* service, const CommandSpec* spec,
   constexpr uint32_t kNeedsClient = cmd::kBlocking | cmd::kNoScript | cmd::kNoMulti | cmd::kPubSub |
                                     cmd::kConnState | cmd::kMovableKeys;
   if (spec->flags & kNeedsClient) return false;
-  out->keys = CommandRegistry::KeysOf(*spec, args);
+  out->keys.clear();
+  CommandRegistry::ForEachKey(*spec, args,
+                              [out](std::string_view key) { out->keys.push_back(key); });
   if (out->keys.empty()) return false;
   ShardSet& shards = service->shards();
   uint32_t sid = shards.ShardOf(out->keys[0]);

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "server/engine/command_registry.h"
 #include "server/engine/connection_context.h"
 #include "transaction/transaction.h"
@@ -27,7 +28,8 @@ class Service;
 struct SquashItem {
   const CommandSpec* spec = nullptr;       // the registry's entry for args[0]
   std::span<const std::string_view> args;  // must stay valid until RunSquashed returns
-  std::vector<std::string_view> keys;
+  // Inline for up to 2 keys (GET, SET, LPUSH...): no allocation per command.
+  absl::InlinedVector<std::string_view, 2> keys;
   tx::LockMode mode = tx::LockMode::kExclusive;
   tx::ShardId shard = 0;  // where every key lives
   int db = 0;
