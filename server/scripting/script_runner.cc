@@ -216,7 +216,9 @@ void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_
   }
 
   if (info.async) {
-    queue_.push_back(QueuedCall{spec, {args.begin(), args.end()}, info.raise_error, info.resp});
+    queue_.push_back(QueuedCall{spec, uint32_t(queued_views_.size()), uint32_t(args.size()),
+                                info.raise_error, info.resp});
+    for (std::string_view a : args) queued_views_.push_back(queued_args_.emplace_back(a));
     if (queue_.size() >= kMaxQueuedCalls) {
       std::string err = FlushAsync();
       if (!err.empty() && pending_error_.empty()) pending_error_ = err;
@@ -261,22 +263,21 @@ std::string CommandRunner::FlushAsync(bool final) {
   std::string first_error = pending_error_;
   std::vector<QueuedCall> batch;
   batch.swap(queue_);
+  // Every call's arguments as views, back to back in one vector; call i's are views[i].
+  std::deque<std::string> arg_store;
+  arg_store.swap(queued_args_);
+  std::vector<std::string_view> flat;
+  flat.swap(queued_views_);
 
   Service* service = client_->service;
   const size_t n = batch.size();
-  // Every call's arguments as views, back to back in one vector; call i's are views[i].
-  size_t total_args = 0;
-  for (const QueuedCall& call : batch) total_args += call.args.size();
-  std::vector<std::string_view> flat;
-  flat.reserve(total_args);
   std::vector<std::span<const std::string_view>> views(n);
   std::vector<SquashItem> items(n);
   std::vector<bool> squashable(n);
   bool any_barrier = false;
   for (size_t i = 0; i < n; ++i) {
-    size_t first = flat.size();
-    flat.insert(flat.end(), batch[i].args.begin(), batch[i].args.end());
-    views[i] = std::span<const std::string_view>(flat.data() + first, batch[i].args.size());
+    views[i] =
+        std::span<const std::string_view>(flat).subspan(batch[i].first_arg, batch[i].arg_count);
     // A script that runs on its keys' shard executes everything inline there instead.
     squashable[i] =
         direct_shard_ == nullptr && ClassifyForSquash(service, batch[i].spec, views[i], &items[i]);
@@ -304,12 +305,13 @@ std::string CommandRunner::FlushAsync(bool final) {
   if (final && !any_barrier && !any_acall && (locks_->held() == nullptr || locks_->owns())) {
     struct DetachedFlush {
       std::vector<QueuedCall> calls;
+      std::deque<std::string> args;
       std::vector<std::string_view> flat;
       std::vector<SquashItem> items;
     };
-    // Moving the vectors keeps their elements in place, so the views stay valid.
+    // Moving the containers keeps their elements in place, so the views stay valid.
     auto owned = std::make_shared<DetachedFlush>(
-        DetachedFlush{std::move(batch), std::move(flat), std::move(items)});
+        DetachedFlush{std::move(batch), std::move(arg_store), std::move(flat), std::move(items)});
     const std::vector<SquashItem>& detached_items = owned->items;
     RunSquashedDetached(service, *client_, detached_items, std::move(owned),
                         /*from_script=*/true, locks_->TakeOwn(), undo_);
@@ -358,7 +360,7 @@ std::string CommandRunner::FlushAsync(bool final) {
 bool CommandRunner::ConcludeUndo(bool rollback) {
   if (undo_ == nullptr || undo_committed_) return false;
   if (rollback && undo_->irreversible()) rollback = false;  // a FLUSHALL stays, as in Redis
-  if (rollback) queue_.clear();                             // never ran: nothing to undo
+  if (rollback) ClearQueue();                               // never ran: nothing to undo
   std::vector<uint32_t> shards = undo_->WrittenShards();
   if (shards.empty()) return rollback;
   // A script that holds its own transaction commits in its concluding hop (Release); inside
@@ -406,6 +408,12 @@ bool CommandRunner::LockKeys(const CommandSpec* spec, std::span<const std::strin
   if (t->LockMore(keys, shared ? tx::LockMode::kShared : tx::LockMode::kExclusive)) return true;
   Stop(ScriptStop::kRerun, "ERR script rerun");
   return false;
+}
+
+void CommandRunner::ClearQueue() {
+  queue_.clear();
+  queued_args_.clear();
+  queued_views_.clear();
 }
 
 bool CommandRunner::LockBatch(const std::vector<QueuedCall>& batch,

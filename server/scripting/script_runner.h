@@ -17,6 +17,7 @@
 // Thread-safety: one script's fiber.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -144,10 +145,17 @@ class CommandRunner final : public lua::ScriptRunner {
 
   struct QueuedCall {
     const CommandSpec* spec;  // registry entry of args[0] (stable for the server's life)
-    std::vector<std::string> args;
+    uint32_t first_arg;       // its arguments are queued_views_[first_arg, +arg_count)
+    uint32_t arg_count;
     bool raise_error;
     int resp;
   };
+  // The queued calls' arguments: copies in a deque (an append never moves them, and a move of
+  // the deque keeps them in place), viewed back to back in queued_views_. No allocation per
+  // call, where a vector of strings per call cost one (a fan-out script queues 50).
+  std::deque<std::string> queued_args_;
+  std::vector<std::string_view> queued_views_;
+  void ClearQueue();
 
   ConnectionContext* client_;
   ScriptMode mode_;
