@@ -10,9 +10,10 @@
 // so a stream of entries with the same field names stores each name once per node. Deleting
 // an entry (XDEL, exact trims) sets its deleted flag in place; a node whose entries are all
 // deleted by XDEL is freed. A node is closed, and the next entry starts a new one, exactly
-// when Redis would close its listpack (100 entries counting deleted ones, or 4096 bytes of
-// Redis's listpack encoding, which the node tracks), so approximate trims (`~`), which drop
-// whole nodes only, remove the same entries as redis-server's.
+// when Redis would close its listpack (StreamLimits: stream-node-max-entries counting deleted
+// ones, 100 by default, or stream-node-max-bytes of Redis's listpack encoding, 4096 by
+// default, which the node tracks), so approximate trims (`~`), which drop whole nodes only,
+// remove the same entries as redis-server's.
 //
 // Consumer groups (StreamCG) hold the last delivered ID, the logical read counter of 7.0
 // (entries_read, -1 when unknown), the pending entries list (PEL: ID -> StreamNACK) and the
