@@ -281,3 +281,36 @@ def test_kill_after_flushdb_is_unkillable(server):
     t.join(10)
     assert result["r"] == b"survived"
     assert c.exists("gone") == 0
+
+
+@pytest.mark.parametrize("call,src_is_set", [
+    ("redis.call('ZUNIONSTORE', KEYS[2], 2, KEYS[3], 'undeclared')", True),
+    ("redis.call('LMPOP', 2, KEYS[3], 'undeclared', 'LEFT')", False),
+    ("redis.call('SINTERCARD', 2, KEYS[3], 'undeclared')", True),
+    ("redis.call('SORT', KEYS[3], 'STORE', 'undeclared')", False),
+])
+def test_movable_keys_are_checked_like_any_key(server, call, src_is_set):
+    """Keys after numkeys or STORE are found by the key specs: an undeclared one stops the
+    script before the command runs, with the error naming it, and the earlier write is undone."""
+    c = server.client()
+    (c.sadd if src_is_set else c.rpush)("src", "1", "2")
+    c.set("first", "old")
+    before = dump(c, ["first", "dst", "src", "undeclared"])
+    body = "redis.call('SET', KEYS[1], 'new') " + call
+    with pytest.raises(redis.ResponseError, match="undeclared key, key: undeclared "):
+        c.eval(body, 3, "first", "dst", "src")
+    assert dump(c, ["first", "dst", "src", "undeclared"]) == before
+    # Declared, the same call runs (on 2 threads its keys may live on both shards).
+    c.eval(body.replace("'undeclared'", "KEYS[4]"), 4, "first", "dst", "src", "other")
+
+
+def test_movable_keys_lock_on_first_touch_without_a_rerun(server):
+    c = server.client()
+    for i in range(8):
+        c.zadd(f"z{i}", {f"m{i}": i})
+    body = ("#!lua flags=allow-undeclared-keys\n"
+            "return redis.call('ZUNIONSTORE', 'out', 8, 'z0', 'z1', 'z2', 'z3', 'z4', 'z5', 'z6', 'z7')")
+    assert c.eval(body, 0) == 8
+    stats = c.info("stats")
+    assert stats["lua_script_reruns"] == 0 and stats["lua_script_global_fallbacks"] == 0
+    assert c.zcard("out") == 8

@@ -1,5 +1,7 @@
 #include "server/scripting/script_runner.h"
 
+#include "server/engine/command_keys.h"
+
 #include <optional>
 
 #include "base/hash.h"
@@ -144,7 +146,7 @@ bool CommandRunner::FindUndeclared(const CommandSpec* spec, std::span<const std:
   // A key is usable if the script declared it, or (--lock_on_hashtags) if a declared key
   // has the same {tag}: the script's lock on that tag covers it.
   bool found = false;
-  CommandRegistry::ForEachKey(*spec, args, [&](std::string_view key) {
+  ForEachCommandKey(*spec, args, [&](std::string_view key) {
     if (found || IsDeclared(key)) return;
     if (tags_lock_) {
       std::string_view tag = HashTagOf(key);
@@ -163,8 +165,10 @@ void CommandRunner::Execute(const CommandSpec* spec, std::span<const std::string
     before_keyless_ = nullptr;
     wait();
   }
-  if (spec && spec->IsWrite() && (undo_ == nullptr || spec->first_key <= 0)) {
-    // Nothing can undo it: a non-atomic script's write, or a keyless one (FLUSHALL...).
+  if (spec && spec->IsWrite() &&
+      (undo_ == nullptr || (spec->first_key <= 0 && !(spec->flags & cmd::kMovableKeys)))) {
+    // Nothing can undo it: a non-atomic script's write, or a keyless one (FLUSHALL...). A
+    // movable-keys write (LMPOP numkeys...) names its keys, which its family records.
     running_->irreversible.store(true, std::memory_order_relaxed);
     if (undo_) undo_->MarkIrreversible();
   }
@@ -389,14 +393,14 @@ bool CommandRunner::LockKeys(const CommandSpec* spec, std::span<const std::strin
   // Commands that see the whole keyspace (SCAN, KEYS, RANDOMKEY, DBSIZE, FLUSH*), and
   // PUBLISH, whose delivery a rerun could not take back, run under the whole-store lock.
   // So do commands that reach keys no argument names (SORT with a BY/GET pattern).
-  if ((spec->first_key <= 0 &&
+  std::vector<std::string_view> keys;
+  ForEachCommandKey(*spec, args, [&](std::string_view key) { keys.push_back(key); });
+  if ((keys.empty() && spec->first_key <= 0 &&
        (!(spec->flags & cmd::kNoKeyspace) || (spec->flags & cmd::kPubSub))) ||
       (spec->whole_store != nullptr && spec->whole_store(args))) {
     Stop(ScriptStop::kWholeStore, "ERR script rerun");
     return false;
   }
-  std::vector<std::string_view> keys;
-  CommandRegistry::ForEachKey(*spec, args, [&](std::string_view key) { keys.push_back(key); });
   if (keys.empty()) return true;
   for (std::string_view k : keys) {
     if (!IsDeclared(k)) touched_.emplace_back(k);
@@ -428,7 +432,7 @@ bool CommandRunner::LockBatch(const std::vector<QueuedCall>& batch,
     const CommandSpec* spec = batch[i].spec;
     const bool is_shared =
         read_only_ || ((spec->flags & cmd::kReadOnly) && !(spec->flags & cmd::kWritesCache));
-    CommandRegistry::ForEachKey(*spec, views[i], [&](std::string_view key) {
+    ForEachCommandKey(*spec, views[i], [&](std::string_view key) {
       (is_shared ? shared : exclusive).push_back(key);
     });
   }
