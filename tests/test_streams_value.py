@@ -8,21 +8,10 @@ import time
 import pytest
 import redis
 
-from differential import Differential
-from test_keys_diff import _DebugRedis
+from test_keys_diff import kdiff  # noqa: F401 - the fixture: Lacewing and a DEBUG-enabled redis-server
 
 MB = 1024 * 1024
 OOM = "OOM command not allowed when used memory > 'maxmemory'."
-
-
-@pytest.fixture
-def kdiff(server):
-    """Lacewing and a redis-server with DEBUG enabled (test_keys_diff's)."""
-    rd = _DebugRedis()
-    d = Differential(server.port, rd.port)
-    yield d
-    d.close()
-    rd.stop()
 
 
 def test_unlink_and_debug_populate_like_redis(kdiff):
