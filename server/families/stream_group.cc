@@ -228,10 +228,9 @@ void XPending(CmdArgs args, ConnectionContext* cntx) {
   }
   std::string_view key = args[1], group = args[2];
   RunStreamOp(cntx, key, [&](const OpArgs& op, ReplyBuilder* out) -> std::string {
-    OpResult<StreamObj*> s = FindStream(op, key);
-    if (!s.ok() && s.status() == OpStatus::kWrongType) return std::string(errors::kWrongType);
-    StreamCG* g = s.ok() ? (*s)->FindGroup(group) : nullptr;
-    if (g == nullptr) return errors::NoKeyOrGroup(key, group);
+    StreamObj* s;
+    StreamCG* g;
+    if (std::string err = FindStreamGroup(op, key, group, &s, &g); !err.empty()) return err;
     if (justinfo) {
       SendPendingSummary(out, *g);
       return {};
@@ -298,13 +297,9 @@ void RegisterStreamGroupCommands(CommandRegistry* r) {
 void XClaim(CmdArgs args, ConnectionContext* cntx) {
   std::string_view key = args[1], group = args[2], name = args[3];
   RunStreamOp(cntx, key, [&](const OpArgs& op, ReplyBuilder* out) -> std::string {
-    OpResult<StreamObj*> found = FindStream(op, key);
-    if (!found.ok() && found.status() == OpStatus::kWrongType) {
-      return std::string(errors::kWrongType);
-    }
-    StreamCG* g = found.ok() ? (*found)->FindGroup(group) : nullptr;
-    if (g == nullptr) return errors::NoKeyOrGroup(key, group);
-    StreamObj* s = *found;
+    StreamObj* s;
+    StreamCG* g;
+    if (std::string err = FindStreamGroup(op, key, group, &s, &g); !err.empty()) return err;
     int64_t minidle, retrycount = -1, deliverytime = -1;
     if (!ParseRedisInt(args[4], &minidle)) return std::string(errors::kXClaimMinIdle);
     if (minidle < 0) minidle = 0;
@@ -410,13 +405,9 @@ void XAutoClaim(CmdArgs args, ConnectionContext* cntx) {
   }
   std::string_view key = args[1], group = args[2], name = args[3];
   RunStreamOp(cntx, key, [&](const OpArgs& op, ReplyBuilder* out) -> std::string {
-    OpResult<StreamObj*> found = FindStream(op, key);
-    if (!found.ok() && found.status() == OpStatus::kWrongType) {
-      return std::string(errors::kWrongType);
-    }
-    StreamCG* g = found.ok() ? (*found)->FindGroup(group) : nullptr;
-    if (g == nullptr) return errors::NoKeyOrGroup(key, group);
-    StreamObj* s = *found;
+    StreamObj* s;
+    StreamCG* g;
+    if (std::string err = FindStreamGroup(op, key, group, &s, &g); !err.empty()) return err;
     int64_t now = StreamNowMs(), left = count, attempts = count * 10;
     StreamConsumer* c = nullptr;
     ReplyBuilder body(out->resp_version());

@@ -9,6 +9,16 @@ OpResult<StreamObj*> FindStream(const OpArgs& op, std::string_view key) {
   return FindContainer<StreamObj>(op, key, ObjType::kStream);
 }
 
+std::string FindStreamGroup(const OpArgs& op, std::string_view key, std::string_view group,
+                            StreamObj** s, StreamCG** g) {
+  OpResult<StreamObj*> found = FindStream(op, key);
+  if (!found.ok() && found.status() == OpStatus::kWrongType) return std::string(errors::kWrongType);
+  *s = found.ok() ? *found : nullptr;
+  *g = *s != nullptr ? (*s)->FindGroup(group) : nullptr;
+  if (*g == nullptr) return errors::NoKeyOrGroup(key, group);
+  return {};
+}
+
 int64_t StreamNowMs() { return DbSlice::NowMs(); }
 
 bool ParseIdOrReply(ReplyBuilder* rb, std::string_view arg, uint64_t missing_seq, bool strict,

@@ -47,6 +47,11 @@ void RunStreamOp(ConnectionContext* cntx, std::string_view key, Op&& op) {
 // The stream at `key`: kKeyNotFound or kWrongType otherwise.
 OpResult<StreamObj*> FindStream(const OpArgs& op, std::string_view key);
 
+// The stream at `key` and its consumer group `group` in *s and *g; on failure the error reply
+// (WRONGTYPE, or Redis's NOGROUP text for a missing key or group), else "".
+std::string FindStreamGroup(const OpArgs& op, std::string_view key, std::string_view group,
+                            StreamObj** s, StreamCG** g);
+
 // Unix time in ms (delivery and seen times).
 int64_t StreamNowMs();
 
