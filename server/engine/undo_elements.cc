@@ -161,7 +161,7 @@ bool ListRole(Op op, Args args, std::string_view key, Kind* kind, bool* front, s
       *kind = Kind::kListPop;
       *front = op == Op::kPopFront;
       // LPOP key count; BLPOP pops one from whichever key had an element.
-      if (Upper(args[0])[0] == 'B') return true;
+      if (std::toupper(static_cast<unsigned char>(args[0][0])) == 'B') return true;
       if (args.size() == 3) {
         auto [end, ec] = std::from_chars(args[2].data(), args[2].data() + args[2].size(), *count);
         if (ec != std::errc() || end != args[2].data() + args[2].size()) *count = 1;
