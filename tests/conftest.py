@@ -46,8 +46,8 @@ class LacewingProcess:
             try:
                 if redis.Redis(port=self.port, socket_timeout=1).ping():
                     break
-            except redis.exceptions.ConnectionError:
-                pass
+            except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+                pass  # not listening yet, or slow to answer on a loaded machine: retry
             if self.proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError(f"lacewing did not start; log: {open(self.log_path).read()}")
             time.sleep(0.05)

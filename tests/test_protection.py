@@ -185,3 +185,41 @@ def test_pubsub_output_limits_diff(server, redis_server):
         time.sleep(0.2)
         assert _pubsub_clients(c) == 0, port
         sub.close()
+
+
+def test_idle_timeout_diff(server, redis_server):
+    """CONFIG SET timeout: idle and half-sent clients are closed; subscribed, blocked and
+    active ones stay, on both servers."""
+    for port in (server.port, redis_server.port):
+        assert RawClient(port).call("CONFIG", "SET", "timeout", "1") == b"+OK\r\n"
+    kinds = {}
+    for port in (server.port, redis_server.port):
+        socks = {}
+        for name, payload in (("idle", b""), ("half", b"*2\r\n$3\r\nGET\r\n"),
+                              ("subscribed", encode("SUBSCRIBE", "c")),
+                              ("blocked", encode("BLPOP", "nolist", "0")), ("active", b"")):
+            s = socket.create_connection(("127.0.0.1", port))
+            if payload:
+                s.sendall(payload)
+            socks[name] = s
+        for _ in range(8):  # 3.2 s: past the timeout by two whole seconds
+            socks["active"].sendall(encode("PING"))
+            time.sleep(0.4)
+        alive = {}
+        for name, s in socks.items():
+            s.settimeout(0.3)
+            try:
+                data = s.recv(65536)
+                while data and name == "active" and len(data) < 7 * 8:
+                    data += s.recv(65536)
+                alive[name] = bool(data)
+            except socket.timeout:
+                alive[name] = True
+            except ConnectionResetError:
+                alive[name] = False
+            s.close()
+        kinds[port] = alive
+        assert RawClient(port).call("CONFIG", "SET", "timeout", "0") == b"+OK\r\n"
+    assert kinds[server.port] == kinds[redis_server.port]
+    assert kinds[server.port] == {"idle": False, "half": False, "subscribed": True,
+                                  "blocked": True, "active": True}
