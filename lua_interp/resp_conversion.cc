@@ -19,6 +19,9 @@ std::string_view NoNewlines(std::string_view s, std::string* scratch) {
   return *scratch;
 }
 
+// Redis reads an error or status table field as a C string: it ends at the first NUL.
+std::string_view UpToNul(std::string_view s) { return s.substr(0, s.find('\0')); }
+
 int64_t TruncateToInt(lua_Number n) {
   // Like a C cast on x86-64 (what Redis does), but defined for NaN and out-of-range values.
   if (!(n >= -9223372036854775808.0 && n < 9223372036854775808.0)) return INT64_MIN;
@@ -76,13 +79,13 @@ void TableToReply(lua_State* lua, int idx, int resp, ReplyWriter* out, int depth
   idx = lua_absindex(lua, idx);
   std::string scratch;
   if (RawField(lua, idx, "err") == LUA_TSTRING) {
-    out->SendError(NoNewlines(ToView(lua, -1), &scratch));
+    out->SendError(NoNewlines(UpToNul(ToView(lua, -1)), &scratch));
     lua_pop(lua, 1);
     return;
   }
   lua_pop(lua, 1);
   if (RawField(lua, idx, "ok") == LUA_TSTRING) {
-    out->SendStatus(NoNewlines(ToView(lua, -1), &scratch));
+    out->SendStatus(NoNewlines(UpToNul(ToView(lua, -1)), &scratch));
     lua_pop(lua, 1);
     return;
   }
@@ -242,7 +245,15 @@ void LuaReplyBuilder::PushTableWithField(const char* field, std::string_view val
 
 void LuaReplyBuilder::SendInt(int64_t value) {
   if (!Accept()) return;
-  lua_pushinteger(lua_, value);
+  // Redis hands an integer reply to Lua 5.1 as a double: beyond 2^53 it is rounded (and
+  // 2^63-1 becomes 2^63, which a script returning it turns into INT64_MIN). Same here; smaller
+  // values stay Lua 5.4 integers (exact either way).
+  constexpr int64_t kExact = int64_t{1} << 53;
+  if (value > kExact || value < -kExact) {
+    lua_pushnumber(lua_, static_cast<lua_Number>(value));
+  } else {
+    lua_pushinteger(lua_, value);
+  }
   ElementPushed();
 }
 

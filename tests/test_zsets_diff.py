@@ -317,3 +317,20 @@ def test_resp3(diff):
     diff.check("ZPOPMAX", "z", "0")
     diff.check("ZPOPMIN", "nokey")
     diff.check("ZADD", "z", "XX", "INCR", "1", "zz")
+
+
+def test_lex_ranges_over_mixed_scores_walk_as_redis(diff):
+    """Found by the differential fuzzer: with unequal scores Redis walks its listpack from the
+    first member in range and stops at the first one past the far bound (REV, LIMIT, COUNT,
+    REMRANGE all follow that walk)."""
+    diff.check("ZADD", "z", "1", b"b\xff", "1.5", b"\xf6", "inf", "a", "inf", "e")
+    diff.check("ZRANGE", "z", "+", b"(b\xff", "BYLEX", "REV", "LIMIT", "1", "2")
+    diff.check("ZREVRANGEBYLEX", "z", "+", "[ab", "LIMIT", "0", "3")
+    diff.check("ZRANGEBYLEX", "z", "[a", "+", "LIMIT", "2", "5")
+    diff.check("ZRANGEBYLEX", "z", "-", "[c")
+    diff.check("ZLEXCOUNT", "z", "[b", "+")
+    diff.check("ZLEXCOUNT", "z", "(a", "[f")
+    diff.check("ZRANGESTORE", "dst", "z", "[b", "+", "BYLEX")
+    diff.check("ZRANGE", "dst", "0", "-1", "WITHSCORES")
+    diff.check("ZREMRANGEBYLEX", "z", "[b", "[z")
+    diff.check("ZRANGE", "z", "0", "-1", "WITHSCORES")

@@ -101,6 +101,9 @@ ScoredItems RangeOf(const ZSetObj& z, RangeSpec spec) {
             [&](std::string_view m, double s) { out.emplace_back(std::string(m), s); });
     return out;
   }
+  if (spec.type == RangeType::kLex && z.is_listpack()) {
+    return LexWalk(z, spec.lex_range, spec.reverse, spec.offset, spec.limit);
+  }
   auto [lo, hi] =
       spec.type == RangeType::kScore ? RankSpan(z, spec.score_range) : RankSpan(z, spec.lex_range);
   VisitSpan(z, lo, hi, spec.reverse, spec.offset, spec.limit, &out);

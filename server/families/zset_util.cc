@@ -125,7 +125,73 @@ std::pair<size_t, size_t> RankSpan(const ZSetObj& z, const ScoreRange& r) {
   return {start, std::max(start, end)};
 }
 
+namespace {
+
+int LexKindOrder(const LexBound& b) {
+  return b.kind == LexBound::kMinusInf ? 0 : b.kind == LexBound::kValue ? 1 : 2;
+}
+
+bool LexGteMin(const LexRange& r, std::string_view m) {
+  return !BeforeLexBound(r.min, m, r.min.exclusive);
+}
+
+bool LexLteMax(const LexRange& r, std::string_view m) {
+  return BeforeLexBound(r.max, m, !r.max.exclusive);
+}
+
+std::vector<std::pair<std::string_view, double>> PackedEntries(const ZSetObj& z) {
+  std::vector<std::pair<std::string_view, double>> out;
+  out.reserve(z.size());
+  z.Visit(0, z.size(), false, [&](std::string_view m, double s) { out.emplace_back(m, s); });
+  return out;
+}
+
+// Where Redis's listpack walk over a lexical range starts (zzlFirstInLexRange /
+// zzlLastInLexRange), or -1: an impossible range, a last member below min or a first above max
+// give nothing; else the first member from the head that is >= min (forward) or from the tail
+// that is <= max (reverse), if it is also within the other bound.
+int64_t LexWalkStart(const std::vector<std::pair<std::string_view, double>>& e, const LexRange& r,
+                     bool reverse) {
+  int order = LexKindOrder(r.min) - LexKindOrder(r.max);
+  if (order == 0 && r.min.kind == LexBound::kValue) order = r.min.value.compare(r.max.value);
+  if (order > 0 || (order == 0 && (r.min.exclusive || r.max.exclusive))) return -1;
+  if (e.empty() || !LexGteMin(r, e.back().first) || !LexLteMax(r, e.front().first)) return -1;
+  int64_t n = int64_t(e.size());
+  for (int64_t k = 0; k < n; ++k) {
+    int64_t i = reverse ? n - 1 - k : k;
+    if (reverse ? LexLteMax(r, e[i].first) : LexGteMin(r, e[i].first)) {
+      return (reverse ? LexGteMin(r, e[i].first) : LexLteMax(r, e[i].first)) ? i : -1;
+    }
+  }
+  return -1;
+}
+
+}  // namespace
+
+ScoredItems LexWalk(const ZSetObj& z, const LexRange& r, bool reverse, int64_t offset,
+                    int64_t limit) {
+  ScoredItems out;
+  auto e = PackedEntries(z);
+  int64_t i = LexWalkStart(e, r, reverse);
+  if (i < 0 || offset < 0) return out;
+  // Redis skips `offset` members unchecked, then stops at the first one past the far bound.
+  i += reverse ? -offset : offset;
+  for (; i >= 0 && i < int64_t(e.size()) && limit != 0; i += reverse ? -1 : 1, --limit) {
+    if (reverse ? !LexGteMin(r, e[i].first) : !LexLteMax(r, e[i].first)) break;
+    out.emplace_back(std::string(e[i].first), e[i].second);
+  }
+  return out;
+}
+
 std::pair<size_t, size_t> RankSpan(const ZSetObj& z, const LexRange& r) {
+  if (z.is_listpack()) {
+    auto e = PackedEntries(z);
+    int64_t start = LexWalkStart(e, r, false);
+    if (start < 0) return {0, 0};
+    size_t end = size_t(start);
+    while (end < e.size() && LexLteMax(r, e[end].first)) ++end;
+    return {size_t(start), end};
+  }
   size_t start = z.CountBefore(
       [&](double, std::string_view m) { return BeforeLexBound(r.min, m, r.min.exclusive); });
   size_t end = z.CountBefore(

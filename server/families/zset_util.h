@@ -64,9 +64,18 @@ struct LexRange {
 };
 bool ParseLexRange(std::string_view min, std::string_view max, LexRange* r);
 
-// The rank interval [start, end) of a score or lex range.
+// The rank interval [start, end) of a score or lex range. A lex range over a listpack set is
+// walked as Redis walks its listpack (LexWalk), which differs from the interval of members
+// within the bounds when the scores are not all equal (Redis leaves that case unspecified,
+// but its listpack answer is fixed: the fuzzer compares it); a skiplist set uses the interval
+// (Redis's skiplist answer then depends on its random node levels).
 std::pair<size_t, size_t> RankSpan(const ZSetObj& z, const ScoreRange& r);
 std::pair<size_t, size_t> RankSpan(const ZSetObj& z, const LexRange& r);
+// ZRANGEBYLEX's members of a listpack set, in reply order: Redis's walk from its first member
+// in range, `offset` members skipped unchecked, then up to `limit` (-1: all) while within the
+// far bound.
+ScoredItems LexWalk(const ZSetObj& z, const LexRange& r, bool reverse, int64_t offset,
+                    int64_t limit);
 
 // Redis's index sanitising for rank ranges: negative counts from the end; returns false when
 // the range is empty, else the inclusive [*start, *end] within [0, len).
