@@ -124,3 +124,16 @@ def test_function_commands(diff):
     diff.check("FUNCTION", "LOAD", "return 1")
     diff.check("FUNCTION", "LOAD", "#!lua name=bad\nreturn 1")
     diff.check("FUNCTION", "FLUSH")
+
+
+def test_fuzzer_findings_nul_and_big_integers(diff):
+    """Found by the differential fuzzer: error/status tables are C strings in Redis (cut at
+    NUL), and integer replies reach Lua as doubles (2^63-1 rounds to 2^63; returned: INT64_MIN)."""
+    diff.check("EVAL", "return redis.error_reply('MY err ' .. ARGV[1])", "0", b"a\x00b")
+    diff.check("EVAL", "return redis.status_reply(ARGV[1])", "0", b"ok\x00more")
+    diff.check("EVAL", "return {err=ARGV[1]}", "0", b"\x00x")
+    diff.check("SET", "n", "9223372036854775806")
+    diff.check("EVAL", "return redis.call('INCR', KEYS[1])", "1", "n")
+    diff.check("EVAL", "return redis.call('DECRBY', KEYS[1], 9007199254740993)", "1", "n")
+    diff.check("EVAL", "return tostring(redis.call('INCRBY', KEYS[1], 0))", "1", "n")
+    diff.check("EVAL", "return redis.call('INCRBY', KEYS[1], 0) + 1", "1", "n")
