@@ -132,6 +132,12 @@ ReplyValue RandomReply(std::mt19937& rng, int depth) {
 // What the round trip gives back for `v` nested inside an array.
 ReplyValue Expected(const ReplyValue& v) {
   if (v.type == ReplyValue::Type::kNullArray) return ReplyValue::Null();
+  if (v.type == ReplyValue::Type::kInt) {
+    // Lua sees an integer reply as Redis's Lua 5.1 does, a double: rounded beyond 2^53, and
+    // 2^63 and above come back as INT64_MIN (the x86 conversion).
+    double d = static_cast<double>(v.integer);
+    return ReplyValue::Int(d >= 9223372036854775808.0 ? INT64_MIN : static_cast<int64_t>(d));
+  }
   if (v.type != ReplyValue::Type::kArray) return v;
   std::vector<ReplyValue> elems;
   for (const ReplyValue& e : v.elems) elems.push_back(Expected(e));
