@@ -25,6 +25,20 @@ int64_t ThreadAllocatedBytes();
 // REQUIRES: the reader stops using the pointer before the calling thread exits.
 const std::atomic<int64_t>* ThreadCounterAddress();
 
+// Handing memory to another thread: a block allocated here and freed there (a message one
+// thread builds for another) would leave this thread's count too high and the other's too
+// low for good. HandOver(to, n) moves n bytes of the count from the calling thread to `to`
+// (folded into its count the next time it reads ThreadAllocatedBytes()).
+namespace internal {
+struct ThreadCounter;
+}
+using ThreadId = internal::ThreadCounter*;
+ThreadId CurrentThreadId();
+void HandOver(ThreadId to, int64_t bytes);
+// The calling thread's count without folding in what was handed over meanwhile (to measure
+// the bytes a few allocations take).
+int64_t ThreadCountRaw();
+
 // Net bytes allocated by all threads, live and exited.
 int64_t TotalAllocatedBytes();
 

@@ -10,6 +10,8 @@ struct ThreadCounter {
   ThreadCounter();
   ~ThreadCounter();
   std::atomic<int64_t> bytes{0};  // written by its thread only; read by SumAll
+  // Bytes other threads handed over (HandOver): folded into `bytes` by the owner.
+  std::atomic<int64_t> inbound{0};
   ThreadCounter* next = nullptr;
 };
 

@@ -35,5 +35,23 @@ TEST(MallocAccountingTest, TotalIncludesOtherThreadsAndExitedOnes) {
   EXPECT_LT(TotalAllocatedBytes() - before, 4096);
 }
 
+TEST(MallocAccountingTest, HandOverMovesBytesToTheFreeingThread) {
+  ThreadId main_id = CurrentThreadId();
+  std::string* block = nullptr;
+  int64_t worker_before = 0, worker_after = 0;
+  std::thread t([&] {
+    worker_before = ThreadAllocatedBytes();
+    int64_t raw = ThreadCountRaw();
+    block = new std::string(5000, 'x');
+    HandOver(main_id, ThreadCountRaw() - raw);  // the main thread frees it
+    worker_after = ThreadAllocatedBytes();
+  });
+  t.join();
+  EXPECT_EQ(worker_after, worker_before);
+  int64_t main_before = ThreadCountRaw();  // the handed-over bytes not folded in yet
+  delete block;
+  EXPECT_EQ(ThreadAllocatedBytes(), main_before);
+}
+
 }  // namespace
 }  // namespace lw::mem

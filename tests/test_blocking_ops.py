@@ -36,3 +36,55 @@ def test_blocked_clients_in_info(server):
     assert c.info("clients")["blocked_clients"] == 0
     for s in socks:
         s.close()
+
+
+def test_more_fractional_timeouts_time_out_like_redis(diff):
+    """The commands the test above leaves out, and XREAD/XREADGROUP BLOCK (milliseconds)."""
+    diff.check("XADD", "st", "1-1", "f", "v")
+    diff.check("XGROUP", "CREATE", "st", "g", "$")
+    for cmd in (["BRPOPLPUSH", "nokey", "dst", "0.001"], ["BZPOPMAX", "nokey", "0.001"],
+                ["BRPOPLPUSH", "nokey", "dst", "0.0001"], ["BZPOPMAX", "nokey", "0.0001"],
+                ["XREAD", "BLOCK", "1", "STREAMS", "st", "$"],
+                ["XREADGROUP", "GROUP", "g", "c", "BLOCK", "1", "STREAMS", "st", ">"]):
+        start = time.time()
+        diff.check(*cmd)
+        assert time.time() - start < 2
+
+
+def _encode(*args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a.encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+BLOCKERS = [
+    ("BLPOP", "k1", "0"), ("BRPOP", "k2", "0"), ("BLMOVE", "k3", "d", "LEFT", "RIGHT", "0"),
+    ("BRPOPLPUSH", "k4", "d", "0"), ("BLMPOP", "0", "1", "k5", "LEFT"),
+    ("BZPOPMIN", "z1", "0"), ("BZPOPMAX", "z2", "0"), ("BZMPOP", "0", "1", "z3", "MAX"),
+    ("XREAD", "BLOCK", "0", "STREAMS", "s1", "$"),
+    ("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s2", ">"),
+]
+
+
+def test_blocked_clients_counts_every_blocking_command(server, redis_server):
+    import redis
+    for port in (server.port, redis_server.port):
+        c = redis.Redis(port=port)
+        c.xgroup_create("s2", "g", "$", mkstream=True)
+        socks = []
+        for i, cmd in enumerate(BLOCKERS):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(_encode(*cmd))
+            socks.append(s)
+            deadline = time.time() + 5
+            while c.info("clients")["blocked_clients"] != i + 1 and time.time() < deadline:
+                time.sleep(0.02)
+            assert c.info("clients")["blocked_clients"] == i + 1, (port, cmd)
+        for s in socks:
+            s.close()
+        deadline = time.time() + 5
+        while c.info("clients")["blocked_clients"] != 0 and time.time() < deadline:
+            time.sleep(0.05)
+        assert c.info("clients")["blocked_clients"] == 0, port

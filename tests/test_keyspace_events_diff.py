@@ -241,9 +241,6 @@ def test_expired_events_like_redis(diff, collectors):
     _finish(diff, collectors)
 
 
-@pytest.mark.xfail(strict=False, reason="known bug: with a subscriber to evicted events, a "
-                   "pipelined SET under allkeys-lru can get OOM once (the events' memory grows on "
-                   "the other thread, which this shard's eviction cannot free); Redis never does")
 def test_evicted_events(lacewing_factory):
     """Each "evicted" event names a key that is gone, one per evicted_keys."""
     lw = lacewing_factory("--proactor_threads", "2", "--maxmemory", "8mb")

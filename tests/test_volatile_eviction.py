@@ -24,7 +24,7 @@ def fill(c):
     return 2000, plain, ooms
 
 
-@pytest.mark.parametrize("policy", ["volatile-lru", "volatile-random", "volatile-ttl"])
+@pytest.mark.parametrize("policy", ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"])
 def test_volatile_policies_evict_only_keys_with_ttl(lacewing_factory, redis_server, policy):
     lw = lacewing_factory("--proactor_threads", "2").client()
     rd = redis.Redis(port=redis_server.port)

@@ -34,6 +34,8 @@ constexpr size_t kInsertFallbackBuckets = 16;
 }  // namespace
 
 DbSlice::DbSlice(uint32_t shard_id) : shard_id_(shard_id) {
+  UpdateClock();
+  lfu_rand_ ^= uint64_t(shard_id + 1) * 0xbf58476d1ce4e5b9ULL;
   dbs_.resize(num_dbs_);
   for (int db = 0; db < num_dbs_; ++db) dbs_[db] = std::make_unique<Db>(this, db);
 }
@@ -67,11 +69,71 @@ OpResult<DbSlice::Iterator> DbSlice::Find(int db, std::string_view key,
     return OpStatus::kKeyNotFound;
   }
   ++stats_.keyspace_hits;
+  Touch(*it);
   if (type && (*it).value().type() != *type) return OpStatus::kWrongType;
   if (pending_bumps_.size() < kMaxPendingBumps && CacheMode()) {
     pending_bumps_.emplace_back(db, std::string(key));
   }
   return *it;
+}
+
+OpResult<DbSlice::Iterator> DbSlice::FindNoTouch(int db, std::string_view key) {
+  auto it = Peek(db, key);
+  if (!it) {
+    ++stats_.keyspace_misses;
+    return OpStatus::kKeyNotFound;
+  }
+  ++stats_.keyspace_hits;
+  return *it;
+}
+
+// --- access tracking (Redis's LRU clock and LFU counter; see the header) ---
+namespace {
+constexpr uint32_t kLruClockMax = (1u << 24) - 1;
+constexpr unsigned kLfuInitVal = 5;
+}  // namespace
+
+void DbSlice::UpdateClock() { now_s_ = UnixNowMs() / 1000; }
+
+uint32_t DbSlice::InitialAccessBits() const {
+  if (LfuMode()) return uint32_t((now_s_ / 60) & 0xffff) << 8 | kLfuInitVal;
+  return uint32_t(now_s_) & kLruClockMax;
+}
+
+unsigned DbSlice::LfuCounter(Iterator it) const {
+  uint32_t bits = it.key().access_bits();
+  unsigned counter = bits & 255;
+  uint32_t then = bits >> 8, now = uint32_t(now_s_ / 60) & 0xffff;
+  uint32_t elapsed = now >= then ? now - then : 65535 - then + now;
+  int64_t decay = mem_.lfu_decay_time ? mem_.lfu_decay_time->load(std::memory_order_relaxed) : 1;
+  uint64_t periods = decay > 0 ? elapsed / uint64_t(decay) : 0;
+  return periods >= counter ? 0 : unsigned(counter - periods);
+}
+
+int64_t DbSlice::IdleMs(Iterator it) const {
+  uint32_t lru = it.key().access_bits(), now = uint32_t(now_s_) & kLruClockMax;
+  return int64_t(now >= lru ? now - lru : now + (kLruClockMax - lru)) * 1000;
+}
+
+void DbSlice::Touch(Iterator it) {
+  CompactObj& key = const_cast<CompactObj&>(it.key());
+  if (!LfuMode()) {
+    key.set_access_bits(uint32_t(now_s_) & kLruClockMax);
+    return;
+  }
+  unsigned counter = LfuCounter(it);
+  if (counter < 255) {
+    // Redis's LFULogIncr: the higher the counter, the less likely an access increments it.
+    int64_t factor =
+        mem_.lfu_log_factor ? mem_.lfu_log_factor->load(std::memory_order_relaxed) : 10;
+    lfu_rand_ ^= lfu_rand_ << 13;
+    lfu_rand_ ^= lfu_rand_ >> 7;
+    lfu_rand_ ^= lfu_rand_ << 17;
+    double r = double(lfu_rand_ >> 11) / double(1ull << 53);
+    double base = counter > kLfuInitVal ? double(counter - kLfuInitVal) : 0.0;
+    if (r < 1.0 / (base * double(factor) + 1.0)) ++counter;
+  }
+  key.set_access_bits(uint32_t((now_s_ / 60) & 0xffff) << 8 | counter);
 }
 
 std::optional<DbSlice::Iterator> DbSlice::Peek(int db, std::string_view key) {
@@ -87,7 +149,10 @@ std::optional<DbSlice::Iterator> DbSlice::Peek(int db, std::string_view key) {
 }
 
 OpResult<std::pair<DbSlice::Iterator, bool>> DbSlice::TryAddOrFind(int db, std::string_view key) {
-  if (auto it = Peek(db, key)) return std::pair{*it, false};
+  if (auto it = Peek(db, key)) {
+    Touch(*it);
+    return std::pair{*it, false};
+  }
   // From here on an insertion follows, which invalidates iterators anyway: the deferred
   // bump-ups may move entries now.
   ApplyBumps();
@@ -95,19 +160,19 @@ OpResult<std::pair<DbSlice::Iterator, bool>> DbSlice::TryAddOrFind(int db, std::
   if (CacheMode() && ShardUsed() > ShardBudget()) {
     // Over budget with room in the segment: make room in memory first, coldest first from
     // the hotspot this insert uses, else from anywhere on the shard.
-    unsigned evicted =
-        prime.EvictColdest(prime.HotspotOf(key), 1, [&](Iterator victim) { OnEvict(db, victim); });
+    unsigned evicted = EvictOneFromHotspot(db, prime.HotspotOf(key));
     if (evicted == 0 && EvictStep(kInsertFallbackBuckets) == 0) {
       SetCannotEvict(true);
       return OpStatus::kOutOfMemory;
     }
   }
-  auto [it, inserted] = prime.Insert(CompactObj(key), CompactObj());
+  auto [it, inserted] = prime.Insert(CompactObj::MakeKey(key), CompactObj());
   if (!inserted) {
     // The segment is full, may not grow, and holds only pinned entries.
     SetCannotEvict(true);
     return OpStatus::kOutOfMemory;
   }
+  const_cast<CompactObj&>(it.key()).set_access_bits(InitialAccessBits());
   MarkModified(db, key);
   Notify(notify::kNew, "new", db, key);
   return std::pair{it, true};
@@ -118,9 +183,10 @@ std::pair<DbSlice::Iterator, bool> DbSlice::AddOrFind(int db, std::string_view k
   if (res.ok()) return *res;
   // No room within the budget: grow past it rather than fail a caller that cannot say OOM.
   force_grow_ = true;
-  auto [it, inserted] = dbs_[db]->prime.Insert(CompactObj(key), CompactObj());
+  auto [it, inserted] = dbs_[db]->prime.Insert(CompactObj::MakeKey(key), CompactObj());
   force_grow_ = false;
   CHECK(inserted) << "prime table refused an insert it was allowed to grow for";
+  const_cast<CompactObj&>(it.key()).set_access_bits(InitialAccessBits());
   MarkModified(db, key);
   Notify(notify::kNew, "new", db, key);
   return {it, true};
@@ -164,10 +230,41 @@ bool DbSlice::CanGrowPrime() const {
 
 unsigned DbSlice::EvictFromHotspot(int db, const PrimeTable::Hotspot& hotspot) {
   if (force_grow_ || !CacheMode()) return 0;
-  unsigned n =
-      dbs_[db]->prime.EvictColdest(hotspot, 1, [&](Iterator victim) { OnEvict(db, victim); });
+  unsigned n = EvictOneFromHotspot(db, hotspot);
   if (n > 0) SetCannotEvict(false);
   return n;
+}
+
+uint64_t DbSlice::EvictionScore(int db, Iterator it, int64_t policy) {
+  switch (policy) {
+    case 0:  // volatile-lru
+    case 4:  // allkeys-lru
+      return ~uint64_t(IdleMs(it));
+    case 1:  // volatile-lfu
+    case 5:  // allkeys-lfu
+      return LfuCounter(it);
+    case 3:  // volatile-ttl: the nearest deadline first
+      return uint64_t(GetExpire(db, it));
+    default:
+      return kRankless;
+  }
+}
+
+unsigned DbSlice::EvictOneFromHotspot(int db, const PrimeTable::Hotspot& hotspot) {
+  PrimeTable& prime = dbs_[db]->prime;
+  int64_t policy = mem_.policy ? mem_.policy->load(std::memory_order_relaxed) : 0;
+  std::optional<Iterator> best;
+  uint64_t best_score = 0;
+  hotspot.ForEachCandidate([&](Iterator it) {
+    if (best && best_score == kRankless) return;  // the coldest evictable slot will do
+    if (IsPinned(it)) return;
+    uint64_t score = EvictionScore(db, it, policy);
+    if (!best || score < best_score) best = it, best_score = score;
+  });
+  if (!best) return 0;
+  OnEvict(db, *best);
+  prime.Erase(*best);
+  return 1;
 }
 
 bool DbSlice::IsPinned(Iterator it) const {
@@ -219,6 +316,7 @@ size_t DbSlice::EvictStep(size_t max_buckets) {
   if (!CacheMode()) return 0;
   size_t evicted = 0, buckets = 0;
   int64_t budget = ShardBudget();
+  int64_t policy = mem_.policy->load(std::memory_order_relaxed);
   // One full lap over every database at most, so a keyspace of pinned entries ends the step.
   for (int dbs_seen = 0; dbs_seen <= NumDbs() && buckets < max_buckets;) {
     Db& d = *dbs_[evict_db_];
@@ -230,12 +328,26 @@ size_t DbSlice::EvictStep(size_t max_buckets) {
     }
     if (ShardUsed() <= budget) break;
     int db = evict_db_;
+    // Ranked policies (LRU, LFU, TTL) take the best victim of each bucket group; the random
+    // ones take every evictable entry.
+    std::optional<Iterator> best;
+    uint64_t best_score = 0;
     d.evict_cursor = d.prime.Traverse(d.evict_cursor, [&](Iterator it) {
       if (IsPinned(it)) return;
+      uint64_t score = EvictionScore(db, it, policy);
+      if (score != kRankless) {
+        if (!best || score < best_score) best = it, best_score = score;
+        return;
+      }
       OnEvict(db, it);
       d.prime.Erase(it);
       ++evicted;
     });
+    if (best) {
+      OnEvict(db, *best);
+      d.prime.Erase(*best);
+      ++evicted;
+    }
     ++buckets;
     if (d.evict_cursor == 0) {
       evict_db_ = (evict_db_ + 1) % NumDbs();

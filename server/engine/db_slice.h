@@ -91,12 +91,17 @@ struct MemoryConfig {
   std::atomic<bool>* cannot_evict = nullptr;
   // This shard's heap bytes; defaults to mem::ThreadAllocatedBytes (the shard's thread).
   int64_t (*memory_probe)() = nullptr;
+  // Redis's lfu-log-factor and lfu-decay-time (minutes); null: Redis's defaults 10 and 1.
+  const std::atomic<int64_t>* lfu_log_factor = nullptr;
+  const std::atomic<int64_t>* lfu_decay_time = nullptr;
 };
 // RuntimeConfig::maxmemory_policy index of "noeviction": any other policy is cache mode
 // (volatile-* policies too, but they evict only keys with a TTL: IsPinned).
 inline constexpr int64_t kNoEvictionPolicy = 7;
 // Policies 0..3 (volatile-*) evict only keys that have a TTL.
 inline constexpr int64_t kLastVolatilePolicy = 3;
+// The LFU policies (volatile-lfu, allkeys-lfu): keys carry LFU counters instead of LRU clocks.
+inline bool IsLfuPolicy(int64_t policy) { return policy == 1 || policy == 5; }
 
 class DbSlice {
  public:
@@ -126,8 +131,28 @@ class DbSlice {
   // Finds a live key. kKeyNotFound if absent or expired (then deleted); kWrongType if `type`
   // is given and differs. Counts hits and misses.
   OpResult<Iterator> Find(int db, std::string_view key, std::optional<ObjType> type = {});
-  // Like Find without type check and without touching hit/miss stats.
+  // Like Find, but leaves the key's access bits alone (Redis's LOOKUP_NOTOUCH: OBJECT, TYPE).
+  OpResult<Iterator> FindNoTouch(int db, std::string_view key);
+  // Like Find without type check, without touching hit/miss stats or access bits.
   std::optional<Iterator> Peek(int db, std::string_view key);
+
+  // Access tracking, as Redis's `lru` field: every key carries 24 access bits
+  // (CompactObj::access_bits) — under an LFU policy the time in minutes (16 bits) and a
+  // logarithmic counter (8 bits, lfu-log-factor, decayed by lfu-decay-time), otherwise an LRU
+  // clock in seconds. Find and TryAddOrFind touch the key they find (Redis's lookupKey); a new
+  // key starts at the clock, or at counter 5 (LFU_INIT_VAL). The clock is cached per shard and
+  // refreshed by UpdateClock (each background tick), so a touch is a load, a compare and a
+  // store. A policy switch reinterprets the bits, as in Redis.
+  void Touch(Iterator it);
+  // Refreshes the cached clock (the background tick; also at construction).
+  void UpdateClock();
+  // OBJECT IDLETIME's milliseconds (from the LRU clock) and OBJECT FREQ's counter (decayed,
+  // not incremented).
+  int64_t IdleMs(Iterator it) const;
+  unsigned LfuCounter(Iterator it) const;
+  bool LfuMode() const {
+    return mem_.policy != nullptr && IsLfuPolicy(mem_.policy->load(std::memory_order_relaxed));
+  }
 
   // Finds a live key or inserts it with an empty string value. Returns {it, inserted}, or
   // kOutOfMemory when the key is new and cache mode could not make room (nothing evictable).
@@ -249,6 +274,15 @@ class DbSlice {
 
   // Erases an evicted entry's expiry and counts it. REQUIRES: `it` is about to be erased.
   void OnEvict(int db, Iterator it);
+  // Evicts the best victim of `hotspot` under the policy (the longest idle, the lowest LFU
+  // counter, the nearest expiry; under *-random the coldest slot). Returns 0 or 1.
+  unsigned EvictOneFromHotspot(int db, const PrimeTable::Hotspot& hotspot);
+  // Eviction order under the current policy: the entry with the lowest score goes first.
+  // kRankless for the random policies (any entry will do).
+  static constexpr uint64_t kRankless = 0;
+  uint64_t EvictionScore(int db, Iterator it, int64_t policy);
+  // The access bits a new key starts with.
+  uint32_t InitialAccessBits() const;
   // Moves the keys read since the last insertion one step toward the hot end.
   void ApplyBumps();
   void SetCannotEvict(bool v);
@@ -274,6 +308,9 @@ class DbSlice {
   ShardWatches watches_;
   ShardSnapshot* snapshot_ = nullptr;
   uint64_t lookups_ = 0;
+  // Unix seconds as of the last UpdateClock, and the LFU's random source (xorshift64).
+  int64_t now_s_ = 0;
+  uint64_t lfu_rand_ = 0x9e3779b97f4a7c15ULL;
   uint32_t snapshot_version_ = 0;
   std::vector<std::pair<int, std::string>>* touch_sink_ = nullptr;
   KeyspaceNotifier notifier_;

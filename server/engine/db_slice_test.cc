@@ -54,6 +54,47 @@ TEST(CompactObjTest, MetadataSurvivesOverwriteAndMove) {
   EXPECT_EQ(moved.GetSlice(&scratch), "x");
 }
 
+TEST(CompactObjTest, KeyAccessBitsLeaveTheKeyAlone) {
+  std::string scratch;
+  for (size_t len : {0, 1, 11, 12, 13, 14, 15, 40}) {
+    std::string name(len, 'k');
+    for (size_t i = 0; i < len; ++i) name[i] = char('a' + i % 26);
+    CompactObj key = CompactObj::MakeKey(name);
+    for (uint32_t bits : {0u, 1u, 0xabcdefu, 0xffffffu, 0x800000u, 0x0f0000u}) {
+      key.set_access_bits(bits);
+      EXPECT_EQ(key.access_bits(), bits) << len;
+      EXPECT_EQ(key.GetSlice(&scratch), name) << len << " " << bits;
+      EXPECT_TRUE(key.EqualsKey(name));
+      EXPECT_EQ(key.StringSize(), len);
+      EXPECT_FALSE(key.snapshot_mark());
+      key.set_snapshot_mark(true);
+      EXPECT_EQ(key.access_bits(), bits);
+      key.set_snapshot_mark(false);
+    }
+    // Keys up to 12 bytes stay inline (no heap block).
+    EXPECT_EQ(key.MallocUsed() == 0, len <= CompactObj::kKeyInlineLen) << len;
+  }
+}
+
+TEST(DbSliceTest, LfuCounterAndLruClock) {
+  std::atomic<int64_t> maxmemory{0}, policy{5}, factor{0}, decay{1};  // allkeys-lfu
+  MemoryConfig mc;
+  mc.maxmemory = &maxmemory;
+  mc.policy = &policy;
+  mc.lfu_log_factor = &factor;
+  mc.lfu_decay_time = &decay;
+  DbSlice slice(0);
+  slice.SetMemoryConfig(mc);
+  auto [it, inserted] = slice.AddOrFind(0, "k");
+  EXPECT_EQ(slice.LfuCounter(it), 5u);  // LFU_INIT_VAL
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE(slice.Find(0, "k").ok());
+  EXPECT_EQ(slice.LfuCounter(*slice.Peek(0, "k")), 255u);  // factor 0: +1 per access, capped
+  ASSERT_TRUE(slice.FindNoTouch(0, "k").ok());
+  policy.store(4);  // allkeys-lru: the bits are a clock now
+  ASSERT_TRUE(slice.Find(0, "k").ok());
+  EXPECT_EQ(slice.IdleMs(*slice.Peek(0, "k")), 0);
+}
+
 TEST(DbSliceTest, AddFindDelAcrossDatabases) {
   DbSlice slice(0);
   auto [it, inserted] = slice.AddOrFind(0, "k");

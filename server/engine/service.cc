@@ -62,8 +62,11 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
   runtime_.lua_heap_limit.store(config_.lua_heap_limit);
   runtime_.protected_mode.store(config_.protected_mode ? 1 : 0);
   thread_mem_.resize(pool_->size());
-  pool_->AwaitBriefOnAll(
-      [this](io::Proactor* p) { thread_mem_[p->index()] = mem::ThreadCounterAddress(); });
+  thread_ids_.resize(pool_->size());
+  pool_->AwaitBriefOnAll([this](io::Proactor* p) {
+    thread_mem_[p->index()] = mem::ThreadCounterAddress();
+    thread_ids_[p->index()] = mem::CurrentThreadId();
+  });
   int64_t pool_bytes = 0;
   for (const auto* c : thread_mem_) pool_bytes += c->load(std::memory_order_relaxed);
   other_mem_.store(mem::TotalAllocatedBytes() - pool_bytes);
@@ -72,6 +75,8 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
     MemoryConfig mc;
     mc.maxmemory = &runtime_.maxmemory;
     mc.policy = &runtime_.maxmemory_policy;
+    mc.lfu_log_factor = &runtime_.lfu_log_factor;
+    mc.lfu_decay_time = &runtime_.lfu_decay_time;
     mc.shard_count = shards_.size();
     mc.outside = &other_mem_;
     mc.cannot_evict = &cannot_evict_[shard->id];
@@ -117,6 +122,7 @@ void Service::ActiveExpiryLoop(Shard* shard) {
     return 1000 / std::max<int64_t>(runtime_.hz.load(std::memory_order_relaxed), 1);
   };
   while (!stop_background_.WaitFor(std::chrono::milliseconds(over_budget ? 1 : period()))) {
+    shard->db_slice.UpdateClock();  // the LRU/LFU clock keys are touched with
     for (int db = 0; db < DbSlice::NumDbs(); ++db) {
       if (shard->db_slice.ExpireCount(db) > 0) {
         shard->db_slice.ActiveExpireStep(db, kBudgetPerDb);
@@ -146,6 +152,7 @@ void Service::CloseIdleClients() {
 }
 
 bool Service::MemoryTick(Shard* shard) {
+  mem::ThreadAllocatedBytes();  // folds in bytes other threads handed over (mem::HandOver)
   if (shard->id == 0) {
     // Bytes of threads outside the pool (main, exited threads), for UsedMemory().
     int64_t pool_bytes = 0;

@@ -22,6 +22,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "base/malloc_accounting.h"
 #include "io/blocking_counter.h"
 #include "io/done.h"
 #include "io/proactor_pool.h"
@@ -126,6 +127,8 @@ struct RuntimeConfig {
   // allkeys-lru, allkeys-lfu, allkeys-random, noeviction (7, the default).
   std::atomic<int64_t> maxmemory_policy{7};
   std::atomic<int64_t> maxmemory_samples{5};  // fixed: eviction does not sample
+  std::atomic<int64_t> lfu_log_factor{10};    // LFU counter growth (DbSlice::Touch)
+  std::atomic<int64_t> lfu_decay_time{1};     // minutes per LFU counter decrement
   // busy-reply-threshold, alias lua-time-limit (seeded from ServiceConfig): the age past
   // which a script makes commands that need its keys fail with -BUSY (busy_registry.h).
   std::atomic<int64_t> busy_reply_threshold_ms{5000};
@@ -269,6 +272,8 @@ class Service {
   // Any thread.
   int64_t UsedMemory() const;
   bool OomRefuses() const;
+  // Proactor i's thread, for mem::HandOver of a block built here and freed there.
+  mem::ThreadId thread_id(size_t i) const { return thread_ids_[i]; }
   // Monotonic start time (ns) and wall-clock start (Unix seconds), for INFO's uptime.
   int64_t start_steady_ns() const { return start_steady_ns_; }
 
@@ -345,6 +350,7 @@ class Service {
   // Memory: each proactor thread's allocation counter, the bytes of all other threads (shard
   // 0's background tick refreshes it), and per shard "over budget, nothing evictable".
   std::vector<const std::atomic<int64_t>*> thread_mem_;
+  std::vector<mem::ThreadId> thread_ids_;  // the same threads, for mem::HandOver
   std::atomic<int64_t> other_mem_{0};
   std::unique_ptr<std::atomic<bool>[]> cannot_evict_;
   int64_t start_steady_ns_ = 0;

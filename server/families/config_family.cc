@@ -132,6 +132,9 @@ const Param kParams[] = {
      .choices = kMaxmemoryPolicies},
     // Eviction walks the dash table's buckets; it does not sample.
     Int("maxmemory-samples", &RC::maxmemory_samples, 1, 64, kFixed),
+    // Read by every LFU touch (DbSlice::Touch) and OBJECT FREQ.
+    Int("lfu-decay-time", &RC::lfu_decay_time, 0, INT_MAX),
+    Int("lfu-log-factor", &RC::lfu_log_factor, 0, INT_MAX),
     // Redis's hidden test setting (microseconds per key loaded; <= 0: none), for tests that
     // watch -LOADING.
     {.name = "key-load-delay",

@@ -258,7 +258,7 @@ void Copy(CmdArgs args, ConnectionContext* cntx) {
 void Type(CmdArgs args, ConnectionContext* cntx) {
   std::string_view key = args[1];
   std::string_view name = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> std::string_view {
-    auto it = op.slice->Find(op.db, key);
+    auto it = op.slice->FindNoTouch(op.db, key);  // Redis's LOOKUP_NOTOUCH
     return it ? ObjTypeName(it->value().type()) : std::string_view("none");
   });
   cntx->rb->SendSimpleString(name);
@@ -307,6 +307,7 @@ void ExpireGeneric(CmdArgs args, ConnectionContext* cntx, bool relative, bool se
   int64_t res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> int64_t {
     auto it = op.slice->Peek(op.db, key);
     if (!it) return 0;
+    op.slice->Touch(*it);                               // Redis's lookupKeyWrite
     int64_t current = op.slice->GetExpire(op.db, *it);  // 0: none, i.e. infinite
     bool has = current != 0;
     if ((flags & kExpNx) && has) return 0;
@@ -330,7 +331,7 @@ void ExpireGeneric(CmdArgs args, ConnectionContext* cntx, bool relative, bool se
 void TtlGeneric(CmdArgs args, ConnectionContext* cntx, bool in_ms, bool absolute) {
   std::string_view key = args[1];
   int64_t res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> int64_t {
-    auto it = op.slice->Find(op.db, key);
+    auto it = op.slice->FindNoTouch(op.db, key);  // Redis's LOOKUP_NOTOUCH
     if (!it) return -2;
     int64_t at = op.slice->GetExpire(op.db, *it);
     if (at == 0) return -1;
@@ -345,6 +346,7 @@ void Persist(CmdArgs args, ConnectionContext* cntx) {
   std::string_view key = args[1];
   int64_t res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> int64_t {
     auto it = op.slice->Peek(op.db, key);
+    if (it) op.slice->Touch(*it);  // Redis's lookupKeyWrite
     if (!it || !op.slice->RemoveExpire(op.db, *it)) return 0;
     op.slice->Notify(notify::kGeneric, "persist", op.db, key);
     return 1;
@@ -397,10 +399,13 @@ void Object(CmdArgs args, ConnectionContext* cntx) {
   struct Info {
     std::string encoding;
     int64_t refcount = 1;
+    bool lfu = false;     // the policy when the key was read
+    int64_t idle_ms = 0;  // IDLETIME, from the LRU clock
+    unsigned freq = 0;    // FREQ, the decayed LFU counter
   };
   std::string_view key = args[2];
   OpResult<Info> info = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<Info> {
-    auto it = op.slice->Find(op.db, key);
+    auto it = op.slice->FindNoTouch(op.db, key);  // as Redis's LOOKUP_NOTOUCH
     if (!it) return it.status();
     const CompactObj& value = it->value();
     Info out;
@@ -408,15 +413,20 @@ void Object(CmdArgs args, ConnectionContext* cntx) {
     if (value.IsInt() && value.int_value() >= 0 && value.int_value() < kSharedIntegers) {
       out.refcount = kSharedRefcount;
     }
+    out.lfu = op.slice->LfuMode();
+    out.idle_ms = op.slice->IdleMs(*it);
+    out.freq = op.slice->LfuCounter(*it);
     return out;
   });
   if (!info) return rb->SendNull();
   if (sub == "ENCODING") return rb->SendBulk(info->encoding);
   if (sub == "REFCOUNT") return rb->SendLong(info->refcount);
-  // No LRU clock yet: every key reads as just used.
-  if (sub == "IDLETIME") return rb->SendLong(0);
-  // FREQ: there is no LFU policy (no maxmemory-policy at all yet), so Redis's error applies.
-  rb->SendError(errors::kLfuNotSelected);
+  if (sub == "IDLETIME") {
+    if (info->lfu) return rb->SendError(errors::kLfuSelected);
+    return rb->SendLong(info->idle_ms / 1000);
+  }
+  if (!info->lfu) return rb->SendError(errors::kLfuNotSelected);
+  rb->SendLong(info->freq);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/malloc_accounting.h"
 #include "server/engine/connection_context.h"
 #include "server/engine/service.h"
 #include "server/resp/error_strings.h"
@@ -179,6 +180,12 @@ struct Message {
   std::string payload;
 };
 
+// One thread's share of a publish, built by the publisher and freed by the receiving thread.
+struct Shipment {
+  Message msg;
+  std::vector<Delivery> deliveries;
+};
+
 // Runs on the receivers' thread (loop context or the publisher's fiber): never suspends.
 void Deliver(Service* service, const Message& msg, const std::vector<Delivery>& deliveries) {
   for (const Delivery& d : deliveries) {
@@ -238,9 +245,18 @@ size_t PublishMessage(Service* service, std::string_view channel, std::string_vi
     if (here && size_t(here->index()) == t) {
       Deliver(service, *msg, by_thread[t]);
     } else {
-      service->pool()->at(t)->DispatchBrief([service, msg, deliveries = std::move(by_thread[t])] {
-        Deliver(service, *msg, deliveries);
+      // The message is built here and freed there: its bytes (and the task's) move to that
+      // thread's count (mem::HandOver), or this shard's count would grow by every event it
+      // publishes to another thread's subscriber and its eviction could never get under
+      // budget (the evicted-events OOM of issue 17).
+      int64_t before = mem::ThreadCountRaw();
+      auto* shipment = new Shipment{*msg, by_thread[t]};
+      service->pool()->at(t)->DispatchBrief([service, shipment] {
+        Deliver(service, shipment->msg, shipment->deliveries);
+        delete shipment;
       });
+      int64_t moved = mem::ThreadCountRaw() - before;
+      if (moved > 0) mem::HandOver(service->thread_id(t), moved);
     }
   }
   return count;

@@ -173,6 +173,7 @@ OpResult<SetOutcome> OpSet(const OpArgs& op, std::string_view key, std::string_v
   auto existing = op.slice->Peek(op.db, key);
   if (existing) {
     if (p.get) {
+      op.slice->Touch(*existing);  // Redis reads the old value (a touch) before the write
       if (existing->value().type() != ObjType::kString) return OpStatus::kWrongType;
       existing->value().GetString(&out.old);
     }
@@ -180,6 +181,7 @@ OpResult<SetOutcome> OpSet(const OpArgs& op, std::string_view key, std::string_v
   }
   if ((p.cond == SetParams::kIfMissing && existing) ||
       (p.cond == SetParams::kIfExists && !existing)) {
+    if (existing) op.slice->Touch(*existing);  // Redis looked the key up for writing
     return out;
   }
   OpStatus st = StoreString(op, key, value, p.expire_at_ms, p.keep_ttl, true, p.stick);

@@ -165,6 +165,9 @@ inline constexpr std::string_view kLfuNotSelected =
     "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
     "that when switching between policies at runtime LRU and LFU data will take some time to "
     "adjust.";
+inline constexpr std::string_view kLfuSelected =
+    "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+    "switching between policies at runtime LRU and LFU data will take some time to adjust.";
 // "ERR Unsupported option foo" (EXPIRE's NX/XX/GT/LT parsing).
 inline std::string UnsupportedOption(std::string_view option) {
   std::string out = "ERR Unsupported option " + std::string(option);
@@ -328,7 +331,8 @@ inline constexpr std::string_view kBadDataFormat = "ERR Bad data format";
 inline constexpr std::string_view kBgsaveInProgress = "ERR Background save already in progress";
 inline constexpr std::string_view kReloadFailed =
     "ERR Error trying to load the RDB dump, check server logs.";
-inline constexpr std::string_view kShutdownSaveFailed = "ERR Errors trying to SHUTDOWN. Check logs.";
+inline constexpr std::string_view kShutdownSaveFailed =
+    "ERR Errors trying to SHUTDOWN. Check logs.";
 inline constexpr std::string_view kLoading = "LOADING Redis is loading the dataset in memory";
 inline constexpr std::string_view kMisconf =
     "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "

@@ -99,6 +99,23 @@ void CompactObj::SetString(std::string_view s, bool allow_int) {
   SetKind(kHeapStr);
 }
 
+CompactObj CompactObj::MakeKey(std::string_view key) {
+  CompactObj out;
+  if (key.size() <= kKeyInlineLen) {
+    std::memcpy(out.data_, key.data(), key.size());
+    out.inline_len_ = uint8_t(key.size());
+    return out;  // kind kInline is 0
+  }
+  // A heap block even where SetString would inline: pointer and length fill data_[0..11] only.
+  char* p = static_cast<char*>(::operator new(key.size()));
+  std::memcpy(p, key.data(), key.size());
+  uint32_t n = uint32_t(key.size());
+  std::memcpy(out.data_, &p, sizeof(p));
+  std::memcpy(out.data_ + 8, &n, sizeof(n));
+  out.SetKind(kHeapStr);
+  return out;
+}
+
 void CompactObj::SetInt(int64_t v) {
   FreeData();
   std::memcpy(data_, &v, sizeof(v));
@@ -114,7 +131,7 @@ int64_t CompactObj::int_value() const {
 std::string_view CompactObj::GetSlice(std::string* scratch) const {
   switch (kind()) {
     case kInline:
-      return std::string_view(reinterpret_cast<const char*>(data_), inline_len_);
+      return std::string_view(reinterpret_cast<const char*>(data_), inline_len());
     case kHeapStr:
       return std::string_view(heap_ptr(), heap_len());
     case kInt: {
@@ -137,7 +154,7 @@ void CompactObj::GetString(std::string* dest) const {
 size_t CompactObj::StringSize() const {
   switch (kind()) {
     case kInline:
-      return inline_len_;
+      return inline_len();
     case kHeapStr:
       return heap_len();
     case kInt: {
@@ -151,7 +168,7 @@ size_t CompactObj::StringSize() const {
 
 bool CompactObj::EqualsKey(std::string_view key) const {
   if (kind() == kInline) {
-    return inline_len_ == key.size() && std::memcmp(data_, key.data(), key.size()) == 0;
+    return inline_len() == key.size() && std::memcmp(data_, key.data(), key.size()) == 0;
   }
   if (kind() == kHeapStr) {
     return heap_len() == key.size() && std::memcmp(heap_ptr(), key.data(), key.size()) == 0;

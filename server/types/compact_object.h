@@ -9,7 +9,10 @@
 //     types/{list,hash,set,zset,stream}_obj.h) owned by the cell; compact_object.cc frees, clones,
 //     measures and names them by their type, so no table of hooks is written at start-up.
 // Two metadata bits ride along: `sticky` (never evicted) and `has_expire` (an entry exists in
-// the expire table).
+// the expire table). A key made by MakeKey() also carries Redis's 24 access bits (the LRU
+// clock or the LFU time and counter, see access_bits()) in room the key never uses: such a key
+// is inline only up to kKeyInlineLen bytes, leaving data_[12..13] free, its length needs only
+// the low nibble of inline_len_, and a key's tag bits 3-5 and 7 are unused.
 // Thread-safety: a CompactObj belongs to the shard that stores it.
 #pragma once
 
@@ -37,6 +40,9 @@ class CompactObj {
   CompactObj() { std::memset(this, 0, sizeof(*this)); }
   // A key: bytes as given.
   explicit CompactObj(std::string_view key) : CompactObj() { SetString(key, false); }
+  // A key of the prime table: like CompactObj(key), with room for access_bits(). The bits
+  // start at 0.
+  static CompactObj MakeKey(std::string_view key);
   ~CompactObj() { Reset(); }
 
   CompactObj(CompactObj&& other) noexcept {
@@ -108,7 +114,21 @@ class CompactObj {
   void set_snapshot_mark(bool v) { set_sticky(v); }
   void set_has_expire(bool v) { tag_ = v ? (tag_ | kExpireBit) : (tag_ & ~kExpireBit); }
 
+  // Keys made by MakeKey() only: Redis's 24-bit `lru` field (LRU clock, or LFU minutes << 8 |
+  // counter). Not part of equality or hashing; moves with the key.
+  uint32_t access_bits() const {
+    return uint32_t(data_[12]) | uint32_t(data_[13]) << 8 | uint32_t(inline_len_ >> 4) << 16 |
+           uint32_t((tag_ >> 3) & 7) << 20 | uint32_t(tag_ >> 7) << 23;
+  }
+  void set_access_bits(uint32_t v) {
+    data_[12] = uint8_t(v);
+    data_[13] = uint8_t(v >> 8);
+    inline_len_ = uint8_t((inline_len_ & kLenMask) | ((v >> 16) & 15) << 4);
+    tag_ = uint8_t((tag_ & ~kKeyAccessTagBits) | ((v >> 20) & 7) << 3 | ((v >> 23) & 1) << 7);
+  }
+
   static constexpr size_t kInlineLen = 14;
+  static constexpr size_t kKeyInlineLen = 12;
 
  private:
   enum Kind : uint8_t { kInline = 0, kHeapStr = 1, kInt = 2, kRobj = 3 };
@@ -117,6 +137,10 @@ class CompactObj {
   static constexpr uint8_t kRawBit = 1 << 3;
   static constexpr uint8_t kStickyBit = 1 << 6;
   static constexpr uint8_t kExpireBit = 1 << 7;
+  // A key's tag bits that hold access bits 20..23; inline_len_'s high nibble holds 16..19.
+  static constexpr uint8_t kKeyAccessTagBits = (7 << 3) | kExpireBit;
+  static constexpr uint8_t kLenMask = 15;
+  uint8_t inline_len() const { return inline_len_ & kLenMask; }
 
   Kind kind() const { return Kind(tag_ & kKindMask); }
   void SetKind(Kind k) { tag_ = uint8_t((tag_ & ~kKindMask) | k); }
