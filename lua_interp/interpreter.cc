@@ -22,6 +22,13 @@ namespace {
 
 char kScriptsKey;    // registry: "f_<sha>" -> compiled script
 char kFunctionsKey;  // registry: function name -> FUNCTION LOAD callback
+char kLoadEnvKey;    // registry: the globals of FUNCTION LOAD's top-level code
+
+// Sets the _ENV of the chunk at `chunk` to the table on top of the stack (popped). The
+// closures the chunk creates share that upvalue, so this switches their globals too.
+void SetChunkEnv(lua_State* lua, int chunk) {
+  if (lua_setupvalue(lua, chunk, 1) == nullptr) lua_pop(lua, 1);
+}
 
 constexpr char kScriptChunkName[] = "@user_script";
 constexpr char kFunctionChunkName[] = "@user_function";
@@ -192,6 +199,18 @@ Interpreter::Interpreter(const Options& options) : options_(options) {
   }
   InstallAsyncAliasMetatable(lua_);
   LockGlobals(lua_);
+  // Redis 7.0 runs a library's top-level code with one global, the load-time `redis` table;
+  // reading any other global raises, writing one is refused.
+  lua_createtable(lua_, 0, 1);
+  OpenRedisLoadLib(lua_);
+  MakeReadonly(lua_);
+  lua_setfield(lua_, -2, "redis");
+  lua_createtable(lua_, 0, 1);
+  lua_pushcfunction(lua_, NonexistentGlobalIndex);
+  lua_setfield(lua_, -2, "__index");
+  lua_setmetatable(lua_, -2);
+  MakeReadonly(lua_);
+  lua_rawsetp(lua_, LUA_REGISTRYINDEX, &kLoadEnvKey);
 
   lua_newtable(lua_);
   lua_rawsetp(lua_, LUA_REGISTRYINDEX, &kScriptsKey);
@@ -379,10 +398,19 @@ bool Interpreter::LoadLibrary(std::string_view code, std::string* library,
   lua_pushcfunction(lua_, ErrorHandler);
   lua_insert(lua_, 1);
   int rc;
+  // The chunk's _ENV: the load-time globals while it runs, the script globals afterwards
+  // (for the functions it registered). A copy of the chunk stays below the pcall for that.
+  lua_pushvalue(lua_, 2);
+  lua_insert(lua_, 1);
+  lua_rawgetp(lua_, LUA_REGISTRYINDEX, &kLoadEnvKey);
+  SetChunkEnv(lua_, 1);
   {
     EnforceHeapLimit enforce(&ctx_);
-    rc = lua_pcall(lua_, 0, 0, 1);
+    rc = lua_pcall(lua_, 0, 0, 2);
   }
+  lua_rawgeti(lua_, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+  SetChunkEnv(lua_, 1);
+  lua_remove(lua_, 1);
   ctx_.loading_library = false;
   if (ctx_.killed) {
     ctx_.killed = false;
@@ -397,10 +425,8 @@ bool Interpreter::LoadLibrary(std::string_view code, std::string* library,
   if (rc != LUA_OK) {
     if (lua_type(lua_, -1) == LUA_TTABLE) lua_getfield(lua_, -1, "err");
     const char* msg = lua_tostring(lua_, -1);
+    // Redis keeps the "ERR " the handler puts in front of a plain Lua error.
     *error = std::string("ERR Error registering functions: ") + (msg ? msg : "unknown error");
-    // Drop the "ERR " the handler put in front of a plain Lua error.
-    size_t pos = error->find(": ERR ");
-    if (pos != std::string::npos) error->erase(pos + 2, 4);
     lua_settop(lua_, 0);
     ResetRegisteredCallbacks(lua_);
     return false;

@@ -357,8 +357,13 @@ TEST_F(InterpreterTest, Functions) {
                           &lib, &fns, &err));
   EXPECT_NE(err.find("unknown flag given"), std::string::npos) << err;
   std::string body = "redis.register_function('x', function() end)";
-  EXPECT_NE(Run(body).find("redis.register_function can only be called on FUNCTION LOAD"),
-            std::string::npos);
+  // As Redis 7.0: scripts and functions have no redis.register_function.
+  EXPECT_NE(Run(body).find("(field 'register_function')"), std::string::npos) << Run(body);
+  // Library top-level code has only register_function, log and the constants.
+  EXPECT_FALSE(interp_.LoadLibrary("#!lua name=c\nredis.call('ping')\n", &lib, &fns, &err));
+  EXPECT_EQ(err,
+            "ERR Error registering functions: ERR user_function:2: Script attempted to access "
+            "nonexistent global variable 'call'");
 }
 
 }  // namespace

@@ -4,11 +4,13 @@
 #include <charconv>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "base/logging.h"
 #include "lua_interp/call_analysis.h"
 #include "lua_interp/error_format.h"
 #include "lua_interp/resp_conversion.h"
+#include "lua_interp/sandbox.h"
 #include "lua_interp/script_context.h"
 #include "lua_interp/script_flags.h"
 #include "lua_interp/sha1.h"
@@ -201,50 +203,108 @@ bool ValidFunctionName(const char* s, size_t len) {
   return true;
 }
 
-// redis.register_function(name, callback) or redis.register_function{function_name=...,
-// callback=..., flags={...}, description=...}.
+// redis.register_function{function_name=..., callback=..., flags={...}, description=...}:
+// pushes name, callback and description (nil if absent) and ORs the flags into *flags; false
+// with *error set (Redis 7.0's texts, checked in the order the table's keys come) otherwise.
+bool ReadNamedArgs(lua_State* lua, uint32_t* flags, const char** error) {
+  int base = lua_gettop(lua);
+  lua_pushnil(lua);  // name
+  lua_pushnil(lua);  // callback
+  lua_pushnil(lua);  // description
+  lua_pushnil(lua);
+  while (lua_next(lua, 1)) {
+    if (lua_type(lua, -2) != LUA_TSTRING) {
+      *error = "named argument key given to redis.register_function is not a string";
+      return false;
+    }
+    std::string_view key = lua_tostring(lua, -2);
+    if (key == "function_name" || key == "description") {
+      if (!lua_isstring(lua, -1)) {
+        *error = key == "function_name"
+                     ? "function_name argument given to redis.register_function must be a string"
+                     : "description argument given to redis.register_function must be a string";
+        return false;
+      }
+      lua_pushvalue(lua, -1);
+      lua_replace(lua, key == "function_name" ? base + 1 : base + 3);
+    } else if (key == "callback") {
+      if (lua_type(lua, -1) != LUA_TFUNCTION) {
+        *error = "callback argument given to redis.register_function must be a function";
+        return false;
+      }
+      lua_pushvalue(lua, -1);
+      lua_replace(lua, base + 2);
+    } else if (key == "flags") {
+      if (lua_type(lua, -1) != LUA_TTABLE) {
+        *error =
+            "flags argument to redis.register_function must be a table representing "
+            "function flags";
+        return false;
+      }
+      for (lua_Integer i = 1; lua_rawgeti(lua, -1, i) != LUA_TNIL; ++i) {
+        size_t len = 0;
+        const char* s = lua_type(lua, -1) == LUA_TSTRING ? lua_tolstring(lua, -1, &len) : "";
+        std::optional<ScriptFlag> f = ParseFlagName(std::string_view(s, len));
+        if (!f) {
+          *error = "unknown flag given";
+          return false;
+        }
+        *flags |= *f;
+        lua_pop(lua, 1);
+      }
+      lua_pop(lua, 1);  // the nil that ended the list
+    } else {
+      *error = "unknown argument given to redis.register_function";
+      return false;
+    }
+    lua_pop(lua, 1);
+  }
+  if (lua_isnil(lua, base + 1)) {
+    *error = "redis.register_function must get a function name argument";
+    return false;
+  }
+  if (lua_isnil(lua, base + 2)) {
+    *error = "redis.register_function must get a callback argument";
+    return false;
+  }
+  return true;
+}
+
+// redis.register_function(name, callback) or the named form above.
 int RegisterFunction(lua_State* lua) {
   ScriptContext* ctx = GetContext(lua);
   if (!ctx->loading_library) return Fail(lua, kErrRegisterOutsideLoad, true);
   int argc = lua_gettop(lua);
   uint32_t flags = 0;
-  if (argc == 1 && lua_type(lua, 1) == LUA_TTABLE) {
-    lua_getfield(lua, 1, "function_name");
-    lua_getfield(lua, 1, "callback");
-    lua_getfield(lua, 1, "description");
-    if (lua_getfield(lua, 1, "flags") == LUA_TTABLE) {
-      for (lua_Integer i = 1; lua_rawgeti(lua, -1, i) != LUA_TNIL; ++i) {
-        size_t len = 0;
-        const char* s = lua_type(lua, -1) == LUA_TSTRING ? lua_tolstring(lua, -1, &len) : "";
-        std::optional<ScriptFlag> f = ParseFlagName(std::string_view(s, len));
-        if (!f) return Fail(lua, "unknown flag given", true);
-        flags |= *f;
-        lua_pop(lua, 1);
-      }
-      lua_pop(lua, 1);
-    }
-    lua_pop(lua, 1);  // flags (or the non-table value)
-    // Stack: args..., name, callback, description.
-    lua_remove(lua, 1);
-  } else if (argc == 2) {
-    lua_pushnil(lua);  // description
-  } else {
+  if (argc < 1 || argc > 2) {
     return Fail(lua, "wrong number of arguments to redis.register_function", true);
+  }
+  if (argc == 1) {
+    if (lua_type(lua, 1) != LUA_TTABLE) {
+      return Fail(lua,
+                  "calling redis.register_function with a single argument is only applicable to "
+                  "Lua table (representing named arguments).",
+                  true);
+    }
+    const char* error = nullptr;
+    if (!ReadNamedArgs(lua, &flags, &error)) return Fail(lua, error, true);
+  } else {
+    if (!lua_isstring(lua, 1)) {
+      return Fail(lua, "first argument to redis.register_function must be a string", true);
+    }
+    if (lua_type(lua, 2) != LUA_TFUNCTION) {
+      return Fail(lua, "second argument to redis.register_function must be a function", true);
+    }
+    lua_pushnil(lua);  // description
   }
   int top = lua_gettop(lua);
   int name_idx = top - 2, cb_idx = top - 1, desc_idx = top;
-  if (lua_type(lua, name_idx) != LUA_TSTRING) {
-    return Fail(lua, "function_name argument given to redis.register_function must be a string",
-                true);
-  }
-  if (lua_type(lua, cb_idx) != LUA_TFUNCTION) {
-    return Fail(lua, "callback argument given to redis.register_function must be a function", true);
-  }
   size_t len;
   const char* name = lua_tolstring(lua, name_idx, &len);
   if (!ValidFunctionName(name, len)) {
+    // Redis 7.0.15 words a bad function name as a bad library name; its text, byte for byte.
     return Fail(lua,
-                "Function names can only contain letters, numbers, or underscores(_) and must be "
+                "Library names can only contain letters, numbers, or underscores(_) and must be "
                 "at least one character long",
                 true);
   }
@@ -261,7 +321,7 @@ int RegisterFunction(lua_State* lua) {
     RegisteredFunction fn;
     fn.name.assign(name, len);
     fn.flags = flags;
-    if (lua_type(lua, desc_idx) == LUA_TSTRING) fn.description = lua_tostring(lua, desc_idx);
+    if (lua_isstring(lua, desc_idx)) fn.description = lua_tostring(lua, desc_idx);
     ctx->registered.push_back(std::move(fn));
   }
   return 0;
@@ -339,7 +399,6 @@ int OpenRedisLib(lua_State* lua) {
       {"replicate_commands", ReplicateCommands},
       {"breakpoint", Breakpoint},
       {"debug", Debug},
-      {"register_function", RegisterFunction},
       {nullptr, nullptr},
   };
   luaL_newlib(lua, kFunctions);
@@ -360,6 +419,34 @@ int OpenRedisLib(lua_State* lua) {
   }
   lua_pushstring(lua, kRedisVersion);
   lua_setfield(lua, -2, "REDIS_VERSION");
+  return 1;
+}
+
+int OpenRedisLoadLib(lua_State* lua) {
+  static const luaL_Reg kFunctions[] = {
+      {"register_function", RegisterFunction},
+      {"log", Log},
+      {nullptr, nullptr},
+  };
+  luaL_newlib(lua, kFunctions);
+  static const std::pair<const char*, int> kConsts[] = {
+      {"LOG_DEBUG", kLogDebug},
+      {"LOG_VERBOSE", kLogVerbose},
+      {"LOG_NOTICE", kLogNotice},
+      {"LOG_WARNING", kLogWarning},
+      {"REDIS_VERSION_NUM", kRedisVersionNum},
+  };
+  for (const auto& [name, value] : kConsts) {
+    lua_pushinteger(lua, value);
+    lua_setfield(lua, -2, name);
+  }
+  lua_pushstring(lua, kRedisVersion);
+  lua_setfield(lua, -2, "REDIS_VERSION");
+  // Anything else (redis.call, redis.setresp...) raises Redis's missing-global error.
+  lua_createtable(lua, 0, 1);
+  lua_pushcfunction(lua, NonexistentGlobalIndex);
+  lua_setfield(lua, -2, "__index");
+  lua_setmetatable(lua, -2);
   return 1;
 }
 

@@ -15,6 +15,8 @@ char kProxyMapKey;
 
 int ReadonlyNewIndex(lua_State* lua) { return luaL_error(lua, "%s", kErrReadonlyTable.data()); }
 
+}  // namespace
+
 int NonexistentGlobalIndex(lua_State* lua) {
   size_t len = 0;
   const char* name = lua_type(lua, 2) == LUA_TSTRING || lua_type(lua, 2) == LUA_TNUMBER
@@ -28,6 +30,8 @@ int NonexistentGlobalIndex(lua_State* lua) {
   lua_concat(lua, 4);
   return lua_error(lua);
 }
+
+namespace {
 
 // Pushes the real table behind the proxy at idx, or the value itself if it is no proxy.
 void PushUnproxied(lua_State* lua, int idx) {

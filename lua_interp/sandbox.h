@@ -45,6 +45,10 @@ void SetRawGlobal(lua_State* lua, const char* name);
 // raises the kill error if the script was killed. Defined in interpreter.cc.
 void PollInterrupt(lua_State* lua);
 
+// __index of a protected table: raises "Script attempted to access nonexistent global
+// variable '<key>'" (Redis's text for globals and for the load-time `redis` table).
+int NonexistentGlobalIndex(lua_State* lua);
+
 // Pushes a read-only proxy of the table on top of the stack (which is popped).
 void MakeReadonly(lua_State* lua);
 

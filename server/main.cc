@@ -276,6 +276,9 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   LOG(INFO) << "received " << strsignal(sig) << ", shutting down";
+  // Running scripts stop (rolled back) at their next hook first: the final save then never
+  // waits for a script that loops forever, nor holds half of one.
+  server.service().BeginShutdown();
   // With save points (or after SHUTDOWN, which saved already), Redis's final save.
   bool saved = server.pool().at(0)->AwaitFiber(
       [&] { return server.service().persistence().SaveOnShutdown(false, false); });

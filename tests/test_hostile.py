@@ -153,6 +153,40 @@ def test_function_load_timeout_diff(server, redis_server):
     pair.close()
 
 
+_F = "function() end"
+LOAD_MISUSE = [
+    "redis.call('ping')", "redis.pcall('ping')", "redis.setresp(3)", "x = 1",
+    "local s = string.rep('a', 2)", "local a = nosuch", "error('boom')",
+    "redis.register_function('a-b', function() end)", "redis.register_function()",
+    "redis.register_function('x', 5)", "redis.register_function(5)",
+    f"redis.register_function({{}}, {_F})", f"redis.register_function('x', {_F}, 3)",
+    "redis.register_function{function_name='x', callback=5}",
+    f"redis.register_function{{function_name='x', callback={_F}, foo=1}}",
+    f"redis.register_function{{function_name='x', callback={_F}, flags=5}}",
+    f"redis.register_function{{function_name={{}}, callback={_F}}}",
+    f"redis.register_function{{callback={_F}}}", "redis.register_function{function_name='x'}",
+    f"redis.register_function{{function_name=5, callback={_F}, description=7}}",
+    f"redis.register_function{{function_name='x', callback={_F}, flags={{'nope'}}}}",
+    f"redis.register_function('x', {_F}) redis.register_function('x', {_F})",
+    "redis.log(redis.LOG_WARNING)",
+    f"redis.register_function('x', function() return redis.register_function('y', {_F}) end)",
+]
+
+
+def test_function_load_misuse_diff(server, redis_server):
+    """FUNCTION LOAD's top-level code sees only the load-time `redis` table (register_function,
+    log, constants), as Redis 7.0; functions and scripts have no register_function."""
+    pair = Pair(server.port, redis_server.port)
+    for body in LOAD_MISUSE:
+        pair.call("FUNCTION", "LOAD", "REPLACE", "#!lua name=lib\n" + body)
+    pair.call("FUNCTION", "LOAD", "REPLACE",
+              "#!lua name=lib\nredis.log(redis.LOG_DEBUG, redis.REDIS_VERSION_NUM > 0 and 'v' or '')\n"
+              "redis.register_function('f', function(k, a) return string.rep(a[1], 2) end)")
+    pair.call("FCALL", "f", "0", "ab")
+    pair.call("FUNCTION", "FLUSH")
+    pair.close()
+
+
 def test_empty_rep_and_finalizers_do_not_freeze(server):
     c = server.client()
     assert c.eval("return string.rep('', 2^45)", 0) == b""

@@ -39,4 +39,15 @@ std::string_view BusyRegistry::Check(std::span<const std::string_view> keys, int
   return {};
 }
 
+std::string_view BusyRegistry::AnyBusy(int64_t threshold_ms) {
+  int64_t now = NowMs();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const Entry* e : listed_) {
+    if (now - e->start_ms >= threshold_ms) {
+      return e->is_function ? errors::kBusyFunction : errors::kBusyScript;
+    }
+  }
+  return {};
+}
+
 }  // namespace lw

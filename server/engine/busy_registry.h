@@ -49,6 +49,10 @@ class BusyRegistry {
   // The -BUSY text if a listed script, started `threshold_ms` or more ago, holds one of `keys`
   // in `db` (or runs in global mode); empty otherwise.
   std::string_view Check(std::span<const std::string_view> keys, int db, int64_t threshold_ms);
+  // The -BUSY text if any listed script started `threshold_ms` or more ago, whatever it
+  // holds; empty otherwise. For SHUTDOWN, which Redis refuses (unless NOSAVE) while a script
+  // is busy rather than save half of it.
+  std::string_view AnyBusy(int64_t threshold_ms);
 
   static int64_t NowMs();
 

@@ -213,6 +213,8 @@ class Service {
   // The server is stopping (SIGTERM, SHUTDOWN): long-running work (scripts, through their
   // hook) ends at its next check instead of holding the shutdown up. Any thread.
   void BeginShutdown() { stopping_.store(true, std::memory_order_relaxed); }
+  // A SHUTDOWN whose final save failed: the server keeps running, scripts run again.
+  void CancelShutdown() { stopping_.store(false, std::memory_order_relaxed); }
   bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
 
   const CommandRegistry& registry() const { return registry_; }

@@ -165,12 +165,24 @@ void Shutdown(CmdArgs args, ConnectionContext* cntx) {
   // Shutdown is immediate here (the final save runs in this call), so there is never one to
   // abort.
   if (abort) return cntx->rb->SendError(errors::kNoShutdownInProgress);
-  if (!cntx->service->persistence().SaveOnShutdown(save, nosave)) {
+  Service* service = cntx->service;
+  // As Redis: a script past the busy threshold allows only SHUTDOWN NOSAVE (a save now would
+  // wait for the script's locks, or hold half of its writes).
+  if (!nosave && service->busy().active()) {
+    std::string_view busy = service->busy().AnyBusy(
+        service->runtime().busy_reply_threshold_ms.load(std::memory_order_relaxed));
+    if (!busy.empty()) return cntx->rb->SendError(busy);
+  }
+  // Younger scripts are stopped (and rolled back) at their next hook, so the final save never
+  // waits for a script that loops forever.
+  service->BeginShutdown();
+  if (!service->persistence().SaveOnShutdown(save, nosave)) {
+    service->CancelShutdown();
     return cntx->rb->SendError(errors::kShutdownSaveFailed);
   }
   // Like Redis, no reply: the client sees the connection close.
   cntx->close_after_reply = true;
-  cntx->service->RequestShutdown();
+  service->RequestShutdown();
 }
 
 }  // namespace

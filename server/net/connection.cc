@@ -23,6 +23,7 @@ namespace {
 constexpr size_t kInitialBuffer = 16 * 1024;
 // Replies are flushed mid-batch once this much is pending, bounding memory per client.
 constexpr size_t kFlushThreshold = 64 * 1024;
+constexpr size_t kUnauthenticatedOutputLimit = 16 * 1024 + 1024;
 
 // Redis's anetKeepAlive: probes after `interval` idle seconds, then every interval/3, and the
 // peer is dropped after 3 unanswered probes. 0 leaves keepalive off.
@@ -152,6 +153,10 @@ void Connection::Kill() {
 }
 
 bool Connection::OverOutputLimit(size_t pending) {
+  // Redis (7.0.15 as Debian ships it, the CVE-2025-21605 fix) closes a client that must still
+  // authenticate once more than 1 KB of replies wait beyond its 16 KB reply buffer: one that
+  // pipelines wrong AUTHs without reading cannot make the server hold their replies.
+  if (!cntx_.authenticated && pending > kUnauthenticatedOutputLimit) return true;
   int cls = cntx_.subscribed() ? RuntimeConfig::kObufPubsub : RuntimeConfig::kObufNormal;
   const auto& limits = service_->runtime().obuf_limits[cls];
   int64_t hard = limits[0].load(std::memory_order_relaxed);
