@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -18,6 +19,7 @@
 
 #include "base/flags.h"
 #include "base/logging.h"
+#include "base/str_util.h"
 #include "lua_interp/script_flags.h"
 #include "server/engine/db_slice.h"
 #include "server/families.h"
@@ -31,6 +33,13 @@ ABSL_FLAG(std::string, bind, "127.0.0.1",
           "IPv4 address, \"::*\": every IPv6 one)");
 ABSL_FLAG(std::string, unixsocket, "", "also listen on this Unix-domain socket path");
 ABSL_FLAG(std::string, unixsocketperm, "0", "the Unix socket's file mode, octal (0: umask's)");
+// TLS (Redis's tls-* settings; as flags --tls-port or --tls_port, as directives tls-port).
+ABSL_FLAG(int32_t, tls_port, 0, "also serve TLS on this port on every --bind address (0: no TLS)");
+ABSL_FLAG(std::string, tls_cert_file, "", "the server's certificate (PEM; a chain may follow)");
+ABSL_FLAG(std::string, tls_key_file, "", "the private key of --tls_cert_file (PEM)");
+ABSL_FLAG(std::string, tls_ca_cert_file, "", "CA certificates that sign client certificates");
+ABSL_FLAG(std::string, tls_auth_clients, "yes",
+          "client certificates: yes (required), optional (checked if sent) or no");
 ABSL_FLAG(int32_t, databases, 16, "number of databases (SELECT 0..N-1)");
 ABSL_FLAG(std::string, logfile, "", "append the log to this file (empty: standard error)");
 ABSL_FLAG(uint32_t, proactor_threads, 0, "number of threads (and shards); 0 = one per core");
@@ -113,6 +122,10 @@ void LogStartup(lw::Server& server, const lw::ServerConfig& config, const std::s
     listening += lw::Cat(" ", v6 ? "[" : "", a, v6 ? "]" : "", ":", server.port());
   }
   if (!config.unixsocket.empty()) listening += lw::Cat(" unix:", config.unixsocket);
+  if (server.tls_port() != 0) {
+    listening += lw::Cat(" TLS port ", server.tls_port(),
+                         " (client certificates: ", config.tls.auth_clients, ")");
+  }
   LOG(INFO) << "Listening on" << listening << "; " << server.pool().size()
             << " threads (one shard each), " << backend << ", databases " << lw::DbSlice::NumDbs();
   int64_t maxmemory = rt.maxmemory.load();
@@ -144,6 +157,17 @@ int ReadConfig(const lw::StartupArgs& startup, lw::ServerConfig* config, std::st
     LOG(ERROR) << "--unixsocketperm: not an octal file mode: " << perm;
     return 2;
   }
+  lw::TlsConfig& tls = config->tls;
+  tls.port = absl::GetFlag(FLAGS_tls_port);
+  tls.cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  tls.key_file = absl::GetFlag(FLAGS_tls_key_file);
+  tls.ca_cert_file = absl::GetFlag(FLAGS_tls_ca_cert_file);
+  tls.auth_clients = lw::AsciiLower(absl::GetFlag(FLAGS_tls_auth_clients));
+  if (tls.port < 0 || tls.port > 65535 ||
+      (tls.auth_clients != "yes" && tls.auth_clients != "no" && tls.auth_clients != "optional")) {
+    LOG(ERROR) << "--tls_port must be 0..65535 and --tls_auth_clients yes, no or optional";
+    return 2;
+  }
   int32_t databases = absl::GetFlag(FLAGS_databases);
   if (databases < 1) {
     LOG(ERROR) << "--databases: must be at least 1, got " << databases;
@@ -165,6 +189,11 @@ int ReadConfig(const lw::StartupArgs& startup, lw::ServerConfig* config, std::st
   service.unixsocket = config->unixsocket;
   service.unixsocketperm = config->unixsocketperm;
   service.logfile = absl::GetFlag(FLAGS_logfile);
+  service.tls_port = tls.port;
+  service.tls_cert_file = tls.cert_file;
+  service.tls_key_file = tls.key_file;
+  service.tls_ca_cert_file = tls.ca_cert_file;
+  service.tls_auth_clients = tls.auth_clients;
   service.requirepass = absl::GetFlag(FLAGS_requirepass);
   service.protected_mode = absl::GetFlag(FLAGS_protected_mode);
   service.lock_on_hashtags = absl::GetFlag(FLAGS_lock_on_hashtags);
@@ -256,6 +285,10 @@ int main(int argc, char** argv) {
 
   lw::Server server(config);
   int rc = server.Start();
+  if (rc == -EPROTO) {
+    LOG(ERROR) << "Failed to configure TLS: " << server.tls_error();
+    return 1;
+  }
   if (rc < 0) {
     LOG(ERROR) << "cannot listen on " << server.failed_address() << ": " << strerror(-rc);
     return 1;

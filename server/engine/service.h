@@ -112,6 +112,10 @@ struct ServiceConfig {
   std::string unixsocket;
   int64_t unixsocketperm = 0;
   std::string logfile;
+  // tls-port, tls-cert-file, tls-key-file, tls-ca-cert-file, tls-auth-clients, as started
+  // (CONFIG GET; server/net/tls_context.h serves them).
+  int64_t tls_port = 0;
+  std::string tls_cert_file, tls_key_file, tls_ca_cert_file, tls_auth_clients = "yes";
 };
 
 // Settings CONFIG SET may change while the server runs. Readers load a value once where a

@@ -93,6 +93,11 @@ std::string GetUnixSocketPerm(Service* s) {
   return buf;  // octal, as Redis shows it
 }
 std::string GetLogFile(Service* s) { return s->config().logfile; }
+std::string GetTlsPort(Service* s) { return std::to_string(s->config().tls_port); }
+std::string GetTlsCert(Service* s) { return s->config().tls_cert_file; }
+std::string GetTlsKey(Service* s) { return s->config().tls_key_file; }
+std::string GetTlsCa(Service* s) { return s->config().tls_ca_cert_file; }
+std::string GetTlsAuth(Service* s) { return s->config().tls_auth_clients; }
 
 using enum ParamType;
 using enum Settable;
@@ -119,6 +124,12 @@ const Param kParams[] = {
     Const("unixsocket", GetUnixSocket),
     Const("unixsocketperm", GetUnixSocketPerm),
     Const("logfile", GetLogFile),
+    // TLS is set up once at start-up (Redis can reconfigure it live; Lacewing refuses).
+    Const("tls-port", GetTlsPort),
+    Const("tls-cert-file", GetTlsCert),
+    Const("tls-key-file", GetTlsKey),
+    Const("tls-ca-cert-file", GetTlsCa),
+    Const("tls-auth-clients", GetTlsAuth),
     // Connections made afterwards need AUTH; those already in stay in, as in Redis.
     Str("requirepass", kString, &RC::requirepass, kLive),
     {.name = "dir", .type = kConst, .settable = kProtected, .get = GetDir},

@@ -15,6 +15,7 @@
 #include "base/logging.h"
 #include "base/str_util.h"
 #include "server/engine/service.h"
+#include "server/net/tls_context.h"
 #include "server/resp/error_strings.h"
 
 namespace lw {
@@ -74,8 +75,9 @@ void WarnCrossProtocol() {
 
 }  // namespace
 
-Connection::Connection(io::FiberSocket socket, Service* service)
+Connection::Connection(io::FiberSocket socket, Service* service, const TlsContext* tls)
     : socket_(std::move(socket)), service_(service) {
+  if (tls != nullptr) tls_ = std::make_unique<TlsStream>(tls->NewSession(), &socket_);
   cntx_.service = service;
   cntx_.rb = &rb_;
   // Redis refuses a connection when the clients already there reach maxclients, before it
@@ -209,7 +211,7 @@ bool Connection::Flush() {
       rb_.Clear();
       return false;
     }
-    int rc = socket_.SendAll(rb_.buffer());
+    int rc = WriteOutput(rb_.buffer());
     rb_.Clear();
     if (rc != 0) return false;
   }
@@ -359,7 +361,26 @@ void Connection::RunPipelineBatch() {
   pending_arg_begin_.clear();
 }
 
+ssize_t Connection::ReadInput(char* buf, size_t len) {
+  if (!tls_) return recv(socket_.fd(), buf, len, MSG_DONTWAIT);
+  ssize_t n = tls_->Read(buf, len);
+  if (n >= 0) return n;
+  errno = int(-n);
+  return -1;
+}
+
+int Connection::WriteOutput(std::string_view data) {
+  return tls_ ? tls_->SendAll(data) : socket_.SendAll(data);
+}
+
 void Connection::Run() {
+  // A TLS client handshakes first: even a refusal (maxclients, protected mode) is sent over
+  // TLS, as Redis does.
+  if (tls_ && !tls_->Handshake()) {
+    if (over_max_clients_) service_->CountRejectedConnection();
+    socket_.Close();
+    return;
+  }
   if (over_max_clients_) {
     rb_.SendError(errors::kMaxClients);
     Flush();
@@ -383,7 +404,7 @@ void Connection::Run() {
       if (needed > in_.size() && needed < want) want = needed;
       in_.resize(want);
     }
-    ssize_t n = recv(socket_.fd(), in_.data() + in_len_, in_.size() - in_len_, MSG_DONTWAIT);
+    ssize_t n = ReadInput(in_.data() + in_len_, in_.size() - in_len_);
     if (n == 0) break;
     if (n < 0) {
       if (errno == EINTR) continue;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,17 +21,21 @@
 #include "io/socket.h"
 #include "server/engine/connection_context.h"
 #include "server/engine/squashed_dispatch.h"
+#include "server/net/tls_stream.h"
 #include "server/resp/reply_builder.h"
 #include "server/resp/resp_parser.h"
 
 namespace lw {
 
 class Service;
+class TlsContext;
 
 class Connection : public ClientControl {
  public:
   // REQUIRES: constructed on the thread that will run it (it registers with the Service).
-  Connection(io::FiberSocket socket, Service* service);
+  // With `tls`, the client speaks TLS: Run() handshakes first, then every byte in and out
+  // goes through a TlsStream on this same fiber.
+  Connection(io::FiberSocket socket, Service* service, const TlsContext* tls = nullptr);
   ~Connection() override;
 
   // Serves the client until it disconnects, sends QUIT, errs, or Shutdown() is called.
@@ -57,6 +62,10 @@ class Connection : public ClientControl {
   // connection must close. Compacts the consumed prefix away.
   bool ProcessInput();
   bool Flush();
+  // The socket, or the TLS stream over it: ReadInput as recv(MSG_DONTWAIT) (-1 with errno),
+  // WriteOutput as FiberSocket::SendAll.
+  ssize_t ReadInput(char* buf, size_t len);
+  int WriteOutput(std::string_view data);
   // Puts the proto-max-bulk-len in force, and whether the client must still AUTH (Redis's
   // small pre-AUTH limits), into the parser (between requests only).
   void RefreshParserLimits();
@@ -113,6 +122,7 @@ class Connection : public ClientControl {
   std::string push_buf_;
   bool parked_in_read_ = false;
   bool shutting_down_ = false;
+  std::unique_ptr<TlsStream> tls_;  // set for a client of the TLS port
   // While a command blocks (BeginBlocking..EndBlocking): what cancels it, and the fiber that
   // watches the socket for a hang-up meanwhile.
   std::function<void()> blocked_cancel_;

@@ -19,12 +19,10 @@ Server::Server(const ServerConfig& config) : config_(config), pool_(config.threa
 
 Server::~Server() { Stop(); }
 
-int Server::Listen() {
+int Server::ListenTcpAll(uint16_t* port, bool tls) {
   std::vector<std::string> addrs =
       absl::StrSplit(config_.bind, absl::ByAnyChar(" ,"), absl::SkipEmpty());
   if (addrs.empty()) addrs.push_back("");  // no address: every interface
-  port_ = config_.port;
-  int rc = 0;
   for (std::string addr : addrs) {
     // Redis's spellings: "*" every IPv4 address, "::*" every IPv6 one; a leading "-" marks an
     // address that may be missing (skipped if it cannot be bound).
@@ -33,19 +31,30 @@ int Server::Listen() {
     if (addr == "*") addr = "0.0.0.0";
     if (addr == "::*") addr = "::";
     // Port 0 picks a free port for the first address; the others share it.
-    int fd = io::ListenTcp(addr, port_, &port_);
+    int fd = io::ListenTcp(addr, *port, port);
     if (fd < 0 && optional) continue;
     if (fd < 0) {
-      rc = fd;
-      failed_address_ = addr + ":" + std::to_string(port_);
-      break;
+      failed_address_ = addr + ":" + std::to_string(*port);
+      return fd;
     }
     listen_fds_.push_back(fd);
+    listen_tls_.push_back(tls);
+  }
+  return 0;
+}
+
+int Server::Listen() {
+  port_ = config_.port;
+  int rc = ListenTcpAll(&port_, false);
+  if (rc == 0 && config_.tls.port > 0) {
+    tls_port_ = uint16_t(config_.tls.port);
+    rc = ListenTcpAll(&tls_port_, true);
   }
   if (rc == 0 && !config_.unixsocket.empty()) {
     rc = io::ListenUnix(config_.unixsocket, config_.unixsocketperm);
     if (rc >= 0) {
       listen_fds_.push_back(rc);
+      listen_tls_.push_back(false);
       rc = 0;
     } else {
       failed_address_ = config_.unixsocket;
@@ -54,11 +63,16 @@ int Server::Listen() {
   if (rc < 0) {
     for (int fd : listen_fds_) close(fd);
     listen_fds_.clear();
+    listen_tls_.clear();
   }
   return rc;
 }
 
 int Server::Start() {
+  if (config_.tls.port > 0) {
+    tls_ = TlsContext::Create(config_.tls, &tls_error_);
+    if (!tls_) return -EPROTO;
+  }
   if (int rc = Listen(); rc < 0) return rc;
   pool_.Start(config_.pin_threads);
   config_.service.bind = config_.bind;
@@ -93,15 +107,16 @@ void Server::AcceptLoop(size_t index) {
     }
     live_connections_.Add(1);
     io::Proactor* target = pool_.at(next++ % pool_.size());
-    target->Dispatch([this, fd] { ServeConnection(fd); }, "connection");
+    bool tls = listen_tls_[index];
+    target->Dispatch([this, fd, tls] { ServeConnection(fd, tls); }, "connection");
   }
   acceptors_[index] = nullptr;
   accept_loops_.Dec();
 }
 
-void Server::ServeConnection(int fd) {
+void Server::ServeConnection(int fd, bool tls) {
   auto& mine = connections_[io::Proactor::Current()->index()];
-  Connection conn(io::FiberSocket(fd), service_.get());
+  Connection conn(io::FiberSocket(fd), service_.get(), tls ? tls_.get() : nullptr);
   mine.insert(&conn);
   // Stop() sweeps connections on this thread after setting stopping_, so a connection that
   // starts after the sweep sees the flag here.

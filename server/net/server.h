@@ -17,6 +17,7 @@
 #include "io/proactor_pool.h"
 #include "io/socket.h"
 #include "server/engine/service.h"
+#include "server/net/tls_context.h"
 
 namespace lw {
 
@@ -32,6 +33,8 @@ struct ServerConfig {
   size_t threads = 0;  // 0: one per core
   io::PollerKind poller = io::PollerKind::kEpoll;
   bool pin_threads = false;  // one proactor per CPU (io::ProactorPool::Start)
+  // tls-port & co.: with tls.port, every `bind` address also serves TLS on that port.
+  TlsConfig tls;
   ServiceConfig service;
   // The command families to serve (server/families.h has the binary's list).
   std::vector<FamilyRegistrar> families;
@@ -43,9 +46,12 @@ class Server {
   ~Server();
 
   // Binds every address (and the Unix socket) and starts serving. Returns 0, or -errno if
-  // one cannot be bound; failed_address() then names it.
+  // one cannot be bound; failed_address() then names it. -EPROTO: the TLS settings are
+  // unusable; tls_error() says why.
   int Start();
   const std::string& failed_address() const { return failed_address_; }
+  const std::string& tls_error() const { return tls_error_; }
+  uint16_t tls_port() const { return tls_port_; }
   void Stop();
 
   uint16_t port() const { return port_; }
@@ -56,13 +62,19 @@ class Server {
   void AcceptLoop(size_t index);  // serves listen_fds_[index]
   // Binds every configured listener into listen_fds_; on failure closes them and returns -errno.
   int Listen();
-  void ServeConnection(int fd);
+  void ServeConnection(int fd, bool tls);
+  // Binds `port` on every `bind` address into listen_fds_ (port 0: a free one, stored back).
+  int ListenTcpAll(uint16_t* port, bool tls);
 
   ServerConfig config_;
   io::ProactorPool pool_;
   std::unique_ptr<Service> service_;
   uint16_t port_ = 0;
   std::vector<int> listen_fds_;
+  std::vector<bool> listen_tls_;  // per listen_fds_ entry: a TLS port
+  std::unique_ptr<TlsContext> tls_;
+  std::string tls_error_;
+  uint16_t tls_port_ = 0;
   std::string failed_address_;
   // One accept fiber per listener, all on proactor 0; each acceptor lives in its fiber.
   std::vector<io::FiberAcceptor*> acceptors_;
