@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "lua_interp/error_format.h"
+#include "lua_interp/lua_patterns.h"
 
 namespace lw::lua {
 namespace {
@@ -414,6 +415,7 @@ void OpenSandboxLibs(lua_State* lua) {
   lua_getfield(lua, g, LUA_STRLIBNAME);
   WrapFunction(lua, lua_gettop(lua), "format", Format51);
   WrapFunction(lua, lua_gettop(lua), "rep", SafeRep);
+  InstallInterruptiblePatterns(lua, lua_gettop(lua));
   lua_pop(lua, 1);
 
   lua_getfield(lua, g, LUA_MATHLIBNAME);

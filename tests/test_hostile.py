@@ -194,6 +194,37 @@ def test_empty_rep_and_finalizers_do_not_freeze(server):
                   "collectgarbage() return 'alive'", 0) == b"alive"
 
 
+CATASTROPHIC = "string.rep('a', 40), string.rep('a*', 40) .. 'b'"
+
+
+@pytest.mark.parametrize("call", [
+    f"string.find({CATASTROPHIC})", f"string.match({CATASTROPHIC})",
+    f"string.gsub({CATASTROPHIC}, 'x')",
+    f"(function() for m in string.gmatch({CATASTROPHIC}) do end end)()",
+    "string.find(string.rep('(', 5000) .. 'x', string.rep('%b()', 1))",
+])
+def test_catastrophic_patterns_are_killable(lacewing_factory, call):
+    """Lua's matcher runs in C, out of reach of the instruction hook; Lacewing's own matcher
+    polls it, so SCRIPT KILL stops an exponential pattern, other clients keep being served and
+    memory stays flat."""
+    lw = lacewing_factory("--proactor_threads", "2", "--busy_reply_threshold", "100")
+    c = lw.client()
+    before = rss_kb(lw.proc.pid)
+    s = socket.create_connection(("127.0.0.1", lw.port))
+    s.sendall(encode("EVAL", f"return {call}", "0"))
+    time.sleep(0.4)
+    assert c.ping()  # the script's thread yields: the server answers
+    if "%b" in call:  # linear: it simply finishes
+        s.settimeout(10)
+        assert s.recv(4096) == b"$-1\r\n"
+    else:
+        assert c.execute_command("SCRIPT", "KILL") == b"OK"
+        s.settimeout(10)
+        assert s.recv(4096).startswith(b"-ERR Script killed by user with SCRIPT KILL...")
+    s.close()
+    assert rss_kb(lw.proc.pid) - before < 16 * 1024
+
+
 def test_long_table_move_is_killable(lacewing_factory):
     lw = lacewing_factory("--proactor_threads", "2", "--busy_reply_threshold", "100")
     s = socket.create_connection(("127.0.0.1", lw.port))

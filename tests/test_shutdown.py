@@ -11,7 +11,8 @@ from conftest import LacewingProcess
 from resp_client import RawClient, encode
 
 LOOPS = ("redis.call('SET', KEYS[1], 'half') while true do end",
-         "while true do pcall(function() while true do end end) end")
+         "while true do pcall(function() while true do end end) end",
+         "return string.find(string.rep('a', 40), string.rep('a*', 40) .. 'b')")
 
 
 def _busy_clients(port):
@@ -19,6 +20,7 @@ def _busy_clients(port):
     commands of each kind and a subscriber."""
     socks = []
     requests = [encode("EVAL", LOOPS[0], "1", "w"), encode("EVAL", LOOPS[1], "0"),
+                encode("EVAL", LOOPS[2], "0"),
                 encode("BLPOP", "nolist", "0"), encode("BZPOPMIN", "nozset", "0"),
                 encode("XREAD", "BLOCK", "0", "STREAMS", "nostream", "$"),
                 encode("SUBSCRIBE", "ch")]
@@ -95,7 +97,7 @@ def test_shutdown_during_a_busy_script_diff(lacewing_factory, redis_server):
 
 def test_sigterm_with_blocked_clients_only(lacewing_factory):
     lw = lacewing_factory("--proactor_threads", "2")
-    socks = _busy_clients(lw.port)[2:]
+    socks = _busy_clients(lw.port)[3:]
     try:
         redis.Redis(port=lw.port).ping()
     finally:
