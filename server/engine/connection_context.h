@@ -63,8 +63,9 @@ class ClientState {
 class MultiState {
  public:
   virtual ~MultiState() = default;
-  bool queuing = false;  // between MULTI and EXEC/DISCARD
-  bool aborted = false;  // a command was rejected while queuing: EXEC replies EXECABORT
+  bool queuing = false;    // between MULTI and EXEC/DISCARD
+  bool aborted = false;    // a command was rejected while queuing: EXEC replies EXECABORT
+  bool executing = false;  // EXEC is running the queued commands
   std::vector<std::vector<std::string>> queued;
 };
 
@@ -119,6 +120,7 @@ struct ConnectionContext {
   // while a blocking command waits (BLPOP & co.; INFO's blocked_clients).
   bool waiting_for_input = false;
   bool blocked = false;
+  bool monitor = false;  // in MONITOR mode (engine/monitor.h)
 
   // Pub/sub: the number of channels and patterns subscribed. Non-zero puts a RESP2 client in
   // subscribed mode (Service::Dispatch enforces the command restrictions).

@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "base/logging.h"
 #include "base/malloc_accounting.h"
+#include "base/str_util.h"
 #include "server/resp/error_strings.h"
 
 namespace lw {
@@ -211,6 +212,7 @@ void Service::AddClient(ConnectionContext* cntx) {
 }
 
 void Service::UnregisterClient(ConnectionContext* cntx) {
+  if (cntx->monitor) monitors_.Remove(cntx->client_id);
   if (clients_[cntx->thread].erase(cntx->client_id)) {
     connected_clients_.fetch_sub(1, std::memory_order_relaxed);
   }
@@ -368,6 +370,10 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
   cntx->last_active_ns = start;
   cntx->cmd_flags = spec->flags;
   cntx->cmd_args = args;
+  // MONITOR: one relaxed load per command while nobody monitors.
+  const bool monitored = monitors_.active();
+  if (monitored) [[unlikely]]
+    FeedMonitors(*spec, args, cntx, /*before=*/true);
   // WATCH needs nothing here: the operations that change a key report it themselves, on the
   // shard (watch_registry.h).
   spec->handler(args, cntx);
@@ -381,6 +387,39 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
   }
   if ((spec->flags & cmd::kWrite) && cntx->rb->errors_sent() == errors_before) CountWrite(here);
   MaybeSlowLog(*spec, args, elapsed_us, cntx);
+  if (monitored) [[unlikely]]
+    FeedMonitors(*spec, args, cntx, /*before=*/false);
+}
+
+void Service::FeedMonitors(const CommandSpec& spec, CmdArgs args, const ConnectionContext* cntx,
+                           bool before) {
+  // Redis shows neither admin commands nor commands it rejected (those never get here); a
+  // client's command once it has run (so SELECT shows the new database), but EVAL/EVALSHA/
+  // FCALL and their _RO forms before, so that the script's own calls ([db lua]) follow them.
+  // Squashed commands run in sub-contexts (no connection, not a script): pipelines and EXEC
+  // do not squash while a client monitors.
+  if (!cntx->from_script && cntx->control == nullptr) return;
+  std::string_view n = spec.name;
+  if (spec.flags & cmd::kAdmin) {
+    // CLIENT is admin as a whole here; in Redis only some of its subcommands are.
+    if (n != "client" || args.size() < 2) return;
+    for (std::string_view sub : {"kill", "list", "pause", "unpause", "unblock", "no-evict"}) {
+      if (EqualsIgnoreCase(args[1], sub)) return;
+    }
+  }
+  bool script = n == "eval" || n == "evalsha" || n == "eval_ro" || n == "evalsha_ro" ||
+                n == "fcall" || n == "fcall_ro";
+  if (script != before) return;
+  FeedMonitorsArgs(cntx, args);
+}
+
+void Service::FeedMonitorsArgs(const ConnectionContext* cntx, CmdArgs args) {
+  if (cntx->from_script) return monitors_.Feed(this, cntx->db_index, "lua", args);
+  // A Unix-socket peer has no IP address (its addr reads "?:0").
+  if (!config_.unixsocket.empty() && cntx->addr.starts_with('?')) {
+    return monitors_.Feed(this, cntx->db_index, "unix:" + config_.unixsocket, args);
+  }
+  monitors_.Feed(this, cntx->db_index, cntx->addr, args);
 }
 
 }  // namespace lw

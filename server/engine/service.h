@@ -29,6 +29,7 @@
 #include "server/engine/busy_registry.h"
 #include "server/engine/command_registry.h"
 #include "server/engine/connection_context.h"
+#include "server/engine/monitor.h"
 #include "server/engine/persistence.h"
 #include "server/engine/shard_set.h"
 #include "server/engine/slow_log.h"
@@ -278,6 +279,10 @@ class Service {
   // Any thread.
   int64_t UsedMemory() const;
   bool OomRefuses() const;
+  // The clients in MONITOR mode and the command feed to them.
+  MonitorHub& monitors() { return monitors_; }
+  // Feeds `args`, run by `cntx`, to the monitors (the caller checked monitors().active()).
+  void FeedMonitorsArgs(const ConnectionContext* cntx, CmdArgs args);
   // Proactor i's thread, for mem::HandOver of a block built here and freed there.
   mem::ThreadId thread_id(size_t i) const { return thread_ids_[i]; }
   // Monotonic start time (ns) and wall-clock start (Unix seconds), for INFO's uptime.
@@ -353,6 +358,9 @@ class Service {
   RuntimeConfig runtime_;
   BusyRegistry busy_;
   SlowLog slow_log_;
+  MonitorHub monitors_;
+  void FeedMonitors(const CommandSpec& spec, CmdArgs args, const ConnectionContext* cntx,
+                    bool before);
   // Memory: each proactor thread's allocation counter, the bytes of all other threads (shard
   // 0's background tick refreshes it), and per shard "over budget, nothing evictable".
   std::vector<const std::atomic<int64_t>*> thread_mem_;

@@ -84,7 +84,7 @@ ClientType TypeOf(const ConnectionContext* c) {
 std::string ClientLine(const ConnectionContext* c, int64_t now_ns) {
   int64_t age = (now_ns - c->created_ns) / 1000000000;
   int64_t idle = (now_ns - c->last_active_ns) / 1000000000;
-  std::string flags = c->subscribed() ? "P" : "N";
+  std::string flags = c->monitor ? "O" : c->subscribed() ? "P" : "N";
   // Bytes the connection holds for this client: what is queued for it and its query buffer.
   size_t omem = c->control ? c->control->OutputBytes() : 0;
   size_t qbuf = c->control ? c->control->QueryBufferUsed() : 0;

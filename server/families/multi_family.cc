@@ -220,6 +220,7 @@ void Exec(CmdArgs, ConnectionContext* cntx) {
   }
 
   cntx->rb->StartArray(cmds.size());
+  st->executing = true;
   tx::Transaction* outer = cntx->multi_tx;
   cntx->multi_tx = multi ? &*multi : nullptr;
   // Consecutive single-shard commands run squashed: one parallel hop per shard under the
@@ -238,7 +239,9 @@ void Exec(CmdArgs, ConnectionContext* cntx) {
   };
   for (const std::vector<std::string_view>& argv : argvs) {
     SquashItem item;
-    if (cntx->multi_tx != nullptr && ClassifyForSquash(cntx->service, argv, &item)) {
+    // While a client monitors, each command runs alone, so the monitor sees it in order.
+    if (cntx->multi_tx != nullptr && !cntx->service->monitors().active() &&
+        ClassifyForSquash(cntx->service, argv, &item)) {
       item.db = cntx->db_index;
       run.push_back(std::move(item));
       continue;
@@ -247,6 +250,7 @@ void Exec(CmdArgs, ConnectionContext* cntx) {
     cntx->service->Dispatch(argv, cntx);
   }
   flush_run();
+  st->executing = false;
   cntx->multi_tx = outer;
   if (multi) multi->UnlockMulti();
 }

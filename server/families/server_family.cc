@@ -81,7 +81,23 @@ void Reset(CmdArgs, ConnectionContext* cntx) {
   cntx->name.clear();
   cntx->rb->SetRespVersion(RespVersion::kResp2);
   cntx->authenticated = cntx->service->runtime().Requirepass().empty();
+  if (cntx->monitor) {  // RESET leaves MONITOR mode too, as in Redis
+    cntx->monitor = false;
+    cntx->service->monitors().Remove(cntx->client_id);
+  }
   cntx->rb->SendSimpleString("RESET");
+}
+
+// MONITOR: from now on the client receives every command the server runs (engine/monitor.h).
+void Monitor(CmdArgs, ConnectionContext* cntx) {
+  // Redis: a client that expects one reply per command (inside MULTI/EXEC) cannot monitor.
+  if (cntx->multi_tx != nullptr || (cntx->multi && cntx->multi->executing)) {
+    return cntx->rb->SendError("ERR MONITOR isn't allowed for DENY BLOCKING client");
+  }
+  if (cntx->monitor) return;  // already monitoring: Redis ignores it, without a reply
+  cntx->monitor = true;
+  cntx->service->monitors().Add(cntx->client_id, cntx->thread);
+  cntx->rb->SendOk();
 }
 
 // SLOWLOG GET [count] | LEN | RESET | HELP (Redis 7 reply shapes).
@@ -196,6 +212,8 @@ void RegisterServerFamily(CommandRegistry* r) {
        kNoScript | kLoading | kStale | kFast | kNoAuth | kSubscribeOk | kNotQueued | kNoKeyspace, 0,
        0, 0, Reset});
   r->Register({"time", 1, kLoading | kStale | kFast | kNoKeyspace, 0, 0, 0, Time});
+  r->Register(
+      {"monitor", 1, kAdmin | kNoScript | kLoading | kStale | kNoKeyspace, 0, 0, 0, Monitor});
   r->Register({"slowlog", -2, kAdmin | kLoading | kStale | kNoKeyspace, 0, 0, 0, Slowlog});
   r->Register(
       {"shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMulti, 0, 0, 0, Shutdown});

@@ -336,6 +336,8 @@ bool Connection::Squashable(const CommandSpec* spec, const std::vector<std::stri
   // that way too): while some script is past the busy threshold, commands go one by one
   // through Dispatch, which answers -BUSY for a held key instead of waiting for it.
   if (service_->busy().active()) return false;
+  // While a client monitors, each command runs alone (Dispatch feeds it to the monitors).
+  if (service_->monitors().active()) return false;
   if (!InInput(args)) return false;
   if (!ClassifyForSquash(service_, spec, args, out)) return false;
   out->db = cntx_.db_index;
