@@ -370,10 +370,8 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
   cntx->last_active_ns = start;
   cntx->cmd_flags = spec->flags;
   cntx->cmd_args = args;
-  // MONITOR: one relaxed load per command while nobody monitors.
-  const bool monitored = monitors_.active();
-  if (monitored) [[unlikely]]
-    FeedMonitors(*spec, args, cntx, /*before=*/true);
+  const bool monitored = monitors_.active();  // MONITOR: one relaxed load per command
+  if (monitored) FeedMonitors(*spec, args, cntx, /*before=*/true);
   // WATCH needs nothing here: the operations that change a key report it themselves, on the
   // shard (watch_registry.h).
   spec->handler(args, cntx);
@@ -387,8 +385,7 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
   }
   if ((spec->flags & cmd::kWrite) && cntx->rb->errors_sent() == errors_before) CountWrite(here);
   MaybeSlowLog(*spec, args, elapsed_us, cntx);
-  if (monitored) [[unlikely]]
-    FeedMonitors(*spec, args, cntx, /*before=*/false);
+  if (monitored) FeedMonitors(*spec, args, cntx, /*before=*/false);
 }
 
 void Service::FeedMonitors(const CommandSpec& spec, CmdArgs args, const ConnectionContext* cntx,
