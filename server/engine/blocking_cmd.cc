@@ -85,6 +85,8 @@ void SendPopFailure(ReplyBuilder* rb, OpStatus status) {
       return rb->SendError(errors::kWrongType);
     case OpStatus::kInvalidArg:
       return rb->SendError(errors::kUndeclaredKeys);
+    case OpStatus::kCancelled:  // CLIENT UNBLOCK ... ERROR (or the client left: no one reads)
+      return rb->SendError(errors::kUnblockedByClient);
     default:
       return rb->SendNullArray();
   }
@@ -136,6 +138,11 @@ OpResult<tx::Transaction::WakeResult> BlockingTx::WaitImpl(std::span<const std::
   if (control != nullptr) control->BeginBlocking([t] { t->CancelBlocking(); });
   auto res = t->WaitOnKeys(watch, deadline, ready, serve);
   if (control != nullptr) control->EndBlocking();
+  // CLIENT UNBLOCK ... TIMEOUT reads as a timeout; ERROR stays kCancelled (SendWaitFailure).
+  if (!res.ok() && res.status() == OpStatus::kCancelled && !cntx_->unblock_error) {
+    return OpStatus::kTimedOut;
+  }
+  cntx_->unblock_error = false;
   return res;
 }
 

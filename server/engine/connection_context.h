@@ -42,6 +42,9 @@ class ClientControl {
   // in pairs. Default: nothing to watch.
   virtual void BeginBlocking(std::function<void()> cancel) {}
   virtual void EndBlocking() {}
+  // CLIENT UNBLOCK: ends the wait of a command blocked between BeginBlocking and EndBlocking
+  // (as a disconnect would); false if none is blocked.
+  virtual bool Unblock() { return false; }
   // For CLIENT LIST (on the client's thread): bytes of replies and messages not yet written
   // to the socket (omem), and the query buffer's used and free bytes (qbuf, qbuf-free).
   virtual size_t OutputBytes() const { return 0; }
@@ -120,7 +123,13 @@ struct ConnectionContext {
   // while a blocking command waits (BLPOP & co.; INFO's blocked_clients).
   bool waiting_for_input = false;
   bool blocked = false;
-  bool monitor = false;  // in MONITOR mode (engine/monitor.h)
+  bool monitor = false;   // in MONITOR mode (engine/monitor.h)
+  bool no_evict = false;  // CLIENT NO-EVICT (shown in CLIENT LIST; clients are never evicted)
+  // CLIENT REPLY: the connection drops replies while off, and the next command's after SKIP.
+  enum ReplyMode : uint8_t { kReplyOn, kReplyOff, kReplySkipNext, kReplySkip };
+  ReplyMode reply_mode = kReplyOn;
+  // CLIENT UNBLOCK: the blocked command ends as if timed out (false) or with -UNBLOCKED.
+  bool unblock_error = false;
 
   // Pub/sub: the number of channels and patterns subscribed. Non-zero puts a RESP2 client in
   // subscribed mode (Service::Dispatch enforces the command restrictions).

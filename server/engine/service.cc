@@ -288,21 +288,25 @@ void Service::Dispatch(CmdArgs args, ConnectionContext* cntx) {
   DispatchSpec(registry_.Find(args[0]), args, cntx);
 }
 
+namespace {
+// MULTI (server/families/multi_family.cc): a command rejected while queuing (unknown, arity,
+// OOM...) makes EXEC fail with EXECABORT. A queued or executed command clears `rejected`.
+struct MultiRejectGuard {
+  ConnectionContext* cntx;
+  uint64_t errors = cntx->rb->errors_sent();
+  bool rejected = true;
+  ~MultiRejectGuard() {
+    if (rejected && cntx->multi && cntx->multi->queuing && cntx->rb->errors_sent() != errors) {
+      cntx->multi->aborted = true;
+    }
+  }
+};
+}  // namespace
+
 void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionContext* cntx) {
   io::Proactor* here = io::Proactor::Current();
   CountCommand(here);
-  // MULTI (server/families/multi_family.cc): a command rejected while queuing (unknown, arity,
-  // OOM...) makes EXEC fail with EXECABORT. A queued or executed command clears `rejected`.
-  struct MultiRejectGuard {
-    ConnectionContext* cntx;
-    uint64_t errors = cntx->rb->errors_sent();
-    bool rejected = true;
-    ~MultiRejectGuard() {
-      if (rejected && cntx->multi && cntx->multi->queuing && cntx->rb->errors_sent() != errors) {
-        cntx->multi->aborted = true;
-      }
-    }
-  } multi_guard{cntx};
+  MultiRejectGuard multi_guard{cntx};
   if (spec == nullptr) {
     cntx->rb->SendError(errors::UnknownCommand(args));
     return;
@@ -359,6 +363,7 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
     }
   }
   multi_guard.rejected = false;
+  if (pause_active()) MaybeWaitForPause(*spec, cntx);  // CLIENT PAUSE: one relaxed load
   if (cntx->multi != nullptr && QueueInMulti(*spec, args, cntx)) return;
   // A script's own calls are not timed (the script is): two clock reads per call would cost
   // more than many of the calls themselves.
@@ -386,6 +391,54 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
   if ((spec->flags & cmd::kWrite) && cntx->rb->errors_sent() == errors_before) CountWrite(here);
   MaybeSlowLog(*spec, args, elapsed_us, cntx);
   if (monitored) FeedMonitors(*spec, args, cntx, /*before=*/false);
+}
+
+void Service::Pause(PauseMode mode, int64_t end_ms) {
+  int64_t old_end = pause_end_ms_.load();
+  if (!pause_active() || end_ms > old_end) pause_end_ms_.store(end_ms);
+  pause_mode_.store(mode);
+}
+
+void Service::MaybeWaitForPause(const CommandSpec& spec, ConnectionContext* cntx) {
+  // A script's or EXEC's own commands and squashed sub-contexts never wait (their script or
+  // EXEC did).
+  if (cntx->from_script || cntx->multi_tx != nullptr || cntx->direct_shard != nullptr) return;
+  WaitWhilePaused(PausedAsWrite(spec, cntx), cntx);
+}
+
+bool Service::PausedAsWrite(const CommandSpec& spec, const ConnectionContext* cntx) const {
+  std::string_view n = spec.name;
+  // EVAL/EVALSHA/FCALL wait in scripting's Run(), which knows whether the script may write.
+  if (n == "eval" || n == "evalsha" || n == "fcall") return false;
+  if ((spec.flags & cmd::kWrite) || n == "publish" || n == "pfcount") return true;
+  if (n == "exec" && cntx->multi != nullptr) {  // queued writes make EXEC a write
+    for (const std::vector<std::string>& q : cntx->multi->queued) {
+      const CommandSpec* s = q.empty() ? nullptr : registry_.Find(q[0]);
+      if (s != nullptr && PausedAsWrite(*s, cntx)) return true;
+    }
+  }
+  return false;
+}
+
+void Service::WaitWhilePaused(bool writes, ConnectionContext* cntx) {
+  bool counted = false;
+  while (true) {
+    int mode = pause_mode_.load(std::memory_order_relaxed);
+    if (mode == kPauseNone || (mode == kPauseWrite && !writes)) break;
+    int64_t left = pause_end_ms_.load(std::memory_order_relaxed) - UnixNowMs();
+    if (left <= 0) {
+      int expected = mode;
+      pause_mode_.compare_exchange_strong(expected, kPauseNone);  // the pause is over
+      break;
+    }
+    if (!counted && !cntx->blocked) {
+      cntx->blocked = true;  // Redis counts paused clients in blocked_clients
+      counted = true;
+    }
+    // Polling keeps UNPAUSE and a later end simple; 1 ms is Redis's resolution here too.
+    io::this_fiber::SleepFor(std::chrono::milliseconds(std::min<int64_t>(left, 1)));
+  }
+  if (counted) cntx->blocked = false;
 }
 
 void Service::FeedMonitors(const CommandSpec& spec, CmdArgs args, const ConnectionContext* cntx,

@@ -279,6 +279,19 @@ class Service {
   // Any thread.
   int64_t UsedMemory() const;
   bool OomRefuses() const;
+  // CLIENT PAUSE (Redis 7.0): until `end_ms` (Unix ms), commands that write (kWrite, and
+  // PUBLISH/PFCOUNT, EVAL/FCALL of a script that may write, EXEC of queued writes; kWrite
+  // mode) or every command (kAll) wait. A new pause keeps the later end. Any thread.
+  enum PauseMode : int { kPauseNone = 0, kPauseWrite = 1, kPauseAll = 2 };
+  void Pause(PauseMode mode, int64_t end_ms);
+  void Unpause() { pause_mode_.store(kPauseNone); }
+  bool pause_active() const { return pause_mode_.load(std::memory_order_relaxed) != kPauseNone; }
+  // Suspends the calling fiber while a pause applies to a command that writes (`writes`) or
+  // to any command; counts the client in blocked_clients meanwhile.
+  void WaitWhilePaused(bool writes, ConnectionContext* cntx);
+  // Monitors or a pause: pipelines and EXEC run their commands one by one through
+  // DispatchSpec instead of squashing or batching them (one relaxed load each).
+  bool unbatched() const { return monitors_.active() || pause_active(); }
   // The clients in MONITOR mode and the command feed to them.
   MonitorHub& monitors() { return monitors_; }
   // Feeds `args`, run by `cntx`, to the monitors (the caller checked monitors().active()).
@@ -352,6 +365,11 @@ class Service {
   std::unique_ptr<ThreadCounter[]> write_commands_;
   std::atomic<bool> loading_{false};
   std::atomic<bool> writes_refused_{false};
+  std::atomic<int> pause_mode_{kPauseNone};
+  std::atomic<int64_t> pause_end_ms_{0};
+  void MaybeWaitForPause(const CommandSpec& spec, ConnectionContext* cntx);
+  // DispatchSpec's CLIENT PAUSE check: whether this command waits under a WRITE pause.
+  bool PausedAsWrite(const CommandSpec& spec, const ConnectionContext* cntx) const;
   std::atomic<uint64_t> total_connections_{0};
   std::atomic<uint64_t> rejected_connections_{0};
   std::atomic<size_t> connected_clients_{0};

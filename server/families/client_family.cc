@@ -84,7 +84,11 @@ ClientType TypeOf(const ConnectionContext* c) {
 std::string ClientLine(const ConnectionContext* c, int64_t now_ns) {
   int64_t age = (now_ns - c->created_ns) / 1000000000;
   int64_t idle = (now_ns - c->last_active_ns) / 1000000000;
-  std::string flags = c->monitor ? "O" : c->subscribed() ? "P" : "N";
+  std::string flags;
+  if (c->monitor) flags += 'O';
+  if (c->subscribed()) flags += 'P';
+  if (c->no_evict) flags += 'e';
+  if (flags.empty()) flags = "N";
   // Bytes the connection holds for this client: what is queued for it and its query buffer.
   size_t omem = c->control ? c->control->OutputBytes() : 0;
   size_t qbuf = c->control ? c->control->QueryBufferUsed() : 0;
@@ -215,6 +219,71 @@ void ClientKill(CmdArgs args, ConnectionContext* cntx) {
   rb->SendLong(killed.load());
 }
 
+// CLIENT PAUSE timeout [WRITE|ALL] (Redis 7.0's errors).
+void ClientPause(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  int64_t ms;
+  if (!ParseRedisInt(args[2], &ms)) return rb->SendError(errors::kStreamTimeoutNotInt);
+  if (ms < 0) return rb->SendError(errors::kTimeoutNegative);
+  Service::PauseMode mode = Service::kPauseAll;
+  if (args.size() == 4 && EqualsIgnoreCase(args[3], "write")) {
+    mode = Service::kPauseWrite;
+  } else if (args.size() == 4 && !EqualsIgnoreCase(args[3], "all")) {
+    return rb->SendError(errors::kPauseMode);
+  } else if (args.size() > 4) {
+    return rb->SendError(errors::kSyntax);
+  }
+  int64_t now = UnixNowMs();
+  if (ms > INT64_MAX - now) return rb->SendError(errors::kStreamTimeoutNotInt);
+  cntx->service->Pause(mode, now + ms);
+  rb->SendOk();
+}
+
+// CLIENT REPLY ON|OFF|SKIP: OFF and SKIP reply nothing (the connection drops replies).
+void ClientReply(std::string_view arg, ConnectionContext* cntx) {
+  if (EqualsIgnoreCase(arg, "on")) {
+    cntx->reply_mode = ConnectionContext::kReplyOn;
+    cntx->rb->SendOk();
+  } else if (EqualsIgnoreCase(arg, "off")) {
+    cntx->reply_mode = ConnectionContext::kReplyOff;
+  } else if (EqualsIgnoreCase(arg, "skip")) {
+    if (cntx->reply_mode == ConnectionContext::kReplyOn) {
+      cntx->reply_mode = ConnectionContext::kReplySkipNext;
+    }
+  } else {
+    cntx->rb->SendError(errors::kSyntax);
+  }
+}
+
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends the wait of a client blocked in BLPOP & co. or
+// XREAD BLOCK, as a timeout or with -UNBLOCKED; :1 if it was blocked, else :0.
+void ClientUnblock(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  int64_t id;
+  if (!ParseRedisInt(args[2], &id)) return rb->SendError(errors::kNotInteger);
+  bool error = false;
+  if (args.size() == 4 && EqualsIgnoreCase(args[3], "error")) {
+    error = true;
+  } else if (args.size() == 4 && !EqualsIgnoreCase(args[3], "timeout")) {
+    return rb->SendError(errors::kUnblockReason);
+  } else if (args.size() > 4) {
+    return rb->SendError(errors::kSyntax);
+  }
+  Service* service = cntx->service;
+  std::atomic<bool> done{false};
+  service->pool()->AwaitBriefOnAll([&](io::Proactor*) {
+    ConnectionContext* c = service->FindLocalClient(uint64_t(id));
+    if (c == nullptr || c->control == nullptr || !c->blocked) return;
+    c->unblock_error = error;
+    if (c->control->Unblock()) {
+      done.store(true);
+    } else {
+      c->unblock_error = false;  // blocked by CLIENT PAUSE: not unblockable, as in Redis
+    }
+  });
+  rb->SendLong(done.load() ? 1 : 0);
+}
+
 void Client(CmdArgs args, ConnectionContext* cntx) {
   ReplyBuilder* rb = cntx->rb;
   std::string sub = AsciiUpper(args[1]);
@@ -240,6 +309,27 @@ void Client(CmdArgs args, ConnectionContext* cntx) {
     ClientList(args, cntx);
   } else if (sub == "KILL") {
     if (arity(3, true)) ClientKill(args, cntx);
+  } else if (sub == "PAUSE") {
+    if (arity(3, true)) ClientPause(args, cntx);
+  } else if (sub == "UNPAUSE") {
+    if (!arity(2)) return;
+    cntx->service->Unpause();
+    rb->SendOk();
+  } else if (sub == "REPLY") {
+    if (arity(3)) ClientReply(args[2], cntx);
+  } else if (sub == "NO-EVICT") {
+    if (!arity(3)) return;
+    // Lacewing never evicts clients (no maxmemory-clients): the flag is kept and shown.
+    if (EqualsIgnoreCase(args[2], "on")) {
+      cntx->no_evict = true;
+    } else if (EqualsIgnoreCase(args[2], "off")) {
+      cntx->no_evict = false;
+    } else {
+      return rb->SendError(errors::kSyntax);
+    }
+    rb->SendOk();
+  } else if (sub == "UNBLOCK") {
+    if (arity(3, true)) ClientUnblock(args, cntx);
   } else if (sub == "HELP") {
     if (arity(2)) SendHelp(rb, kClientHelp);
   } else {

@@ -514,7 +514,7 @@ void MoveGeneric(ConnectionContext* cntx, std::string_view src, std::string_view
         }
         return OpStatus::kOk;
       });
-  if (!woke.ok()) return rb->SendNullArray();  // timed out, or the client left
+  if (!woke.ok()) return SendPopFailure(rb, woke.status());  // timed out, unblocked, left
   if (woke->status == OpStatus::kWrongType) return rb->SendError(errors::kWrongType);
   if (pending_push) {
     // The destination lives on another shard: push there now. Between the two steps the

@@ -240,7 +240,7 @@ void Exec(CmdArgs, ConnectionContext* cntx) {
   for (const std::vector<std::string_view>& argv : argvs) {
     SquashItem item;
     // While a client monitors, each command runs alone, so the monitor sees it in order.
-    if (cntx->multi_tx != nullptr && !cntx->service->monitors().active() &&
+    if (cntx->multi_tx != nullptr && !cntx->service->unbatched() &&
         ClassifyForSquash(cntx->service, argv, &item)) {
       item.db = cntx->db_index;
       run.push_back(std::move(item));

@@ -298,7 +298,7 @@ void ReadWithHops(Hops& hops, BlockingTx* btx, const ReadSpec& spec, ConnectionC
     return OpStatus::kOk;
   };
   auto res = btx->Wait(spec.keys, spec.deadline, ready, serve);
-  if (!res.ok()) return rb->SendNullArray();
+  if (!res.ok()) return SendPopFailure(rb, res.status());  // timed out, unblocked, left
   if (!wake.error.empty()) return rb->SendError(wake.error);
   rb->buffer().append(wake.bytes);
 }

@@ -139,6 +139,12 @@ void Connection::BeginBlocking(std::function<void()> cancel) {
   });
 }
 
+bool Connection::Unblock() {
+  if (!blocked_cancel_) return false;
+  std::exchange(blocked_cancel_, nullptr)();
+  return true;
+}
+
 void Connection::EndBlocking() {
   blocked_cancel_ = nullptr;
   cntx_.blocked = false;
@@ -282,7 +288,9 @@ bool Connection::ProcessInput() {
     }
     RunPipelineBatch();  // everything before this command, in order
     TakePushes();        // between two replies: keeps messages in publication order with replies
+    size_t mark = rb_.size();
     service_->DispatchSpec(found, args_, &cntx_);
+    if (cntx_.reply_mode != ConnectionContext::kReplyOn) ApplyReplyMode(mark);
     if (cntx_.close_after_reply) keep_open = false;
     if (rb_.size() >= kFlushThreshold && !Flush()) return false;
   }
@@ -294,6 +302,25 @@ bool Connection::ProcessInput() {
     in_len_ -= pos;
   }
   return Flush() && keep_open;
+}
+
+void Connection::ApplyReplyMode(size_t mark) {
+  // CLIENT REPLY (Redis's CLIENT_REPLY_OFF / _SKIP_NEXT / _SKIP): drop what this command
+  // wrote; SKIP drops the next command's reply only.
+  switch (cntx_.reply_mode) {
+    case ConnectionContext::kReplyOff:
+      rb_.buffer().resize(mark);
+      break;
+    case ConnectionContext::kReplySkipNext:
+      cntx_.reply_mode = ConnectionContext::kReplySkip;
+      break;
+    case ConnectionContext::kReplySkip:
+      rb_.buffer().resize(mark);
+      cntx_.reply_mode = ConnectionContext::kReplyOn;
+      break;
+    default:
+      break;
+  }
 }
 
 bool Connection::InInput(const std::vector<std::string_view>& args) const {
@@ -313,6 +340,7 @@ const CommandSpec* Connection::Batchable(const CommandSpec* spec,
   }
   // A batch runs its scripts without Dispatch's -BUSY check: one by one while a script is busy.
   if (service_->busy().active()) return nullptr;
+  if (service_->unbatched() || cntx_.reply_mode != ConnectionContext::kReplyOn) return nullptr;
   return InInput(args) ? spec : nullptr;
 }
 
@@ -336,8 +364,9 @@ bool Connection::Squashable(const CommandSpec* spec, const std::vector<std::stri
   // that way too): while some script is past the busy threshold, commands go one by one
   // through Dispatch, which answers -BUSY for a held key instead of waiting for it.
   if (service_->busy().active()) return false;
-  // While a client monitors, each command runs alone (Dispatch feeds it to the monitors).
-  if (service_->monitors().active()) return false;
+  // While a client monitors or a pause is set, each command runs alone through DispatchSpec
+  // (which feeds the monitors and waits out the pause); CLIENT REPLY OFF/SKIP too.
+  if (service_->unbatched() || cntx_.reply_mode != ConnectionContext::kReplyOn) return false;
   if (!InInput(args)) return false;
   if (!ClassifyForSquash(service_, spec, args, out)) return false;
   out->db = cntx_.db_index;

@@ -51,6 +51,7 @@ class Connection : public ClientControl {
   // Blocking commands: watch the socket for a hang-up while the fiber is inside a command.
   void BeginBlocking(std::function<void()> cancel) override;
   void EndBlocking() override;
+  bool Unblock() override;
   size_t OutputBytes() const override { return rb_.size() + push_buf_.size(); }
   size_t QueryBufferUsed() const override { return in_len_; }
   size_t QueryBufferFree() const override { return in_.size() - in_len_; }
@@ -108,6 +109,8 @@ class Connection : public ClientControl {
   std::vector<std::string_view> pending_args_;
   std::vector<size_t> pending_arg_begin_;
   std::vector<SquashItem> pending_;
+  // CLIENT REPLY OFF/SKIP: drops the reply the last command appended from `mark` on.
+  void ApplyReplyMode(size_t mark);
   // True if every view of `args` points into in_ (not into the parser's inline buffer).
   bool InInput(const std::vector<std::string_view>& args) const;
   // Pipelined requests of one command with a batch handler (command_registry.h), e.g.

@@ -401,6 +401,11 @@ inline constexpr std::string_view kXAutoClaimMinIdle =
 inline constexpr std::string_view kXAutoClaimCount = "ERR COUNT must be > 0";
 inline constexpr std::string_view kGroupGone =
     "NOGROUP the consumer group this client was blocked on no longer exists";
+inline constexpr std::string_view kPauseMode = "ERR CLIENT PAUSE mode must be WRITE or ALL";
+inline constexpr std::string_view kUnblockReason =
+    "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR";
+inline constexpr std::string_view kUnblockedByClient =
+    "UNBLOCKED client unblocked via CLIENT UNBLOCK";
 inline constexpr std::string_view kStreamGone = "UNBLOCKED the stream key no longer exists";
 // "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
 inline std::string UnbalancedStreams(std::string_view command) {

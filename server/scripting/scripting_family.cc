@@ -313,6 +313,11 @@ void Run(ScriptManager& mgr, const Target& target, CmdArgs keys, CmdArgs argv, b
       cntx->service->OomRefuses()) {
     return cntx->rb->SendError(errors::kOom);
   }
+  // CLIENT PAUSE WRITE holds a script that may write (Redis 7.0: not a no-writes one, not *_RO).
+  if (!read_only_cmd && !(target.flags & lua::kScriptNoWrites) && cntx->service->pause_active() &&
+      !cntx->from_script && cntx->multi_tx == nullptr) {
+    cntx->service->WaitWhilePaused(/*writes=*/true, cntx);
+  }
   ScriptMode mode = ModeOf(target.flags);
   // Inside MULTI/EXEC the script runs under EXEC's transaction, which cannot take more locks
   // (or roll back and rerun): as before lock-on-first-touch, it takes the whole store.
@@ -421,6 +426,7 @@ struct PipelinedScript {
 bool Pipelinable(ScriptManager& mgr, CmdArgs args, bool by_sha, ConnectionContext* cntx,
                  PipelinedScript* out) {
   if (cntx->multi_tx != nullptr || cntx->service->shards().size() < 2) return false;
+  if (cntx->service->unbatched()) return false;  // one by one through DispatchSpec
   int64_t numkeys;
   if (args.size() < 3 || !ParseRedisInt(args[2], &numkeys) || numkeys < 2 ||
       uint64_t(numkeys) > args.size() - 3) {
