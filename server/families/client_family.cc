@@ -1,4 +1,5 @@
-// CLIENT ID | GETNAME | SETNAME | INFO | LIST | KILL | HELP, in Redis 7.0's reply shapes.
+// CLIENT ID | GETNAME | SETNAME | INFO | LIST | KILL | PAUSE | UNPAUSE | REPLY | NO-EVICT |
+// UNBLOCK | HELP, in Redis 7.0's reply shapes.
 //
 // LIST and KILL reach every thread's clients by sending each thread a brief task
 // (AwaitBriefOnAll): a thread reads and closes only its own connections.
@@ -51,8 +52,18 @@ constexpr std::string_view kClientHelp[] = {
     "      Return clients of specified type.",
     "    * ID <client-id> [<client-id> ...]",
     "      Return clients of the specified ids.",
+    "UNPAUSE",
+    "    Stop the current client pause, resuming traffic.",
+    "PAUSE <timeout> [WRITE|ALL]",
+    "    Suspend all, or just write, clients for <timeout> milliseconds.",
+    "REPLY (ON|OFF|SKIP)",
+    "    Control the replies sent to the current connection.",
     "SETNAME <name>",
     "    Assign the name <name> to the current connection.",
+    "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+    "    Unblock the specified blocked client.",
+    "NO-EVICT (ON|OFF)",
+    "    Protect current client connection from eviction.",
     "HELP",
     "    Prints this help.",
 };
