@@ -249,7 +249,6 @@ def test_tcp_keepalive_applies_to_new_connections(server):
 REFUSED = [
     ("appendonly", "no", "yes"),
     ("maxmemory-samples", "5", "10"),
-    ("latency-monitor-threshold", "0", "100"),
     ("lazyfree-lazy-user-del", "no", "yes"),
     ("lazyfree-lazy-user-flush", "no", "yes"),
 ]

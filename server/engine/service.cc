@@ -124,11 +124,13 @@ void Service::ActiveExpiryLoop(Shard* shard) {
   };
   while (!stop_background_.WaitFor(std::chrono::milliseconds(over_budget ? 1 : period()))) {
     shard->db_slice.UpdateClock();  // the LRU/LFU clock keys are touched with
+    int64_t cycle_start = SteadyNowNs();
     for (int db = 0; db < DbSlice::NumDbs(); ++db) {
       if (shard->db_slice.ExpireCount(db) > 0) {
         shard->db_slice.ActiveExpireStep(db, kBudgetPerDb);
       }
     }
+    MaybeLatencySample("expire-cycle", (SteadyNowNs() - cycle_start) / 1000000);
     over_budget = MemoryTick(shard);
     int64_t now = SteadyNowNs();
     if (now - last_idle_check >= 1'000'000'000) {  // Redis too checks idle clients each second
@@ -164,7 +166,11 @@ bool Service::MemoryTick(Shard* shard) {
   if (!slice.CacheMode()) return false;
   // Bounded work per tick: a few hundred logical buckets (a few thousand entries).
   constexpr size_t kEvictBucketsPerTick = 256;
-  if (slice.ShardUsed() > slice.ShardBudget()) slice.EvictStep(kEvictBucketsPerTick);
+  if (slice.ShardUsed() > slice.ShardBudget()) {
+    int64_t start = SteadyNowNs();
+    slice.EvictStep(kEvictBucketsPerTick);
+    MaybeLatencySample("eviction-cycle", (SteadyNowNs() - start) / 1000000);
+  }
   return slice.ShardUsed() > slice.ShardBudget() &&
          !cannot_evict_[shard->id].load(std::memory_order_relaxed);
 }
@@ -276,6 +282,10 @@ void Service::CountCommand(io::Proactor* here) {
 void Service::MaybeSlowLog(const CommandSpec& spec, CmdArgs args, int64_t elapsed_us,
                            const ConnectionContext* cntx) {
   // Client commands only (a script's or EXEC's own commands are covered by it).
+  // LATENCY: Redis's command events (a blocking command's wait is not its latency).
+  if (!cntx->from_script && cntx->multi_tx == nullptr && !spec.Has(cmd::kBlocking)) {
+    MaybeLatencySample(spec.Has(cmd::kFast) ? "fast-command" : "command", elapsed_us / 1000);
+  }
   int64_t slower_than = runtime_.slowlog_log_slower_than.load(std::memory_order_relaxed);
   if (slower_than >= 0 && elapsed_us >= slower_than && !cntx->from_script &&
       cntx->multi_tx == nullptr) {
@@ -386,6 +396,7 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
   if (stats) {
     ++stats->calls;
     stats->usec += uint64_t(elapsed_us);
+    if (timed) ++stats->latency_log2[CommandStats::BucketOf(elapsed_us)];
     if (cntx->rb->errors_sent() != errors_before) ++stats->failed_calls;
   }
   if ((spec->flags & cmd::kWrite) && cntx->rb->errors_sent() == errors_before) CountWrite(here);

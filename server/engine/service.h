@@ -12,7 +12,9 @@
 // fiber that owns `cntx`.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <bit>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -29,6 +31,7 @@
 #include "server/engine/busy_registry.h"
 #include "server/engine/command_registry.h"
 #include "server/engine/connection_context.h"
+#include "server/engine/latency_monitor.h"
 #include "server/engine/monitor.h"
 #include "server/engine/persistence.h"
 #include "server/engine/shard_set.h"
@@ -159,7 +162,7 @@ struct RuntimeConfig {
   std::atomic<int64_t> maxclients{10000};  // connections accepted afterwards
   std::atomic<int64_t> slowlog_log_slower_than{10000};
   std::atomic<int64_t> slowlog_max_len{128};
-  std::atomic<int64_t> latency_monitor_threshold{0};  // fixed: no latency monitor
+  std::atomic<int64_t> latency_monitor_threshold{0};  // ms; 0: the latency monitor is off
   // The listpack thresholds: read by the list/hash/set/zset families per command. Lists
   // take list-max-listpack-size when created (Redis's default is -2; Lacewing's 128).
   std::atomic<int64_t> list_max_listpack_size{128};
@@ -203,6 +206,12 @@ struct CommandStats {
   uint64_t usec = 0;
   uint64_t rejected_calls = 0;
   uint64_t failed_calls = 0;
+  // LATENCY HISTOGRAM: calls that took at most 2^i microseconds (bucket i), not cumulative.
+  static constexpr size_t kLatencyBuckets = 40;
+  uint64_t latency_log2[kLatencyBuckets] = {};
+  static size_t BucketOf(int64_t us) {
+    return us <= 1 ? 0 : std::min<size_t>(std::bit_width(uint64_t(us - 1)), kLatencyBuckets - 1);
+  }
 };
 
 class Service {
@@ -294,6 +303,13 @@ class Service {
   bool unbatched() const { return monitors_.active() || pause_active(); }
   // The clients in MONITOR mode and the command feed to them.
   MonitorHub& monitors() { return monitors_; }
+  // LATENCY: the spikes of `latency-monitor-threshold` ms or more.
+  LatencyMonitor& latency() { return latency_; }
+  // Records a spike of `ms` for `event` if the latency monitor is on and ms >= its threshold.
+  void MaybeLatencySample(std::string_view event, int64_t ms) {
+    int64_t threshold = runtime_.latency_monitor_threshold.load(std::memory_order_relaxed);
+    if (threshold > 0 && ms >= threshold) latency_.AddSample(event, ms);
+  }
   // Feeds `args`, run by `cntx`, to the monitors (the caller checked monitors().active()).
   void FeedMonitorsArgs(const ConnectionContext* cntx, CmdArgs args);
   // Proactor i's thread, for mem::HandOver of a block built here and freed there.
@@ -377,6 +393,7 @@ class Service {
   BusyRegistry busy_;
   SlowLog slow_log_;
   MonitorHub monitors_;
+  LatencyMonitor latency_;
   void FeedMonitors(const CommandSpec& spec, CmdArgs args, const ConnectionContext* cntx,
                     bool before);
   // Memory: each proactor thread's allocation counter, the bytes of all other threads (shard

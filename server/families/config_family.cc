@@ -171,7 +171,7 @@ const Param kParams[] = {
     Int("maxclients", &RC::maxclients, 1, INT_MAX),
     Int("slowlog-log-slower-than", &RC::slowlog_log_slower_than, -1, LLONG_MAX),
     Int("slowlog-max-len", &RC::slowlog_max_len, 0, LONG_MAX),
-    Int("latency-monitor-threshold", &RC::latency_monitor_threshold, 0, LLONG_MAX, kFixed),
+    Int("latency-monitor-threshold", &RC::latency_monitor_threshold, 0, LLONG_MAX),  // LATENCY
     // New lists take it; existing ones keep theirs (as Redis's quicklist fill).
     Int("list-max-listpack-size", &RC::list_max_listpack_size, INT_MIN, INT_MAX, kLive,
         "list-max-ziplist-size"),

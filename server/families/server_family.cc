@@ -4,6 +4,8 @@
 // (info_family.h, config_family.h, client_family.h).
 #include "server/families/server_family.h"
 
+#include <algorithm>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -203,6 +205,137 @@ void Shutdown(CmdArgs args, ConnectionContext* cntx) {
 
 }  // namespace
 
+constexpr std::string_view kLatencyHelp[] = {
+    "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "DOCTOR",
+    "    Return a human readable latency analysis report.",
+    "HISTORY <event>",
+    "    Return time-latency samples for the <event> class.",
+    "LATEST",
+    "    Return the latest latency samples for all events.",
+    "RESET [<event> ...]",
+    "    Reset latency data of one or more <event> classes.",
+    "    (default: reset all data for all event classes)",
+    "HISTOGRAM [COMMAND ...]",
+    "    Return a cumulative distribution of latencies in the format of a histogram for the "
+    "specified command names.",
+    "    If no commands are specified then all histograms are replied.",
+    "HELP",
+    "    Prints this help.",
+};
+
+// LATENCY HISTOGRAM [command ...]: per command, calls and the cumulative count of calls at or
+// under each power-of-two microsecond bound (only the bounds where the count grows).
+void LatencyHistogram(CmdArgs args, ConnectionContext* cntx) {
+  Service* service = cntx->service;
+  std::vector<CommandStats> total(service->registry().size());
+  std::mutex mu;
+  service->pool()->AwaitBriefOnAll([&](io::Proactor*) {
+    const std::vector<CommandStats>& mine = service->LocalCommandStats();
+    std::lock_guard<std::mutex> lock(mu);
+    for (size_t i = 0; i < mine.size() && i < total.size(); ++i) {
+      total[i].calls += mine[i].calls;
+      for (size_t b = 0; b < CommandStats::kLatencyBuckets; ++b) {
+        total[i].latency_log2[b] += mine[i].latency_log2[b];
+      }
+    }
+  });
+  std::vector<const CommandSpec*> specs;
+  if (args.size() == 2) {
+    specs = service->registry().All();
+    std::sort(specs.begin(), specs.end(),
+              [](const CommandSpec* a, const CommandSpec* b) { return a->name < b->name; });
+  } else {
+    for (size_t i = 2; i < args.size(); ++i) {  // unknown names are skipped, as in Redis
+      const CommandSpec* spec = service->registry().Find(args[i]);
+      if (spec != nullptr && std::find(specs.begin(), specs.end(), spec) == specs.end()) {
+        specs.push_back(spec);
+      }
+    }
+  }
+  std::erase_if(specs, [&](const CommandSpec* s) {
+    uint64_t timed = 0;
+    for (uint64_t n : total[s->id].latency_log2) timed += n;
+    return timed == 0;
+  });
+  ReplyBuilder* rb = cntx->rb;
+  rb->StartMap(specs.size());
+  for (const CommandSpec* spec : specs) {
+    const CommandStats& st = total[spec->id];
+    rb->SendBulk(spec->name);
+    rb->StartMap(2);
+    rb->SendBulk("calls");
+    rb->SendLong(int64_t(st.calls));
+    rb->SendBulk("histogram_usec");
+    size_t n = 0;
+    for (uint64_t c : st.latency_log2) n += c != 0;
+    rb->StartMap(n);
+    uint64_t cumulative = 0;
+    for (size_t b = 0; b < CommandStats::kLatencyBuckets; ++b) {
+      if (st.latency_log2[b] == 0) continue;
+      cumulative += st.latency_log2[b];
+      rb->SendLong(int64_t(1) << b);
+      rb->SendLong(int64_t(cumulative));
+    }
+  }
+}
+
+// LATENCY LATEST | HISTORY event | RESET [event ...] | DOCTOR | HISTOGRAM [cmd ...] | HELP.
+void Latency(CmdArgs args, ConnectionContext* cntx) {
+  ReplyBuilder* rb = cntx->rb;
+  LatencyMonitor& mon = cntx->service->latency();
+  std::string sub = AsciiUpper(args[1]);
+  // Redis 7's subcommand arities.
+  size_t want = sub == "HISTORY" ? 3 : (sub == "RESET" || sub == "HISTOGRAM") ? 0 : 2;
+  bool known = sub == "LATEST" || sub == "HISTORY" || sub == "RESET" || sub == "DOCTOR" ||
+               sub == "HISTOGRAM" || sub == "HELP";
+  if (known && want != 0 && args.size() != want) {
+    return rb->SendError(errors::WrongArity("latency|" + AsciiLower(sub)));
+  }
+  if (sub == "LATEST" && args.size() == 2) {
+    std::vector<LatencyMonitor::Event> events = mon.Snapshot();
+    rb->StartArray(events.size());
+    for (const auto& e : events) {
+      const auto& last =
+          e.samples[(e.idx + LatencyMonitor::kSamples - 1) % LatencyMonitor::kSamples];
+      rb->StartArray(4);
+      rb->SendBulk(e.name);
+      rb->SendLong(last.time);
+      rb->SendLong(last.latency);
+      rb->SendLong(e.max);
+    }
+  } else if (sub == "HISTORY" && args.size() == 3) {
+    std::vector<LatencyMonitor::Event> events = mon.Snapshot();
+    auto it = std::find_if(events.begin(), events.end(),
+                           [&](const auto& e) { return e.name == args[2]; });
+    if (it == events.end()) return rb->StartArray(0);
+    size_t n = 0;
+    for (const auto& s : it->samples) n += s.time != 0;
+    rb->StartArray(n);
+    for (size_t j = 0; j < LatencyMonitor::kSamples; ++j) {  // oldest first
+      const auto& s = it->samples[(it->idx + j) % LatencyMonitor::kSamples];
+      if (s.time == 0) continue;
+      rb->StartArray(2);
+      rb->SendLong(s.time);
+      rb->SendLong(s.latency);
+    }
+  } else if (sub == "RESET" && args.size() >= 2) {
+    std::vector<std::string> names(args.begin() + 2, args.end());
+    rb->SendLong(int64_t(mon.Reset(names)));
+  } else if (sub == "DOCTOR" && args.size() == 2) {
+    const RuntimeConfig& rc = cntx->service->runtime();
+    rb->SendVerbatim(LatencyDoctorReport(mon.Snapshot(), rc.latency_monitor_threshold.load(),
+                                         rc.slowlog_log_slower_than.load(), rc.hz.load(),
+                                         UnixNowMs() / 1000));
+  } else if (sub == "HISTOGRAM") {
+    LatencyHistogram(args, cntx);
+  } else if (sub == "HELP" && args.size() == 2) {
+    SendHelp(rb, kLatencyHelp);
+  } else {
+    rb->SendError(errors::UnknownSubcommand(args[1], "LATENCY"));
+  }
+}
+
 void RegisterServerFamily(CommandRegistry* r) {
   using namespace cmd;
   r->Register(
@@ -214,6 +347,8 @@ void RegisterServerFamily(CommandRegistry* r) {
   r->Register({"time", 1, kLoading | kStale | kFast | kNoKeyspace, 0, 0, 0, Time});
   r->Register(
       {"monitor", 1, kAdmin | kNoScript | kLoading | kStale | kNoKeyspace, 0, 0, 0, Monitor});
+  r->Register(
+      {"latency", -2, kAdmin | kNoScript | kLoading | kStale | kNoKeyspace, 0, 0, 0, Latency});
   r->Register({"slowlog", -2, kAdmin | kLoading | kStale | kNoKeyspace, 0, 0, 0, Slowlog});
   r->Register(
       {"shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMulti, 0, 0, 0, Shutdown});
