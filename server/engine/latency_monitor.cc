@@ -61,6 +61,31 @@ std::string Format(const char* fmt, auto... args) {
   return buf;
 }
 
+// Redis's analyzeLatencyForEvent line: "N. event: S latency spikes (average ...)". False when
+// the event has no samples.
+bool AppendEventLine(const LatencyMonitor::Event& e, int64_t now_s, int num, std::string* out) {
+  int64_t sum = 0, samples = 0, min_time = now_s;
+  for (const auto& s : e.samples) {
+    if (s.time == 0) continue;
+    sum += s.latency;
+    ++samples;
+    min_time = std::min(min_time, s.time);
+  }
+  if (samples == 0) return false;
+  int64_t avg = sum / samples, mad = 0;
+  for (const auto& s : e.samples) {
+    if (s.time != 0) mad += std::llabs(s.latency - avg);
+  }
+  mad /= samples;
+  int64_t period = std::max<int64_t>(now_s - min_time, 1);
+  *out += Format(
+      "%d. %s: %d latency spikes (average %lldms, mean deviation %lldms, period %.2f sec). "
+      "Worst all time event %lldms.\n",
+      num, e.name.c_str(), int(samples), (long long)avg, (long long)mad,
+      double(period) / double(samples), (long long)e.max);
+  return true;
+}
+
 }  // namespace
 
 std::string LatencyDoctorReport(const std::vector<LatencyMonitor::Event>& events,
@@ -84,26 +109,8 @@ std::string LatencyDoctorReport(const std::vector<LatencyMonitor::Event>& events
   bool large_objects = false, scheduler = false, hz_advice = false, mass_eviction = false;
   int num = 1;
   for (const LatencyMonitor::Event& e : events) {
-    int64_t sum = 0, samples = 0, min_time = now_s;
-    for (const auto& s : e.samples) {
-      if (s.time == 0) continue;
-      sum += s.latency;
-      ++samples;
-      min_time = std::min(min_time, s.time);
-    }
-    if (samples == 0) continue;
-    int64_t avg = sum / samples, mad = 0;
-    for (const auto& s : e.samples) {
-      if (s.time != 0) mad += std::llabs(s.latency - avg);
-    }
-    mad /= samples;
-    int64_t period = std::max<int64_t>(now_s - min_time, 1);
-    out += Format(
-        "%d. %s: %d latency spikes (average %lldms, mean deviation %lldms, period %.2f sec). "
-        "Worst all time event %lldms.",
-        num++, e.name.c_str(), int(samples), (long long)avg, (long long)mad,
-        double(period) / double(samples), (long long)e.max);
-    out += "\n";
+    if (!AppendEventLine(e, now_s, num, &out)) continue;
+    ++num;
     if (e.name == "command") {
       if (slowlog_slower_than_us < 0) {
         slowlog_enabled = true;
