@@ -158,7 +158,8 @@ void XAdd(CmdArgs args, ConnectionContext* cntx) {
     }
     s->Append(id, fv, limits);
     SendStreamId(out, id);
-    s->Trim(p.trim);
+    op.slice->Notify(notify::kStream, "xadd", op.db, key);
+    if (s->Trim(p.trim) > 0) op.slice->Notify(notify::kStream, "xtrim", op.db, key);
     op.slice->MarkModified(op.db, key);
     NotifyKeyReady(key);
     return {};
@@ -225,7 +226,10 @@ void XDel(CmdArgs args, ConnectionContext* cntx) {
     }
     int64_t deleted = 0;
     for (const StreamID& id : ids) deleted += (*s)->Delete(id);
-    if (deleted) op.slice->MarkModified(op.db, key);
+    if (deleted) {
+      op.slice->MarkModified(op.db, key);
+      op.slice->Notify(notify::kStream, "xdel", op.db, key);
+    }
     out->SendLong(deleted);
     return {};
   });
@@ -245,7 +249,10 @@ void XTrim(CmdArgs args, ConnectionContext* cntx) {
       return {};
     }
     int64_t deleted = (*s)->Trim(p.trim);
-    if (deleted) op.slice->MarkModified(op.db, key);
+    if (deleted) {
+      op.slice->MarkModified(op.db, key);
+      op.slice->Notify(notify::kStream, "xtrim", op.db, key);
+    }
     out->SendLong(deleted);
     return {};
   });
@@ -288,6 +295,7 @@ void XSetId(CmdArgs args, ConnectionContext* cntx) {
     if (entries_added != -1) s->entries_added = uint64_t(entries_added);
     if (!max_xdel.IsZero()) s->max_deleted_id = max_xdel;
     op.slice->MarkModified(op.db, key);
+    op.slice->Notify(notify::kStream, "xsetid", op.db, key);
     out->SendOk();
     return {};
   });

@@ -125,22 +125,30 @@ void XGroup(CmdArgs args, ConnectionContext* cntx) {
         }
       }
       op.slice->MarkModified(op.db, key);
+      op.slice->Notify(notify::kStream, sub == "SETID" ? "xgroup-setid" : "xgroup-create", op.db,
+                       key);
       out->SendOk();
     } else if (sub == "DESTROY") {
       bool destroyed = s->DestroyGroup(group);
       if (destroyed) {
         op.slice->MarkModified(op.db, key);
+        op.slice->Notify(notify::kStream, "xgroup-destroy", op.db, key);
         NotifyKeyReady(key);  // blocked XREADGROUPs of that group answer -NOGROUP
       }
       out->SendLong(destroyed);
     } else if (sub == "CREATECONSUMER") {
       bool created;
       cg->AddConsumer(args[4], StreamNowMs(), &created);
-      if (created) op.slice->MarkModified(op.db, key);
+      if (created) {
+        op.slice->MarkModified(op.db, key);
+        op.slice->Notify(notify::kStream, "xgroup-createconsumer", op.db, key);
+      }
       out->SendLong(created);
     } else {  // DELCONSUMER
+      bool existed = cg->FindConsumer(args[4]) != nullptr;
       size_t pending = cg->DeleteConsumer(args[4]);
       op.slice->MarkModified(op.db, key);
+      if (existed) op.slice->Notify(notify::kStream, "xgroup-delconsumer", op.db, key);
       out->SendLong(int64_t(pending));
     }
     return {};
@@ -358,7 +366,10 @@ void XClaim(CmdArgs args, ConnectionContext* cntx) {
       if (nack == nullptr) continue;
       if (nack->consumer != nullptr && minidle && now - nack->delivery_time < minidle) continue;
       bool created;
-      if (c == nullptr) c = g->AddConsumer(name, now, &created);
+      if (c == nullptr) {
+        c = g->AddConsumer(name, now, &created);
+        if (created) op.slice->Notify(notify::kStream, "xgroup-createconsumer", op.db, key);
+      }
       c->seen_time = now;
       nack->delivery_time = deliverytime;
       if (retrycount >= 0) {
@@ -427,7 +438,10 @@ void XAutoClaim(CmdArgs args, ConnectionContext* cntx) {
       ++it;
       if (minidle && now - nack->delivery_time < minidle) continue;
       bool created;
-      if (c == nullptr) c = g->AddConsumer(name, now, &created);
+      if (c == nullptr) {
+        c = g->AddConsumer(name, now, &created);
+        if (created) op.slice->Notify(notify::kStream, "xgroup-createconsumer", op.db, key);
+      }
       c->seen_time = now;
       nack->delivery_time = now;
       if (!justid) ++nack->delivery_count;

@@ -191,6 +191,7 @@ bool ServeKeyNow(const OpArgs& op, const ReadSpec& spec, size_t i, StreamID gt, 
   if (g != nullptr) {  // Redis creates the consumer only when it serves it
     bool created;
     c = g->AddConsumer(spec.consumer, now, &created);
+    if (created) op.slice->Notify(notify::kStream, "xgroup-createconsumer", op.db, key);
     c->seen_time = now;
     op.slice->MarkModified(op.db, key);
   }
@@ -288,6 +289,7 @@ void ReadWithHops(Hops& hops, BlockingTx* btx, const ReadSpec& spec, ConnectionC
     if (g != nullptr) {
       bool created;
       c = g->AddConsumer(spec.consumer, now, &created);
+      if (created) op.slice->Notify(notify::kStream, "xgroup-createconsumer", op.db, key);
       c->seen_time = now;
       op.slice->MarkModified(op.db, key);
     }
