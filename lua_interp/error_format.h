@@ -21,6 +21,15 @@ inline constexpr std::string_view kErrNoScript = "NOSCRIPT No matching script. P
 inline constexpr std::string_view kErrRegisterOutsideLoad =
     "redis.register_function can only be called on FUNCTION LOAD command";
 
+// The field Redis sets (true) in the error table of a failed command call: errorstats counted
+// the error when the command failed, so a script that raises or returns it is not counted
+// again. Scripts see it, as in Redis.
+inline constexpr const char* kIgnoreErrorStats = "ignore_error_stats_update";
+// A script error text that starts with this byte repeats an error errorstats already counted
+// (the escaping error table had kIgnoreErrorStats): the server strips it and sends the rest
+// with ReplyBuilder::SendErrorUncounted. (A byte no Redis error text contains.)
+inline constexpr char kCountedErrorMark = '\x01';
+
 // Redis's luaPushErrorBuff rule for an error text given by a script or a command:
 // "-CODE msg" -> "CODE msg"; "-word" -> "ERR word"; "msg" (no '-') -> "ERR msg"; a trailing
 // CR/LF is trimmed.

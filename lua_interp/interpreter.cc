@@ -97,6 +97,9 @@ int ErrorHandler(lua_State* lua) {
     lua_pushliteral(lua, "err");
     lua_rawget(lua, 1);
     lua_setfield(lua, result, "err");
+    lua_pushstring(lua, kIgnoreErrorStats);
+    lua_rawget(lua, 1);
+    lua_setfield(lua, result, kIgnoreErrorStats);
   } else {
     lua_pushliteral(lua, "ERR ");
     luaL_tolstring(lua, 1, nullptr);
@@ -361,10 +364,12 @@ Interpreter::RunStatus Interpreter::Run(int nargs, std::string_view name, Script
       lua_getfield(lua_, t, "err");
       lua_getfield(lua_, t, "source");
       lua_getfield(lua_, t, "line");
+      lua_getfield(lua_, t, kIgnoreErrorStats);
       const char* msg = lua_tostring(lua_, t + 1);
       const char* source = lua_tostring(lua_, t + 2);
       int line = static_cast<int>(lua_tointeger(lua_, t + 3));
       *error = ScriptRunError(msg ? msg : "ERR unknown error", name, source ? source : "", line);
+      if (lua_toboolean(lua_, t + 4)) error->insert(error->begin(), kCountedErrorMark);
     } else {  // LUA_ERRMEM / LUA_ERRERR: the handler could not run
       const char* msg = lua_tostring(lua_, -1);
       *error = ScriptFailure(name, msg ? msg : "execution failure");

@@ -1,4 +1,5 @@
 #include "lua_interp/interpreter.h"
+#include "lua_interp/error_format.h"
 
 #include <gtest/gtest.h>
 
@@ -225,11 +226,14 @@ TEST_F(InterpreterTest, ReplyToLua) {
             "[\"txt\",\"hello\"]");
   EXPECT_EQ(runner_.infos.back().resp, 3);
 
-  // Errors: call raises (with position), pcall returns the table.
+  // Errors: call raises (with position; marked as counted already, kCountedErrorMark), pcall
+  // returns the table (ignore_error_stats_update set, as Redis's).
+  const std::string mark(1, kCountedErrorMark);
   std::string body = "return redis.call('err')";
-  EXPECT_EQ(Run(body), ErrAt(body, "WRONGTYPE Operation against a key"));
+  EXPECT_EQ(Run(body), ErrAt(body, mark + "WRONGTYPE Operation against a key"));
   body = "local x = 1\nredis.call('err')";
-  EXPECT_EQ(Run(body), ErrAt(body, "WRONGTYPE Operation against a key", 2));
+  EXPECT_EQ(Run(body), ErrAt(body, mark + "WRONGTYPE Operation against a key", 2));
+  EXPECT_EQ(Run("return tostring(redis.pcall('err').ignore_error_stats_update)"), "\"true\"");
   EXPECT_EQ(Run("return redis.pcall('err')"), "-WRONGTYPE Operation against a key");
   EXPECT_EQ(Run("local r = redis.pcall('err') return r.err"),
             "\"WRONGTYPE Operation against a key\"");

@@ -29,6 +29,9 @@ class ReplyWriter {
   virtual void SendBulk(std::string_view value) = 0;
   virtual void SendStatus(std::string_view value) = 0;   // "+OK"-style simple string, no '+'
   virtual void SendError(std::string_view message) = 0;  // "ERR ...", no '-'
+  // An error table a command call produced (ignore_error_stats_update set), which errorstats
+  // counted when the command failed: a writer that counts errors must not count it again.
+  virtual void SendCountedError(std::string_view message) { SendError(message); }
   // RESP2 null bulk string ($-1) or RESP3 null (_).
   virtual void SendNull() = 0;
   // RESP2 null array (*-1); RESP3 writers treat it as SendNull().

@@ -79,7 +79,10 @@ void TableToReply(lua_State* lua, int idx, int resp, ReplyWriter* out, int depth
   idx = lua_absindex(lua, idx);
   std::string scratch;
   if (RawField(lua, idx, "err") == LUA_TSTRING) {
-    out->SendError(NoNewlines(UpToNul(ToView(lua, -1)), &scratch));
+    bool counted = RawField(lua, idx, kIgnoreErrorStats) != LUA_TNIL && lua_toboolean(lua, -1);
+    lua_pop(lua, 1);
+    std::string_view msg = NoNewlines(UpToNul(ToView(lua, -1)), &scratch);
+    counted ? out->SendCountedError(msg) : out->SendError(msg);
     lua_pop(lua, 1);
     return;
   }
@@ -276,6 +279,8 @@ void LuaReplyBuilder::SendError(std::string_view message) {
   }
   if (frames_.empty()) top_level_error_ = true;
   PushTableWithField("err", message);
+  lua_pushboolean(lua_, 1);
+  lua_setfield(lua_, -2, kIgnoreErrorStats);
   ElementPushed();
 }
 

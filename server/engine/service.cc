@@ -381,6 +381,7 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
   int64_t start = 0;
   if (timed) start = cntx->clock_chain && *cntx->clock_chain ? *cntx->clock_chain : SteadyNowNs();
   uint64_t errors_before = cntx->rb->errors_sent();
+  uint64_t uncounted_before = cntx->rb->uncounted_errors();
   cntx->last_cmd = spec->name;
   cntx->last_active_ns = start;
   cntx->cmd_flags = spec->flags;
@@ -397,7 +398,11 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
     ++stats->calls;
     stats->usec += uint64_t(elapsed_us);
     if (timed) ++stats->latency_log2[CommandStats::BucketOf(elapsed_us)];
-    if (cntx->rb->errors_sent() != errors_before) ++stats->failed_calls;
+    // Redis: one failed call for the counted errors of a call, one per uncounted error (a
+    // script returning the error tables of its failed calls).
+    uint64_t uncounted = cntx->rb->uncounted_errors() - uncounted_before;
+    uint64_t counted = cntx->rb->errors_sent() - errors_before - uncounted;
+    stats->failed_calls += uncounted + (counted > 0 ? 1 : 0);
   }
   if ((spec->flags & cmd::kWrite) && cntx->rb->errors_sent() == errors_before) CountWrite(here);
   MaybeSlowLog(*spec, args, elapsed_us, cntx);

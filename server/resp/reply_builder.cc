@@ -71,10 +71,22 @@ void CountError(std::string_view text) {
 }
 }  // namespace
 
+void ReplyBuilder::CountErrorReply(std::string_view text) { CountError(text); }
+
 void ReplyBuilder::SendError(std::string_view full_text) {
-  ++errors_sent_;
   if (!full_text.empty() && full_text.front() == '-') full_text.remove_prefix(1);
   CountError(full_text);
+  AppendError(full_text);
+}
+
+void ReplyBuilder::SendErrorUncounted(std::string_view full_text) {
+  if (!full_text.empty() && full_text.front() == '-') full_text.remove_prefix(1);
+  ++uncounted_errors_;
+  AppendError(full_text);
+}
+
+void ReplyBuilder::AppendError(std::string_view full_text) {
+  ++errors_sent_;
   buffer_.push_back('-');
   const size_t start = buffer_.size();
   buffer_.append(full_text.data(), full_text.size());

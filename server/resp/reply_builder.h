@@ -93,8 +93,23 @@ class ReplyBuilder {
   bool empty() const { return buffer_.empty(); }
   void Clear() { buffer_.clear(); }  // keeps the capacity for the next batch
 
-  // Number of SendError() calls since construction (for error statistics).
+  // An error reply that errorstats must not count again: a script returning the error table
+  // of a command it called (Redis's ignore_error_stats_update). It still makes the command
+  // failed (errors_sent()).
+  void SendErrorUncounted(std::string_view full_text);
+  // Number of error replies since construction (for failed_calls); AddErrorsSent adds those
+  // a nested builder sent (a script's result, appended as bytes).
+  // uncounted_errors() counts the SendErrorUncounted ones: Redis makes each of those a failed
+  // call of its own, and all the counted ones of a call one failed call.
   uint64_t errors_sent() const { return errors_sent_; }
+  uint64_t uncounted_errors() const { return uncounted_errors_; }
+  void AddErrorsSent(const ReplyBuilder& nested) {
+    errors_sent_ += nested.errors_sent_;
+    uncounted_errors_ += nested.uncounted_errors_;
+  }
+  // Counts one error reply sent by other means (a script's refused call) in the calling
+  // thread's errorstats.
+  static void CountErrorReply(std::string_view text);
 
   // INFO errorstats: the error replies every ReplyBuilder of the calling thread sent, by
   // Redis's error code (the first word: ERR, WRONGTYPE, NOSCRIPT...), at most kMaxErrorCodes
@@ -108,12 +123,14 @@ class ReplyBuilder {
   static ErrorCounts& ThreadErrorCounts();
 
  private:
+  void AppendError(std::string_view text);
   void AppendHeader(char prefix, uint64_t len);
   void AppendLine(char prefix, std::string_view body);
 
   std::string buffer_;
   RespVersion version_;
   uint64_t errors_sent_ = 0;
+  uint64_t uncounted_errors_ = 0;
 };
 
 }  // namespace lw

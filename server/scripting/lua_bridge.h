@@ -19,6 +19,7 @@ class BuilderReplyWriter final : public lua::ReplyWriter {
   void SendBulk(std::string_view value) override { rb_->SendBulk(value); }
   void SendStatus(std::string_view value) override { rb_->SendSimpleString(value); }
   void SendError(std::string_view message) override { rb_->SendError(message); }
+  void SendCountedError(std::string_view message) override { rb_->SendErrorUncounted(message); }
   void SendNull() override { rb_->SendNull(); }
   void SendNullArray() override { rb_->SendNullArray(); }
   void SendDouble(double value) override { rb_->SendDouble(value); }

@@ -189,21 +189,36 @@ void CommandRunner::Execute(const CommandSpec* spec, std::span<const std::string
   *raw = std::move(capture.buffer());
 }
 
+namespace {
+// An error the runner answers a call with itself (no command ran to count it): counted in
+// errorstats here, as Redis counts a refused script call; the error table Lua gets says so
+// (ignore_error_stats_update), so the script's own error reply does not count it again.
+// (A stop that reruns the script is internal: never counted.)
+void Refuse(std::string_view error, lua::ReplyWriter* reply, bool internal = false) {
+  if (!internal) ReplyBuilder::CountErrorReply(error);
+  reply->SendError(error);
+}
+}  // namespace
+
 void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_view> args,
                          lua::ReplyWriter* reply) {
   // A SCRIPT KILL stops the script here too, before its next command could run.
   if (running_->kill_requested.load(std::memory_order_relaxed)) {
     Stop(ScriptStop::kError, std::string("ERR ") + std::string(lua::kErrScriptKilled));
-    return reply->SendError(stop_reason_);
+    return Refuse(stop_reason_, reply);
   }
   const CommandSpec* spec = client_->service->registry().Find(args[0]);
   std::string refusal = Check(spec, args);
-  if (!refusal.empty()) return reply->SendError(refusal);
+  if (!refusal.empty()) {
+    // A known command refused here is a rejected call of it, as Redis's scriptCall counts.
+    if (spec != nullptr) ++client_->service->LocalCommandStats()[spec->id].rejected_calls;
+    return Refuse(refusal, reply);
+  }
   std::string_view undeclared;
   if (mode_ == ScriptMode::kLockAhead && FindUndeclared(spec, args, &undeclared)) {
     // Lacewing's own rule, not Redis's: the script stops here and is rolled back.
     Stop(ScriptStop::kError, errors::UndeclaredKey(undeclared));
-    return reply->SendError(stop_reason_);
+    return Refuse(stop_reason_, reply);
   }
   if (mode_ == ScriptMode::kLockAhead && spec != nullptr && spec->whole_store != nullptr &&
       spec->whole_store(args) && !(locks_->held() != nullptr && locks_->held()->IsGlobal())) {
@@ -213,10 +228,10 @@ void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_
                                  AsciiUpper(args[0]) +
                                  "'s patterns name; give the script the "
                                  "allow-undeclared-keys flag)");
-    return reply->SendError(stop_reason_);
+    return Refuse(stop_reason_, reply);
   }
   if (mode_ == ScriptMode::kDynamic && !LockKeys(spec, args, /*lock=*/!info.async)) {
-    return reply->SendError(stop_reason_);
+    return Refuse(stop_reason_, reply, stop_ != ScriptStop::kError);
   }
 
   if (info.async) {
@@ -245,12 +260,12 @@ void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_
     if (t != nullptr && t->refused()) Stop(ScriptStop::kRerun, "ERR script rerun");
     // SELECT: the script's other databases take the whole-store lock.
     if (db_ != db_before) Stop(ScriptStop::kWholeStore, "ERR script rerun");
-    if (stop_ != ScriptStop::kNone) return reply->SendError(stop_reason_);
+    if (stop_ != ScriptStop::kNone) return Refuse(stop_reason_, reply, stop_ != ScriptStop::kError);
   }
   RespValue value;
   size_t consumed = 0;
   if (DecodeReply(raw, &consumed, &value) != DecodeResult::kOk) {
-    return reply->SendError(errors::kUndecodableReply);
+    return Refuse(errors::kUndecodableReply, reply);
   }
   WriteRespValue(value, reply);
 }

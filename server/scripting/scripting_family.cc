@@ -77,9 +77,20 @@ std::string_view ParseKeysAndArgs(CmdArgs args, size_t pos, CmdArgs* keys, CmdAr
 // Appends a script's finished reply to the client's; a reply too big to copy (bad_alloc, e.g.
 // under an address-space limit) becomes Redis's out-of-memory error for the script instead of
 // taking the process down.
+// A script's error: once in errorstats (lua::kCountedErrorMark: counted when the command the
+// script called failed), and the EVAL/FCALL is failed either way.
+void SendScriptError(std::string_view error, ConnectionContext* cntx) {
+  if (!error.empty() && error.front() == lua::kCountedErrorMark) {
+    return cntx->rb->SendErrorUncounted(error.substr(1));
+  }
+  cntx->rb->SendError(error);
+}
+
 void SendScriptResult(const ReplyBuilder& result, std::string_view name, ConnectionContext* cntx) {
   std::string& out = cntx->rb->buffer();
   size_t mark = out.size();
+  // Error replies inside the result (counted by `result`) make the call failed.
+  cntx->rb->AddErrorsSent(result);
   try {
     out.append(result.buffer());
   } catch (const std::bad_alloc&) {
@@ -360,7 +371,7 @@ void Run(ScriptManager& mgr, const Target& target, CmdArgs keys, CmdArgs argv, b
     ok = RunOnThisThread(mgr, target, keys, argv, mode, read_only,
                          home ? tx::EngineShard::Current() : nullptr, cntx, &result, &error);
   }
-  if (!ok) return cntx->rb->SendError(error);
+  if (!ok) return SendScriptError(error, cntx);
   SendScriptResult(result, target.name, cntx);
 }
 
@@ -515,9 +526,10 @@ void RunPipelinedGroup(std::vector<std::unique_ptr<PipelinedScript>>* group,
     if (s->ok) {
       SendScriptResult(s->result, s->target.name, cntx);
     } else {
-      cntx->rb->SendError(s->error);
+      SendScriptError(s->error, cntx);
     }
-    cntx->service->RecordCall(*spec, s->request, s->start_ns, s->usec, !s->ok, cntx);
+    cntx->service->RecordCall(*spec, s->request, s->start_ns, s->usec,
+                              !s->ok || s->result.errors_sent() > 0, cntx);
   }
   group->clear();
 }
