@@ -39,6 +39,13 @@ void Histogram::Merge(const Histogram& other) {
   max_ = std::max(max_, other.max_);
 }
 
+uint64_t Histogram::CountAtOrBelow(uint64_t value) const {
+  uint64_t n = 0;
+  int last = BucketOf(value);
+  for (int i = 0; i <= last; ++i) n += buckets_[i];
+  return n;
+}
+
 void Histogram::Clear() { *this = Histogram(); }
 
 uint64_t Histogram::Percentile(double q) const {

@@ -20,6 +20,11 @@ class Histogram {
   uint64_t min() const { return count_ ? min_ : 0; }
   uint64_t max() const { return max_; }
   double Mean() const { return count_ ? double(sum_) / count_ : 0; }
+  uint64_t sum() const { return sum_; }
+  // How many values were <= `value`, counting whole buckets: exact when `value` is a bucket's
+  // upper bound (a power of two minus one always is), else it may include a few values of
+  // the bucket holding `value` (Prometheus "le" buckets).
+  uint64_t CountAtOrBelow(uint64_t value) const;
 
   // The value at quantile q in [0, 1], as the upper bound of the bucket that holds it
   // (clamped to max()). Returns 0 when empty.

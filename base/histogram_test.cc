@@ -47,3 +47,15 @@ TEST(HistogramTest, Merge) {
 
 }  // namespace
 }  // namespace lw
+
+namespace lw {
+TEST(HistogramTest, CountAtOrBelowPowerOfTwoBounds) {
+  Histogram h;
+  for (uint64_t v : {1, 5, 100, 1000, 1023, 1024, 5000, 1 << 20}) h.Add(v);
+  EXPECT_EQ(h.CountAtOrBelow(0), 0u);
+  EXPECT_EQ(h.CountAtOrBelow(1023), 5u);
+  EXPECT_EQ(h.CountAtOrBelow(4095), 6u);
+  EXPECT_EQ(h.CountAtOrBelow(UINT64_MAX), 8u);
+  EXPECT_EQ(h.sum(), 1u + 5 + 100 + 1000 + 1023 + 1024 + 5000 + (1 << 20));
+}
+}  // namespace lw

@@ -43,6 +43,8 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
   cmd_stats_.resize(pool_->size());
   total_commands_ = std::make_unique<ThreadCounter[]>(pool_->size() + 1);
   write_commands_ = std::make_unique<ThreadCounter[]>(pool_->size() + 1);
+  net_input_ = std::make_unique<ThreadCounter[]>(pool_->size() + 1);
+  net_output_ = std::make_unique<ThreadCounter[]>(pool_->size() + 1);
   for (auto& stats : cmd_stats_) stats.resize(registry_.size());
   shutdown_hook_ = [] { kill(getpid(), SIGTERM); };
   // Memory limits: start-up flags into the runtime settings, then every shard reads them.
@@ -71,6 +73,7 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
   int64_t pool_bytes = 0;
   for (const auto* c : thread_mem_) pool_bytes += c->load(std::memory_order_relaxed);
   other_mem_.store(mem::TotalAllocatedBytes() - pool_bytes);
+  startup_memory_ = UsedMemory();
   cannot_evict_ = std::make_unique<std::atomic<bool>[]>(shards_.size());
   shards_.AwaitOnAll([this](Shard* shard) {
     MemoryConfig mc;
@@ -161,6 +164,8 @@ bool Service::MemoryTick(Shard* shard) {
     int64_t pool_bytes = 0;
     for (const auto* c : thread_mem_) pool_bytes += c->load(std::memory_order_relaxed);
     other_mem_.store(mem::TotalAllocatedBytes() - pool_bytes, std::memory_order_relaxed);
+    const uint64_t totals[] = {total_commands(), net_input_bytes(), net_output_bytes()};
+    instantaneous_.Sample(SteadyNowNs(), totals);
   }
   DbSlice& slice = shard->db_slice;
   if (!slice.CacheMode()) return false;
@@ -236,6 +241,8 @@ void Service::ResetStats() {
   // Each thread's counters are reset on that thread: it is their only writer.
   pool_->AwaitBriefOnAll([this](io::Proactor* p) {
     total_commands_[p->index()].n.store(0, std::memory_order_relaxed);
+    net_input_[p->index()].n.store(0, std::memory_order_relaxed);
+    net_output_[p->index()].n.store(0, std::memory_order_relaxed);
     for (CommandStats& s : cmd_stats_[p->index()]) s = CommandStats{};
     ReplyBuilder::ThreadErrorCounts() = {};
   });
@@ -257,6 +264,9 @@ void Service::RecordCall(const CommandSpec& spec, CmdArgs args, int64_t start_ns
   ++stats.calls;
   stats.usec += uint64_t(std::max<int64_t>(elapsed_us, 0));
   if (failed) ++stats.failed_calls;
+  if (runtime_.latency_tracking.load(std::memory_order_relaxed)) {
+    stats.RecordLatency(elapsed_us * 1000);
+  }
   if ((spec.flags & cmd::kWrite) && !failed) CountWrite(here);
   MaybeSlowLog(spec, args, elapsed_us, cntx);
 }
@@ -398,6 +408,9 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
     ++stats->calls;
     stats->usec += uint64_t(elapsed_us);
     if (timed) ++stats->latency_log2[CommandStats::BucketOf(elapsed_us)];
+    if (timed && runtime_.latency_tracking.load(std::memory_order_relaxed)) {
+      stats->RecordLatency(end - start);
+    }
     // Redis: one failed call for the counted errors of a call, one per uncounted error (a
     // script returning the error tables of its failed calls).
     uint64_t uncounted = cntx->rb->uncounted_errors() - uncounted_before;
@@ -486,6 +499,29 @@ void Service::FeedMonitorsArgs(const ConnectionContext* cntx, CmdArgs args) {
     return monitors_.Feed(this, cntx->db_index, "unix:" + config_.unixsocket, args);
   }
   monitors_.Feed(this, cntx->db_index, cntx->addr, args);
+}
+
+void InstantaneousMetrics::Sample(int64_t now_ns, const uint64_t (&totals)[kNumMetrics]) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (last_ns_ != 0 && now_ns - last_ns_ < 100'000'000) return;  // one sample per 100 ms
+  if (last_ns_ != 0) {
+    double secs = double(now_ns - last_ns_) / 1e9;
+    for (int m = 0; m < kNumMetrics; ++m) {
+      // A RESETSTAT in between makes a total go down: that period counts as zero.
+      uint64_t delta = totals[m] >= last_[m] ? totals[m] - last_[m] : 0;
+      samples_[m][next_] = double(delta) / secs;
+    }
+    next_ = (next_ + 1) % kSamples;
+  }
+  last_ns_ = now_ns;
+  for (int m = 0; m < kNumMetrics; ++m) last_[m] = totals[m];
+}
+
+double InstantaneousMetrics::Mean(Metric m) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  double sum = 0;
+  for (double v : samples_[m]) sum += v;
+  return sum / kSamples;
 }
 
 }  // namespace lw

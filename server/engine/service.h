@@ -24,6 +24,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "base/histogram.h"
 #include "base/malloc_accounting.h"
 #include "io/blocking_counter.h"
 #include "io/done.h"
@@ -163,6 +164,11 @@ struct RuntimeConfig {
   std::atomic<int64_t> slowlog_log_slower_than{10000};
   std::atomic<int64_t> slowlog_max_len{128};
   std::atomic<int64_t> latency_monitor_threshold{0};  // ms; 0: the latency monitor is off
+  // latency-tracking: each command's latency goes into its thread's histogram (INFO
+  // latencystats, /metrics); read once per command.
+  std::atomic<int64_t> latency_tracking{1};
+  // latency-tracking-info-percentiles, normalized ("50 99 99.9"), under `mu`; read by INFO.
+  std::string latency_tracking_info_percentiles = "50 99 99.9";
   // The listpack thresholds: read by the list/hash/set/zset families per command. Lists
   // take list-max-listpack-size when created (Redis's default is -2; Lacewing's 128).
   std::atomic<int64_t> list_max_listpack_size{128};
@@ -200,7 +206,8 @@ struct RuntimeConfig {
   }
 };
 
-// Per-command counters of one thread (INFO commandstats).
+// Per-command counters of one thread (INFO commandstats). `latency` (nanoseconds, INFO
+// latencystats and /metrics) is allocated at the command's first timed call on the thread.
 struct CommandStats {
   uint64_t calls = 0;
   uint64_t usec = 0;
@@ -212,6 +219,30 @@ struct CommandStats {
   static size_t BucketOf(int64_t us) {
     return us <= 1 ? 0 : std::min<size_t>(std::bit_width(uint64_t(us - 1)), kLatencyBuckets - 1);
   }
+  std::unique_ptr<Histogram> latency;
+
+  void RecordLatency(int64_t ns) {
+    if (!latency) latency = std::make_unique<Histogram>();
+    latency->Add(uint64_t(std::max<int64_t>(ns, 0)));
+  }
+};
+
+// INFO's instantaneous_* figures: Redis's trackInstantaneousMetric, 16 samples of the rate
+// over each 100 ms period, averaged. Sample() runs on shard 0's background tick; Mean() on
+// INFO. Guarded by a mutex neither touches more than ten times a second.
+class InstantaneousMetrics {
+ public:
+  enum Metric { kOps = 0, kNetInput, kNetOutput, kNumMetrics };
+  void Sample(int64_t now_ns, const uint64_t (&totals)[kNumMetrics]);
+  double Mean(Metric m) const;
+
+ private:
+  static constexpr int kSamples = 16;
+  mutable std::mutex mu_;
+  int64_t last_ns_ = 0;
+  uint64_t last_[kNumMetrics] = {};
+  double samples_[kNumMetrics][kSamples] = {};
+  int next_ = 0;
 };
 
 class Service {
@@ -256,6 +287,15 @@ class Service {
     return sum;
   }
   uint64_t total_connections() const { return total_connections_.load(std::memory_order_relaxed); }
+  // Bytes read from and written to client sockets (INFO total_net_input_bytes / ..._output_),
+  // one counter per thread, written by that thread alone. REQUIRES: on a pool thread.
+  void CountNetInput(uint64_t n) { AddToThreadCounter(net_input_, n); }
+  void CountNetOutput(uint64_t n) { AddToThreadCounter(net_output_, n); }
+  uint64_t net_input_bytes() const { return SumThreadCounter(net_input_); }
+  uint64_t net_output_bytes() const { return SumThreadCounter(net_output_); }
+  const InstantaneousMetrics& instantaneous() const { return instantaneous_; }
+  // used_memory when the service had started (INFO used_memory_startup).
+  int64_t startup_memory() const { return startup_memory_; }
   // Connections refused because maxclients was reached (INFO's rejected_connections).
   void CountRejectedConnection() { rejected_connections_.fetch_add(1, std::memory_order_relaxed); }
   uint64_t rejected_connections() const {
@@ -379,6 +419,19 @@ class Service {
   };
   std::unique_ptr<ThreadCounter[]> total_commands_;
   std::unique_ptr<ThreadCounter[]> write_commands_;
+  std::unique_ptr<ThreadCounter[]> net_input_;
+  std::unique_ptr<ThreadCounter[]> net_output_;
+  void AddToThreadCounter(const std::unique_ptr<ThreadCounter[]>& c, uint64_t n) {
+    std::atomic<uint64_t>& v = c[io::Proactor::Current()->index()].n;
+    v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);  // sole writer
+  }
+  uint64_t SumThreadCounter(const std::unique_ptr<ThreadCounter[]>& c) const {
+    uint64_t sum = 0;
+    for (size_t i = 0; i <= pool_->size(); ++i) sum += c[i].n.load(std::memory_order_relaxed);
+    return sum;
+  }
+  InstantaneousMetrics instantaneous_;
+  int64_t startup_memory_ = 0;
   std::atomic<bool> loading_{false};
   std::atomic<bool> writes_refused_{false};
   std::atomic<int> pause_mode_{kPauseNone};

@@ -27,6 +27,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -34,6 +35,8 @@
 #include <span>
 #include <string>
 #include <vector>
+
+#include <absl/strings/str_split.h>
 
 #include "base/flags.h"
 #include "base/logging.h"
@@ -49,7 +52,18 @@ namespace lw {
 
 namespace {
 
-enum class ParamType { kInt, kMemory, kBool, kEnum, kString, kSave, kNotify, kConst, kObufLimits };
+enum class ParamType {
+  kInt,
+  kMemory,
+  kBool,
+  kEnum,
+  kString,
+  kSave,
+  kNotify,
+  kConst,
+  kObufLimits,
+  kPercentiles
+};
 enum class Settable { kLive, kImmutable, kProtected, kFixed };
 
 constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning"};
@@ -172,6 +186,11 @@ const Param kParams[] = {
     Int("slowlog-log-slower-than", &RC::slowlog_log_slower_than, -1, LLONG_MAX),
     Int("slowlog-max-len", &RC::slowlog_max_len, 0, LONG_MAX),
     Int("latency-monitor-threshold", &RC::latency_monitor_threshold, 0, LLONG_MAX),  // LATENCY
+    // Commands executed afterwards are timed into their histograms or not (INFO latencystats).
+    Bool("latency-tracking", &RC::latency_tracking, kLive),
+    // Read by each INFO latencystats; stored normalized ("50.0" reads back "50"), as Redis.
+    Str("latency-tracking-info-percentiles", kPercentiles, &RC::latency_tracking_info_percentiles,
+        kLive),
     // New lists take it; existing ones keep theirs (as Redis's quicklist fill).
     Int("list-max-listpack-size", &RC::list_max_listpack_size, INT_MIN, INT_MAX, kLive,
         "list-max-ziplist-size"),
@@ -284,7 +303,8 @@ std::string RuntimeValue(const Param& p, RuntimeConfig& rt) {
     case kEnum:
       return std::string(p.choices[size_t((rt.*p.num).load())]);
     case kString:
-    case kSave: {
+    case kSave:
+    case kPercentiles: {
       std::lock_guard<std::mutex> lock(rt.mu);
       return rt.*p.str;
     }
@@ -318,6 +338,35 @@ bool ValidSave(std::string_view v) {
 }
 
 // kInt and kMemory: the number and Redis's range check.
+// latency-tracking-info-percentiles: numbers in [0, 100] separated by spaces, normalized as
+// Redis prints them ("%f" less trailing zeros). "" (with *err empty) for an empty list; on a
+// bad value "" and Redis's reason in *err.
+std::string NormalizePercentiles(std::string_view value, std::string* err) {
+  std::string out;
+  err->clear();
+  for (absl::string_view word :
+       absl::StrSplit(absl::string_view(value.data(), value.size()), ' ', absl::SkipEmpty())) {
+    std::string w(word);
+    char* end = nullptr;
+    double d = std::strtod(w.c_str(), &end);
+    if (w.empty() || end != w.c_str() + w.size() || std::isnan(d)) {
+      *err = "Invalid latency-tracking-info-percentiles parameters";
+      return "";
+    }
+    if (d < 0 || d > 100) {
+      *err = "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+      return "";
+    }
+    char buf[64];
+    std::string text(buf, size_t(snprintf(buf, sizeof(buf), "%f", d)));
+    while (text.back() == '0') text.pop_back();
+    if (text.back() == '.') text.pop_back();
+    if (!out.empty()) out += ' ';
+    out += text;
+  }
+  return out;
+}
+
 bool ParseNumber(const Param& p, std::string_view value, int64_t* num, std::string* err) {
   if (p.type == kInt) {
     if (!ParseRedisInt(value, num)) {
@@ -379,6 +428,8 @@ bool ParseParam(const Param& p, std::string_view value, int64_t* num, std::strin
       return false;
     case kString:
       return true;
+    case kPercentiles:
+      return !NormalizePercentiles(value, err).empty() || err->empty();
     case kObufLimits: {
       ObufLimits scratch = {};
       return ParseObufLimits(value, scratch, err);
@@ -429,9 +480,12 @@ void ApplyParam(const Param& p, Service* service, std::string_view value, int64_
     if (p.num == &RC::loglevel) ApplyLogLevel(num);
     (rt.*p.num).store(num);
   } else if (p.str) {
+    std::string unused;
+    std::string stored =
+        p.type == kPercentiles ? NormalizePercentiles(value, &unused) : std::string(value);
     {
       std::lock_guard<std::mutex> lock(rt.mu);
-      (rt.*p.str) = std::string(value);
+      (rt.*p.str) = std::move(stored);
     }
     if (p.str == &RC::requirepass) rt.auth_required.store(!value.empty());
     if (p.str == &RC::save) {

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <absl/strings/str_format.h>
+#include <absl/strings/str_split.h>
+#include <mimalloc.h>
 
 #include <algorithm>
 #include <map>
@@ -190,6 +192,33 @@ uint64_t UpdatePeak(uint64_t used) {
   return std::max(seen, used);
 }
 
+// Output and query buffers of this thread's clients (Redis's mem_clients_normal), as CLIENT
+// LIST's tot-mem adds them up.
+uint64_t ClientBuffers(Service* service) {
+  std::vector<uint64_t> per_thread(service->pool()->size());
+  service->pool()->AwaitBriefOnAll([&](io::Proactor* p) {
+    service->ForEachLocalClient([&](ConnectionContext* c) {
+      uint64_t& n = per_thread[p->index()];
+      if (c->control) {
+        n += c->control->OutputBytes() + c->control->QueryBufferUsed() +
+             c->control->QueryBufferFree();
+      }
+      if (c->rb) n += c->rb->buffer().capacity();
+    });
+  });
+  uint64_t n = 0;
+  for (uint64_t v : per_thread) n += v;
+  return n;
+}
+
+std::string Ratio(uint64_t a, uint64_t b) {
+  return absl::StrFormat("%.2f", b ? double(a) / double(b) : 0.0);
+}
+
+// Redis 7.0's Memory section. used_memory is the heap every thread holds (exact, from the
+// allocator's usable sizes); the dataset is the shard threads' heaps (keys, values, tables:
+// MEMORY STATS's dataset.bytes), the overhead the rest. allocator_* come from mimalloc's
+// process figures (committed and resident bytes).
 void MemorySection(const InfoContext& c, InfoWriter& w) {
   Service* service = c.service;
   const RuntimeConfig& rt = service->runtime();
@@ -197,11 +226,25 @@ void MemorySection(const InfoContext& c, InfoWriter& w) {
   service->pool()->AwaitBriefOnAll(
       [&](io::Proactor* p) { per_thread[p->index()] = mem::ThreadAllocatedBytes(); });
   uint64_t used = uint64_t(std::max<int64_t>(mem::TotalAllocatedBytes(), 0));
+  uint64_t shard_heaps = 0;
+  for (int64_t v : per_thread) shard_heaps += uint64_t(std::max<int64_t>(v, 0));
+  uint64_t startup = uint64_t(std::max<int64_t>(service->startup_memory(), 0));
+  // The overhead includes what the server held at start-up, as Redis's does.
+  uint64_t overhead = std::max(used - std::min(shard_heaps, used), std::min(startup, used));
+  uint64_t dataset = used - overhead;
   uint64_t peak = UpdatePeak(used);
   uint64_t rss = ProcessRssBytes();
   uint64_t total_mem = TotalSystemMemoryBytes();
+  size_t elapsed, user, sys, mi_rss, mi_peak_rss, mi_commit, mi_peak_commit, faults;
+  mi_process_info(&elapsed, &user, &sys, &mi_rss, &mi_peak_rss, &mi_commit, &mi_peak_commit,
+                  &faults);
+  // mimalloc commits address space ahead of use: the active pages are those committed and
+  // resident; the process's resident set includes them.
+  uint64_t active = std::max<uint64_t>(std::min<uint64_t>(mi_commit, rss), used);
+  uint64_t resident = std::max<uint64_t>(rss, active);
   // CONFIG SET stores maxmemory's bits: a value of 2^63 or more reads back negative.
   uint64_t maxmemory = uint64_t(rt.maxmemory.load());
+  uint64_t lua = c.scripting.used_memory_lua;
   w.Line("used_memory", used);
   w.Line("used_memory_human", BytesToHuman(used));
   w.Line("used_memory_rss", rss);
@@ -210,18 +253,50 @@ void MemorySection(const InfoContext& c, InfoWriter& w) {
   w.Line("used_memory_peak_human", BytesToHuman(peak));
   w.Line("used_memory_peak_perc",
          absl::StrFormat("%.2f%%", peak ? 100.0 * double(used) / double(peak) : 0.0));
+  w.Line("used_memory_overhead", overhead);
+  w.Line("used_memory_startup", startup);
+  w.Line("used_memory_dataset", dataset);
+  w.Line("used_memory_dataset_perc",
+         absl::StrFormat("%.2f%%",
+                         used > startup ? 100.0 * double(dataset) / double(used - startup) : 0.0));
+  w.Line("allocator_allocated", used);
+  w.Line("allocator_active", active);
+  w.Line("allocator_resident", resident);
   w.Line("total_system_memory", total_mem);
   w.Line("total_system_memory_human", BytesToHuman(total_mem));
-  w.Line("used_memory_lua", c.scripting.used_memory_lua);
-  w.Line("used_memory_lua_human", BytesToHuman(c.scripting.used_memory_lua));
+  // Lacewing's interpreters run EVAL scripts and FUNCTIONs alike: all of it is "eval".
+  w.Line("used_memory_lua", lua);
+  w.Line("used_memory_vm_eval", lua);
+  w.Line("used_memory_lua_human", BytesToHuman(lua));
   w.Line("number_of_cached_scripts", c.scripting.cached_scripts);
   w.Line("number_of_libraries", c.scripting.libraries);
+  w.Line("used_memory_vm_functions", 0);
+  w.Line("used_memory_vm_total", lua);
+  w.Line("used_memory_vm_total_human", BytesToHuman(lua));
   w.Line("maxmemory", maxmemory);
   w.Line("maxmemory_human", BytesToHuman(maxmemory));
   w.Line("maxmemory_policy", kMaxmemoryPolicies[rt.maxmemory_policy.load()]);
-  w.Line("mem_fragmentation_ratio",
-         absl::StrFormat("%.2f", used ? double(rss) / double(used) : 0.0));
+  w.Line("allocator_frag_ratio", Ratio(active, used));
+  w.Line("allocator_frag_bytes", active - used);
+  w.Line("allocator_rss_ratio", Ratio(resident, active));
+  w.Line("allocator_rss_bytes", int64_t(resident) - int64_t(active));
+  w.Line("rss_overhead_ratio", Ratio(rss, resident));
+  w.Line("rss_overhead_bytes", int64_t(rss) - int64_t(resident));
+  w.Line("mem_fragmentation_ratio", Ratio(rss, used));
+  w.Line("mem_fragmentation_bytes", int64_t(rss) - int64_t(used));
+  // No replication, cluster bus or AOF: those buffers do not exist.
+  w.Line("mem_not_counted_for_evict", 0);
+  w.Line("mem_replication_backlog", 0);
+  w.Line("mem_total_replication_buffers", 0);
+  w.Line("mem_clients_slaves", 0);
+  w.Line("mem_clients_normal", ClientBuffers(service));
+  w.Line("mem_cluster_links", 0);
+  w.Line("mem_aof_buffer", 0);
   w.Line("mem_allocator", "mimalloc");
+  // No defragmenter and no lazy-free thread (values are freed where they are deleted).
+  w.Line("active_defrag_running", 0);
+  w.Line("lazyfree_pending_objects", 0);
+  w.Line("lazyfreed_objects", 0);
   for (size_t i = 0; i < per_thread.size(); ++i) {
     w.Line(Cat("shard_", i, "_used_memory"), std::max<int64_t>(per_thread[i], 0));
   }
@@ -249,7 +324,16 @@ void PersistenceSection(const InfoContext& c, InfoWriter& w) {
   w.Line("rdb_last_load_keys_loaded", p.last_load_keys_loaded);
   w.Line("aof_enabled", 0);
   w.Line("aof_rewrite_in_progress", 0);
+  w.Line("aof_rewrite_scheduled", 0);
+  w.Line("aof_last_rewrite_time_sec", -1);
+  w.Line("aof_current_rewrite_time_sec", -1);
+  w.Line("aof_last_bgrewrite_status", "ok");
+  w.Line("aof_rewrites", 0);
+  w.Line("aof_rewrites_consecutive_failures", 0);
   w.Line("aof_last_write_status", "ok");
+  w.Line("aof_last_cow_size", 0);
+  w.Line("module_fork_in_progress", 0);
+  w.Line("module_fork_last_cow_size", 0);
 }
 
 ReplyBuilder::ErrorCounts AllErrorCounts(Service* service);
@@ -259,10 +343,25 @@ void StatsSection(const InfoContext& c, InfoWriter& w) {
   const ShardFigures& shards = *c.shards;
   w.Line("total_connections_received", c.service->total_connections());
   w.Line("total_commands_processed", c.service->total_commands());
-  w.Line("instantaneous_ops_per_sec", 0);
+  const InstantaneousMetrics& inst = c.service->instantaneous();
+  w.Line("instantaneous_ops_per_sec", int64_t(inst.Mean(InstantaneousMetrics::kOps)));
+  w.Line("total_net_input_bytes", c.service->net_input_bytes());
+  w.Line("total_net_output_bytes", c.service->net_output_bytes());
+  w.Line("total_net_repl_input_bytes", 0);  // no replication
+  w.Line("total_net_repl_output_bytes", 0);
+  w.Line("instantaneous_input_kbps",
+         absl::StrFormat("%.2f", inst.Mean(InstantaneousMetrics::kNetInput) / 1024));
+  w.Line("instantaneous_output_kbps",
+         absl::StrFormat("%.2f", inst.Mean(InstantaneousMetrics::kNetOutput) / 1024));
+  w.Line("instantaneous_input_repl_kbps", "0.00");
+  w.Line("instantaneous_output_repl_kbps", "0.00");
   w.Line("rejected_connections", c.service->rejected_connections());
+  w.Line("sync_full", 0);
+  w.Line("sync_partial_ok", 0);
+  w.Line("sync_partial_err", 0);
   w.Line("expired_keys", shards.expired_keys);
   w.Line("evicted_keys", shards.evicted_keys);
+  w.Line("evicted_clients", 0);  // maxmemory-clients does not exist here
   w.Line("keyspace_hits", shards.hits);
   w.Line("keyspace_misses", shards.misses);
   w.Line("pubsub_channels", pubsub.channels);
@@ -270,7 +369,18 @@ void StatsSection(const InfoContext& c, InfoWriter& w) {
   w.Line("pubsubshard_channels", 0);
   w.Line("latest_fork_usec", 0);
   w.Line("total_forks", 0);
+  w.Line("migrate_cached_sockets", 0);
+  w.Line("slave_expires_tracked_keys", 0);
+  w.Line("active_defrag_hits", 0);  // no defragmenter
+  w.Line("active_defrag_misses", 0);
+  w.Line("active_defrag_key_hits", 0);
+  w.Line("active_defrag_key_misses", 0);
+  w.Line("total_active_defrag_time", 0);
+  w.Line("current_active_defrag_time", 0);
+  w.Line("unexpected_error_replies", 0);  // errors from a master: no replication
   w.Line("total_error_replies", AllErrorCounts(c.service).total);
+  w.Line("io_threaded_reads_processed", 0);  // io-threads 1: connections run on their own thread
+  w.Line("io_threaded_writes_processed", 0);
   // Lacewing: scripts run per atomicity mode, and async-call flushes (squashed batches).
   w.Line("lua_scripts_lock_ahead", c.scripting.runs_lock_ahead);
   w.Line("lua_scripts_global", c.scripting.runs_global);
@@ -319,6 +429,10 @@ std::vector<CommandStats> SumCommandStats(Service* service) {
       total[i].usec += mine[i].usec;
       total[i].rejected_calls += mine[i].rejected_calls;
       total[i].failed_calls += mine[i].failed_calls;
+      if (mine[i].latency) {
+        if (!total[i].latency) total[i].latency = std::make_unique<Histogram>();
+        total[i].latency->Merge(*mine[i].latency);
+      }
     }
   });
   return total;
@@ -341,6 +455,50 @@ void CommandStatsSection(const InfoContext& c, InfoWriter& w) {
 }
 
 void EmptySection(const InfoContext&, InfoWriter&) {}
+
+// latency-tracking-info-percentiles as numbers (CONFIG SET validated and normalized them).
+std::vector<double> InfoPercentiles(Service* service) {
+  std::string text;
+  {
+    std::lock_guard<std::mutex> lock(service->runtime().mu);
+    text = service->runtime().latency_tracking_info_percentiles;
+  }
+  std::vector<double> out;
+  for (absl::string_view word : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
+    out.push_back(std::strtod(std::string(word).c_str(), nullptr));
+  }
+  return out;
+}
+
+// Redis's "%f" with the trailing zeros (and point) dropped: 50, 99, 99.9.
+std::string PercentileLabel(double p) {
+  std::string s = absl::StrFormat("%f", p);
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+
+// Redis 7's latencystats: per command, the latency (microseconds, 3 decimals) at each
+// latency-tracking-info-percentiles percentile, from every thread's histogram merged (about
+// 4 % relative error, as HdrHistogram's 2 significant digits).
+void LatencyStatsSection(const InfoContext& c, InfoWriter& w) {
+  std::vector<CommandStats> total = SumCommandStats(c.service);
+  std::vector<double> percentiles = InfoPercentiles(c.service);
+  std::vector<const CommandSpec*> specs = c.service->registry().All();
+  std::sort(specs.begin(), specs.end(),
+            [](const CommandSpec* a, const CommandSpec* b) { return a->name < b->name; });
+  for (const CommandSpec* spec : specs) {
+    const Histogram* h = total[spec->id].latency.get();
+    if (h == nullptr || h->count() == 0) continue;
+    std::string line;
+    for (double p : percentiles) {
+      if (!line.empty()) line += ",";
+      line +=
+          absl::StrFormat("p%s=%.3f", PercentileLabel(p), double(h->Percentile(p / 100)) / 1000.0);
+    }
+    w.Line(Cat("latency_percentiles_usec_", spec->name), line);
+  }
+}
 
 // Every thread's error replies by code, summed on the caller (ReplyBuilder::ThreadErrorCounts).
 ReplyBuilder::ErrorCounts AllErrorCounts(Service* service) {
@@ -408,7 +566,7 @@ constexpr SectionDef kSections[] = {
     {kModules, "modules", "Modules", EmptySection},
     {kCommandStats, "commandstats", "Commandstats", CommandStatsSection},
     {kErrorStats, "errorstats", "Errorstats", ErrorStatsSection},
-    {kLatencyStats, "latencystats", "Latencystats", EmptySection},
+    {kLatencyStats, "latencystats", "Latencystats", LatencyStatsSection},
     {kCluster, "cluster", "Cluster", ClusterSection},
     {kKeyspace, "keyspace", "Keyspace", KeyspaceSection},
 };

@@ -217,6 +217,7 @@ bool Connection::Flush() {
       rb_.Clear();
       return false;
     }
+    service_->CountNetOutput(rb_.size());
     int rc = WriteOutput(rb_.buffer());
     rb_.Clear();
     if (rc != 0) return false;
@@ -452,6 +453,7 @@ void Connection::Run() {
       continue;
     }
     in_len_ += size_t(n);
+    service_->CountNetInput(size_t(n));
     cntx_.last_active_ns = SteadyNowNs();  // Redis's lastinteraction: idle time and `timeout`
     if (!ProcessInput()) break;
     // Give back memory after a big request passed through.
