@@ -323,6 +323,19 @@ struct MultiRejectGuard {
 };
 }  // namespace
 
+void Service::CountCall(CommandStats* stats, int64_t elapsed_ns, uint64_t errors,
+                        uint64_t uncounted) {
+  ++stats->calls;
+  stats->usec += uint64_t(std::max<int64_t>(elapsed_ns, 0) / 1000);
+  if (elapsed_ns >= 0) ++stats->latency_log2[CommandStats::BucketOf(elapsed_ns / 1000)];
+  if (elapsed_ns >= 0 && runtime_.latency_tracking.load(std::memory_order_relaxed)) {
+    stats->RecordLatency(elapsed_ns);
+  }
+  // Redis: one failed call for the counted errors of a call, one per uncounted error (a
+  // script returning the error tables of its failed calls).
+  stats->failed_calls += uncounted + (errors > uncounted ? 1 : 0);
+}
+
 void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionContext* cntx) {
   io::Proactor* here = io::Proactor::Current();
   CountCommand(here);
@@ -405,17 +418,8 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
   if (cntx->clock_chain != nullptr) *cntx->clock_chain = end;
   int64_t elapsed_us = (end - start) / 1000;
   if (stats) {
-    ++stats->calls;
-    stats->usec += uint64_t(elapsed_us);
-    if (timed) ++stats->latency_log2[CommandStats::BucketOf(elapsed_us)];
-    if (timed && runtime_.latency_tracking.load(std::memory_order_relaxed)) {
-      stats->RecordLatency(end - start);
-    }
-    // Redis: one failed call for the counted errors of a call, one per uncounted error (a
-    // script returning the error tables of its failed calls).
-    uint64_t uncounted = cntx->rb->uncounted_errors() - uncounted_before;
-    uint64_t counted = cntx->rb->errors_sent() - errors_before - uncounted;
-    stats->failed_calls += uncounted + (counted > 0 ? 1 : 0);
+    CountCall(stats, timed ? end - start : -1, cntx->rb->errors_sent() - errors_before,
+              cntx->rb->uncounted_errors() - uncounted_before);
   }
   if ((spec->flags & cmd::kWrite) && cntx->rb->errors_sent() == errors_before) CountWrite(here);
   MaybeSlowLog(*spec, args, elapsed_us, cntx);

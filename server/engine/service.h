@@ -403,6 +403,9 @@ class Service {
   // One more command in total_commands_processed, on the calling thread's counter.
   void CountCommand(io::Proactor* here);
   void CountWrite(io::Proactor* here);
+  // A call that ran: its time (-1: not timed), its error replies and how many of those were
+  // uncounted (ReplyBuilder::SendErrorUncounted).
+  void CountCall(CommandStats* stats, int64_t elapsed_ns, uint64_t errors, uint64_t uncounted);
   // Memory bookkeeping of one background tick on `shard`; returns true while the shard is
   // still over its cache-mode budget (the loop then comes back sooner).
   bool MemoryTick(Shard* shard);
