@@ -75,8 +75,10 @@ void ValueToReply(lua_State* lua, int idx, int resp, ReplyWriter* out, int depth
   }
 }
 
-void TableToReply(lua_State* lua, int idx, int resp, ReplyWriter* out, int depth) {
-  idx = lua_absindex(lua, idx);
+// The single-value table forms ({err=}, {ok=}, {double=}, {big_number=}, {verbatim_string=}):
+// true if `idx` is one and was sent. Out of line so that TableToReply, which recurses up to
+// kMaxNesting deep on a fiber's stack, keeps a small frame.
+[[gnu::noinline]] bool SendSpecialTable(lua_State* lua, int idx, ReplyWriter* out) {
   std::string scratch;
   if (RawField(lua, idx, "err") == LUA_TSTRING) {
     bool counted = RawField(lua, idx, kIgnoreErrorStats) != LUA_TNIL && lua_toboolean(lua, -1);
@@ -84,25 +86,25 @@ void TableToReply(lua_State* lua, int idx, int resp, ReplyWriter* out, int depth
     std::string_view msg = NoNewlines(UpToNul(ToView(lua, -1)), &scratch);
     counted ? out->SendCountedError(msg) : out->SendError(msg);
     lua_pop(lua, 1);
-    return;
+    return true;
   }
   lua_pop(lua, 1);
   if (RawField(lua, idx, "ok") == LUA_TSTRING) {
     out->SendStatus(NoNewlines(UpToNul(ToView(lua, -1)), &scratch));
     lua_pop(lua, 1);
-    return;
+    return true;
   }
   lua_pop(lua, 1);
   if (RawField(lua, idx, "double") == LUA_TNUMBER) {
     out->SendDouble(lua_tonumber(lua, -1));
     lua_pop(lua, 1);
-    return;
+    return true;
   }
   lua_pop(lua, 1);
   if (RawField(lua, idx, "big_number") == LUA_TSTRING) {
     out->SendBigNumber(NoNewlines(ToView(lua, -1), &scratch));
     lua_pop(lua, 1);
-    return;
+    return true;
   }
   lua_pop(lua, 1);
   if (RawField(lua, idx, "verbatim_string") == LUA_TTABLE) {
@@ -112,11 +114,17 @@ void TableToReply(lua_State* lua, int idx, int resp, ReplyWriter* out, int depth
     if (ft == LUA_TSTRING && st == LUA_TSTRING) {
       out->SendVerbatim(ToView(lua, -2), ToView(lua, -1));
       lua_pop(lua, 3);
-      return;
+      return true;
     }
     lua_pop(lua, 2);
   }
   lua_pop(lua, 1);
+  return false;
+}
+
+void TableToReply(lua_State* lua, int idx, int resp, ReplyWriter* out, int depth) {
+  idx = lua_absindex(lua, idx);
+  if (SendSpecialTable(lua, idx, out)) return;
   if (RawField(lua, idx, "map") == LUA_TTABLE) {
     int mt = lua_gettop(lua);
     uint32_t pairs = 0;
