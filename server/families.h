@@ -44,6 +44,7 @@ inline std::vector<FamilyRegistrar> AllFamilies() {
 inline void WireServer(ServerConfig* config) {
   config->families = AllFamilies();
   config->service.scripting_info = &GetScriptingInfo;
+  config->service.render_metrics = &RenderMetrics;
   config->service.function_codes = &FunctionLibraryCodes;
   config->service.load_function = &LoadFunctionLibrary;
   config->service.apply_settings = &ApplyStartupSettings;

@@ -85,6 +85,8 @@ struct ServiceConfig {
   bool lock_on_hashtags = false;
   // INFO's script figures (memory, stats); null: no scripting, all zero.
   ScriptingInfoSource scripting_info = nullptr;
+  // The body of GET /metrics on the client port (families wire it); null: not served.
+  std::string (*render_metrics)(Service* service) = nullptr;
   // Scripts (main.cc reads the flags once): --default_lua_flags, parsed (lua::ScriptFlag bits
   // for scripts that declare none); --lua_auto_async (discarded calls run as acall/apcall);
   // --busy_reply_threshold (ms), the start value of RuntimeConfig::busy_reply_threshold_ms.

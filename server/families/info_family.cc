@@ -617,4 +617,10 @@ void RegisterInfoFamily(CommandRegistry* r) {
   r->Register({"info", -1, cmd::kLoading | cmd::kStale | cmd::kNoKeyspace, 0, 0, 0, Info});
 }
 
+std::vector<CommandStats> MergedCommandStats(Service* service) { return SumCommandStats(service); }
+
+ReplyBuilder::ErrorCounts MergedErrorCounts(Service* service) { return AllErrorCounts(service); }
+
+size_t CountBlockedClients(Service* service) { return BlockedClients(service); }
+
 }  // namespace lw

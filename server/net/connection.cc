@@ -9,7 +9,10 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <string>
 #include <utility>
+
+#include <absl/strings/str_cat.h>
 
 #include "base/clock.h"
 #include "base/logging.h"
@@ -61,6 +64,12 @@ bool PeerIsLoopback(int fd) {
 // scripting). Redis closes the connection without a reply.
 bool IsHttpProbe(std::string_view name) {
   return EqualsIgnoreCase(name, "post") || EqualsIgnoreCase(name, "host:");
+}
+
+// "GET <path> HTTP/1.x" (an HTTP request line read as an inline command): Prometheus's scrape
+// or another HTTP client. (As a command it would be GET with two arguments: an arity error.)
+bool IsHttpGet(const std::vector<std::string_view>& args) {
+  return args.size() == 3 && args[0] == "GET" && args[2].starts_with("HTTP/");
 }
 
 // Logs the cross-protocol warning at most once a minute, process-wide (as Redis).
@@ -256,6 +265,11 @@ bool Connection::ProcessInput() {
       keep_open = false;
       break;
     }
+    if (IsHttpGet(args_)) {
+      RunPipelineBatch();
+      RunCommandBatch();
+      return ServeHttpGet(args_[1], pos);
+    }
     if (IsHttpProbe(args_[0])) {
       // The commands before it ran; their replies are dropped with the connection (Redis
       // frees the client before writing them).
@@ -322,6 +336,43 @@ void Connection::ApplyReplyMode(size_t mark) {
     default:
       break;
   }
+}
+
+bool Connection::ServeHttpGet(std::string_view path, size_t pos) {
+  // Only /metrics, and only where a command would need no password (Prometheus cannot AUTH):
+  // anything else is cross-protocol traffic, closed without a reply as POST is.
+  if (path != "/metrics" || service_->config().render_metrics == nullptr ||
+      service_->runtime().auth_required.load(std::memory_order_relaxed)) {
+    WarnCrossProtocol();
+    rb_.Clear();
+    push_buf_.clear();
+    return false;
+  }
+  // Read the header block to its empty line first: closing with unread input would reset the
+  // connection and could lose the response.
+  std::string rest(in_.data() + pos, in_len_ - pos);
+  while (!rest.starts_with("\r\n") && rest.find("\r\n\r\n") == std::string::npos) {
+    if (rest.size() > kMaxHttpHeaders) return false;
+    char buf[4096];
+    ssize_t n = ReadInput(buf, sizeof(buf));  // TLS too
+    if (n == 0) return false;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if ((errno != EAGAIN && errno != EWOULDBLOCK) || !socket_.WaitReadable()) return false;
+      continue;
+    }
+    service_->CountNetInput(size_t(n));
+    rest.append(buf, size_t(n));
+  }
+  std::string body = service_->config().render_metrics(service_);
+  push_buf_.clear();
+  rb_.Clear();  // replies of commands pipelined before it go with the connection, as for POST
+  rb_.buffer() = absl::StrCat(
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+      "Content-Length: ",
+      body.size(), "\r\nConnection: close\r\n\r\n", body);
+  Flush();
+  return false;
 }
 
 bool Connection::InInput(const std::vector<std::string_view>& args) const {

@@ -62,6 +62,11 @@ class Connection : public ClientControl {
   // Parses and executes every complete request in in_[0, in_len_); returns false if the
   // connection must close. Compacts the consumed prefix away.
   bool ProcessInput();
+  // An HTTP GET request line at input offset `pos` (just past it): GET /metrics is answered
+  // with ServiceConfig::render_metrics when no password is required; any request ends with
+  // the connection closed (returns false).
+  bool ServeHttpGet(std::string_view path, size_t pos);
+  static constexpr size_t kMaxHttpHeaders = 64 * 1024;
   bool Flush();
   // The socket, or the TLS stream over it: ReadInput as recv(MSG_DONTWAIT) (-1 with errno),
   // WriteOutput as FiberSocket::SendAll.
