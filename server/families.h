@@ -45,6 +45,7 @@ inline void WireServer(ServerConfig* config) {
   config->families = AllFamilies();
   config->service.scripting_info = &GetScriptingInfo;
   config->service.render_metrics = &RenderMetrics;
+  config->service.script_metrics = &ScriptMetrics;
   config->service.function_codes = &FunctionLibraryCodes;
   config->service.load_function = &LoadFunctionLibrary;
   config->service.apply_settings = &ApplyStartupSettings;

@@ -184,3 +184,53 @@ def test_headers_in_pieces(server):
     s.close()
     assert out.startswith(b"HTTP/1.1 200 OK\r\n")
     parse_exposition(out.partition(b"\r\n\r\n")[2].decode())
+
+
+def script_stats(client, *sha):
+    """SCRIPT STATS as a dict (RESP2 flat arrays of name/value pairs)."""
+    import redis
+    r = redis.Redis(port=client, decode_responses=True)
+    reply = r.execute_command("SCRIPT", "STATS", *sha)
+    r.close()
+    if reply is None:
+        return None
+    if sha:
+        return dict(zip(reply[0::2], reply[1::2]))
+    return {name: dict(zip(m[0::2], m[1::2])) for name, m in zip(reply[0::2], reply[1::2])}
+
+
+def test_script_stats_and_metrics(server):
+    import hashlib
+    c = RawClient(server.port)
+    two = "redis.call('SET', KEYS[1], 'x') return redis.call('GET', KEYS[2])"
+    for i in range(5):
+        c.call("EVAL", two, "2", f"a{i}", f"b{i}")
+    bad = "return redis.call('LPUSH', KEYS[1], 'x')"
+    c.call("EVAL", bad, "1", "a0")  # WRONGTYPE: an error run
+    # Lacewing stops (and rolls back) a lock-ahead script that touches an undeclared key.
+    sneaky = "redis.call('SET', KEYS[1], 'y') return redis.call('SET', 'undeclared', 'z')"
+    assert c.call("EVAL", sneaky, "1", "a1").startswith(b"-ERR script tried accessing")
+    assert c.call("GET", "a1") == b"$1\r\nx\r\n"  # rolled back
+    # A killed run.
+    loop = "local i = 0 while true do i = i + 1 end"
+    killer = threading.Timer(0.3, lambda: RawClient(server.port).call("SCRIPT", "KILL"))
+    killer.start()
+    assert c.call("EVAL", loop, "0").startswith(b"-")
+    killer.join()
+    sha = lambda body: hashlib.sha1(body.encode()).hexdigest()
+    stats = script_stats(server.port)
+    s = stats[sha(two)]
+    assert (s["calls"], s["errors"], s["commands"], s["kills"]) == (5, 0, 10, 0)
+    assert 5 <= s["shards_touched"] <= 10 and s["usec_p50"] <= s["usec_p99"] <= s["usec_max"]
+    assert stats[sha(bad)]["errors"] == 1
+    assert stats[sha(sneaky)]["rollbacks"] == 1 and stats[sha(sneaky)]["errors"] == 1
+    assert stats[sha(loop)]["kills"] == 1 and stats[sha(loop)]["usec_max"] >= 200_000
+    assert script_stats(server.port, sha(two)) == s
+    assert script_stats(server.port, "0" * 40) is None
+    fams = scrape(server.port)
+    assert value(fams, "lacewing_script_calls_total", script=sha(two)) == 5
+    assert value(fams, "lacewing_script_kills_total", script=sha(loop)) == 1
+    assert value(fams, "lacewing_script_rolled_back_total", script=sha(sneaky)) == 1
+    hist = "lacewing_script_latency_seconds"
+    assert value(fams, hist, hist + "_count", script=sha(two)) == 5
+    c.close()

@@ -87,6 +87,8 @@ struct ServiceConfig {
   ScriptingInfoSource scripting_info = nullptr;
   // The body of GET /metrics on the client port (families wire it); null: not served.
   std::string (*render_metrics)(Service* service) = nullptr;
+  // The per-script part of /metrics (scripting wires it); null: none.
+  std::string (*script_metrics)(Service* service) = nullptr;
   // Scripts (main.cc reads the flags once): --default_lua_flags, parsed (lua::ScriptFlag bits
   // for scripts that declare none); --lua_auto_async (discarded calls run as acall/apcall);
   // --busy_reply_threshold (ms), the start value of RuntimeConfig::busy_reply_threshold_ms.

@@ -214,6 +214,7 @@ std::string RenderMetrics(Service* service) {
   ShardFamilies(service, e);
   CommandFamilies(service, e);
   ErrorFamilies(service, e);
+  if (service->config().script_metrics) e.str() += service->config().script_metrics(service);
   return std::move(e.str());
 }
 

@@ -2,6 +2,9 @@
 
 #include <absl/strings/str_cat.h>
 
+#include <iterator>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -80,7 +83,59 @@ void SendScriptHelp(ReplyBuilder* rb) {
   rb->SendStringArray(kHelp);
 }
 
+// SCRIPT STATS' map for one script: counts, then latency percentiles and lock waits in
+// microseconds.
+void SendScriptStats(const ScriptStats& s, ReplyBuilder* rb) {
+  const std::pair<const char*, uint64_t> fields[] = {
+      {"calls", s.calls},
+      {"errors", s.errors},
+      {"kills", s.kills},
+      {"rollbacks", s.rollbacks},
+      {"commands", s.commands},
+      {"shards_touched", s.shards},
+      {"lock_wait_usec", s.lock_wait_ns / 1000},
+      {"usec_p50", s.latency.Percentile(0.5) / 1000},
+      {"usec_p99", s.latency.Percentile(0.99) / 1000},
+      {"usec_p99.9", s.latency.Percentile(0.999) / 1000},
+      {"usec_max", s.latency.max() / 1000},
+  };
+  rb->StartMap(std::size(fields));
+  for (const auto& [name, v] : fields) {
+    rb->SendBulk(name);
+    rb->SendLong(int64_t(v));
+  }
+}
+
+// SCRIPT STATS [sha|function]: every script's map by name, or one script's (null if it never
+// ran).
+void ScriptStatsCommand(ScriptManager& mgr, CmdArgs args, ConnectionContext* cntx) {
+  std::map<std::string, ScriptStats> all = MergedScriptStats(mgr, cntx->service);
+  ReplyBuilder* rb = cntx->rb;
+  if (args.size() == 3) {
+    auto it = all.find(std::string(args[2]));
+    if (it == all.end()) it = all.find(AsciiLower(args[2]));  // a sha in upper case
+    if (it == all.end()) return rb->SendNull();
+    return SendScriptStats(it->second, rb);
+  }
+  rb->StartMap(all.size());
+  for (const auto& [name, s] : all) {
+    rb->SendBulk(name);
+    SendScriptStats(s, rb);
+  }
+}
+
 }  // namespace
+
+std::map<std::string, ScriptStats> MergedScriptStats(ScriptManager& mgr, Service* service) {
+  std::map<std::string, ScriptStats> out;
+  std::mutex mu;  // INFO-time merge, never on the run path
+  service->pool()->AwaitBriefOnAll([&](io::Proactor*) {
+    const auto& mine = mgr.Local().stats;
+    std::lock_guard<std::mutex> lock(mu);
+    for (const auto& [name, s] : mine) out[name].Merge(s);
+  });
+  return out;
+}
 
 void ScriptCommand(ScriptManager& mgr, CmdArgs args, ConnectionContext* cntx) {
   ReplyBuilder* rb = cntx->rb;
@@ -122,6 +177,7 @@ void ScriptCommand(ScriptManager& mgr, CmdArgs args, ConnectionContext* cntx) {
     return rb->SendOk();
   }
   if (sub == "LATENCY" && args.size() == 2) return rb->SendEmptyArray();
+  if (sub == "STATS" && args.size() <= 3) return ScriptStatsCommand(mgr, args, cntx);
   if (sub == "HELP" && args.size() == 2) return SendScriptHelp(rb);
   if (sub == "LOAD" || sub == "EXISTS" || sub == "KILL" || sub == "LIST" || sub == "FLAGS" ||
       sub == "LATENCY" || sub == "HELP") {

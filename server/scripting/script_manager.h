@@ -32,6 +32,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "base/histogram.h"
 #include "io/proactor_pool.h"
 #include "lua_interp/script_context.h"
 #include "server/scripting/interpreter_pool.h"
@@ -80,6 +81,30 @@ struct ScriptCounters {
   }
 };
 
+// One script's (or FUNCTION's) statistics on one thread (SCRIPT STATS, /metrics): written by
+// the thread that runs it, merged when asked. Times in nanoseconds.
+struct ScriptStats {
+  uint64_t calls = 0;
+  uint64_t errors = 0;     // runs that replied an error
+  uint64_t kills = 0;      // runs ended by SCRIPT/FUNCTION KILL
+  uint64_t rollbacks = 0;  // runs Lacewing stopped and rolled back
+  uint64_t commands = 0;   // redis.call/pcall/acall/apcall issued
+  uint64_t shards = 0;     // shards the runs' commands touched, summed over runs
+  uint64_t lock_wait_ns = 0;
+  Histogram latency;  // each run, start to reply
+
+  void Merge(const ScriptStats& o) {
+    calls += o.calls;
+    errors += o.errors;
+    kills += o.kills;
+    rollbacks += o.rollbacks;
+    commands += o.commands;
+    shards += o.shards;
+    lock_wait_ns += o.lock_wait_ns;
+    latency.Merge(o.latency);
+  }
+};
+
 class ScriptTable;    // script_manager.cc: sha -> ScriptInfo, immutable once published
 class FunctionTable;  // script_manager.cc: libraries and their functions, immutable
 
@@ -99,6 +124,8 @@ class ScriptManager {
     std::atomic<size_t> running_count{0};  // running.size(), for RunningCount()
     // allow-undeclared-keys: the keys each script touched lately, locked up front next time.
     KeyHints key_hints;
+    // By script sha (EVAL) or function name (FCALL); SCRIPT FLUSH does not clear them.
+    absl::flat_hash_map<std::string, ScriptStats> stats;
   };
 
   ScriptManager();

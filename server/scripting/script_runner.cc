@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "base/clock.h"
 #include "base/hash.h"
 #include "base/logging.h"
 #include "lua_interp/error_format.h"
@@ -181,7 +182,14 @@ void CommandRunner::Execute(const CommandSpec* spec, std::span<const std::string
   sub.authenticated = true;
   sub.from_script = true;
   sub.undo = undo_.get();
-  sub.multi_tx = locks_->Acquire();
+  if (locks_->held() == nullptr) {
+    // The first command takes the script's locks (later ones find them held): time the wait.
+    int64_t t0 = SteadyNowNs();
+    sub.multi_tx = locks_->Acquire();
+    lock_wait_ns_ += SteadyNowNs() - t0;
+  } else {
+    sub.multi_tx = locks_->Acquire();
+  }
   if (direct_shard_ != nullptr && sub.multi_tx != nullptr) sub.direct_shard = direct_shard_;
   sub.oom_checked = true;  // Check() applied maxmemory with the script's flags
   client_->service->DispatchSpec(spec, args, &sub);
@@ -208,6 +216,14 @@ void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_
     return Refuse(stop_reason_, reply);
   }
   const CommandSpec* spec = client_->service->registry().Find(args[0]);
+  ++calls_issued_;
+  if (spec != nullptr && (spec->first_key > 0 || (spec->flags & cmd::kMovableKeys))) {
+    ShardSet& shards = client_->service->shards();
+    ForEachCommandKey(*spec, args, [&](std::string_view key) {
+      uint32_t id = shards.ShardOf(key);
+      if (id < 64) shard_mask_ |= uint64_t(1) << id;
+    });
+  }
   std::string refusal = Check(spec, args);
   if (!refusal.empty()) {
     // A known command refused here is a rejected call of it, as Redis's scriptCall counts.

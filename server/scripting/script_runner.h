@@ -131,7 +131,16 @@ class CommandRunner final : public lua::ScriptRunner {
   // pipelined script waits there for the scripts before it, since locks order only keys.
   void set_before_keyless(std::function<void()> fn) { before_keyless_ = std::move(fn); }
 
+  // Per-script statistics of this run: calls issued, shards their keys are on (a bit per shard,
+  // the first 64), and the time spent waiting for the script's locks.
+  uint64_t calls_issued() const { return calls_issued_; }
+  uint64_t shard_mask() const { return shard_mask_; }
+  int64_t lock_wait_ns() const { return lock_wait_ns_; }
+
  private:
+  uint64_t calls_issued_ = 0;
+  uint64_t shard_mask_ = 0;
+  int64_t lock_wait_ns_ = 0;
   // Dispatches one command and returns its decoded reply.
   // REQUIRES: spec == registry().Find(args[0]).
   void Execute(const CommandSpec* spec, std::span<const std::string_view> args, int resp,

@@ -13,9 +13,12 @@
 
 #include <absl/container/flat_hash_set.h>
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_format.h>
 
 #include <atomic>
+#include <bit>
 #include <chrono>
+#include <map>
 #include <new>
 #include <optional>
 
@@ -175,6 +178,23 @@ std::string EndRun(CommandRunner& runner, lua::Interpreter::RunStatus status,
   return rerun ? "" : flush_error;
 }
 
+// SCRIPT STATS: this run in its script's statistics on the running thread.
+void RecordScriptStats(ScriptManager::ThreadState& local, const std::string& name,
+                       const CommandRunner& runner, lua::Interpreter::RunStatus status,
+                       int64_t start_ns, bool rolled_back, bool killed, const ReplyBuilder* result,
+                       const std::string& flush_error) {
+  ScriptStats& s = local.stats[name];
+  ++s.calls;
+  s.errors += status != lua::Interpreter::RunStatus::kOk || !flush_error.empty() ||
+              (result != nullptr && result->errors_sent() > 0);
+  s.kills += killed && status == lua::Interpreter::RunStatus::kKilled;
+  s.rollbacks += rolled_back;
+  s.commands += runner.calls_issued();
+  s.shards += uint64_t(std::popcount(runner.shard_mask()));
+  s.lock_wait_ns += uint64_t(std::max<int64_t>(runner.lock_wait_ns(), 0));
+  s.latency.Add(uint64_t(std::max<int64_t>(SteadyNowNs() - start_ns, 0)));
+}
+
 bool RunOnThisThread(ScriptManager& mgr, const Target& target, CmdArgs keys, CmdArgs argv,
                      ScriptMode mode, bool read_only, tx::EngineShard* direct_shard,
                      ConnectionContext* cntx, ReplyBuilder* result, std::string* error,
@@ -182,6 +202,7 @@ bool RunOnThisThread(ScriptManager& mgr, const Target& target, CmdArgs keys, Cmd
                      std::function<void()> before_keyless = nullptr, RunAgain* again = nullptr) {
   Service* service = cntx->service;
   ScriptManager::ThreadState& local = mgr.Local();
+  const int64_t run_start = SteadyNowNs();
   std::unique_ptr<PooledInterpreter> pooled =
       PrepareInterpreter(mgr, local, target, service->config().lua_auto_async, error);
   if (!pooled) return false;
@@ -244,7 +265,11 @@ bool RunOnThisThread(ScriptManager& mgr, const Target& target, CmdArgs keys, Cmd
   lua::Interpreter::RunStatus status =
       target.is_function ? interp->CallFunction(target.name, keys, argv, &runner, &writer, error)
                          : interp->RunFunction(target.name, keys, argv, &runner, &writer, error);
+  const uint64_t rollbacks_before = local.counters.rollbacks.load(std::memory_order_relaxed);
   std::string flush_error = EndRun(runner, status, local.counters);
+  RecordScriptStats(local, target.name, runner, status, run_start,
+                    local.counters.rollbacks.load(std::memory_order_relaxed) != rollbacks_before,
+                    running.kill_requested.load(std::memory_order_relaxed), result, flush_error);
   if (again != nullptr) {
     again->stop = runner.stop();
     again->touched = runner.TakeTouched();
@@ -622,6 +647,66 @@ ScriptingInfo GetScriptingInfo(Service* service) {
   info.rollbacks = c.rollbacks;
   info.global_fallbacks = c.global_fallbacks;
   return info;
+}
+
+std::string ScriptMetrics(Service* service) {
+  ScriptManager* mgr = ScriptManagerOf(service);
+  if (mgr == nullptr) return "";
+  std::map<std::string, ScriptStats> all = MergedScriptStats(*mgr, service);
+  std::string out;
+  struct Counter {
+    const char* name;
+    const char* help;
+    uint64_t ScriptStats::*field;
+  };
+  const Counter counters[] = {
+      {"lacewing_script_calls_total", "Runs of each script.", &ScriptStats::calls},
+      {"lacewing_script_errors_total", "Runs that replied an error.", &ScriptStats::errors},
+      {"lacewing_script_kills_total", "Runs ended by SCRIPT/FUNCTION KILL.", &ScriptStats::kills},
+      {"lacewing_script_rolled_back_total", "Runs stopped and rolled back.",
+       &ScriptStats::rollbacks},
+      {"lacewing_script_commands_total", "Commands the script issued.", &ScriptStats::commands},
+      {"lacewing_script_shards_touched_total", "Shards the runs' commands touched, summed.",
+       &ScriptStats::shards},
+  };
+  // Sha1s and function names need no escaping but a function name might hold a quote.
+  auto label = [](const std::string& name) {
+    std::string v;
+    for (char c : name) {
+      if (c == '\\' || c == '"') v += '\\';
+      v += c == '\n' ? 'n' : c;
+    }
+    return "{script=\"" + v + "\"}";
+  };
+  for (const Counter& c : counters) {
+    absl::StrAppend(&out, "# HELP ", c.name, " ", c.help, "\n# TYPE ", c.name, " counter\n");
+    for (const auto& [name, s] : all)
+      absl::StrAppend(&out, c.name, label(name), " ", s.*c.field, "\n");
+  }
+  const char* wait = "lacewing_script_lock_wait_seconds_total";
+  absl::StrAppend(&out, "# HELP ", wait, " Time runs waited for their locks.\n# TYPE ", wait,
+                  " counter\n");
+  for (const auto& [name, s] : all) {
+    absl::StrAppend(&out, wait, label(name), " ", absl::StrFormat("%.9f", s.lock_wait_ns / 1e9),
+                    "\n");
+  }
+  const char* hist = "lacewing_script_latency_seconds";
+  absl::StrAppend(&out, "# HELP ", hist, " Run time of each script.\n# TYPE ", hist,
+                  " histogram\n");
+  for (const auto& [name, s] : all) {
+    std::string l = label(name);
+    std::string inner = l.substr(1, l.size() - 2);
+    for (int k = 10; k <= 34; k += 2) {
+      uint64_t bound = (uint64_t(1) << k) - 1;
+      absl::StrAppend(&out, hist, "_bucket{", inner, ",le=\"",
+                      absl::StrFormat("%.6g", double(bound) / 1e9), "\"} ",
+                      s.latency.CountAtOrBelow(bound), "\n");
+    }
+    absl::StrAppend(&out, hist, "_bucket{", inner, ",le=\"+Inf\"} ", s.latency.count(), "\n", hist,
+                    "_sum", l, " ", absl::StrFormat("%.9f", s.latency.sum() / 1e9), "\n", hist,
+                    "_count", l, " ", s.latency.count(), "\n");
+  }
+  return out;
 }
 
 namespace {

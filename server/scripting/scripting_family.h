@@ -33,4 +33,9 @@ std::string LoadFunctionLibrary(Service* service, std::string_view code);
 // REQUIRES: called from a fiber or plain thread (it visits every proactor thread).
 ScriptingInfo GetScriptingInfo(Service* service);
 
+// The per-script families of GET /metrics (ServiceConfig::script_metrics), Prometheus text
+// format: calls, errors, kills, rollbacks, commands, shards touched, lock wait and a latency
+// histogram per script (label script="<sha or function name>").
+std::string ScriptMetrics(Service* service);
+
 }  // namespace lw
