@@ -28,9 +28,48 @@ std::string NonexistentGlobal(std::string_view name) {
   return s;
 }
 
+std::string Lua51Message(std::string_view msg) {
+  std::string s(msg);
+  // Lua 5.4 leaves <eof> unquoted ("near <eof>", "<eof> expected"); 5.1 quotes it.
+  size_t pos = 0;
+  while ((pos = s.find("<eof>", pos)) != std::string::npos) {
+    if (pos > 0 && s[pos - 1] == '\'') {
+      pos += 5;  // quoted already (a token Lua printed itself)
+    } else {
+      s.replace(pos, 5, "'<eof>'");
+      pos += 7;
+    }
+  }
+  static constexpr std::string_view kOps[] = {
+      "index",       "call",          "perform arithmetic on",
+      "concatenate", "get length of", "perform bitwise operation on"};
+  static constexpr std::string_view kKinds[] = {"local",   "global", "field",
+                                                "upvalue", "method", "constant"};
+  for (std::string_view op : kOps) {
+    std::string head = "attempt to " + std::string(op) + " a ";
+    size_t at = s.find(head);
+    if (at == std::string::npos) continue;
+    // "... a <type> value (<kind> '<name>')" with the name up to the last "')".
+    size_t type_at = at + head.size();
+    size_t value_at = s.find(" value (", type_at);
+    size_t close = s.rfind("')");
+    if (value_at == std::string::npos || close == std::string::npos || close < value_at) continue;
+    std::string_view type(s.data() + type_at, value_at - type_at);
+    if (type.find(' ') != std::string_view::npos) continue;
+    std::string_view what(s.data() + value_at + 8, close + 1 - (value_at + 8));  // kind 'name'
+    bool known = false;
+    for (std::string_view k : kKinds) known |= what.starts_with(std::string(k) + " '");
+    if (!known) continue;
+    std::string out = s.substr(0, at) + "attempt to " + std::string(op) + " " + std::string(what) +
+                      " (a " + std::string(type) + " value)" + s.substr(close + 2);
+    return out;
+  }
+  return s;
+}
+
 std::string CompileError(std::string_view lua_message) {
   std::string s = "ERR Error compiling script (new function): ";
-  s.append(lua_message);
+  s.append(Lua51Message(lua_message));
   return s;
 }
 

@@ -38,6 +38,13 @@ std::string NormalizeError(std::string_view raw);
 // "Script attempted to access nonexistent global variable 'name'".
 std::string NonexistentGlobal(std::string_view name);
 
+// Lua 5.4's error texts in Lua 5.1's phrasing, as Redis's scripts see them:
+//   "attempt to index a number value (local 'r')" -> "attempt to index local 'r' (a number
+//   value)" (likewise call, perform arithmetic on, concatenate, get length of, for local,
+//   global, field, upvalue, method and constant names), and "near <eof>" -> "near '<eof>'".
+// Other texts are returned unchanged.
+std::string Lua51Message(std::string_view msg);
+
 // Compile error for EVAL/SCRIPT LOAD: "ERR Error compiling script (new function): <lua msg>".
 std::string CompileError(std::string_view lua_message);
 

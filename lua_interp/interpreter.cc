@@ -101,9 +101,11 @@ int ErrorHandler(lua_State* lua) {
     lua_rawget(lua, 1);
     lua_setfield(lua, result, kIgnoreErrorStats);
   } else {
-    lua_pushliteral(lua, "ERR ");
-    luaL_tolstring(lua, 1, nullptr);
-    lua_concat(lua, 2);
+    size_t len = 0;
+    const char* text = luaL_tolstring(lua, 1, &len);
+    std::string msg = "ERR " + Lua51Message(std::string_view(text, len));
+    lua_pop(lua, 1);
+    lua_pushlstring(lua, msg.data(), msg.size());
     lua_setfield(lua, result, "err");
   }
   if (have_pos) {
@@ -388,7 +390,7 @@ bool Interpreter::LoadLibrary(std::string_view code, std::string* library,
   std::string_view body = code.substr(eol);
   lua_settop(lua_, 0);
   if (luaL_loadbufferx(lua_, body.data(), body.size(), kFunctionChunkName, "t") != LUA_OK) {
-    *error = std::string("ERR Error compiling function: ") + lua_tostring(lua_, -1);
+    *error = "ERR Error compiling function: " + Lua51Message(lua_tostring(lua_, -1));
     lua_settop(lua_, 0);
     return false;
   }

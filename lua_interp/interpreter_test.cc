@@ -256,12 +256,12 @@ TEST_F(InterpreterTest, ScriptErrors) {
   EXPECT_EQ(Run(body), ErrAt(body, "ERR user_script:1: boom"));
   body = "local a = nil\nreturn a.b";
   EXPECT_EQ(Run(body),
-            ErrAt(body, "ERR user_script:2: attempt to index a nil value (local 'a')", 2));
+            ErrAt(body, "ERR user_script:2: attempt to index local 'a' (a nil value)", 2));
   body = "error({err='CUSTOM failure'})";
   EXPECT_EQ(Run(body), ErrAt(body, "CUSTOM failure"));
   EXPECT_EQ(Run("return 1 +"),
             "error: ERR Error compiling script (new function): user_script:1: unexpected symbol "
-            "near <eof>");
+            "near '<eof>'");
   EXPECT_EQ(Run("#!lua flags=bogus\nreturn 1"),
             "error: ERR Unexpected flag in script shebang: bogus");
   EXPECT_EQ(Run("#!lua flags=no-writes\nreturn 7"), "7");

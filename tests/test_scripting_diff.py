@@ -137,3 +137,17 @@ def test_fuzzer_findings_nul_and_big_integers(diff):
     diff.check("EVAL", "return redis.call('DECRBY', KEYS[1], 9007199254740993)", "1", "n")
     diff.check("EVAL", "return tostring(redis.call('INCRBY', KEYS[1], 0))", "1", "n")
     diff.check("EVAL", "return redis.call('INCRBY', KEYS[1], 0) + 1", "1", "n")
+
+
+LUA51_ERRORS = [
+    "local r = 1; return r.x", "local t = {}; return t.a.b", "local a; a()",
+    "local t = {} t:foo()", "local up = nil; local function f() return up.x end return f()",
+    "return (", "return 1 +", "return \"abc", "x = = 1", "for i=1 do end", "return 1 2",
+]
+
+
+@pytest.mark.parametrize("body", LUA51_ERRORS)
+def test_lua_errors_read_as_lua51(diff, body):
+    """Lua 5.4's runtime and compile errors in Lua 5.1's phrasing (Redis's): "attempt to index
+    local 'r' (a number value)", "near '<eof>'"."""
+    diff.check_error("EVAL", body, "0")
