@@ -94,6 +94,20 @@ int GenericCall(lua_State* lua, bool raise, bool async) {
 }
 
 int RedisACall(lua_State* lua) { return GenericCall(lua, true, true); }
+
+// redis.acl_check_cmd(command, args...): whether the script's user may run that command line.
+int AclCheckCmd(lua_State* lua) {
+  ScriptContext* ctx = GetContext(lua);
+  if (ctx->runner == nullptr) {
+    return Fail(lua, "redis.acl_check_cmd can only be called inside a script invocation", true);
+  }
+  const char* problem = CollectArgs(lua, ctx);
+  if (problem) return Fail(lua, problem, true);
+  int r = ctx->runner->AclCheck(std::span<const std::string_view>(ctx->args));
+  if (r < 0) return Fail(lua, "Invalid command passed to redis.acl_check_cmd()", true);
+  lua_pushboolean(lua, r);
+  return 1;
+}
 int RedisAPCall(lua_State* lua) { return GenericCall(lua, false, true); }
 
 int ErrorReply(lua_State* lua) {
@@ -396,6 +410,7 @@ int OpenRedisLib(lua_State* lua) {
       {"log", Log},
       {"setresp", SetResp},
       {"set_repl", SetRepl},
+      {"acl_check_cmd", AclCheckCmd},
       {"replicate_commands", ReplicateCommands},
       {"breakpoint", Breakpoint},
       {"debug", Debug},

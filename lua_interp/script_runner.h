@@ -45,6 +45,10 @@ class ScriptRunner {
   // with this error ("CODE message", as given to SendError), and the script cannot catch it, as
   // with SCRIPT KILL (the run returns kKilled).
   virtual std::string_view StopReason() const { return {}; }
+
+  // redis.acl_check_cmd(): 1 if the user running the script may run `args` (args[0] the
+  // command), 0 if not, -1 if no such command (or subcommand). Default: everything allowed.
+  virtual int AclCheck(std::span<const std::string_view> args) { return 1; }
 };
 
 }  // namespace lw::lua

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "server/engine/service.h"
+#include "server/families/acl_family.h"
 #include "server/families/client_family.h"
 #include "server/families/config_family.h"
 #include "server/families/generic_family.h"
@@ -37,7 +38,7 @@ inline std::vector<FamilyRegistrar> AllFamilies() {
           RegisterInfoFamily,      RegisterConfigFamily, RegisterClientFamily, RegisterPubsubFamily,
           RegisterScriptingFamily, RegisterMultiFamily,  RegisterStickyFamily, RegisterHllFamily,
           RegisterPersistFamily,   RegisterGeoFamily,    RegisterSortFamily,   RegisterStreamFamily,
-          RegisterMemoryFamily};
+          RegisterMemoryFamily,    RegisterAclFamily};
 }
 
 // Fills in what the binary wires between packages that do not know each other.
@@ -50,6 +51,7 @@ inline void WireServer(ServerConfig* config) {
   config->service.load_function = &LoadFunctionLibrary;
   config->service.apply_settings = &ApplyStartupSettings;
   config->service.publish = &PublishFromShard;
+  config->service.client_info = &ClientInfoLine;
 }
 
 }  // namespace lw

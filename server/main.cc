@@ -41,6 +41,9 @@ ABSL_FLAG(std::string, tls_ca_cert_file, "", "CA certificates that sign client c
 ABSL_FLAG(std::string, tls_auth_clients, "yes",
           "client certificates: yes (required), optional (checked if sent) or no");
 ABSL_FLAG(int32_t, databases, 16, "number of databases (SELECT 0..N-1)");
+ABSL_FLAG(
+    std::string, aclfile, "",
+    "ACL users file (Redis's format), loaded at start-up; ACL LOAD/SAVE use it (empty: none)");
 ABSL_FLAG(std::string, logfile, "", "append the log to this file (empty: standard error)");
 ABSL_FLAG(uint32_t, proactor_threads, 0, "number of threads (and shards); 0 = one per core");
 ABSL_FLAG(std::string, io_backend, "epoll", "I/O readiness backend: epoll or uring");
@@ -194,6 +197,7 @@ int ReadConfig(const lw::StartupArgs& startup, lw::ServerConfig* config, std::st
   service.tls_key_file = tls.key_file;
   service.tls_ca_cert_file = tls.ca_cert_file;
   service.tls_auth_clients = tls.auth_clients;
+  service.aclfile = absl::GetFlag(FLAGS_aclfile);
   service.requirepass = absl::GetFlag(FLAGS_requirepass);
   service.protected_mode = absl::GetFlag(FLAGS_protected_mode);
   service.lock_on_hashtags = absl::GetFlag(FLAGS_lock_on_hashtags);

@@ -88,11 +88,11 @@ class Differential:
 class RedisServerProcess:
     """Debian's redis-server on a free port, no persistence."""
 
-    def __init__(self, port):
+    def __init__(self, port, extra=()):
         self.port = port
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"],
+             "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning", *extra],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 10
         while True:

@@ -18,6 +18,9 @@ namespace lw {
 
 class Service;
 class UndoLog;
+namespace acl {
+struct User;
+}  // namespace acl
 namespace tx {
 class EngineShard;
 class Transaction;
@@ -79,6 +82,15 @@ struct ConnectionContext {
   int db_index = 0;
   std::string name;
   bool authenticated = true;
+  // ACL (server/engine/acl_registry.h): the snapshot of the user this client runs as (null
+  // until the dispatcher first looks: the default user) and the registry generation it
+  // belongs to. Sub-contexts of a script's calls set acl_checked (the runner checked the call
+  // with its own error texts); those of EXEC's squashed runs copy the client's user.
+  std::shared_ptr<const acl::User> user;
+  uint64_t acl_gen = 0;
+  bool acl_checked = false;
+  // Set while EXEC runs the queued commands (an ACL denial then has Redis's EXEC-time text).
+  bool in_exec = false;
   // Set by QUIT (and fatal errors): the connection flushes its replies and closes.
   bool close_after_reply = false;
   // The flags of the command being dispatched (set by Service::Dispatch).

@@ -9,6 +9,7 @@
 #include "base/logging.h"
 #include "base/malloc_accounting.h"
 #include "base/str_util.h"
+#include "server/engine/acl_file.h"
 #include "server/resp/error_strings.h"
 
 namespace lw {
@@ -38,6 +39,16 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
       config_(config),
       shards_(pool, tx::ShardSetOptions{.lock_on_hashtags = config.lock_on_hashtags}) {
   for (FamilyRegistrar r : families) r(&registry_);
+  acl_ = std::make_unique<AclRegistry>(registry_, &runtime_.auth_required);
+  if (!config_.requirepass.empty()) acl_->SetDefaultPassword(config_.requirepass);
+  acl_->set_aclfile(config_.aclfile);
+  if (!config_.aclfile.empty()) {
+    std::string err = LoadAclFile(acl_.get());
+    if (!err.empty()) {
+      LOG(ERROR) << "Aborting Lacewing startup because of ACL errors: " << err;
+      exit(1);
+    }
+  }
   start_steady_ns_ = SteadyNowNs();
   clients_.resize(pool_->size());
   cmd_stats_.resize(pool_->size());
@@ -50,7 +61,6 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
   // Memory limits: start-up flags into the runtime settings, then every shard reads them.
   runtime_.maxmemory.store(config_.maxmemory);
   runtime_.requirepass = config_.requirepass;
-  runtime_.auth_required.store(!config_.requirepass.empty());
   if (config_.cache_mode) runtime_.maxmemory_policy.store(4);  // allkeys-lru
   runtime_.busy_reply_threshold_ms.store(config_.busy_reply_threshold_ms);
   runtime_.dbfilename = config_.dbfilename;
@@ -357,6 +367,11 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
     cntx->rb->SendError(errors::WrongArity(spec->name));
     return;
   }
+  // ACL: for a user with every permission (the default user) one load and two branches.
+  if (!cntx->acl_checked && !acl_->FullAccess(cntx) && !AclPermits(*spec, args, cntx)) {
+    if (stats) ++stats->rejected_calls;
+    return;
+  }
   if (cntx->subscribed() && !cntx->rb->IsResp3() && !spec->Has(cmd::kSubscribeOk)) {
     if (stats) ++stats->rejected_calls;
     cntx->rb->SendError(errors::OnlySubscribeAllowed(spec->name));
@@ -526,6 +541,79 @@ double InstantaneousMetrics::Mean(Metric m) const {
   double sum = 0;
   for (double v : samples_[m]) sum += v;
   return sum / kSamples;
+}
+
+bool Service::AclPermits(const CommandSpec& spec, CmdArgs args, ConnectionContext* cntx) {
+  int id = acl_->table().IdFor(spec, args);
+  if (id < 0) return true;
+  int pos = -1;
+  acl::Verdict v = acl::Check(*cntx->user, acl_->table(), id, args, &pos);
+  if (v == acl::Verdict::kOk) return true;
+  cntx->last_cmd = spec.name;  // the log's client-info names the refused command, as Redis's
+  bool queuing = cntx->multi && cntx->multi->queuing;
+  LogAclDenial(v, id, pos, args, queuing || cntx->in_exec ? "multi" : "toplevel", cntx);
+  if (cntx->in_exec) {
+    std::string_view reason =
+        v == acl::Verdict::kCommand ? "no permission to execute the command or subcommand"
+        : v == acl::Verdict::kKey   ? "no permission to touch the specified keys"
+                                    : "no permission to access one of the "
+                                      "channels used as arguments";
+    cntx->rb->SendError(
+        "NOPERM ACLs rules changed between the moment the transaction was accumulated and the "
+        "EXEC call. This command is no longer allowed for the following reason: " +
+        std::string(reason));
+  } else if (v == acl::Verdict::kCommand) {
+    cntx->rb->SendError("NOPERM this user has no permissions to run the '" +
+                        acl_->table().at(id).name + "' command");
+  } else if (v == acl::Verdict::kKey) {
+    cntx->rb->SendError(
+        "NOPERM this user has no permissions to access one of the keys used as arguments");
+  } else {
+    cntx->rb->SendError(
+        "NOPERM this user has no permissions to access one of the channels used as arguments");
+  }
+  return false;
+}
+
+std::string Service::AclScriptCall(const CommandSpec& spec, CmdArgs args, ConnectionContext* cntx) {
+  if (acl_->FullAccess(cntx)) return "";
+  int id = acl_->table().IdFor(spec, args);
+  if (id < 0) return "";
+  int pos = -1;
+  acl::Verdict v = acl::Check(*cntx->user, acl_->table(), id, args, &pos);
+  if (v == acl::Verdict::kOk) return "";
+  LogAclDenial(v, id, pos, args, "lua", cntx);
+  if (v == acl::Verdict::kCommand) {
+    return "ERR The user executing the script can't run this command or subcommand";
+  }
+  if (v == acl::Verdict::kKey) {
+    return "ERR The user executing the script can't access at least one of the keys mentioned "
+           "in the command arguments";
+  }
+  return "ERR The user executing the script can't publish to the channel mentioned in the "
+         "command";
+}
+
+void Service::LogAclDenial(acl::Verdict v, int id, int pos, CmdArgs args, std::string_view context,
+                           const ConnectionContext* cntx) {
+  std::string_view reason = v == acl::Verdict::kCommand ? "command"
+                            : v == acl::Verdict::kKey   ? "key"
+                                                        : "channel";
+  std::string_view object = v == acl::Verdict::kCommand
+                                ? std::string_view(acl_->table().at(id).name)
+                            : pos >= 0 && size_t(pos) < args.size() ? args[pos]
+                                                                    : std::string_view();
+  acl_->AddLog(reason, context, object, cntx->user ? cntx->user->name : "default",
+               config_.client_info ? config_.client_info(cntx) : std::string(),
+               size_t(std::max<int64_t>(runtime_.acllog_max_len.load(), 0)));
+}
+
+void Service::LogAuthFailure(std::string_view username, std::string_view command,
+                             const ConnectionContext* cntx) {
+  bool multi = (cntx->multi && cntx->multi->queuing) || cntx->in_exec;
+  acl_->AddLog("auth", multi ? "multi" : "toplevel", command, username,
+               config_.client_info ? config_.client_info(cntx) : std::string(),
+               size_t(std::max<int64_t>(runtime_.acllog_max_len.load(), 0)));
 }
 
 }  // namespace lw

@@ -29,6 +29,7 @@
 #include "io/blocking_counter.h"
 #include "io/done.h"
 #include "io/proactor_pool.h"
+#include "server/engine/acl_registry.h"
 #include "server/engine/busy_registry.h"
 #include "server/engine/command_registry.h"
 #include "server/engine/connection_context.h"
@@ -125,6 +126,11 @@ struct ServiceConfig {
   // (CONFIG GET; server/net/tls_context.h serves them).
   int64_t tls_port = 0;
   std::string tls_cert_file, tls_key_file, tls_ca_cert_file, tls_auth_clients = "yes";
+  // --aclfile: the ACL file ACL LOAD/SAVE use and start-up loads ("" none).
+  std::string aclfile;
+  // CLIENT LIST's line for a client (client_family, wired by server/families.h), for the
+  // client-info of ACL LOG entries; null: empty.
+  std::string (*client_info)(const ConnectionContext* cntx) = nullptr;
 };
 
 // Settings CONFIG SET may change while the server runs. Readers load a value once where a
@@ -194,14 +200,15 @@ struct RuntimeConfig {
   std::atomic<int64_t> loglevel{2};                  // debug, verbose, notice, warning (glog)
   // notify-keyspace-events as notify:: bits (keyspace_events.h); read by every write.
   std::atomic<int64_t> notify_flags{0};
+  std::atomic<int64_t> acllog_max_len{128};  // ACL LOG's length
   // String settings: under the mutex (CONFIG only).
   std::mutex mu;
   std::string save;                     // the save points, as CONFIG GET shows them
   std::string notify_keyspace_events;   // unused: CONFIG shows notify_flags' string form
   std::string dbfilename = "dump.rdb";  // protected, as Redis's
   std::string requirepass;              // the default user's password; empty: none
-  // !requirepass.empty(), for Dispatch: as in Redis, a client that never authenticated may
-  // run commands while there is no password (and not once one is set again).
+  // Set by AclRegistry: the default user is off or has a password (Redis's authRequired). As
+  // in Redis, a client that never authenticated may run commands while there is none.
   std::atomic<bool> auth_required{false};
 
   std::string Requirepass() {
@@ -310,6 +317,18 @@ class Service {
   // Long-running scripts and the keys they hold (-BUSY replies).
   BusyRegistry& busy() { return busy_; }
   SlowLog& slow_log() { return slow_log_; }
+  AclRegistry& acl() { return *acl_; }
+  // ACL: whether cntx's user may run `args`; if not, the NOPERM reply is sent and the denial
+  // logged (context "toplevel" or "multi").
+  bool AclPermits(const CommandSpec& spec, CmdArgs args, ConnectionContext* cntx);
+  // A script's call (redis.call / pcall): "" or the script error text; logs with context
+  // "lua". `cntx` is the client running the script.
+  std::string AclScriptCall(const CommandSpec& spec, CmdArgs args, ConnectionContext* cntx);
+  void LogAclDenial(acl::Verdict v, int id, int pos, CmdArgs args, std::string_view context,
+                    const ConnectionContext* cntx);
+  // ACL LOG for a failed AUTH / HELLO AUTH.
+  void LogAuthFailure(std::string_view username, std::string_view command,
+                      const ConnectionContext* cntx);
   Persistence& persistence() { return *persistence_; }
   // While a dataset loads, commands without the kLoading flag get -LOADING.
   bool loading() const { return loading_.load(std::memory_order_relaxed); }
@@ -456,6 +475,7 @@ class Service {
   LatencyMonitor latency_;
   void FeedMonitors(const CommandSpec& spec, CmdArgs args, const ConnectionContext* cntx,
                     bool before);
+  std::unique_ptr<AclRegistry> acl_;
   // Memory: each proactor thread's allocation counter, the bytes of all other threads (shard
   // 0's background tick refreshes it), and per shard "over budget, nothing evictable".
   std::vector<const std::atomic<int64_t>*> thread_mem_;

@@ -43,14 +43,29 @@ bool ClassifyForSquash(Service* service, const CommandSpec* spec,
 namespace {
 
 // Runs one squashed command on its shard's thread with a sub-context; returns its reply.
+// Who a squashed command runs for: the client's id and (ACL) user.
+struct Caller {
+  uint64_t client_id;
+  std::shared_ptr<const acl::User> user;
+  uint64_t acl_gen;
+  bool in_exec;
+  explicit Caller(const ConnectionContext& c)
+      : client_id(c.client_id), user(c.user), acl_gen(c.acl_gen), in_exec(c.in_exec) {}
+};
+
 std::string RunOne(Service* service, const SquashItem& item, RespVersion version,
-                   uint64_t client_id, bool from_script, tx::EngineShard* es,
+                   const Caller& client, bool from_script, tx::EngineShard* es,
                    UndoLog* undo = nullptr) {
   ReplyBuilder capture(version);
   ConnectionContext sub;
   sub.service = service;
   sub.rb = &capture;
-  sub.client_id = client_id;
+  sub.client_id = client.client_id;
+  // ACL: a script's calls were checked by its runner; EXEC's are checked again as Redis does.
+  sub.acl_checked = from_script;
+  sub.user = client.user;
+  sub.acl_gen = client.acl_gen;
+  sub.in_exec = client.in_exec;
   sub.db_index = item.db;
   sub.authenticated = true;
   sub.direct_shard = es;
@@ -68,11 +83,12 @@ void RunSquashed(Service* service, const ConnectionContext& client,
                  std::vector<std::string>* replies, UndoLog* undo) {
   replies->assign(items.size(), std::string());
   if (items.empty()) return;
+  const Caller caller(client);
   tx::Squasher squasher(service->shards().tx());
   RespVersion version = client.rb->resp_version();
   for (size_t i = 0; i < items.size(); ++i) {
     squasher.Add(items[i].keys, items[i].mode, [&, i](tx::Transaction*, tx::EngineShard* es) {
-      (*replies)[i] = RunOne(service, items[i], version, client.client_id, from_script, es, undo);
+      (*replies)[i] = RunOne(service, items[i], version, caller, from_script, es, undo);
       return OpStatus::kOk;
     });
   }
@@ -109,6 +125,7 @@ struct PipelineBatch {
     sub.client_id = client->client_id;
     sub.db_index = item.db;
     sub.authenticated = true;
+    sub.acl_checked = true;  // only a client whose user may run anything squashes
     sub.direct_shard = es;
     sub.clock_chain = &out.clock;
     service->DispatchSpec(item.spec, item.args, &sub);
@@ -153,12 +170,12 @@ void RunSquashedDetached(Service* service, const ConnectionContext& client,
   struct Shared {
     Service* service;
     RespVersion version;
-    uint64_t client_id;
+    Caller caller;
     bool from_script;
     std::shared_ptr<const void> keep_alive;
   };
   auto shared = std::make_shared<const Shared>(Shared{
-      service, client.rb->resp_version(), client.client_id, from_script, std::move(keep_alive)});
+      service, client.rb->resp_version(), Caller(client), from_script, std::move(keep_alive)});
   tx::Squasher squasher(service->shards().tx());
   if (undo != nullptr && held != nullptr) {
     // Added first, so each shard commits before the batch's commands run there.
@@ -173,7 +190,7 @@ void RunSquashedDetached(Service* service, const ConnectionContext& client,
     const SquashItem* it = &item;  // owned by keep_alive
     const Shared* sh = shared.get();
     auto op = [it, sh](tx::Transaction*, tx::EngineShard* es) {
-      RunOne(sh->service, *it, sh->version, sh->client_id, sh->from_script, es);
+      RunOne(sh->service, *it, sh->version, sh->caller, sh->from_script, es);
       return OpStatus::kOk;
     };
     if (held != nullptr) {

@@ -8,7 +8,7 @@ TestClient::TestClient(Service* service, io::Proactor* home) : service_(service)
   cntx_.service = service;
   cntx_.rb = &rb_;
   cntx_.client_id = service->NextClientId();
-  cntx_.authenticated = service->runtime().Requirepass().empty();
+  cntx_.authenticated = !service->runtime().auth_required.load();
 }
 
 RespValue TestClient::Run(std::vector<std::string> args) {

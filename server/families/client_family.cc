@@ -110,7 +110,8 @@ std::string ClientLine(const ConnectionContext* c, int64_t now_ns) {
              " sub=", c->channels, " psub=", c->patterns, " ssub=0 multi=-1 qbuf=", qbuf,
              " qbuf-free=", qbuf_free, " argv-mem=0 multi-mem=0 rbs=", c->rb->buffer().capacity(),
              " rbp=0 obl=0 oll=0 omem=", omem, " tot-mem=", tot_mem, " events=r cmd=", c->last_cmd,
-             " user=default redir=-1 resp=", c->rb->IsResp3() ? 3 : 2, "\n");
+             " user=", c->user ? std::string_view(c->user->name) : "default",
+             " redir=-1 resp=", c->rb->IsResp3() ? 3 : 2, "\n");
 }
 
 void ClientList(CmdArgs args, ConnectionContext* cntx) {
@@ -349,6 +350,12 @@ void Client(CmdArgs args, ConnectionContext* cntx) {
 }
 
 }  // namespace
+
+std::string ClientInfoLine(const ConnectionContext* cntx) {
+  std::string line = ClientLine(cntx, SteadyNowNs());
+  line.pop_back();
+  return line;
+}
 
 void RegisterClientFamily(CommandRegistry* r) {
   using namespace cmd;

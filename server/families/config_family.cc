@@ -112,6 +112,7 @@ std::string GetTlsCert(Service* s) { return s->config().tls_cert_file; }
 std::string GetTlsKey(Service* s) { return s->config().tls_key_file; }
 std::string GetTlsCa(Service* s) { return s->config().tls_ca_cert_file; }
 std::string GetTlsAuth(Service* s) { return s->config().tls_auth_clients; }
+std::string GetAclFile(Service* s) { return s->config().aclfile; }
 
 using enum ParamType;
 using enum Settable;
@@ -144,6 +145,8 @@ const Param kParams[] = {
     Const("tls-key-file", GetTlsKey),
     Const("tls-ca-cert-file", GetTlsCa),
     Const("tls-auth-clients", GetTlsAuth),
+    Const("aclfile", GetAclFile),
+    Int("acllog-max-len", &RC::acllog_max_len, 0, LLONG_MAX),
     // Connections made afterwards need AUTH; those already in stay in, as in Redis.
     Str("requirepass", kString, &RC::requirepass, kLive),
     {.name = "dir", .type = kConst, .settable = kProtected, .get = GetDir},
@@ -487,7 +490,8 @@ void ApplyParam(const Param& p, Service* service, std::string_view value, int64_
       std::lock_guard<std::mutex> lock(rt.mu);
       (rt.*p.str) = std::move(stored);
     }
-    if (p.str == &RC::requirepass) rt.auth_required.store(!value.empty());
+    // The default user's password (existing connections stay authenticated, as in Redis).
+    if (p.str == &RC::requirepass) service->acl().SetDefaultPassword(value);
     if (p.str == &RC::save) {
       std::vector<Persistence::SavePoint> points;
       Persistence::ParseSavePoints(value, &points);

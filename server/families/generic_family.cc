@@ -35,19 +35,20 @@ void Quit(CmdArgs, ConnectionContext* cntx) {
 }
 
 void Auth(CmdArgs args, ConnectionContext* cntx) {
-  const std::string pass = cntx->service->runtime().Requirepass();
   if (args.size() > 3) return cntx->rb->SendError(errors::kSyntax);
-  // Without a password the default user is "nopass": Redis refuses only the one-argument
-  // form (as before ACLs); AUTH default <anything> is accepted, as HELLO AUTH is.
-  if (pass.empty() && args.size() == 2) {
-    return cntx->rb->SendError(errors::kAuthNoPassword);
+  AclRegistry& acl = cntx->service->acl();
+  // As Redis: the one-argument form is refused while the default user needs no password.
+  if (args.size() == 2) {
+    std::shared_ptr<const acl::User> d = acl.Get("default");
+    if (d && d->nopass) return cntx->rb->SendError(errors::kAuthNoPassword);
   }
   std::string_view user = args.size() == 3 ? args[1] : "default";
-  std::string_view given = args.back();
-  if (user != "default" || (!pass.empty() && given != pass)) {
+  std::shared_ptr<const acl::User> u = acl.Authenticate(user, args.back());
+  if (u == nullptr) {
+    cntx->service->LogAuthFailure(user, args[0], cntx);
     return cntx->rb->SendError(errors::kWrongPass);
   }
-  cntx->authenticated = true;
+  acl.Login(cntx, std::move(u));
   cntx->rb->SendOk();
 }
 

@@ -223,6 +223,7 @@ void Exec(CmdArgs, ConnectionContext* cntx) {
   st->executing = true;
   tx::Transaction* outer = cntx->multi_tx;
   cntx->multi_tx = multi ? &*multi : nullptr;
+  cntx->in_exec = true;  // ACL denials now have Redis's EXEC-time text
   // Consecutive single-shard commands run squashed: one parallel hop per shard under the
   // EXEC's locks (server/engine/squashed_dispatch.h); any other command runs alone, in order.
   std::vector<SquashItem> run;
@@ -251,6 +252,7 @@ void Exec(CmdArgs, ConnectionContext* cntx) {
   }
   flush_run();
   st->executing = false;
+  cntx->in_exec = false;
   cntx->multi_tx = outer;
   if (multi) multi->UnlockMulti();
 }

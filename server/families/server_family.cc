@@ -21,13 +21,6 @@ namespace lw {
 
 namespace {
 
-// Redis's default user: with no requirepass it accepts any password ("nopass").
-bool CheckPassword(ConnectionContext* cntx, std::string_view user, std::string_view pass) {
-  const std::string required = cntx->service->runtime().Requirepass();
-  if (user != "default") return false;
-  return required.empty() || pass == required;
-}
-
 void Hello(CmdArgs args, ConnectionContext* cntx) {
   ReplyBuilder* rb = cntx->rb;
   int64_t version = rb->IsResp3() ? 3 : 2;
@@ -41,10 +34,13 @@ void Hello(CmdArgs args, ConnectionContext* cntx) {
   for (size_t j = next; j < args.size(); ++j) {
     size_t more = args.size() - 1 - j;
     if (EqualsIgnoreCase(args[j], "AUTH") && more >= 2) {
-      if (!CheckPassword(cntx, args[j + 1], args[j + 2])) {
+      AclRegistry& acl = cntx->service->acl();
+      std::shared_ptr<const acl::User> u = acl.Authenticate(args[j + 1], args[j + 2]);
+      if (u == nullptr) {
+        cntx->service->LogAuthFailure(args[j + 1], args[0], cntx);
         return rb->SendError(errors::kWrongPass);
       }
-      cntx->authenticated = true;
+      acl.Login(cntx, std::move(u));
       j += 2;
     } else if (EqualsIgnoreCase(args[j], "SETNAME") && more >= 1) {
       if (!ValidClientName(args[j + 1])) return rb->SendError(errors::kBadClientName);

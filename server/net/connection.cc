@@ -94,7 +94,7 @@ Connection::Connection(io::FiberSocket socket, Service* service, const TlsContex
   int64_t max_clients = service->runtime().maxclients.load(std::memory_order_relaxed);
   over_max_clients_ = !service->AdmitClient(&cntx_, max_clients);
   if (over_max_clients_) return;
-  cntx_.authenticated = service->runtime().Requirepass().empty();
+  cntx_.authenticated = !service->runtime().auth_required.load();
   cntx_.control = this;
   cntx_.fd = socket_.fd();
   cntx_.addr = socket_.PeerAddress();
@@ -375,6 +375,11 @@ bool Connection::ServeHttpGet(std::string_view path, size_t pos) {
   return false;
 }
 
+bool Connection::AclFull() const {
+  // A stale snapshot is not trusted here: Dispatch refreshes it.
+  return cntx_.user && cntx_.user->full && cntx_.acl_gen == service_->acl().generation();
+}
+
 bool Connection::InInput(const std::vector<std::string_view>& args) const {
   const char* lo = in_.data();
   const char* hi = in_.data() + in_len_;
@@ -387,6 +392,7 @@ bool Connection::InInput(const std::vector<std::string_view>& args) const {
 const CommandSpec* Connection::Batchable(const CommandSpec* spec,
                                          const std::vector<std::string_view>& args) const {
   if (args.empty() || cntx_.multi || cntx_.subscribed() || !cntx_.authenticated) return nullptr;
+  if (!AclFull()) return nullptr;  // batches skip Dispatch's ACL check
   if (spec == nullptr || spec->batch_handler == nullptr || !spec->ArityOk(args.size())) {
     return nullptr;
   }
@@ -412,6 +418,7 @@ void Connection::RunCommandBatch() {
 bool Connection::Squashable(const CommandSpec* spec, const std::vector<std::string_view>& args,
                             SquashItem* out) const {
   if (cntx_.multi || cntx_.subscribed() || !cntx_.authenticated) return false;
+  if (!AclFull()) return false;  // squashed commands skip Dispatch's ACL check
   // A squashed command runs on its shard and is never refused -BUSY (a script's own calls go
   // that way too): while some script is past the busy threshold, commands go one by one
   // through Dispatch, which answers -BUSY for a held key instead of waiting for it.

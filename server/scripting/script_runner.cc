@@ -131,6 +131,8 @@ std::string CommandRunner::Check(const CommandSpec* spec,
   if (!spec->ArityOk(args.size())) {
     return std::string(errors::kScriptCallArity);
   }
+  std::string denied = client_->service->AclScriptCall(*spec, args, client_);
+  if (!denied.empty()) return denied;
   if (read_only_ && (spec->flags & cmd::kWrite)) {
     return std::string(errors::kWriteFromReadOnlyScript);
   }
@@ -159,6 +161,19 @@ bool CommandRunner::FindUndeclared(const CommandSpec* spec, std::span<const std:
   return found;
 }
 
+int CommandRunner::AclCheck(std::span<const std::string_view> args) {
+  Service* service = client_->service;
+  const CommandSpec* spec = service->registry().Find(args[0]);
+  if (spec == nullptr) return -1;
+  const acl::CommandTable& table = service->acl().table();
+  int id = table.IdFor(*spec, args);
+  if (id < 0) return 1;
+  if (!table.at(id).subs.empty() && args.size() >= 2) return -1;  // unknown subcommand
+  if (service->acl().FullAccess(client_)) return 1;
+  int pos = -1;
+  return acl::Check(*client_->user, table, id, args, &pos) == acl::Verdict::kOk ? 1 : 0;
+}
+
 void CommandRunner::Execute(const CommandSpec* spec, std::span<const std::string_view> args,
                             int resp, std::string* raw) {
   if (before_keyless_ && spec != nullptr && spec->first_key <= 0) {
@@ -180,6 +195,7 @@ void CommandRunner::Execute(const CommandSpec* spec, std::span<const std::string
   sub.client_id = client_->client_id;
   sub.db_index = db_;
   sub.authenticated = true;
+  sub.acl_checked = true;  // Check() applied the ACL with the script's error texts
   sub.from_script = true;
   sub.undo = undo_.get();
   if (locks_->held() == nullptr) {

@@ -111,6 +111,7 @@ class CommandRunner final : public lua::ScriptRunner {
   // Set when the runner stopped the script: an undeclared key in lock-ahead mode, or a
   // SCRIPT KILL seen at a call.
   std::string_view StopReason() const override { return stop_reason_; }
+  int AclCheck(std::span<const std::string_view> args) override;
   ScriptStop stop() const { return stop_; }
   // kDynamic: every key the script's commands named (at their key positions), for a rerun.
   std::vector<std::string> TakeTouched() { return std::move(touched_); }
