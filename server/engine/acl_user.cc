@@ -58,7 +58,8 @@ CommandTable::CommandTable(const CommandRegistry& registry) {
     e.spec = spec;
     e.info = spec->info;
     e.categories = spec->info ? CategoriesOf(spec->info->acl) : CategoriesFromFlags(spec->flags);
-    e.no_auth = spec->flags & cmd::kNoAuth;
+    e.no_auth = (spec->flags & cmd::kNoAuth) ||
+                (spec->info && CommandInfo::HasWord(spec->info->flags, "no_auth"));
     e.channels = ChannelsOf(spec->name);
     int id = int(entries_.size());
     if (spec->id >= spec_ids_.size()) spec_ids_.resize(spec->id + 1, -1);
@@ -124,6 +125,7 @@ Selector NewSelector(const CommandTable& table) {
 
 // Redis's ACLChangeSelectorPerm: the command and, for a container, all its subcommands.
 void ChangePerm(Selector* s, const CommandTable& table, int id, bool on) {
+  if (!on) s->all_commands = false;
   s->SetBit(id, on);
   s->firstargs[id].clear();
   for (int sub : table.at(id).subs) {
@@ -203,20 +205,18 @@ std::string CommandRule(Selector* s, std::string_view op, const CommandTable& ta
   if (op.size() > 1 && op[1] == '@') {
     if (EqualsIgnoreCase(op.substr(2), "all")) {
       for (size_t id = 0; id < table.size(); ++id) ChangePerm(s, table, int(id), on);
-      s->all_commands = on;
+      s->all_commands = s->future = on;
       return "";
     }
     int cat = CategoryIndex(op.substr(2));
     if (cat < 0) return std::string(kUnknown);
     ChangeCategory(s, table, cat, on);
-    if (!on) s->all_commands = false;
     return "";
   }
   std::string_view name = op.substr(1);
   int id = table.Find(name);
   if (id >= 0) {
     ChangePerm(s, table, id, on);
-    if (!on) s->all_commands = false;
     return "";
   }
   size_t bar = name.find('|');
@@ -494,7 +494,7 @@ void CountCategory(const Selector& s, const CommandTable& t, int cat, size_t* on
 std::string DescribeCommands(const Selector& s, const CommandTable& t) {
   // Redis's best fit: start from +@all or -@all, add (remove) the category that matches the
   // remaining differences best while one does, then fix single commands.
-  bool additive = !s.all_commands;
+  bool additive = !s.future;
   std::string rules = additive ? "-@all " : "+@all ";
   Selector fake = NewSelector(t);
   if (!additive) CommandRule(&fake, "+@all", t);

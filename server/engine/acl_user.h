@@ -77,7 +77,11 @@ struct Selector {
   std::vector<uint64_t> allowed;  // a bit per CommandTable id
   // Per command id, the first arguments allowed although its bit is clear (`+select|0`).
   std::vector<std::vector<std::string>> firstargs;
-  bool all_commands = false;  // `+@all`: also commands added later (Redis's reserved bit)
+  // Every bit set since `+@all` (cleared by any removal): the check may skip the bits.
+  bool all_commands = false;
+  // `+@all` and no `-@all` since: also commands added later (Redis's reserved bit); a
+  // description then starts from +@all.
+  bool future = false;
   bool all_keys = false;
   bool all_channels = false;
   std::vector<KeyPattern> keys;

@@ -63,9 +63,11 @@ std::string RunOne(Service* service, const SquashItem& item, RespVersion version
   sub.client_id = client.client_id;
   // ACL: a script's calls were checked by its runner; EXEC's are checked again as Redis does.
   sub.acl_checked = from_script;
-  sub.user = client.user;
-  sub.acl_gen = client.acl_gen;
-  sub.in_exec = client.in_exec;
+  if (!from_script) {
+    sub.user = client.user;
+    sub.acl_gen = client.acl_gen;
+    sub.in_exec = client.in_exec;
+  }
   sub.db_index = item.db;
   sub.authenticated = true;
   sub.direct_shard = es;

@@ -78,7 +78,11 @@ void Reset(CmdArgs, ConnectionContext* cntx) {
   cntx->db_index = 0;
   cntx->name.clear();
   cntx->rb->SetRespVersion(RespVersion::kResp2);
-  cntx->authenticated = cntx->service->runtime().Requirepass().empty();
+  // Back to the default user, authenticated only if it needs no password (Redis's
+  // clientSetDefaultAuth).
+  cntx->user = nullptr;
+  cntx->acl_gen = 0;
+  cntx->authenticated = !cntx->service->runtime().auth_required.load();
   if (cntx->monitor) {  // RESET leaves MONITOR mode too, as in Redis
     cntx->monitor = false;
     cntx->service->monitors().Remove(cntx->client_id);
