@@ -318,8 +318,8 @@ class Service {
   BusyRegistry& busy() { return busy_; }
   SlowLog& slow_log() { return slow_log_; }
   AclRegistry& acl() { return *acl_; }
-  // ACL: whether cntx's user may run `args`; if not, the NOPERM reply is sent and the denial
-  // logged (context "toplevel" or "multi").
+  // ACL: whether cntx's user may run `args`; if not, the NOPERM reply is sent, the denial
+  // logged (context "toplevel" or "multi") and counted in the command's rejected_calls.
   bool AclPermits(const CommandSpec& spec, CmdArgs args, ConnectionContext* cntx);
   // A script's call (redis.call / pcall): "" or the script error text; logs with context
   // "lua". `cntx` is the client running the script.
