@@ -159,6 +159,10 @@ def _random_rules(rng):
     else:
         rules += rng.sample(KEY_PATTERNS, rng.randint(0, 3))
     rules += rng.sample(CHANNELS[:2], rng.randint(0, 2))
+    if rng.random() < 0.3:  # a selector: the command passes if either set of rules allows it
+        sel = [rng.choice("+-") + rng.choice(CATS + CMDS) for _ in range(rng.randint(1, 2))]
+        sel += rng.sample(KEY_PATTERNS, rng.randint(0, 2))
+        rules.append("(" + " ".join(sel) + ")")
     return rules
 
 
@@ -430,3 +434,41 @@ def test_reset_returns_to_the_default_user(d):
         p.call("CONFIG", "SET", "requirepass", "")
     finally:
         p.close()
+
+
+def test_client_kill_user(d, server):
+    d.check("ACL", "SETUSER", "k", "on", ">pw", "+@all", "~*")
+    d.check("CLIENT", "KILL", "USER", "nosuchuser")
+    victim = RawClient(server.port)
+    assert victim.call("AUTH", "k", "pw") == b"+OK\r\n"
+    other = RawClient(server.port)
+    assert other.call("PING") == b"+PONG\r\n"
+    admin = redis.Redis(port=server.port)
+    assert admin.execute_command("CLIENT", "KILL", "USER", "k") == 1
+    victim.sock.settimeout(5)
+    assert victim.sock.recv(100) == b""
+    assert other.call("PING") == b"+PONG\r\n"
+
+
+def test_pipelined_requests_are_checked_one_by_one(d):
+    """Pipelines of a restricted user still batch and squash when allowed; every request is
+    checked (refusals are answered in place, in order)."""
+    from resp_client import encode
+    d.check("ACL", "SETUSER", "pipe", "on", ">pw", "~k*", "%R~r*", "+get", "+set", "+mget",
+            "+incr", "+eval")
+    rng = random.Random(7)
+    lines = []
+    for _ in range(300):
+        k = rng.choice(["k1", "k2", "r1", "x1"])
+        lines.append(rng.choice([["GET", k], ["SET", k, "v"], ["INCR", k], ["MGET", k, "k1"],
+                                 ["DEL", k], ["EVAL", "return redis.call('get', KEYS[1])",
+                                              "1", k]]))
+    replies = []
+    for port in (d.lw_port, d.rd_port):
+        c = RawClient(port)
+        assert c.call("AUTH", "pipe", "pw") == b"+OK\r\n"
+        c.sock.sendall(b"".join(encode(*line) for line in lines))
+        replies.append([c.read_reply() for _ in lines])
+        c.close()
+    for line, lw, rd in zip(lines, *replies):
+        assert lw == rd, (line, lw, rd)

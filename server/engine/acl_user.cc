@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <absl/container/inlined_vector.h>
+
 #include "base/sha256.h"
 #include "base/str_util.h"
 #include "server/engine/command_keys.h"
@@ -38,6 +40,36 @@ uint32_t CategoriesFromFlags(uint32_t flags) {
   if (flags & cmd::kBlocking) add("blocking");
   add((flags & cmd::kFast) ? "fast" : "slow");
   return bits;
+}
+
+uint8_t PermsOf(std::string_view key_flags) {
+  uint8_t p = 0;
+  for (std::string_view w : CommandInfo::Words(key_flags)) {
+    if (w == "access") p |= kRead;
+    if (w == "insert" || w == "delete" || w == "update") p |= kWrite;
+  }
+  return p;
+}
+
+void PrepareKeys(CommandTable::Entry* e) {
+  if (e->info == nullptr) {
+    e->has_keys = e->parent < 0 && e->spec->first_key > 0;
+    return;
+  }
+  const CommandInfo& info = *e->info;
+  e->has_keys = !info.key_specs.empty();
+  e->is_set = info.name == "set";
+  e->special_keys = info.name == "bitfield" || info.name == "sort" || info.name == "sort_ro";
+  for (const KeySpecInfo& ks : info.key_specs) {
+    e->specs.push_back(ParseKeySpec(ks));
+    e->spec_perms.push_back(PermsOf(ks.flags));
+  }
+  if (e->specs.size() == 1 && e->specs[0].begin == KeySpecSearch::kIndex &&
+      e->specs[0].find == KeySpecSearch::kRange && e->specs[0].lastkey == 0 &&
+      e->specs[0].index > 0 && !e->is_set && !e->special_keys) {
+    e->single_key = e->specs[0].index;
+    e->single_perms = e->spec_perms[0];
+  }
 }
 
 ChannelArgs ChannelsOf(std::string_view name) {
@@ -79,6 +111,7 @@ CommandTable::CommandTable(const CommandRegistry& registry) {
     }
   }
   for (size_t i = 0; i < entries_.size(); ++i) {
+    PrepareKeys(&entries_[i]);
     index_[entries_[i].name] = int(i);
     by_name_.push_back(int(i));
   }
@@ -382,15 +415,6 @@ namespace lw::acl {
 
 namespace {
 
-uint8_t PermsOf(std::string_view key_flags) {
-  uint8_t p = 0;
-  for (std::string_view w : CommandInfo::Words(key_flags)) {
-    if (w == "access") p |= kRead;
-    if (w == "insert" || w == "delete" || w == "update") p |= kWrite;
-  }
-  return p;
-}
-
 bool KeyAllowed(const Selector& s, std::string_view key, uint8_t need) {
   for (const KeyPattern& k : s.keys) {
     if ((k.perms & need) == need && glob::Match(k.pattern, key)) return true;
@@ -409,17 +433,35 @@ bool ChannelAllowed(const Selector& s, std::string_view chan, bool is_pattern) {
 // first selector that restricts keys.
 struct KeyCache {
   bool ready = false;
-  std::vector<std::pair<size_t, uint8_t>> keys;  // argv index, perms needed
+  absl::InlinedVector<std::pair<size_t, uint8_t>, 4> keys;  // argv index, perms needed
 
   void Fill(const CommandTable::Entry& e, CmdArgs args) {
     ready = true;
-    if (e.info != nullptr) {
+    if (e.is_set) {  // SET: the key is written, and read too with GET
+      uint8_t p = kWrite;
+      for (size_t i = 3; i < args.size(); ++i) {
+        if (EqualsIgnoreCase(args[i], "get")) p |= kRead;
+      }
+      if (args.size() > 1) keys.push_back({1, p});
+      return;
+    }
+    if (e.special_keys) {
       for (const FoundKey& k : FindKeys(*e.info, args)) keys.push_back({k.pos, PermsOf(k.flags)});
       return;
     }
-    if (e.spec == nullptr || e.parent >= 0) return;
+    if (e.info != nullptr) {
+      std::vector<FoundKey> found;
+      for (size_t i = 0; i < e.specs.size(); ++i) {
+        size_t before = found.size();
+        // A spec that does not fit: no keys at all (the command reports its own error).
+        if (!ApplyKeySpec(e.specs[i], {}, e.info->arity, args, &found)) return keys.clear();
+        for (size_t j = before; j < found.size(); ++j)
+          keys.push_back({found[j].pos, e.spec_perms[i]});
+      }
+      return;
+    }
     const CommandSpec& spec = *e.spec;
-    if (spec.first_key <= 0 || args.size() <= size_t(spec.first_key)) return;
+    if (args.size() <= size_t(spec.first_key)) return;
     int last = spec.last_key < 0 ? int(args.size()) + spec.last_key : spec.last_key;
     int step = spec.key_step > 0 ? spec.key_step : 1;
     for (int i = spec.first_key; i <= last && i < int(args.size()); i += step) {
@@ -439,8 +481,12 @@ Verdict CheckSelector(const Selector& s, const CommandTable& table, int id, CmdA
     }
     if (!ok) return Verdict::kCommand;
   }
-  if (!s.all_keys && (e.info ? !e.info->key_specs.empty() || e.info->first_key > 0
-                             : (e.spec && e.parent < 0 && e.spec->first_key > 0))) {
+  if (!s.all_keys && e.single_key > 0) {
+    if (size_t(e.single_key) < args.size() && !KeyAllowed(s, args[e.single_key], e.single_perms)) {
+      *errpos = e.single_key;
+      return Verdict::kKey;
+    }
+  } else if (!s.all_keys && e.has_keys) {
     if (!cache->ready) cache->Fill(e, args);
     for (auto [pos, need] : cache->keys) {
       if (!KeyAllowed(s, args[pos], need)) {

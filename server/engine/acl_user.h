@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "server/engine/command_info.h"
 #include "server/engine/command_registry.h"
 
 namespace lw::acl {
@@ -45,6 +46,16 @@ class CommandTable {
     const CommandSpec* spec = nullptr;
     bool no_auth = false;  // Redis's no-auth commands: never refused
     ChannelArgs channels = ChannelArgs::kNone;
+    // Key extraction prepared once (the check must not parse key specs per command): the
+    // common one-key shape argv[single_key] with its access; else the parsed specs with the
+    // access each needs; SET (read too with GET) and the commands FindKeys special-cases.
+    bool has_keys = false;
+    int single_key = 0;
+    uint8_t single_perms = 0;
+    bool is_set = false;
+    bool special_keys = false;
+    std::vector<KeySpecSearch> specs;
+    std::vector<uint8_t> spec_perms;
   };
 
   explicit CommandTable(const CommandRegistry& registry);

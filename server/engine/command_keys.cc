@@ -8,10 +8,10 @@ namespace {
 
 bool Eq(std::string_view a, std::string_view b) { return EqualsIgnoreCase(a, b); }
 
-// One key spec applied to argv; false if it does not fit the arguments (Redis's
-// "invalid spec": the command would then report its own syntax error).
-bool ApplySpec(const KeySpecInfo& ks, int arity, CmdArgs argv, std::vector<FoundKey>* out) {
-  KeySpecSearch s = ParseKeySpec(ks);
+}  // namespace
+
+bool ApplyKeySpec(const KeySpecSearch& s, std::string_view flags, int arity, CmdArgs argv,
+                  std::vector<FoundKey>* out) {
   const int argc = int(argv.size());
   int first = 0;
   if (s.begin == KeySpecSearch::kIndex) {
@@ -55,10 +55,12 @@ bool ApplySpec(const KeySpecInfo& ks, int arity, CmdArgs argv, std::vector<Found
       if (arity < 0) continue;
       return false;
     }
-    out->push_back({size_t(i), ks.flags});
+    out->push_back({size_t(i), flags});
   }
   return true;
 }
+
+namespace {
 
 // SET: RW when GET asks for the old value, otherwise OW.
 void SetKeys(CmdArgs argv, std::vector<FoundKey>* out) {
@@ -110,7 +112,7 @@ std::vector<FoundKey> FindKeys(const CommandInfo& info, CmdArgs argv) {
   if (info.name == "sort") return SortKeys(argv, &keys), keys;
   if (info.name == "sort_ro") return keys.push_back({1, "RO access"}), keys;
   for (const KeySpecInfo& ks : info.key_specs) {
-    if (!ApplySpec(ks, info.arity, argv, &keys)) return {};
+    if (!ApplyKeySpec(ParseKeySpec(ks), ks.flags, info.arity, argv, &keys)) return {};
   }
   return keys;
 }

@@ -25,6 +25,11 @@ struct FoundKey {
 // The keys of argv (argv[0] the command) per `info`; empty if a key spec does not fit the
 // arguments (the command itself will then report its syntax error).
 std::vector<FoundKey> FindKeys(const CommandInfo& info, CmdArgs argv);
+// One parsed key spec (with its flags) applied to argv, appending to `out`; false if it does
+// not fit the arguments (Redis's "invalid spec"). FindKeys' step, for callers that parse the
+// specs once (the ACL check). Not for SET/BITFIELD/SORT, whose keys FindKeys special-cases.
+bool ApplyKeySpec(const KeySpecSearch& spec, std::string_view flags, int arity, CmdArgs argv,
+                  std::vector<FoundKey>* out);
 
 // Calls fn(key) for every key of `args`: by the key specs for a kMovableKeys command that
 // has them, else at the legacy key positions (CommandRegistry::ForEachKey).

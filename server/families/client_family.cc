@@ -161,7 +161,7 @@ void ClientKill(CmdArgs args, ConnectionContext* cntx) {
   ReplyBuilder* rb = cntx->rb;
   std::optional<uint64_t> id;
   std::optional<ClientType> type;
-  std::optional<std::string_view> addr, laddr;
+  std::optional<std::string_view> addr, laddr, user;
   bool skipme = true;
   bool old_form = args.size() == 3;
   if (old_form) {
@@ -186,7 +186,8 @@ void ClientKill(CmdArgs args, ConnectionContext* cntx) {
       } else if (EqualsIgnoreCase(opt, "LADDR")) {
         laddr = val;
       } else if (EqualsIgnoreCase(opt, "USER")) {
-        if (val != "default") return rb->SendError(errors::NoSuchUser(val));
+        if (cntx->service->acl().Get(val) == nullptr) return rb->SendError(errors::NoSuchUser(val));
+        user = val;
       } else if (EqualsIgnoreCase(opt, "SKIPME")) {
         if (EqualsIgnoreCase(val, "yes")) {
           skipme = true;
@@ -211,6 +212,7 @@ void ClientKill(CmdArgs args, ConnectionContext* cntx) {
       if (type && TypeOf(c) != *type) return;
       if (addr && c->addr != *addr) return;
       if (laddr && c->laddr != *laddr) return;
+      if (user && (c->user ? std::string_view(c->user->name) : "default") != *user) return;
       if (c == cntx && skipme) return;
       victims.push_back(c);
     });

@@ -375,9 +375,17 @@ bool Connection::ServeHttpGet(std::string_view path, size_t pos) {
   return false;
 }
 
-bool Connection::AclFull() const {
+bool Connection::AclAllows(const CommandSpec* spec,
+                           const std::vector<std::string_view>& args) const {
   // A stale snapshot is not trusted here: Dispatch refreshes it.
-  return cntx_.user && cntx_.user->full && cntx_.acl_gen == service_->acl().generation();
+  if (!cntx_.user || cntx_.acl_gen != service_->acl().generation()) return false;
+  if (cntx_.user->full) return true;
+  // A restricted user batches too when the request is allowed; a refused one goes through
+  // Dispatch, which replies NOPERM and logs it.
+  const acl::CommandTable& table = service_->acl().table();
+  int id = table.IdFor(*spec, args);
+  int pos = -1;
+  return id >= 0 && acl::Check(*cntx_.user, table, id, args, &pos) == acl::Verdict::kOk;
 }
 
 bool Connection::InInput(const std::vector<std::string_view>& args) const {
@@ -392,10 +400,10 @@ bool Connection::InInput(const std::vector<std::string_view>& args) const {
 const CommandSpec* Connection::Batchable(const CommandSpec* spec,
                                          const std::vector<std::string_view>& args) const {
   if (args.empty() || cntx_.multi || cntx_.subscribed() || !cntx_.authenticated) return nullptr;
-  if (!AclFull()) return nullptr;  // batches skip Dispatch's ACL check
   if (spec == nullptr || spec->batch_handler == nullptr || !spec->ArityOk(args.size())) {
     return nullptr;
   }
+  if (!AclAllows(spec, args)) return nullptr;  // batches skip Dispatch's ACL check
   // A batch runs its scripts without Dispatch's -BUSY check: one by one while a script is busy.
   if (service_->busy().active()) return nullptr;
   if (service_->unbatched() || cntx_.reply_mode != ConnectionContext::kReplyOn) return nullptr;
@@ -418,7 +426,6 @@ void Connection::RunCommandBatch() {
 bool Connection::Squashable(const CommandSpec* spec, const std::vector<std::string_view>& args,
                             SquashItem* out) const {
   if (cntx_.multi || cntx_.subscribed() || !cntx_.authenticated) return false;
-  if (!AclFull()) return false;  // squashed commands skip Dispatch's ACL check
   // A squashed command runs on its shard and is never refused -BUSY (a script's own calls go
   // that way too): while some script is past the busy threshold, commands go one by one
   // through Dispatch, which answers -BUSY for a held key instead of waiting for it.
@@ -428,6 +435,7 @@ bool Connection::Squashable(const CommandSpec* spec, const std::vector<std::stri
   if (service_->unbatched() || cntx_.reply_mode != ConnectionContext::kReplyOn) return false;
   if (!InInput(args)) return false;
   if (!ClassifyForSquash(service_, spec, args, out)) return false;
+  if (!AclAllows(spec, args)) return false;  // squashed commands skip Dispatch's ACL check
   out->db = cntx_.db_index;
   return true;
 }

@@ -117,8 +117,9 @@ class Connection : public ClientControl {
   // CLIENT REPLY OFF/SKIP: drops the reply the last command appended from `mark` on.
   void ApplyReplyMode(size_t mark);
   // True if every view of `args` points into in_ (not into the parser's inline buffer).
-  // The client's user may run anything (ACL): only then may requests skip Dispatch.
-  bool AclFull() const;
+  // Whether the client's user may run this request (ACL), checked before a request skips
+  // Dispatch (batches, squashed pipelines). REQUIRES: spec is args[0]'s command.
+  bool AclAllows(const CommandSpec* spec, const std::vector<std::string_view>& args) const;
   bool InInput(const std::vector<std::string_view>& args) const;
   // Pipelined requests of one command with a batch handler (command_registry.h), e.g.
   // EVALSHA: the spec if `args` may join such a batch, else null.
