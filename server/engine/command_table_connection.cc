@@ -10,6 +10,20 @@ namespace lw::command_table {
 // clang-format off
 std::vector<CommandInfo> Connection() {
   return {
+    {"acl", -2, "", 0, 0, 0, "slow", "", {}},
+    {"acl|users", 2, "admin noscript loading stale", 0, 0, 0, "admin slow dangerous", "", {}},
+    {"acl|log", -2, "admin noscript loading stale", 0, 0, 0, "admin slow dangerous", "", {}},
+    {"acl|genpass", -2, "noscript loading stale", 0, 0, 0, "slow", "", {}},
+    {"acl|setuser", -3, "admin noscript loading stale", 0, 0, 0, "admin slow dangerous", "", {}},
+    {"acl|list", 2, "admin noscript loading stale", 0, 0, 0, "admin slow dangerous", "", {}},
+    {"acl|deluser", -3, "admin noscript loading stale", 0, 0, 0, "admin slow dangerous", "", {}},
+    {"acl|dryrun", -4, "admin noscript loading stale", 0, 0, 0, "admin slow dangerous", "", {}},
+    {"acl|load", 2, "admin noscript loading stale", 0, 0, 0, "admin slow dangerous", "", {}},
+    {"acl|cat", -2, "noscript loading stale", 0, 0, 0, "slow", "", {}},
+    {"acl|save", 2, "admin noscript loading stale", 0, 0, 0, "admin slow dangerous", "", {}},
+    {"acl|getuser", 3, "admin noscript loading stale", 0, 0, 0, "admin slow dangerous", "", {}},
+    {"acl|help", 2, "loading stale", 0, 0, 0, "slow", "", {}},
+    {"acl|whoami", 2, "noscript loading stale", 0, 0, 0, "slow", "", {}},
     {"auth", -2, "noscript loading stale fast no_auth allow_busy", 0, 0, 0, "fast connection", "", {}},
     {"command", -1, "loading stale", 0, 0, 0, "slow connection", "nondeterministic_output_order", {}},
     {"command|getkeysandflags", -4, "loading stale", 0, 0, 0, "slow connection", "", {}},
