@@ -29,6 +29,8 @@ class Transaction;
 // What a command may ask of the network connection behind a context. Implemented by
 // Connection; nullptr for in-process clients. Both calls run on the client's own thread and
 // may run in loop (brief) context: they never suspend.
+class ClientTracking;
+
 class ClientControl {
  public:
   virtual ~ClientControl() = default;
@@ -148,6 +150,9 @@ struct ConnectionContext {
   uint32_t channels = 0;
   uint32_t patterns = 0;
   std::unique_ptr<ClientState> pubsub;
+  // CLIENT TRACKING (tracking.h): null until the client first uses it.
+  ClientTracking* tracking = nullptr;
+  std::unique_ptr<ClientState> tracking_state;  // owns `tracking`
 
   bool subscribed() const { return (channels | patterns) != 0; }
 };

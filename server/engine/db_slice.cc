@@ -378,7 +378,7 @@ void DbSlice::Del(int db, Iterator it) {
 void DbSlice::MarkModifiedSlow(int db, Iterator it) {
   std::string scratch;
   std::string_view key = it.key().GetSlice(&scratch);
-  if (!watches_.empty()) MarkModifiedSlow(db, key);
+  if (!watches_.empty() || !tracking_.empty()) MarkModifiedSlow(db, key);
   if (HasBlockedWaiters()) NotifyBlocked(key);
 }
 
@@ -386,7 +386,8 @@ void DbSlice::MarkModifiedSlow(int db, std::string_view key) {
   if (touch_sink_ != nullptr) {
     touch_sink_->emplace_back(db, std::string(key));
   } else {
-    watches_.Touch(db, key);
+    if (!watches_.empty()) watches_.Touch(db, key);
+    if (!tracking_.empty()) tracking_.Invalidate(key, modifier_);
   }
 }
 
@@ -440,6 +441,9 @@ void DbSlice::FlushDb(int db) {
     watches_.TouchIf(db, [&](std::string_view key) { return !prime.Find(key).IsEnd(); });
   }
   std::erase_if(pending_bumps_, [db](const auto& b) { return b.first == db; });
+  // Redis forgets every tracked key on a flush (keys are tracked by name, in any database);
+  // the flush command sends each tracking client one null invalidation.
+  tracking_.Clear();
   // Clients blocked on keys the flush removes are told, as Redis 7.0's signalFlushedDb: a
   // blocked XREADGROUP answers -UNBLOCKED; other waiters find nothing to take.
   std::vector<std::string> gone;

@@ -43,6 +43,7 @@
 #include "base/op_status.h"
 #include "dash_table/dash_table.h"
 #include "server/engine/keyspace_events.h"
+#include "server/engine/shard_tracking.h"
 #include "server/engine/watch_registry.h"
 #include "server/types/compact_object.h"
 
@@ -197,11 +198,11 @@ class DbSlice {
   // when its stream is deleted or replaced, as in Redis 7.0; the other waiters' predicates just
   // find nothing to take.
   void MarkModified(int db, std::string_view key) {
-    if (!watches_.empty()) MarkModifiedSlow(db, key);
+    if (!watches_.empty() || !tracking_.empty()) MarkModifiedSlow(db, key);
     if (HasBlockedWaiters()) NotifyBlocked(key);
   }
   void MarkModified(int db, Iterator it) {
-    if (!watches_.empty() || HasBlockedWaiters()) MarkModifiedSlow(db, it);
+    if (!watches_.empty() || !tracking_.empty() || HasBlockedWaiters()) MarkModifiedSlow(db, it);
   }
   // Undo records (undo_log.h): while set, MarkModified appends (db, key) here instead of
   // dirtying the watchers, so a script's write that may still be undone is not seen by WATCH.
@@ -213,6 +214,22 @@ class DbSlice {
   }
   // This shard's watched keys (WATCH registers there, in a hop over the key).
   ShardWatches& watches() { return watches_; }
+  // Client-side caching (shard_tracking.h): MarkModified invalidates the key for its readers.
+  ShardTracking& tracking() { return tracking_; }
+  // The client whose command is changing keys here (CLIENT TRACKING's NOLOOP), set around
+  // each command's operation on this shard (op_args.h); 0 outside commands.
+  class ModifierScope {
+   public:
+    ModifierScope(DbSlice* slice, uint64_t client)
+        : slice_(slice), previous_(std::exchange(slice->modifier_, client)) {}
+    ~ModifierScope() { slice_->modifier_ = previous_; }
+    ModifierScope(const ModifierScope&) = delete;
+    ModifierScope& operator=(const ModifierScope&) = delete;
+
+   private:
+    DbSlice* slice_;
+    uint64_t previous_;
+  };
 
   // Expiry of a live entry: 0 = none.
   int64_t GetExpire(int db, Iterator it);
@@ -306,6 +323,8 @@ class DbSlice {
   // Keys hit by Find since the last insertion, bumped then (bounded: extra hits are dropped).
   std::vector<std::pair<int, std::string>> pending_bumps_;
   ShardWatches watches_;
+  ShardTracking tracking_;
+  uint64_t modifier_ = 0;  // see ModifierScope
   ShardSnapshot* snapshot_ = nullptr;
   uint64_t lookups_ = 0;
   // Unix seconds as of the last UpdateClock, and the LFU's random source (xorshift64).

@@ -92,6 +92,7 @@ class InlineScope {
 template <typename Op>
 void RunOp(const ConnectionContext* cntx, DbSlice* slice, int db,
            std::span<const tx::ShardArg> keys, Op&& op) {
+  DbSlice::ModifierScope modifier(slice, cntx->client_id);  // CLIENT TRACKING's NOLOOP
   UndoLog* undo = cntx->undo;
   if (undo == nullptr || !(cntx->cmd_flags & cmd::kWrite)) return op(OpArgs{slice, db});
   for (const tx::ShardArg& a : keys) undo->Record(slice, db, a.key, cntx->cmd_args);
@@ -127,7 +128,11 @@ auto RunOnKeyShard(ConnectionContext* cntx, std::string_view key, Op&& op) {
   if (cntx->direct_shard != nullptr) {
     if (internal::AllOnDirectShard(cntx, keys)) {
       internal::InlineScope scope(cntx);
-      if (cntx->undo == nullptr) return op(OpArgs{&ShardSet::Of(cntx->direct_shard)->db_slice, db});
+      if (cntx->undo == nullptr) {
+        DbSlice* slice = &ShardSet::Of(cntx->direct_shard)->db_slice;
+        DbSlice::ModifierScope modifier(slice, cntx->client_id);
+        return op(OpArgs{slice, db});
+      }
       internal::RunOp(cntx, &ShardSet::Of(cntx->direct_shard)->db_slice, db, mine,
                       [&](const OpArgs& args) { result.emplace(op(args)); });
       return std::move(*result);

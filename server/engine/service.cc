@@ -1,5 +1,7 @@
 #include "server/engine/service.h"
 
+#include "server/engine/tracking.h"
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -98,6 +100,12 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
     if (config_.publish) {
       shard->db_slice.SetNotifier(KeyspaceNotifier{&runtime_.notify_flags, config_.publish, this});
     }
+    shard->db_slice.tracking().SetDeliver(
+        DeliverInvalidation,
+        [](void* service, std::function<void()> fn) {
+          io::Proactor::Current()->DispatchBrief(std::move(fn));
+        },
+        this);
   });
   for (uint32_t i = 0; i < shards_.size(); ++i) {
     background_fibers_.Add(1);
@@ -424,8 +432,12 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
   const bool monitored = monitors_.active();  // MONITOR: one relaxed load per command
   if (monitored) FeedMonitors(*spec, args, cntx, /*before=*/true);
   // WATCH needs nothing here: the operations that change a key report it themselves, on the
-  // shard (watch_registry.h).
+  // shard (watch_registry.h). CLIENT TRACKING registers a read's keys before it runs.
+  if (cntx->tracking != nullptr) [[unlikely]]
+    TrackReads(*spec, args, cntx);
   spec->handler(args, cntx);
+  if (cntx->tracking != nullptr) [[unlikely]]
+    AfterTrackedCommand(*spec, cntx);
   int64_t end = timed ? SteadyNowNs() : 0;
   if (cntx->clock_chain != nullptr) *cntx->clock_chain = end;
   int64_t elapsed_us = (end - start) / 1000;

@@ -1,5 +1,6 @@
 // CLIENT ID | GETNAME | SETNAME | INFO | LIST | KILL | PAUSE | UNPAUSE | REPLY | NO-EVICT |
-// UNBLOCK | HELP, in Redis 7.0's reply shapes.
+// UNBLOCK | HELP, in Redis 7.0's reply shapes (and the tracking subcommands,
+// tracking_family.cc).
 //
 // LIST and KILL reach every thread's clients by sending each thread a brief task
 // (AwaitBriefOnAll): a thread reads and closes only its own connections.
@@ -16,6 +17,7 @@
 #include "server/engine/service.h"
 #include "server/families/server_util.h"
 #include "server/resp/error_strings.h"
+#include "server/families/tracking_family.h"
 #include "server/types/arg_utils.h"
 
 namespace lw {
@@ -24,6 +26,10 @@ namespace {
 
 constexpr std::string_view kClientHelp[] = {
     "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "CACHING (YES|NO)",
+    "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+    "GETREDIR",
+    "    Return the client ID we are redirecting to when tracking is enabled.",
     "GETNAME",
     "    Return the name of the current connection.",
     "ID",
@@ -62,6 +68,11 @@ constexpr std::string_view kClientHelp[] = {
     "    Assign the name <name> to the current connection.",
     "UNBLOCK <clientid> [TIMEOUT|ERROR]",
     "    Unblock the specified blocked client.",
+    "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+    "         [OPTIN] [OPTOUT] [NOLOOP]",
+    "    Control server assisted client side caching.",
+    "TRACKINGINFO",
+    "    Report tracking status for the current connection.",
     "NO-EVICT (ON|OFF)",
     "    Protect current client connection from eviction.",
     "HELP",
@@ -346,6 +357,8 @@ void Client(CmdArgs args, ConnectionContext* cntx) {
     if (arity(3, true)) ClientUnblock(args, cntx);
   } else if (sub == "HELP") {
     if (arity(2)) SendHelp(rb, kClientHelp);
+  } else if (TrackingSubcommand(sub, args, cntx)) {
+    // CLIENT TRACKING / CACHING / GETREDIR / TRACKINGINFO (tracking_family.cc)
   } else {
     rb->SendError(errors::UnknownSubcommand(args[1], "CLIENT"));
   }

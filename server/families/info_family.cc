@@ -29,6 +29,7 @@
 #include "base/proc_stats.h"
 #include "server/engine/connection_context.h"
 #include "server/engine/service.h"
+#include "server/engine/tracking.h"
 #include "server/families/pubsub_family.h"
 #include "server/families/server_util.h"
 #include "server/types/arg_utils.h"
@@ -172,6 +173,19 @@ size_t BlockedClients(Service* service) {
   return n;
 }
 
+// Clients with CLIENT TRACKING on.
+size_t TrackingClients(Service* service) {
+  std::vector<size_t> per_thread(service->pool()->size());
+  service->pool()->AwaitBriefOnAll([&](io::Proactor* p) {
+    service->ForEachLocalClient([&](ConnectionContext* c) {
+      per_thread[p->index()] += c->tracking != nullptr && c->tracking->on;
+    });
+  });
+  size_t n = 0;
+  for (size_t v : per_thread) n += v;
+  return n;
+}
+
 void ClientsSection(const InfoContext& c, InfoWriter& w) {
   w.Line("connected_clients", c.service->connected_clients());
   w.Line("cluster_connections", 0);
@@ -179,7 +193,7 @@ void ClientsSection(const InfoContext& c, InfoWriter& w) {
   w.Line("client_recent_max_input_buffer", 0);
   w.Line("client_recent_max_output_buffer", 0);
   w.Line("blocked_clients", BlockedClients(c.service));
-  w.Line("tracking_clients", 0);
+  w.Line("tracking_clients", TrackingClients(c.service));
   w.Line("clients_in_timeout_table", 0);
 }
 

@@ -20,6 +20,7 @@
 #include "server/engine/persistence.h"
 #include "server/engine/scan_args.h"
 #include "server/engine/service.h"
+#include "server/engine/tracking.h"
 #include "server/families/keys_util.h"
 #include "server/resp/error_strings.h"
 #include "server/types/arg_utils.h"
@@ -598,12 +599,14 @@ void FlushDb(CmdArgs args, ConnectionContext* cntx) {
   if (!ParseFlushArgs(args, cntx)) return;
   int db = cntx->db_index;
   cntx->service->shards().AwaitOnAll([&](Shard* shard) { shard->db_slice.FlushDb(db); });
+  TrackingOnFlush(cntx);
   cntx->rb->SendOk();
 }
 
 void FlushAll(CmdArgs args, ConnectionContext* cntx) {
   if (!ParseFlushArgs(args, cntx)) return;
   cntx->service->shards().AwaitOnAll([](Shard* shard) { shard->db_slice.FlushAll(); });
+  TrackingOnFlush(cntx);
   // As Redis: with save points, the emptied dataset is saved at once.
   cntx->service->persistence().SaveAfterFlushAll();
   cntx->rb->SendOk();
