@@ -47,6 +47,8 @@ class Proactor {
   // Owner thread only: other fibers are ready to run, or tasks wait (the thread has work
   // besides the caller).
   bool HasOtherWork() const { return scheduler_.HasReady() || !tasks_.Empty(); }
+  // Owner thread only: tasks other threads queued here wait to run.
+  bool HasTasks() const { return !tasks_.Empty(); }
   // Owner thread only: polls the sockets without waiting, so fibers whose sockets are ready
   // become ready now. The loop polls I/O only every few turns while fibers are ready, so a
   // long-running fiber that yields in steps calls this first, or requests would wait behind it.

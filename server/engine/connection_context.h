@@ -150,8 +150,11 @@ struct ConnectionContext {
   uint32_t channels = 0;
   uint32_t patterns = 0;
   std::unique_ptr<ClientState> pubsub;
-  // CLIENT TRACKING (tracking.h): null until the client first uses it.
+  // CLIENT TRACKING (tracking.h): null until the client first uses it; tracking_on mirrors
+  // its `on` (a tracking client's commands are neither batched nor squashed: each must pass
+  // Service::DispatchSpec, which registers its reads).
   ClientTracking* tracking = nullptr;
+  bool tracking_on = false;
   std::unique_ptr<ClientState> tracking_state;  // owns `tracking`
 
   bool subscribed() const { return (channels | patterns) != 0; }

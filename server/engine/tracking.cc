@@ -140,16 +140,40 @@ ClientTracking* TrackingOf(ConnectionContext* cntx, bool create) {
   return cntx->tracking;
 }
 
-void TrackReads(const CommandSpec& spec, CmdArgs args, ConnectionContext* cntx) {
+namespace {
+
+// Registers `keys` for the tracking client `cntx` on their shards, if its mode and CLIENT
+// CACHING say this command's reads are tracked.
+template <typename ForEachKey>
+void RememberKeys(ConnectionContext* cntx, ForEachKey for_each_key) {
   ClientTracking* t = cntx->tracking;
-  if (!t->on || t->bcast || !(spec.flags & cmd::kReadOnly) || cntx->from_script) return;
+  if (t == nullptr || !t->on || t->bcast) return;
   // OPTIN tracks only after CLIENT CACHING yes; OPTOUT all but after CLIENT CACHING no.
   if ((t->optin && !t->caching_given) || (t->optout && t->caching_given)) return;
   TrackingClientRef me = t->self();
   Service* service = cntx->service;
-  ForEachCommandKey(spec, args, [&](std::string_view key) {
+  for_each_key([&](std::string_view key) {
     OnKeyShard(service, key,
                [me, k = std::string(key)](ShardTracking* st) { st->Remember(k, me); });
+  });
+}
+
+// The read-only script commands: Redis remembers no keys for the command itself, only for
+// the read-only commands the script runs (TrackScriptRead).
+bool IsScriptCommand(const CommandSpec& spec) {
+  return spec.name == "eval_ro" || spec.name == "evalsha_ro" || spec.name == "fcall_ro";
+}
+
+}  // namespace
+
+void TrackReads(const CommandSpec& spec, CmdArgs args, ConnectionContext* cntx) {
+  if (!(spec.flags & cmd::kReadOnly) || cntx->from_script || IsScriptCommand(spec)) return;
+  RememberKeys(cntx, [&](auto&& fn) { ForEachCommandKey(spec, args, fn); });
+}
+
+void TrackScriptRead(ConnectionContext* caller, CmdArgs script_keys) {
+  RememberKeys(caller, [&](auto&& fn) {
+    for (std::string_view key : script_keys) fn(key);
   });
 }
 

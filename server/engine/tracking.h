@@ -67,6 +67,9 @@ ClientTracking* TrackingOf(ConnectionContext* cntx, bool create);
 
 // Before a command of a tracking client runs: a read-only command registers its keys.
 void TrackReads(const CommandSpec& spec, CmdArgs args, ConnectionContext* cntx);
+// A script of tracking client `caller` runs a read-only command: as Redis 7.0, the keys
+// remembered are the script's declared keys (those of EVAL/FCALL), not the command's.
+void TrackScriptRead(ConnectionContext* caller, CmdArgs script_keys);
 // After it ran: CLIENT CACHING applies to one command (or one MULTI ... EXEC).
 void AfterTrackedCommand(const CommandSpec& spec, ConnectionContext* cntx);
 // FLUSHDB/FLUSHALL: every tracking client is sent a null invalidation.

@@ -240,8 +240,9 @@ void Exec(CmdArgs, ConnectionContext* cntx) {
   };
   for (const std::vector<std::string_view>& argv : argvs) {
     SquashItem item;
-    // While a client monitors, each command runs alone, so the monitor sees it in order.
-    if (cntx->multi_tx != nullptr && !cntx->service->unbatched() &&
+    // While a client monitors, each command runs alone, so the monitor sees it in order; a
+    // tracking client's commands each pass Dispatch, which registers their reads.
+    if (cntx->multi_tx != nullptr && !cntx->service->unbatched() && !cntx->tracking_on &&
         ClassifyForSquash(cntx->service, argv, &item)) {
       item.db = cntx->db_index;
       run.push_back(std::move(item));

@@ -154,12 +154,13 @@ void Tracking(CmdArgs args, ConnectionContext* cntx) {
   if (!ParseTracking(args, cntx, &req)) return;
   if (EqualsIgnoreCase(args[2], "off")) {
     DisableTracking(cntx->tracking);
+    cntx->tracking_on = false;
     return rb->SendOk();
   }
   if (!EqualsIgnoreCase(args[2], "on")) return rb->SendError(errors::kSyntax);
   if (!CheckTrackingOn(req, cntx->tracking, rb)) return;
   ClientTracking* t = TrackingOf(cntx, /*create=*/true);
-  t->on = true;
+  t->on = cntx->tracking_on = true;
   t->broken_redirect = false;
   t->redirect = req.redirect.value_or(TrackingClientRef{});
   t->bcast = req.bcast;

@@ -17,6 +17,8 @@
 #include "base/clock.h"
 #include "base/logging.h"
 #include "base/str_util.h"
+#include "io/fiber.h"
+#include "io/proactor.h"
 #include "server/engine/service.h"
 #include "server/net/tls_context.h"
 #include "server/resp/error_strings.h"
@@ -399,7 +401,10 @@ bool Connection::InInput(const std::vector<std::string_view>& args) const {
 
 const CommandSpec* Connection::Batchable(const CommandSpec* spec,
                                          const std::vector<std::string_view>& args) const {
-  if (args.empty() || cntx_.multi || cntx_.subscribed() || !cntx_.authenticated) return nullptr;
+  if (args.empty() || cntx_.multi || cntx_.subscribed() || !cntx_.authenticated ||
+      cntx_.tracking_on) {
+    return nullptr;
+  }
   if (spec == nullptr || spec->batch_handler == nullptr || !spec->ArityOk(args.size())) {
     return nullptr;
   }
@@ -425,7 +430,9 @@ void Connection::RunCommandBatch() {
 
 bool Connection::Squashable(const CommandSpec* spec, const std::vector<std::string_view>& args,
                             SquashItem* out) const {
-  if (cntx_.multi || cntx_.subscribed() || !cntx_.authenticated) return false;
+  if (cntx_.multi || cntx_.subscribed() || !cntx_.authenticated || cntx_.tracking_on) {
+    return false;
+  }
   // A squashed command runs on its shard and is never refused -BUSY (a script's own calls go
   // that way too): while some script is past the busy threshold, commands go one by one
   // through Dispatch, which answers -BUSY for a held key instead of waiting for it.
@@ -521,6 +528,11 @@ void Connection::Run() {
     in_len_ += size_t(n);
     service_->CountNetInput(size_t(n));
     cntx_.last_active_ns = SteadyNowNs();  // Redis's lastinteraction: idle time and `timeout`
+    // What other threads sent this client before its request arrived (an invalidation of
+    // CLIENT TRACKING, a pub/sub message) must precede the request's reply. Such a message
+    // waits in the thread's task queue when this fiber read the request without parking
+    // (the thread was busy, or descheduled, meanwhile): let the loop run the queue first.
+    if (io::Proactor::Current()->HasTasks()) io::this_fiber::Yield();
     if (!ProcessInput()) break;
     // Give back memory after a big request passed through.
     if (in_len_ == 0 && in_.size() > 4 * kInitialBuffer) {

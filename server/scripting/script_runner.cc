@@ -11,6 +11,7 @@
 #include "server/engine/service.h"
 #include "server/engine/shard_set.h"
 #include "server/engine/squashed_dispatch.h"
+#include "server/engine/tracking.h"
 #include "server/resp/error_strings.h"
 #include "server/scripting/lua_bridge.h"
 #include "server/types/arg_utils.h"
@@ -246,6 +247,8 @@ void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_
     if (spec != nullptr) ++client_->service->LocalCommandStats()[spec->id].rejected_calls;
     return Refuse(refusal, reply);
   }
+  if (client_->tracking_on && (spec->flags & cmd::kReadOnly)) [[unlikely]]
+    TrackScriptRead(client_, keys_);
   std::string_view undeclared;
   if (mode_ == ScriptMode::kLockAhead && FindUndeclared(spec, args, &undeclared)) {
     // Lacewing's own rule, not Redis's: the script stops here and is rolled back.
