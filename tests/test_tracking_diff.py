@@ -262,3 +262,27 @@ def test_info_counts_tracking_clients(server, redis_server):
         assert b"tracking_clients:1\r\n" in c.call("INFO", "clients")
         for x in (a, b, c):
             x.close()
+
+
+def test_table_limit_forgets_keys_with_an_invalidation(server):
+    # tracking-table-max-keys bounds the table: keys forgotten to make room are invalidated
+    # (as in Redis), so a client never keeps a value the server no longer tracks for it.
+    s = Side(server.port)
+    assert s.w.call("CONFIG", "SET", "tracking-table-max-keys", "10") == b"+OK\r\n"
+    assert s.w.call("CONFIG", "GET", "tracking-table-max-keys").endswith(b"$2\r\n10\r\n")
+    s.t.call("CLIENT", "TRACKING", "on")
+    keys = [f"lim{i}" for i in range(100)]
+    forgotten = []
+    for k in keys:
+        reply = s.t.call("GET", k)
+        while reply.startswith(b">"):  # an invalidation pushed before the reply
+            forgotten.append(reply)
+            reply = s.t.read_reply()
+        assert reply == b"_\r\n"
+    forgotten += s.drain(s.t)
+    s.w.call("MSET", *[x for k in keys for x in (k, "v")])
+    told_on_write = s.drain(s.t)
+    named = lambda msgs: {m.split(b"\r\n")[-2].decode() for m in msgs}
+    assert len(told_on_write) <= 10, told_on_write
+    assert named(forgotten) | named(told_on_write) == set(keys)
+    s.close()

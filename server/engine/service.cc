@@ -106,6 +106,7 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
           io::Proactor::Current()->DispatchBrief(std::move(fn));
         },
         this);
+    shard->db_slice.tracking().SetLimit(&runtime_.tracking_table_max_keys, shards_.size());
   });
   for (uint32_t i = 0; i < shards_.size(); ++i) {
     background_fibers_.Add(1);

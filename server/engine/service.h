@@ -148,6 +148,8 @@ struct RuntimeConfig {
   std::atomic<int64_t> maxmemory_samples{5};  // fixed: eviction does not sample
   std::atomic<int64_t> lfu_log_factor{10};    // LFU counter growth (DbSlice::Touch)
   std::atomic<int64_t> lfu_decay_time{1};     // minutes per LFU counter decrement
+  // CLIENT TRACKING: keys the tracking table may hold (0: no limit), split among the shards.
+  std::atomic<int64_t> tracking_table_max_keys{1000000};
   // busy-reply-threshold, alias lua-time-limit (seeded from ServiceConfig): the age past
   // which a script makes commands that need its keys fail with -BUSY (busy_registry.h).
   std::atomic<int64_t> busy_reply_threshold_ms{5000};

@@ -11,6 +11,24 @@ void ShardTracking::Remember(std::string_view key, TrackingClientRef reader) {
   }
   readers.push_back(reader);
   ++items_;
+  if (readers.size() == 1 && max_keys_ != nullptr) EnforceLimit(key);
+}
+
+void ShardTracking::EnforceLimit(std::string_view keep) {
+  int64_t max = max_keys_->load(std::memory_order_relaxed);
+  if (max <= 0) return;
+  size_t limit = std::max<size_t>(1, size_t(max) / shards_);
+  while (readers_.size() > limit) {
+    auto it = readers_.begin();
+    if (it->first == keep) ++it;
+    std::string key = it->first;
+    auto readers = std::move(it->second);
+    readers_.erase(it);
+    items_ -= readers.size();
+    for (const TrackingClientRef& r : readers) {
+      if (deliver_ != nullptr) deliver_(ctx_, r, /*modifier=*/0, {key});
+    }
+  }
 }
 
 void ShardTracking::SetPrefixes(TrackingClientRef reader, bool noloop,

@@ -24,6 +24,7 @@
 // DbSlice). The hot path (DbSlice::MarkModified) tests empty() only. Lifetime: the DbSlice's.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -57,10 +58,17 @@ class ShardTracking {
     ctx_ = ctx;
   }
 
+  // tracking-table-max-keys: the table holds at most *max_keys / shards keys (0: no limit).
+  void SetLimit(const std::atomic<int64_t>* max_keys, uint32_t shards) {
+    max_keys_ = max_keys;
+    shards_ = shards;
+  }
+
   // True while no client tracks anything on this shard (the hot path's only test).
   bool empty() const { return readers_.empty() && bcast_.empty(); }
 
-  // Default mode: `reader` will be told of the next change of `key`.
+  // Default mode: `reader` will be told of the next change of `key`. Past the limit, other
+  // keys are forgotten first, their readers told as if the keys changed (Redis's rule).
   void Remember(std::string_view key, TrackingClientRef reader);
   // BCAST mode: `reader` is told of every change of a key starting with one of `prefixes`
   // (an empty prefix matches every key). Replaces the client's earlier prefixes.
@@ -88,11 +96,14 @@ class ShardTracking {
     std::map<std::string, uint64_t, std::less<>> pending;
   };
   void FlushBcast();
+  void EnforceLimit(std::string_view keep);
 
   absl::flat_hash_map<std::string, absl::InlinedVector<TrackingClientRef, 2>> readers_;
   size_t items_ = 0;
   std::vector<Bcast> bcast_;
   bool flush_scheduled_ = false;
+  const std::atomic<int64_t>* max_keys_ = nullptr;
+  uint32_t shards_ = 1;
   DeliverFn deliver_ = nullptr;
   DeferFn defer_ = nullptr;
   void* ctx_ = nullptr;

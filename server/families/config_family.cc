@@ -163,6 +163,8 @@ const Param kParams[] = {
     // Read by every LFU touch (DbSlice::Touch) and OBJECT FREQ.
     Int("lfu-decay-time", &RC::lfu_decay_time, 0, INT_MAX),
     Int("lfu-log-factor", &RC::lfu_log_factor, 0, INT_MAX),
+    // Read by ShardTracking::Remember: past it, the oldest-found keys are invalidated.
+    Int("tracking-table-max-keys", &RC::tracking_table_max_keys, 0, LLONG_MAX),
     // Redis's hidden test setting (microseconds per key loaded; <= 0: none), for tests that
     // watch -LOADING.
     {.name = "key-load-delay",
