@@ -18,7 +18,13 @@ std::vector<std::string> KeyHints::Predict(std::string_view script) const {
   return out;
 }
 
-void KeyHints::EvictOldest(Script& s) {
+void KeyHints::MakeRoom(Script& s, uint64_t run) {
+  // A key last seen kWindow runs ago counts as never seen (Learn restarts it at 1), so
+  // dropping all such keys at once changes no prediction; scripts over ever-new keys (a
+  // random key per run) then pay one sweep every few runs instead of a scan per new key.
+  const size_t before = s.keys.size();
+  absl::erase_if(s.keys, [run](const auto& kv) { return kv.second.last_run + kWindow <= run; });
+  if (s.keys.size() < before) return;
   auto oldest = s.keys.begin();
   for (auto it = s.keys.begin(); it != s.keys.end(); ++it) {
     if (it->second.last_run < oldest->second.last_run) oldest = it;
@@ -38,7 +44,7 @@ void KeyHints::Learn(std::string_view script, std::span<const std::string> touch
   for (const std::string& key : touched) {
     auto k = s.keys.find(key);
     if (k == s.keys.end()) {
-      if (s.keys.size() >= kMaxKeysPerScript) EvictOldest(s);
+      if (s.keys.size() >= kMaxKeysPerScript) MakeRoom(s, run);
       k = s.keys.emplace(key, Seen{}).first;
     }
     if (k->second.last_run == run) continue;  // counted once per run

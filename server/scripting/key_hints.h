@@ -15,8 +15,8 @@
 // than it needed; a missing one costs what it cost before (a lock on first touch, perhaps a
 // rerun).
 //
-// Bounded memory: at most kMaxKeysPerScript keys per script (the least recently seen go),
-// at most kMaxScripts scripts (all forgotten when that is exceeded).
+// Bounded memory: at most kMaxKeysPerScript keys per script (stale ones go first, else the
+// least recently seen), at most kMaxScripts scripts (all forgotten when that is exceeded).
 //
 // Thread-safety: none; each thread owns its KeyHints (ScriptManager::ThreadState), so hints
 // are learned per thread. Lifetime: the thread state's.
@@ -34,7 +34,8 @@ namespace lw {
 
 class KeyHints {
  public:
-  static constexpr size_t kMaxKeysPerScript = 32;
+  // More than kWindow runs of a script with 5 random keys hold, so MakeRoom finds stale ones.
+  static constexpr size_t kMaxKeysPerScript = 64;
   static constexpr size_t kMaxScripts = 256;
   static constexpr uint64_t kWindow = 8;  // runs after which an unseen key stops counting
   static constexpr size_t kMaxPredicted = 16;
@@ -57,7 +58,8 @@ class KeyHints {
     uint64_t runs = 0;
     absl::flat_hash_map<std::string, Seen> keys;
   };
-  static void EvictOldest(Script& s);
+  // Frees at least one entry of a full script: every stale key, else the oldest.
+  static void MakeRoom(Script& s, uint64_t run);
 
   absl::flat_hash_map<std::string, Script> scripts_;
 };

@@ -60,5 +60,18 @@ TEST(KeyHintsTest, StaysBounded) {
   EXPECT_TRUE(h.Predict("quiet").empty());
 }
 
+TEST(KeyHintsTest, StaleSweepKeepsKeysWithinTheWindow) {
+  // Five new keys per run fill the table; the sweep of stale keys must not drop a key seen
+  // every third run (always within the window), and no prediction may name a random key.
+  KeyHints h;
+  for (int run = 0; run < 500; ++run) {
+    std::vector<std::string> keys;
+    for (int i = 0; i < 5; ++i) keys.push_back("r" + std::to_string(run * 5 + i));
+    if (run % 3 == 0) keys.push_back("every3");
+    h.Learn("s", keys);
+    if (run >= 3) EXPECT_EQ(h.Predict("s"), std::vector<std::string>{"every3"}) << run;
+  }
+}
+
 }  // namespace
 }  // namespace lw
