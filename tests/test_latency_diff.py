@@ -63,6 +63,9 @@ def test_latency_histogram_shape(server, redis_server):
             assert body[0] == b"calls" and body[1] == calls and body[2] == b"histogram_usec"
             buckets = body[3]
             bounds, counts = buckets[0::2], buckets[1::2]
-            assert all(b & (b - 1) == 0 for b in bounds), buckets  # powers of two
+            # Lacewing's bounds are powers of two; redis-server's hdr histogram may report a
+            # bucket's highest equivalent value instead (132 for 128 when a call was slow).
+            if port == server.port:
+                assert all(b & (b - 1) == 0 for b in bounds), buckets
             assert bounds == sorted(bounds) and counts == sorted(counts), buckets
             assert counts[-1] == calls, buckets  # cumulative up to every call

@@ -530,7 +530,10 @@ Verdict Check(const User& user, const CommandTable& table, int id, CmdArgs args,
 namespace {
 
 void CountCategory(const Selector& s, const CommandTable& t, int cat, size_t* on, size_t* off) {
+  // Top-level commands only: a container's subcommands (CLIENT has 16) would otherwise
+  // outweigh the rest of a category and make +client read as +@connection.
   for (size_t id = 0; id < t.size(); ++id) {
+    if (t.at(int(id)).parent >= 0) continue;
     if (t.at(int(id)).categories & (1u << cat)) ++(s.Allowed(int(id)) ? *on : *off);
   }
 }
