@@ -7,6 +7,7 @@
 #include "base/malloc_accounting.h"
 #include "server/engine/connection_context.h"
 #include "server/engine/service.h"
+#include "server/resp/resp_reply_decoder.h"
 
 namespace lw {
 
@@ -24,45 +25,6 @@ void MonitorHub::Remove(uint64_t client_id) {
 }
 
 namespace {
-
-// Redis's sdscatrepr: a quoted string with C escapes, other bytes outside 0x20..0x7e as \xhh.
-void AppendRepr(std::string* out, std::string_view s) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\a':
-        out->append("\\a");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      default:
-        if (c >= 0x20 && c <= 0x7e) {
-          out->push_back(char(c));
-        } else {
-          char buf[8];
-          snprintf(buf, sizeof(buf), "\\x%02x", c);
-          out->append(buf);
-        }
-    }
-  }
-  out->push_back('"');
-}
 
 bool IEquals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {

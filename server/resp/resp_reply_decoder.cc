@@ -178,38 +178,6 @@ class Decoder {
   size_t pos_ = 0;
 };
 
-void AppendQuoted(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (c < 0x20 || c >= 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-          out->append(buf);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 void AppendDebug(const RespValue& v, std::string* out) {
   auto append_elems = [&](const char* open, const char* close) {
     out->append(open);
@@ -230,7 +198,7 @@ void AppendDebug(const RespValue& v, std::string* out) {
       out->append(":").append(std::to_string(v.integer));
       break;
     case RespType::kBulkString:
-      AppendQuoted(v.str, out);
+      AppendRepr(out, v.str);
       break;
     case RespType::kNull:
       out->append("nil");
@@ -258,7 +226,7 @@ void AppendDebug(const RespValue& v, std::string* out) {
       break;
     case RespType::kVerbatim:
       out->append("=").append(v.format).append(":");
-      AppendQuoted(v.str, out);
+      AppendRepr(out, v.str);
       break;
     case RespType::kBigNumber:
       out->append("(").append(v.str);
@@ -301,6 +269,44 @@ std::string ToDebugString(const RespValue& value) {
   std::string out;
   AppendDebug(value, &out);
   return out;
+}
+
+void AppendRepr(std::string* out, std::string_view s) {
+  out->push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\a':
+        out->append("\\a");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      default:
+        if (c >= 0x20 && c <= 0x7e) {
+          out->push_back(char(c));
+        } else {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+          out->append(buf);
+        }
+    }
+  }
+  out->push_back('"');
 }
 
 }  // namespace lw

@@ -69,4 +69,8 @@ bool DecodeReplies(std::string_view input, std::vector<RespValue>* out);
 //   >[a]  ,1.5  #t  =txt:"text"  (123
 std::string ToDebugString(const RespValue& value);
 
+// Appends `s` quoted as Redis's sdscatrepr does (MONITOR's lines, ToDebugString's strings):
+// \\ \" \n \r \t \a \b escaped, other bytes outside 0x20..0x7e as \xhh.
+void AppendRepr(std::string* out, std::string_view s);
+
 }  // namespace lw
