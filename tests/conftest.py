@@ -30,6 +30,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+def rss_kb(pid):
+    """A process's resident set in KB (tests bound memory growth by it, never time)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
 class LacewingProcess:
     def __init__(self, args):
         self.port = free_port()

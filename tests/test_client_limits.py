@@ -4,15 +4,8 @@ Memory is asserted as RSS growth under a bound, never on time.
 """
 import socket
 
+from conftest import rss_kb
 from resp_client import Pair, RawClient, encode
-
-
-def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
 
 
 def test_refused_connections_do_not_grow_memory(lacewing_factory):

@@ -13,16 +13,8 @@ import time
 import pytest
 import redis
 
-from conftest import LacewingProcess, free_port
+from conftest import LacewingProcess, free_port, rss_kb
 from resp_client import Pair, RawClient, encode
-
-
-def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
 
 
 def used_memory(client):
