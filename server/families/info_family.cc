@@ -29,7 +29,6 @@
 #include "base/proc_stats.h"
 #include "server/engine/connection_context.h"
 #include "server/engine/service.h"
-#include "server/engine/tracking.h"
 #include "server/families/pubsub_family.h"
 #include "server/families/server_util.h"
 #include "server/types/arg_utils.h"
@@ -161,29 +160,22 @@ void ServerSection(const InfoContext& c, InfoWriter& w) {
   w.Line("proactor_threads", service->pool()->size());
 }
 
-// Clients inside a blocking command (BLPOP, BZPOPMIN, BLMOVE...), counted on their threads.
-size_t BlockedClients(Service* service) {
+// The clients of every thread for which pred(client) holds (read on each client's thread).
+template <typename Pred>
+size_t CountClients(Service* service, Pred pred) {
   std::vector<size_t> per_thread(service->pool()->size());
   service->pool()->AwaitBriefOnAll([&](io::Proactor* p) {
     service->ForEachLocalClient(
-        [&](ConnectionContext* c) { per_thread[p->index()] += c->blocked; });
+        [&](ConnectionContext* c) { per_thread[p->index()] += pred(c) ? 1 : 0; });
   });
   size_t n = 0;
   for (size_t v : per_thread) n += v;
   return n;
 }
 
-// Clients with CLIENT TRACKING on.
-size_t TrackingClients(Service* service) {
-  std::vector<size_t> per_thread(service->pool()->size());
-  service->pool()->AwaitBriefOnAll([&](io::Proactor* p) {
-    service->ForEachLocalClient([&](ConnectionContext* c) {
-      per_thread[p->index()] += c->tracking != nullptr && c->tracking->on;
-    });
-  });
-  size_t n = 0;
-  for (size_t v : per_thread) n += v;
-  return n;
+// Clients inside a blocking command (BLPOP, BZPOPMIN, BLMOVE...), counted on their threads.
+size_t BlockedClients(Service* service) {
+  return CountClients(service, [](const ConnectionContext* c) { return c->blocked; });
 }
 
 void ClientsSection(const InfoContext& c, InfoWriter& w) {
@@ -193,7 +185,8 @@ void ClientsSection(const InfoContext& c, InfoWriter& w) {
   w.Line("client_recent_max_input_buffer", 0);
   w.Line("client_recent_max_output_buffer", 0);
   w.Line("blocked_clients", BlockedClients(c.service));
-  w.Line("tracking_clients", TrackingClients(c.service));
+  w.Line("tracking_clients",
+         CountClients(c.service, [](const ConnectionContext* x) { return x->tracking_on; }));
   w.Line("clients_in_timeout_table", 0);
 }
 
