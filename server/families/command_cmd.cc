@@ -1,7 +1,8 @@
-// COMMAND [COUNT | LIST [FILTERBY ...] | INFO name... | GETKEYS | GETKEYSANDFLAGS | DOCS]:
+// COMMAND [COUNT | LIST [FILTERBY ...] | INFO name... | GETKEYS | GETKEYSANDFLAGS | DOCS | HELP]:
 // Redis 7.0's replies from the generated COMMAND INFO table (server/engine/command_info.h);
 // Lacewing-only commands (no table entry) are described from their CommandSpec.
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,8 @@
 #include "server/engine/connection_context.h"
 #include "server/engine/service.h"
 #include "server/families/command_cmd.h"
+#include "server/families/command_docs.h"
+#include "server/families/server_util.h"
 #include "server/resp/error_strings.h"
 #include "server/types/arg_utils.h"
 #include "server/types/glob.h"
@@ -16,6 +19,30 @@
 namespace lw {
 
 namespace {
+
+constexpr std::string_view kCommandHelp[] = {
+    "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "(no subcommand)",
+    "    Return details about all Redis commands.",
+    "COUNT",
+    "    Return the total number of commands in this Redis server.",
+    "LIST",
+    "    Return a list of all commands in this Redis server.",
+    "INFO [<command-name> ...]",
+    "    Return details about multiple Redis commands.",
+    "    If no command names are given, documentation details for all",
+    "    commands are returned.",
+    "DOCS [<command-name> ...]",
+    "    Return documentation details about multiple Redis commands.",
+    "    If no command names are given, documentation details for all",
+    "    commands are returned.",
+    "GETKEYS <full-command>",
+    "    Return the keys from a full Redis command.",
+    "GETKEYSANDFLAGS <full-command>",
+    "    Return the keys and the access flags from a full Redis command.",
+    "HELP",
+    "    Prints this help.",
+};
 
 std::vector<std::string_view> Words(std::string_view list) { return CommandInfo::Words(list); }
 
@@ -166,6 +193,39 @@ void List(const CommandRegistry& registry, CmdArgs args, ReplyBuilder* rb) {
   rb->SendStringArray(out);
 }
 
+// COMMAND DOCS [name ...]: a map from each command's full name to its documentation; every
+// command Lacewing implements without names, else the named ones that resolve (unknown names
+// are left out, a name given twice appears twice), as Redis 7.0 answers.
+void Docs(const CommandRegistry& registry, CmdArgs names, ReplyBuilder* rb) {
+  std::vector<const CommandDoc*> docs;
+  if (names.empty()) {
+    for (const CommandSpec* spec : registry.All()) {
+      if (const CommandDoc* doc = FindCommandDoc(spec->name)) docs.push_back(doc);
+    }
+  }
+  for (std::string_view name : names) {
+    size_t bar = name.find('|');
+    std::string_view parent = name.substr(0, bar);
+    if (!registry.Find(parent)) continue;
+    const CommandDoc* doc = FindCommandDoc(name);
+    // A subcommand only if its parent's documentation lists it (the data lists only those
+    // Lacewing implements).
+    if (doc && bar != std::string_view::npos) {
+      const CommandDoc* top = FindCommandDoc(parent);
+      if (!top || std::find(top->subcommands.begin(), top->subcommands.end(), doc) ==
+                      top->subcommands.end()) {
+        doc = nullptr;
+      }
+    }
+    if (doc) docs.push_back(doc);
+  }
+  rb->StartMap(docs.size());
+  for (const CommandDoc* doc : docs) {
+    rb->SendBulk(doc->name);
+    SendCommandDoc(*doc, rb);
+  }
+}
+
 }  // namespace
 
 void DescribeLacewingOnly(const CommandSpec& spec, OwnInfo* out) {
@@ -201,11 +261,11 @@ void CommandCmd(CmdArgs args, ConnectionContext* cntx) {
     if (args.size() < 4) return rb->SendError(errors::WrongArity("command|" + AsciiLower(sub)));
     return CommandGetKeys(args.subspan(2), sub == "GETKEYSANDFLAGS", cntx);
   }
-  if (sub == "DOCS") {
-    // Documentation is not carried; an empty map tells clients (redis-cli) there is none.
-    return rb->StartMap(0);
+  if (sub == "DOCS") return Docs(registry, args.subspan(2), rb);
+  if (sub == "HELP" && args.size() == 2) return SendHelp(rb, kCommandHelp);
+  if (sub == "COUNT" || sub == "HELP") {
+    return rb->SendError(errors::WrongArity("command|" + AsciiLower(sub)));
   }
-  if (sub == "COUNT") return rb->SendError(errors::WrongArity("command|" + AsciiLower(sub)));
   rb->SendError(errors::UnknownSubcommand(args[1], "COMMAND"));
 }
 
