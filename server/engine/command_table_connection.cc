@@ -29,6 +29,7 @@ std::vector<CommandInfo> Connection() {
     {"command|docs", -2, "loading stale", 0, 0, 0, "slow connection", "nondeterministic_output_order", {}},
     {"command|info", -2, "loading stale", 0, 0, 0, "slow connection", "nondeterministic_output_order", {}},
     {"command|count", 2, "loading stale", 0, 0, 0, "slow connection", "", {}},
+    {"command|help", 2, "loading stale", 0, 0, 0, "slow connection", "", {}},
     {"command|list", -2, "loading stale", 0, 0, 0, "slow connection", "nondeterministic_output_order", {}},
     {"command|getkeys", -4, "loading stale", 0, 0, 0, "slow connection", "", {}},
     {"command|getkeysandflags", -4, "loading stale", 0, 0, 0, "slow connection", "", {}},

@@ -51,6 +51,7 @@ std::vector<CommandInfo> Server() {
     {"latency|histogram", -2, "admin noscript loading stale", 0, 0, 0, "admin slow dangerous", "nondeterministic_output request_policy:all_nodes response_policy:special", {}},
     {"latency|help", 2, "loading stale", 0, 0, 0, "slow", "", {}},
     {"latency|history", 3, "admin noscript loading stale", 0, 0, 0, "admin slow dangerous", "nondeterministic_output request_policy:all_nodes response_policy:special", {}},
+    {"latency|graph", 3, "admin noscript loading stale", 0, 0, 0, "admin slow dangerous", "nondeterministic_output request_policy:all_nodes response_policy:special", {}},
     {"latency|doctor", 2, "admin noscript loading stale", 0, 0, 0, "admin slow dangerous", "nondeterministic_output request_policy:all_nodes response_policy:special", {}},
     {"latency|reset", -2, "admin noscript loading stale", 0, 0, 0, "admin slow dangerous", "request_policy:all_nodes response_policy:all_succeeded", {}},
     {"latency|latest", 2, "admin noscript loading stale", 0, 0, 0, "admin slow dangerous", "nondeterministic_output request_policy:all_nodes response_policy:special", {}},

@@ -5,8 +5,8 @@
 
 namespace lw::command_docs {
 
-std::string_view Keyspace() {
-  return R"DOCS(
+namespace {
+constexpr std::string_view kData = R"DOCS(
 = copy generic 6.2.0
 ? Duplicates a key's value under another name, possibly in another database.
 ! O(N) in the size of the value (O(1) for strings).
@@ -350,6 +350,8 @@ h 2.4.0 Accepts multiple `member` arguments.
 ! O(N) in the channels.
 - channel string f=optional,multiple
 )DOCS";
-}
+}  // namespace
+
+std::string_view Keyspace() { return kData; }
 
 }  // namespace lw::command_docs

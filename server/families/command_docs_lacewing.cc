@@ -5,8 +5,8 @@
 
 namespace lw::command_docs {
 
-std::string_view Lacewing() {
-  return R"DOCS(
+namespace {
+constexpr std::string_view kData = R"DOCS(
 = stick generic 0.1.0
 ? Marks existing keys sticky, so that cache-mode eviction never removes them (Lacewing).
 ! O(N) in the keys given.
@@ -28,6 +28,8 @@ std::string_view Lacewing() {
 ! O(N) in the scripts that ran, times the threads.
 - name string f=optional
 )DOCS";
-}
+}  // namespace
+
+std::string_view Lacewing() { return kData; }
 
 }  // namespace lw::command_docs

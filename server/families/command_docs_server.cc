@@ -5,8 +5,8 @@
 
 namespace lw::command_docs {
 
-std::string_view Server() {
-  return R"DOCS(
+namespace {
+constexpr std::string_view kData = R"DOCS(
 = acl server 6.0.0
 ? Container of the access control list subcommands.
 ! Per subcommand.
@@ -86,6 +86,9 @@ h 3.2.2 Added the `SCHEDULE` option.
 = command|getkeysandflags server 7.0.0
 ? Tells which arguments of a command line are keys and how each is used.
 ! O(N) in the arguments of the command line.
+= command|help server 5.0.0
+? Describes the COMMAND subcommands.
+! O(1)
 = command|info server 2.8.13
 ? Returns the metadata (arity, flags, keys, categories) of commands.
 ! O(N) in the number of commands described.
@@ -159,6 +162,10 @@ h 7.0.0 Added support for taking multiple section arguments.
 = latency|doctor server 2.8.13
 ? Analyses the recorded latency events in plain words.
 ! O(1)
+= latency|graph server 2.8.13
+? Draws an ASCII graph of an event's latency samples.
+! O(1)
+- event string
 = latency|help server 2.8.13
 ? Describes the LATENCY subcommands.
 ! O(1)
@@ -496,6 +503,8 @@ h 6.2.0 Added the `ASYNC` and `SYNC` flushing mode modifiers.
 ! O(N) in the length of the script.
 - script string
 )DOCS";
-}
+}  // namespace
+
+std::string_view Server() { return kData; }
 
 }  // namespace lw::command_docs

@@ -5,8 +5,8 @@
 
 namespace lw::command_docs {
 
-std::string_view Strings() {
-  return R"DOCS(
+namespace {
+constexpr std::string_view kData = R"DOCS(
 = append string 2.0.0
 ? Adds bytes at the end of a string value, creating the key if needed.
 ! O(1) amortized (the appended bytes are copied).
@@ -480,6 +480,8 @@ h 4.0.0 Accepts multiple `element` arguments.
 - key key k=0
 - element string f=multiple
 )DOCS";
-}
+}  // namespace
+
+std::string_view Strings() { return kData; }
 
 }  // namespace lw::command_docs

@@ -5,8 +5,8 @@
 
 namespace lw::command_docs {
 
-std::string_view Zsets() {
-  return R"DOCS(
+namespace {
+constexpr std::string_view kData = R"DOCS(
 = bzmpop sorted-set 7.0.0
 ? Pops the lowest or highest members of the first non-empty sorted set, waiting if all are empty.
 ! O(K) + O(M*log(N)): K keys given, M members popped, N the set's size.
@@ -687,6 +687,8 @@ h 6.2.0 Added the `MINID` trimming strategy and the `LIMIT` option.
 -- threshold string
 -- count integer t=LIMIT s=6.2.0 f=optional
 )DOCS";
-}
+}  // namespace
+
+std::string_view Zsets() { return kData; }
 
 }  // namespace lw::command_docs

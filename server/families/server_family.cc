@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "server/engine/connection_context.h"
 #include "server/engine/service.h"
+#include "server/families/latency_graph.h"
 #include "server/families/server_util.h"
 #include "server/resp/error_strings.h"
 #include "server/types/arg_utils.h"
@@ -209,6 +210,8 @@ constexpr std::string_view kLatencyHelp[] = {
     "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "DOCTOR",
     "    Return a human readable latency analysis report.",
+    "GRAPH <event>",
+    "    Return an ASCII latency graph for the <event> class.",
     "HISTORY <event>",
     "    Return time-latency samples for the <event> class.",
     "LATEST",
@@ -280,15 +283,26 @@ void LatencyHistogram(CmdArgs args, ConnectionContext* cntx) {
   }
 }
 
-// LATENCY LATEST | HISTORY event | RESET [event ...] | DOCTOR | HISTOGRAM [cmd ...] | HELP.
+// LATENCY GRAPH event: the event's samples as Redis's ASCII graph (latency_graph.h).
+void LatencyGraphCmd(const LatencyMonitor& mon, std::string_view event, ReplyBuilder* rb) {
+  for (const LatencyMonitor::Event& e : mon.Snapshot()) {
+    if (e.name == event) return rb->SendVerbatim(LatencyGraph(e, UnixNowMs() / 1000));
+  }
+  rb->SendError(Cat("ERR No samples available for event '", event, "'"));
+}
+
+// LATENCY LATEST | HISTORY event | GRAPH event | RESET [event ...] | DOCTOR | HISTOGRAM [cmd ...] |
+// HELP.
 void Latency(CmdArgs args, ConnectionContext* cntx) {
   ReplyBuilder* rb = cntx->rb;
   LatencyMonitor& mon = cntx->service->latency();
   std::string sub = AsciiUpper(args[1]);
   // Redis 7's subcommand arities.
-  size_t want = sub == "HISTORY" ? 3 : (sub == "RESET" || sub == "HISTOGRAM") ? 0 : 2;
-  bool known = sub == "LATEST" || sub == "HISTORY" || sub == "RESET" || sub == "DOCTOR" ||
-               sub == "HISTOGRAM" || sub == "HELP";
+  size_t want = sub == "HISTORY" || sub == "GRAPH"       ? 3
+                : (sub == "RESET" || sub == "HISTOGRAM") ? 0
+                                                         : 2;
+  bool known = sub == "LATEST" || sub == "HISTORY" || sub == "GRAPH" || sub == "RESET" ||
+               sub == "DOCTOR" || sub == "HISTOGRAM" || sub == "HELP";
   if (known && want != 0 && args.size() != want) {
     return rb->SendError(errors::WrongArity("latency|" + AsciiLower(sub)));
   }
@@ -319,6 +333,8 @@ void Latency(CmdArgs args, ConnectionContext* cntx) {
       rb->SendLong(s.time);
       rb->SendLong(s.latency);
     }
+  } else if (sub == "GRAPH") {
+    LatencyGraphCmd(mon, args[2], rb);
   } else if (sub == "RESET" && args.size() >= 2) {
     std::vector<std::string> names(args.begin() + 2, args.end());
     rb->SendLong(int64_t(mon.Reset(names)));
