@@ -260,7 +260,7 @@ void EngineShard::NoteAccess(const Transaction* tx) {
     return;
   }
   for (const auto& req : tx->shard_[id_].locks)
-    last_access_[AccessSlot(req.fingerprint)] = max_run_txid_;
+    last_access_.Stamp(req.fingerprint, max_run_txid_);
 }
 
 // --- Locks learned while running (README.md). ---
@@ -271,7 +271,7 @@ bool EngineShard::TryAddLocks(Transaction* tx) {
   // Granting puts `tx` before every transaction that touches these locks from now on, and
   // after every one that did: safe only if all of those are older (or the same).
   bool safe = last_global_run_ <= t;
-  for (const auto& req : sd.adding) safe = safe && last_access_[AccessSlot(req.fingerprint)] <= t;
+  for (const auto& req : sd.adding) safe = safe && last_access_.Bound(req.fingerprint) <= t;
   if (!safe) {
     ++stats_.locks_refused;
     return false;

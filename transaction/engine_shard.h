@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "transaction/access_table.h"
 #include "transaction/blocking.h"
 #include "transaction/lock_table.h"
 #include "transaction/tx_queue.h"
@@ -130,16 +131,9 @@ class EngineShard {
   // Transaction `departed` left the queue: re-checks the armed transactions it blocked (and,
   // in turn, those blocked by any that conclude now) and runs those that may run.
   void Poll(TxId departed);
-  // A hop of `tx` runs now (or ran quick): stamps its locks' access slots with the shard's
+  // A hop of `tx` runs now (or ran quick): stamps its locks in the access table with the shard's
   // clock, max_run_txid_ (which includes tx's own id).
   void NoteAccess(const Transaction* tx);
-  static size_t AccessSlot(uint64_t fingerprint) { return fingerprint & (kAccessSlots - 1); }
-
- public:
-  // The access slot of a lock fingerprint (tests: two fingerprints may share one).
-  static size_t AccessSlotOf(uint64_t fingerprint) { return AccessSlot(fingerprint); }
-
- private:
   // After a concluding hop: serves the waiters of keys made ready.
   void DrainReadyKeys();
 
@@ -156,11 +150,10 @@ class EngineShard {
   // transaction may have answered its client already (a detached hop), and whatever the
   // client does next must come after it, even with an id taken before this one.
   TxId max_run_txid_ = 0;
-  // For LockMore: per slot of lock fingerprints (several share one), max_run_txid_ as it was
-  // when a hop last ran here holding a lock of the slot; and the largest id of a global
-  // transaction that ran here. A learned lock is refused when either exceeds the learner's id.
-  static constexpr size_t kAccessSlots = 1 << 14;
-  std::vector<TxId> last_access_ = std::vector<TxId>(kAccessSlots, 0);
+  // For LockMore: per lock fingerprint, a bound of max_run_txid_ as it was when a hop last ran
+  // here holding that lock; and the largest id of a global transaction that ran here. A
+  // learned lock is refused when either exceeds the learner's id.
+  AccessTable last_access_;
   TxId last_global_run_ = 0;
   // Armed transactions that could not run yet, each waiting for the departure of the one
   // recorded in its PerShard::blocker. A departure re-checks only its own waiters: with many
