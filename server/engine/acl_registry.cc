@@ -64,7 +64,9 @@ std::vector<std::shared_ptr<const acl::User>> AclRegistry::All() const {
   return out;
 }
 
-std::string AclRegistry::SetUser(std::string_view name, std::span<const std::string> rules) {
+std::string AclRegistry::SetUser(std::string_view name, std::span<const std::string> rules,
+                                 std::shared_ptr<const acl::User>* before,
+                                 std::shared_ptr<const acl::User>* after) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = users_.find(AV(name));
   acl::User u = it != users_.end() ? *it->second : acl::NewUser(name, table_);
@@ -73,7 +75,10 @@ std::string AclRegistry::SetUser(std::string_view name, std::span<const std::str
     if (!err.empty()) return "ERR Error in ACL SETUSER modifier '" + r + "': " + err;
   }
   u.Finish();
-  users_[std::string(name)] = std::make_shared<const acl::User>(std::move(u));
+  auto published = std::make_shared<const acl::User>(std::move(u));
+  if (before) *before = it != users_.end() ? it->second : nullptr;
+  if (after) *after = published;
+  users_[std::string(name)] = std::move(published);
   PublishLocked();
   return "";
 }

@@ -47,8 +47,11 @@ class AclRegistry {
   std::shared_ptr<const acl::User> Get(std::string_view name) const;
   std::vector<std::shared_ptr<const acl::User>> All() const;  // by name
   // ACL SETUSER: applies `rules` to a copy of the user (a new one if absent) and publishes it
-  // only if all apply. "" or the error reply.
-  std::string SetUser(std::string_view name, std::span<const std::string> rules);
+  // only if all apply. "" or the error reply. On success *before (null for a new user) and
+  // *after, when given, are the snapshots it replaced and published.
+  std::string SetUser(std::string_view name, std::span<const std::string> rules,
+                      std::shared_ptr<const acl::User>* before = nullptr,
+                      std::shared_ptr<const acl::User>* after = nullptr);
   // Removes users; returns how many existed. REQUIRES: "default" is not among them.
   int DelUsers(std::span<const std::string_view> names);
   // AUTH: the user if it exists, is on and `pass` is one of its passwords (or it is nopass).

@@ -63,6 +63,11 @@ class ClientControl {
 class ClientState {
  public:
   virtual ~ClientState() = default;
+  // The pub/sub state (ConnectionContext::pubsub) lists the client's subscriptions: fn(name,
+  // is_pattern) for each until fn returns false (ACL changes check them against the user's
+  // channel patterns). Other states have none. On the client's thread only.
+  virtual void ForEachSubscription(
+      const std::function<bool(std::string_view name, bool is_pattern)>& fn) const {}
 };
 
 // A client's MULTI/EXEC state (server/families/multi_family.cc derives from it to add WATCH).

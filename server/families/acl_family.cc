@@ -15,6 +15,7 @@
 #include "server/families/server_util.h"
 #include "server/resp/error_strings.h"
 #include "server/types/arg_utils.h"
+#include "server/types/glob.h"
 
 namespace lw {
 
@@ -57,6 +58,66 @@ constexpr std::string_view kNoAclFile =
     "via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis "
     "configuration file set) in order to store users in the Redis configuration.";
 
+// The name of the user a client runs as (a client that never ran a command yet has no
+// snapshot: it is the default user).
+std::string_view UserName(const ConnectionContext* c) {
+  return c->user ? std::string_view(c->user->name) : "default";
+}
+
+// Disconnects every client, on every thread, for which `pred` holds (a brief on each thread,
+// where pred reads that thread's clients). The caller's own connection is not killed under
+// its feet: it closes once this reply is written.
+template <typename Pred>
+void KillClients(ConnectionContext* self, const Pred& pred) {
+  Service* service = self->service;
+  service->pool()->AwaitBriefOnAll([&](io::Proactor*) {
+    std::vector<ClientControl*> kill;
+    service->ForEachLocalClient([&](ConnectionContext* c) {
+      if (c != self && c->control && pred(c)) kill.push_back(c->control);
+    });
+    for (ClientControl* k : kill) k->Kill();
+  });
+  if (pred(self)) self->close_after_reply = true;
+}
+
+// A selector's channel list as Redis keeps it: allchannels is the pattern "*".
+void AppendChannels(const acl::Selector& s, std::vector<std::string_view>* out) {
+  if (s.all_channels) return out->push_back("*");
+  out->insert(out->end(), s.channels.begin(), s.channels.end());
+}
+
+// ACL SETUSER took channels away (Redis 7.0's ACLKillPubsubClientsIfNeeded): unless some
+// selector still allows every channel or the new patterns include every old one, each
+// subscribed client of the user whose channel no longer matches any of the new patterns (of
+// any selector), or whose PSUBSCRIBE pattern is not literally one of them, is disconnected.
+void KillRevokedSubscribers(const acl::User& before, const acl::User& after,
+                            ConnectionContext* cntx) {
+  std::vector<std::string_view> upcoming, old;
+  for (const acl::Selector& s : after.selectors) {
+    if (s.all_channels) return;
+    AppendChannels(s, &upcoming);
+  }
+  for (const acl::Selector& s : before.selectors) AppendChannels(s, &old);
+  auto listed = [&](std::string_view p) {
+    return std::find(upcoming.begin(), upcoming.end(), p) != upcoming.end();
+  };
+  if (std::all_of(old.begin(), old.end(), listed)) return;
+  auto allowed = [&](std::string_view name, bool is_pattern) {
+    if (is_pattern) return listed(name);
+    return std::any_of(upcoming.begin(), upcoming.end(),
+                       [&](std::string_view p) { return glob::Match(p, name); });
+  };
+  KillClients(cntx, [&](const ConnectionContext* c) {
+    if (!c->subscribed() || !c->pubsub || UserName(c) != after.name) return false;
+    bool revoked = false;
+    c->pubsub->ForEachSubscription([&](std::string_view name, bool is_pattern) {
+      revoked = !allowed(name, is_pattern);
+      return !revoked;
+    });
+    return revoked;
+  });
+}
+
 void SetUser(CmdArgs args, ConnectionContext* cntx) {
   std::string_view name = args[2];
   for (char c : name) {
@@ -70,8 +131,10 @@ void SetUser(CmdArgs args, ConnectionContext* cntx) {
     return cntx->rb->SendError("ERR Unmatched parenthesis in acl selector starting at '" + bad +
                                "'.");
   }
-  std::string err = cntx->service->acl().SetUser(name, rules);
+  std::shared_ptr<const acl::User> before, after;
+  std::string err = cntx->service->acl().SetUser(name, rules, &before, &after);
   if (!err.empty()) return cntx->rb->SendError(err);
+  if (before) KillRevokedSubscribers(*before, *after, cntx);
   cntx->rb->SendOk();
 }
 
@@ -114,22 +177,13 @@ void DelUser(CmdArgs args, ConnectionContext* cntx) {
   for (std::string_view n : names) {
     if (n == "default") return cntx->rb->SendError("ERR The 'default' user cannot be removed");
   }
-  Service* service = cntx->service;
-  int n = service->acl().DelUsers(names);
+  int n = cntx->service->acl().DelUsers(names);
   // As Redis: the clients authenticated as a deleted user are disconnected (this one after
   // its reply).
-  auto gone = [&](const ConnectionContext* c) {
-    return c->user && std::find(names.begin(), names.end(), c->user->name) != names.end();
-  };
   if (n > 0) {
-    service->pool()->AwaitBriefOnAll([&](io::Proactor*) {
-      std::vector<ClientControl*> kill;
-      service->ForEachLocalClient([&](ConnectionContext* c) {
-        if (c != cntx && c->control && gone(c)) kill.push_back(c->control);
-      });
-      for (ClientControl* k : kill) k->Kill();
+    KillClients(cntx, [&](const ConnectionContext* c) {
+      return c->user && std::find(names.begin(), names.end(), c->user->name) != names.end();
     });
-    if (gone(cntx)) cntx->close_after_reply = true;
   }
   cntx->rb->SendLong(n);
 }
@@ -242,6 +296,10 @@ void LoadOrSave(bool load, ConnectionContext* cntx) {
   if (reg.aclfile().empty()) return cntx->rb->SendError(kNoAclFile);
   std::string err = load ? LoadAclFile(&reg) : SaveAclFile(&reg);
   if (!err.empty()) return cntx->rb->SendError("ERR " + err);
+  // As Redis 7.0: a successful ACL LOAD replaces every user but "default" (whose new rules are
+  // copied into the old one), so every client authenticated as another user is disconnected,
+  // changed or not; the default user's clients stay, whatever their subscriptions.
+  if (load) KillClients(cntx, [](const ConnectionContext* c) { return UserName(c) != "default"; });
   cntx->rb->SendOk();
 }
 

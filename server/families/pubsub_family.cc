@@ -85,6 +85,15 @@ class PubsubState : public ClientState {
   SubscriberRef ref() const { return ref_; }
   uint64_t id() const { return id_; }
 
+  void ForEachSubscription(const std::function<bool(std::string_view, bool)>& fn) const override {
+    for (const std::string& c : channels) {
+      if (!fn(c, false)) return;
+    }
+    for (const std::string& p : patterns) {
+      if (!fn(p, true)) return;
+    }
+  }
+
   absl::flat_hash_set<std::string> channels;
   absl::flat_hash_set<std::string> patterns;
 
