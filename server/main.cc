@@ -21,6 +21,7 @@
 #include "base/logging.h"
 #include "base/str_util.h"
 #include "lua_interp/script_flags.h"
+#include "server/engine/acl_file.h"
 #include "server/engine/db_slice.h"
 #include "server/families.h"
 #include "server/families/server_util.h"
@@ -145,6 +146,33 @@ void LogStartup(lw::Server& server, const lw::ServerConfig& config, const std::s
                    << "anyone who can reach it can read and change every key";
     }
   }
+}
+
+// The config file's `user` directives into config->service.users, checked as Redis checks
+// them while reading the file; returns 0, or 1 after printing the error.
+int ReadUsers(const lw::StartupArgs& startup, lw::ServerConfig* config) {
+  if (startup.users.empty()) return 0;
+  if (!config->service.aclfile.empty()) {
+    LOG(ERROR) << "Configuring Redis with users defined in redis.conf and at the same setting "
+                  "an ACL file path is invalid. This setup is very likely to lead to "
+                  "configuration errors and security holes, please define either an ACL file "
+                  "or declare users directly in your redis.conf, but not both.";
+    return 1;
+  }
+  lw::CommandRegistry registry;
+  for (lw::FamilyRegistrar r : config->families) r(&registry);
+  lw::acl::CommandTable table(registry);
+  std::vector<std::string> seen;
+  for (const lw::UserDirective& u : startup.users) {
+    std::string reason = lw::CheckConfigUser(table, u.words, seen);
+    if (!reason.empty()) {
+      fputs(lw::FatalConfigError(u.where, u.text, reason).c_str(), stderr);
+      return 1;
+    }
+    seen.push_back(u.words[0]);
+    config->service.users.push_back(u.words);
+  }
+  return 0;
 }
 
 // Flags into `config`; returns 0, or the exit code for a bad value.
@@ -277,6 +305,7 @@ int main(int argc, char** argv) {
   lw::ServerConfig config;
   std::string backend;
   if (int rc = ReadConfig(startup, &config, &backend); rc != 0) return rc;
+  if (int rc = ReadUsers(startup, &config); rc != 0) return rc;
 
   // Signals are handled by sigwait on this thread; every thread started below inherits the
   // mask, so no proactor is ever interrupted by them.

@@ -79,12 +79,6 @@ bool ReadSingleQuoted(const std::string& line, size_t* i, std::string* word) {
   return false;
 }
 
-std::string FatalConfigError(std::string_view where, std::string_view text,
-                             std::string_view reason) {
-  return Cat("\n*** FATAL CONFIG FILE ERROR (Lacewing ", kLacewingVersion, ") ***\n", where,
-             "\n>>> '", text, "'\n", reason, "\n");
-}
-
 std::string Join(const std::vector<std::string>& words, size_t from) {
   std::string out;
   for (size_t i = from; i < words.size(); ++i) {
@@ -126,6 +120,11 @@ bool ReadConfigFile(const std::string& path, StartupArgs* out, std::string* erro
     if (first == std::string::npos || line[first] == '#') continue;
     if (!SplitConfigLine(line, &words)) {
       reason = "Unbalanced quotes in configuration line";
+    } else if (words.size() >= 2 && EqualsIgnoreCase(words[0], "user")) {
+      words.erase(words.begin());
+      out->users.push_back(
+          {std::move(words), Cat("Reading the configuration file, at line ", n), line});
+      continue;
     } else if (words.empty() || FileDirective(words, out, &reason)) {
       continue;
     }
@@ -146,6 +145,11 @@ bool ArgDirective(std::string name, std::vector<std::string> values, StartupArgs
     return true;
   }
   std::string value = Join(values, 0);
+  if (EqualsIgnoreCase(name, "user") && !values.empty()) {
+    out->users.push_back(
+        {std::move(values), "Reading the command line arguments", Cat("--user ", value)});
+    return true;
+  }
   std::string reason = CheckStartupSetting(name, value);
   if (!reason.empty()) {
     // An unknown name goes to absl, whose error lists the flags (and --help).
@@ -162,6 +166,12 @@ bool ArgDirective(std::string name, std::vector<std::string> values, StartupArgs
 }
 
 }  // namespace
+
+std::string FatalConfigError(std::string_view where, std::string_view text,
+                             std::string_view reason) {
+  return Cat("\n*** FATAL CONFIG FILE ERROR (Lacewing ", kLacewingVersion, ") ***\n", where,
+             "\n>>> '", text, "'\n", reason, "\n");
+}
 
 bool SplitConfigLine(const std::string& line, std::vector<std::string>* words) {
   size_t i = 0;

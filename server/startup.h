@@ -11,10 +11,18 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace lw {
+
+// A `user NAME rule...` directive (repeatable, unlike the others): its words after "user",
+// and where it came from for a FATAL CONFIG FILE ERROR (checked once the command table exists).
+struct UserDirective {
+  std::vector<std::string> words;
+  std::string where, text;
+};
 
 struct StartupArgs {
   std::string config_file;  // absolute path; empty when none was given
@@ -22,6 +30,7 @@ struct StartupArgs {
   std::vector<std::string> flag_args;
   // CONFIG-named settings no flag carries, checked, file first then command line.
   std::vector<std::pair<std::string, std::string>> settings;
+  std::vector<UserDirective> users;  // file first, then command line
 };
 
 // Reads argv (and the config file it names). Config-file directives for flags are applied to
@@ -34,5 +43,9 @@ bool ReadStartupArgs(int argc, char** argv, StartupArgs* out, std::string* error
 // "double quotes" take \n \r \t \b \a \\ \" and \xHH escapes, 'single quotes' take \'.
 // Returns false on unbalanced quotes or a quote not followed by a blank.
 bool SplitConfigLine(const std::string& line, std::vector<std::string>* words);
+
+// Redis's "*** FATAL CONFIG FILE ERROR ***" text for a directive.
+std::string FatalConfigError(std::string_view where, std::string_view text,
+                             std::string_view reason);
 
 }  // namespace lw

@@ -1,6 +1,7 @@
 #include "server/engine/acl_file.h"
 
 #include <unistd.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -87,6 +88,65 @@ std::string LoadAclFile(AclRegistry* registry) {
            "performed";
   }
   registry->ReplaceAll(std::move(users));
+  return "";
+}
+
+namespace {
+constexpr std::string_view kUnknownRule = "Unknown command or category name in ACL";
+}  // namespace
+
+std::string CheckConfigUser(const acl::CommandTable& table, const std::vector<std::string>& words,
+                            const std::vector<std::string>& seen) {
+  // Redis names argv[j] (argv[0] is "user") for a failure of the j-th merged rule.
+  auto error = [&](size_t j, std::string_view reason) {
+    std::string word = j == 0 ? "user" : j <= words.size() ? words[j - 1] : "";
+    return "Error in user declaration '" + word + "': " + std::string(reason);
+  };
+  if (std::find(seen.begin(), seen.end(), words[0]) != seen.end()) {
+    return error(1, "Duplicate user found. A user can only be defined once in config files");
+  }
+  std::vector<std::string_view> views(words.begin() + 1, words.end());
+  std::vector<std::string> rules;
+  std::string bad;
+  if (!acl::MergeSelectorArgs(views, &rules, &bad)) {
+    // Redis 7.0.15 reports an unmatched parenthesis with this (stale) reason.
+    size_t at = std::find(views.begin(), views.end(), bad) - views.begin();
+    return error(at, kUnknownRule);
+  }
+  acl::User fake = acl::NewUser("", table);
+  for (size_t j = 0; j < rules.size(); ++j) {
+    std::string err = acl::ApplyRule(&fake, rules[j], table);
+    if (!err.empty() && err != kUnknownRule) return error(j, err);
+  }
+  return "";
+}
+
+std::string LoadConfigUsers(AclRegistry* registry,
+                            const std::vector<std::vector<std::string>>& directives) {
+  const acl::CommandTable& table = registry->table();
+  for (const std::vector<std::string>& words : directives) {
+    const std::string& name = words[0];
+    for (char c : name) {
+      if (c == 0 || isspace(static_cast<unsigned char>(c))) {
+        return "Spaces not allowed in ACL usernames";
+      }
+    }
+    std::vector<std::string_view> views(words.begin() + 1, words.end());
+    std::vector<std::string> rules;
+    std::string bad;
+    acl::MergeSelectorArgs(views, &rules, &bad);  // CheckConfigUser saw them balanced
+    acl::User probe = acl::NewUser(name, table);
+    for (const std::string& r : rules) {
+      std::string err = acl::ApplyRule(&probe, r, table);
+      if (!err.empty()) {
+        return "Error loading ACL rule '" + r + "' for the user named '" + name + "': " + err;
+      }
+    }
+    // As Redis: the default user exists already and is reset; any other is created.
+    if (name == "default") rules.insert(rules.begin(), "reset");
+    std::string err = registry->SetUser(name, rules);
+    if (!err.empty()) return err;
+  }
   return "";
 }
 

@@ -43,6 +43,11 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
   for (FamilyRegistrar r : families) r(&registry_);
   acl_ = std::make_unique<AclRegistry>(registry_, &runtime_.auth_required);
   if (!config_.requirepass.empty()) acl_->SetDefaultPassword(config_.requirepass);
+  if (std::string err = LoadConfigUsers(acl_.get(), config_.users); !err.empty()) {
+    LOG(ERROR) << err;
+    LOG(ERROR) << "Critical error while loading ACLs. Exiting.";
+    exit(1);
+  }
   acl_->set_aclfile(config_.aclfile);
   if (!config_.aclfile.empty()) {
     std::string err = LoadAclFile(acl_.get());

@@ -128,6 +128,9 @@ struct ServiceConfig {
   std::string tls_cert_file, tls_key_file, tls_ca_cert_file, tls_auth_clients = "yes";
   // --aclfile: the ACL file ACL LOAD/SAVE use and start-up loads ("" none).
   std::string aclfile;
+  // The config file's `user` directives (words after "user"; checked by main with
+  // CheckConfigUser, never together with an aclfile), created at start-up in this order.
+  std::vector<std::vector<std::string>> users;
   // CLIENT LIST's line for a client (client_family, wired by server/families.h), for the
   // client-info of ACL LOG entries; null: empty.
   std::string (*client_info)(const ConnectionContext* cntx) = nullptr;

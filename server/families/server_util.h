@@ -4,6 +4,10 @@
 // Thread-safety: pure functions and constants.
 #pragma once
 
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
@@ -53,6 +57,27 @@ inline bool ValidClientName(std::string_view name) {
     if (c < '!' || c > '~') return false;
   }
   return true;
+}
+
+// A value as a config file holds it: bare when it is one plain token, else double-quoted
+// with Redis's escapes (so `requirepass "a b"` and `notify-keyspace-events ""` read back).
+inline std::string QuoteConfigValue(std::string_view v) {
+  auto plain = [](char c) { return isalnum(uint8_t(c)) || strchr("-_./:*@,+$", c) != nullptr; };
+  if (!v.empty() && std::all_of(v.begin(), v.end(), plain)) return std::string(v);
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (isprint(uint8_t(c))) {
+      out += c;
+    } else {
+      char hex[8];
+      snprintf(hex, sizeof(hex), "\\x%02x", uint8_t(c));
+      out += hex;
+    }
+  }
+  return out + "\"";
 }
 
 }  // namespace lw
