@@ -43,9 +43,12 @@ bool ApplyKeySpec(const KeySpecSearch& s, std::string_view flags, int arity, Cmd
     int64_t numkeys = 0;
     if (first + s.keynumidx >= argc) return false;
     if (!ParseRedisInt(argv[first + s.keynumidx], &numkeys) || numkeys < 0) return false;
-    if (numkeys > argc) return false;  // more keys than arguments (and no int overflow)
     first += s.firstkey;
-    last = first + int(numkeys) - 1;
+    // Redis casts numkeys to an int (its low 32 bits); the bounds check below then refuses
+    // what does not fit the arguments.
+    int64_t last64 = first + int64_t(int32_t(uint32_t(uint64_t(numkeys)))) - 1;
+    if (last64 >= argc) return false;
+    last = int(last64);
   } else {
     return false;
   }
