@@ -161,3 +161,72 @@ def test_redis_cli_reads_docs(server, redis_server):
     skip = {i + 1 for i, line in enumerate(theirs) if line in ("summary", "complexity")}
     assert [l for i, l in enumerate(mine) if i not in skip] == [
         l for i, l in enumerate(theirs) if i not in skip]
+
+
+def _interactive(port, lines):
+    """redis-cli in interactive mode on a pseudo-terminal (its `help` reads COMMAND DOCS)."""
+    import os
+    import pty
+    import select
+    import time
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(["redis-cli", "-p", str(port)], stdin=slave, stdout=slave,
+                            stderr=slave, close_fds=True, env={"TERM": "dumb"})
+    os.close(slave)
+    out = b""
+
+    def pump(seconds):
+        nonlocal out
+        end = time.time() + seconds
+        while time.time() < end:
+            if select.select([master], [], [], 0.1)[0]:
+                try:
+                    chunk = os.read(master, 1 << 16)
+                except OSError:
+                    return
+                out += chunk
+                if b"\x1b[6n" in chunk:  # linenoise asks where the cursor is
+                    os.write(master, b"\x1b[1;1R")
+    try:
+        pump(0.5)
+        for line in lines:
+            marker = len(out)
+            os.write(master, line.encode() + b"\r")
+            deadline = time.time() + 10
+            # Until the reply is out and the next prompt waits.
+            while time.time() < deadline and not (b"\n" in out[marker:] and
+                                                   out.rstrip(b" ").endswith(b">")):
+                pump(0.05)
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(master)
+    return out.decode(errors="replace")
+
+
+def _help_entries(text):
+    """{usage line: summary} from redis-cli's `help <command>` output (ANSI colours removed)."""
+    import re
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    entries, usage = {}, None
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("summary:") and usage:
+            entries[usage] = line[len("summary:"):].strip()
+        elif line and not line.startswith(("since:", "group:")) and "> " not in line:
+            usage = line
+    return entries
+
+
+def test_redis_cli_interactive_help(server, redis_server):
+    """redis-cli 7.0's interactive `help` builds its pages from COMMAND DOCS: the usage lines
+    (command, tokens, argument names and nesting) are Redis's; the summaries are Lacewing's."""
+    topics = ["help set", "help georadius", "help client kill", "help xadd", "help zadd",
+              "help latency graph", "help config set"]
+    mine = _help_entries(_interactive(server.port, topics + ["help stick", "ping"]))
+    theirs = _help_entries(_interactive(redis_server.port, topics))
+    for usage, summary in theirs.items():
+        assert usage in mine, (usage, sorted(mine))
+        assert mine[usage] and mine[usage] != summary, usage
+    assert any(u.startswith("STICK key") for u in mine), sorted(mine)
+    assert len(theirs) == len(topics), sorted(theirs)

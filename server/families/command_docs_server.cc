@@ -278,7 +278,7 @@ h 6.0.0 Added ACL style (username and password).
 ? Describes this connection, in the format of one CLIENT LIST line.
 ! O(1)
 = client|kill connection 2.4.0
-? Closes client connections chosen by address, id, type, user or age.
+? Closes client connections chosen by address, id, type or user.
 ! O(N) in the number of clients.
 h 2.8.12 Added new filter format.
 h 2.8.12 `ID` option.
