@@ -6,6 +6,7 @@
 
 #include "lua_interp/error_format.h"
 #include "lua_interp/lua_patterns.h"
+#include "lua_interp/lua_sort.h"
 
 namespace lw::lua {
 namespace {
@@ -410,6 +411,7 @@ void OpenSandboxLibs(lua_State* lua) {
   SetFunction(lua, t, "foreach", TableForeach);
   SetFunction(lua, t, "foreachi", TableForeachi);
   SetFunction(lua, t, "move", InterruptibleMove);
+  SetFunction(lua, t, "sort", InterruptibleSort);
   lua_pop(lua, 1);
 
   lua_getfield(lua, g, LUA_STRLIBNAME);

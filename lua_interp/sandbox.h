@@ -23,7 +23,8 @@
 // every 64K elements; setmetatable ignores a table's __gc (Lua 5.1 had no table finalizers,
 // and 5.4 runs them with hooks off, so a finalizer that loops could never be stopped); pattern
 // matching (find, match, gmatch, gsub) runs on our own matcher, which polls the hook every 64K
-// steps (lua_patterns.h); other big results are bounded by the interpreter's heap cap
+// steps (lua_patterns.h); table.sort is our own too, polling every 64K comparisons
+// (lua_sort.h); other big results are bounded by the interpreter's heap cap
 // (Interpreter::SetMemoryLimit).
 // Thread-safety: set-up of one lua_State, before any script runs.
 #pragma once
