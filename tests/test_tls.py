@@ -168,7 +168,7 @@ def test_tls_settings_as_directives_and_config_get(certs, tmp_path):
     assert _client(certs, tls_port, None).ping()
     assert c.ping()  # the plain port serves as before
     with pytest.raises(redis.ResponseError, match="can't set immutable config"):
-        c.config_set("tls-auth-clients", "no")
+        c.config_set("tls-port", str(free_port()))
     lw.stop()
 
 

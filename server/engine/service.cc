@@ -68,6 +68,12 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
   // Memory limits: start-up flags into the runtime settings, then every shard reads them.
   runtime_.maxmemory.store(config_.maxmemory);
   runtime_.requirepass = config_.requirepass;
+  runtime_.tls_cert_file = config_.tls_cert_file;
+  runtime_.tls_key_file = config_.tls_key_file;
+  runtime_.tls_ca_cert_file = config_.tls_ca_cert_file;
+  for (size_t i = 0; i < std::size(kTlsAuthClients); ++i) {
+    if (kTlsAuthClients[i] == config_.tls_auth_clients) runtime_.tls_auth_clients.store(int64_t(i));
+  }
   if (config_.cache_mode) runtime_.maxmemory_policy.store(4);  // allkeys-lru
   runtime_.busy_reply_threshold_ms.store(config_.busy_reply_threshold_ms);
   runtime_.dbfilename = config_.dbfilename;

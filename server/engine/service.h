@@ -141,6 +141,9 @@ struct ServiceConfig {
 // config_family.cc's table says which of them take effect and where; those marked "fixed"
 // below describe a feature Lacewing lacks and only ever hold their default (CONFIG SET
 // refuses other values).
+// tls-auth-clients' values, in Redis's order (RuntimeConfig::tls_auth_clients indexes them).
+inline constexpr std::string_view kTlsAuthClients[] = {"no", "yes", "optional"};
+
 struct RuntimeConfig {
   // maxmemory's bits: values of 2^63 and more (Redis accepts up to 2^64-1) read as negative,
   // which every reader treats as "no limit".
@@ -212,6 +215,9 @@ struct RuntimeConfig {
   std::string notify_keyspace_events;   // unused: CONFIG shows notify_flags' string form
   std::string dbfilename = "dump.rdb";  // protected, as Redis's
   std::string requirepass;              // the default user's password; empty: none
+  // TLS files (CONFIG SET reloads the server's context with them, Service::ReloadTls).
+  std::string tls_cert_file, tls_key_file, tls_ca_cert_file;
+  std::atomic<int64_t> tls_auth_clients{1};  // kTlsAuthClients' index: no, yes, optional
   // Set by AclRegistry: the default user is off or has a password (Redis's authRequired). As
   // in Redis, a client that never authenticated may run commands while there is none.
   std::atomic<bool> auth_required{false};
@@ -413,6 +419,11 @@ class Service {
   // SHUTDOWN asks the process to stop through this hook (main's default raises SIGTERM,
   // which main() waits for). Set before serving.
   void set_shutdown_hook(std::function<void()> hook) { shutdown_hook_ = std::move(hook); }
+  // TLS at run time: the server installs a hook (when it serves a TLS port) that builds a new
+  // context from the runtime tls-* settings for the connections accepted afterwards, keeping the
+  // old one if that fails. ReloadTls returns "" or why it failed ("" when there is no hook).
+  void set_tls_reload_hook(std::function<std::string()> hook) { tls_reload_ = std::move(hook); }
+  std::string ReloadTls() { return tls_reload_ ? tls_reload_() : std::string(); }
   void RequestShutdown();
 
  private:
@@ -492,6 +503,7 @@ class Service {
   std::vector<absl::flat_hash_map<uint64_t, ConnectionContext*>> clients_;
   std::vector<std::vector<CommandStats>> cmd_stats_;
   std::function<void()> shutdown_hook_;
+  std::function<std::string()> tls_reload_;  // set before serving, then only read
   // Last: it uses the shard set and the pool, and goes first.
   std::unique_ptr<Persistence> persistence_;
 };

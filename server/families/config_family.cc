@@ -109,10 +109,6 @@ std::string GetUnixSocketPerm(Service* s) {
 }
 std::string GetLogFile(Service* s) { return s->config().logfile; }
 std::string GetTlsPort(Service* s) { return std::to_string(s->config().tls_port); }
-std::string GetTlsCert(Service* s) { return s->config().tls_cert_file; }
-std::string GetTlsKey(Service* s) { return s->config().tls_key_file; }
-std::string GetTlsCa(Service* s) { return s->config().tls_ca_cert_file; }
-std::string GetTlsAuth(Service* s) { return s->config().tls_auth_clients; }
 std::string GetAclFile(Service* s) { return s->config().aclfile; }
 
 using enum ParamType;
@@ -140,12 +136,16 @@ const Param kParams[] = {
     Const("unixsocket", GetUnixSocket),
     Const("unixsocketperm", GetUnixSocketPerm),
     Const("logfile", GetLogFile),
-    // TLS is set up once at start-up (Redis can reconfigure it live; Lacewing refuses).
+    // The TLS port is bound at start-up; the files and client authentication can change live
+    // (ConfigSet reloads the context, as Redis).
     Const("tls-port", GetTlsPort),
-    Const("tls-cert-file", GetTlsCert),
-    Const("tls-key-file", GetTlsKey),
-    Const("tls-ca-cert-file", GetTlsCa),
-    Const("tls-auth-clients", GetTlsAuth),
+    Str("tls-cert-file", kString, &RC::tls_cert_file, kLive),
+    Str("tls-key-file", kString, &RC::tls_key_file, kLive),
+    Str("tls-ca-cert-file", kString, &RC::tls_ca_cert_file, kLive),
+    {.name = "tls-auth-clients",
+     .type = kEnum,
+     .num = &RC::tls_auth_clients,
+     .choices = kTlsAuthClients},
     Const("aclfile", GetAclFile),
     Int("acllog-max-len", &RC::acllog_max_len, 0, LLONG_MAX),
     // Connections made afterwards need AUTH; those already in stay in, as in Redis.
@@ -609,7 +609,24 @@ void ConfigSet(CmdArgs args, ConnectionContext* cntx) {
       return rb->SendError(errors::ConfigSetFailed(c.shown, reason));
     }
   }
+  std::vector<std::string> before;  // the values replaced, should TLS refuse the new ones
+  for (const Change& c : changes) before.push_back(ParamValue(*c.param, service));
   for (const Change& c : changes) ApplyParam(*c.param, service, c.value, c.num);
+  // TLS takes the new files at once, for new connections; if they do not make a context, every
+  // value goes back and the old context keeps serving, as in Redis.
+  auto tls = std::find_if(changes.begin(), changes.end(),
+                          [](const Change& c) { return c.param->name.starts_with("tls-"); });
+  if (std::string error = tls == changes.end() ? "" : service->ReloadTls(); !error.empty()) {
+    LOG(WARNING) << error;
+    LOG(WARNING) << "Failed applying new configuration. Possibly related to new " << tls->shown
+                 << " setting. Restoring previous settings.";
+    for (size_t i = 0; i < changes.size(); ++i) {
+      ParseParam(*changes[i].param, before[i], &changes[i].num, &reason);
+      ApplyParam(*changes[i].param, service, before[i], changes[i].num);
+    }
+    return rb->SendError(errors::ConfigSetFailed(
+        tls->shown, "Unable to update TLS configuration. Check server logs."));
+  }
   rb->SendOk();
 }
 

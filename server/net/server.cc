@@ -80,6 +80,7 @@ int Server::Start() {
   config_.service.multiplexing_api =
       config_.poller == io::PollerKind::kUring ? "io_uring" : "epoll";
   service_ = std::make_unique<Service>(&pool_, config_.service, config_.families);
+  if (tls_) service_->set_tls_reload_hook([this] { return ReloadTls(); });
   started_ = true;
   acceptors_.assign(listen_fds_.size(), nullptr);
   for (size_t i = 0; i < listen_fds_.size(); ++i) {
@@ -114,9 +115,33 @@ void Server::AcceptLoop(size_t index) {
   accept_loops_.Dec();
 }
 
+std::string Server::ReloadTls() {
+  RuntimeConfig& rt = service_->runtime();
+  TlsConfig config;
+  config.port = config_.tls.port;
+  {
+    std::lock_guard<std::mutex> lock(rt.mu);
+    config.cert_file = rt.tls_cert_file;
+    config.key_file = rt.tls_key_file;
+    config.ca_cert_file = rt.tls_ca_cert_file;
+  }
+  config.auth_clients = std::string(kTlsAuthClients[rt.tls_auth_clients.load()]);
+  std::string error;
+  std::shared_ptr<TlsContext> fresh = TlsContext::Create(config, &error);
+  if (!fresh) return error;
+  std::lock_guard<std::mutex> lock(tls_mu_);
+  tls_ = std::move(fresh);
+  return "";
+}
+
 void Server::ServeConnection(int fd, bool tls) {
   auto& mine = connections_[io::Proactor::Current()->index()];
-  Connection conn(io::FiberSocket(fd), service_.get(), tls ? tls_.get() : nullptr);
+  std::shared_ptr<TlsContext> context;
+  if (tls) {
+    std::lock_guard<std::mutex> lock(tls_mu_);
+    context = tls_;
+  }
+  Connection conn(io::FiberSocket(fd), service_.get(), context.get());
   mine.insert(&conn);
   // Stop() sweeps connections on this thread after setting stopping_, so a connection that
   // starts after the sweep sees the flag here.

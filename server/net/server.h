@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,8 @@ class Server {
   // Binds every configured listener into listen_fds_; on failure closes them and returns -errno.
   int Listen();
   void ServeConnection(int fd, bool tls);
+  // Service::ReloadTls's hook: a context from the runtime tls-* settings; "" or the error.
+  std::string ReloadTls();
   // Binds `port` on every `bind` address into listen_fds_ (port 0: a free one, stored back).
   int ListenTcpAll(uint16_t* port, bool tls);
 
@@ -72,7 +75,10 @@ class Server {
   uint16_t port_ = 0;
   std::vector<int> listen_fds_;
   std::vector<bool> listen_tls_;  // per listen_fds_ entry: a TLS port
-  std::unique_ptr<TlsContext> tls_;
+  // The TLS context new connections get; CONFIG SET tls-* swaps it (ReloadTls). A session
+  // keeps its own reference to the OpenSSL context, so swapping never disturbs a connection.
+  std::mutex tls_mu_;
+  std::shared_ptr<TlsContext> tls_;
   std::string tls_error_;
   uint16_t tls_port_ = 0;
   std::string failed_address_;
