@@ -113,10 +113,39 @@ CommandTable::CommandTable(const CommandRegistry& registry) {
   for (size_t i = 0; i < entries_.size(); ++i) {
     PrepareKeys(&entries_[i]);
     index_[entries_[i].name] = int(i);
-    by_name_.push_back(int(i));
   }
+  AddRedisOnly();
+  for (size_t i = 0; i < entries_.size(); ++i) by_name_.push_back(int(i));
   std::sort(by_name_.begin(), by_name_.end(),
             [&](int a, int b) { return entries_[a].name < entries_[b].name; });
+}
+
+void CommandTable::AddRedisOnly() {
+  std::string_view rest = kRedisAclCommands;
+  while (!rest.empty()) {
+    std::string_view line = rest.substr(0, rest.find('\n'));
+    rest.remove_prefix(std::min(rest.size(), line.size() + 1));
+    if (line.empty()) continue;
+    std::string_view name = line.substr(0, line.find(' '));
+    std::string_view cats = line.substr(name.size());
+    auto it = index_.find(std::string(name));
+    if (it != index_.end()) {
+      entries_[it->second].in_redis = true;
+      continue;
+    }
+    Entry e;
+    e.name = std::string(name);
+    e.categories = CategoriesOf(cats);
+    e.in_redis = true;
+    if (size_t bar = name.find('|'); bar != std::string_view::npos) {
+      auto parent = index_.find(std::string(name.substr(0, bar)));
+      if (parent == index_.end()) continue;  // the generated list has parents first
+      e.parent = parent->second;
+      entries_[e.parent].subs.push_back(int(entries_.size()));
+    }
+    index_[e.name] = int(entries_.size());
+    entries_.push_back(std::move(e));
+  }
 }
 
 int CommandTable::Find(std::string_view name) const {
@@ -130,6 +159,7 @@ int CommandTable::IdFor(const CommandSpec& spec, CmdArgs args) const {
   const Entry& e = entries_[id];
   if (e.subs.empty() || args.size() < 2) return id;
   for (int sub : e.subs) {
+    if (entries_[sub].spec == nullptr) continue;  // a subcommand Lacewing lacks
     std::string_view n = entries_[sub].name;
     if (EqualsIgnoreCase(n.substr(n.find('|') + 1), args[1])) return sub;
   }
@@ -530,10 +560,10 @@ Verdict Check(const User& user, const CommandTable& table, int id, CmdArgs args,
 namespace {
 
 void CountCategory(const Selector& s, const CommandTable& t, int cat, size_t* on, size_t* off) {
-  // Top-level commands only: a container's subcommands (CLIENT has 16) would otherwise
-  // outweigh the rest of a category and make +client read as +@connection.
+  // Commands and subcommands, as Redis counts them, over Redis's commands only (with those
+  // Lacewing lacks, without Lacewing's own): the same bits give the same categories.
   for (size_t id = 0; id < t.size(); ++id) {
-    if (t.at(int(id)).parent >= 0) continue;
+    if (!t.at(int(id)).in_redis) continue;
     if (t.at(int(id)).categories & (1u << cat)) ++(s.Allowed(int(id)) ? *on : *off);
   }
 }

@@ -24,6 +24,10 @@
 
 namespace lw::acl {
 
+// Every command and subcommand of redis-server 7.0 with its ACL categories, one per line
+// ("get read string fast"; generated: acl_redis_commands.cc, tools/gen_acl_commands.py).
+extern const std::string_view kRedisAclCommands;
+
 // Redis 7.0's categories, in ACL CAT's order.
 inline constexpr std::string_view kCategories[] = {
     "keyspace", "read",   "write",       "set",       "sortedset",  "list",        "hash",
@@ -43,7 +47,9 @@ class CommandTable {
     int parent = -1;                    // the container's id for a subcommand
     std::vector<int> subs;              // a container's subcommands
     const CommandInfo* info = nullptr;  // key specs (null: Lacewing-only command)
-    const CommandSpec* spec = nullptr;
+    const CommandSpec* spec = nullptr;  // null: a Redis command Lacewing lacks (rules only)
+    // Redis has this command (kRedisAclCommands): descriptions weigh categories over these.
+    bool in_redis = false;
     bool no_auth = false;  // Redis's no-auth commands: never refused
     ChannelArgs channels = ChannelArgs::kNone;
     // Key extraction prepared once (the check must not parse key specs per command): the
@@ -58,6 +64,10 @@ class CommandTable {
     std::vector<uint8_t> spec_perms;
   };
 
+  // Numbers the registry's commands and their subcommands, then every other command and
+  // subcommand of Redis (kRedisAclCommands) as a rule-only entry: ACL rules may name it and
+  // categories set its bit, as in Redis, but no command line maps to it (IdFor), so ACL
+  // GETUSER/LIST describe a user exactly as redis-server does.
   explicit CommandTable(const CommandRegistry& registry);
   size_t size() const { return entries_.size(); }
   const Entry& at(int id) const { return entries_[id]; }
@@ -70,6 +80,8 @@ class CommandTable {
   const std::vector<int>& by_name() const { return by_name_; }
 
  private:
+  void AddRedisOnly();  // the rule-only entries (see the constructor)
+
   std::vector<Entry> entries_;
   std::vector<int> spec_ids_;  // CommandSpec::id -> entry id
   std::vector<int> by_name_;

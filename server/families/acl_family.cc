@@ -200,7 +200,9 @@ void Cat(CmdArgs args, ConnectionContext* cntx) {
   const acl::CommandTable& t = cntx->service->acl().table();
   std::vector<std::string_view> names;
   for (size_t id = 0; id < t.size(); ++id) {
-    if (t.at(int(id)).categories & (1u << cat)) names.push_back(t.at(int(id)).name);
+    const acl::CommandTable::Entry& e = t.at(int(id));
+    // Lacewing's commands only: the table also names Redis's others, for rules.
+    if (e.spec != nullptr && (e.categories & (1u << cat))) names.push_back(e.name);
   }
   rb->StartArray(names.size());
   for (std::string_view n : names) rb->SendBulk(n);
