@@ -385,6 +385,9 @@ def test_auth_and_hello(d):
 def test_requirepass_via_config_set(d):
     old = Pair(d.lw_port, d.rd_port)
     try:
+        # Served before the change (the server may not have accepted a fresh connection yet
+        # when CONFIG SET runs; it then rightly starts unauthenticated).
+        old.call("PING")
         d.check("CONFIG", "SET", "requirepass", "s3cret")
         old.call("PING")  # already in: stays authenticated
         new = Pair(d.lw_port, d.rd_port)
