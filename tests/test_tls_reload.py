@@ -3,8 +3,10 @@ tls-cert-file / tls-key-file / tls-ca-cert-file / tls-auth-clients take effect f
 connections; files that do not make a context are refused with Redis's error, every value
 goes back and the old context keeps serving; connections made before a change keep working.
 Certificates are made here with the openssl CLI (test_tls.py's fixture, plus a server
-certificate signed by the second CA). tls-port stays fixed in Lacewing (immutable).
+certificate signed by the second CA). CONFIG SET tls-port moves or closes the TLS listener.
 """
+import socket
+
 import pytest
 import redis
 
@@ -92,8 +94,59 @@ def test_new_files_serve_new_connections(servers, certs):  # noqa: F811
     assert lw == rd and lw["tls-auth-clients"] == "optional"
 
 
-def test_tls_port_is_immutable(servers):
+def _serves(certs, port):  # noqa: F811
+    return _connects(certs, port, ca="other_ca") or _connects(certs, port)
+
+
+def test_tls_port_moves_and_closes(servers, certs):  # noqa: F811
+    """CONFIG SET tls-port binds the new port before letting the old one go; a port that
+    cannot be bound is refused as Redis refuses it; 0 closes TLS; the context follows the
+    files (a TLS port opened again serves the current ones)."""
     pair, ports = servers
-    c = redis.Redis(port=pair.lw.sock.getpeername()[1])
-    with pytest.raises(redis.ResponseError, match="can't set immutable config"):
-        c.config_set("tls-port", str(free_port()))
+    lw_admin, rd_admin = (redis.Redis(port=s.getpeername()[1]) for s in (pair.lw.sock,
+                                                                         pair.rd.sock))
+    before = [_client(certs, p) for p in ports]
+    assert all(c.ping() for c in before)
+    busy = free_port()
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", busy))
+        blocker.listen()
+        pair.call("CONFIG", "SET", "tls-port", str(busy))  # in use: refused, nothing changes
+    assert lw_admin.config_get("tls-port") == {"tls-port": str(ports[0])}
+    pair.call("CONFIG", "SET", "tls-port", "70000")
+    new = [free_port(), free_port()]
+    for admin, port in zip((lw_admin, rd_admin), new):
+        assert admin.config_set("tls-port", str(port))
+    assert [_serves(certs, p) for p in ports] == [False, False]  # the old ports are closed
+    assert [_serves(certs, p) for p in new] == [True, True]
+    for c in before:
+        assert c.ping()  # connections of the old port live on
+    pair.call("CONFIG", "SET", "tls-port", "0")
+    assert [_serves(certs, p) for p in new] == [False, False]
+    # With no TLS port the files are only recorded, as in Redis; opening the port again
+    # serves the last context; a change while it is open rebuilds it.
+    pair.call("CONFIG", "SET", "tls-cert-file", str(certs / "nope.crt"))
+    for admin, port in zip((lw_admin, rd_admin), new):
+        assert admin.config_set("tls-port", str(port))
+    assert [_connects(certs, p) for p in new] == [True, True]  # the old context
+    pair.call("CONFIG", "SET", "tls-cert-file", str(certs / "server2.crt"), "tls-key-file",
+              str(certs / "server2.key"))
+    assert [_connects(certs, p, ca="other_ca") for p in new] == [True, True]
+
+
+def test_tls_opened_at_run_time(lacewing_factory, certs):  # noqa: F811
+    """A server started without TLS: CONFIG SET of the files (only recorded), then of
+    tls-port, which builds the first context and serves; bad files make it refuse."""
+    lw = lacewing_factory("--proactor_threads", "2")
+    c = lw.client()
+    port = free_port()
+    assert c.config_set("tls-cert-file", str(certs / "nope.crt"))
+    with pytest.raises(redis.ResponseError, match="Unable to update TLS configuration"):
+        c.config_set("tls-port", str(port))
+    assert c.config_get("tls-port") == {"tls-port": "0"}
+    assert c.execute_command("CONFIG", "SET", "tls-cert-file", str(certs / "server.crt"),
+                             "tls-key-file", str(certs / "server.key"),
+                             "tls-ca-cert-file", str(certs / "ca.crt"))
+    assert c.config_set("tls-port", str(port))
+    assert _connects(certs, port) and not _connects(certs, port, cert=None)
+    assert c.ping()

@@ -68,6 +68,7 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
   // Memory limits: start-up flags into the runtime settings, then every shard reads them.
   runtime_.maxmemory.store(config_.maxmemory);
   runtime_.requirepass = config_.requirepass;
+  runtime_.tls_port.store(config_.tls_port);
   runtime_.tls_cert_file = config_.tls_cert_file;
   runtime_.tls_key_file = config_.tls_key_file;
   runtime_.tls_ca_cert_file = config_.tls_ca_cert_file;

@@ -218,6 +218,7 @@ struct RuntimeConfig {
   // TLS files (CONFIG SET reloads the server's context with them, Service::ReloadTls).
   std::string tls_cert_file, tls_key_file, tls_ca_cert_file;
   std::atomic<int64_t> tls_auth_clients{1};  // kTlsAuthClients' index: no, yes, optional
+  std::atomic<int64_t> tls_port{0};          // 0: no TLS listener
   // Set by AclRegistry: the default user is off or has a password (Redis's authRequired). As
   // in Redis, a client that never authenticated may run commands while there is none.
   std::atomic<bool> auth_required{false};
@@ -419,9 +420,12 @@ class Service {
   // SHUTDOWN asks the process to stop through this hook (main's default raises SIGTERM,
   // which main() waits for). Set before serving.
   void set_shutdown_hook(std::function<void()> hook) { shutdown_hook_ = std::move(hook); }
-  // TLS at run time: the server installs a hook (when it serves a TLS port) that builds a new
-  // context from the runtime tls-* settings for the connections accepted afterwards, keeping the
-  // old one if that fails. ReloadTls returns "" or why it failed ("" when there is no hook).
+  // TLS at run time: the server installs a hook that makes its TLS listeners and context match
+  // the runtime tls-* settings (CONFIG SET): a new context for the connections accepted
+  // afterwards (when a TLS port is served), the TLS port bound anew if it changed. On failure
+  // nothing changes and ReloadTls returns Redis's reason ("Unable to update TLS configuration.
+  // Check server logs." or "Unable to listen on this port. ..."), the details logged; "" when
+  // it worked or there is no hook.
   void set_tls_reload_hook(std::function<std::string()> hook) { tls_reload_ = std::move(hook); }
   std::string ReloadTls() { return tls_reload_ ? tls_reload_() : std::string(); }
   void RequestShutdown();

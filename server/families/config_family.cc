@@ -108,7 +108,6 @@ std::string GetUnixSocketPerm(Service* s) {
   return buf;  // octal, as Redis shows it
 }
 std::string GetLogFile(Service* s) { return s->config().logfile; }
-std::string GetTlsPort(Service* s) { return std::to_string(s->config().tls_port); }
 std::string GetAclFile(Service* s) { return s->config().aclfile; }
 
 using enum ParamType;
@@ -136,9 +135,8 @@ const Param kParams[] = {
     Const("unixsocket", GetUnixSocket),
     Const("unixsocketperm", GetUnixSocketPerm),
     Const("logfile", GetLogFile),
-    // The TLS port is bound at start-up; the files and client authentication can change live
-    // (ConfigSet reloads the context, as Redis).
-    Const("tls-port", GetTlsPort),
+    // TLS can change live: ConfigSet has the server rebind the port or reload the context.
+    Int("tls-port", &RC::tls_port, 0, 65535),
     Str("tls-cert-file", kString, &RC::tls_cert_file, kLive),
     Str("tls-key-file", kString, &RC::tls_key_file, kLive),
     Str("tls-ca-cert-file", kString, &RC::tls_ca_cert_file, kLive),
@@ -617,15 +615,13 @@ void ConfigSet(CmdArgs args, ConnectionContext* cntx) {
   auto tls = std::find_if(changes.begin(), changes.end(),
                           [](const Change& c) { return c.param->name.starts_with("tls-"); });
   if (std::string error = tls == changes.end() ? "" : service->ReloadTls(); !error.empty()) {
-    LOG(WARNING) << error;
     LOG(WARNING) << "Failed applying new configuration. Possibly related to new " << tls->shown
                  << " setting. Restoring previous settings.";
     for (size_t i = 0; i < changes.size(); ++i) {
       ParseParam(*changes[i].param, before[i], &changes[i].num, &reason);
       ApplyParam(*changes[i].param, service, before[i], changes[i].num);
     }
-    return rb->SendError(errors::ConfigSetFailed(
-        tls->shown, "Unable to update TLS configuration. Check server logs."));
+    return rb->SendError(errors::ConfigSetFailed(tls->shown, error));
   }
   rb->SendOk();
 }

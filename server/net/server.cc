@@ -80,7 +80,7 @@ int Server::Start() {
   config_.service.multiplexing_api =
       config_.poller == io::PollerKind::kUring ? "io_uring" : "epoll";
   service_ = std::make_unique<Service>(&pool_, config_.service, config_.families);
-  if (tls_) service_->set_tls_reload_hook([this] { return ReloadTls(); });
+  service_->set_tls_reload_hook([this] { return ApplyTlsSettings(); });
   started_ = true;
   acceptors_.assign(listen_fds_.size(), nullptr);
   for (size_t i = 0; i < listen_fds_.size(); ++i) {
@@ -91,6 +91,10 @@ int Server::Start() {
 }
 
 void Server::AcceptLoop(size_t index) {
+  if (listen_fds_[index] < 0) {  // retired before this fiber started
+    accept_loops_.Dec();
+    return;
+  }
   io::FiberAcceptor acceptor(listen_fds_[index]);
   acceptors_[index] = &acceptor;
   size_t next = 0;
@@ -115,10 +119,9 @@ void Server::AcceptLoop(size_t index) {
   accept_loops_.Dec();
 }
 
-std::string Server::ReloadTls() {
+std::string Server::BuildTlsContext() {
   RuntimeConfig& rt = service_->runtime();
   TlsConfig config;
-  config.port = config_.tls.port;
   {
     std::lock_guard<std::mutex> lock(rt.mu);
     config.cert_file = rt.tls_cert_file;
@@ -128,10 +131,62 @@ std::string Server::ReloadTls() {
   config.auth_clients = std::string(kTlsAuthClients[rt.tls_auth_clients.load()]);
   std::string error;
   std::shared_ptr<TlsContext> fresh = TlsContext::Create(config, &error);
-  if (!fresh) return error;
+  if (!fresh) {
+    LOG(WARNING) << error;
+    return "Unable to update TLS configuration. Check server logs.";
+  }
   std::lock_guard<std::mutex> lock(tls_mu_);
   tls_ = std::move(fresh);
   return "";
+}
+
+std::string Server::ApplyTlsSettings() {
+  std::string error;
+  // Listeners and acceptors belong to proactor 0, where the accept fibers run.
+  pool_.at(0)->Await([&] {
+    uint16_t port = uint16_t(service_->runtime().tls_port.load());
+    // With no TLS port the files are only recorded, as in Redis.
+    if (port == 0 && tls_port_ == 0) return;
+    std::shared_ptr<TlsContext> previous;
+    {
+      std::lock_guard<std::mutex> lock(tls_mu_);
+      previous = tls_;
+    }
+    // As Redis: the context is rebuilt while TLS is served; a port opened again uses the
+    // last context (files recorded meanwhile wait for the next change), or a first one.
+    bool build = port != 0 && (tls_port_ != 0 || previous == nullptr);
+    if (build && !(error = BuildTlsContext()).empty()) return;
+    if (port == tls_port_) return;
+    // A new port is bound before the old one is let go: a failure changes nothing.
+    size_t first = listen_fds_.size();
+    if (int rc = port != 0 ? ListenTcpAll(&port, true) : 0; rc < 0) {
+      LOG(WARNING) << "Failed to bind TLS port " << failed_address_ << ": " << strerror(-rc);
+      for (size_t i = first; i < listen_fds_.size(); ++i) close(listen_fds_[i]);
+      listen_fds_.resize(first);
+      listen_tls_.resize(first);
+      std::lock_guard<std::mutex> lock(tls_mu_);
+      tls_ = std::move(previous);
+      error = "Unable to listen on this port. Check server logs.";
+      return;
+    }
+    for (size_t i = 0; i < first; ++i) {
+      // The old TLS listeners: their accept loops end (closing them); -1 marks them retired.
+      if (!listen_tls_[i] || listen_fds_[i] < 0) continue;
+      if (acceptors_[i] != nullptr) {
+        acceptors_[i]->Cancel();
+      } else {
+        close(listen_fds_[i]);  // its accept fiber has not started: it will see -1 and end
+      }
+      listen_fds_[i] = -1;
+    }
+    acceptors_.resize(listen_fds_.size(), nullptr);
+    for (size_t i = first; i < listen_fds_.size(); ++i) {
+      accept_loops_.Add(1);
+      pool_.at(0)->Dispatch([this, i] { AcceptLoop(i); }, "acceptor");
+    }
+    tls_port_ = port;
+  });
+  return error;
 }
 
 void Server::ServeConnection(int fd, bool tls) {

@@ -64,8 +64,11 @@ class Server {
   // Binds every configured listener into listen_fds_; on failure closes them and returns -errno.
   int Listen();
   void ServeConnection(int fd, bool tls);
-  // Service::ReloadTls's hook: a context from the runtime tls-* settings; "" or the error.
-  std::string ReloadTls();
+  // Service::ReloadTls's hook (CONFIG SET tls-*): rebinds the TLS port if it changed and
+  // rebuilds the context; "" or Redis's reason, nothing changed. Runs on proactor 0.
+  std::string ApplyTlsSettings();
+  // A context from the runtime tls-* settings into tls_; "" or Redis's reason (logged).
+  std::string BuildTlsContext();
   // Binds `port` on every `bind` address into listen_fds_ (port 0: a free one, stored back).
   int ListenTcpAll(uint16_t* port, bool tls);
 
@@ -73,7 +76,7 @@ class Server {
   io::ProactorPool pool_;
   std::unique_ptr<Service> service_;
   uint16_t port_ = 0;
-  std::vector<int> listen_fds_;
+  std::vector<int> listen_fds_;   // -1: a TLS listener retired by CONFIG SET tls-port
   std::vector<bool> listen_tls_;  // per listen_fds_ entry: a TLS port
   // The TLS context new connections get; CONFIG SET tls-* swaps it (ReloadTls). A session
   // keeps its own reference to the OpenSSL context, so swapping never disturbs a connection.
