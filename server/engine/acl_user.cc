@@ -11,6 +11,28 @@
 
 namespace lw::acl {
 
+KeyPattern::KeyPattern(uint8_t p, std::string pat) : perms(p), pattern(std::move(pat)) {
+  size_t special = pattern.find_first_of("*?[\\");
+  if (special == std::string::npos) {
+    shape = kExact;
+  } else if (special == pattern.size() - 1 && pattern.back() == '*') {
+    shape = kPrefix;
+  }
+}
+
+bool KeyPattern::Matches(std::string_view key) const {
+  switch (shape) {
+    case kExact:
+      return key == pattern;
+    case kPrefix:
+      return key.substr(0, pattern.size() - 1) ==
+             std::string_view(pattern).substr(0, pattern.size() - 1);
+    case kGlob:
+      break;
+  }
+  return glob::Match(pattern, key);
+}
+
 int CategoryIndex(std::string_view name) {
   for (int i = 0; i < kNumCategories; ++i) {
     if (EqualsIgnoreCase(kCategories[i], name)) return i;
@@ -259,7 +281,7 @@ std::string KeyRule(Selector* s, std::string_view op) {
   for (KeyPattern& k : s->keys) {
     if (k.pattern == pat) return k.perms |= perms, "";
   }
-  s->keys.push_back({perms, std::string(pat)});
+  s->keys.emplace_back(perms, std::string(pat));
   return "";
 }
 
@@ -447,7 +469,7 @@ namespace {
 
 bool KeyAllowed(const Selector& s, std::string_view key, uint8_t need) {
   for (const KeyPattern& k : s.keys) {
-    if ((k.perms & need) == need && glob::Match(k.pattern, key)) return true;
+    if ((k.perms & need) == need && k.Matches(key)) return true;
   }
   return false;
 }

@@ -93,6 +93,12 @@ enum Perm : uint8_t { kRead = 1, kWrite = 2, kReadWrite = 3 };
 struct KeyPattern {
   uint8_t perms = kReadWrite;
   std::string pattern;
+  // The common shapes, matched without the glob matcher: "user:*" (a literal prefix, then one
+  // star) and "user:1" (no wildcard at all).
+  enum Shape : uint8_t { kGlob, kPrefix, kExact } shape = kGlob;
+
+  KeyPattern(uint8_t p, std::string pat);
+  bool Matches(std::string_view key) const;
 };
 
 // One set of permissions: the root one of a user, or a `(...)` selector.
