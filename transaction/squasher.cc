@@ -77,10 +77,15 @@ void Squasher::Clear() {
 
 std::unique_ptr<Transaction> Squasher::OwnTransaction() const {
   std::vector<LockMode> modes;
+  std::vector<ShardId> shards;  // known from Add: the transaction need not hash the keys again
   modes.reserve(keys_.size());
-  for (const Entry& entry : ops_) modes.insert(modes.end(), entry.key_count, entry.mode);
+  shards.reserve(keys_.size());
+  for (const Entry& entry : ops_) {
+    modes.insert(modes.end(), entry.key_count, entry.mode);
+    shards.insert(shards.end(), entry.key_count, entry.shard);
+  }
   auto tx = std::make_unique<Transaction>(shard_set_);
-  tx->InitByKeys(keys_, modes);
+  tx->InitByKeys(keys_, modes, shards);
   for (ShardId sid = 0; sid < by_shard_.size(); ++sid) {
     if (!by_shard_[sid].empty()) tx->IncludeShard(sid);
   }

@@ -50,6 +50,12 @@ class Squasher {
   // Adds a keyless operation bound to shard `sid`.
   size_t AddOnShard(ShardId sid, Op op);
 
+  // Room for `ops` operations over `keys` keys in all, so Add does not regrow.
+  void Reserve(size_t ops, size_t keys) {
+    ops_.reserve(ops);
+    keys_.reserve(keys);
+  }
+
   size_t size() const { return ops_.size(); }
   bool empty() const { return ops_.empty(); }
 

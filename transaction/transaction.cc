@@ -31,9 +31,10 @@ void Transaction::Reset() {
 }
 
 void Transaction::AddKeys(std::span<const std::string_view> keys, std::span<const LockMode> modes,
-                          LockMode default_mode) {
+                          LockMode default_mode, std::span<const ShardId> known_shards) {
   for (uint32_t i = 0; i < keys.size(); ++i) {
-    ShardId sid = shard_set_->ShardOf(keys[i]);
+    ShardId sid = known_shards.empty() ? shard_set_->ShardOf(keys[i]) : known_shards[i];
+    DCHECK_EQ(sid, shard_set_->ShardOf(keys[i]));
     PerShard& sd = shard_[sid];
     if (!sd.active) {  // one allocation per shard instead of one per doubling
       sd.args.reserve(keys.size() - i);
@@ -70,6 +71,14 @@ void Transaction::InitByKeys(std::span<const std::string_view> keys,
   CHECK_EQ(keys.size(), modes.size());
   Reset();
   AddKeys(keys, modes, LockMode::kExclusive);
+}
+
+void Transaction::InitByKeys(std::span<const std::string_view> keys,
+                             std::span<const LockMode> modes, std::span<const ShardId> shards) {
+  CHECK_EQ(keys.size(), modes.size());
+  CHECK_EQ(keys.size(), shards.size());
+  Reset();
+  AddKeys(keys, modes, LockMode::kExclusive, shards);
 }
 
 void Transaction::InitGlobal() {

@@ -56,6 +56,10 @@ class Transaction {
   void InitByKeys(std::span<const std::string_view> keys, LockMode mode);
   // REQUIRES: modes.size() == keys.size().
   void InitByKeys(std::span<const std::string_view> keys, std::span<const LockMode> modes);
+  // The same, for a caller that knows each key's shard (a squashed batch): no hash per key to
+  // find it. REQUIRES: shards.size() == keys.size(), shards[i] == ShardOf(keys[i]).
+  void InitByKeys(std::span<const std::string_view> keys, std::span<const LockMode> modes,
+                  std::span<const ShardId> shards);
   // Locks every shard exclusively (FLUSHALL, KEYS on a consistent view, ...).
   void InitGlobal();
   // Adds shard `sid` to the transaction without locking a key there (it still waits for global
@@ -195,7 +199,7 @@ class Transaction {
 
   void Reset();
   void AddKeys(std::span<const std::string_view> keys, std::span<const LockMode> modes,
-               LockMode default_mode);
+               LockMode default_mode, std::span<const ShardId> known_shards = {});
   void SetCommandArgs(std::span<const std::string_view> keys, std::vector<ShardId>* shards);
   // Runs `fn` on shard `sid`'s thread: inline when local, else as a brief task.
   void PostToShard(ShardId sid, std::function<void()> fn);

@@ -117,6 +117,9 @@ struct ConnectionContext {
   // enclosing transaction already holds its keys): its data accesses run inline on this
   // shard, with no hop and no further locking (see op_args.h).
   tx::EngineShard* direct_shard = nullptr;
+  // With direct_shard: keys (views into the command's arguments) already known to live on
+  // that shard, so op_args.h need not hash them again to check.
+  std::span<const std::string_view> direct_keys;
   // Set for the commands a script runs (SLOWLOG logs the script, not its calls).
   bool from_script = false;
   // Set for the commands of an atomic script: write commands save the previous state of their

@@ -29,8 +29,8 @@ bool ClassifyForSquash(Service* service, const CommandSpec* spec,
   if (out->keys.empty()) return false;
   ShardSet& shards = service->shards();
   uint32_t sid = shards.ShardOf(out->keys[0]);
-  for (std::string_view k : out->keys) {
-    if (shards.ShardOf(k) != sid) return false;
+  for (size_t i = 1; i < out->keys.size(); ++i) {
+    if (shards.ShardOf(out->keys[i]) != sid) return false;
   }
   out->spec = spec;
   out->shard = sid;
@@ -130,6 +130,7 @@ struct PipelineBatch {
     sub.acl_checked = true;  // only a client whose user may run anything squashes
     sub.direct_shard = es;
     sub.clock_chain = &out.clock;
+    sub.direct_keys = item.keys;  // known to live here: op_args.h skips their hashes
     service->DispatchSpec(item.spec, item.args, &sub);
     ends[i] = out.rb.buffer().size();
   }
@@ -143,8 +144,14 @@ void RunSquashedInto(Service* service, const ConnectionContext& client,
   const uint32_t nshards = service->shards().size();
   PipelineBatch batch{service, &client, items, {}, std::vector<size_t>(items.size(), 0)};
   batch.shards.reserve(nshards);
-  for (uint32_t s = 0; s < nshards; ++s) batch.shards.emplace_back(client.rb->resp_version());
+  for (uint32_t s = 0; s < nshards; ++s) {
+    batch.shards.emplace_back(client.rb->resp_version());
+    batch.shards.back().rb.buffer().reserve(64 * items.size());
+  }
   tx::Squasher squasher(service->shards().tx(), /*borrow_keys=*/true);
+  size_t nkeys = 0;
+  for (const SquashItem& item : items) nkeys += item.keys.size();
+  squasher.Reserve(items.size(), nkeys);
   for (size_t i = 0; i < items.size(); ++i) {
     // Two words of capture: std::function keeps them without an allocation.
     squasher.Add(items[i].shard, items[i].keys, items[i].mode,
