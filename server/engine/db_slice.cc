@@ -115,6 +115,20 @@ int64_t DbSlice::IdleMs(Iterator it) const {
   return int64_t(now >= lru ? now - lru : now + (kLruClockMax - lru)) * 1000;
 }
 
+void DbSlice::SetAccessHint(Iterator it, int64_t idle_s, int freq) {
+  CompactObj& key = const_cast<CompactObj&>(it.key());
+  if (LfuMode()) {
+    if (freq >= 0)
+      key.set_access_bits(uint32_t((now_s_ / 60) & 0xffff) << 8 | unsigned(freq & 255));
+    return;
+  }
+  if (idle_s < 0) return;
+  // The clock wraps: an access before the wrap reads as a large clock value (IdleMs unwraps).
+  int64_t at = (int64_t(now_s_) & kLruClockMax) - idle_s;
+  if (at < 0) at += kLruClockMax;
+  key.set_access_bits(uint32_t(at) & kLruClockMax);
+}
+
 void DbSlice::Touch(Iterator it) {
   CompactObj& key = const_cast<CompactObj&>(it.key());
   if (!LfuMode()) {

@@ -151,6 +151,17 @@ class DbSlice {
   // not incremented).
   int64_t IdleMs(Iterator it) const;
   unsigned LfuCounter(Iterator it) const;
+  // RESTORE's IDLETIME/FREQ and an RDB key's idle/freq records, as Redis applies them: under
+  // an LFU policy `freq` (when >= 0) becomes the counter, stamped now; under any other policy
+  // `idle_s` (when >= 0) sets the LRU clock that many seconds back. The other is ignored.
+  void SetAccessHint(Iterator it, int64_t idle_s, int freq);
+  // Whether the policy evicts by LRU clock (volatile-lru, allkeys-lru): RDB files then carry
+  // each key's idle time, as Redis writes them.
+  bool LruPolicy() const {
+    if (mem_.policy == nullptr) return false;
+    int64_t p = mem_.policy->load(std::memory_order_relaxed);
+    return p == 0 || p == 4;
+  }
   bool LfuMode() const {
     return mem_.policy != nullptr && IsLfuPolicy(mem_.policy->load(std::memory_order_relaxed));
   }

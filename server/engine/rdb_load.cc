@@ -109,14 +109,21 @@ bool SkipValue(uint8_t type, rdb::Reader* r) {
   }
 }
 
+// What the records before a key's own said about it (Redis writes them ahead of the key).
+struct KeyMeta {
+  int64_t expire = 0;  // absolute ms, 0 without one
+  bool sticky = false;
+  int64_t idle_s = -1;  // the idle record (seconds), -1 without one
+  int16_t freq = -1;    // the LFU record, -1 without one
+};
+
 // One key's bytes in the file: [key_at, end) holds the key string and the value.
 struct Record {
   size_t key_at;
   size_t end;
-  int64_t expire;
   uint8_t type;
   uint8_t db;
-  bool sticky;
+  KeyMeta meta;
 };
 
 constexpr size_t kBatchRecords = 2048;
@@ -162,15 +169,17 @@ void ApplyBatch(LoadContext* ctx, DbSlice* slice, const std::vector<Record>& rec
     rdb::LoadResult res = rdb::LoadValue(rec.type, &r, ctx->limits, &obj);
     if (res == rdb::LoadResult::kError) return ctx->Fail(r.error(), r.error_offset());
     if (res == rdb::LoadResult::kEmpty) continue;  // Redis skips empty keys too
-    if (rec.expire != 0 && rec.expire < ctx->now_ms) {
+    if (rec.meta.expire != 0 && rec.meta.expire < ctx->now_ms) {
       ++expired;
       continue;
     }
     auto [it, inserted] = slice->AddOrFind(rec.db, key);
     if (!inserted) return ctx->Fail("duplicate key '" + key + "'", rec.key_at);
     it.value() = std::move(obj);
-    if (rec.sticky) it.value().set_sticky(true);
-    if (rec.expire != 0) slice->SetExpire(rec.db, it, rec.expire);
+    if (rec.meta.sticky) it.value().set_sticky(true);
+    if (rec.meta.expire != 0) slice->SetExpire(rec.db, it, rec.meta.expire);
+    if (rec.meta.idle_s >= 0 || rec.meta.freq >= 0)
+      slice->SetAccessHint(it, rec.meta.idle_s, rec.meta.freq);
     ++loaded;
   }
   ctx->loaded.fetch_add(loaded);
@@ -262,8 +271,7 @@ std::string ParseFile(Service* service, LoadContext* ctx,
   }
   Dispatcher dispatch(service, ctx);
   int db = 0;
-  int64_t expire = 0;
-  bool sticky = false;
+  KeyMeta meta;
   std::string k, v;
   while (!ctx->failed.load(std::memory_order_relaxed)) {
     size_t at = r.pos();
@@ -285,21 +293,21 @@ std::string ParseFile(Service* service, LoadContext* ctx,
     switch (op) {
       case rdb::kOpExpireTimeMs: {
         uint64_t ms;
-        if (r.U64Le(&ms)) expire = int64_t(ms);
+        if (r.U64Le(&ms)) meta.expire = int64_t(ms);
         break;
       }
       case rdb::kOpExpireTime: {
         uint32_t s;
-        if (r.U32Le(&s)) expire = int64_t(s) * 1000;
+        if (r.U32Le(&s)) meta.expire = int64_t(s) * 1000;
         break;
       }
       case rdb::kOpFreq: {
         uint8_t f;
-        r.U8(&f);
+        if (r.U8(&f)) meta.freq = f;
         break;
       }
       case rdb::kOpIdle:
-        r.PlainLen(&n);
+        if (r.PlainLen(&n)) meta.idle_s = int64_t(std::min<uint64_t>(n, INT64_MAX));
         break;
       case rdb::kOpSelectDb:
         if (r.PlainLen(&n)) {
@@ -314,7 +322,7 @@ std::string ParseFile(Service* service, LoadContext* ctx,
         r.PlainLen(&n) && r.PlainLen(&n);
         break;
       case rdb::kOpAux:
-        if (r.String(&k) && r.String(&v) && k == "lw-sticky") sticky = true;
+        if (r.String(&k) && r.String(&v) && k == "lw-sticky") meta.sticky = true;
         break;
       case rdb::kOpModuleAux:
         r.FailAt(at, "module AUX data is not supported");
@@ -334,10 +342,8 @@ std::string ParseFile(Service* service, LoadContext* ctx,
         if (!SkipString(&r) || !SkipValue(op, &r)) break;
         rdb::Reader kr(ctx->data.substr(key_at), key_at);
         kr.String(&k);
-        dispatch.Add(service->shards().ShardOf(k),
-                     Record{key_at, r.pos(), expire, op, uint8_t(db), sticky});
-        expire = 0;
-        sticky = false;
+        dispatch.Add(service->shards().ShardOf(k), Record{key_at, r.pos(), op, uint8_t(db), meta});
+        meta = KeyMeta();
       }
     }
     if (!r.ok()) break;

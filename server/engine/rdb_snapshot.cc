@@ -196,6 +196,14 @@ void ShardSnapshot::WriteEntry(int db, DbSlice::Iterator it) {
     w_.U8(rdb::kOpExpireTimeMs);
     w_.U64Le(uint64_t(expire));
   }
+  // As Redis: the idle time under an LRU policy, the LFU counter under an LFU one.
+  if (slice_->LruPolicy()) {
+    w_.U8(rdb::kOpIdle);
+    w_.Len(uint64_t(slice_->IdleMs(it) / 1000));
+  } else if (slice_->LfuMode()) {
+    w_.U8(rdb::kOpFreq);
+    w_.U8(uint8_t(slice_->LfuCounter(it)));
+  }
   w_.U8(rdb::TypeOf(value));
   std::string scratch;
   w_.String(it.key().GetSlice(&scratch));

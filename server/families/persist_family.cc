@@ -41,24 +41,24 @@ struct RestoreArgs {
 void Restore(CmdArgs args, ConnectionContext* cntx) {
   ReplyBuilder* rb = cntx->rb;
   RestoreArgs a;
-  bool idle = false, freq = false;
+  int64_t idle = -1, freq = -1;
   for (size_t j = 4; j < args.size(); ++j) {
     bool more = j + 1 < args.size();
     if (EqualsIgnoreCase(args[j], "REPLACE")) {
       a.replace = true;
     } else if (EqualsIgnoreCase(args[j], "ABSTTL")) {
       a.absttl = true;
-    } else if (EqualsIgnoreCase(args[j], "IDLETIME") && more && !freq) {
+    } else if (EqualsIgnoreCase(args[j], "IDLETIME") && more && freq < 0) {
       int64_t v;
       if (!ParseRedisInt(args[j + 1], &v)) return rb->SendError(errors::kNotInteger);
       if (v < 0) return rb->SendError(errors::kInvalidIdletime);
-      idle = true;  // Lacewing keeps no per-key idle time: accepted and not stored
+      idle = v;
       ++j;
-    } else if (EqualsIgnoreCase(args[j], "FREQ") && more && !idle) {
+    } else if (EqualsIgnoreCase(args[j], "FREQ") && more && idle < 0) {
       int64_t v;
       if (!ParseRedisInt(args[j + 1], &v)) return rb->SendError(errors::kNotInteger);
       if (v < 0 || v > 255) return rb->SendError(errors::kInvalidFreq);
-      freq = true;  // likewise: no LFU counter to set
+      freq = v;
       ++j;
     } else {
       return rb->SendError(errors::kSyntax);
@@ -90,6 +90,7 @@ void Restore(CmdArgs args, ConnectionContext* cntx) {
         if (!added.ok()) return added.status();
         auto it = added->first;
         it.value() = std::move(obj);
+        slice.SetAccessHint(it, idle, int(freq));
         slice.MarkModified(op.db, key);
         if (at != 0) slice.SetExpire(op.db, it, at);
         slice.Notify(notify::kGeneric, "restore", op.db, key);
