@@ -76,7 +76,7 @@ def test_command_count_and_list(diff, server):
     for cat in ("hyperloglog", "geo", "bitmap", "keyspace", "scripting", "dangerous", "fast",
                 "connection", "nosuchcat"):
         lw, rd = diff.run("COMMAND", "LIST", "FILTERBY", "ACLCAT", cat)
-        assert set(_names(lw)) == set(_names(rd)) & lw_set, cat
+        assert set(_names(lw)) - LACEWING_ONLY == set(_names(rd)) & lw_set, cat
     for pattern in ("config*", "CONFIG|G*", "*pf*", "x?add", "*"):
         lw, rd = diff.run("COMMAND", "LIST", "FILTERBY", "PATTERN", pattern)
         assert set(_names(lw)) - LACEWING_ONLY == set(_names(rd)) & lw_set, pattern

@@ -40,18 +40,6 @@ int CategoryIndex(std::string_view name) {
   return -1;
 }
 
-namespace {
-
-uint32_t CategoriesOf(std::string_view acl) {
-  uint32_t bits = 0;
-  for (std::string_view w : CommandInfo::Words(acl)) {
-    int i = CategoryIndex(w);
-    if (i >= 0) bits |= 1u << i;
-  }
-  return bits;
-}
-
-// Redis's implicit categories, for commands the generated table does not describe.
 uint32_t CategoriesFromFlags(uint32_t flags) {
   uint32_t bits = 0;
   auto add = [&](std::string_view c) { bits |= 1u << CategoryIndex(c); };
@@ -61,6 +49,17 @@ uint32_t CategoriesFromFlags(uint32_t flags) {
   if (flags & cmd::kPubSub) add("pubsub");
   if (flags & cmd::kBlocking) add("blocking");
   add((flags & cmd::kFast) ? "fast" : "slow");
+  return bits;
+}
+
+namespace {
+
+uint32_t CategoriesOf(std::string_view acl) {
+  uint32_t bits = 0;
+  for (std::string_view w : CommandInfo::Words(acl)) {
+    int i = CategoryIndex(w);
+    if (i >= 0) bits |= 1u << i;
+  }
   return bits;
 }
 

@@ -35,6 +35,10 @@ inline constexpr std::string_view kCategories[] = {
     "fast",     "slow",   "blocking",    "dangerous", "connection", "transaction", "scripting"};
 inline constexpr int kNumCategories = 21;
 int CategoryIndex(std::string_view name);  // -1 if unknown
+// Redis's implicit categories (bit i: kCategories[i]) of a command with these CommandSpec
+// flags, for Lacewing-only commands the generated table does not describe; ACL checks and
+// COMMAND INFO / LIST FILTERBY ACLCAT both use them.
+uint32_t CategoriesFromFlags(uint32_t flags);
 
 // How a command names channels (Redis's getChannelsFromCommand).
 enum class ChannelArgs : uint8_t { kNone, kPublish, kSubscribe, kPatterns };

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "server/engine/acl_user.h"
 #include "server/engine/command_info.h"
 #include "server/engine/connection_context.h"
 #include "server/engine/service.h"
@@ -182,7 +183,9 @@ void List(const CommandRegistry& registry, CmdArgs args, ReplyBuilder* rb) {
   std::vector<std::string_view> out;
   for (const CommandSpec* spec : registry.All()) {
     if (!spec->info) {
-      if (keep(spec->name, "")) out.push_back(spec->name);
+      OwnInfo own;
+      DescribeLacewingOnly(*spec, &own);
+      if (keep(spec->name, own.acl)) out.push_back(spec->name);
       continue;
     }
     if (keep(spec->info->name, spec->info->acl)) out.push_back(spec->info->name);
@@ -233,8 +236,15 @@ void DescribeLacewingOnly(const CommandSpec& spec, OwnInfo* out) {
     if (!out->flags.empty()) out->flags.push_back(' ');
     out->flags.append(f);
   }
+  uint32_t categories = acl::CategoriesFromFlags(spec.flags);
+  for (int i = 0; i < acl::kNumCategories; ++i) {
+    if (!(categories & (1u << i))) continue;
+    if (!out->acl.empty()) out->acl.push_back(' ');
+    out->acl.append(acl::kCategories[i]);
+  }
   out->info =
       CommandInfo{spec.name, spec.arity, out->flags, spec.first_key, spec.last_key, spec.key_step};
+  out->info.acl = out->acl;
   if (spec.first_key <= 0) return;
   int last = spec.last_key < 0 ? spec.last_key : spec.last_key - spec.first_key;
   out->begin = "index " + std::to_string(spec.first_key);

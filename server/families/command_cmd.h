@@ -11,10 +11,11 @@
 namespace lw {
 
 // COMMAND's description of a Lacewing-only command (no table entry), from its CommandSpec:
-// Redis's flags it has and its legacy key positions as one index/range key spec. `info`
-// points into the strings, so an OwnInfo is filled in place and never copied.
+// Redis's flags it has, the ACL categories Redis would give it implicitly (those the ACL
+// checks use) and its legacy key positions as one index/range key spec. `info` points into
+// the strings, so an OwnInfo is filled in place and never copied.
 struct OwnInfo {
-  std::string flags, begin, find;
+  std::string flags, acl, begin, find;
   CommandInfo info;
   OwnInfo() = default;
   OwnInfo(const OwnInfo&) = delete;
