@@ -44,13 +44,14 @@ DbSlice::~DbSlice() = default;
 
 int64_t DbSlice::NowMs() { return UnixNowMs(); }
 
-bool DbSlice::ExpireIfNeeded(int db, Iterator it, int64_t now_ms) {
+bool DbSlice::ExpireIfNeeded(int db, Iterator it, int64_t now_ms, bool writing) {
   if (!it.value().has_expire()) return false;
   Db& d = *dbs_[db];
   std::string scratch;
   auto exp = d.expire.Find(it.key().GetSlice(&scratch));
   if (exp.IsEnd()) return false;
   if (exp.value() > now_ms) return false;
+  if (!writing && Frozen(now_ms)) return true;  // CLIENT PAUSE: gone to readers, still stored
   MarkModified(db, it);
   std::string key;
   if (notifier_.Wants(notify::kExpired)) key = it.key().GetSlice(&scratch);
@@ -151,6 +152,10 @@ void DbSlice::Touch(Iterator it) {
 }
 
 std::optional<DbSlice::Iterator> DbSlice::Peek(int db, std::string_view key) {
+  return PeekImpl(db, key, /*writing=*/false);
+}
+
+std::optional<DbSlice::Iterator> DbSlice::PeekImpl(int db, std::string_view key, bool writing) {
   ++lookups_;
   PrimeTable& prime = dbs_[db]->prime;
   Iterator it = prime.Find(key);
@@ -158,12 +163,12 @@ std::optional<DbSlice::Iterator> DbSlice::Peek(int db, std::string_view key) {
   if (snapshot_ != nullptr) [[unlikely]]
     snapshot_->SerializeEntry(db, it);
   // Most keys have no TTL: no clock read for them.
-  if (it.value().has_expire() && ExpireIfNeeded(db, it, NowMs())) return std::nullopt;
+  if (it.value().has_expire() && ExpireIfNeeded(db, it, NowMs(), writing)) return std::nullopt;
   return it;
 }
 
 OpResult<std::pair<DbSlice::Iterator, bool>> DbSlice::TryAddOrFind(int db, std::string_view key) {
-  if (auto it = Peek(db, key)) {
+  if (auto it = PeekImpl(db, key, /*writing=*/true)) {
     Touch(*it);
     return std::pair{*it, false};
   }
@@ -171,7 +176,7 @@ OpResult<std::pair<DbSlice::Iterator, bool>> DbSlice::TryAddOrFind(int db, std::
   // bump-ups may move entries now.
   ApplyBumps();
   PrimeTable& prime = dbs_[db]->prime;
-  if (CacheMode() && ShardUsed() > ShardBudget()) {
+  if (EvictionAllowed() && ShardUsed() > ShardBudget()) {
     // Over budget with room in the segment: make room in memory first, coldest first from
     // the hotspot this insert uses, else from anywhere on the shard.
     unsigned evicted = EvictOneFromHotspot(db, prime.HotspotOf(key));
@@ -237,13 +242,13 @@ void DbSlice::SetCannotEvict(bool v) {
 }
 
 bool DbSlice::CanGrowPrime() const {
-  if (force_grow_ || !CacheMode()) return true;
+  if (force_grow_ || !EvictionAllowed()) return true;
   // A split allocates one segment: grow only if that still fits in the budget.
   return ShardUsed() + int64_t(PrimeTable::kSegmentBytes) <= ShardBudget();
 }
 
 unsigned DbSlice::EvictFromHotspot(int db, const PrimeTable::Hotspot& hotspot) {
-  if (force_grow_ || !CacheMode()) return 0;
+  if (force_grow_ || !EvictionAllowed()) return 0;
   unsigned n = EvictOneFromHotspot(db, hotspot);
   if (n > 0) SetCannotEvict(false);
   return n;
@@ -327,7 +332,7 @@ void DbSlice::ApplyBumps() {
 
 size_t DbSlice::EvictStep(size_t max_buckets) {
   ApplyBumps();
-  if (!CacheMode()) return 0;
+  if (!EvictionAllowed()) return 0;
   size_t evicted = 0, buckets = 0;
   int64_t budget = ShardBudget();
   int64_t policy = mem_.policy->load(std::memory_order_relaxed);
@@ -509,6 +514,7 @@ size_t DbSlice::ActiveExpireStep(int db, size_t budget) {
   Db& d = *dbs_[db];
   if (d.expire.empty()) return 0;
   int64_t now = NowMs();
+  if (Frozen(now)) return 0;  // CLIENT PAUSE: expired keys wait for the pause to end
   size_t deleted = 0, seen = 0;
   std::vector<std::string> expired;
   while (seen < budget) {

@@ -95,6 +95,11 @@ struct MemoryConfig {
   // Redis's lfu-log-factor and lfu-decay-time (minutes); null: Redis's defaults 10 and 1.
   const std::atomic<int64_t>* lfu_log_factor = nullptr;
   const std::atomic<int64_t>* lfu_decay_time = nullptr;
+  // CLIENT PAUSE (Service::pause_mode_/pause_end_ms_; null: never paused). While a pause of
+  // either mode lasts the dataset stays as it is, as in Redis 7.0: no active expiry, no
+  // eviction, and a lookup that finds an expired key reports it missing without deleting it.
+  const std::atomic<int>* pause_mode = nullptr;
+  const std::atomic<int64_t>* pause_end_ms = nullptr;
 };
 // RuntimeConfig::maxmemory_policy index of "noeviction": any other policy is cache mode
 // (volatile-* policies too, but they evict only keys with a TTL: IsPinned).
@@ -177,8 +182,15 @@ class DbSlice {
   // Memory limits (see the header comment). Call on the shard's thread before use; without
   // it there is no limit.
   void SetMemoryConfig(const MemoryConfig& config);
-  // Cache mode with a limit set: evictions allowed.
+  // Cache mode with a limit set: evictions allowed (unless Frozen).
   bool CacheMode() const;
+  // A CLIENT PAUSE is in force (see MemoryConfig::pause_mode): keys neither expire nor evict.
+  bool Frozen(int64_t now_ms) const {
+    return mem_.pause_mode != nullptr && mem_.pause_mode->load(std::memory_order_relaxed) != 0 &&
+           mem_.pause_end_ms->load(std::memory_order_relaxed) > now_ms;
+  }
+  // CacheMode() and not Frozen: eviction may run now.
+  bool EvictionAllowed() const { return CacheMode() && !Frozen(NowMs()); }
   // This shard's share of maxmemory, (maxmemory - outside) / shard_count (0: unlimited), and
   // its current heap bytes.
   int64_t ShardBudget() const;
@@ -320,8 +332,13 @@ class DbSlice {
   // Whether this thread's shard has blocked clients, and telling them `key` changed.
   static bool HasBlockedWaiters();
   static void NotifyBlocked(std::string_view key);
-  // True if the entry at `it` is expired; then it is deleted (it becomes invalid).
-  bool ExpireIfNeeded(int db, Iterator it, int64_t now_ms);
+  // True if the entry at `it` is expired; then it is deleted (it becomes invalid) unless the
+  // dataset is Frozen and the caller only reads (`writing` false): Redis 7.0 then keeps the
+  // key until the pause ends but answers as if it were gone.
+  bool ExpireIfNeeded(int db, Iterator it, int64_t now_ms, bool writing = false);
+  // Peek for a caller about to write the key (TryAddOrFind): an expired key is deleted even
+  // while Frozen, since the insert that follows needs its slot.
+  std::optional<Iterator> PeekImpl(int db, std::string_view key, bool writing);
 
   uint32_t shard_id_;
   static inline int num_dbs_ = 16;

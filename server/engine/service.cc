@@ -108,6 +108,8 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
     mc.shard_count = shards_.size();
     mc.outside = &other_mem_;
     mc.cannot_evict = &cannot_evict_[shard->id];
+    mc.pause_mode = &pause_mode_;
+    mc.pause_end_ms = &pause_end_ms_;
     shard->db_slice.SetMemoryConfig(mc);
     if (config_.publish) {
       shard->db_slice.SetNotifier(KeyspaceNotifier{&runtime_.notify_flags, config_.publish, this});
@@ -199,7 +201,7 @@ bool Service::MemoryTick(Shard* shard) {
     instantaneous_.Sample(SteadyNowNs(), totals);
   }
   DbSlice& slice = shard->db_slice;
-  if (!slice.CacheMode()) return false;
+  if (!slice.EvictionAllowed()) return false;  // no cache mode, or a CLIENT PAUSE
   // Bounded work per tick: a few hundred logical buckets (a few thousand entries).
   constexpr size_t kEvictBucketsPerTick = 256;
   if (slice.ShardUsed() > slice.ShardBudget()) {
