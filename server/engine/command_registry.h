@@ -78,6 +78,9 @@ enum Flag : uint32_t {
   // cardinality it computed in the HLL header): runs under an exclusive lock where it takes
   // its own; inside a transaction that holds the key shared it must not write.
   kWritesCache = 1u << 21,
+  // A write command whose key lookups count as reads (keyspace hits/misses, "keymiss"), as
+  // Redis's lookupKeyRead in GETSET, GETDEL, COPY, SORT, PFMERGE, the *STORE commands...
+  kReadLookups = 1u << 22,
 };
 // Redis's flag names in Redis's order, for COMMAND output (Lacewing's own flags are left out).
 std::vector<std::string_view> FlagNames(uint32_t flags);

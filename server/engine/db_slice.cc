@@ -66,10 +66,10 @@ OpResult<DbSlice::Iterator> DbSlice::Find(int db, std::string_view key,
                                           std::optional<ObjType> type) {
   auto it = Peek(db, key);
   if (!it) {
-    ++stats_.keyspace_misses;
+    if (!write_lookups_) CountMiss(db, key, /*notify=*/true);
     return OpStatus::kKeyNotFound;
   }
-  ++stats_.keyspace_hits;
+  if (!write_lookups_) ++stats_.keyspace_hits;
   Touch(*it);
   if (type && (*it).value().type() != *type) return OpStatus::kWrongType;
   if (pending_bumps_.size() < kMaxPendingBumps && CacheMode()) {
@@ -78,14 +78,19 @@ OpResult<DbSlice::Iterator> DbSlice::Find(int db, std::string_view key,
   return *it;
 }
 
-OpResult<DbSlice::Iterator> DbSlice::FindNoTouch(int db, std::string_view key) {
+OpResult<DbSlice::Iterator> DbSlice::FindNoTouch(int db, std::string_view key, bool notify_miss) {
   auto it = Peek(db, key);
   if (!it) {
-    ++stats_.keyspace_misses;
+    if (!write_lookups_) CountMiss(db, key, notify_miss);
     return OpStatus::kKeyNotFound;
   }
-  ++stats_.keyspace_hits;
+  if (!write_lookups_) ++stats_.keyspace_hits;
   return *it;
+}
+
+void DbSlice::CountMiss(int db, std::string_view key, bool notify) {
+  ++stats_.keyspace_misses;
+  if (notify) Notify(notify::kKeyMiss, "keymiss", db, key);
 }
 
 // --- access tracking (Redis's LRU clock and LFU counter; see the header) ---

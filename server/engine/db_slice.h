@@ -135,10 +135,13 @@ class DbSlice {
   static int64_t NowMs();
 
   // Finds a live key. kKeyNotFound if absent or expired (then deleted); kWrongType if `type`
-  // is given and differs. Counts hits and misses.
+  // is given and differs. A read (Redis's lookupKeyRead: outside a write command's scope, see
+  // ModifierScope) counts a hit or a miss, and a miss notifies "keymiss" (class m); a write
+  // command's lookup (lookupKeyWrite) does neither.
   OpResult<Iterator> Find(int db, std::string_view key, std::optional<ObjType> type = {});
-  // Like Find, but leaves the key's access bits alone (Redis's LOOKUP_NOTOUCH: OBJECT, TYPE).
-  OpResult<Iterator> FindNoTouch(int db, std::string_view key);
+  // Like Find, but leaves the key's access bits alone (Redis's LOOKUP_NOTOUCH: TYPE, TTL,
+  // EXISTS); `notify_miss` false is Redis's LOOKUP_NONOTIFY (OBJECT).
+  OpResult<Iterator> FindNoTouch(int db, std::string_view key, bool notify_miss = true);
   // Like Find without type check, without touching hit/miss stats or access bits.
   std::optional<Iterator> Peek(int db, std::string_view key);
 
@@ -240,19 +243,51 @@ class DbSlice {
   // Client-side caching (shard_tracking.h): MarkModified invalidates the key for its readers.
   ShardTracking& tracking() { return tracking_; }
   // The client whose command is changing keys here (CLIENT TRACKING's NOLOOP), set around
-  // each command's operation on this shard (op_args.h); 0 outside commands.
+  // each command's operation on this shard (op_args.h); 0 outside commands. `write_lookups`:
+  // the command's lookups are Redis's lookupKeyWrite (no hit/miss counts, no keymiss).
   class ModifierScope {
    public:
-    ModifierScope(DbSlice* slice, uint64_t client)
-        : slice_(slice), previous_(std::exchange(slice->modifier_, client)) {}
-    ~ModifierScope() { slice_->modifier_ = previous_; }
+    ModifierScope(DbSlice* slice, uint64_t client, bool write_lookups = false)
+        : slice_(slice),
+          previous_(std::exchange(slice->modifier_, client)),
+          previous_write_(std::exchange(slice->write_lookups_, write_lookups)) {}
+    ~ModifierScope() {
+      slice_->modifier_ = previous_;
+      slice_->write_lookups_ = previous_write_;
+    }
     ModifierScope(const ModifierScope&) = delete;
     ModifierScope& operator=(const ModifierScope&) = delete;
 
    private:
     DbSlice* slice_;
     uint64_t previous_;
+    bool previous_write_;
   };
+
+  // Sets how lookups count for the scope's duration (see ModifierScope), for a command that
+  // mixes both as Redis does: PFMERGE's destination is a write lookup, BITFIELD with GETs only
+  // reads.
+  class LookupScope {
+   public:
+    LookupScope(DbSlice* slice, bool write_lookups)
+        : slice_(slice), previous_(std::exchange(slice->write_lookups_, write_lookups)) {}
+    ~LookupScope() { slice_->write_lookups_ = previous_; }
+    LookupScope(const LookupScope&) = delete;
+    LookupScope& operator=(const LookupScope&) = delete;
+
+   private:
+    DbSlice* slice_;
+    bool previous_;
+  };
+  // A write command's read of `key` that went through Peek (SET ... GET, GETSET, COPY's
+  // source: Redis's lookupKeyRead): counts the hit or the miss; a miss notifies "keymiss".
+  void CountRead(int db, std::string_view key, bool hit) {
+    if (hit) {
+      ++stats_.keyspace_hits;
+    } else {
+      CountMiss(db, key, /*notify=*/true);
+    }
+  }
 
   // Expiry of a live entry: 0 = none.
   int64_t GetExpire(int db, Iterator it);
@@ -352,7 +387,10 @@ class DbSlice {
   std::vector<std::pair<int, std::string>> pending_bumps_;
   ShardWatches watches_;
   ShardTracking tracking_;
-  uint64_t modifier_ = 0;  // see ModifierScope
+  uint64_t modifier_ = 0;       // see ModifierScope
+  bool write_lookups_ = false;  // see ModifierScope
+  // A read lookup missed `key`: counts it and notifies "keymiss" (unless `notify`).
+  void CountMiss(int db, std::string_view key, bool notify);
   ShardSnapshot* snapshot_ = nullptr;
   uint64_t lookups_ = 0;
   // Unix seconds as of the last UpdateClock, and the LFU's random source (xorshift64).

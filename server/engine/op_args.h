@@ -47,6 +47,13 @@ inline tx::LockMode LockModeOf(const ConnectionContext* cntx) {
   return (cntx->cmd_flags & cmd::kReadOnly) ? tx::LockMode::kShared : tx::LockMode::kExclusive;
 }
 
+// Whether the running command's lookups are Redis's lookupKeyWrite: a write command's, unless
+// it reads its sources as Redis does with lookupKeyRead (cmd::kReadLookups: GETSET, COPY,
+// the *STORE commands...).
+inline bool WriteLookups(const ConnectionContext* cntx) {
+  return (cntx->cmd_flags & cmd::kWrite) && !(cntx->cmd_flags & cmd::kReadLookups);
+}
+
 // True if every key lives on cntx->direct_shard (a squashed command may touch only those).
 inline bool AllOnDirectShard(ConnectionContext* cntx, std::span<const std::string_view> keys) {
   ShardSet& shards = cntx->service->shards();
@@ -97,7 +104,8 @@ class InlineScope {
 template <typename Op>
 void RunOp(const ConnectionContext* cntx, DbSlice* slice, int db,
            std::span<const tx::ShardArg> keys, Op&& op) {
-  DbSlice::ModifierScope modifier(slice, cntx->client_id);  // CLIENT TRACKING's NOLOOP
+  // CLIENT TRACKING's NOLOOP; a write command's lookups count no hits/misses (Redis).
+  DbSlice::ModifierScope modifier(slice, cntx->client_id, WriteLookups(cntx));
   UndoLog* undo = cntx->undo;
   if (undo == nullptr || !(cntx->cmd_flags & cmd::kWrite)) return op(OpArgs{slice, db});
   for (const tx::ShardArg& a : keys) undo->Record(slice, db, a.key, cntx->cmd_args);
@@ -135,7 +143,7 @@ auto RunOnKeyShard(ConnectionContext* cntx, std::string_view key, Op&& op) {
       internal::InlineScope scope(cntx);
       if (cntx->undo == nullptr) {
         DbSlice* slice = &ShardSet::Of(cntx->direct_shard)->db_slice;
-        DbSlice::ModifierScope modifier(slice, cntx->client_id);
+        DbSlice::ModifierScope modifier(slice, cntx->client_id, internal::WriteLookups(cntx));
         return op(OpArgs{slice, db});
       }
       internal::RunOp(cntx, &ShardSet::Of(cntx->direct_shard)->db_slice, db, mine,

@@ -37,6 +37,8 @@ void Move(CmdArgs args, ConnectionContext* cntx) {
     // A script's MOVE writes the key in another database too (undo_log.h).
     if (op.undo != nullptr) op.undo->Record(op.slice, dst_db, key);
     PutValue(op.slice, dst_db, key, &v);
+    op.slice->Notify(notify::kGeneric, "move_from", src_db, key);
+    op.slice->Notify(notify::kGeneric, "move_to", dst_db, key);
     return true;
   });
   if (!moved.ok()) return rb->SendError(errors::kUndeclaredKeys);

@@ -67,7 +67,7 @@ void Del(CmdArgs args, ConnectionContext* cntx) {
 
 void Exists(CmdArgs args, ConnectionContext* cntx) {
   SendCount(cntx, SumOverKeys(cntx, args.subspan(1), [](const OpArgs& op, std::string_view key) {
-              return op.slice->Peek(op.db, key) ? 1 : 0;
+              return op.slice->FindNoTouch(op.db, key).ok() ? 1 : 0;  // LOOKUP_NOTOUCH
             }));
 }
 

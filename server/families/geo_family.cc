@@ -470,16 +470,16 @@ void RegisterGeoFamily(CommandRegistry* r) {
                [](CmdArgs a, ConnectionContext* c) { GeoHashOrPos(a, c, false); }});
   r->Register({"geopos", -2, kReadOnly, 1, 1, 1,
                [](CmdArgs a, ConnectionContext* c) { GeoHashOrPos(a, c, true); }});
-  r->Register(
-      {"georadius", -6, kWrite | kDenyOom | kMovableKeys, 1, 1, 1, Searcher(Form::kRadius, false)});
+  r->Register({"georadius", -6, kWrite | kReadLookups | kDenyOom | kMovableKeys, 1, 1, 1,
+               Searcher(Form::kRadius, false)});
   r->Register({"georadius_ro", -6, kReadOnly, 1, 1, 1, Searcher(Form::kRadius, true)});
-  r->Register({"georadiusbymember", -5, kWrite | kDenyOom | kMovableKeys, 1, 1, 1,
+  r->Register({"georadiusbymember", -5, kWrite | kReadLookups | kDenyOom | kMovableKeys, 1, 1, 1,
                Searcher(Form::kRadiusByMember, false)});
   r->Register(
       {"georadiusbymember_ro", -5, kReadOnly, 1, 1, 1, Searcher(Form::kRadiusByMember, true)});
   r->Register({"geosearch", -7, kReadOnly, 1, 1, 1, Searcher(Form::kSearch, false)});
-  r->Register(
-      {"geosearchstore", -8, kWrite | kDenyOom, 1, 2, 1, Searcher(Form::kSearchStore, false)});
+  r->Register({"geosearchstore", -8, kWrite | kReadLookups | kDenyOom, 1, 2, 1,
+               Searcher(Form::kSearchStore, false)});
 }
 
 }  // namespace lw

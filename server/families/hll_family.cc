@@ -53,8 +53,9 @@ void StoreBytes(CompactObj* v, const std::string& s) {
 }
 
 bool StoreExisting(const OpArgs& op, std::string_view key, const std::string& s) {
-  auto found = op.slice->Find(op.db, key, ObjType::kString);
-  if (!found.ok()) return false;
+  // A write-back of a key the command has read already: no second hit (Peek).
+  auto found = op.slice->Peek(op.db, key);
+  if (!found || found->value().type() != ObjType::kString) return false;
   StoreBytes(&found->value(), s);
   return true;
 }
@@ -195,6 +196,8 @@ void PfMerge(CmdArgs args, ConnectionContext* cntx) {
   OpStatus status = OpStatus::kOk;
   hops.NextIsLast();
   hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    // Redis reads every key once (the first hop); the destination's write is no read.
+    DbSlice::LookupScope write_lookups(op.slice, true);
     for (const tx::ShardArg& a : mine) {
       if (a.index != 0) continue;
       std::string s;
@@ -301,7 +304,7 @@ void RegisterHllFamily(CommandRegistry* r) {
   using namespace cmd;
   r->Register({"pfadd", -2, kWrite | kDenyOom | kFast, 1, 1, 1, PfAdd});
   r->Register({"pfcount", -2, kReadOnly | kWritesCache, 1, -1, 1, PfCount});
-  r->Register({"pfmerge", -2, kWrite | kDenyOom, 1, -1, 1, PfMerge});
+  r->Register({"pfmerge", -2, kWrite | kReadLookups | kDenyOom, 1, -1, 1, PfMerge});
   r->Register({"pfdebug", 3, kWrite | kDenyOom | kAdmin, 2, 2, 1, PfDebug});
   r->Register({"pfselftest", 1, kAdmin | kNoKeyspace, 0, 0, 0, PfSelfTest});
 }

@@ -140,11 +140,18 @@ void Store(const Transfer& t, DbSlice* slice, ValueInTransit* v) {
   slice->Notify(notify::kGeneric, t.copy ? "copy_to" : "rename_to", t.dst_db, t.dst);
 }
 
+// Whether the source exists; COPY reads it as Redis's lookupKeyRead (a hit or a keymiss).
+bool LookSource(const Transfer& t, DbSlice* slice) {
+  bool found = slice->Peek(t.src_db, t.src).has_value();
+  if (t.copy) slice->CountRead(t.src_db, t.src, found);
+  return found;
+}
+
 // Both keys on one shard: everything in a single hop. A key renamed to itself stays put.
 MoveOutcome TransferOnOneShard(KeyHops* hops, const Transfer& t) {
   MoveOutcome outcome = MoveOutcome::kUndeclared;
   hops->Run([&](const OpArgs& op, std::span<const tx::ShardArg>) {
-    if (!op.slice->Peek(t.src_db, t.src)) {
+    if (!LookSource(t, op.slice)) {
       outcome = MoveOutcome::kNoSource;
     } else if (t.conditional && op.slice->Peek(t.dst_db, t.dst)) {
       outcome = MoveOutcome::kRefused;
@@ -172,9 +179,10 @@ MoveOutcome TransferAcrossShards(KeyHops* hops, const Transfer& t) {
       if (a.index == 1) {
         dst_exists = op.slice->Peek(t.dst_db, t.dst).has_value();
       } else if (t.conditional) {
-        v.found = op.slice->Peek(t.src_db, t.src).has_value();
+        v.found = LookSource(t, op.slice);
       } else {
         v = Fetch(t, op.slice);
+        if (t.copy) op.slice->CountRead(t.src_db, t.src, v.found);
       }
     }
   });
@@ -406,7 +414,8 @@ void Object(CmdArgs args, ConnectionContext* cntx) {
   };
   std::string_view key = args[2];
   OpResult<Info> info = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<Info> {
-    auto it = op.slice->FindNoTouch(op.db, key);  // as Redis's LOOKUP_NOTOUCH
+    // Redis's LOOKUP_NOTOUCH | LOOKUP_NONOTIFY: a miss counts but notifies nothing.
+    auto it = op.slice->FindNoTouch(op.db, key, /*notify_miss=*/false);
     if (!it) return it.status();
     const CompactObj& value = it->value();
     Info out;

@@ -57,8 +57,8 @@ void Usage(CmdArgs args, ConnectionContext* cntx) {
   }
   std::string_view key = args[2];
   OpResult<int64_t> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<int64_t> {
-    auto it = op.slice->Find(op.db, key);
-    if (!it.ok()) return it.status();
+    auto it = op.slice->Peek(op.db, key);  // Redis's dbFind: no hit/miss, no touch
+    if (!it) return OpStatus::kKeyNotFound;
     size_t bytes = kPrimeCell + it->key().MallocUsed() + it->value().MallocUsed();
     if (it->value().has_expire()) bytes += kExpireCell;
     return int64_t(bytes);

@@ -526,9 +526,11 @@ void RegisterSetFamily(CommandRegistry* r) {
   r->Register({"sdiff", -2, kReadOnly, 1, -1, 1, op(SetOp::kDiff)});
   // numkeys-style key positions: Redis's legacy triple is 0 0 0 (movable keys).
   r->Register({"sintercard", -3, kReadOnly | kMovableKeys, 0, 0, 0, SInterCard});
-  r->Register({"sinterstore", -3, kWrite | kDenyOom, 1, -1, 1, store(SetOp::kInter)});
-  r->Register({"sunionstore", -3, kWrite | kDenyOom, 1, -1, 1, store(SetOp::kUnion)});
-  r->Register({"sdiffstore", -3, kWrite | kDenyOom, 1, -1, 1, store(SetOp::kDiff)});
+  r->Register(
+      {"sinterstore", -3, kWrite | kReadLookups | kDenyOom, 1, -1, 1, store(SetOp::kInter)});
+  r->Register(
+      {"sunionstore", -3, kWrite | kReadLookups | kDenyOom, 1, -1, 1, store(SetOp::kUnion)});
+  r->Register({"sdiffstore", -3, kWrite | kReadLookups | kDenyOom, 1, -1, 1, store(SetOp::kDiff)});
 }
 
 }  // namespace lw

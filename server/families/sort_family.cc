@@ -179,7 +179,7 @@ Source ReadSource(const OpArgs& op, std::string_view key) {
 void StoreList(const OpArgs& op, std::string_view key, const std::vector<std::string>& items,
                int fill) {
   if (items.empty()) {
-    op.slice->Del(op.db, key);
+    if (op.slice->Del(op.db, key)) op.slice->Notify(notify::kGeneric, "del", op.db, key);
     return;
   }
   auto* list = new ListObj(fill);
@@ -189,6 +189,7 @@ void StoreList(const OpArgs& op, std::string_view key, const std::vector<std::st
   it.value().SetRobj(ObjType::kList, list);
   op.slice->MarkModified(op.db, key);
   NotifyKeyReady(key);  // BLPOP & co. blocked on the destination wake, as on Redis's setKey
+  op.slice->Notify(notify::kList, "sortstore", op.db, key);
 }
 
 // The store access a SORT needs: its own keys only (KeyHops), or every shard (GlobalHops).
@@ -449,10 +450,13 @@ bool SortNeedsWholeStore(CmdArgs args) {
 
 void RegisterSortFamily(CommandRegistry* r) {
   using namespace cmd;
-  CommandSpec sort{
-      "sort", -2, kWrite | kDenyOom | kMovableKeys, 1, 1, 1, [](CmdArgs a, ConnectionContext* c) {
-        SortGeneric(a, c, false);
-      }};
+  CommandSpec sort{"sort",
+                   -2,
+                   kWrite | kReadLookups | kDenyOom | kMovableKeys,
+                   1,
+                   1,
+                   1,
+                   [](CmdArgs a, ConnectionContext* c) { SortGeneric(a, c, false); }};
   sort.whole_store = SortNeedsWholeStore<false>;
   r->Register(std::move(sort));
   CommandSpec sort_ro{

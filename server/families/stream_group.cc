@@ -294,10 +294,10 @@ void XAutoClaim(CmdArgs args, ConnectionContext* cntx);
 void RegisterStreamGroupCommands(CommandRegistry* r) {
   using namespace cmd;
   r->Register({"xgroup", -2, kWrite | kDenyOom, 2, 2, 1, XGroup});
-  r->Register({"xack", -4, kWrite | kFast, 1, 1, 1, XAck});
+  r->Register({"xack", -4, kWrite | kReadLookups | kFast, 1, 1, 1, XAck});
   r->Register({"xpending", -3, kReadOnly, 1, 1, 1, XPending});
-  r->Register({"xclaim", -6, kWrite | kFast, 1, 1, 1, XClaim});
-  r->Register({"xautoclaim", -6, kWrite | kFast, 1, 1, 1, XAutoClaim});
+  r->Register({"xclaim", -6, kWrite | kReadLookups | kFast, 1, 1, 1, XClaim});
+  r->Register({"xautoclaim", -6, kWrite | kReadLookups | kFast, 1, 1, 1, XAutoClaim});
 }
 
 // XCLAIM key group consumer min-idle-time id [id ...] [IDLE ms] [TIME ms] [RETRYCOUNT n]

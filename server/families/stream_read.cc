@@ -324,7 +324,7 @@ void RegisterStreamReadCommands(CommandRegistry* r) {
   using namespace cmd;
   r->Register({"xread", -4, kReadOnly | kBlocking | kMovableKeys, 0, 0, 0,
                [](CmdArgs a, ConnectionContext* c) { ReadGeneric(a, c, false); }});
-  r->Register({"xreadgroup", -7, kWrite | kBlocking | kMovableKeys, 0, 0, 0,
+  r->Register({"xreadgroup", -7, kWrite | kReadLookups | kBlocking | kMovableKeys, 0, 0, 0,
                [](CmdArgs a, ConnectionContext* c) { ReadGeneric(a, c, true); }});
 }
 

@@ -141,9 +141,15 @@ void BitFieldGeneric(CmdArgs args, ConnectionContext* cntx, bool read_only) {
     }
   }
   std::string_view key = args[1];
-  OpResult<FieldReplies> res = RunOnKeyShard(
-      cntx, key,
-      [&](const OpArgs& op) -> OpResult<FieldReplies> { return RunFields(op, key, cmds); });
+  // Redis looks the key up for reading when every subcommand is a GET (a hit or a keymiss).
+  bool gets_only = std::all_of(cmds.begin(), cmds.end(),
+                               [](const FieldCmd& c) { return c.op == FieldOp::kGet; });
+  OpResult<FieldReplies> res =
+      RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<FieldReplies> {
+        std::optional<DbSlice::LookupScope> reads;
+        if (gets_only) reads.emplace(op.slice, false);
+        return RunFields(op, key, cmds);
+      });
   if (!res.ok()) {
     switch (res.status()) {
       case OpStatus::kOutOfMemory:

@@ -179,6 +179,7 @@ OpResult<SetOutcome> OpSet(const OpArgs& op, std::string_view key, std::string_v
     return out;
   }
   auto existing = op.slice->Peek(op.db, key);
+  if (p.get) op.slice->CountRead(op.db, key, existing.has_value());  // Redis's lookupKeyRead
   if (existing) {
     if (p.get) {
       op.slice->Touch(*existing);  // Redis reads the old value (a touch) before the write
@@ -618,8 +619,8 @@ void RegisterStringFamily(CommandRegistry* r) {
   r->Register({"setex", 4, kWrite | kDenyOom, 1, 1, 1, SetEx});
   r->Register({"psetex", 4, kWrite | kDenyOom, 1, 1, 1, PSetEx});
   r->Register({"get", 2, kReadOnly | kFast, 1, 1, 1, Get});
-  r->Register({"getex", -2, kWrite | kFast, 1, 1, 1, GetEx});
-  r->Register({"getdel", 2, kWrite | kFast, 1, 1, 1, GetDel});
+  r->Register({"getex", -2, kWrite | kReadLookups | kFast, 1, 1, 1, GetEx});
+  r->Register({"getdel", 2, kWrite | kReadLookups | kFast, 1, 1, 1, GetDel});
   r->Register({"getset", 3, kWrite | kDenyOom | kFast, 1, 1, 1, GetSet});
   r->Register({"append", 3, kWrite | kDenyOom | kFast, 1, 1, 1, Append});
   r->Register({"strlen", 2, kReadOnly | kFast, 1, 1, 1, Strlen});
@@ -635,7 +636,7 @@ void RegisterStringFamily(CommandRegistry* r) {
   r->Register({"getbit", 3, kReadOnly | kFast, 1, 1, 1, GetBit});
   r->Register({"bitcount", -2, kReadOnly, 1, 1, 1, BitCount});
   r->Register({"bitpos", -3, kReadOnly, 1, 1, 1, BitPos});
-  r->Register({"bitop", -4, kWrite | kDenyOom, 2, -1, 1, BitOp});
+  r->Register({"bitop", -4, kWrite | kReadLookups | kDenyOom, 2, -1, 1, BitOp});
   r->Register({"bitfield", -2, kWrite | kDenyOom, 1, 1, 1, BitField});
   r->Register({"bitfield_ro", -2, kReadOnly | kFast, 1, 1, 1, BitFieldRo});
   r->Register({"mget", -2, kReadOnly | kFast, 1, -1, 1, MGet});

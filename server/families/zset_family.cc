@@ -378,14 +378,14 @@ void RegisterZsetFamily(CommandRegistry* r) {
   r->Register({"zunion", -3, kReadOnly | kMovableKeys, 0, 0, 0, zop(ZOp::kUnion, "zunion")});
   r->Register({"zinter", -3, kReadOnly | kMovableKeys, 0, 0, 0, zop(ZOp::kInter, "zinter")});
   r->Register({"zdiff", -3, kReadOnly | kMovableKeys, 0, 0, 0, zop(ZOp::kDiff, "zdiff")});
-  r->Register({"zunionstore", -4, kWrite | kDenyOom | kMovableKeys, 1, 1, 1,
+  r->Register({"zunionstore", -4, kWrite | kReadLookups | kDenyOom | kMovableKeys, 1, 1, 1,
                zstore(ZOp::kUnion, "zunionstore")});
-  r->Register({"zinterstore", -4, kWrite | kDenyOom | kMovableKeys, 1, 1, 1,
+  r->Register({"zinterstore", -4, kWrite | kReadLookups | kDenyOom | kMovableKeys, 1, 1, 1,
                zstore(ZOp::kInter, "zinterstore")});
-  r->Register({"zdiffstore", -4, kWrite | kDenyOom | kMovableKeys, 1, 1, 1,
+  r->Register({"zdiffstore", -4, kWrite | kReadLookups | kDenyOom | kMovableKeys, 1, 1, 1,
                zstore(ZOp::kDiff, "zdiffstore")});
   r->Register({"zintercard", -3, kReadOnly | kMovableKeys, 0, 0, 0, ZInterCard});
-  r->Register({"zrangestore", -5, kWrite | kDenyOom, 1, 2, 1, ZRangeStore});
+  r->Register({"zrangestore", -5, kWrite | kReadLookups | kDenyOom, 1, 2, 1, ZRangeStore});
   r->Register({"zmpop", -4, kWrite | kMovableKeys, 0, 0, 0, ZMPop});
   // The blocking pops (BZPOPMIN BZPOPMAX BZMPOP) live in zset_blocking.cc.
   RegisterZsetBlockingCommands(r);
