@@ -532,6 +532,11 @@ size_t DbSlice::ActiveExpireStep(int db, size_t budget) {
     });
     if (d.expire_cursor == 0) break;
   }
+  if (d.expire_cursor != 0) ++stats_.expire_cap_reached;
+  if (seen > 0) {
+    double stale = double(expired.size()) / double(seen);
+    stats_.expired_stale = stale * 0.05 + stats_.expired_stale * 0.95;
+  }
   for (const std::string& key : expired) {
     auto it = d.prime.Find(std::string_view(key));
     if (!it.IsEnd()) {

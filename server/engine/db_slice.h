@@ -124,6 +124,11 @@ class DbSlice {
     uint64_t keyspace_hits = 0;
     uint64_t keyspace_misses = 0;
     uint64_t evicted_keys = 0;
+    // Active expiry (INFO expired_stale_perc, expired_time_cap_reached_count): a running
+    // average of the share of sampled keys found expired (Redis's 5% weight per pass), and the
+    // passes that stopped at their budget with the table not yet covered.
+    double expired_stale = 0;
+    uint64_t expire_cap_reached = 0;
   };
 
   explicit DbSlice(uint32_t shard_id);

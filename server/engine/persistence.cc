@@ -104,7 +104,9 @@ bool Persistence::DoSave(bool background, std::string* error) {
   if (service_->config().function_codes) functions = service_->config().function_codes(service_);
   int64_t start = SteadyNowNs();
   last_try_s_.store(NowS());
-  SaveOutcome out = SaveRdb(service_, Path(), functions);
+  SaveOutcome out = SaveRdb(service_, Path(), functions, &progress_);
+  progress_.keys_total.store(0);
+  progress_.keys_processed.store(0);
   int64_t secs = (SteadyNowNs() - start) / 1000000000;
   if (out.ok) {
     lastsave_s_.store(NowS());
@@ -233,6 +235,8 @@ Persistence::Info Persistence::GetInfo() {
   info.saves = saves_.load();
   info.last_load_keys_loaded = loaded_keys_.load();
   info.last_load_keys_expired = expired_keys_.load();
+  info.current_save_keys_processed = progress_.keys_processed.load(std::memory_order_relaxed);
+  info.current_save_keys_total = progress_.keys_total.load(std::memory_order_relaxed);
   return info;
 }
 

@@ -20,6 +20,7 @@
 
 #include "io/blocking_counter.h"
 #include "io/done.h"
+#include "server/engine/rdb_snapshot.h"
 
 namespace lw {
 
@@ -77,6 +78,8 @@ class Persistence {
     int64_t saves = 0;
     int64_t last_load_keys_loaded = 0;
     int64_t last_load_keys_expired = 0;
+    uint64_t current_save_keys_processed = 0;  // of a save running now, else 0
+    uint64_t current_save_keys_total = 0;
   };
   Info GetInfo();
 
@@ -93,6 +96,7 @@ class Persistence {
   std::vector<SavePoint> points_;  // under mu_
 
   std::atomic<bool> saving_{false};
+  SaveProgress progress_;  // of the running save (INFO)
   std::atomic<bool> bgsave_in_progress_{false};
   std::atomic<bool> schedule_pending_{false};
   std::atomic<int64_t> bgsave_start_ms_{0};

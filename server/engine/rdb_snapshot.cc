@@ -245,7 +245,14 @@ void ShardSnapshot::Traverse() {
     done_[db] = true;
   }
   Flush();
+  PublishProgress();
   slice_->set_snapshot(nullptr);
+}
+
+void ShardSnapshot::PublishProgress() {
+  if (progress_ == nullptr) return;
+  progress_->fetch_add(keys_ - keys_published_, std::memory_order_relaxed);
+  keys_published_ = keys_;
 }
 
 void ShardSnapshot::Pause(int64_t worked_ns) {
@@ -256,6 +263,7 @@ void ShardSnapshot::Pause(int64_t worked_ns) {
   // of the thread, and of a core: on a machine whose cores are shared with clients, a pass
   // running flat out would take the CPU the clients need (their threads, not this one, are
   // then the bottleneck, and this thread looks idle). On an idle shard it runs flat out.
+  PublishProgress();
   io::Proactor* here = io::Proactor::Current();
   bool busy = slice_->lookups() != lookups_seen_;
   if (here != nullptr) {
@@ -298,7 +306,7 @@ std::string Header(Service* service, const std::vector<std::string>& functions) 
 }  // namespace
 
 SaveOutcome SaveRdb(Service* service, const std::string& path,
-                    const std::vector<std::string>& functions) {
+                    const std::vector<std::string>& functions, SaveProgress* progress) {
   SaveOutcome out;
   RdbFileSink sink;
   if (!sink.Open(path, &out.error)) return out;
@@ -314,6 +322,12 @@ SaveOutcome SaveRdb(Service* service, const std::string& path,
     t.ScheduleSingleHop([&](tx::Transaction*, tx::EngineShard* es) {
       Shard* s = ShardSet::Of(es);
       snaps[s->id] = std::make_unique<ShardSnapshot>(&s->db_slice, &sink);
+      if (progress != nullptr) {
+        snaps[s->id]->set_progress(&progress->keys_processed);
+        uint64_t keys = 0;
+        for (int db = 0; db < DbSlice::NumDbs(); ++db) keys += s->db_slice.DbSize(db);
+        progress->keys_total.fetch_add(keys, std::memory_order_relaxed);
+      }
       return OpStatus::kOk;
     });
   }

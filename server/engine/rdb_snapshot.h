@@ -95,6 +95,8 @@ class ShardSnapshot {
   void Traverse();
 
   uint64_t keys_written() const { return keys_; }
+  // Where Traverse publishes keys_written as it goes (INFO current_save_keys_processed).
+  void set_progress(std::atomic<uint64_t>* processed) { progress_ = processed; }
 
  private:
   void WriteEntry(int db, DbSlice::Iterator it);
@@ -111,6 +113,16 @@ class ShardSnapshot {
   int64_t now_ms_;
   uint64_t lookups_seen_ = 0;  // slice_->lookups() after the last Pause()
   uint64_t keys_ = 0;
+  std::atomic<uint64_t>* progress_ = nullptr;
+  uint64_t keys_published_ = 0;  // keys_ as of the last publication to progress_
+  void PublishProgress();
+};
+
+// A running save's progress (INFO current_save_keys_total / _processed): the keys at the cut,
+// and those written so far (each shard adds its count between steps). Zero between saves.
+struct SaveProgress {
+  std::atomic<uint64_t> keys_total{0};
+  std::atomic<uint64_t> keys_processed{0};
 };
 
 // What a save produced.
@@ -125,6 +137,6 @@ struct SaveOutcome {
 // rename). `functions` are FUNCTION libraries' code (written as FUNCTION2 records).
 // REQUIRES: a fiber on a pool thread; at most one SaveRdb at a time.
 SaveOutcome SaveRdb(Service* service, const std::string& path,
-                    const std::vector<std::string>& functions);
+                    const std::vector<std::string>& functions, SaveProgress* progress = nullptr);
 
 }  // namespace lw

@@ -63,6 +63,11 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
   write_commands_ = std::make_unique<ThreadCounter[]>(pool_->size() + 1);
   net_input_ = std::make_unique<ThreadCounter[]>(pool_->size() + 1);
   net_output_ = std::make_unique<ThreadCounter[]>(pool_->size() + 1);
+  reads_processed_ = std::make_unique<ThreadCounter[]>(pool_->size() + 1);
+  writes_processed_ = std::make_unique<ThreadCounter[]>(pool_->size() + 1);
+  expire_cycle_ns_ = std::make_unique<ThreadCounter[]>(pool_->size() + 1);
+  reply_expands_ = std::make_unique<ThreadCounter[]>(pool_->size() + 1);
+  reply_shrinks_ = std::make_unique<ThreadCounter[]>(pool_->size() + 1);
   for (auto& stats : cmd_stats_) stats.resize(registry_.size());
   shutdown_hook_ = [] { kill(getpid(), SIGTERM); };
   // Memory limits: start-up flags into the runtime settings, then every shard reads them.
@@ -166,14 +171,28 @@ void Service::ActiveExpiryLoop(Shard* shard) {
         shard->db_slice.ActiveExpireStep(db, kBudgetPerDb);
       }
     }
-    MaybeLatencySample("expire-cycle", (SteadyNowNs() - cycle_start) / 1000000);
+    int64_t cycle_ns = SteadyNowNs() - cycle_start;
+    AddToThreadCounter(expire_cycle_ns_, uint64_t(cycle_ns));
+    MaybeLatencySample("expire-cycle", cycle_ns / 1000000);
     over_budget = MemoryTick(shard);
     int64_t now = SteadyNowNs();
     if (now - last_idle_check >= 1'000'000'000) {  // Redis too checks idle clients each second
       last_idle_check = now;
       CloseIdleClients();
+      AdjustReplyBuffers();
     }
   }
+}
+
+void Service::AdjustReplyBuffers() {
+  ForEachLocalClient([&](ConnectionContext* c) {
+    // A client's builder is touched only between its requests (the buffer is empty then,
+    // or holds bytes a parked write still needs: AdjustBuffer never shrinks a non-empty one).
+    if (c->rb == nullptr) return;
+    int change = c->rb->AdjustBuffer();
+    if (change > 0) AddToThreadCounter(reply_expands_, 1);
+    if (change < 0) AddToThreadCounter(reply_shrinks_, 1);
+  });
 }
 
 void Service::CloseIdleClients() {
@@ -199,6 +218,7 @@ bool Service::MemoryTick(Shard* shard) {
     other_mem_.store(mem::TotalAllocatedBytes() - pool_bytes, std::memory_order_relaxed);
     const uint64_t totals[] = {total_commands(), net_input_bytes(), net_output_bytes()};
     instantaneous_.Sample(SteadyNowNs(), totals);
+    TrackEvictionExceeded();
   }
   DbSlice& slice = shard->db_slice;
   if (!slice.EvictionAllowed()) return false;  // no cache mode, or a CLIENT PAUSE
@@ -211,6 +231,27 @@ bool Service::MemoryTick(Shard* shard) {
   }
   return slice.ShardUsed() > slice.ShardBudget() &&
          !cannot_evict_[shard->id].load(std::memory_order_relaxed);
+}
+
+void Service::TrackEvictionExceeded() {
+  int64_t limit = runtime_.maxmemory.load(std::memory_order_relaxed);
+  bool over = limit > 0 && UsedMemory() > limit &&
+              runtime_.maxmemory_policy.load(std::memory_order_relaxed) != kNoEvictionPolicy;
+  int64_t since = evict_exceeded_since_ns_.load(std::memory_order_relaxed);
+  int64_t now = SteadyNowNs();
+  if (over && since == 0) {
+    evict_exceeded_since_ns_.store(now, std::memory_order_relaxed);
+  } else if (!over && since != 0) {
+    evict_exceeded_total_ns_.fetch_add(now - since, std::memory_order_relaxed);
+    evict_exceeded_since_ns_.store(0, std::memory_order_relaxed);
+  }
+}
+
+int64_t Service::eviction_exceeded_ms(bool current_only) const {
+  int64_t since = evict_exceeded_since_ns_.load(std::memory_order_relaxed);
+  int64_t current = since == 0 ? 0 : SteadyNowNs() - since;
+  if (current_only) return current / 1000000;
+  return (current + evict_exceeded_total_ns_.load(std::memory_order_relaxed)) / 1000000;
 }
 
 int64_t Service::UsedMemory() const {
@@ -276,10 +317,16 @@ void Service::ResetStats() {
     total_commands_[p->index()].n.store(0, std::memory_order_relaxed);
     net_input_[p->index()].n.store(0, std::memory_order_relaxed);
     net_output_[p->index()].n.store(0, std::memory_order_relaxed);
+    reads_processed_[p->index()].n.store(0, std::memory_order_relaxed);
+    writes_processed_[p->index()].n.store(0, std::memory_order_relaxed);
+    expire_cycle_ns_[p->index()].n.store(0, std::memory_order_relaxed);
+    reply_expands_[p->index()].n.store(0, std::memory_order_relaxed);
+    reply_shrinks_[p->index()].n.store(0, std::memory_order_relaxed);
     for (CommandStats& s : cmd_stats_[p->index()]) s = CommandStats{};
     ReplyBuilder::ThreadErrorCounts() = {};
   });
   shards_.AwaitOnAll([](Shard* shard) { shard->db_slice.ResetStats(); });
+  evict_exceeded_total_ns_.store(0, std::memory_order_relaxed);
 }
 
 void Service::RequestShutdown() {

@@ -52,6 +52,12 @@ struct ScriptingInfo {
   uint64_t used_memory_lua = 0;  // idle interpreters of every thread
   uint64_t cached_scripts = 0;
   uint64_t libraries = 0;
+  uint64_t functions = 0;  // registered by the libraries
+  // Bytes the script cache (EVAL bodies, SHA keys, entries) and the FUNCTION libraries (code,
+  // names, functions) hold outside the interpreters (INFO used_memory_scripts_eval,
+  // used_memory_functions).
+  uint64_t scripts_eval_bytes = 0;
+  uint64_t functions_bytes = 0;
   uint64_t runs_lock_ahead = 0;
   uint64_t runs_global = 0;
   uint64_t runs_non_atomic = 0;
@@ -312,10 +318,28 @@ class Service {
   uint64_t total_connections() const { return total_connections_.load(std::memory_order_relaxed); }
   // Bytes read from and written to client sockets (INFO total_net_input_bytes / ..._output_),
   // one counter per thread, written by that thread alone. REQUIRES: on a pool thread.
-  void CountNetInput(uint64_t n) { AddToThreadCounter(net_input_, n); }
-  void CountNetOutput(uint64_t n) { AddToThreadCounter(net_output_, n); }
+  // Each call is one read (one batch of writes) on a client socket: INFO total_reads_processed
+  // and total_writes_processed count the calls.
+  void CountNetInput(uint64_t n) {
+    AddToThreadCounter(net_input_, n);
+    AddToThreadCounter(reads_processed_, 1);
+  }
+  void CountNetOutput(uint64_t n) {
+    AddToThreadCounter(net_output_, n);
+    AddToThreadCounter(writes_processed_, 1);
+  }
   uint64_t net_input_bytes() const { return SumThreadCounter(net_input_); }
   uint64_t net_output_bytes() const { return SumThreadCounter(net_output_); }
+  uint64_t reads_processed() const { return SumThreadCounter(reads_processed_); }
+  uint64_t reply_buffer_expands() const { return SumThreadCounter(reply_expands_); }
+  uint64_t reply_buffer_shrinks() const { return SumThreadCounter(reply_shrinks_); }
+  uint64_t writes_processed() const { return SumThreadCounter(writes_processed_); }
+  // INFO expire_cycle_cpu_milliseconds: time the shards spent in active expiry passes.
+  uint64_t expire_cycle_ms() const { return SumThreadCounter(expire_cycle_ns_) / 1000000; }
+  // INFO total_/current_eviction_exceeded_time (ms): how long used_memory has been over
+  // maxmemory under an evicting policy, in all and in the present episode (shard 0's tick
+  // watches it, at its period: 1000/hz ms, 1 ms while its shard evicts).
+  int64_t eviction_exceeded_ms(bool current_only) const;
   const InstantaneousMetrics& instantaneous() const { return instantaneous_; }
   // used_memory when the service had started (INFO used_memory_startup).
   int64_t startup_memory() const { return startup_memory_; }
@@ -467,6 +491,18 @@ class Service {
   std::unique_ptr<ThreadCounter[]> write_commands_;
   std::unique_ptr<ThreadCounter[]> net_input_;
   std::unique_ptr<ThreadCounter[]> net_output_;
+  std::unique_ptr<ThreadCounter[]> reads_processed_;
+  std::unique_ptr<ThreadCounter[]> writes_processed_;
+  std::unique_ptr<ThreadCounter[]> expire_cycle_ns_;
+  std::unique_ptr<ThreadCounter[]> reply_expands_;
+  std::unique_ptr<ThreadCounter[]> reply_shrinks_;
+  // Once a second on each thread: ReplyBuilder::AdjustBuffer of its clients, counted.
+  void AdjustReplyBuffers();
+  // See eviction_exceeded_ms: the start of the present episode (SteadyNowNs, 0: none) and the
+  // total of the finished ones.
+  std::atomic<int64_t> evict_exceeded_since_ns_{0};
+  std::atomic<int64_t> evict_exceeded_total_ns_{0};
+  void TrackEvictionExceeded();
   void AddToThreadCounter(const std::unique_ptr<ThreadCounter[]>& c, uint64_t n) {
     std::atomic<uint64_t>& v = c[io::Proactor::Current()->index()].n;
     v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);  // sole writer

@@ -12,16 +12,19 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
 #include <absl/strings/str_split.h>
 #include <mimalloc.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/clock.h"
@@ -62,6 +65,25 @@ const std::string& RunId() {
   return *id;
 }
 
+// The main thread's user and system CPU time (/proc/self/task/<pid>/stat, clock ticks).
+std::pair<timeval, timeval> MainThreadCpu() {
+  std::pair<timeval, timeval> out{};
+  std::ifstream in(absl::StrCat("/proc/self/task/", getpid(), "/stat"));
+  std::string line;
+  if (!std::getline(in, line)) return out;
+  size_t paren = line.rfind(')');  // the command name may hold spaces
+  if (paren == std::string::npos) return out;
+  std::vector<std::string> f = absl::StrSplit(line.substr(paren + 2), ' ');
+  // After the name: state is field 3, utime 14, stime 15 (f[0] is field 3).
+  if (f.size() < 13) return out;
+  long tick = sysconf(_SC_CLK_TCK);
+  auto tv = [&](const std::string& s) {
+    uint64_t t = std::strtoull(s.c_str(), nullptr, 10);
+    return timeval{time_t(t / tick), suseconds_t((t % tick) * 1000000 / tick)};
+  };
+  return {tv(f[11]), tv(f[12])};
+}
+
 std::string Executable() {
   char buf[4096];
   ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf));
@@ -72,6 +94,9 @@ std::string Executable() {
 struct ShardFigures {
   std::vector<uint64_t> keys, expires;  // per db
   uint64_t expired_keys = 0, hits = 0, misses = 0, evicted_keys = 0;
+  double expired_stale = 0;  // averaged over shards
+  uint64_t expire_cap_reached = 0;
+  uint64_t tracking_keys = 0, tracking_items = 0, tracking_prefixes = 0;
 };
 
 ShardFigures GatherShards(Service* service) {
@@ -90,6 +115,11 @@ ShardFigures GatherShards(Service* service) {
     f.hits = s.keyspace_hits;
     f.misses = s.keyspace_misses;
     f.evicted_keys = s.evicted_keys;
+    f.expired_stale = s.expired_stale;
+    f.expire_cap_reached = s.expire_cap_reached;
+    f.tracking_keys = shard->db_slice.tracking().keys();
+    f.tracking_items = shard->db_slice.tracking().items();
+    f.tracking_prefixes = shard->db_slice.tracking().prefixes();
   });
   for (const ShardFigures& f : per) {
     for (int db = 0; db < DbSlice::NumDbs(); ++db) {
@@ -100,6 +130,12 @@ ShardFigures GatherShards(Service* service) {
     out.hits += f.hits;
     out.misses += f.misses;
     out.evicted_keys += f.evicted_keys;
+    out.expired_stale += f.expired_stale / double(per.size());
+    out.expire_cap_reached += f.expire_cap_reached;
+    out.tracking_keys += f.tracking_keys;
+    out.tracking_items += f.tracking_items;
+    // A BCAST prefix is registered on every shard: one client's prefix counts once.
+    out.tracking_prefixes = std::max(out.tracking_prefixes, f.tracking_prefixes);
   }
   return out;
 }
@@ -153,6 +189,8 @@ void ServerSection(const InfoContext& c, InfoWriter& w) {
   w.Line("uptime_in_days", c.uptime_s / 86400);
   w.Line("hz", hz);
   w.Line("configured_hz", hz);
+  // The LRU clock keys are stamped with (DbSlice: Unix seconds in 24 bits, Redis's).
+  w.Line("lru_clock", (UnixNowMs() / 1000) & ((1 << 24) - 1));
   w.Line("executable", Executable());
   w.Line("config_file", "");
   w.Line("io_threads_active", 0);
@@ -275,11 +313,17 @@ void MemorySection(const InfoContext& c, InfoWriter& w) {
   w.Line("used_memory_lua", lua);
   w.Line("used_memory_vm_eval", lua);
   w.Line("used_memory_lua_human", BytesToHuman(lua));
+  w.Line("used_memory_scripts_eval", c.scripting.scripts_eval_bytes);
   w.Line("number_of_cached_scripts", c.scripting.cached_scripts);
+  w.Line("number_of_functions", c.scripting.functions);
   w.Line("number_of_libraries", c.scripting.libraries);
   w.Line("used_memory_vm_functions", 0);
   w.Line("used_memory_vm_total", lua);
   w.Line("used_memory_vm_total_human", BytesToHuman(lua));
+  uint64_t scripts = c.scripting.scripts_eval_bytes + c.scripting.functions_bytes;
+  w.Line("used_memory_functions", c.scripting.functions_bytes);
+  w.Line("used_memory_scripts", scripts);
+  w.Line("used_memory_scripts_human", BytesToHuman(scripts));
   w.Line("maxmemory", maxmemory);
   w.Line("maxmemory_human", BytesToHuman(maxmemory));
   w.Line("maxmemory_policy", kMaxmemoryPolicies[rt.maxmemory_policy.load()]);
@@ -319,6 +363,8 @@ void PersistenceSection(const InfoContext& c, InfoWriter& w) {
   w.Line("current_cow_size", 0);
   w.Line("current_cow_size_age", 0);
   w.Line("current_fork_perc", "0.00");
+  w.Line("current_save_keys_processed", p.current_save_keys_processed);
+  w.Line("current_save_keys_total", p.current_save_keys_total);
   w.Line("rdb_changes_since_last_save", p.changes_since_last_save);
   w.Line("rdb_bgsave_in_progress", p.bgsave_in_progress ? 1 : 0);
   w.Line("rdb_last_save_time", p.last_save_time);
@@ -367,8 +413,13 @@ void StatsSection(const InfoContext& c, InfoWriter& w) {
   w.Line("sync_partial_ok", 0);
   w.Line("sync_partial_err", 0);
   w.Line("expired_keys", shards.expired_keys);
+  w.Line("expired_stale_perc", absl::StrFormat("%.2f", shards.expired_stale * 100));
+  w.Line("expired_time_cap_reached_count", shards.expire_cap_reached);
+  w.Line("expire_cycle_cpu_milliseconds", c.service->expire_cycle_ms());
   w.Line("evicted_keys", shards.evicted_keys);
   w.Line("evicted_clients", 0);  // maxmemory-clients does not exist here
+  w.Line("total_eviction_exceeded_time", c.service->eviction_exceeded_ms(false));
+  w.Line("current_eviction_exceeded_time", c.service->eviction_exceeded_ms(true));
   w.Line("keyspace_hits", shards.hits);
   w.Line("keyspace_misses", shards.misses);
   w.Line("pubsub_channels", pubsub.channels);
@@ -384,10 +435,17 @@ void StatsSection(const InfoContext& c, InfoWriter& w) {
   w.Line("active_defrag_key_misses", 0);
   w.Line("total_active_defrag_time", 0);
   w.Line("current_active_defrag_time", 0);
+  w.Line("tracking_total_keys", shards.tracking_keys);
+  w.Line("tracking_total_items", shards.tracking_items);
+  w.Line("tracking_total_prefixes", shards.tracking_prefixes);
   w.Line("unexpected_error_replies", 0);  // errors from a master: no replication
   w.Line("total_error_replies", AllErrorCounts(c.service).total);
+  w.Line("total_reads_processed", c.service->reads_processed());
+  w.Line("total_writes_processed", c.service->writes_processed());
   w.Line("io_threaded_reads_processed", 0);  // io-threads 1: connections run on their own thread
   w.Line("io_threaded_writes_processed", 0);
+  w.Line("reply_buffer_shrinks", c.service->reply_buffer_shrinks());
+  w.Line("reply_buffer_expands", c.service->reply_buffer_expands());
   // Lacewing: scripts run per atomicity mode, and async-call flushes (squashed batches).
   w.Line("lua_scripts_lock_ahead", c.scripting.runs_lock_ahead);
   w.Line("lua_scripts_global", c.scripting.runs_global);
@@ -422,6 +480,11 @@ void CpuSection(const InfoContext&, InfoWriter& w) {
   w.Line("used_cpu_user", secs(self.ru_utime));
   w.Line("used_cpu_sys_children", secs(children.ru_stime));
   w.Line("used_cpu_user_children", secs(children.ru_utime));
+  // The process's main thread (the one that started the server; the shards' threads are in
+  // used_cpu_sys/user), from /proc as getrusage reports only the calling thread.
+  auto [user, sys] = MainThreadCpu();
+  w.Line("used_cpu_sys_main_thread", secs(sys));
+  w.Line("used_cpu_user_main_thread", secs(user));
 }
 
 // Every thread's per-command counters, summed (each thread reads only its own).

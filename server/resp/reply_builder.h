@@ -16,6 +16,7 @@
 // Thread-safety: none; used only by the connection's own fiber.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -91,7 +92,28 @@ class ReplyBuilder {
   const std::string& buffer() const { return buffer_; }
   size_t size() const { return buffer_.size(); }
   bool empty() const { return buffer_.empty(); }
-  void Clear() { buffer_.clear(); }  // keeps the capacity for the next batch
+  // Keeps the capacity for the next batch (and notes the batch's size for AdjustBuffer).
+  void Clear() {
+    peak_ = std::max(peak_, buffer_.size());
+    buffer_.clear();
+  }
+  // Redis's reply-buffer resizing (INFO reply_buffer_expands / reply_buffer_shrinks), called
+  // about once a second per connection: +1 if the buffer grew since the last call (a batch
+  // needed more room), -1 if it was shrunk now — empty, over kKeepBytes, and the batches since
+  // the last call used less than half of it (it is reallocated to their peak) — else 0.
+  static constexpr size_t kKeepBytes = 16 * 1024;  // Redis's PROTO_REPLY_CHUNK_BYTES
+  int AdjustBuffer() {
+    size_t cap = buffer_.capacity();
+    int result = cap > checked_capacity_ ? 1 : 0;
+    if (result == 0 && buffer_.empty() && cap > kKeepBytes && peak_ < cap / 2) {
+      std::string().swap(buffer_);
+      buffer_.reserve(peak_);
+      result = -1;
+    }
+    checked_capacity_ = buffer_.capacity();
+    peak_ = 0;
+    return result;
+  }
 
   // An error reply that errorstats must not count again: a script returning the error table
   // of a command it called (Redis's ignore_error_stats_update). It still makes the command
@@ -128,6 +150,8 @@ class ReplyBuilder {
   void AppendLine(char prefix, std::string_view body);
 
   std::string buffer_;
+  size_t peak_ = 0;              // the largest batch since the last AdjustBuffer
+  size_t checked_capacity_ = 0;  // the capacity AdjustBuffer saw last
   RespVersion version_;
   uint64_t errors_sent_ = 0;
   uint64_t uncounted_errors_ = 0;

@@ -635,7 +635,18 @@ ScriptingInfo GetScriptingInfo(Service* service) {
   });
   info.used_memory_lua = lua_bytes.load();
   info.cached_scripts = mgr->size();
-  info.libraries = mgr->Libraries().size();
+  for (const auto& [sha, body] : mgr->List()) {
+    info.scripts_eval_bytes += sizeof(ScriptInfo) + sha.size() + body.capacity();
+  }
+  std::vector<LibraryInfo> libraries = mgr->Libraries();
+  info.libraries = libraries.size();
+  for (const LibraryInfo& lib : libraries) {
+    info.functions += lib.functions.size();
+    info.functions_bytes += sizeof(LibraryInfo) + lib.name.capacity() + lib.code.capacity();
+    for (const lua::RegisteredFunction& f : lib.functions) {
+      info.functions_bytes += sizeof(f) + f.name.capacity() + f.description.capacity();
+    }
+  }
   ScriptManager::CounterTotals c = mgr->SumCounters();
   info.runs_lock_ahead = c.runs_lock_ahead;
   info.runs_global = c.runs_global;
