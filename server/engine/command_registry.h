@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <absl/container/flat_hash_map.h>
@@ -94,8 +95,11 @@ struct CommandSpec {
   int last_key = 0;   // -1: the last argument
   int key_step = 0;
   CommandHandler handler;
-  // Dense index assigned by Register (0..size-1), for per-command statistics arrays.
+  // Dense index assigned by Register (0..size-1), for per-command tables (ACL).
   uint32_t id = 0;
+  // This command's first statistics slot (INFO commandstats...; see StatSlot): the command
+  // itself, then one per subcommand of info->subcommands, in that order.
+  uint32_t stat_id = 0;
   // Optional: how a connection runs several pipelined requests of this command at once.
   BatchHandler batch_handler = nullptr;
   // Optional: what SLOWLOG shows for argument `index` (> 0) of a logged call in place of the
@@ -112,6 +116,9 @@ struct CommandSpec {
   // generated table; nullptr for Lacewing-only commands, which COMMAND describes from the
   // fields above.
   const CommandInfo* info = nullptr;
+  // Lacewing's own subcommands of a container (SCRIPT STATS...), counted apart in the
+  // statistics as Redis's are (lower case, without the container's name).
+  std::vector<std::string> own_subcommands = {};
 
   bool IsWrite() const { return flags & cmd::kWrite; }
   bool Has(cmd::Flag flag) const { return (flags & flag) != 0; }
@@ -131,6 +138,21 @@ class CommandRegistry {
   size_t size() const { return by_name_.size(); }
   std::vector<const CommandSpec*> All() const;
 
+  // Statistics slots: one per command and one per subcommand Redis 7 counts apart
+  // (`cmdstat_client|list`, `cmdstat_config|get`...; Lacewing's own_subcommands too). A call
+  // of a container command is counted in its subcommand's slot; a call with an unknown
+  // subcommand in slot 0, which no statistic shows (Redis counts it nowhere either).
+  size_t stat_slots() const { return stat_names_.size(); }
+  // Every slot's name ("get", "client|list") with its index, sorted by name.
+  std::vector<std::pair<std::string_view, uint32_t>> StatSlotsByName() const;
+  static uint32_t StatSlot(const CommandSpec& spec, CmdArgs args) {
+    if (args.size() < 2 || spec.info == nullptr ||
+        (spec.info->subcommands.empty() && spec.own_subcommands.empty())) {
+      return spec.stat_id;
+    }
+    return SubcommandSlot(spec, args[1]);
+  }
+
   // The key arguments of `args` according to spec's legacy key positions.
   static std::vector<std::string_view> KeysOf(const CommandSpec& spec, CmdArgs args);
   // Calls fn(key) for each of them, in order, without building a vector.
@@ -143,7 +165,9 @@ class CommandRegistry {
   }
 
  private:
+  static uint32_t SubcommandSlot(const CommandSpec& spec, std::string_view sub);
   absl::flat_hash_map<std::string, std::unique_ptr<CommandSpec>> by_name_;
+  std::vector<std::string> stat_names_ = {""};  // slot 0: uncounted
 };
 
 }  // namespace lw

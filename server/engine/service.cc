@@ -68,7 +68,7 @@ Service::Service(io::ProactorPool* pool, const ServiceConfig& config,
   expire_cycle_ns_ = std::make_unique<ThreadCounter[]>(pool_->size() + 1);
   reply_expands_ = std::make_unique<ThreadCounter[]>(pool_->size() + 1);
   reply_shrinks_ = std::make_unique<ThreadCounter[]>(pool_->size() + 1);
-  for (auto& stats : cmd_stats_) stats.resize(registry_.size());
+  for (auto& stats : cmd_stats_) stats.resize(registry_.stat_slots());
   shutdown_hook_ = [] { kill(getpid(), SIGTERM); };
   // Memory limits: start-up flags into the runtime settings, then every shard reads them.
   runtime_.maxmemory.store(config_.maxmemory);
@@ -340,7 +340,7 @@ void Service::RecordCall(const CommandSpec& spec, CmdArgs args, int64_t start_ns
   cntx->last_cmd = spec.name;
   cntx->last_active_ns = start_ns;
   cntx->cmd_flags = spec.flags;
-  CommandStats& stats = cmd_stats_[here->index()][spec.id];
+  CommandStats& stats = cmd_stats_[here->index()][CommandRegistry::StatSlot(spec, args)];
   ++stats.calls;
   stats.usec += uint64_t(std::max<int64_t>(elapsed_us, 0));
   if (failed) ++stats.failed_calls;
@@ -425,7 +425,7 @@ void Service::DispatchSpec(const CommandSpec* spec, CmdArgs args, ConnectionCont
     return;
   }
   // Statistics are per thread; a caller off the pool (none today) just goes uncounted.
-  CommandStats* stats = here ? &cmd_stats_[here->index()][spec->id] : nullptr;
+  CommandStats* stats = here ? &LocalStats(here, *spec, args) : nullptr;
   if (!cntx->authenticated && !(spec->flags & cmd::kNoAuth) &&
       runtime_.auth_required.load(std::memory_order_relaxed)) {
     if (stats) ++stats->rejected_calls;
@@ -621,8 +621,7 @@ bool Service::AclPermits(const CommandSpec& spec, CmdArgs args, ConnectionContex
   acl::Verdict v = acl::Check(*cntx->user, acl_->table(), id, args, &pos);
   if (v == acl::Verdict::kOk) return true;
   cntx->last_cmd = spec.name;  // the log's client-info names the refused command, as Redis's
-  if (io::Proactor* here = io::Proactor::Current())
-    ++cmd_stats_[here->index()][spec.id].rejected_calls;
+  if (io::Proactor* here = io::Proactor::Current()) ++LocalStats(here, spec, args).rejected_calls;
   bool queuing = cntx->multi && cntx->multi->queuing;
   LogAclDenial(v, id, pos, args, queuing || cntx->in_exec ? "multi" : "toplevel", cntx);
   if (cntx->in_exec) {

@@ -432,8 +432,8 @@ class Service {
     for (auto& [id, cntx] : clients_[io::Proactor::Current()->index()]) fn(cntx);
   }
 
-  // The calling thread's per-command counters, indexed by CommandSpec::id.
-  // REQUIRES: on a pool thread.
+  // The calling thread's per-command counters, indexed by statistics slot
+  // (CommandRegistry::StatSlot). REQUIRES: on a pool thread.
   std::vector<CommandStats>& LocalCommandStats() {
     return cmd_stats_[io::Proactor::Current()->index()];
   }
@@ -542,6 +542,9 @@ class Service {
   // Indexed by proactor index; each entry touched only by its thread.
   std::vector<absl::flat_hash_map<uint64_t, ConnectionContext*>> clients_;
   std::vector<std::vector<CommandStats>> cmd_stats_;
+  CommandStats& LocalStats(io::Proactor* here, const CommandSpec& spec, CmdArgs args) {
+    return cmd_stats_[here->index()][CommandRegistry::StatSlot(spec, args)];
+  }
   std::function<void()> shutdown_hook_;
   std::function<std::string()> tls_reload_;  // set before serving, then only read
   // Last: it uses the shard set and the pool, and goes first.

@@ -489,7 +489,7 @@ void CpuSection(const InfoContext&, InfoWriter& w) {
 
 // Every thread's per-command counters, summed (each thread reads only its own).
 std::vector<CommandStats> SumCommandStats(Service* service) {
-  std::vector<CommandStats> total(service->registry().size());
+  std::vector<CommandStats> total(service->registry().stat_slots());
   std::mutex merge_mu;
   service->pool()->AwaitBriefOnAll([&](io::Proactor*) {
     const std::vector<CommandStats>& mine = service->LocalCommandStats();
@@ -510,13 +510,11 @@ std::vector<CommandStats> SumCommandStats(Service* service) {
 
 void CommandStatsSection(const InfoContext& c, InfoWriter& w) {
   std::vector<CommandStats> total = SumCommandStats(c.service);
-  std::vector<const CommandSpec*> specs = c.service->registry().All();
-  std::sort(specs.begin(), specs.end(),
-            [](const CommandSpec* a, const CommandSpec* b) { return a->name < b->name; });
-  for (const CommandSpec* spec : specs) {
-    const CommandStats& s = total[spec->id];
+  // Per command and per subcommand (`cmdstat_config|get`), as Redis 7.
+  for (const auto& [name, slot] : c.service->registry().StatSlotsByName()) {
+    const CommandStats& s = total[slot];
     if (s.calls == 0 && s.rejected_calls == 0 && s.failed_calls == 0) continue;
-    w.Line(Cat("cmdstat_", spec->name),
+    w.Line(Cat("cmdstat_", name),
            absl::StrFormat("calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,"
                            "failed_calls=%d",
                            s.calls, s.usec, s.calls ? double(s.usec) / double(s.calls) : 0.0,
@@ -554,11 +552,8 @@ std::string PercentileLabel(double p) {
 void LatencyStatsSection(const InfoContext& c, InfoWriter& w) {
   std::vector<CommandStats> total = SumCommandStats(c.service);
   std::vector<double> percentiles = InfoPercentiles(c.service);
-  std::vector<const CommandSpec*> specs = c.service->registry().All();
-  std::sort(specs.begin(), specs.end(),
-            [](const CommandSpec* a, const CommandSpec* b) { return a->name < b->name; });
-  for (const CommandSpec* spec : specs) {
-    const Histogram* h = total[spec->id].latency.get();
+  for (const auto& [name, slot] : c.service->registry().StatSlotsByName()) {
+    const Histogram* h = total[slot].latency.get();
     if (h == nullptr || h->count() == 0) continue;
     std::string line;
     for (double p : percentiles) {
@@ -566,7 +561,7 @@ void LatencyStatsSection(const InfoContext& c, InfoWriter& w) {
       line +=
           absl::StrFormat("p%s=%.3f", PercentileLabel(p), double(h->Percentile(p / 100)) / 1000.0);
     }
-    w.Line(Cat("latency_percentiles_usec_", spec->name), line);
+    w.Line(Cat("latency_percentiles_usec_", name), line);
   }
 }
 

@@ -60,9 +60,8 @@ std::string Label(std::string_view key, std::string_view value) {
 
 void CommandFamilies(Service* service, Exposition& e) {
   std::vector<CommandStats> stats = MergedCommandStats(service);
-  std::vector<const CommandSpec*> specs = service->registry().All();
-  std::sort(specs.begin(), specs.end(),
-            [](const CommandSpec* a, const CommandSpec* b) { return a->name < b->name; });
+  // Per command and per subcommand (cmd="client|list"), as INFO commandstats.
+  std::vector<std::pair<std::string_view, uint32_t>> slots = service->registry().StatSlotsByName();
   struct Counter {
     const char* name;
     const char* help;
@@ -78,18 +77,18 @@ void CommandFamilies(Service* service, Exposition& e) {
   };
   for (const Counter& c : counters) {
     e.Family(c.name, "counter", c.help);
-    for (const CommandSpec* spec : specs) {
-      const CommandStats& s = stats[spec->id];
-      if (s.calls || s.rejected_calls) e.Sample(c.name, Label("cmd", spec->name), s.*c.field);
+    for (const auto& [name, slot] : slots) {
+      const CommandStats& s = stats[slot];
+      if (s.calls || s.rejected_calls) e.Sample(c.name, Label("cmd", name), s.*c.field);
     }
   }
   // Bounds at 2^k - 1 ns (about 1 us, 4 us, ..., 4.3 s): bucket edges of the histograms.
   const char* hist = "lacewing_command_latency_seconds";
   e.Family(hist, "histogram", "Latency of each command (latency-tracking).");
-  for (const CommandSpec* spec : specs) {
-    const Histogram* h = stats[spec->id].latency.get();
+  for (const auto& [name, slot] : slots) {
+    const Histogram* h = stats[slot].latency.get();
     if (h == nullptr || h->count() == 0) continue;
-    std::string cmd = Label("cmd", spec->name);
+    std::string cmd = Label("cmd", name);
     for (int k = 10; k <= 32; k += 2) {
       uint64_t bound = (uint64_t(1) << k) - 1;
       e.Sample(std::string(hist) + "_bucket",

@@ -4,6 +4,8 @@
 // (info_family.h, config_family.h, client_family.h).
 #include "server/families/server_family.h"
 
+#include <absl/strings/ascii.h>
+
 #include <algorithm>
 #include <mutex>
 #include <span>
@@ -231,7 +233,7 @@ constexpr std::string_view kLatencyHelp[] = {
 // under each power-of-two microsecond bound (only the bounds where the count grows).
 void LatencyHistogram(CmdArgs args, ConnectionContext* cntx) {
   Service* service = cntx->service;
-  std::vector<CommandStats> total(service->registry().size());
+  std::vector<CommandStats> total(service->registry().stat_slots());
   std::mutex mu;
   service->pool()->AwaitBriefOnAll([&](io::Proactor*) {
     const std::vector<CommandStats>& mine = service->LocalCommandStats();
@@ -243,29 +245,33 @@ void LatencyHistogram(CmdArgs args, ConnectionContext* cntx) {
       }
     }
   });
-  std::vector<const CommandSpec*> specs;
+  // Commands and subcommands ("config|get"), as INFO commandstats; a container's name names
+  // its subcommands too.
+  std::vector<std::pair<std::string_view, uint32_t>> all = service->registry().StatSlotsByName();
+  std::vector<std::pair<std::string_view, uint32_t>> specs;
   if (args.size() == 2) {
-    specs = service->registry().All();
-    std::sort(specs.begin(), specs.end(),
-              [](const CommandSpec* a, const CommandSpec* b) { return a->name < b->name; });
+    specs = all;
   } else {
     for (size_t i = 2; i < args.size(); ++i) {  // unknown names are skipped, as in Redis
-      const CommandSpec* spec = service->registry().Find(args[i]);
-      if (spec != nullptr && std::find(specs.begin(), specs.end(), spec) == specs.end()) {
-        specs.push_back(spec);
+      std::string want = absl::AsciiStrToLower(std::string(args[i]));
+      for (const auto& slot : all) {
+        bool match = slot.first == want || (slot.first.starts_with(want + "|"));
+        if (match && std::find(specs.begin(), specs.end(), slot) == specs.end()) {
+          specs.push_back(slot);
+        }
       }
     }
   }
-  std::erase_if(specs, [&](const CommandSpec* s) {
+  std::erase_if(specs, [&](const std::pair<std::string_view, uint32_t>& s) {
     uint64_t timed = 0;
-    for (uint64_t n : total[s->id].latency_log2) timed += n;
+    for (uint64_t n : total[s.second].latency_log2) timed += n;
     return timed == 0;
   });
   ReplyBuilder* rb = cntx->rb;
   rb->StartMap(specs.size());
-  for (const CommandSpec* spec : specs) {
-    const CommandStats& st = total[spec->id];
-    rb->SendBulk(spec->name);
+  for (const auto& [name, slot] : specs) {
+    const CommandStats& st = total[slot];
+    rb->SendBulk(name);
     rb->StartMap(2);
     rb->SendBulk("calls");
     rb->SendLong(int64_t(st.calls));

@@ -244,7 +244,10 @@ void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_
   std::string refusal = Check(spec, args);
   if (!refusal.empty()) {
     // A known command refused here is a rejected call of it, as Redis's scriptCall counts.
-    if (spec != nullptr) ++client_->service->LocalCommandStats()[spec->id].rejected_calls;
+    if (spec != nullptr) {
+      ++client_->service->LocalCommandStats()[CommandRegistry::StatSlot(*spec, args)]
+            .rejected_calls;
+    }
     return Refuse(refusal, reply);
   }
   if (client_->tracking_on && (spec->flags & cmd::kReadOnly)) [[unlikely]]
