@@ -16,8 +16,8 @@
 #include "server/engine/connection_context.h"
 #include "server/engine/service.h"
 #include "server/families/server_util.h"
-#include "server/resp/error_strings.h"
 #include "server/families/tracking_family.h"
+#include "server/resp/error_strings.h"
 #include "server/types/arg_utils.h"
 
 namespace lw {
@@ -120,7 +120,8 @@ std::string ClientLine(const ConnectionContext* c, int64_t now_ns) {
              " name=", c->name, " age=", age, " idle=", idle, " flags=", flags, " db=", c->db_index,
              " sub=", c->channels, " psub=", c->patterns, " ssub=0 multi=-1 qbuf=", qbuf,
              " qbuf-free=", qbuf_free, " argv-mem=0 multi-mem=0 rbs=", c->rb->buffer().capacity(),
-             " rbp=0 obl=0 oll=0 omem=", omem, " tot-mem=", tot_mem, " events=r cmd=", c->last_cmd,
+             " rbp=", c->rb->buffer_peak(), " obl=0 oll=0 omem=", omem, " tot-mem=", tot_mem,
+             " events=r cmd=", c->last_cmd,
              " user=", c->user ? std::string_view(c->user->name) : "default",
              " redir=-1 resp=", c->rb->IsResp3() ? 3 : 2, "\n");
 }

@@ -102,6 +102,8 @@ class ReplyBuilder {
   // needed more room), -1 if it was shrunk now — empty, over kKeepBytes, and the batches since
   // the last call used less than half of it (it is reallocated to their peak) — else 0.
   static constexpr size_t kKeepBytes = 16 * 1024;  // Redis's PROTO_REPLY_CHUNK_BYTES
+  // The largest batch since the last AdjustBuffer (CLIENT LIST rbp, Redis's buf_peak).
+  size_t buffer_peak() const { return std::max(peak_, buffer_.size()); }
   int AdjustBuffer() {
     size_t cap = buffer_.capacity();
     int result = cap > checked_capacity_ ? 1 : 0;
