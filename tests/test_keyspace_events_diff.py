@@ -240,6 +240,35 @@ def test_random_commands_notify_like_redis(diff, collectors, seed):
     assert "keymiss" in events, events
 
 
+RANDOM_REPLIES = ("SRANDMEMBER", "HRANDFIELD", "MEMORY", "OBJECT")
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_random_transactions_notify_like_redis(diff, collectors, seed):
+    """The same random commands in MULTI/EXEC batches: EXEC runs them on several shards at
+    once, and each key's events must still come in Redis's order."""
+    rng = random.Random(seed)
+    loose = set()
+    for _ in range(80):
+        batch = [rng.choice(BUILDERS)(rng) for _ in range(rng.randint(1, 6))]
+        before = [_hits_misses(c) for c in (diff.lw, diff.rd)]
+        diff.check("MULTI")
+        for cmd in batch:
+            lw, rd = diff.run(*cmd)
+            assert lw == rd or (lw[:1] == rd[:1] == b"-"), (cmd, lw, rd)
+        lw, rd = diff.run("EXEC")
+        after = [_hits_misses(c) for c in (diff.lw, diff.rd)]
+        if b"-WRONGTYPE" in lw or b"-WRONGTYPE" in rd:
+            loose |= {a for cmd in batch for a in cmd[1:] if a in KEYS}
+        else:
+            deltas = [(a[0] - b[0], a[1] - b[1]) for a, b in zip(after, before)]
+            assert deltas[0] == deltas[1], f"{batch}: hits/misses {deltas[0]} != {deltas[1]}"
+        if not any(cmd[0] in RANDOM_REPLIES for cmd in batch):
+            assert lw == rd, f"{batch}: {lw!r} != {rd!r}"
+    msgs = _finish(diff, collectors, loose_keymiss=loose)
+    assert len(msgs) > 100
+
+
 def test_setting_round_trips_like_redis(diff):
     for value in ("KEA", "AKE", "K$lg", "Exe", "Km", "gn", "", "KEAmn", "KEtd", "z", "Kl"):
         diff.check("CONFIG", "SET", "notify-keyspace-events", value)
