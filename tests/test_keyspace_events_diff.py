@@ -126,7 +126,9 @@ BUILDERS = [
     lambda r: ["GEOSEARCHSTORE", _k(r), _k(r), "FROMLONLAT", "13", "38", "BYRADIUS", "500",
                "km"] + r.choice([[], ["STOREDIST"]]),
     lambda r: ["HSTRLEN", _k(r), r.choice(MEMBERS)],
-    lambda r: ["XADD", _k(r), "*", "f", _v(r)],
+    # Explicit IDs (a random one may be too small: the same error on both), never "*": an ID
+    # from each server's clock would differ.
+    lambda r: ["XADD", _k(r), f"{r.randint(1, 10**6)}-{r.randint(0, 3)}", "f", _v(r)],
     lambda r: ["XLEN", _k(r)],
     lambda r: ["XRANGE", _k(r), "-", "+"],
     lambda r: ["XTRIM", _k(r), "MAXLEN", "1"],
