@@ -33,6 +33,10 @@ ABSL_FLAG(std::string, bind, "127.0.0.1",
           "addresses to listen on, separated by spaces or commas (\"127.0.0.1 ::1\"; \"*\": every "
           "IPv4 address, \"::*\": every IPv6 one)");
 ABSL_FLAG(std::string, unixsocket, "", "also listen on this Unix-domain socket path");
+ABSL_FLAG(uint16_t, admin_port, 0,
+          "admin listener (0: none): RESP commands and HTTP GET /metrics as on --port, for "
+          "connections maxclients never refuses");
+ABSL_FLAG(std::string, admin_bind, "127.0.0.1", "addresses of the --admin_port listener");
 ABSL_FLAG(std::string, unixsocketperm, "0", "the Unix socket's file mode, octal (0: umask's)");
 // TLS (Redis's tls-* settings; as flags --tls-port or --tls_port, as directives tls-port).
 ABSL_FLAG(int32_t, tls_port, 0, "also serve TLS on this port on every --bind address (0: no TLS)");
@@ -126,6 +130,9 @@ void LogStartup(lw::Server& server, const lw::ServerConfig& config, const std::s
     listening += lw::Cat(" ", v6 ? "[" : "", a, v6 ? "]" : "", ":", server.port());
   }
   if (!config.unixsocket.empty()) listening += lw::Cat(" unix:", config.unixsocket);
+  if (server.admin_port() != 0) {
+    listening += lw::Cat(" admin ", config.admin_bind, " port ", server.admin_port());
+  }
   if (server.tls_port() != 0) {
     listening += lw::Cat(" TLS port ", server.tls_port(),
                          " (client certificates: ", config.tls.auth_clients, ")");
@@ -140,6 +147,12 @@ void LogStartup(lw::Server& server, const lw::ServerConfig& config, const std::s
   LOG(INFO) << "Persistence: dir " << (getcwd(cwd, sizeof(cwd)) ? cwd : "?") << ", dbfilename "
             << sc.dbfilename << ", save \"" << sc.save << "\", appendonly no";
   if (!rt.Requirepass().empty()) return;
+  if (server.admin_port() != 0) {  // the admin listener's addresses are as open
+    for (absl::string_view a :
+         absl::StrSplit(config.admin_bind, absl::ByAnyChar(" ,"), absl::SkipEmpty())) {
+      addrs.emplace_back(a);
+    }
+  }
   for (const std::string& a : addrs) {
     if (!IsLoopback(a)) {
       LOG(WARNING) << "WARNING: listening on " << a << " without a password (requirepass): "
@@ -181,6 +194,8 @@ int ReadConfig(const lw::StartupArgs& startup, lw::ServerConfig* config, std::st
   config->port = absl::GetFlag(FLAGS_port);
   config->bind = absl::GetFlag(FLAGS_bind);
   config->unixsocket = absl::GetFlag(FLAGS_unixsocket);
+  config->admin_port = absl::GetFlag(FLAGS_admin_port);
+  config->admin_bind = absl::GetFlag(FLAGS_admin_bind);
   char* end = nullptr;
   std::string perm = absl::GetFlag(FLAGS_unixsocketperm);
   config->unixsocketperm = uint32_t(strtoul(perm.c_str(), &end, 8));

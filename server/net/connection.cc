@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -86,14 +87,15 @@ void WarnCrossProtocol() {
 
 }  // namespace
 
-Connection::Connection(io::FiberSocket socket, Service* service, const TlsContext* tls)
+Connection::Connection(io::FiberSocket socket, Service* service, const TlsContext* tls, bool admin)
     : socket_(std::move(socket)), service_(service) {
   if (tls != nullptr) tls_ = std::make_unique<TlsStream>(tls->NewSession(), &socket_);
   cntx_.service = service;
   cntx_.rb = &rb_;
   // Redis refuses a connection when the clients already there reach maxclients, before it
   // becomes a client: it gets no id and is not counted in total_connections_received.
-  int64_t max_clients = service->runtime().maxclients.load(std::memory_order_relaxed);
+  int64_t max_clients = admin ? std::numeric_limits<int64_t>::max()
+                              : service->runtime().maxclients.load(std::memory_order_relaxed);
   over_max_clients_ = !service->AdmitClient(&cntx_, max_clients);
   if (over_max_clients_) return;
   cntx_.authenticated = !service->runtime().auth_required.load();

@@ -35,7 +35,9 @@ class Connection : public ClientControl {
   // REQUIRES: constructed on the thread that will run it (it registers with the Service).
   // With `tls`, the client speaks TLS: Run() handshakes first, then every byte in and out
   // goes through a TlsStream on this same fiber.
-  Connection(io::FiberSocket socket, Service* service, const TlsContext* tls = nullptr);
+  // `admin`: accepted on the admin port (ServerConfig::admin_port): maxclients does not apply.
+  Connection(io::FiberSocket socket, Service* service, const TlsContext* tls = nullptr,
+             bool admin = false);
   ~Connection() override;
 
   // Serves the client until it disconnects, sends QUIT, errs, or Shutdown() is called.

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include <absl/strings/str_split.h>
@@ -19,9 +20,9 @@ Server::Server(const ServerConfig& config) : config_(config), pool_(config.threa
 
 Server::~Server() { Stop(); }
 
-int Server::ListenTcpAll(uint16_t* port, bool tls) {
+int Server::ListenTcpAll(uint16_t* port, bool tls, const std::string* bind) {
   std::vector<std::string> addrs =
-      absl::StrSplit(config_.bind, absl::ByAnyChar(" ,"), absl::SkipEmpty());
+      absl::StrSplit(bind ? *bind : config_.bind, absl::ByAnyChar(" ,"), absl::SkipEmpty());
   if (addrs.empty()) addrs.push_back("");  // no address: every interface
   for (std::string addr : addrs) {
     // Redis's spellings: "*" every IPv4 address, "::*" every IPv6 one; a leading "-" marks an
@@ -49,6 +50,12 @@ int Server::Listen() {
   if (rc == 0 && config_.tls.port > 0) {
     tls_port_ = uint16_t(config_.tls.port);
     rc = ListenTcpAll(&tls_port_, true);
+  }
+  if (rc == 0 && config_.admin_port > 0) {
+    admin_port_ = config_.admin_port;
+    size_t first = listen_fds_.size();
+    rc = ListenTcpAll(&admin_port_, false, &config_.admin_bind);
+    for (size_t i = first; i < listen_fds_.size(); ++i) admin_listeners_.push_back(i);
   }
   if (rc == 0 && !config_.unixsocket.empty()) {
     rc = io::ListenUnix(config_.unixsocket, config_.unixsocketperm);
@@ -113,7 +120,9 @@ void Server::AcceptLoop(size_t index) {
     live_connections_.Add(1);
     io::Proactor* target = pool_.at(next++ % pool_.size());
     bool tls = listen_tls_[index];
-    target->Dispatch([this, fd, tls] { ServeConnection(fd, tls); }, "connection");
+    bool admin = std::find(admin_listeners_.begin(), admin_listeners_.end(), index) !=
+                 admin_listeners_.end();
+    target->Dispatch([this, fd, tls, admin] { ServeConnection(fd, tls, admin); }, "connection");
   }
   acceptors_[index] = nullptr;
   accept_loops_.Dec();
@@ -189,14 +198,14 @@ std::string Server::ApplyTlsSettings() {
   return error;
 }
 
-void Server::ServeConnection(int fd, bool tls) {
+void Server::ServeConnection(int fd, bool tls, bool admin) {
   auto& mine = connections_[io::Proactor::Current()->index()];
   std::shared_ptr<TlsContext> context;
   if (tls) {
     std::lock_guard<std::mutex> lock(tls_mu_);
     context = tls_;
   }
-  Connection conn(io::FiberSocket(fd), service_.get(), context.get());
+  Connection conn(io::FiberSocket(fd), service_.get(), context.get(), admin);
   mine.insert(&conn);
   // Stop() sweeps connections on this thread after setting stopping_, so a connection that
   // starts after the sweep sees the flag here.

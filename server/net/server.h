@@ -36,6 +36,11 @@ struct ServerConfig {
   bool pin_threads = false;  // one proactor per CPU (io::ProactorPool::Start)
   // tls-port & co.: with tls.port, every `bind` address also serves TLS on that port.
   TlsConfig tls;
+  // The admin listener (0: none), on `admin_bind`'s addresses: the same RESP commands and
+  // HTTP GET /metrics as the main port, for connections maxclients never refuses (an operator
+  // gets in when the main port is full).
+  uint16_t admin_port = 0;
+  std::string admin_bind = "127.0.0.1";
   ServiceConfig service;
   // The command families to serve (server/families.h has the binary's list).
   std::vector<FamilyRegistrar> families;
@@ -53,6 +58,7 @@ class Server {
   const std::string& failed_address() const { return failed_address_; }
   const std::string& tls_error() const { return tls_error_; }
   uint16_t tls_port() const { return tls_port_; }
+  uint16_t admin_port() const { return admin_port_; }
   void Stop();
 
   uint16_t port() const { return port_; }
@@ -63,14 +69,15 @@ class Server {
   void AcceptLoop(size_t index);  // serves listen_fds_[index]
   // Binds every configured listener into listen_fds_; on failure closes them and returns -errno.
   int Listen();
-  void ServeConnection(int fd, bool tls);
+  void ServeConnection(int fd, bool tls, bool admin);
   // Service::ReloadTls's hook (CONFIG SET tls-*): rebinds the TLS port if it changed and
   // rebuilds the context; "" or Redis's reason, nothing changed. Runs on proactor 0.
   std::string ApplyTlsSettings();
   // A context from the runtime tls-* settings into tls_; "" or Redis's reason (logged).
   std::string BuildTlsContext();
   // Binds `port` on every `bind` address into listen_fds_ (port 0: a free one, stored back).
-  int ListenTcpAll(uint16_t* port, bool tls);
+  // `bind`: other addresses than config_.bind's (the admin listener's).
+  int ListenTcpAll(uint16_t* port, bool tls, const std::string* bind = nullptr);
 
   ServerConfig config_;
   io::ProactorPool pool_;
@@ -78,6 +85,9 @@ class Server {
   uint16_t port_ = 0;
   std::vector<int> listen_fds_;   // -1: a TLS listener retired by CONFIG SET tls-port
   std::vector<bool> listen_tls_;  // per listen_fds_ entry: a TLS port
+  // Indices of listen_fds_ that are admin listeners (set by Listen, read-only afterwards).
+  std::vector<size_t> admin_listeners_;
+  uint16_t admin_port_ = 0;
   // The TLS context new connections get; CONFIG SET tls-* swaps it (ReloadTls). A session
   // keeps its own reference to the OpenSSL context, so swapping never disturbs a connection.
   std::mutex tls_mu_;
