@@ -99,6 +99,7 @@ def test_script_commands(diff):
     diff.check("SCRIPT", "KILL")
     diff.check("SCRIPT", "LOAD", "return +")
     diff.check("SCRIPT", "BOGUS")
+    diff.check("SCRIPT", "LATENCY")  # not a Redis subcommand, and not Lacewing's either
     diff.check("EVAL", "return 1", "x")
     diff.check("EVAL", "return 1", "-1")
     diff.check("EVAL", "return 1", "3", "a")

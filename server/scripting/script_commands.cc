@@ -176,11 +176,10 @@ void ScriptCommand(ScriptManager& mgr, CmdArgs args, ConnectionContext* cntx) {
     mgr.SetFlagsOverride(AsciiLower(args[2]), flags);
     return rb->SendOk();
   }
-  if (sub == "LATENCY" && args.size() == 2) return rb->SendEmptyArray();
   if (sub == "STATS" && args.size() <= 3) return ScriptStatsCommand(mgr, args, cntx);
   if (sub == "HELP" && args.size() == 2) return SendScriptHelp(rb);
   if (sub == "LOAD" || sub == "EXISTS" || sub == "KILL" || sub == "LIST" || sub == "FLAGS" ||
-      sub == "LATENCY" || sub == "HELP") {
+      sub == "HELP") {
     return rb->SendError(errors::WrongArity("script|" + AsciiLower(sub)));
   }
   rb->SendError(errors::UnknownSubcommand(args[1], "SCRIPT"));
