@@ -765,7 +765,7 @@ void RegisterScriptingFamily(CommandRegistry* r) {
   r->Register(
       ScriptSpec("fcall_ro", kNoScript | kStale | kReadOnly | kMovableKeys, handler(FCallRo)));
   CommandSpec script{"script", -2, kNoScript | kNoKeyspace, 0, 0, 0, handler(ScriptCommand)};
-  script.own_subcommands = {"list", "flags", "latency", "stats"};  // Lacewing's own
+  script.own_subcommands = {"list", "flags", "stats"};  // Lacewing's own
   r->Register(std::move(script));
   r->Register({"function", -2, kNoScript | kNoKeyspace, 0, 0, 0, handler(FunctionCommand)});
 }
