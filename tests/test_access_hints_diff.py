@@ -5,6 +5,7 @@ writes each key's idle time under an LRU policy and its counter under an LFU one
 servers load what the other wrote."""
 import random
 
+import pytest
 import redis
 
 from conftest import LacewingProcess, free_port
@@ -68,50 +69,45 @@ def _check(c, kind, values):
         assert (_near(got, v) if kind == "idletime" else got == v), (i, got, v)
 
 
-def test_rdb_carries_idle_times_both_ways(tmp_path):
-    idles = [random.Random(3).randint(0, 10 ** 6) for _ in range(30)]
-    lw = _lacewing(tmp_path, "allkeys-lru")
-    try:
-        _restore_hinted(lw.client(), 30, "IDLETIME", idles)
-        assert lw.client().save()
-    finally:
-        assert lw.stop() == 0
-    rd = RedisWithDir(free_port(), str(tmp_path), "--save", "", "--maxmemory-policy",
-                      "allkeys-lru")
-    try:
-        _check(rd.client(), "idletime", idles)
-        rd.client().flushall()
-        _restore_hinted(rd.client(), 30, "IDLETIME", idles)
-        assert rd.client().save()
-    finally:
-        rd.stop()
-    lw = _lacewing(tmp_path, "allkeys-lru")
-    try:
-        _check(lw.client(), "idletime", idles)
-    finally:
-        assert lw.stop() == 0
+class _Server:
+    """Lacewing or redis-server on tmp_path's dump.rdb, under `policy`."""
+
+    def __init__(self, kind, tmp_path, policy):
+        self.kind = kind
+        if kind == "lacewing":
+            self.proc = _lacewing(tmp_path, policy)
+        else:
+            self.proc = RedisWithDir(free_port(), str(tmp_path), "--save", "",
+                                     "--maxmemory-policy", policy)
+
+    def client(self):
+        return self.proc.client()
+
+    def stop(self):
+        if self.kind == "lacewing":
+            assert self.proc.stop() == 0
+        else:
+            self.proc.stop()
 
 
-def test_rdb_carries_lfu_counters_both_ways(tmp_path):
-    freqs = [random.Random(4).randint(0, 255) for _ in range(30)]
-    rd = RedisWithDir(free_port(), str(tmp_path), "--save", "", "--maxmemory-policy",
-                      "allkeys-lfu")
-    try:
-        _restore_hinted(rd.client(), 30, "FREQ", freqs)
-        assert rd.client().save()
-    finally:
-        rd.stop()
-    lw = _lacewing(tmp_path, "allkeys-lfu")
-    try:
-        _check(lw.client(), "freq", freqs)
-        lw.client().flushall()
-        _restore_hinted(lw.client(), 30, "FREQ", freqs)
-        assert lw.client().save()
-    finally:
-        assert lw.stop() == 0
-    rd = RedisWithDir(free_port(), str(tmp_path), "--save", "", "--maxmemory-policy",
-                      "allkeys-lfu")
-    try:
-        _check(rd.client(), "freq", freqs)
-    finally:
-        rd.stop()
+# Each file crosses twice: first -> second -> first, every key's hint checked on arrival.
+@pytest.mark.parametrize("policy,option,kind,first,second", [
+    ("allkeys-lru", "IDLETIME", "idletime", "lacewing", "redis"),
+    ("allkeys-lfu", "FREQ", "freq", "redis", "lacewing"),
+])
+def test_rdb_carries_access_hints_both_ways(tmp_path, policy, option, kind, first, second):
+    rng = random.Random(3)
+    top = 10 ** 6 if kind == "idletime" else 255
+    values = [rng.randint(0, top) for _ in range(30)]
+    for step, who in enumerate((first, second, first)):
+        srv = _Server(who, tmp_path, policy)
+        try:
+            c = srv.client()
+            if step > 0:
+                _check(c, kind, values)
+            if step < 2:
+                c.flushall()
+                _restore_hinted(c, 30, option, values)
+                assert c.save()
+        finally:
+            srv.stop()
