@@ -102,14 +102,14 @@ constexpr unsigned kLfuInitVal = 5;
 void DbSlice::UpdateClock() { now_s_ = UnixNowMs() / 1000; }
 
 uint32_t DbSlice::InitialAccessBits() const {
-  if (LfuMode()) return uint32_t((now_s_ / 60) & 0xffff) << 8 | kLfuInitVal;
+  if (LfuMode()) return LfuBits(kLfuInitVal);
   return uint32_t(now_s_) & kLruClockMax;
 }
 
 unsigned DbSlice::LfuCounter(Iterator it) const {
   uint32_t bits = it.key().access_bits();
   unsigned counter = bits & 255;
-  uint32_t then = bits >> 8, now = uint32_t(now_s_ / 60) & 0xffff;
+  uint32_t then = bits >> 8, now = LfuMinutes();
   uint32_t elapsed = now >= then ? now - then : 65535 - then + now;
   int64_t decay = mem_.lfu_decay_time ? mem_.lfu_decay_time->load(std::memory_order_relaxed) : 1;
   uint64_t periods = decay > 0 ? elapsed / uint64_t(decay) : 0;
@@ -124,8 +124,7 @@ int64_t DbSlice::IdleMs(Iterator it) const {
 void DbSlice::SetAccessHint(Iterator it, int64_t idle_s, int freq) {
   CompactObj& key = const_cast<CompactObj&>(it.key());
   if (LfuMode()) {
-    if (freq >= 0)
-      key.set_access_bits(uint32_t((now_s_ / 60) & 0xffff) << 8 | unsigned(freq & 255));
+    if (freq >= 0) key.set_access_bits(LfuBits(unsigned(freq & 255)));
     return;
   }
   if (idle_s < 0) return;
@@ -153,7 +152,7 @@ void DbSlice::Touch(Iterator it) {
     double base = counter > kLfuInitVal ? double(counter - kLfuInitVal) : 0.0;
     if (r < 1.0 / (base * double(factor) + 1.0)) ++counter;
   }
-  key.set_access_bits(uint32_t((now_s_ / 60) & 0xffff) << 8 | counter);
+  key.set_access_bits(LfuBits(counter));
 }
 
 std::optional<DbSlice::Iterator> DbSlice::Peek(int db, std::string_view key) {
@@ -260,18 +259,11 @@ unsigned DbSlice::EvictFromHotspot(int db, const PrimeTable::Hotspot& hotspot) {
 }
 
 uint64_t DbSlice::EvictionScore(int db, Iterator it, int64_t policy) {
-  switch (policy) {
-    case 0:  // volatile-lru
-    case 4:  // allkeys-lru
-      return ~uint64_t(IdleMs(it));
-    case 1:  // volatile-lfu
-    case 5:  // allkeys-lfu
-      return LfuCounter(it);
-    case 3:  // volatile-ttl: the nearest deadline first
-      return uint64_t(GetExpire(db, it));
-    default:
-      return kRankless;
-  }
+  // The longest idle first, the least used first, the nearest deadline first.
+  if (IsLruPolicy(policy)) return ~uint64_t(IdleMs(it));
+  if (IsLfuPolicy(policy)) return LfuCounter(it);
+  if (policy == kVolatileTtlPolicy) return uint64_t(GetExpire(db, it));
+  return kRankless;  // the *-random policies
 }
 
 unsigned DbSlice::EvictOneFromHotspot(int db, const PrimeTable::Hotspot& hotspot) {

@@ -106,8 +106,12 @@ struct MemoryConfig {
 inline constexpr int64_t kNoEvictionPolicy = 7;
 // Policies 0..3 (volatile-*) evict only keys that have a TTL.
 inline constexpr int64_t kLastVolatilePolicy = 3;
+// volatile-ttl: evicts the key whose TTL ends soonest.
+inline constexpr int64_t kVolatileTtlPolicy = 3;
 // The LFU policies (volatile-lfu, allkeys-lfu): keys carry LFU counters instead of LRU clocks.
 inline bool IsLfuPolicy(int64_t policy) { return policy == 1 || policy == 5; }
+// The LRU policies (volatile-lru, allkeys-lru): keys carry LRU clocks and evict longest idle.
+inline bool IsLruPolicy(int64_t policy) { return policy == 0 || policy == 4; }
 
 class DbSlice {
  public:
@@ -171,9 +175,7 @@ class DbSlice {
   // Whether the policy evicts by LRU clock (volatile-lru, allkeys-lru): RDB files then carry
   // each key's idle time, as Redis writes them.
   bool LruPolicy() const {
-    if (mem_.policy == nullptr) return false;
-    int64_t p = mem_.policy->load(std::memory_order_relaxed);
-    return p == 0 || p == 4;
+    return mem_.policy != nullptr && IsLruPolicy(mem_.policy->load(std::memory_order_relaxed));
   }
   bool LfuMode() const {
     return mem_.policy != nullptr && IsLfuPolicy(mem_.policy->load(std::memory_order_relaxed));
@@ -363,6 +365,9 @@ class DbSlice {
   uint64_t EvictionScore(int db, Iterator it, int64_t policy);
   // The access bits a new key starts with.
   uint32_t InitialAccessBits() const;
+  // LFU access bits: the current minute (16 bits, wrapping) above `counter` (0..255).
+  uint32_t LfuMinutes() const { return uint32_t(now_s_ / 60) & 0xffff; }
+  uint32_t LfuBits(unsigned counter) const { return LfuMinutes() << 8 | counter; }
   // Moves the keys read since the last insertion one step toward the hot end.
   void ApplyBumps();
   void SetCannotEvict(bool v);
