@@ -114,3 +114,40 @@ def diff(server, redis_server):
     d = Differential(server.port, redis_server.port)
     yield d
     d.close()
+
+
+class AclFilePair:
+    """A lacewing (2 threads) and a redis-server, each started with an aclfile of its own
+    holding the same text, and a Differential on them (lw_port/rd_port set). Each server gets
+    its own file because ACL SAVE and error messages name it; `write` changes both alike."""
+
+    def __init__(self, lacewing_factory, directory, text):
+        from differential import Differential, RedisServerProcess
+        self.lw_file, self.rd_file = directory / "lw.acl", directory / "rd.acl"
+        self.write(text)
+        lw_srv = lacewing_factory("--proactor_threads", "2", "--aclfile", str(self.lw_file))
+        self.rd_srv = RedisServerProcess(free_port(), extra=["--aclfile", str(self.rd_file)])
+        self.d = Differential(lw_srv.port, self.rd_srv.port)
+        self.d.lw_port, self.d.rd_port = lw_srv.port, self.rd_srv.port
+
+    def write(self, text):
+        self.lw_file.write_text(text)
+        self.rd_file.write_text(text)
+
+    def close(self):
+        self.d.close()
+        self.rd_srv.stop()
+
+
+@pytest.fixture
+def aclfile_pair(lacewing_factory, tmp_path):
+    """start(text) -> AclFilePair; stopped at the end of the test (lacewing by its factory)."""
+    pairs = []
+
+    def start(text):
+        pairs.append(AclFilePair(lacewing_factory, tmp_path, text))
+        return pairs[-1]
+
+    yield start
+    for p in pairs:
+        p.close()

@@ -431,59 +431,45 @@ def test_deluser_disconnects_its_clients(d, server):
     assert me.sock.recv(100) == b""
 
 
-def test_aclfile_load_save_round_trip(lacewing_factory, tmp_path):
-    from differential import Differential, RedisServerProcess
-    from conftest import free_port
-    first = "user alice on >pw ~a* +get\n\n  user bob off\n"
-    lw_file, rd_file = tmp_path / "lw.acl", tmp_path / "rd.acl"
-    lw_file.write_text(first)
-    rd_file.write_text(first)
-    lw_srv = lacewing_factory("--proactor_threads", "2", "--aclfile", str(lw_file))
-    rd_srv = RedisServerProcess(free_port(), extra=["--aclfile", str(rd_file)])
-    d = Differential(lw_srv.port, rd_srv.port)
-    d.lw_port, d.rd_port = lw_srv.port, rd_srv.port
-    try:
-        _users_equal(d)
-        assert d.lw.call("CONFIG", "GET", "aclfile") == (
-            b"*2\r\n$7\r\naclfile\r\n$%d\r\n%s\r\n" % (len(str(lw_file)), str(lw_file).encode()))
-        d.check("CONFIG", "SET", "aclfile", "/tmp/x")
-        d.check("ACL", "SETUSER", "zed", "on", ">x", "~z*", "+@read", "-keys", "&ch")
-        d.check("ACL", "SETUSER", "sel", "on", "(~s* +set)")
-        d.check("ACL", "SAVE")
-        norm = lambda text: sorted(_norm_rules(line.split(" (")[0].encode())
-                                   for line in text.splitlines())
-        assert norm(lw_file.read_text()) == norm(rd_file.read_text())
-        # Bad files: nothing changes, and the same errors (each names its own file).
-        for bad in ("user alice on >pw ~a* +get\nuser bob bogus\nfoo bar\nuser carol +nosuch\n",
-                    "user alice on\nuser alice off\n",
-                    "user a b c\nuser\n",
-                    "user x (~a\n"):
-            lw_file.write_text(bad)
-            rd_file.write_text(bad)
-            lw, rd = d.run("ACL", "LOAD")
-            assert lw.replace(str(lw_file).encode(), b"F") == rd.replace(str(rd_file).encode(),
-                                                                          b"F"), (lw, rd)
-            _users_equal(d)
-        # A file without the default user: it comes back with every permission.
-        d.check("ACL", "SETUSER", "default", ">pw")
-        good = "user carol on >c %R~c* +@hash\n"
-        lw_file.write_text(good)
-        rd_file.write_text(good)
-        pl, pr = RawClient(lw_srv.port), RawClient(rd_srv.port)
-        for c in (pl, pr):
-            assert c.call("AUTH", "pw") == b"+OK\r\n"
-            assert c.call("ACL", "LOAD") == b"+OK\r\n"
-            c.close()
-        _users_equal(d)
-        # A missing file.
-        lw_file.unlink()
-        rd_file.unlink()
+def test_aclfile_load_save_round_trip(aclfile_pair):
+    pair = aclfile_pair("user alice on >pw ~a* +get\n\n  user bob off\n")
+    d, lw_file, rd_file = pair.d, pair.lw_file, pair.rd_file
+    _users_equal(d)
+    assert d.lw.call("CONFIG", "GET", "aclfile") == (
+        b"*2\r\n$7\r\naclfile\r\n$%d\r\n%s\r\n" % (len(str(lw_file)), str(lw_file).encode()))
+    d.check("CONFIG", "SET", "aclfile", "/tmp/x")
+    d.check("ACL", "SETUSER", "zed", "on", ">x", "~z*", "+@read", "-keys", "&ch")
+    d.check("ACL", "SETUSER", "sel", "on", "(~s* +set)")
+    d.check("ACL", "SAVE")
+    norm = lambda text: sorted(_norm_rules(line.split(" (")[0].encode())
+                               for line in text.splitlines())
+    assert norm(lw_file.read_text()) == norm(rd_file.read_text())
+    # Bad files: nothing changes, and the same errors (each names its own file).
+    for bad in ("user alice on >pw ~a* +get\nuser bob bogus\nfoo bar\nuser carol +nosuch\n",
+                "user alice on\nuser alice off\n",
+                "user a b c\nuser\n",
+                "user x (~a\n"):
+        pair.write(bad)
         lw, rd = d.run("ACL", "LOAD")
-        assert lw.startswith(b"-ERR Error loading ACLs, opening file") and rd.startswith(
-            b"-ERR Error loading ACLs, opening file"), (lw, rd)
-    finally:
-        d.close()
-        rd_srv.stop()
+        assert lw.replace(str(lw_file).encode(), b"F") == rd.replace(str(rd_file).encode(),
+                                                                      b"F"), (lw, rd)
+        _users_equal(d)
+    # A file without the default user: it comes back with every permission.
+    d.check("ACL", "SETUSER", "default", ">pw")
+    good = "user carol on >c %R~c* +@hash\n"
+    pair.write(good)
+    pl, pr = RawClient(d.lw_port), RawClient(d.rd_port)
+    for c in (pl, pr):
+        assert c.call("AUTH", "pw") == b"+OK\r\n"
+        assert c.call("ACL", "LOAD") == b"+OK\r\n"
+        c.close()
+    _users_equal(d)
+    # A missing file.
+    lw_file.unlink()
+    rd_file.unlink()
+    lw, rd = d.run("ACL", "LOAD")
+    assert lw.startswith(b"-ERR Error loading ACLs, opening file") and rd.startswith(
+        b"-ERR Error loading ACLs, opening file"), (lw, rd)
 
 
 def test_reset_returns_to_the_default_user(d):

@@ -167,32 +167,21 @@ def test_deluser_closes_subscribed_and_plain_clients(d):
     assert lw[:3] == [b"closed"] * 3 and b"closed" not in lw[3:]
 
 
-def test_acl_load_closes_every_non_default_client(lacewing_factory, tmp_path):
-    from conftest import free_port
-    from differential import Differential, RedisServerProcess
+def test_acl_load_closes_every_non_default_client(aclfile_pair):
     text = "user default on nopass ~* &* +@all\nuser u on >pw ~* &* +@all\nuser v on >pw +@all\n"
-    lw_file, rd_file = tmp_path / "lw.acl", tmp_path / "rd.acl"
-    lw_file.write_text(text)
-    rd_file.write_text(text)
-    lw_srv = lacewing_factory("--proactor_threads", "2", "--aclfile", str(lw_file))
-    rd_srv = RedisServerProcess(free_port(), extra=["--aclfile", str(rd_file)])
-    d = Differential(lw_srv.port, rd_srv.port)
-    try:
-        plan = [("u", 2, [["SUBSCRIBE", "a"]]), ("u", 3, []), ("v", 2, []),
-                (None, 2, [["SUBSCRIBE", "a"]]), (None, 3, [["PSUBSCRIBE", "a*"]]),
-                ("default", 2, []), (None, 2, [])]
-        fleets = [[_connect(port, *p)[0] for p in plan] for port in (lw_srv.port, rd_srv.port)]
-        # The new file takes default's channels away and leaves u unchanged.
-        changed = "user default on nopass ~* resetchannels &b +@all\n" + text.split("\n", 1)[1]
-        lw_file.write_text(changed)
-        rd_file.write_text(changed)
-        issuers = [_connect(port, "v", 2, [])[0] for port in (lw_srv.port, rd_srv.port)]
-        for c in issuers:
-            assert c.call("ACL", "LOAD") == b"+OK\r\n"
-            assert _fate(c) == b"closed"  # the issuer, authenticated as v, is closed after it
-        lw, rd = ([_fate(c) for c in fleet] for fleet in fleets)
-        assert lw == rd
-        assert lw[:3] == [b"closed"] * 3 and b"closed" not in lw[3:]
-    finally:
-        d.close()
-        rd_srv.stop()
+    pair = aclfile_pair(text)
+    ports = (pair.d.lw_port, pair.d.rd_port)
+    plan = [("u", 2, [["SUBSCRIBE", "a"]]), ("u", 3, []), ("v", 2, []),
+            (None, 2, [["SUBSCRIBE", "a"]]), (None, 3, [["PSUBSCRIBE", "a*"]]),
+            ("default", 2, []), (None, 2, [])]
+    fleets = [[_connect(port, *p)[0] for p in plan] for port in ports]
+    # The new file takes default's channels away and leaves u unchanged.
+    changed = "user default on nopass ~* resetchannels &b +@all\n" + text.split("\n", 1)[1]
+    pair.write(changed)
+    issuers = [_connect(port, "v", 2, [])[0] for port in ports]
+    for c in issuers:
+        assert c.call("ACL", "LOAD") == b"+OK\r\n"
+        assert _fate(c) == b"closed"  # the issuer, authenticated as v, is closed after it
+    lw, rd = ([_fate(c) for c in fleet] for fleet in fleets)
+    assert lw == rd
+    assert lw[:3] == [b"closed"] * 3 and b"closed" not in lw[3:]
