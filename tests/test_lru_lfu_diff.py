@@ -75,13 +75,14 @@ def test_freq_and_idletime_errors_and_counter_growth(server, redis_server):
     pair.call("SET", "new", "v")
     pair.call("OBJECT", "FREQ", "new")  # a new key starts at LFU_INIT_VAL
     # The default log factor 10: the counter grows slowly and saturates far below the access
-    # count. Probabilistic, so only its range is compared.
+    # count. Probabilistic, so only its range is compared: after 2000 accesses the counter
+    # exceeds 30 in ~2.5% of runs (simulated; redis-server answered 31 once), 36 in ~1/40000.
     for c in (pair.lw, pair.rd):
         for _ in range(2000):
             c.call("GET", "new")
     lw = int(pair.lw.call("OBJECT", "FREQ", "new")[1:])
     rd = int(pair.rd.call("OBJECT", "FREQ", "new")[1:])
-    assert 10 <= lw <= 30 and 10 <= rd <= 30, (lw, rd)
+    assert 10 <= lw <= 36 and 10 <= rd <= 36, (lw, rd)
     pair.close()
 
 
