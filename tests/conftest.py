@@ -116,6 +116,18 @@ def diff(server, redis_server):
     d.close()
 
 
+@pytest.fixture
+def clients(server, redis_server):
+    """Two clients (`a`, `b`), each the same connection on both servers (resp_client.Pair)."""
+    from resp_client import Pair
+    a = Pair(server.port, redis_server.port)
+    b = Pair(server.port, redis_server.port)
+    a.call("FLUSHALL")
+    yield a, b
+    a.close()
+    b.close()
+
+
 class AclFilePair:
     """A lacewing (2 threads) and a redis-server, each started with an aclfile of its own
     holding the same text, and a Differential on them (lw_port/rd_port set). Each server gets

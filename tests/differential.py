@@ -85,6 +85,15 @@ class Differential:
         return lw
 
 
+def has_hello(diff):
+    """Switches both servers of `diff` to RESP3 if Lacewing knows HELLO; returns whether it did."""
+    lw, _ = diff.run("HELLO", "3")
+    ok = not lw.startswith(b"-")
+    if ok:
+        diff.rd.call("HELLO", "3")
+    return ok
+
+
 class RedisServerProcess:
     """Debian's redis-server on a free port, no persistence."""
 

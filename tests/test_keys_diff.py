@@ -6,51 +6,18 @@ redis-server refuses DEBUG unless started with --enable-debug-command, so this f
 own reference server (`kdiff`) instead of using the shared `diff` fixture. Replies whose order
 is unspecified (KEYS, a full SCAN) are compared as sets.
 """
-import subprocess
 import time
 
 import pytest
 
 from conftest import free_port
-from differential import Differential, _split_aggregate
+from differential import Differential, RedisServerProcess, _split_aggregate
 from resp_client import RawClient
-
-
-class _DebugRedis:
-    """redis-server with DEBUG enabled, no persistence."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning",
-             "--enable-debug-command", "yes"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 10
-        while True:
-            try:
-                c = RawClient(self.port, timeout=1)
-                ok = c.call("PING") == b"+PONG\r\n"
-                c.close()
-                if ok:
-                    return
-            except OSError:
-                pass
-            if self.proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("redis-server did not start")
-            time.sleep(0.05)
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 @pytest.fixture
 def kdiff(server):
-    rd = _DebugRedis()
+    rd = RedisServerProcess(free_port(), extra=["--enable-debug-command", "yes"])
     d = Differential(server.port, rd.port)
     yield d
     d.close()

@@ -10,17 +10,6 @@ import pytest
 from resp_client import Pair
 
 
-@pytest.fixture
-def clients(server, redis_server):
-    """Two clients (`a`, `b`), each the same connection on both servers."""
-    a = Pair(server.port, redis_server.port)
-    b = Pair(server.port, redis_server.port)
-    a.call("FLUSHALL")
-    yield a, b
-    a.close()
-    b.close()
-
-
 def test_basic_queue_and_exec(clients):
     a, _ = clients
     assert a.call("MULTI") == b"+OK\r\n"

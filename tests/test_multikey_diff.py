@@ -7,16 +7,10 @@ hashtags), so both the same-shard and the cross-shard paths are exercised.
 """
 import pytest
 
+from differential import has_hello
+
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 PAIRS = [(f"src:{i}", f"dst:{i}") for i in range(8)]
-
-
-def has_hello(diff):
-    lw, _ = diff.run("HELLO", "3")
-    ok = not lw.startswith(b"-")
-    if ok:
-        diff.rd.call("HELLO", "3")
-    return ok
 
 
 def both(diff, *args):

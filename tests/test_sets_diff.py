@@ -6,15 +6,9 @@ multisets (check_unordered); random commands are checked only where the result i
 """
 import pytest
 
+from differential import has_hello
+
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
-
-
-def has_hello(diff):
-    lw, _ = diff.run("HELLO", "3")
-    ok = not lw.startswith(b"-")
-    if ok:
-        diff.rd.call("HELLO", "3")
-    return ok
 
 
 def check_scan(diff, *args):

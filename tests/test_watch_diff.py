@@ -12,21 +12,10 @@ import random
 
 import pytest
 
-from resp_client import Pair, RawClient, encode
+from resp_client import RawClient, encode
 
 COMMITTED = b"*1\r\n+PONG\r\n"
 ABORTED = b"*-1\r\n"
-
-
-@pytest.fixture
-def clients(server, redis_server):
-    """Two clients (`a`, `b`), each the same connection on both servers."""
-    a = Pair(server.port, redis_server.port)
-    b = Pair(server.port, redis_server.port)
-    a.call("FLUSHALL")
-    yield a, b
-    a.close()
-    b.close()
 
 
 def exec_after(a, b, setup, watched, writes):

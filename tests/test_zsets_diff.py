@@ -7,15 +7,9 @@ Random commands are checked where the answer is determined, or by shape.
 """
 import pytest
 
+from differential import has_hello
+
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
-
-
-def has_hello(diff):
-    lw, _ = diff.run("HELLO", "3")
-    ok = not lw.startswith(b"-")
-    if ok:
-        diff.rd.call("HELLO", "3")
-    return ok
 
 
 def check_scan(diff, *args):

@@ -165,6 +165,17 @@ void ServeHistory(ReplyBuilder* rb, StreamObj* s, StreamConsumer* c, const Strea
   rb->buffer().append(body.buffer());
 }
 
+// The consumer an XREADGROUP serves: created if new (notified), seen now; the key is modified.
+StreamConsumer* ServedConsumer(const OpArgs& op, std::string_view key, StreamCG* g,
+                               std::string_view name, int64_t now) {
+  bool created;
+  StreamConsumer* c = g->AddConsumer(name, now, &created);
+  if (created) op.slice->Notify(notify::kStream, "xgroup-createconsumer", op.db, key);
+  c->seen_time = now;
+  op.slice->MarkModified(op.db, key);
+  return c;
+}
+
 // Serves key i synchronously if Redis would; writes [key, entries] (RESP3: key, entries).
 bool ServeKeyNow(const OpArgs& op, const ReadSpec& spec, size_t i, StreamID gt, ReplyBuilder* rb) {
   std::string_view key = spec.keys[i];
@@ -188,13 +199,8 @@ bool ServeKeyNow(const OpArgs& op, const ReadSpec& spec, size_t i, StreamID gt, 
     serve = s->size() > 0 && *s->LastEntry() > gt;
   }
   if (!serve) return false;
-  if (g != nullptr) {  // Redis creates the consumer only when it serves it
-    bool created;
-    c = g->AddConsumer(spec.consumer, now, &created);
-    if (created) op.slice->Notify(notify::kStream, "xgroup-createconsumer", op.db, key);
-    c->seen_time = now;
-    op.slice->MarkModified(op.db, key);
-  }
+  // Redis creates the consumer only when it serves it.
+  if (g != nullptr) c = ServedConsumer(op, key, g, spec.consumer, now);
   StreamID start = gt;
   start.Incr();
   if (!rb->IsResp3()) rb->StartArray(2);
@@ -286,13 +292,7 @@ void ReadWithHops(Hops& hops, BlockingTx* btx, const ReadSpec& spec, ConnectionC
     int64_t now = StreamNowMs();
     StreamConsumer* c = nullptr;
     StreamCG* g = spec.xreadgroup ? (*s)->FindGroup(spec.group) : nullptr;
-    if (g != nullptr) {
-      bool created;
-      c = g->AddConsumer(spec.consumer, now, &created);
-      if (created) op.slice->Notify(notify::kStream, "xgroup-createconsumer", op.db, key);
-      c->seen_time = now;
-      op.slice->MarkModified(op.db, key);
-    }
+    if (g != nullptr) c = ServedConsumer(op, key, g, spec.consumer, now);
     StreamID start = gt;
     start.Incr();
     ServeNew(&out, *s, g, c, start, spec, now);
