@@ -101,16 +101,31 @@ bool EngineShard::Conflict(const Transaction* a, const Transaction* b) const {
   return false;
 }
 
+uint64_t EngineShard::LockSummary(const Transaction* tx) const {
+  if (tx->global_) return TxQueue::kAllLocks;
+  uint64_t summary = 0;
+  for (const auto& req : tx->shard_[id_].locks) summary |= TxQueue::LockBit(req.fingerprint);
+  return summary;
+}
+
 TxId EngineShard::FindBlocker(Transaction* tx) const {
   // Common case: nobody else wants its locks at all.
   if (LocksFree(tx)) return 0;
   // Otherwise it waits only for older transactions that conflict with it; younger ones wait
-  // for it (they cannot have run: see ScheduleWithId).
-  for (const auto& [id, older] : queue_) {
-    if (older == tx) return 0;
-    if (Conflict(older, tx)) return id;
+  // for it (they cannot have run: see ScheduleWithId). The walk goes from `tx` towards the
+  // head and stops at the nearest conflicting one: transactions queued on the same keys then
+  // form a chain in which each departure re-checks one waiter. The lock summaries skip,
+  // without opening them, the older transactions that share no lock with `tx`.
+  size_t i = queue_.Find(tx->txid_);
+  if (i == queue_.size()) {
+    LOG(DFATAL) << "armed transaction not queued";
+    return 0;
   }
-  LOG(DFATAL) << "armed transaction not queued";
+  const uint64_t summary = queue_.at(i).summary;
+  while (i-- > 0) {
+    const TxQueue::Entry& older = queue_.at(i);
+    if ((older.summary & summary) != 0 && Conflict(older.tx, tx)) return older.id;
+  }
   return 0;
 }
 
@@ -145,7 +160,7 @@ void EngineShard::ScheduleAtTail(Transaction* tx) {
   tx->txid_ = shard_set_->NextTxId();
   max_run_txid_ = std::max(max_run_txid_, tx->txid_);
   AcquireLocks(tx);
-  queue_.Insert(tx->txid_, tx);
+  queue_.Insert(tx->txid_, tx, LockSummary(tx));
   tx->shard_[id_].queued = true;
   ++stats_.scheduled;
 }
@@ -160,7 +175,7 @@ bool EngineShard::ScheduleWithId(Transaction* tx) {
   // Otherwise no younger transaction has run here yet, so entering in the middle of the queue
   // is safe: younger conflicting ones will now wait for this one, as on every other shard.
   AcquireLocks(tx);
-  queue_.Insert(tx->txid_, tx);
+  queue_.Insert(tx->txid_, tx, LockSummary(tx));
   tx->shard_[id_].queued = true;
   ++stats_.scheduled;
   return true;
@@ -184,9 +199,8 @@ void EngineShard::Release(Transaction* tx) {
 void EngineShard::Arm(Transaction* tx) {
   auto& sd = tx->shard_[id_];
   sd.armed = true;
-  sd.blocker = FindBlocker(tx);
-  if (sd.blocker != 0) {
-    waiting_.push_back(tx);
+  if (const TxId blocker = FindBlocker(tx); blocker != 0) {
+    waiting_.push_back(Waiter{blocker, tx});
     return;
   }
   const TxId id = tx->txid_;
@@ -235,12 +249,12 @@ void EngineShard::Poll(TxId departed) {
     // Only the waiters of `gone` can have become runnable: every other waiter still has its
     // older conflicting transaction in the queue.
     for (size_t i = 0; i < waiting_.size();) {
-      auto& sd = waiting_[i]->shard_[id_];
-      if (sd.blocker != gone || (sd.blocker = FindBlocker(waiting_[i])) != 0) {
+      Waiter& w = waiting_[i];
+      if (w.blocker != gone || (w.blocker = FindBlocker(w.tx)) != 0) {
         ++i;
         continue;
       }
-      runnable.push_back(waiting_[i]);
+      runnable.push_back(w.tx);
       waiting_[i] = waiting_.back();
       waiting_.pop_back();
     }
@@ -259,8 +273,7 @@ void EngineShard::NoteAccess(const Transaction* tx) {
     last_global_run_ = std::max(last_global_run_, tx->txid_);
     return;
   }
-  for (const auto& req : tx->shard_[id_].locks)
-    last_access_.Stamp(req.fingerprint, max_run_txid_);
+  for (const auto& req : tx->shard_[id_].locks) last_access_.Stamp(req.fingerprint, max_run_txid_);
 }
 
 // --- Locks learned while running (README.md). ---
@@ -283,12 +296,13 @@ bool EngineShard::TryAddLocks(Transaction* tx) {
   } else {
     // As a late arrival that nobody younger has run against: its place is its id.
     shard_lock_.Acquire(LockMode::kShared);
-    queue_.Insert(t, tx);
+    queue_.Insert(t, tx, 0);  // its summary is set below, with its locks
     sd.queued = true;
     ++stats_.scheduled;
   }
   Transaction::MergeLocks(&sd.locks, &sd.adding);
   for (const auto& req : sd.locks) locks_.Acquire(req.fingerprint, req.mode);
+  queue_.SetSummary(t, LockSummary(tx));
   return true;
 }
 

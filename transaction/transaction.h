@@ -190,7 +190,6 @@ class Transaction {
     bool active = false;                  // locks / runs here
     bool queued = false;                  // holds its locks here
     bool armed = false;                   // a hop waits to run here
-    TxId blocker = 0;                     // armed but waiting: for this older one to leave
     OpStatus status = OpStatus::kOk;      // last hop's result
     std::vector<std::string> ready_keys;  // NotifyKeyReady'd, served at conclusion
     std::vector<LockRequest> adding;      // LockMore: the requests sent to the shard
