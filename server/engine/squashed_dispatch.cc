@@ -14,7 +14,7 @@ bool ClassifyForSquash(Service* service, std::span<const std::string_view> args,
 }
 
 bool ClassifyForSquash(Service* service, const CommandSpec* spec,
-                       std::span<const std::string_view> args, SquashItem* out) {
+                       std::span<const std::string_view> args, SquashItem* out, int known_shard) {
   if (spec == nullptr || spec->first_key <= 0 || !spec->ArityOk(args.size())) return false;
   if (!(spec->flags & (cmd::kWrite | cmd::kReadOnly))) return false;
   // Blocking, pub/sub, connection-state (WATCH) and transaction-control commands need the
@@ -28,8 +28,8 @@ bool ClassifyForSquash(Service* service, const CommandSpec* spec,
                               [out](std::string_view key) { out->keys.push_back(key); });
   if (out->keys.empty()) return false;
   ShardSet& shards = service->shards();
-  uint32_t sid = shards.ShardOf(out->keys[0]);
-  for (size_t i = 1; i < out->keys.size(); ++i) {
+  const uint32_t sid = known_shard >= 0 ? uint32_t(known_shard) : shards.ShardOf(out->keys[0]);
+  for (size_t i = 1; known_shard < 0 && i < out->keys.size(); ++i) {
     if (shards.ShardOf(out->keys[i]) != sid) return false;
   }
   out->spec = spec;
@@ -71,6 +71,7 @@ std::string RunOne(Service* service, const SquashItem& item, RespVersion version
   sub.db_index = item.db;
   sub.authenticated = true;
   sub.direct_shard = es;
+  sub.direct_keys = item.keys;  // classified onto `es`: op_args.h skips their hashes
   sub.from_script = from_script;
   sub.undo = undo;
   sub.oom_checked = from_script;  // a script's calls were checked with its own flags

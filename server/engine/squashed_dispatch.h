@@ -39,8 +39,11 @@ struct SquashItem {
 // transaction-control) with keys that all live on one shard; fills `out` (but not out->db).
 bool ClassifyForSquash(Service* service, std::span<const std::string_view> args, SquashItem* out);
 // The same, for a caller that has looked the command up: spec == registry().Find(args[0]).
+// `known_shard`, if not negative, is the shard of every key of args (the caller hashed them
+// already): the keys are not hashed again.
 bool ClassifyForSquash(Service* service, const CommandSpec* spec,
-                       std::span<const std::string_view> args, SquashItem* out);
+                       std::span<const std::string_view> args, SquashItem* out,
+                       int known_shard = -1);
 
 // Runs `items` squashed. With `tx` (a lock-ahead or global multi transaction that holds every
 // key) the batch runs under it; without, the batch is one transaction of its own over its

@@ -2,6 +2,7 @@
 
 #include "server/engine/command_keys.h"
 
+#include <cstring>
 #include <optional>
 
 #include "base/clock.h"
@@ -162,9 +163,39 @@ bool CommandRunner::FindUndeclared(const CommandSpec* spec, std::span<const std:
   return found;
 }
 
+const CommandSpec* CommandRunner::FindSpec(std::string_view name) {
+  for (const CachedSpec& e : spec_cache_) {
+    if (e.len == name.size() && std::memcmp(e.name, name.data(), e.len) == 0) return e.spec;
+  }
+  const CommandSpec* spec = client_->service->registry().Find(name);
+  if (spec != nullptr && !name.empty() && name.size() <= sizeof(CachedSpec::name)) {
+    CachedSpec& slot = spec_cache_[spec_cache_next_++ % spec_cache_.size()];
+    std::memcpy(slot.name, name.data(), name.size());
+    slot.len = uint8_t(name.size());
+    slot.spec = spec;
+  }
+  return spec;
+}
+
+uint32_t CommandRunner::ShardOfCached(std::string_view key) {
+  ShardSet& shards = client_->service->shards();
+  if (key.empty() || key.size() > sizeof(CachedShard::key) || shards.size() > 256) {
+    return shards.ShardOf(key);
+  }
+  for (const CachedShard& e : shard_cache_) {
+    if (e.len == key.size() && std::memcmp(e.key, key.data(), e.len) == 0) return e.shard;
+  }
+  const uint32_t shard = shards.ShardOf(key);
+  CachedShard& slot = shard_cache_[shard_cache_next_++ % shard_cache_.size()];
+  std::memcpy(slot.key, key.data(), key.size());
+  slot.len = uint8_t(key.size());
+  slot.shard = uint8_t(shard);
+  return shard;
+}
+
 int CommandRunner::AclCheck(std::span<const std::string_view> args) {
   Service* service = client_->service;
-  const CommandSpec* spec = service->registry().Find(args[0]);
+  const CommandSpec* spec = FindSpec(args[0]);
   if (spec == nullptr) return -1;
   const acl::CommandTable& table = service->acl().table();
   int id = table.IdFor(*spec, args);
@@ -232,14 +263,18 @@ void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_
     Stop(ScriptStop::kError, std::string("ERR ") + std::string(lua::kErrScriptKilled));
     return Refuse(stop_reason_, reply);
   }
-  const CommandSpec* spec = client_->service->registry().Find(args[0]);
+  const CommandSpec* spec = FindSpec(args[0]);
   ++calls_issued_;
+  int call_shard = -1;  // the shard of all its keys, if one
   if (spec != nullptr && (spec->first_key > 0 || (spec->flags & cmd::kMovableKeys))) {
-    ShardSet& shards = client_->service->shards();
+    bool first = true;
     ForEachCommandKey(*spec, args, [&](std::string_view key) {
-      uint32_t id = shards.ShardOf(key);
+      const int id = int(ShardOfCached(key));
       if (id < 64) shard_mask_ |= uint64_t(1) << id;
+      call_shard = first || call_shard == id ? id : -2;
+      first = false;
     });
+    call_shard = std::max(call_shard, -1);
   }
   std::string refusal = Check(spec, args);
   if (!refusal.empty()) {
@@ -273,8 +308,8 @@ void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_
   }
 
   if (info.async) {
-    queue_.push_back(QueuedCall{spec, uint32_t(queued_views_.size()), uint32_t(args.size()),
-                                info.raise_error, info.resp});
+    queue_.push_back(QueuedCall{spec, call_shard, uint32_t(queued_views_.size()),
+                                uint32_t(args.size()), info.raise_error, info.resp});
     for (std::string_view a : args) queued_views_.push_back(queued_args_.emplace_back(a));
     if (queue_.size() >= kMaxQueuedCalls) {
       std::string err = FlushAsync();
@@ -336,8 +371,8 @@ std::string CommandRunner::FlushAsync(bool final) {
     views[i] =
         std::span<const std::string_view>(flat).subspan(batch[i].first_arg, batch[i].arg_count);
     // A script that runs on its keys' shard executes everything inline there instead.
-    squashable[i] =
-        direct_shard_ == nullptr && ClassifyForSquash(service, batch[i].spec, views[i], &items[i]);
+    squashable[i] = direct_shard_ == nullptr &&
+                    ClassifyForSquash(service, batch[i].spec, views[i], &items[i], batch[i].shard);
     any_barrier |= !squashable[i];
   }
 
