@@ -182,11 +182,19 @@ uint32_t CommandRunner::ShardOfCached(std::string_view key) {
   if (key.empty() || key.size() > sizeof(CachedShard::key) || shards.size() > 256) {
     return shards.ShardOf(key);
   }
-  for (const CachedShard& e : shard_cache_) {
-    if (e.len == key.size() && std::memcmp(e.key, key.data(), e.len) == 0) return e.shard;
+  // Scripts tend to name one key several times in a row: the last hit is tried first.
+  const CachedShard& last = shard_cache_[shard_cache_hit_];
+  if (last.len == key.size() && std::memcmp(last.key, key.data(), last.len) == 0) return last.shard;
+  for (uint32_t i = 0; i < shard_cache_.size(); ++i) {
+    const CachedShard& e = shard_cache_[i];
+    if (e.len == key.size() && std::memcmp(e.key, key.data(), e.len) == 0) {
+      shard_cache_hit_ = i;
+      return e.shard;
+    }
   }
   const uint32_t shard = shards.ShardOf(key);
-  CachedShard& slot = shard_cache_[shard_cache_next_++ % shard_cache_.size()];
+  shard_cache_hit_ = shard_cache_next_++ % shard_cache_.size();
+  CachedShard& slot = shard_cache_[shard_cache_hit_];
   std::memcpy(slot.key, key.data(), key.size());
   slot.len = uint8_t(key.size());
   slot.shard = uint8_t(shard);

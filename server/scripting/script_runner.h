@@ -175,7 +175,8 @@ class CommandRunner final : public lua::ScriptRunner {
     uint8_t shard = 0;
   };
   std::array<CachedShard, 8> shard_cache_;
-  uint32_t shard_cache_next_ = 0;
+  uint32_t shard_cache_next_ = 0;  // the slot the next miss fills
+  uint32_t shard_cache_hit_ = 0;   // the slot of the last lookup
 
   struct QueuedCall {
     const CommandSpec* spec;  // registry entry of args[0] (stable for the server's life)
