@@ -124,7 +124,7 @@ TxId EngineShard::FindBlocker(Transaction* tx) const {
   const uint64_t summary = queue_.at(i).summary;
   while (i-- > 0) {
     const TxQueue::Entry& older = queue_.at(i);
-    if ((older.summary & summary) != 0 && Conflict(older.tx, tx)) return older.id;
+    if (TxQueue::MayConflict(older.summary, summary) && Conflict(older.tx, tx)) return older.id;
   }
   return 0;
 }

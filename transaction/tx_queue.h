@@ -31,6 +31,11 @@ class TxQueue {
   };
   static constexpr uint64_t kAllLocks = ~uint64_t{0};
   static uint64_t LockBit(uint64_t fingerprint) { return uint64_t{1} << (fingerprint >> 58); }
+  // False only if two transactions with these summaries cannot conflict. A global one
+  // conflicts with everything, even with a transaction that holds no lock here.
+  static bool MayConflict(uint64_t a, uint64_t b) {
+    return (a & b) != 0 || a == kAllLocks || b == kAllLocks;
+  }
 
   bool empty() const { return entries_.empty(); }
   size_t size() const { return entries_.size(); }

@@ -62,6 +62,12 @@ TEST(TxQueueTest, SummariesOfTheSameLockShareABit) {
   EXPECT_EQ(TxQueue::LockBit(fp) & ~TxQueue::kAllLocks, 0u);
   // Fingerprints that differ in their top six bits never share one.
   EXPECT_EQ(TxQueue::LockBit(fp) & TxQueue::LockBit(fp ^ (uint64_t{1} << 60)), 0u);
+  EXPECT_FALSE(TxQueue::MayConflict(TxQueue::LockBit(fp), TxQueue::LockBit(fp ^ (1ull << 60))));
+  EXPECT_TRUE(TxQueue::MayConflict(TxQueue::LockBit(fp), TxQueue::LockBit(fp)));
+  // A global transaction against one that holds no lock on the shard.
+  EXPECT_TRUE(TxQueue::MayConflict(TxQueue::kAllLocks, 0));
+  EXPECT_TRUE(TxQueue::MayConflict(0, TxQueue::kAllLocks));
+  EXPECT_FALSE(TxQueue::MayConflict(0, 0));
 }
 
 }  // namespace
