@@ -237,7 +237,7 @@ void CommandRunner::Execute(const CommandSpec* spec, std::span<const std::string
   sub.authenticated = true;
   sub.acl_checked = true;  // Check() applied the ACL with the script's error texts
   sub.from_script = true;
-  sub.undo = undo_.get();
+  sub.undo = unrecorded_ ? nullptr : undo_.get();
   if (locks_->held() == nullptr) {
     // The first command takes the script's locks (later ones find them held): time the wait.
     int64_t t0 = SteadyNowNs();
@@ -426,6 +426,10 @@ std::string CommandRunner::FlushAsync(bool final) {
   tx::Transaction* locked = locks_->held();
   if (locked == nullptr && (!final || any_barrier)) locked = locks_->Acquire();
 
+  // The last flush of a script that runs on its keys' shard, inline and without suspending:
+  // nothing can stop the script after it (only allow-undeclared-keys reruns after a flush),
+  // so its writes need no undo records. A fan-out cloned each of its lists for them.
+  unrecorded_ = final && direct_shard_ != nullptr && mode_ != ScriptMode::kDynamic;
   std::vector<std::string> replies(n);
   std::vector<SquashItem> run;  // the current run of squashable calls
   std::vector<size_t> run_index;
@@ -447,6 +451,7 @@ std::string CommandRunner::FlushAsync(bool final) {
     run_index.push_back(i);
   }
   flush_run();
+  unrecorded_ = false;
 
   for (size_t i = 0; i < n; ++i) {
     const std::string& raw = replies[i];

@@ -223,6 +223,7 @@ class CommandRunner final : public lua::ScriptRunner {
 
   std::shared_ptr<UndoLog> undo_;
   bool undo_committed_ = false;  // handed to the final detached flush
+  bool unrecorded_ = false;      // FlushAsync: the final inline flush keeps no undo records
   std::string stop_reason_;
   ScriptStop stop_ = ScriptStop::kNone;
   std::vector<std::string> touched_;

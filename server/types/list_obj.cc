@@ -24,15 +24,12 @@ Listpack::Pos Seek(const Listpack& lp, size_t k) {
 ListObj::~ListObj() { delete chunks_; }
 
 ListObj* ListObj::Clone() const {
-  auto copy = [](const Listpack& from, Listpack* to) {
-    for (Listpack::Pos p = from.Begin(); p < from.End();) to->PushBack(from.Get(p, &p));
-  };
   auto* c = new ListObj(fill_);
   if (chunks_) {
     c->chunks_ = new std::deque<Listpack>();
-    for (const Listpack& chunk : *chunks_) copy(chunk, &c->chunks_->emplace_back());
+    for (const Listpack& chunk : *chunks_) c->chunks_->push_back(chunk.Copy());
   } else {
-    copy(lp_, &c->lp_);
+    c->lp_ = lp_.Copy();
   }
   c->size_ = size_;
   return c;

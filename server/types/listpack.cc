@@ -38,6 +38,17 @@ Listpack& Listpack::operator=(Listpack&& o) noexcept {
   return *this;
 }
 
+Listpack Listpack::Copy() const {
+  Listpack c;
+  const size_t used = bytes();
+  if (used == 0) return c;
+  c.buf_ = static_cast<char*>(::operator new(used));
+  std::memcpy(c.buf_, data(), used);
+  c.cap_ = c.tail_ = uint32_t(used);
+  c.count_ = count_;
+  return c;
+}
+
 size_t Listpack::MallocUsed() const { return buf_ ? mi_usable_size(buf_) : 0; }
 
 std::string_view Listpack::Get(Pos p, Pos* next) const {

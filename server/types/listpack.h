@@ -33,6 +33,10 @@ class Listpack {
   Listpack(const Listpack&) = delete;
   Listpack& operator=(const Listpack&) = delete;
 
+  // The same entries in a block of exactly their size: one allocation and one copy (a clone
+  // is mostly kept, seldom grown; a push then makes room as usual).
+  Listpack Copy() const;
+
   size_t size() const { return count_; }
   bool empty() const { return count_ == 0; }
   // Encoded bytes of all entries.
