@@ -426,9 +426,6 @@ std::string CommandRunner::FlushAsync(bool final) {
   tx::Transaction* locked = locks_->held();
   if (locked == nullptr && (!final || any_barrier)) locked = locks_->Acquire();
 
-  // The last flush of a script that runs on its keys' shard, inline and without suspending:
-  // nothing can stop the script after it (only allow-undeclared-keys reruns after a flush),
-  // so its writes need no undo records. A fan-out cloned each of its lists for them.
   unrecorded_ = final && direct_shard_ != nullptr && mode_ != ScriptMode::kDynamic;
   std::vector<std::string> replies(n);
   std::vector<SquashItem> run;  // the current run of squashable calls
@@ -453,13 +450,18 @@ std::string CommandRunner::FlushAsync(bool final) {
   flush_run();
   unrecorded_ = false;
 
-  for (size_t i = 0; i < n; ++i) {
+  return first_error.empty() ? FirstAcallError(batch, replies) : first_error;
+}
+
+std::string CommandRunner::FirstAcallError(const std::vector<QueuedCall>& batch,
+                                           const std::vector<std::string>& replies) {
+  for (size_t i = 0; i < batch.size(); ++i) {
     const std::string& raw = replies[i];
-    if (batch[i].raise_error && first_error.empty() && raw.size() >= 3 && raw[0] == '-') {
-      first_error = raw.substr(1, raw.size() - 3);  // drop '-' and CRLF
+    if (batch[i].raise_error && raw.size() >= 3 && raw[0] == '-') {
+      return raw.substr(1, raw.size() - 3);  // drop '-' and CRLF
     }
   }
-  return first_error;
+  return "";
 }
 
 bool CommandRunner::ConcludeUndo(bool rollback) {

@@ -192,6 +192,9 @@ class CommandRunner final : public lua::ScriptRunner {
   std::deque<std::string> queued_args_;
   std::vector<std::string_view> queued_views_;
   void ClearQueue();
+  // The error text of the first acall (raise_error) in `batch` that got an error reply, or "".
+  static std::string FirstAcallError(const std::vector<QueuedCall>& batch,
+                                     const std::vector<std::string>& replies);
 
   ConnectionContext* client_;
   ScriptMode mode_;
@@ -223,7 +226,10 @@ class CommandRunner final : public lua::ScriptRunner {
 
   std::shared_ptr<UndoLog> undo_;
   bool undo_committed_ = false;  // handed to the final detached flush
-  bool unrecorded_ = false;      // FlushAsync: the final inline flush keeps no undo records
+  // Set during the last flush of a script that runs on its keys' shard, inline and without
+  // suspending: nothing can stop the script after it (only allow-undeclared-keys reruns after
+  // a flush), so its writes keep no undo records (a fan-out cloned each of its lists for them).
+  bool unrecorded_ = false;
   std::string stop_reason_;
   ScriptStop stop_ = ScriptStop::kNone;
   std::vector<std::string> touched_;
