@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/logging.h"
 #include "io/fiber_internal.h"
 #include "io/proactor.h"
@@ -94,12 +95,25 @@ FiberImpl* Scheduler::Launch(std::string_view name, std::function<void()> fn, si
   return f;
 }
 
-void Scheduler::MakeReady(FiberImpl* f, uint64_t epoch) {
+void Scheduler::MakeReady(FiberImpl* f, uint64_t epoch, bool io_readable) {
   DCHECK_EQ(f->scheduler_, this);
   if (f->state_ != FiberImpl::State::kSuspended || f->epoch_ != epoch) return;
   ++f->epoch_;
   f->state_ = FiberImpl::State::kReady;
-  ready_.push_back(f);
+  if (io_readable) {
+    // A new request: the client is interactive if serving its previous one took little CPU.
+    f->interactive_ = f->ran_ns_ < interactive_ns_;
+    f->ran_ns_ = 0;
+  }
+  Enqueue(f);
+}
+
+void Scheduler::Enqueue(FiberImpl* f) {
+  if (f->interactive_ && f->ran_ns_ < interactive_ns_) {
+    urgent_.push_back(f);
+  } else {
+    ready_.push_back(f);
+  }
 }
 
 void Scheduler::Suspend() {
@@ -119,27 +133,84 @@ void Scheduler::SuspendUntil(Clock::time_point deadline) {
 
 void Scheduler::Yield() {
   FiberImpl* f = current_;
+  // Resume() queues it once it has switched out and its run time is known.
   f->state_ = FiberImpl::State::kReady;
-  ready_.push_back(f);
   f->caller_ = std::move(f->caller_).resume();
+}
+
+void Scheduler::MaybeYield(int64_t now_ns) {
+  FiberImpl* f = current_;
+  if (f != nullptr && now_ns - f->run_start_ns_ >= kSliceNs) Yield();
 }
 
 void Scheduler::Resume(FiberImpl* f) {
   current_ = f;
   f->state_ = FiberImpl::State::kRunning;
+  f->run_start_ns_ = now_ns_;
   f->context_ = std::move(f->context_).resume();
   current_ = nullptr;
-  if (f->state_ == FiberImpl::State::kDone) {
+  // One clock read per run: its end is the next run's start.
+  now_ns_ = SteadyNowNs();
+  f->ran_ns_ += now_ns_ - f->run_start_ns_;
+  if (f->state_ == FiberImpl::State::kReady) {
+    Enqueue(f);  // it yielded
+  } else if (f->state_ == FiberImpl::State::kDone) {
     --live_fibers_;
     f->Release();  // the scheduler's reference
   }
 }
 
+void Scheduler::RunUrgent() {
+  if (urgent_.empty()) return;
+  // What other threads sent first: a reply an urgent fiber waits for, or a message that must
+  // precede its next reply (a connection yields until its thread's task queue is drained).
+  if (proactor_ != nullptr && proactor_->HasTasks()) {
+    proactor_->RunTasksNow();
+    now_ns_ = SteadyNowNs();
+  }
+  const int64_t start = now_ns_;
+  urgent_batch_.swap(urgent_);
+  size_t i = 0;
+  // Bounded: fibers that stay interactive cannot keep the normal queue waiting for more than
+  // a slice at a time.
+  for (; i < urgent_batch_.size() && now_ns_ - start < kSliceNs; ++i) {
+    ++urgent_runs_;
+    Resume(urgent_batch_[i]);
+    MaybePollBetweenFibers();
+  }
+  // Those not run stay first in line, ahead of the ones queued meanwhile.
+  urgent_.insert(urgent_.begin(), urgent_batch_.begin() + i, urgent_batch_.end());
+  urgent_batch_.clear();
+}
+
+void Scheduler::MaybePollBetweenFibers() {
+  if (now_ns_ - last_poll_ns_ < kSliceNs || proactor_ == nullptr) return;
+  ++batch_polls_;
+  proactor_->PollIoNow();  // readable sockets' fibers become ready (interactive: urgent)
+  io_polled_ = false;
+  if (proactor_->HasTasks()) proactor_->RunTasksNow();
+  now_ns_ = SteadyNowNs();
+  last_poll_ns_ = now_ns_;
+}
+
 void Scheduler::RunReadyBatch() {
   // Fibers made ready while this batch runs wait for the next turn, so I/O and cross-thread
-  // tasks are polled between turns even when fibers keep yielding.
+  // tasks are polled between turns even when fibers keep yielding. Urgent fibers run between
+  // any two of the batch, and sockets are polled between two once a slice has passed.
+  now_ns_ = SteadyNowNs();
+  if (io_polled_) {
+    last_poll_ns_ = now_ns_;  // the loop polled just before this batch
+    io_polled_ = false;
+  }
+  // Swap first: a fiber that yields to the normal queue while the urgent ones run must wait
+  // for the next turn (and the task queue before it), as every yielding fiber does.
   running_batch_.swap(ready_);
-  for (FiberImpl* f : running_batch_) Resume(f);
+  RunUrgent();
+  for (FiberImpl* f : running_batch_) {
+    Resume(f);
+    MaybePollBetweenFibers();
+    RunUrgent();
+  }
   running_batch_.clear();
 }
 
@@ -222,6 +293,10 @@ void SleepUntil(Clock::time_point deadline) {
 }
 
 void SleepFor(Clock::duration duration) { SleepUntil(Clock::now() + duration); }
+
+void MaybeYield(int64_t now_ns) {
+  if (detail::Scheduler* s = detail::Scheduler::Current()) s->MaybeYield(now_ns);
+}
 
 std::string_view Name() {
   detail::FiberImpl* f = detail::CurrentFiber();

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -58,6 +59,12 @@ void Yield();
 // REQUIRES: InFiber().
 void SleepFor(Clock::duration duration);
 void SleepUntil(Clock::time_point deadline);
+// The cooperative time slice: yields (to the back of the thread's ready queue) if the calling
+// fiber's current run began at least 100 us before `now_ns` (steady clock in ns, as
+// base/clock.h's SteadyNowNs; pass a reading the caller already has: nothing is read here).
+// Call it between requests of a pipeline, so the loop polls sockets and runs interactive
+// fibers meanwhile. A no-op outside fibers.
+void MaybeYield(int64_t now_ns);
 // The name given at launch ("" outside fibers).
 std::string_view Name();
 

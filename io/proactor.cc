@@ -81,6 +81,7 @@ bool Proactor::SpinForWork(const Poller::ReadyFn& on_ready) {
       __builtin_ia32_pause();
     }
     poller_->Wait(Clock::duration::zero(), on_ready);
+    scheduler_.NoteIoPolled();
     if (scheduler_.HasReady() || !tasks_.Empty()) return true;
     const auto before_yield = Clock::now();
     sched_yield();
@@ -99,7 +100,7 @@ void Proactor::PollIoNow() {
 void Proactor::OnReady(IoWatch* watch, bool readable, bool writable) {
   if (readable && watch->reader) {
     detail::FiberImpl* f = std::exchange(watch->reader, nullptr);
-    scheduler_.MakeReady(f, watch->reader_epoch);
+    scheduler_.MakeReady(f, watch->reader_epoch, /*io_readable=*/true);
   }
   if (writable && watch->writer) {
     detail::FiberImpl* f = std::exchange(watch->writer, nullptr);
@@ -121,7 +122,11 @@ void Proactor::Run() {
       scheduler_.RunReadyBatch();
       // Poll I/O between batches, but not on every turn: a system call per fiber switch
       // would dominate the cost of yielding.
-      if (++busy_turns_ % 8 == 0) poller_->Wait(Clock::duration::zero(), on_ready);
+      // (Within a long batch the scheduler also polls between fibers once a slice passed.)
+      if (++busy_turns_ % 8 == 0) {
+        poller_->Wait(Clock::duration::zero(), on_ready);
+        scheduler_.NoteIoPolled();
+      }
       continue;
     }
     // About to sleep: first spin briefly on the task queue. Cross-thread request/response
@@ -143,6 +148,7 @@ void Proactor::Run() {
     ++sleeps_;
     const auto slept_at = Clock::now();
     poller_->Wait(timeout, on_ready);
+    scheduler_.NoteIoPolled();
     // Spin next time only if this sleep ended soon and with work: a busy request/response
     // flow, where catching the next message awake saves a wake-up.
     spin_ = (scheduler_.HasReady() || !tasks_.Empty()) &&

@@ -53,6 +53,9 @@ class Proactor {
   // become ready now. The loop polls I/O only every few turns while fibers are ready, so a
   // long-running fiber that yields in steps calls this first, or requests would wait behind it.
   void PollIoNow();
+  // Owner thread, dispatcher context only (the scheduler between two fibers): runs the tasks
+  // other threads queued here (bounded, as the loop does).
+  void RunTasksNow() { RunTasks(); }
 
   // Runs the loop on the calling thread until Stop(). Fibers still suspended at that point
   // are abandoned (logged); callers should end their fibers first.

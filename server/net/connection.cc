@@ -254,6 +254,10 @@ bool Connection::ProcessInput() {
   size_t pos = 0;
   bool keep_open = true;
   while (keep_open) {
+    // The time slice: after a run of at least 100 us (as of the last command's start, a
+    // reading Dispatch already took), let the loop poll sockets and serve interactive clients
+    // before the next request. Only between executed commands, not inside a batch.
+    if (batch_args_.empty() && pending_.empty()) io::this_fiber::MaybeYield(cntx_.last_active_ns);
     // A request is parsed under the proto-max-bulk-len in force when it starts (one relaxed
     // load per request): CONFIG SET proto-max-bulk-len applies from the next request on.
     if (!parser_.InRequest()) RefreshParserLimits();

@@ -572,6 +572,8 @@ void EvalBatch(std::span<const CmdArgs> requests, ConnectionContext* cntx, bool 
     }
     RunPipelinedGroup(&group, spec, cntx);
     cntx->service->DispatchSpec(spec, args, cntx);
+    // The connection's time slice (io::this_fiber::MaybeYield) between pipelined scripts too.
+    io::this_fiber::MaybeYield(cntx->last_active_ns);
   }
   RunPipelinedGroup(&group, spec, cntx);
 }
