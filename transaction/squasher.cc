@@ -22,7 +22,8 @@ size_t Squasher::Add(ShardId sid, std::span<const std::string_view> keys, LockMo
     if (borrow_keys_) {
       keys_.push_back(key);
     } else {
-      keys_.push_back(owned_keys_.emplace_back(key));
+      if (owned_keys_ == nullptr) owned_keys_ = std::make_unique<std::deque<std::string>>();
+      keys_.push_back(owned_keys_->emplace_back(key));
     }
   }
   ops_.push_back(std::move(entry));
@@ -72,7 +73,7 @@ std::vector<OpStatus> Squasher::Run(Transaction* tx) {
 void Squasher::Clear() {
   ops_.clear();
   keys_.clear();
-  owned_keys_.clear();
+  owned_keys_.reset();
 }
 
 std::unique_ptr<Transaction> Squasher::OwnTransaction() const {
@@ -122,10 +123,12 @@ void Squasher::RunDetached(std::shared_ptr<const void> keep_alive,
   batch->by_shard_.assign(shard_set_->size(), {});
   for (size_t i = 0; i < batch->ops_.size(); ++i) {
     const Entry& entry = batch->ops_[i];
+    auto& mine = batch->by_shard_[entry.shard];
+    if (mine.empty()) mine.reserve(batch->ops_.size() - i);
     for (std::string_view key : batch->KeysOf(entry)) {
       DCHECK(held == nullptr || held->IsKeyLocked(key, entry.mode)) << "not locked: " << key;
     }
-    batch->by_shard_[entry.shard].push_back(i);
+    mine.push_back(i);
   }
   // Each shard writes only its own ops' slots.
   batch->detached_results_.assign(batch->ops_.size(), OpStatus::kOk);

@@ -97,7 +97,8 @@ class Squasher {
   // Every op's keys, in order: views of the caller's keys (borrow_keys) or of owned_keys_,
   // whose elements never move (a deque only appends).
   std::vector<std::string_view> keys_;
-  std::deque<std::string> owned_keys_;
+  // Created at the first owned key: an empty std::deque allocates (twice).
+  std::unique_ptr<std::deque<std::string>> owned_keys_;
   std::vector<std::vector<size_t>> by_shard_;  // op indices per shard, in input order
   std::vector<OpStatus> detached_results_;     // RunDetached: written, never read
   std::shared_ptr<const void> keep_alive_;     // RunDetached: what the ops reference

@@ -88,6 +88,7 @@ void RunSquashed(Service* service, const ConnectionContext& client,
   if (items.empty()) return;
   const Caller caller(client);
   tx::Squasher squasher(service->shards().tx());
+  squasher.Reserve(items.size(), items.size());  // most commands have one key
   RespVersion version = client.rb->resp_version();
   for (size_t i = 0; i < items.size(); ++i) {
     squasher.Add(items[i].keys, items[i].mode, [&, i](tx::Transaction*, tx::EngineShard* es) {
@@ -187,6 +188,7 @@ void RunSquashedDetached(Service* service, const ConnectionContext& client,
   auto shared = std::make_shared<const Shared>(Shared{
       service, client.rb->resp_version(), Caller(client), from_script, std::move(keep_alive)});
   tx::Squasher squasher(service->shards().tx());
+  squasher.Reserve(items.size() + service->shards().size(), 0);  // no regrowth per op
   if (undo != nullptr && held != nullptr) {
     // Added first, so each shard commits before the batch's commands run there.
     for (uint32_t sid : undo->WrittenShards()) {

@@ -316,9 +316,13 @@ void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_
   }
 
   if (info.async) {
+    if (queue_.empty()) {  // room for a fan-out's calls without regrowth
+      queue_.reserve(kQueueReserve);
+      queued_views_.reserve(kQueueReserve * 4);
+    }
     queue_.push_back(QueuedCall{spec, call_shard, uint32_t(queued_views_.size()),
                                 uint32_t(args.size()), info.raise_error, info.resp});
-    for (std::string_view a : args) queued_views_.push_back(queued_args_.emplace_back(a));
+    for (std::string_view a : args) queued_views_.push_back(queued_args_.Copy(a));
     if (queue_.size() >= kMaxQueuedCalls) {
       std::string err = FlushAsync();
       if (!err.empty() && pending_error_.empty()) pending_error_ = err;
@@ -364,8 +368,7 @@ std::string CommandRunner::FlushAsync(bool final) {
   std::vector<QueuedCall> batch;
   batch.swap(queue_);
   // Every call's arguments as views, back to back in one vector; call i's are views[i].
-  std::deque<std::string> arg_store;
-  arg_store.swap(queued_args_);
+  StringArena arg_store = std::move(queued_args_);
   std::vector<std::string_view> flat;
   flat.swap(queued_views_);
 
@@ -405,7 +408,7 @@ std::string CommandRunner::FlushAsync(bool final) {
   if (final && !any_barrier && !any_acall && (locks_->held() == nullptr || locks_->owns())) {
     struct DetachedFlush {
       std::vector<QueuedCall> calls;
-      std::deque<std::string> args;
+      StringArena args;
       std::vector<std::string_view> flat;
       std::vector<SquashItem> items;
     };
@@ -519,7 +522,7 @@ bool CommandRunner::LockKeys(const CommandSpec* spec, std::span<const std::strin
 
 void CommandRunner::ClearQueue() {
   queue_.clear();
-  queued_args_.clear();
+  queued_args_.Clear();
   queued_views_.clear();
 }
 
