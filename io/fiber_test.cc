@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "io/proactor.h"
+#include "io/test_proactor.h"
 
 namespace lw::io {
 namespace {
@@ -14,15 +15,8 @@ namespace {
 // Runs a proactor on a background thread for the test's duration.
 class FiberTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    thread_ = std::thread([this] { proactor_.Run(); });
-  }
-  void TearDown() override {
-    proactor_.Stop();
-    thread_.join();
-  }
-  Proactor proactor_;
-  std::thread thread_;
+  BackgroundProactor running_;
+  Proactor& proactor_ = *running_;
 };
 
 TEST_F(FiberTest, LaunchAndJoinFromPlainThread) {

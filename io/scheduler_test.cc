@@ -18,6 +18,7 @@
 #include "io/fiber_internal.h"
 #include "io/proactor.h"
 #include "io/socket.h"
+#include "io/test_proactor.h"
 
 namespace lw::io {
 namespace {
@@ -49,16 +50,9 @@ struct SocketPair {
 
 class SchedulerTest : public ::testing::TestWithParam<PollerKind> {
  protected:
-  SchedulerTest() : proactor_(0, GetParam()) {}
-  void SetUp() override {
-    thread_ = std::thread([this] { proactor_.Run(); });
-  }
-  void TearDown() override {
-    proactor_.Stop();
-    thread_.join();
-  }
-  Proactor proactor_;
-  std::thread thread_;
+  SchedulerTest() : running_(GetParam()) {}
+  BackgroundProactor running_;
+  Proactor& proactor_ = *running_;
 };
 
 TEST_P(SchedulerTest, InteractiveFiberRunsBeforeQueuedBusyFibers) {
