@@ -44,7 +44,7 @@ class StringArena {
 
   // A copy of `s`, valid until Clear() or destruction.
   std::string_view Copy(std::string_view s) {
-    if (s.empty()) return std::string_view();
+    if (s.empty()) return std::string_view(kEmpty, 0);  // a real pointer, as a string's
     if (s.size() > room_) {
       const size_t size = std::max(s.size(), kBlockBytes);
       blocks_.push_back(std::make_unique_for_overwrite<char[]>(size));
@@ -68,6 +68,7 @@ class StringArena {
   size_t blocks() const { return blocks_.size(); }
 
  private:
+  static constexpr char kEmpty[1] = {0};
   std::vector<std::unique_ptr<char[]>> blocks_;
   char* next_ = nullptr;
   size_t room_ = 0;

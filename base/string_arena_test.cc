@@ -34,6 +34,8 @@ TEST(StringArenaTest, CopiesStayInPlace) {
   moved.Clear();
   EXPECT_EQ(moved.blocks(), 0u);
   EXPECT_EQ(moved.Copy("again"), "again");
+  EXPECT_NE(moved.Copy("").data(), nullptr);
+  EXPECT_EQ(moved.Copy("").size(), 0u);
 }
 
 }  // namespace
