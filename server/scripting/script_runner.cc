@@ -164,40 +164,18 @@ bool CommandRunner::FindUndeclared(const CommandSpec* spec, std::span<const std:
 }
 
 const CommandSpec* CommandRunner::FindSpec(std::string_view name) {
-  for (const CachedSpec& e : spec_cache_) {
-    if (e.len == name.size() && std::memcmp(e.name, name.data(), e.len) == 0) return e.spec;
-  }
+  if (const CommandSpec* const* cached = spec_cache_.Find(name)) return *cached;
   const CommandSpec* spec = client_->service->registry().Find(name);
-  if (spec != nullptr && !name.empty() && name.size() <= sizeof(CachedSpec::name)) {
-    CachedSpec& slot = spec_cache_[spec_cache_next_++ % spec_cache_.size()];
-    std::memcpy(slot.name, name.data(), name.size());
-    slot.len = uint8_t(name.size());
-    slot.spec = spec;
-  }
+  if (spec != nullptr && spec_cache_.Fits(name)) spec_cache_.Put(name, spec);
   return spec;
 }
 
 uint32_t CommandRunner::ShardOfCached(std::string_view key) {
   ShardSet& shards = client_->service->shards();
-  if (key.empty() || key.size() > sizeof(CachedShard::key) || shards.size() > 256) {
-    return shards.ShardOf(key);
-  }
-  // Scripts tend to name one key several times in a row: the last hit is tried first.
-  const CachedShard& last = shard_cache_[shard_cache_hit_];
-  if (last.len == key.size() && std::memcmp(last.key, key.data(), last.len) == 0) return last.shard;
-  for (uint32_t i = 0; i < shard_cache_.size(); ++i) {
-    const CachedShard& e = shard_cache_[i];
-    if (e.len == key.size() && std::memcmp(e.key, key.data(), e.len) == 0) {
-      shard_cache_hit_ = i;
-      return e.shard;
-    }
-  }
+  if (!shard_cache_.Fits(key) || shards.size() > 256) return shards.ShardOf(key);
+  if (const uint8_t* cached = shard_cache_.Find(key)) return *cached;
   const uint32_t shard = shards.ShardOf(key);
-  shard_cache_hit_ = shard_cache_next_++ % shard_cache_.size();
-  CachedShard& slot = shard_cache_[shard_cache_hit_];
-  std::memcpy(slot.key, key.data(), key.size());
-  slot.len = uint8_t(key.size());
-  slot.shard = uint8_t(shard);
+  shard_cache_.Put(key, uint8_t(shard));
   return shard;
 }
 

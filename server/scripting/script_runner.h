@@ -18,6 +18,7 @@
 #pragma once
 
 #include <array>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -159,25 +160,47 @@ class CommandRunner final : public lua::ScriptRunner {
   // calls few commands many times each, and the registry lookup (lowercasing and hashing the
   // name) cost ~4% of the CPU of the seed's fan-out script on two threads.
   const CommandSpec* FindSpec(std::string_view name);
-  struct CachedSpec {
-    char name[15];
-    uint8_t len = 0;  // 0: empty slot
-    const CommandSpec* spec = nullptr;
-  };
-  std::array<CachedSpec, 4> spec_cache_;
-  uint32_t spec_cache_next_ = 0;
-
   // ShardOf(key) through a small cache of this script's keys (a fan-out names each of its
   // keys ten times); keys longer than the slots are hashed each time.
   uint32_t ShardOfCached(std::string_view key);
-  struct CachedShard {
-    char key[30];
-    uint8_t len = 0;  // 0: empty slot
-    uint8_t shard = 0;
+
+  // The values of a few recently used byte strings of up to kMaxLen bytes, compared by
+  // content; the last hit is tried first (scripts tend to repeat a name). A miss replaces the
+  // oldest entry.
+  template <typename V, size_t kSlots, size_t kMaxLen>
+  class RecentBytes {
+   public:
+    static bool Fits(std::string_view s) { return !s.empty() && s.size() <= kMaxLen; }
+    const V* Find(std::string_view s) {
+      if (Matches(slots_[hit_], s)) return &slots_[hit_].value;
+      for (uint32_t i = 0; i < kSlots; ++i) {
+        if (Matches(slots_[i], s)) return &slots_[hit_ = i].value;
+      }
+      return nullptr;
+    }
+    // REQUIRES: Fits(s).
+    void Put(std::string_view s, V value) {
+      Slot& slot = slots_[hit_ = next_++ % kSlots];
+      std::memcpy(slot.bytes, s.data(), s.size());
+      slot.len = uint8_t(s.size());
+      slot.value = value;
+    }
+
+   private:
+    struct Slot {
+      char bytes[kMaxLen];
+      uint8_t len = 0;  // 0: empty slot
+      V value{};
+    };
+    static bool Matches(const Slot& slot, std::string_view s) {
+      return slot.len == s.size() && std::memcmp(slot.bytes, s.data(), s.size()) == 0;
+    }
+    std::array<Slot, kSlots> slots_;
+    uint32_t next_ = 0;  // the slot the next miss fills
+    uint32_t hit_ = 0;   // the slot of the last lookup
   };
-  std::array<CachedShard, 8> shard_cache_;
-  uint32_t shard_cache_next_ = 0;  // the slot the next miss fills
-  uint32_t shard_cache_hit_ = 0;   // the slot of the last lookup
+  RecentBytes<const CommandSpec*, 4, 15> spec_cache_;
+  RecentBytes<uint8_t, 8, 30> shard_cache_;
 
   struct QueuedCall {
     const CommandSpec* spec;  // registry entry of args[0] (stable for the server's life)
