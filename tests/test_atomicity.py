@@ -268,3 +268,63 @@ def test_pfcount_and_pfmerge_see_whole_groups(server):
 
     run_for(2.0, writer, counter, merger)
     assert seen_mixed == []
+
+
+def test_sort_get_and_read_only_scripts_see_whole_writes(server):
+    """SORT ... GET data_* and a read-only script with undeclared keys take the shared global
+    lock (they run alongside each other): while MSET and a script rewrite every data_* key to a
+    new generation, each SORT, each read-only script and each PFCOUNT of several keys sees one
+    generation only."""
+    r = server.client()
+    items = [str(i) for i in range(20)]
+    r.rpush("items", *items)
+    data = [f"data_{i}" for i in items]
+    r.mset({k: "0" for k in data})
+    hlls = [f"hll:{i}" for i in range(6)]  # over both shards
+    for h in hlls:
+        r.pfadd(h, "seed")
+    gen = {"n": 0}
+    bad = []
+    bump = r.register_script(
+        "for _, k in ipairs(KEYS) do redis.call('SET', k, ARGV[1]) end return 1")
+    reader_sum = (
+        "#!lua flags=no-writes,allow-undeclared-keys\n"
+        "local g = nil for i = 0, 19 do local v = redis.call('GET', 'data_' .. i) "
+        "if g == nil then g = v elseif g ~= v then return 'mixed' end end return g")
+    w1, w2 = server.client(), server.client()
+
+    def writer():
+        gen["n"] += 1
+        n = gen["n"]
+        if n % 2:
+            w1.mset({k: str(n) for k in data})
+        else:
+            bump(keys=data, args=[str(n)], client=w2)
+        w1.pfadd(hlls[n % len(hlls)], f"e{n}")
+
+    def sorter_fn(c):
+        def sort():
+            vals = c.execute_command("SORT", "items", "BY", "nosort", "GET", "data_*")
+            if len(set(vals)) != 1:
+                bad.append(("sort", vals))
+        return sort
+
+    ro = server.client()
+
+    def ro_script():
+        got = ro.execute_command("EVAL", reader_sum, 0)
+        if got == b"mixed":
+            bad.append(("script", got))
+
+    pf = server.client()
+    counts = []
+
+    def pfcount():
+        counts.append(pf.pfcount(*hlls))
+
+    sorters = [sorter_fn(server.client()) for _ in range(3)]
+    run_for(2.0, writer, writer, *sorters, ro_script, pfcount)
+    assert bad == []
+    assert counts
+    distinct = 1 + gen["n"]  # "seed" and every e<n>
+    assert abs(r.pfcount(*hlls) - distinct) <= 0.05 * distinct + 2

@@ -52,37 +52,61 @@ void EngineShard::EndInline() {
 
 // --- Locks. ---
 
+namespace {
+// Whether a keyed transaction writes on this shard: it then conflicts with a shared global
+// transaction (SORT ... GET reading the whole keyspace), which only readers may overlap.
+template <typename Locks>
+bool HasExclusive(const Locks& locks) {
+  for (const auto& req : locks) {
+    if (req.mode == LockMode::kExclusive) return true;
+  }
+  return false;
+}
+}  // namespace
+
 void EngineShard::AcquireLocks(Transaction* tx) {
   auto& sd = tx->shard_[id_];
   if (tx->global_) {
-    shard_lock_.Acquire(LockMode::kExclusive);
+    shard_lock_.Acquire(tx->global_shared_ ? LockMode::kShared : LockMode::kExclusive);
+    if (tx->global_shared_) ++global_readers_;
     return;
   }
   shard_lock_.Acquire(LockMode::kShared);
   for (const auto& req : sd.locks) locks_.Acquire(req.fingerprint, req.mode);
+  if (HasExclusive(sd.locks)) ++keyed_writers_;
 }
 
 void EngineShard::ReleaseLocks(Transaction* tx) {
   auto& sd = tx->shard_[id_];
   if (tx->global_) {
-    shard_lock_.Release(LockMode::kExclusive);
+    shard_lock_.Release(tx->global_shared_ ? LockMode::kShared : LockMode::kExclusive);
+    if (tx->global_shared_) --global_readers_;
     return;
   }
   shard_lock_.Release(LockMode::kShared);
   for (const auto& req : sd.locks) locks_.Release(req.fingerprint, req.mode);
+  if (HasExclusive(sd.locks)) --keyed_writers_;
 }
 
 bool EngineShard::LocksFree(Transaction* tx) const {
+  if (tx->global_ && tx->global_shared_) return shard_lock_.exclusive == 0 && keyed_writers_ == 0;
   if (tx->global_) return shard_lock_.OnlyHolder(LockMode::kExclusive);
   if (shard_lock_.exclusive != 0) return false;
-  for (const auto& req : tx->shard_[id_].locks) {
+  const auto& locks = tx->shard_[id_].locks;
+  if (global_readers_ != 0 && HasExclusive(locks)) return false;
+  for (const auto& req : locks) {
     if (!locks_.OnlyHolder(req.fingerprint, req.mode)) return false;
   }
   return true;
 }
 
 bool EngineShard::Conflict(const Transaction* a, const Transaction* b) const {
-  if (a->global_ || b->global_) return true;
+  if (a->global_ || b->global_) {
+    // An exclusive global transaction conflicts with everything; a shared one with writers.
+    if ((a->global_ && !a->global_shared_) || (b->global_ && !b->global_shared_)) return true;
+    if (a->global_ && b->global_) return false;
+    return HasExclusive((a->global_ ? b : a)->shard_[id_].locks);
+  }
   const auto& la = a->shard_[id_].locks;
   const auto& lb = b->shard_[id_].locks;
   // Both are sorted by fingerprint: walk them together.
@@ -134,6 +158,7 @@ TxId EngineShard::FindBlocker(Transaction* tx) const {
 bool EngineShard::TryRunQuick(Transaction* tx, bool inline_call) {
   if (shard_lock_.exclusive != 0) return false;
   auto& sd = tx->shard_[id_];
+  if (global_readers_ != 0 && HasExclusive(sd.locks)) return false;
   for (const auto& req : sd.locks) {
     if (!locks_.Compatible(req.fingerprint, req.mode)) return false;
   }
@@ -293,6 +318,7 @@ bool EngineShard::TryAddLocks(Transaction* tx) {
   if (sd.queued) {
     // Re-acquire the whole set, so an upgrade (shared to exclusive) replaces its entry.
     for (const auto& req : sd.locks) locks_.Release(req.fingerprint, req.mode);
+    if (HasExclusive(sd.locks)) --keyed_writers_;
   } else {
     // As a late arrival that nobody younger has run against: its place is its id.
     shard_lock_.Acquire(LockMode::kShared);
@@ -302,6 +328,7 @@ bool EngineShard::TryAddLocks(Transaction* tx) {
   }
   Transaction::MergeLocks(&sd.locks, &sd.adding);
   for (const auto& req : sd.locks) locks_.Acquire(req.fingerprint, req.mode);
+  if (HasExclusive(sd.locks)) ++keyed_writers_;
   queue_.SetSummary(t, LockSummary(tx));
   return true;
 }

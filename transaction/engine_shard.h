@@ -4,7 +4,8 @@
 //
 // It holds:
 //   - the intent-lock table of the shard's keys and the shard-wide lock (exclusive for global
-//     transactions, shared for every keyed one),
+//     transactions, shared for every keyed one and for shared global ones, which read the
+//     whole keyspace and so conflict with every keyed transaction that writes here),
 //   - the queue of scheduled transactions ordered by id,
 //   - the watchers of blocking commands,
 //   - an opaque user pointer: the server's per-shard keyspace (its DbSlice).
@@ -145,6 +146,11 @@ class EngineShard {
 
   LockTable locks_;
   IntentLock shard_lock_;
+  // Shared global transactions holding the shard lock, and keyed transactions holding some
+  // exclusive lock here: the two kinds conflict with each other (and each with an exclusive
+  // global one, through shard_lock_), never among themselves.
+  uint32_t global_readers_ = 0;
+  uint32_t keyed_writers_ = 0;
   TxQueue queue_;
   // Arrivals with a smaller id are refused (the coordinator retries with a newer one). It is
   // the highest id that ran a hop here — a smaller arrival could be ordered before a

@@ -40,8 +40,9 @@ class SerializabilityTest : public ShardSetTest {
 };
 
 // Fibers move amounts between accounts on different shards (read in one hop, write in the
-// next); readers sum every account in one all-shard transaction, in two hops, or under a
-// global lock. No reader may ever see money in flight.
+// next); readers sum every account in one all-shard transaction, in two hops, under a shared
+// global lock in two hops, or under an exclusive global lock. No reader may ever see money in
+// flight.
 TEST_F(SerializabilityTest, TransfersKeepTheTotal) {
   constexpr int kAccounts = 12;
   constexpr int64_t kInitial = 1000;
@@ -69,8 +70,15 @@ TEST_F(SerializabilityTest, TransfersKeepTheTotal) {
           }
           return OpStatus::kOk;
         };
+        // A shared global reader in two hops: half the accounts, then the other half.
+        auto sum_half = [&](EngineShard* s, size_t parity) {
+          for (size_t i = parity; i < names.size(); i += 2) {
+            if (shards_->ShardOf(names[i]) == s->id()) part[s->id()] += SliceOf(s)->ints[names[i]];
+          }
+          return OpStatus::kOk;
+        };
         Transaction tx(shards_.get());
-        switch (r % 3) {
+        switch (r % 4) {
           case 0:
             tx.InitByKeys(all_keys, LockMode::kShared);
             tx.ScheduleSingleHop(
@@ -81,6 +89,12 @@ TEST_F(SerializabilityTest, TransfersKeepTheTotal) {
             tx.Schedule();
             tx.Execute([&](Transaction* t, EngineShard* s) { return sum_args(t, s, 0); }, false);
             tx.Execute([&](Transaction* t, EngineShard* s) { return sum_args(t, s, 1); }, true);
+            break;
+          case 2:
+            tx.InitGlobal(LockMode::kShared);
+            tx.Schedule();
+            tx.Execute([&](Transaction*, EngineShard* s) { return sum_half(s, 0); }, false);
+            tx.Execute([&](Transaction*, EngineShard* s) { return sum_half(s, 1); }, true);
             break;
           default:
             tx.InitGlobal();
@@ -153,7 +167,7 @@ class RandomRounds {
     int kind = rng_() % 10;
     if (kind == 0) {
       Transaction tx(shards_);
-      tx.InitGlobal();
+      tx.InitGlobal(rng_() % 2 ? LockMode::kShared : LockMode::kExclusive);
       tx.ScheduleSingleHop([](Transaction*, EngineShard*) { return OpStatus::kOk; });
       return;
     }

@@ -25,6 +25,7 @@ void Transaction::Reset() {
   }
   active_.clear();
   global_ = false;
+  global_shared_ = false;
   txid_ = 0;
   ran_ = false;
   refused_ = false;
@@ -81,9 +82,10 @@ void Transaction::InitByKeys(std::span<const std::string_view> keys,
   AddKeys(keys, modes, LockMode::kExclusive, shards);
 }
 
-void Transaction::InitGlobal() {
+void Transaction::InitGlobal(LockMode mode) {
   Reset();
   global_ = true;
+  global_shared_ = mode == LockMode::kShared;
   for (ShardId sid = 0; sid < shard_.size(); ++sid) {
     shard_[sid].active = true;
     active_.push_back(sid);

@@ -60,8 +60,11 @@ class Transaction {
   // find it. REQUIRES: shards.size() == keys.size(), shards[i] == ShardOf(keys[i]).
   void InitByKeys(std::span<const std::string_view> keys, std::span<const LockMode> modes,
                   std::span<const ShardId> shards);
-  // Locks every shard exclusively (FLUSHALL, KEYS on a consistent view, ...).
-  void InitGlobal();
+  // Locks every shard: exclusively (FLUSHALL, SWAPDB, a script that may touch any key), or,
+  // with kShared, against writers only (a read of keys anywhere: SORT ... GET patterns, a
+  // read-only script): shared global transactions run alongside each other and alongside
+  // keyed readers, never alongside a transaction that writes on the same shard.
+  void InitGlobal(LockMode mode = LockMode::kExclusive);
   // Adds shard `sid` to the transaction without locking a key there (it still waits for global
   // transactions). Call after InitByKeys.
   void IncludeShard(ShardId sid);
@@ -105,7 +108,8 @@ class Transaction {
   static void RunDetached(std::unique_ptr<Transaction> tx, OwnedHopCallback cb);
 
   // ---- Multi: one transaction for a sequence of commands. ----
-  // kLockAhead: locks `keys` (in `mode`) until UnlockMulti. kGlobal: locks every shard.
+  // kLockAhead: locks `keys` (in `mode`) until UnlockMulti. kGlobal: locks every shard, in
+  // `mode` (InitGlobal).
   // kNonAtomic: locks nothing; every command becomes a transaction of its own.
   // REQUIRES: not scheduled, mode != kNone.
   // With `wait` false, the schedule is only begun (BeginSchedule).
@@ -166,6 +170,10 @@ class Transaction {
   ShardSet* shard_set() const { return shard_set_; }
   TxId txid() const { return txid_; }
   bool IsGlobal() const { return global_; }
+  // True when every shard is locked in `mode` or stronger (a global transaction's mode).
+  bool HoldsGlobal(LockMode mode) const {
+    return global_ && (!global_shared_ || mode == LockMode::kShared);
+  }
   MultiMode multi_mode() const { return multi_; }
   // Coordinator only: the shards this transaction locks / runs on, ascending.
   const std::vector<ShardId>& active_shards() const { return active_; }
@@ -225,6 +233,7 @@ class Transaction {
   std::vector<PerShard> shard_;  // indexed by shard id
   std::vector<ShardId> active_;  // ascending
   bool global_ = false;
+  bool global_shared_ = false;  // with global_: InitGlobal(kShared)
   MultiMode multi_ = MultiMode::kNone;
   bool scheduled_ = false;
   TxId txid_ = 0;

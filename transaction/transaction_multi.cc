@@ -29,7 +29,7 @@ void Transaction::StartMulti(MultiMode mode, std::span<const std::string_view> k
       InitByKeys(keys, lock_mode);
       break;
     case MultiMode::kGlobal:
-      InitGlobal();
+      InitGlobal(lock_mode);
       break;
     default:
       Reset();
@@ -46,7 +46,7 @@ void Transaction::StartMulti(MultiMode mode, std::span<const std::string_view> k
 
 bool Transaction::IsKeyLocked(std::string_view key, LockMode mode) const {
   if (!scheduled_) return false;
-  if (global_) return true;
+  if (global_) return HoldsGlobal(mode);
   const PerShard& sd = shard_[shard_set_->ShardOf(key)];
   uint64_t fp = shard_set_->LockFingerprint(key);
   auto it = std::lower_bound(sd.locks.begin(), sd.locks.end(), fp,
@@ -63,6 +63,7 @@ OpStatus Transaction::ExecuteCommand(std::span<const std::string_view> keys, Loc
     command.InitByKeys(keys, mode);
     return command.ScheduleSingleHop(cb);
   }
+  if (multi_ == MultiMode::kGlobal && !HoldsGlobal(mode)) return OpStatus::kInvalidArg;
   if (multi_ == MultiMode::kLockAhead) {
     for (std::string_view key : keys) {
       if (IsKeyLocked(key, mode)) continue;

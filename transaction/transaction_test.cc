@@ -284,6 +284,76 @@ TEST_F(TransactionTest, GlobalTransactionExcludesKeyedOnes) {
   all.Wait();
 }
 
+// A shared global transaction (a read of the whole keyspace) runs alongside keyed readers and
+// other shared global ones, while a keyed writer waits for it, and it waits for an older one.
+TEST_F(TransactionTest, SharedGlobalExcludesOnlyWriters) {
+  std::string a = KeyOn(1);
+  string_view keys[] = {a};
+  io::Done global_holds, release_global;
+  std::atomic<bool> global_done{false};
+  io::BlockingCounter all(2);
+  pool_->at(0)->Dispatch([&] {
+    Transaction tx(shards_.get());
+    tx.InitGlobal(LockMode::kShared);
+    tx.Schedule();
+    EXPECT_TRUE(tx.HoldsGlobal(LockMode::kShared));
+    EXPECT_FALSE(tx.HoldsGlobal(LockMode::kExclusive));
+    tx.Execute([](Transaction*, EngineShard*) { return OpStatus::kOk; }, false);
+    global_holds.Notify();
+    release_global.Wait();
+    global_done = true;
+    tx.Execute([](Transaction*, EngineShard*) { return OpStatus::kOk; }, true);
+    all.Dec();
+  });
+  global_holds.Wait();
+  // Readers do not wait for it (they finish while it still holds).
+  pool_->at(1)->AwaitFiber([&] {
+    Transaction reader(shards_.get());
+    reader.InitByKeys(keys, LockMode::kShared);
+    reader.ScheduleSingleHop([&](Transaction*, EngineShard*) {
+      EXPECT_FALSE(global_done.load());
+      return OpStatus::kOk;
+    });
+    Transaction other(shards_.get());
+    other.InitGlobal(LockMode::kShared);
+    other.ScheduleSingleHop([&](Transaction*, EngineShard*) {
+      EXPECT_FALSE(global_done.load());
+      return OpStatus::kOk;
+    });
+  });
+  // A writer does.
+  pool_->at(1)->Dispatch([&] {
+    Transaction writer(shards_.get());
+    writer.InitByKeys(keys, LockMode::kExclusive);
+    writer.ScheduleSingleHop([&](Transaction*, EngineShard*) {
+      EXPECT_TRUE(global_done.load());
+      return OpStatus::kOk;
+    });
+    all.Dec();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  release_global.Notify();
+  all.Wait();
+  shards_->AwaitBriefOnAll([](EngineShard* s) { EXPECT_TRUE(s->IsIdle()); });
+}
+
+// In a global multi transaction taken shared, a write command is refused.
+TEST_F(TransactionTest, SharedGlobalMultiRefusesWrites) {
+  std::string a = KeyOn(0);
+  string_view keys[] = {a};
+  pool_->at(0)->AwaitFiber([&] {
+    Transaction tx(shards_.get());
+    tx.StartMulti(MultiMode::kGlobal, {}, LockMode::kShared);
+    auto noop = [](Transaction*, EngineShard*) { return OpStatus::kOk; };
+    EXPECT_EQ(tx.ExecuteCommand(keys, LockMode::kShared, noop), OpStatus::kOk);
+    EXPECT_EQ(tx.ExecuteCommand(keys, LockMode::kExclusive, noop), OpStatus::kInvalidArg);
+    EXPECT_TRUE(tx.IsKeyLocked(a, LockMode::kShared));
+    EXPECT_FALSE(tx.IsKeyLocked(a, LockMode::kExclusive));
+    tx.UnlockMulti();
+  });
+  shards_->AwaitBriefOnAll([](EngineShard* s) { EXPECT_TRUE(s->IsIdle()); });
+}
+
 TEST_F(TransactionTest, LockOnHashtagsCoversTheTag) {
   // Under the default options two keys with one tag do not conflict.
   std::string k1 = "{t}one", k2 = "{t}two";

@@ -115,14 +115,16 @@ void RunOp(const ConnectionContext* cntx, DbSlice* slice, int db,
 
 // Runs `cb` over `keys` as a transaction, or as a step of cntx->multi_tx. Returns false if the
 // multi transaction refused (a key it does not hold).
+// `own_mode`, when set, replaces LockModeOf for a transaction of the command's own.
 template <typename Cb>
-bool RunHop(ConnectionContext* cntx, std::span<const std::string_view> keys, Cb&& cb) {
+bool RunHop(ConnectionContext* cntx, std::span<const std::string_view> keys, Cb&& cb,
+            std::optional<tx::LockMode> own_mode = std::nullopt) {
   tx::LockMode mode = LockModeOf(cntx);
   if (cntx->multi_tx != nullptr) {
     return cntx->multi_tx->ExecuteCommand(keys, mode, cb) != OpStatus::kInvalidArg;
   }
   tx::Transaction t(cntx->service->shards().tx());
-  t.InitByKeys(keys, mode);
+  t.InitByKeys(keys, own_mode.value_or(mode));
   t.ScheduleSingleHop(cb);
   return true;
 }
@@ -170,8 +172,11 @@ auto RunOnKeyShard(ConnectionContext* cntx, std::string_view key, Op&& op) {
 // its shard's keys with their positions in `keys`. op runs on shard threads concurrently, so
 // it may only write to per-position or per-shard results.
 // Returns false if the enclosing script does not hold every key.
+// `own_mode`: the lock mode of a transaction of the command's own, when it differs from what
+// the command's flags say (a multi-key PFCOUNT only reads, unlike the one-key form).
 template <typename Op>
-bool RunOnKeys(ConnectionContext* cntx, std::span<const std::string_view> keys, Op&& op) {
+bool RunOnKeys(ConnectionContext* cntx, std::span<const std::string_view> keys, Op&& op,
+               std::optional<tx::LockMode> own_mode = std::nullopt) {
   int db = cntx->db_index;
   if (cntx->direct_shard != nullptr) {
     if (!internal::AllOnDirectShard(cntx, keys)) return false;
@@ -182,12 +187,15 @@ bool RunOnKeys(ConnectionContext* cntx, std::span<const std::string_view> keys, 
                     [&](const OpArgs& args) { op(args, view); });
     return true;
   }
-  return internal::RunHop(cntx, keys, [&](tx::Transaction* t, tx::EngineShard* es) {
-    std::span<const tx::ShardArg> view = t->ShardArgs(es->id());
-    internal::RunOp(cntx, &ShardSet::Of(es)->db_slice, db, view,
-                    [&](const OpArgs& args) { op(args, view); });
-    return OpStatus::kOk;
-  });
+  return internal::RunHop(
+      cntx, keys,
+      [&](tx::Transaction* t, tx::EngineShard* es) {
+        std::span<const tx::ShardArg> view = t->ShardArgs(es->id());
+        internal::RunOp(cntx, &ShardSet::Of(es)->db_slice, db, view,
+                        [&](const OpArgs& args) { op(args, view); });
+        return OpStatus::kOk;
+      },
+      own_mode);
 }
 
 // Runs op(const OpArgs&, std::string_view key) for every key of `keys` on its shard, all
@@ -274,10 +282,12 @@ class KeyHops {
 // destruction.
 class GlobalHops {
  public:
-  explicit GlobalHops(ConnectionContext* cntx) : cntx_(cntx), db_(cntx->db_index) {
+  // kShared: the hops only read (a shared global lock: other readers run alongside).
+  explicit GlobalHops(ConnectionContext* cntx, tx::LockMode mode = tx::LockMode::kExclusive)
+      : cntx_(cntx), db_(cntx->db_index), mode_(mode) {
     if (cntx->multi_tx == nullptr && cntx->direct_shard == nullptr) {
       own_.emplace(cntx->service->shards().tx());
-      own_->InitGlobal();
+      own_->InitGlobal(mode);
       own_->Schedule();
     }
   }
@@ -303,7 +313,7 @@ class GlobalHops {
       if (last_) own_.reset();  // concluded by that hop
       return true;
     }
-    if (cntx_->multi_tx == nullptr || !cntx_->multi_tx->IsGlobal()) return false;
+    if (cntx_->multi_tx == nullptr || !cntx_->multi_tx->HoldsGlobal(mode_)) return false;
     std::vector<tx::ShardId> all(cntx_->service->shards().size());
     for (size_t i = 0; i < all.size(); ++i) all[i] = tx::ShardId(i);
     return cntx_->multi_tx->ExecuteOnShards(all, cb) == OpStatus::kOk;
@@ -312,6 +322,7 @@ class GlobalHops {
  private:
   ConnectionContext* cntx_;
   int db_;
+  tx::LockMode mode_;
   bool last_ = false;
   std::optional<tx::Transaction> own_;
 };

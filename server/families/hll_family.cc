@@ -167,9 +167,11 @@ void PfCount(CmdArgs args, ConnectionContext* cntx) {
   if (args.size() == 2) return PfCountOne(args[1], cntx);
   CmdArgs keys = args.subspan(1);
   Sources src(keys.size());
-  bool ran = RunOnKeys(cntx, keys, [&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
-    src.Read(op, mine);
-  });
+  // Several keys: Redis merges them into a temporary and caches nothing, so this only reads
+  // (shared locks: concurrent PFCOUNTs of the same keys merge in parallel on every thread).
+  bool ran = RunOnKeys(
+      cntx, keys, [&](const OpArgs& op, std::span<const tx::ShardArg> mine) { src.Read(op, mine); },
+      tx::LockMode::kShared);
   ReplyBuilder* rb = cntx->rb;
   if (!ran) return rb->SendError(errors::kUndeclaredKeys);
   std::vector<uint8_t> max(hll::kRegisters, 0);

@@ -195,9 +195,12 @@ void StoreList(const OpArgs& op, std::string_view key, const std::vector<std::st
 // The store access a SORT needs: its own keys only (KeyHops), or every shard (GlobalHops).
 class SortAccess {
  public:
-  SortAccess(ConnectionContext* cntx, std::span<const std::string_view> keys, bool global) {
+  // A global SORT without STORE only reads: it takes the shared global lock, so SORTs run
+  // alongside each other and alongside keyed readers.
+  SortAccess(ConnectionContext* cntx, std::span<const std::string_view> keys, bool global,
+             bool store) {
     if (global) {
-      global_.emplace(cntx);
+      global_.emplace(cntx, store ? tx::LockMode::kExclusive : tx::LockMode::kShared);
     } else {
       hops_.emplace(cntx, keys);
     }
@@ -394,7 +397,7 @@ void SortGeneric(CmdArgs args, ConnectionContext* cntx, bool read_only) {
   std::string_view key = args[1];
   std::vector<std::string_view> keys{key};
   if (!s.store.empty()) keys.push_back(s.store);
-  SortAccess access(cntx, keys, s.ReadsOtherKeys());
+  SortAccess access(cntx, keys, s.ReadsOtherKeys(), !s.store.empty());
   Source src;
   uint32_t key_shard = cntx->service->shards().ShardOf(key);
   bool ran = access.Run([&](const OpArgs& op, uint32_t sid) {

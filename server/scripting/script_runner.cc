@@ -52,7 +52,9 @@ void ScriptLocks::StartOwn(bool wait) {
     own_->StartMulti(tx::MultiMode::kLockAhead, lock_keys_, lock_mode, wait);
     own_->set_learn_keys(true);  // a key not locked yet is locked on first touch
   } else {
-    own_->StartMulti(tx::MultiMode::kGlobal, {}, tx::LockMode::kExclusive, wait);
+    // A read-only script under the whole-store lock takes it shared: such scripts run
+    // alongside each other and alongside keyed readers.
+    own_->StartMulti(tx::MultiMode::kGlobal, {}, lock_mode, wait);
   }
 }
 
@@ -280,7 +282,10 @@ void CommandRunner::Call(const lua::CallInfo& info, std::span<const std::string_
     return Refuse(stop_reason_, reply);
   }
   if (mode_ == ScriptMode::kLockAhead && spec != nullptr && spec->whole_store != nullptr &&
-      spec->whole_store(args) && !(locks_->held() != nullptr && locks_->held()->IsGlobal())) {
+      spec->whole_store(args) &&
+      !(locks_->held() != nullptr &&
+        locks_->held()->HoldsGlobal((spec->flags & cmd::kReadOnly) ? tx::LockMode::kShared
+                                                                   : tx::LockMode::kExclusive))) {
     // Keys no argument names (SORT's BY/GET patterns) cannot be declared: only the whole
     // store covers them. Stopped and rolled back like any undeclared key.
     Stop(ScriptStop::kError, std::string(errors::kUndeclaredKeys) + ", key: (those " +
