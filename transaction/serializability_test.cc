@@ -37,6 +37,56 @@ class SerializabilityTest : public ShardSetTest {
       return OpStatus::kOk;
     });
   }
+
+  // One reader's sum of every account, read in the way `how` (0-3) picks: one all-shard hop,
+  // two keyed hops, a shared global lock in two hops, or an exclusive global lock.
+  int64_t ReadTotal(int how, const std::vector<std::string>& names,
+                    const std::vector<string_view>& all_keys) {
+    std::vector<int64_t> part(shards_->size(), 0);
+    auto sum_args = [&](Transaction* t, EngineShard* s, int parity) {
+      for (const ShardArg& arg : t->ShardArgs(s->id())) {
+        if (parity < 0 || int(arg.index % 2) == parity) {
+          part[s->id()] += SliceOf(s)->ints[std::string(arg.key)];
+        }
+      }
+      return OpStatus::kOk;
+    };
+    // A shared global reader in two hops: half the accounts, then the other half.
+    auto sum_half = [&](EngineShard* s, size_t parity) {
+      for (size_t i = parity; i < names.size(); i += 2) {
+        if (shards_->ShardOf(names[i]) == s->id()) part[s->id()] += SliceOf(s)->ints[names[i]];
+      }
+      return OpStatus::kOk;
+    };
+    Transaction tx(shards_.get());
+    switch (how) {
+      case 0:
+        tx.InitByKeys(all_keys, LockMode::kShared);
+        tx.ScheduleSingleHop([&](Transaction* t, EngineShard* s) { return sum_args(t, s, -1); });
+        break;
+      case 1:
+        tx.InitByKeys(all_keys, LockMode::kShared);
+        tx.Schedule();
+        tx.Execute([&](Transaction* t, EngineShard* s) { return sum_args(t, s, 0); }, false);
+        tx.Execute([&](Transaction* t, EngineShard* s) { return sum_args(t, s, 1); }, true);
+        break;
+      case 2:
+        tx.InitGlobal(LockMode::kShared);
+        tx.Schedule();
+        tx.Execute([&](Transaction*, EngineShard* s) { return sum_half(s, 0); }, false);
+        tx.Execute([&](Transaction*, EngineShard* s) { return sum_half(s, 1); }, true);
+        break;
+      default:
+        tx.InitGlobal();
+        tx.ScheduleSingleHop([&](Transaction*, EngineShard* s) {
+          for (const auto& [key, value] : SliceOf(s)->ints) part[s->id()] += value;
+          return OpStatus::kOk;
+        });
+    }
+    int64_t sum = 0;
+    for (int64_t p : part) sum += p;
+    return sum;
+  }
 };
 
 // Fibers move amounts between accounts on different shards (read in one hop, write in the
@@ -61,50 +111,7 @@ TEST_F(SerializabilityTest, TransfersKeepTheTotal) {
     std::mt19937 rng(uint32_t(f) * 7919u + 1);
     if (f % 5 == 0) {
       for (int r = 0; r < 60; ++r) {
-        std::vector<int64_t> part(shards_->size(), 0);
-        auto sum_args = [&](Transaction* t, EngineShard* s, int parity) {
-          for (const ShardArg& arg : t->ShardArgs(s->id())) {
-            if (parity < 0 || int(arg.index % 2) == parity) {
-              part[s->id()] += SliceOf(s)->ints[std::string(arg.key)];
-            }
-          }
-          return OpStatus::kOk;
-        };
-        // A shared global reader in two hops: half the accounts, then the other half.
-        auto sum_half = [&](EngineShard* s, size_t parity) {
-          for (size_t i = parity; i < names.size(); i += 2) {
-            if (shards_->ShardOf(names[i]) == s->id()) part[s->id()] += SliceOf(s)->ints[names[i]];
-          }
-          return OpStatus::kOk;
-        };
-        Transaction tx(shards_.get());
-        switch (r % 4) {
-          case 0:
-            tx.InitByKeys(all_keys, LockMode::kShared);
-            tx.ScheduleSingleHop(
-                [&](Transaction* t, EngineShard* s) { return sum_args(t, s, -1); });
-            break;
-          case 1:
-            tx.InitByKeys(all_keys, LockMode::kShared);
-            tx.Schedule();
-            tx.Execute([&](Transaction* t, EngineShard* s) { return sum_args(t, s, 0); }, false);
-            tx.Execute([&](Transaction* t, EngineShard* s) { return sum_args(t, s, 1); }, true);
-            break;
-          case 2:
-            tx.InitGlobal(LockMode::kShared);
-            tx.Schedule();
-            tx.Execute([&](Transaction*, EngineShard* s) { return sum_half(s, 0); }, false);
-            tx.Execute([&](Transaction*, EngineShard* s) { return sum_half(s, 1); }, true);
-            break;
-          default:
-            tx.InitGlobal();
-            tx.ScheduleSingleHop([&](Transaction*, EngineShard* s) {
-              for (const auto& [key, value] : SliceOf(s)->ints) part[s->id()] += value;
-              return OpStatus::kOk;
-            });
-        }
-        int64_t sum = 0;
-        for (int64_t p : part) sum += p;
+        int64_t sum = ReadTotal(r % 4, names, all_keys);
         if (sum != total) ++bad_reads;
         ++reads;
       }
