@@ -81,6 +81,14 @@ void FiberSocket::WakeWaiters() {
   if (registered_on_) registered_on_->OnReady(&watch_, true, true);
 }
 
+void FiberSocket::Deregister() {
+  if (registered_on_ == nullptr) return;
+  CHECK(registered_on_ == Proactor::Current()) << "socket deregistered on a foreign thread";
+  CHECK(watch_.reader == nullptr && watch_.writer == nullptr) << "deregistering a waited socket";
+  registered_on_->poller()->Unregister(&watch_);
+  registered_on_ = nullptr;
+}
+
 int FiberSocket::Connect(const std::string& host, uint16_t port) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;

@@ -3,7 +3,9 @@
 //
 // Errors are values: calls return a byte count (>= 0) or -errno.
 // Thread-safety: a FiberSocket is used by fibers of the thread that first waits on it (it is
-// registered with that thread's proactor); hand it to another thread only before first use.
+// registered with that thread's proactor); hand it to another thread only before first use, or
+// after Deregister() on the owner thread (connection migration: the next wait registers it
+// with the new thread's proactor).
 // ShutdownBoth() is the exception: it may be called from any fiber of the owner thread to wake
 // a reader blocked in Recv (which then returns 0).
 #pragma once
@@ -54,6 +56,12 @@ class FiberSocket {
   bool WaitWritable();
   // Wakes fibers parked in WaitReadable/WaitWritable. Owner thread only.
   void WakeWaiters();
+  // Leaves the owner thread's poller, so that another thread may take the socket over: its next
+  // wait registers it there. Readiness is level-checked on registration (epoll reports a
+  // socket that is already readable; the io_uring poll fires at once), so no input is lost.
+  // REQUIRES: the owner thread; no fiber parked on the socket. A no-op if not registered.
+  void Deregister();
+  bool registered() const { return registered_on_ != nullptr; }
 
  private:
   bool EnsureRegistered();

@@ -4,7 +4,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <memory>
 #include <string>
 
 #include "io/blocking_counter.h"
@@ -122,6 +124,63 @@ TEST_P(SocketTest, LargeWriteSuspendsUntilPeerReads) {
   });
   written.Wait();
   EXPECT_EQ(total, big.size());
+  pool.Stop();
+}
+
+// Connection migration: a socket registered on one thread is handed to the other (Deregister,
+// then the next wait registers it there) several times, with data that arrived before the
+// handover (readiness must be reported by the new poller) and data that arrives while the new
+// owner waits (its wake-up must reach the new thread).
+TEST_P(SocketTest, DeregisterHandsTheSocketToAnotherThread) {
+  ProactorPool pool(2, GetParam());
+  pool.Start();
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  auto sock = std::make_unique<FiberSocket>(fds[0]);
+  auto read_exactly = [&](size_t n) {
+    std::string got;
+    char buf[64];
+    while (got.size() < n) {
+      ssize_t r = sock->Recv(buf, std::min(sizeof(buf), n - got.size()));
+      if (r <= 0) break;
+      got.append(buf, size_t(r));
+    }
+    return got;
+  };
+  for (int round = 0; round < 6; ++round) {
+    Proactor* owner = pool.at(round % 2);
+    std::string early = "early" + std::to_string(round);
+    std::string late = "late" + std::to_string(round);
+    ASSERT_EQ(write(fds[1], early.data(), early.size()), ssize_t(early.size()));
+    std::string got = owner->AwaitFiber([&] {
+      // The early bytes came while no poller watched the socket: the wait must end at once.
+      // (A watchdog writes "!" after a second, so a lost readiness fails instead of hanging.)
+      bool woke = false;
+      Fiber watchdog("watchdog", [&] {
+        for (int i = 0; i < 100 && !woke; ++i) this_fiber::SleepFor(std::chrono::milliseconds(10));
+        if (!woke) {
+          EXPECT_EQ(write(fds[1], "!", 1), 1);
+        }
+      });
+      EXPECT_TRUE(sock->WaitReadable());
+      woke = true;
+      watchdog.Join();
+      std::string first = read_exactly(early.size());
+      Fiber writer("late-writer", [&] {
+        this_fiber::SleepFor(std::chrono::milliseconds(2));  // the reader parks meanwhile
+        EXPECT_EQ(write(fds[1], late.data(), late.size()), ssize_t(late.size()));
+      });
+      std::string second = read_exactly(late.size());
+      writer.Join();
+      EXPECT_TRUE(sock->registered());
+      sock->Deregister();
+      EXPECT_FALSE(sock->registered());
+      return first + second;
+    });
+    EXPECT_EQ(got, early + late) << "round " << round;
+  }
+  pool.at(0)->Await([&] { sock.reset(); });
+  close(fds[1]);
   pool.Stop();
 }
 

@@ -55,6 +55,9 @@ ABSL_FLAG(std::string, io_backend, "epoll", "I/O readiness backend: epoll or uri
 // Off by default: when clients share the server's cores (the benchmarks, a small machine), a
 // pinned proactor cannot move off a core a client keeps busy, and every cross-thread hop
 // waits for it (issue 18: 2-7x slower on two threads at a load average of 15-20).
+ABSL_FLAG(bool, migrate_connections, true,
+          "move a client whose pipelined commands keep going to one shard of another thread to "
+          "that thread (connection migration; false: a connection stays where it was accepted)");
 ABSL_FLAG(bool, pin_threads, false,
           "bind proactor thread i to the i-th usable CPU (when there are enough CPUs)");
 ABSL_FLAG(std::string, requirepass, "", "password clients must AUTH with (empty: none)");
@@ -260,6 +263,7 @@ int ReadConfig(const lw::StartupArgs& startup, lw::ServerConfig* config, std::st
   }
   service.default_lua_flags = *lua_flags;
   service.lua_auto_async = absl::GetFlag(FLAGS_lua_auto_async);
+  service.migrate_connections = absl::GetFlag(FLAGS_migrate_connections);
   service.lua_lock_on_first_touch = absl::GetFlag(FLAGS_lua_lock_on_first_touch);
   service.busy_reply_threshold_ms = absl::GetFlag(FLAGS_busy_reply_threshold);
   std::string dir = absl::GetFlag(FLAGS_dir);

@@ -131,8 +131,12 @@ struct ConnectionContext {
   int64_t* clock_chain = nullptr;
 
   ClientControl* control = nullptr;
-  // Proactor index of the client's thread (set by Service::RegisterClient).
+  // Proactor index of the client's thread (set by Service::RegisterClient, and by
+  // Service::EndClientMove when the connection migrates).
   uint32_t thread = 0;
+  // Set when other clients' state names this client's thread (a CLIENT TRACKING redirect
+  // target): the connection never migrates.
+  bool stay_on_thread = false;
 
   // For CLIENT LIST / INFO (filled by the connection; empty for in-process clients).
   std::string addr;

@@ -134,6 +134,9 @@ struct ServiceConfig {
   std::string tls_cert_file, tls_key_file, tls_ca_cert_file, tls_auth_clients = "yes";
   // --aclfile: the ACL file ACL LOAD/SAVE use and start-up loads ("" none).
   std::string aclfile;
+  // --migrate_connections (issue 18): a plain client whose pipelined commands keep going to
+  // one shard of another thread moves to that thread (server/net/README.md).
+  bool migrate_connections = true;
   // The config file's `user` directives (words after "user"; checked by main with
   // CheckConfigUser, never together with an aclfile), created at start-up in this order.
   std::vector<std::vector<std::string>> users;
@@ -431,6 +434,18 @@ class Service {
   void ForEachLocalClient(F&& fn) {
     for (auto& [id, cntx] : clients_[io::Proactor::Current()->index()]) fn(cntx);
   }
+  // Connection migration (issue 18; server/net/README.md): a client moves from its thread to
+  // another between two requests. BeginClientMove, on its thread, takes it off that thread's
+  // list (still counted as connected); EndClientMove, on the new thread, lists it there
+  // (cntx->thread) and counts the move. BeginClientMove refuses (false, nothing changed)
+  // while a sweep runs: the caller stays and may try later.
+  bool BeginClientMove(ConnectionContext* cntx);
+  void EndClientMove(ConnectionContext* cntx);
+  uint64_t migrated_connections() const { return migrated_.load(std::memory_order_relaxed); }
+  // AwaitBriefOnAll for work that must see every client exactly once (CLIENT LIST, CLIENT
+  // KILL, finding a client by id): no client is between two threads' lists while fn runs
+  // (moves wait or are refused meanwhile). REQUIRES: a fiber or a thread off the pool.
+  void AwaitBriefOnAllClients(const std::function<void(io::Proactor*)>& fn);
 
   // The calling thread's per-command counters, indexed by statistics slot
   // (CommandRegistry::StatSlot). REQUIRES: on a pool thread.
@@ -524,6 +539,12 @@ class Service {
   std::atomic<uint64_t> total_connections_{0};
   std::atomic<uint64_t> rejected_connections_{0};
   std::atomic<size_t> connected_clients_{0};
+  // Connection migration: clients between two threads' lists, sweeps that need them listed
+  // (AwaitBriefOnAllClients), moves done. Each side checks the other's counter after raising
+  // its own (sequentially consistent), so a sweep never misses a moving client.
+  std::atomic<int> clients_moving_{0};
+  std::atomic<int> client_sweeps_{0};
+  std::atomic<uint64_t> migrated_{0};
   RuntimeConfig runtime_;
   BusyRegistry busy_;
   SlowLog slow_log_;

@@ -70,7 +70,7 @@ std::string_view UserName(const ConnectionContext* c) {
 template <typename Pred>
 void KillClients(ConnectionContext* self, const Pred& pred) {
   Service* service = self->service;
-  service->pool()->AwaitBriefOnAll([&](io::Proactor*) {
+  service->AwaitBriefOnAllClients([&](io::Proactor*) {
     std::vector<ClientControl*> kill;
     service->ForEachLocalClient([&](ConnectionContext* c) {
       if (c != self && c->control && pred(c)) kill.push_back(c->control);

@@ -3,7 +3,8 @@
 // tracking_family.cc).
 //
 // LIST and KILL reach every thread's clients by sending each thread a brief task
-// (AwaitBriefOnAll): a thread reads and closes only its own connections.
+// (Service::AwaitBriefOnAllClients: no connection is migrating between threads meanwhile): a
+// thread reads and closes only its own connections.
 #include "server/families/client_family.h"
 
 #include <algorithm>
@@ -148,7 +149,7 @@ void ClientList(CmdArgs args, ConnectionContext* cntx) {
   // The calling client may be an in-process one the Service does not list: show it too.
   bool self_listed = false;
   int64_t now = SteadyNowNs();
-  service->pool()->AwaitBriefOnAll([&](io::Proactor* p) {
+  service->AwaitBriefOnAllClients([&](io::Proactor* p) {
     auto& out = per[p->index()];
     service->ForEachLocalClient([&](ConnectionContext* c) {
       if (c == cntx) self_listed = true;
@@ -217,7 +218,7 @@ void ClientKill(CmdArgs args, ConnectionContext* cntx) {
   std::atomic<int64_t> killed{0};
   bool kill_self = false;
   // Each thread closes its own matching connections: Kill() runs there, in loop context.
-  service->pool()->AwaitBriefOnAll([&](io::Proactor*) {
+  service->AwaitBriefOnAllClients([&](io::Proactor*) {
     std::vector<ConnectionContext*> victims;  // Kill() leaves the client map: collect first
     service->ForEachLocalClient([&](ConnectionContext* c) {
       if (id && c->client_id != *id) return;

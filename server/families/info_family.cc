@@ -446,6 +446,8 @@ void StatsSection(const InfoContext& c, InfoWriter& w) {
   w.Line("io_threaded_writes_processed", 0);
   w.Line("reply_buffer_shrinks", c.service->reply_buffer_shrinks());
   w.Line("reply_buffer_expands", c.service->reply_buffer_expands());
+  // Lacewing: connections moved to the thread of their keys (issue 18, --migrate_connections).
+  w.Line("migrated_connections", c.service->migrated_connections());
   // Lacewing: scripts run per atomicity mode, and async-call flushes (squashed batches).
   w.Line("lua_scripts_lock_ahead", c.scripting.runs_lock_ahead);
   w.Line("lua_scripts_global", c.scripting.runs_global);

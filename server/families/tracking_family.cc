@@ -30,8 +30,12 @@ struct TrackingRequest {
 // The thread of client `id`, if it is connected.
 std::optional<uint32_t> FindClientThread(Service* service, uint64_t id) {
   std::atomic<int64_t> found{-1};
-  service->pool()->AwaitBriefOnAll([&](io::Proactor* p) {
-    if (service->FindLocalClient(id) != nullptr) found.store(p->index());
+  // A redirect target stays on its thread from now on: invalidations are sent there.
+  service->AwaitBriefOnAllClients([&](io::Proactor* p) {
+    if (ConnectionContext* c = service->FindLocalClient(id)) {
+      c->stay_on_thread = true;
+      found.store(p->index());
+    }
   });
   if (found.load() < 0) return std::nullopt;
   return uint32_t(found.load());

@@ -17,6 +17,7 @@
 
 #include "base/clock.h"
 #include "base/logging.h"
+#include "base/malloc_accounting.h"
 #include "base/str_util.h"
 #include "io/fiber.h"
 #include "io/proactor.h"
@@ -291,6 +292,7 @@ bool Connection::ProcessInput() {
     // One registry lookup per request, shared by the batching, squashing and dispatch paths.
     const CommandSpec* found = service_->registry().Find(args_[0]);
     if (const CommandSpec* spec = Batchable(found, args_)) {
+      batch_shard_ = kMixedShards;
       RunPipelineBatch();  // squashed commands before it
       if (batch_spec_ != spec || batch_args_.size() == kMaxBatch) {
         RunCommandBatch();
@@ -303,12 +305,14 @@ bool Connection::ProcessInput() {
     RunCommandBatch();
     SquashItem item;
     if (Squashable(found, args_, &item)) {
+      NoteShard(int(item.shard));
       // The views point into in_, valid until compaction.
       pending_arg_begin_.push_back(pending_args_.size());
       pending_args_.insert(pending_args_.end(), args_.begin(), args_.end());
       pending_.push_back(std::move(item));
       continue;
     }
+    batch_shard_ = kMixedShards;
     RunPipelineBatch();  // everything before this command, in order
     TakePushes();        // between two replies: keeps messages in publication order with replies
     size_t mark = rb_.size();
@@ -484,26 +488,22 @@ int Connection::WriteOutput(std::string_view data) {
   return tls_ ? tls_->SendAll(data) : socket_.SendAll(data);
 }
 
-void Connection::Run() {
+Connection::RunResult Connection::Run() {
   // A TLS client handshakes first: even a refusal (maxclients, protected mode) is sent over
-  // TLS, as Redis does.
-  if (tls_ && !tls_->Handshake()) {
-    if (over_max_clients_) service_->CountRejectedConnection();
-    socket_.Close();
-    return;
-  }
-  if (over_max_clients_) {
-    rb_.SendError(errors::kMaxClients);
-    Flush();
-    service_->CountRejectedConnection();
-    socket_.Close();
-    return;
-  }
-  if (denied_) {
-    rb_.SendError(errors::kProtectedModeDenied);
-    Flush();
-    socket_.Close();
-    return;
+  // TLS, as Redis does. (A migrated connection did all this on its first thread.)
+  if (!std::exchange(started_, true)) {
+    if (tls_ && !tls_->Handshake()) {
+      if (over_max_clients_) service_->CountRejectedConnection();
+      socket_.Close();
+      return RunResult::kClosed;
+    }
+    if (over_max_clients_ || denied_) {
+      rb_.SendError(over_max_clients_ ? errors::kMaxClients : errors::kProtectedModeDenied);
+      Flush();
+      if (over_max_clients_) service_->CountRejectedConnection();
+      socket_.Close();
+      return RunResult::kClosed;
+    }
   }
   while (!shutting_down_) {
     if (in_len_ == in_.size()) {
@@ -545,8 +545,63 @@ void Connection::Run() {
       in_.resize(kInitialBuffer);
       in_.shrink_to_fit();
     }
+    if (MaybeMigrate()) return RunResult::kMigrate;
   }
   socket_.Close();
+  return RunResult::kClosed;
 }
+
+bool Connection::CanMigrate() const {
+  const ConnectionContext& c = cntx_;
+  // State other threads reach by this client's thread (subscriptions, tracking, MONITOR,
+  // redirect targets) or that a command left half done (MULTI, a blocked command) stays put;
+  // so does a client that must still authenticate or has output pending.
+  if (tls_ || shutting_down_ || c.stay_on_thread || c.multi || c.pubsub || c.subscribed() ||
+      c.tracking || c.tracking_state || c.monitor || c.blocked || c.close_after_reply ||
+      !c.authenticated || c.reply_mode != ConnectionContext::kReplyOn) {
+    return false;
+  }
+  if (!rb_.empty() || !push_buf_.empty() || !pending_.empty() || !batch_args_.empty()) {
+    return false;
+  }
+  // CLIENT PAUSE and MONITOR (unbatched), and shutdown, keep everyone where they are.
+  return !service_->unbatched() && !service_->stopping() && socket_.fd() >= 0;
+}
+
+bool Connection::MaybeMigrate() {
+  const int shard = std::exchange(batch_shard_, kNoShard);
+  const uint32_t cmds = std::exchange(batch_cmds_, 0);
+  if (shard == kNoShard) return false;  // no complete request in this read: the run goes on
+  if (shard < 0 || uint32_t(shard) == cntx_.thread || uint32_t(shard) >= service_->pool()->size()) {
+    streak_shard_ = kNoShard;
+    return false;
+  }
+  if (shard != streak_shard_) {
+    streak_shard_ = shard;
+    streak_cmds_ = streak_reads_ = 0;
+  }
+  streak_cmds_ += cmds;
+  ++streak_reads_;
+  if (streak_cmds_ < kMigrateMinCommands || streak_reads_ < kMigrateMinReads) return false;
+  // last_active_ns was read when this input arrived: no clock read of our own.
+  if (last_move_ns_ != 0 && cntx_.last_active_ns - last_move_ns_ < kMigrateMinIntervalNs) {
+    return false;
+  }
+  if (!service_->config().migrate_connections || !CanMigrate()) {
+    streak_shard_ = kNoShard;  // count afresh: the checks run once per run of reads
+    return false;
+  }
+  if (!service_->BeginClientMove(&cntx_)) return false;  // CLIENT LIST & co. sweep: next read
+  streak_shard_ = kNoShard;
+  socket_.Deregister();
+  // The buffers were allocated here and will be freed there (approximately: the big ones).
+  mem::HandOver(service_->thread_id(uint32_t(shard)),
+                int64_t(sizeof(*this) + in_.capacity() + rb_.buffer().capacity()));
+  migrate_target_ = uint32_t(shard);
+  last_move_ns_ = cntx_.last_active_ns;
+  return true;
+}
+
+void Connection::AttachAfterMove() { service_->EndClientMove(&cntx_); }
 
 }  // namespace lw

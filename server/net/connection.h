@@ -7,8 +7,12 @@
 // (in loop context): they are queued in push_buf_ and moved into the reply stream only between
 // two complete replies, so a message never splits a reply; the fiber is woken if it is parked
 // waiting for input. The connection fiber is the only writer of the socket.
-// Thread-safety: owner thread only; Shutdown()/Kill()/Push() may run in any fiber or in loop
-// context of that thread.
+// Migration (issue 18): between two reads, a plain client whose recent pipelined commands all
+// went to one shard of another thread leaves Run() with kMigrate; the Server moves the object
+// to that thread, where AttachAfterMove() and Run() continue it on a new fiber (everything,
+// partial input included, travels with the object; see server/net/README.md).
+// Thread-safety: owner thread only (the thread it was constructed on, or moved to); Shutdown()/
+// Kill()/Push() may run in any fiber or in loop context of that thread.
 #pragma once
 
 #include <functional>
@@ -32,7 +36,7 @@ class TlsContext;
 
 class Connection : public ClientControl {
  public:
-  // REQUIRES: constructed on the thread that will run it (it registers with the Service).
+  // REQUIRES: constructed on the thread that will run it first (it registers with the Service).
   // With `tls`, the client speaks TLS: Run() handshakes first, then every byte in and out
   // goes through a TlsStream on this same fiber.
   // `admin`: accepted on the admin port (ServerConfig::admin_port): maxclients does not apply.
@@ -40,8 +44,16 @@ class Connection : public ClientControl {
              bool admin = false);
   ~Connection() override;
 
-  // Serves the client until it disconnects, sends QUIT, errs, or Shutdown() is called.
-  void Run();
+  // Serves the client until it disconnects, sends QUIT, errs, or Shutdown() is called
+  // (kClosed: the socket is closed), or until it should move to thread migrate_target()
+  // (kMigrate: the socket is left open and off this thread's poller, the client off this
+  // thread's list; the caller hands the object over and calls AttachAfterMove, then Run,
+  // there).
+  enum class RunResult { kClosed, kMigrate };
+  RunResult Run();
+  uint32_t migrate_target() const { return migrate_target_; }
+  // On the new thread after a kMigrate: lists the client there (Service::EndClientMove).
+  void AttachAfterMove();
   // Wakes Run() out of a blocking read so it returns promptly.
   void Shutdown();
 
@@ -92,6 +104,34 @@ class Connection : public ClientControl {
   int64_t soft_since_ns_ = 0;
   // Appends queued pushes to the reply stream (between replies only).
   void TakePushes();
+
+  // Migration: the shard every command of the current read went to (kNoShard: none yet,
+  // kMixedShards: several, or a command that was not squashed), and the run of consecutive
+  // reads whose commands all went to streak_shard_, a shard of another thread. A move needs
+  // kMigrateMinCommands commands over kMigrateMinReads reads (a client on random keys almost
+  // never sends 32 in a row to one shard, and a pipelined one never 4 whole batches), and
+  // kMigrateMinIntervalNs since this client's last move (no ping-pong).
+  static constexpr int kNoShard = -1, kMixedShards = -2;
+  static constexpr uint32_t kMigrateMinCommands = 32, kMigrateMinReads = 4;
+  static constexpr int64_t kMigrateMinIntervalNs = 100'000'000;
+  void NoteShard(int shard) {
+    batch_shard_ = batch_shard_ == kNoShard || batch_shard_ == shard ? shard : kMixedShards;
+    ++batch_cmds_;
+  }
+  // After a read's replies went out: true if the client was detached for a move (Run then
+  // returns kMigrate).
+  bool MaybeMigrate();
+  // No state that ties the client to this thread: no MULTI/WATCH, subscriptions, tracking,
+  // MONITOR, blocking command, TLS, pending output; not a redirect target; no pause.
+  bool CanMigrate() const;
+  int batch_shard_ = kNoShard;
+  uint32_t batch_cmds_ = 0;
+  int streak_shard_ = kNoShard;
+  uint32_t streak_cmds_ = 0;
+  uint32_t streak_reads_ = 0;
+  int64_t last_move_ns_ = 0;
+  uint32_t migrate_target_ = 0;
+  bool started_ = false;  // Run() did the first-time work (TLS handshake, refusals)
 
   io::FiberSocket socket_;
   Service* service_;

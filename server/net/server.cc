@@ -199,18 +199,38 @@ std::string Server::ApplyTlsSettings() {
 }
 
 void Server::ServeConnection(int fd, bool tls, bool admin) {
-  auto& mine = connections_[io::Proactor::Current()->index()];
   std::shared_ptr<TlsContext> context;
   if (tls) {
     std::lock_guard<std::mutex> lock(tls_mu_);
     context = tls_;
   }
-  Connection conn(io::FiberSocket(fd), service_.get(), context.get(), admin);
-  mine.insert(&conn);
+  Serve(std::make_unique<Connection>(io::FiberSocket(fd), service_.get(), context.get(), admin));
+}
+
+void Server::Serve(std::unique_ptr<Connection> conn) {
+  auto& mine = connections_[io::Proactor::Current()->index()];
+  mine.insert(conn.get());
   // Stop() sweeps connections on this thread after setting stopping_, so a connection that
-  // starts after the sweep sees the flag here.
-  if (!stopping_.load()) conn.Run();
-  mine.erase(&conn);
+  // starts (or arrives from another thread) after the sweep sees the flag here.
+  Connection::RunResult result = Connection::RunResult::kClosed;
+  if (!stopping_.load()) result = conn->Run();
+  mine.erase(conn.get());
+  if (result == Connection::RunResult::kMigrate) {
+    // The connection fiber cannot move: a new one continues the client on its new thread. The
+    // object is owned by the task meanwhile (nothing else can reach it: it is on no thread's
+    // list, and sweeps of the client lists wait for the move, Service::BeginClientMove).
+    io::Proactor* target = pool_.at(conn->migrate_target());
+    Connection* moving = conn.release();
+    target->Dispatch(
+        [this, moving] {
+          std::unique_ptr<Connection> arrived(moving);
+          arrived->AttachAfterMove();
+          Serve(std::move(arrived));
+        },
+        "connection");
+    return;
+  }
+  conn.reset();  // unregisters the client, on its thread
   live_connections_.Dec();
 }
 

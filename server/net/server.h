@@ -70,6 +70,9 @@ class Server {
   // Binds every configured listener into listen_fds_; on failure closes them and returns -errno.
   int Listen();
   void ServeConnection(int fd, bool tls, bool admin);
+  // Runs `conn` on the calling thread until it closes, or hands it to the thread it migrates
+  // to (Connection::RunResult::kMigrate), where it is served the same way on a new fiber.
+  void Serve(std::unique_ptr<Connection> conn);
   // Service::ReloadTls's hook (CONFIG SET tls-*): rebinds the TLS port if it changed and
   // rebuilds the context; "" or Redis's reason, nothing changed. Runs on proactor 0.
   std::string ApplyTlsSettings();
@@ -99,7 +102,8 @@ class Server {
   std::vector<io::FiberAcceptor*> acceptors_;
   io::BlockingCounter accept_loops_{0};
   io::BlockingCounter live_connections_{0};
-  // Per proactor: its live connections (touched only by that proactor's thread).
+  // Per proactor: its live connections (touched only by that proactor's thread). A migrating
+  // connection is on none for the one task that carries it to its new thread.
   std::vector<absl::flat_hash_set<Connection*>> connections_;
   bool started_ = false;
   std::atomic<bool> stopping_{false};

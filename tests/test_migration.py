@@ -1,0 +1,240 @@
+"""Connection migration (issue 18): a plain client whose pipelined commands keep going to one
+shard of another thread moves to that thread between two requests (server/net/README.md).
+
+Lacewing runs on 2 threads (2 shards). Python cannot compute a key's shard, so the tests use
+fixed keys (the hash is deterministic: 20 keys cover both shards) and read INFO's
+`migrated_connections`. Every reply is compared byte for byte with redis-server's for the
+same connection's commands (each connection has keys of its own, so the order between
+connections cannot change a reply). A move needs 32 commands over 4 reads on one foreign
+shard, and 100 ms since the connection's last move."""
+import random
+import threading
+import time
+
+from resp_client import RawClient, encode
+
+MOVE_INTERVAL = 0.12  # a little over the 100 ms a connection waits between two moves
+
+
+def migrated(c):
+    text = c.call("INFO", "stats").decode()
+    for line in text.split("\r\n"):
+        if line.startswith("migrated_connections:"):
+            return int(line.split(":")[1])
+    raise AssertionError("no migrated_connections in INFO stats")
+
+
+def read_n(client, n):
+    return [client.read_reply() for _ in range(n)]
+
+
+def pipeline(lw, rd, cmds, rng=None):
+    """Sends `cmds` as one pipeline to both servers (on Lacewing split at a random byte, so a
+    request may wait half read in the input buffer while the connection moves) and asserts
+    the replies are equal, in order."""
+    data = b"".join(encode(*c) for c in cmds)
+    if rng is not None and len(data) > 1:
+        cut = rng.randrange(1, len(data))
+        lw.sock.sendall(data[:cut])
+        time.sleep(0.0005)
+        lw.sock.sendall(data[cut:])
+    else:
+        lw.sock.sendall(data)
+    rd.sock.sendall(data)
+    got, want = read_n(lw, len(cmds)), read_n(rd, len(cmds))
+    for c, g, w in zip(cmds, got, want):
+        assert g == w, f"{c}: lacewing {g!r} != redis {w!r}"
+    return got
+
+
+def batch_on(tag, i, n=16):
+    """n commands on keys of one hash tag (one shard)."""
+    out = []
+    for j in range(n):
+        k = f"{{{tag}}}:{j % 3}"
+        out.append([("SET", k, f"v{i}.{j}"), ("GET", k), ("APPEND", k, "x"), ("STRLEN", k),
+                    ("INCR", f"{{{tag}}}:n"), ("RPUSH", f"{{{tag}}}:l", j),
+                    ("LRANGE", f"{{{tag}}}:l", -2, -1)][j % 7])
+    return out
+
+
+def test_client_follows_its_keys_and_keeps_its_identity(server, redis_server):
+    admin = RawClient(server.port)
+    lw, rd = RawClient(server.port), RawClient(redis_server.port)
+    rng = random.Random(18)
+    lw.call("HELLO", "3")  # the reply names the server: not compared
+    rd.call("HELLO", "3")
+    for c in (["SELECT", "3"], ["CLIENT", "SETNAME", "mover"]):
+        assert lw.call(*c) == rd.call(*c)
+    my_id = lw.call("CLIENT", "ID")
+    before = migrated(admin)
+    deltas = []
+    for i in range(20):
+        tag = f"key{i}"
+        for phase in range(2):
+            m0 = migrated(admin)
+            for b in range(5):
+                pipeline(lw, rd, batch_on(tag, b), rng)
+            deltas.append(migrated(admin) - m0)
+            # The second phase on the same keys finds the client at home: it must not move.
+            if phase == 1:
+                assert deltas[-1] == 0, (i, deltas)
+            time.sleep(MOVE_INTERVAL)
+    assert all(d in (0, 1) for d in deltas), deltas
+    assert migrated(admin) - before >= 2, deltas  # 20 tags cover both shards
+    # Identity, database, protocol and name survived every move.
+    assert lw.call("CLIENT", "ID") == my_id
+    assert lw.call("CLIENT", "GETNAME") == rd.call("CLIENT", "GETNAME")
+    assert lw.call("GET", "{key3}:0") == rd.call("GET", "{key3}:0")
+    info = lw.call("CLIENT", "INFO").decode()
+    assert " db=3 " in info and " name=mover " in info and " resp=3\n" in info, info
+    # The age counts from the connection's accept (the phases above took over 4.8 s).
+    assert int(info.split(" age=")[1].split(" ")[0]) >= 4, info
+    listing = admin.call("CLIENT", "LIST").decode()
+    lines = [x for x in listing.split("\n") if f"id={int(my_id[1:-2])} " in x]
+    assert len(lines) == 1 and "name=mover" in lines[0], listing
+    # CLIENT KILL from another connection reaches it on its new thread.
+    assert admin.call("CLIENT", "KILL", "ID", int(my_id[1:-2])) == b":1\r\n"
+    lw.sock.settimeout(5)
+    try:
+        assert lw.sock.recv(100) == b""
+    except ConnectionResetError:
+        pass
+    assert int(admin.call("INFO", "clients").decode().split("connected_clients:")[1]
+               .split("\r\n")[0]) == 1
+    for c in (admin, lw, rd):
+        c.close()
+
+
+def test_random_keys_do_not_move(lacewing_factory, redis_server):
+    """Pipelines over keys of both shards, and a client sending one command at a time on random
+    keys: nothing moves."""
+    server = lacewing_factory("--proactor_threads", "2")
+    admin = RawClient(server.port)
+    lw, rd = RawClient(server.port), RawClient(redis_server.port)
+    one_lw, one_rd = RawClient(server.port), RawClient(redis_server.port)
+    rng = random.Random(7)
+    before = migrated(admin)
+    for b in range(40):
+        cmds = [("SET", f"r:{rng.randrange(1000)}", b) for _ in range(10)]
+        pipeline(lw, rd, cmds)
+        for _ in range(5):
+            k = f"s:{rng.randrange(1000)}"
+            assert one_lw.call("INCR", k) == one_rd.call("INCR", k)
+    assert migrated(admin) == before
+    for c in (admin, lw, rd, one_lw, one_rd):
+        c.close()
+
+
+def test_flag_off_never_moves(lacewing_factory, redis_server):
+    server = lacewing_factory("--proactor_threads", "2", "--migrate_connections=false")
+    admin = RawClient(server.port)
+    lw, rd = RawClient(server.port), RawClient(redis_server.port)
+    for i in range(6):
+        for b in range(5):
+            pipeline(lw, rd, batch_on(f"off{i}", b))
+    assert migrated(admin) == 0
+    for c in (admin, lw, rd):
+        c.close()
+
+
+def test_special_states_never_move(server):
+    """MULTI/WATCH users, subscribers (RESP3, so they may still run GET), tracking clients and
+    a CLIENT TRACKING redirect target stay on their thread whatever keys they use."""
+    admin = RawClient(server.port)
+    multi, watcher, sub, tracker, target = (RawClient(server.port) for _ in range(5))
+    assert multi.call("MULTI") == b"+OK\r\n"
+    assert multi.call("EXEC") == b"*0\r\n"
+    assert watcher.call("WATCH", "w") == b"+OK\r\n"
+    sub.call("HELLO", "3")
+    assert sub.call("SUBSCRIBE", "ch").startswith(b">3")
+    tracker.call("HELLO", "3")
+    assert tracker.call("CLIENT", "TRACKING", "ON") == b"+OK\r\n"
+    target.call("HELLO", "3")
+    target_id = int(target.call("CLIENT", "ID")[1:-2])
+    redirector = RawClient(server.port)
+    assert redirector.call("CLIENT", "TRACKING", "ON", "REDIRECT", target_id) == b"+OK\r\n"
+    before = migrated(admin)
+    for i in range(20):
+        for c in (multi, watcher, sub, tracker, target):
+            for b in range(5):
+                cmds = [("GET", f"{{st{i}}}:{j}") for j in range(16)]
+                c.sock.sendall(b"".join(encode(*x) for x in cmds))
+                replies = read_n(c, len(cmds))
+                assert all(r in (b"$-1\r\n", b"_\r\n") for r in replies), replies
+        time.sleep(0.01)
+    assert migrated(admin) == before
+    # The subscriber still gets its messages, the redirect target its invalidations.
+    assert admin.call("PUBLISH", "ch", "hi") == b":1\r\n"
+    assert sub.read_reply() == b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n"
+    redirector.call("GET", "{st1}:0")
+    admin.call("SET", "{st1}:0", "x")
+    assert b"invalidate" in target.read_reply()
+    for c in (admin, multi, watcher, sub, tracker, target, redirector):
+        c.close()
+
+
+def test_randomized_moves_back_and_forth(server, redis_server):
+    """Seeded: 8 connections pipeline on key sets of their own, each switching sets every few
+    rounds, so they move back and forth while others pipeline; every reply is checked against
+    redis-server. Meanwhile another thread keeps listing the clients: each mover must be listed
+    exactly once every time (a moving client is never missed nor listed twice)."""
+    rng = random.Random(1818)
+    n = 8
+    pairs = [(RawClient(server.port), RawClient(redis_server.port)) for _ in range(n)]
+    ids = [int(lw.call("CLIENT", "ID")[1:-2]) for lw, _ in pairs]
+    admin = RawClient(server.port)
+    before = migrated(admin)
+    stop, problems, listings = threading.Event(), [], [0]
+
+    def lister():
+        c = RawClient(server.port)
+        while not stop.is_set():
+            text = c.call("CLIENT", "LIST").decode()
+            listed = [int(x.split("id=")[1].split(" ")[0]) for x in text.split("\n") if "id=" in x]
+            for i in ids:
+                if listed.count(i) != 1:
+                    problems.append((i, listed))
+            listings[0] += 1
+            time.sleep(0.005)  # a sweep refuses moves while it runs: leave them room
+        c.close()
+
+    t = threading.Thread(target=lister)
+    t.start()
+    try:
+        current = [rng.randrange(4) for _ in range(n)]
+        left = [rng.randrange(5, 8) for _ in range(n)]
+        deadline = time.time() + 3.0
+        rounds = 0
+        while time.time() < deadline:
+            batches = []
+            for c in range(n):
+                left[c] -= 1
+                if left[c] == 0:
+                    current[c] = (current[c] + rng.randrange(1, 4)) % 4
+                    left[c] = rng.randrange(5, 8)
+                cmds = batch_on(f"c{c}s{current[c]}", rounds, n=rng.randrange(10, 24))
+                if rng.random() < 0.1:  # now and then a batch over every shard
+                    cmds += [("GET", f"{{c{c}s{s}}}:0") for s in range(4)]
+                batches.append(cmds)
+            for (lw, rd), cmds in zip(pairs, batches):
+                data = b"".join(encode(*x) for x in cmds)
+                lw.sock.sendall(data)
+                rd.sock.sendall(data)
+            for (lw, rd), cmds in zip(pairs, batches):
+                got, want = read_n(lw, len(cmds)), read_n(rd, len(cmds))
+                for x, g, w in zip(cmds, got, want):
+                    assert g == w, f"{x}: lacewing {g!r} != redis {w!r}"
+            rounds += 1
+    finally:
+        stop.set()
+        t.join()
+    moves = migrated(admin) - before
+    assert not problems, problems[:3]
+    assert listings[0] > 0
+    assert moves >= n, (moves, rounds)
+    for i, (lw, rd) in enumerate(pairs):
+        assert int(lw.call("CLIENT", "ID")[1:-2]) == ids[i]
+        lw.close()
+        rd.close()
+    admin.close()
