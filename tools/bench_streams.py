@@ -112,27 +112,30 @@ class StreamBench:
     def fill(self, server, n, key):
         self.rrb(server.port, self.xadd_args(n, key, 1000000), self.args.timeout)
 
-    def run(self, lw, rs):
+    def run(self, lws, lw, rs):
+        """lws: one Lacewing per thread count (named lacewing-tN); lw: the one the memory
+        measure uses."""
         a = self.args
         probe = [("XADD", "probe:s", "*", "f", "v")]
-        self.both(lw, ["XADD one stream, 5 fields -P 16 -c 50"],
+        self.both(["XADD one stream, 5 fields -P 16 -c 50"],
                   self.xadd_args(a.n, "s1", 1000000), ["XADD"], probe)
-        self.both(lw, ["XADD 10k streams, 5 fields -P 16 -c 50"],
+        self.both(["XADD 10k streams, 5 fields -P 16 -c 50"],
                   self.xadd_args(a.n, "st:__rand_int__", 10000), ["XADD"], probe)
         self.rows.append((f"XREADGROUP+XACK loop, {a.stream_consumers} consumers, COUNT "
-                          f"{a.stream_count} (entries/s)",) + self.consume(lw, rs))
+                          f"{a.stream_count} (entries/s)",) + self.consume(lws, rs))
         return self.memory(lw, rs)
 
-    def consume(self, lw, rs):
+    def consume(self, lws, rs):
+        """(per thread count: Result, redis-server's Result) of the consumer loop."""
         a = self.args
         self.commands.append(
             f"fill: redis-benchmark {' '.join(self.xadd_args(a.stream_consume_n, 'q', 1000000))}"
             f"; XGROUP CREATE q g 0; then {a.stream_consumers} processes loop [XACK q g <ids of "
             f"the last batch>, XREADGROUP GROUP g c<i> COUNT {a.stream_count} STREAMS q >] "
             "in one write until the group is drained")
-        runs = {"lacewing": [], "redis": []}
+        runs = {srv.name: [] for srv in lws + [rs]}
         for i in range(self.repeat):
-            for srv in (lw, rs):
+            for srv in lws + [rs]:
                 c = srv.client()
                 c.flushall()
                 try:
@@ -145,25 +148,24 @@ class StreamBench:
                     pending = c.xpending("q", "g")["pending"]
                 except Exception as e:  # a failed run is a note, as the other rows
                     self.failures.append(f"{srv.name}: consumer loop: {e}")
-                    runs["lacewing" if srv is lw else "redis"].append(f"n/a ({str(e)[:50]})")
+                    runs[srv.name].append(f"n/a ({str(e)[:50]})")
                     continue
                 if errs or acked != n or pending:
                     self.failures.append(f"{srv.name}: consumer loop acked {acked} of {n}, "
                                          f"{pending} pending, errors {errs[:2]}")
-                runs["lacewing" if srv is lw else "redis"].append((rate, p99))
+                runs[srv.name].append((rate, p99))
                 self.log(f"    {rate:,.0f} entries/s, loop p99 {p99} ms")
-        out = []
-        for name in ("lacewing", "redis"):
-            r = runs[name]
+        def median(r):
             notes = [x for x in r if isinstance(x, str)]
             if notes or not r:
-                out.append(self.Result(note=notes[0] if notes else "n/a"))
-            else:
-                rate, p99 = sorted(r)[len(r) // 2]
-                out.append(self.Result(rate, p99))
-        lw.client().flushall()
-        rs.client().flushall()
-        return tuple(out)
+                return self.Result(note=notes[0] if notes else "n/a")
+            rate, p99 = sorted(r)[len(r) // 2]
+            return self.Result(rate, p99)
+
+        for srv in lws + [rs]:
+            srv.client().flushall()
+        return ({int(srv.name.split("-t")[1]): median(runs[srv.name]) for srv in lws},
+                median(runs[rs.name]))
 
     def memory(self, lw, rs):
         """Markdown lines: used_memory per entry of one stream, both servers."""
