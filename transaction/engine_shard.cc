@@ -88,11 +88,16 @@ void EngineShard::ReleaseLocks(Transaction* tx) {
   if (HasExclusive(sd.locks)) --keyed_writers_;
 }
 
+std::span<const Transaction::LockRequest> EngineShard::HopLocks(const Transaction* tx) const {
+  const auto& sd = tx->shard_[id_];
+  return sd.part ? sd.part_locks : sd.locks;
+}
+
 bool EngineShard::LocksFree(Transaction* tx) const {
   if (tx->global_ && tx->global_shared_) return shard_lock_.exclusive == 0 && keyed_writers_ == 0;
   if (tx->global_) return shard_lock_.OnlyHolder(LockMode::kExclusive);
   if (shard_lock_.exclusive != 0) return false;
-  const auto& locks = tx->shard_[id_].locks;
+  const std::span<const Transaction::LockRequest> locks = HopLocks(tx);
   if (global_readers_ != 0 && HasExclusive(locks)) return false;
   for (const auto& req : locks) {
     if (!locks_.OnlyHolder(req.fingerprint, req.mode)) return false;
@@ -100,15 +105,18 @@ bool EngineShard::LocksFree(Transaction* tx) const {
   return true;
 }
 
-bool EngineShard::Conflict(const Transaction* a, const Transaction* b) const {
-  if (a->global_ || b->global_) {
+bool EngineShard::Conflict(const Transaction* older, const Transaction* tx) const {
+  // The older one holds all its locks until it concludes here; `tx` needs only its hop's.
+  const auto& la = older->shard_[id_].locks;
+  const std::span<const Transaction::LockRequest> lb = HopLocks(tx);
+  if (older->global_ || tx->global_) {
     // An exclusive global transaction conflicts with everything; a shared one with writers.
-    if ((a->global_ && !a->global_shared_) || (b->global_ && !b->global_shared_)) return true;
-    if (a->global_ && b->global_) return false;
-    return HasExclusive((a->global_ ? b : a)->shard_[id_].locks);
+    if ((older->global_ && !older->global_shared_) || (tx->global_ && !tx->global_shared_)) {
+      return true;
+    }
+    if (older->global_ && tx->global_) return false;
+    return older->global_ ? HasExclusive(lb) : HasExclusive(la);
   }
-  const auto& la = a->shard_[id_].locks;
-  const auto& lb = b->shard_[id_].locks;
   // Both are sorted by fingerprint: walk them together.
   size_t i = 0, j = 0;
   while (i < la.size() && j < lb.size()) {
@@ -145,7 +153,11 @@ TxId EngineShard::FindBlocker(Transaction* tx) const {
     LOG(DFATAL) << "armed transaction not queued";
     return 0;
   }
-  const uint64_t summary = queue_.at(i).summary;
+  uint64_t summary = queue_.at(i).summary;
+  if (tx->shard_[id_].part) {  // a hop over a part of the keys waits only for theirs
+    summary = 0;
+    for (const auto& req : HopLocks(tx)) summary |= TxQueue::LockBit(req.fingerprint);
+  }
   while (i-- > 0) {
     const TxQueue::Entry& older = queue_.at(i);
     if (TxQueue::MayConflict(older.summary, summary) && Conflict(older.tx, tx)) return older.id;
@@ -244,7 +256,7 @@ bool EngineShard::RunHop(Transaction* tx) {
   sd.status = tx->RunCallback(this);
   current_tx_ = nullptr;
 
-  const bool conclude = tx->conclude_hop_;
+  const bool conclude = tx->conclude_hop_ || sd.part_concludes;
   if (conclude) {
     ReleaseLocks(tx);
     queue_.Erase(tx->txid_);

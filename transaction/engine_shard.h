@@ -17,12 +17,14 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "transaction/access_table.h"
 #include "transaction/blocking.h"
 #include "transaction/lock_table.h"
+#include "transaction/transaction.h"
 #include "transaction/tx_queue.h"
 #include "transaction/tx_types.h"
 
@@ -121,11 +123,14 @@ class EngineShard {
   // --- Internals. ---
   void AcquireLocks(Transaction* tx);
   void ReleaseLocks(Transaction* tx);
-  bool LocksFree(Transaction* tx) const;  // only `tx` holds its locks
+  // The locks the armed hop of `tx` needs: all it holds here, or those of the keys of a hop
+  // over a part of them (Transaction::ExecuteOnKeys).
+  std::span<const Transaction::LockRequest> HopLocks(const Transaction* tx) const;
+  bool LocksFree(Transaction* tx) const;  // only `tx` holds its hop's locks
   // The TxQueue summary of the locks `tx` holds here.
   uint64_t LockSummary(const Transaction* tx) const;
-  // Whether two queued transactions want a common lock here in conflicting modes.
-  bool Conflict(const Transaction* a, const Transaction* b) const;
+  // Whether queued `older` holds a lock that the armed hop of `tx` needs, in conflicting modes.
+  bool Conflict(const Transaction* older, const Transaction* tx) const;
   // The id of the youngest queued transaction that conflicts with `tx` and is older, or 0
   // when there is none (`tx` may run). REQUIRES: `tx` is queued.
   TxId FindBlocker(Transaction* tx) const;

@@ -100,7 +100,10 @@ void Transaction::IncludeShard(ShardId sid) {
   active_.insert(std::upper_bound(active_.begin(), active_.end(), sid), sid);
 }
 
-std::span<const ShardArg> Transaction::ShardArgs(ShardId sid) const { return shard_[sid].args; }
+std::span<const ShardArg> Transaction::ShardArgs(ShardId sid) const {
+  const PerShard& sd = shard_[sid];
+  return sd.part ? sd.part_args : sd.args;
+}
 
 void Transaction::PostToShard(ShardId sid, std::function<void()> fn) {
   if (shard_set_->IsLocal(sid)) {
@@ -233,6 +236,41 @@ OpStatus Transaction::Execute(HopCallback cb, bool conclude) {
   // Every active shard runs the hop, so concluding releases everything.
   std::vector<ShardId> shards = active_;
   return RunHop(cb, shards, conclude);
+}
+
+OpStatus Transaction::ExecuteOnKeys(HopCallback cb, std::span<const uint32_t> keys,
+                                    std::span<const uint32_t> later, bool conclude) {
+  CHECK(scheduled_);
+  CHECK(multi_ == MultiMode::kNone && !global_ && detached_ == nullptr);
+  CHECK(!conclude || later.empty());
+  AwaitScheduled();
+  if (conclude) scheduled_ = false;
+  std::vector<ShardId> release;
+  const std::vector<ShardId> run = PreparePart(keys, later, conclude, &release);
+  if (!run.empty()) ran_ = true;
+  cb_.emplace(cb);
+  conclude_hop_ = false;  // per shard: part_concludes
+  io::BlockingCounter done{int64_t(run.size() + release.size())};
+  pending_ = &done;
+  std::vector<ShardId> all = run;
+  all.insert(all.end(), release.begin(), release.end());
+  PostToShards(all, [this](ShardId sid) {
+    EngineShard* shard = shard_set_->shard(sid);
+    if (shard_[sid].part) {
+      shard->Arm(this);
+    } else {
+      shard->Release(this);
+      HopDone();
+    }
+  });
+  done.Wait();
+  pending_ = nullptr;
+  cb_.reset();
+  for (ShardId sid : run) {
+    shard_[sid].part = false;
+    shard_[sid].part_concludes = false;
+  }
+  return FirstError(run);
 }
 
 void Transaction::Conclude() {

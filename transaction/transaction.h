@@ -94,6 +94,20 @@ class Transaction {
   // Releases the locks without running anything. No-op when not scheduled.
   void Conclude();
 
+  // ---- Hops over a part of the keys (a transaction of its own: multi mode kNone). ----
+  // Runs `cb` on the shards that own the declared keys at positions `keys` (indices into the
+  // keys given to InitByKeys); there ShardArgs(sid) lists just those keys, and the hop waits
+  // only for older transactions that conflict with *their* locks, not with every lock this
+  // transaction holds on the shard (README.md, "Hops over a part of the keys"). The callback
+  // must touch only those keys. A shard that owns none of `keys` gets no message.
+  // `later`: the positions later hops may still touch. A shard that owns none of them
+  // concludes here, at the end of this hop (or at once, if this hop does not touch it); every
+  // lock was requested at scheduling, so releasing early keeps two-phase locking.
+  // With `conclude`, every shard concludes (`later` must be empty).
+  // REQUIRES: scheduled, multi mode kNone, not global, not detached.
+  OpStatus ExecuteOnKeys(HopCallback cb, std::span<const uint32_t> keys,
+                         std::span<const uint32_t> later, bool conclude);
+
   // ---- Detached: one concluding hop that the coordinator does not wait for. ----
   using OwnedHopCallback = std::function<OpStatus(Transaction* tx, EngineShard* shard)>;
   // Takes ownership of `tx` and of `cb`. A fresh `tx` (declared with InitByKeys, not
@@ -202,6 +216,12 @@ class Transaction {
     std::vector<std::string> ready_keys;  // NotifyKeyReady'd, served at conclusion
     std::vector<LockRequest> adding;      // LockMore: the requests sent to the shard
     bool granted = false;                 // LockMore: the shard's answer
+    // ExecuteOnKeys: the hop in flight touches only `part_args`, under `part_locks` (the held
+    // requests of those keys), and concludes here when `part_concludes`.
+    bool part = false;
+    bool part_concludes = false;
+    std::vector<ShardArg> part_args;
+    std::vector<LockRequest> part_locks;
   };
 
   void Reset();
@@ -225,6 +245,10 @@ class Transaction {
   OpStatus RunPaired(HopCallback cb, ShardId local, ShardId remote);
   OpStatus FirstError(std::span<const ShardId> shards) const;
   OpStatus RunCallback(EngineShard* shard) { return (*cb_)(this, shard); }
+  // ExecuteOnKeys: sets the part fields of every queued shard; returns the shards that run the
+  // hop and, in `release`, those that conclude without running it.
+  std::vector<ShardId> PreparePart(std::span<const uint32_t> keys, std::span<const uint32_t> later,
+                                   bool conclude, std::vector<ShardId>* release);
   // LockMore before any hop ran: withdraws, merges `add` into the locks and schedules again.
   void Restart(std::vector<std::vector<LockRequest>>& add);
   static void MergeLocks(std::vector<LockRequest>* locks, std::vector<LockRequest>* add);

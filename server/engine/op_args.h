@@ -10,6 +10,7 @@
 // the batch's locks, so data access is a plain call.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <optional>
 #include <span>
@@ -219,15 +220,41 @@ int64_t SumOverKeys(ConnectionContext* cntx, std::span<const std::string_view> k
 //   hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) { ...look... });
 //   if (ok) hops.Run(...write...);
 // Inside a script or MULTI each hop is a step of the enclosing transaction.
+//
+// Commands that read sources and write a destination (BITOP, the *STORE commands) lock each
+// key in its own mode and run each hop over the keys it touches only:
+//   KeyHops hops(cntx, keys, KeyHops::DestinationModes(keys.size(), 0));
+//   hops.RunPart(sources, dest, ...read...);   // shared locks; waits only for their writers
+//   hops.NextIsLast();
+//   hops.RunPart(dest, {}, ...write...);        // waits only for the destination's holders
+// so an older command that still holds the destination does not hold up this one's reads, and
+// a shard that holds only sources is released after the read (transaction/README.md, "Hops
+// over a part of the keys"). Inside a script or MULTI the enclosing transaction's rules
+// apply: every key in the command's mode.
 class KeyHops {
  public:
   KeyHops(ConnectionContext* cntx, std::span<const std::string_view> keys)
+      : KeyHops(cntx, keys, {}) {}
+  // REQUIRES: modes empty (the command's mode for every key) or one per key.
+  KeyHops(ConnectionContext* cntx, std::span<const std::string_view> keys,
+          std::span<const tx::LockMode> modes)
       : cntx_(cntx), keys_(keys), db_(cntx->db_index) {
     if (cntx->multi_tx == nullptr && cntx->direct_shard == nullptr) {
       own_.emplace(cntx->service->shards().tx());
-      own_->InitByKeys(keys, internal::LockModeOf(cntx));
+      if (modes.empty()) {
+        own_->InitByKeys(keys, internal::LockModeOf(cntx));
+      } else {
+        own_->InitByKeys(keys, modes);
+      }
       own_->Schedule();
     }
+  }
+  // Every key shared but the destination at `dest`, exclusive. A key that is both a source
+  // and the destination gets the stronger mode (the transaction keeps one lock per key).
+  static std::vector<tx::LockMode> DestinationModes(size_t n, size_t dest) {
+    std::vector<tx::LockMode> modes(n, tx::LockMode::kShared);
+    modes[dest] = tx::LockMode::kExclusive;
+    return modes;
   }
   ~KeyHops() {
     if (own_) own_->Conclude();
@@ -265,6 +292,32 @@ class KeyHops {
     }
     return cntx_->multi_tx->ExecuteCommand(keys_, internal::LockModeOf(cntx_), cb) !=
            OpStatus::kInvalidArg;
+  }
+
+  // Runs op(const OpArgs&, std::span<const tx::ShardArg>) over the keys at positions `part`
+  // only (op sees just those); `later`: the positions later Runs may touch (empty with
+  // NextIsLast). Returns false if the enclosing script does not hold every key.
+  template <typename Op>
+  bool RunPart(std::span<const uint32_t> part, std::span<const uint32_t> later, Op&& op) {
+    if (own_) {
+      own_->ExecuteOnKeys(
+          [&](tx::Transaction* t, tx::EngineShard* es) {
+            std::span<const tx::ShardArg> view = t->ShardArgs(es->id());
+            internal::RunOp(cntx_, &ShardSet::Of(es)->db_slice, db_, view,
+                            [&](const OpArgs& args) { op(args, view); });
+            return OpStatus::kOk;
+          },
+          part, later, last_);
+      if (last_) own_.reset();  // concluded by that hop
+      return true;
+    }
+    return Run([&](const OpArgs& args, std::span<const tx::ShardArg> view) {
+      std::vector<tx::ShardArg> mine;
+      for (const tx::ShardArg& a : view) {
+        if (std::find(part.begin(), part.end(), a.index) != part.end()) mine.push_back(a);
+      }
+      if (!mine.empty()) op(args, std::span<const tx::ShardArg>(mine));
+    });
   }
 
  private:

@@ -288,10 +288,14 @@ void BitOp(CmdArgs args, ConnectionContext* cntx) {
   CmdArgs keys = args.subspan(2);  // the destination, then the sources
   std::vector<std::string> srcs(keys.size() - 1);
   std::vector<char> wrong(keys.size(), 0);  // per position: written by that key's shard only
-  KeyHops hops(cntx, keys);
-  bool ran = hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+  // Sources shared, the destination exclusive; the read hop waits only for the sources'
+  // writers, the write hop only for the destination's holders (op_args.h, KeyHops).
+  std::vector<uint32_t> sources(keys.size() - 1);
+  for (uint32_t i = 0; i < sources.size(); ++i) sources[i] = i + 1;
+  const uint32_t dest[] = {0};
+  KeyHops hops(cntx, keys, KeyHops::DestinationModes(keys.size(), 0));
+  bool ran = hops.RunPart(sources, dest, [&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
     for (const tx::ShardArg& a : mine) {
-      if (a.index == 0) continue;
       auto found = op.slice->Find(op.db, a.key, ObjType::kString);
       if (found.status() == OpStatus::kWrongType) wrong[a.index] = 1;
       if (found.ok()) found->value().GetString(&srcs[a.index - 1]);
@@ -303,10 +307,8 @@ void BitOp(CmdArgs args, ConnectionContext* cntx) {
   }
   std::string result = ComputeBitOp(kind, srcs);
   hops.NextIsLast();  // the write releases the locks: no extra round trip
-  hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
-    for (const tx::ShardArg& a : mine) {
-      if (a.index == 0) StoreBitOpResult(op, a.key, result);
-    }
+  hops.RunPart(dest, {}, [&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    for (const tx::ShardArg& a : mine) StoreBitOpResult(op, a.key, result);
   });
   rb->SendLong(int64_t(result.size()));
 }
