@@ -256,6 +256,12 @@ class KeyHops {
     modes[dest] = tx::LockMode::kExclusive;
     return modes;
   }
+  // The key positions [begin, end), for RunPart.
+  static std::vector<uint32_t> Positions(uint32_t begin, uint32_t end) {
+    std::vector<uint32_t> out;
+    for (uint32_t i = begin; i < end; ++i) out.push_back(i);
+    return out;
+  }
   ~KeyHops() {
     if (own_) own_->Conclude();
   }
@@ -296,7 +302,9 @@ class KeyHops {
 
   // Runs op(const OpArgs&, std::span<const tx::ShardArg>) over the keys at positions `part`
   // only (op sees just those); `later`: the positions later Runs may touch (empty with
-  // NextIsLast). Returns false if the enclosing script does not hold every key.
+  // NextIsLast): a shard with none of them is released after this hop, so every later hop
+  // must be a RunPart within `later`. Returns false if the enclosing script does not hold
+  // every key.
   template <typename Op>
   bool RunPart(std::span<const uint32_t> part, std::span<const uint32_t> later, Op&& op) {
     if (own_) {

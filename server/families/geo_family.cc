@@ -340,12 +340,12 @@ void SearchGeneric(CmdArgs args, ConnectionContext* cntx, Form form, bool read_o
     return SendFound(rb, out->search, out->found);
   }
   std::string_view keys[] = {src, pre.store};
-  KeyHops hops(cntx, keys);
+  // The source shared, the destination exclusive, each hop over its own key (KeyHops).
+  const uint32_t from[] = {0}, dest[] = {1};
+  KeyHops hops(cntx, keys, KeyHops::DestinationModes(2, 1));
   Outcome out;
-  bool ran = hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
-    for (const tx::ShardArg& a : mine) {
-      if (a.index == 0) out = SearchOp(op, src, args, proto);
-    }
+  bool ran = hops.RunPart(from, dest, [&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    if (!mine.empty()) out = SearchOp(op, src, args, proto);
   });
   if (!ran) return rb->SendError(errors::kUndeclaredKeys);
   if (!out.error.empty()) return rb->SendError(out.error);
@@ -356,13 +356,11 @@ void SearchGeneric(CmdArgs args, ConnectionContext* cntx, Form form, bool read_o
   }
   ZSetLimits limits = ZsetLimits(cntx);
   hops.NextIsLast();
-  hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+  hops.RunPart(dest, {}, [&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    // Redis names the event after the storing form.
     for (const tx::ShardArg& a : mine) {
-      // Redis names the event after the storing form.
-      if (a.index == 1) {
-        StoreZSet(op, a.key, items, limits,
-                  form == Form::kSearchStore ? "geosearchstore" : "georadiusstore");
-      }
+      StoreZSet(op, a.key, items, limits,
+                form == Form::kSearchStore ? "geosearchstore" : "georadiusstore");
     }
   });
   rb->SendLong(int64_t(items.size()));

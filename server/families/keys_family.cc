@@ -204,7 +204,10 @@ MoveOutcome TransferAcrossShards(KeyHops* hops, const Transfer& t) {
 
 MoveOutcome RunTransfer(ConnectionContext* cntx, const Transfer& t) {
   std::string_view keys[] = {t.src, t.dst};
-  KeyHops hops(cntx, keys);
+  // COPY only reads its source: shared, so readers of it need not wait (RENAME deletes it).
+  const std::vector<tx::LockMode> modes =
+      t.copy ? KeyHops::DestinationModes(2, 1) : std::vector<tx::LockMode>{};
+  KeyHops hops(cntx, keys, modes);
   return SameShard(cntx, t.src, t.dst) ? TransferOnOneShard(&hops, t)
                                        : TransferAcrossShards(&hops, t);
 }

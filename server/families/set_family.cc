@@ -379,8 +379,11 @@ std::string_view StoreEvent(SetOp kind) {
 void SetOpStoreGeneric(CmdArgs args, ConnectionContext* cntx, SetOp kind) {
   CmdArgs keys = args.subspan(1);  // the destination, then the sources
   std::vector<SetSource> sources(keys.size() - 1);
-  KeyHops hops(cntx, keys);
-  bool ran = hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+  // Sources shared, the destination exclusive, each hop over its own keys (KeyHops).
+  const std::vector<uint32_t> from = KeyHops::Positions(1, uint32_t(keys.size()));
+  const uint32_t dest[] = {0};
+  KeyHops hops(cntx, keys, KeyHops::DestinationModes(keys.size(), 0));
+  bool ran = hops.RunPart(from, dest, [&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
     ReadSources(op, mine, 1, &sources);
   });
   ReplyBuilder* rb = cntx->rb;
@@ -388,10 +391,9 @@ void SetOpStoreGeneric(CmdArgs args, ConnectionContext* cntx, SetOp kind) {
   if (AnyWrongType(sources)) return rb->SendError(errors::kWrongType);
   std::vector<std::string> result = ComputeSetOp(kind, sources);
   SetLimits limits = Limits(cntx);
-  hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
-    for (const tx::ShardArg& a : mine) {
-      if (a.index == 0) StoreSet(op, a.key, result, limits, StoreEvent(kind));
-    }
+  hops.NextIsLast();
+  hops.RunPart(dest, {}, [&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    for (const tx::ShardArg& a : mine) StoreSet(op, a.key, result, limits, StoreEvent(kind));
   });
   rb->SendLong(int64_t(result.size()));
 }

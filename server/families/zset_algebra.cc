@@ -301,17 +301,19 @@ void ZOpStoreGeneric(CmdArgs args, ConnectionContext* cntx, ZOp op, std::string_
   keys.push_back(args[1]);
   keys.insert(keys.end(), sources_args.begin(), sources_args.end());
   std::vector<ZSource> sources(sources_args.size());
-  KeyHops hops(cntx, keys);
-  bool ran = hops.Run([&](const OpArgs& o, std::span<const tx::ShardArg> mine) {
+  // Sources shared, the destination exclusive, each hop over its own keys (KeyHops).
+  const std::vector<uint32_t> from = KeyHops::Positions(1, uint32_t(keys.size()));
+  const uint32_t dest[] = {0};
+  KeyHops hops(cntx, keys, KeyHops::DestinationModes(keys.size(), 0));
+  bool ran = hops.RunPart(from, dest, [&](const OpArgs& o, std::span<const tx::ShardArg> mine) {
     ReadZSources(o, mine, 1, &sources);
   });
   if (!SourcesUsable(ran, sources, spec, rb)) return;
   ScoredItems result = ComputeZOp(spec, sources);
   ZSetLimits limits = ZsetLimits(cntx);
-  hops.Run([&](const OpArgs& o, std::span<const tx::ShardArg> mine) {
-    for (const tx::ShardArg& a : mine) {
-      if (a.index == 0) StoreZSet(o, a.key, result, limits, name);
-    }
+  hops.NextIsLast();
+  hops.RunPart(dest, {}, [&](const OpArgs& o, std::span<const tx::ShardArg> mine) {
+    for (const tx::ShardArg& a : mine) StoreZSet(o, a.key, result, limits, name);
   });
   rb->SendLong(int64_t(result.size()));
 }

@@ -212,25 +212,24 @@ void ZRangeStore(CmdArgs args, ConnectionContext* cntx) {
   std::string_view keys[] = {dst, src};
   OpStatus status = OpStatus::kOk;
   ScoredItems items;
-  KeyHops hops(cntx, keys);
-  bool ran = hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
-    for (const tx::ShardArg& a : mine) {
-      if (a.index != 1) continue;
-      OpResult<ZSetObj*> z = FindZSet(op, src);
-      if (z.ok()) {
-        items = RangeOf(**z, spec);
-      } else if (z.status() == OpStatus::kWrongType) {
-        status = OpStatus::kWrongType;
-      }
+  // The source shared, the destination exclusive, each hop over its own key (KeyHops).
+  const uint32_t from[] = {1}, dest[] = {0};
+  KeyHops hops(cntx, keys, KeyHops::DestinationModes(2, 0));
+  bool ran = hops.RunPart(from, dest, [&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    if (mine.empty()) return;
+    OpResult<ZSetObj*> z = FindZSet(op, src);
+    if (z.ok()) {
+      items = RangeOf(**z, spec);
+    } else if (z.status() == OpStatus::kWrongType) {
+      status = OpStatus::kWrongType;
     }
   });
   if (!ran) return rb->SendError(errors::kUndeclaredKeys);
   if (status != OpStatus::kOk) return SendZsetOpError(rb, status);
   ZSetLimits limits = ZsetLimits(cntx);
-  hops.Run([&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
-    for (const tx::ShardArg& a : mine) {
-      if (a.index == 0) StoreZSet(op, dst, items, limits, "zrangestore");
-    }
+  hops.NextIsLast();
+  hops.RunPart(dest, {}, [&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
+    if (!mine.empty()) StoreZSet(op, dst, items, limits, "zrangestore");
   });
   rb->SendLong(int64_t(items.size()));
 }
