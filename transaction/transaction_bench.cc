@@ -3,7 +3,9 @@
 // transactions, each uncontended (every fiber on its own keys) and contended (all fibers on
 // the same keys). The hop itself does almost nothing, so this measures the machinery.
 // Single-shard one-hop operations never wait for each other (each runs in one step of its
-// shard's thread), so "contended" matters only for the multi-shard ones.
+// shard's thread), so "contended" matters only for the multi-shard ones. StoreChain: the
+// two-hop "read the sources, write the destination" chain of BITOP & co. on hot keys, with and
+// without hops over a part of the keys.
 // Run: bazel run --config=opt //transaction:transaction_bench
 #include <benchmark/benchmark.h>
 
@@ -88,6 +90,43 @@ void RunBench(benchmark::State& state, size_t shards_per_tx, bool contended, siz
   state.SetItemsProcessed(state.iterations() * fibers * kOpsPerFiber);
 }
 
+// A chain of "read the sources, write the destination" transactions (BITOP dst s0 s1) from
+// `fibers` coordinators, all on the same keys: dst and s0 on shard 0, s1 on shard 1. With
+// `parts`, as KeyHops::RunPart does it: sources shared, the destination exclusive, a read hop
+// over the sources (shard 1 concludes there) and a concluding write hop on dst alone; without,
+// as before: every key exclusive and both hops over every key.
+void RunStoreChain(benchmark::State& state, bool parts) {
+  Env& env = GetEnv();
+  const int fibers = int(state.range(0));
+  for (auto _ : state) {
+    io::BlockingCounter done{fibers};
+    for (int f = 0; f < fibers; ++f) {
+      env.pool.at(f % kThreads)->Dispatch([&env, &done, parts] {
+        std::string_view keys[] = {env.keys[0][0], env.keys[0][1], env.keys[1][0]};
+        const LockMode modes[] = {LockMode::kExclusive, LockMode::kShared, LockMode::kShared};
+        const uint32_t sources[] = {1, 2}, dest[] = {0};
+        for (int op = 0; op < kOpsPerFiber; ++op) {
+          Transaction tx(env.shards.get());
+          if (parts) {
+            tx.InitByKeys(keys, modes);
+            tx.Schedule();
+            tx.ExecuteOnKeys(Touch, sources, dest, false);
+            tx.ExecuteOnKeys(Touch, dest, {}, true);
+          } else {
+            tx.InitByKeys(keys, LockMode::kExclusive);
+            tx.Schedule();
+            tx.Execute(Touch, false);
+            tx.Execute(Touch, true);
+          }
+        }
+        done.Dec();
+      });
+    }
+    done.Wait();
+  }
+  state.SetItemsProcessed(state.iterations() * fibers * kOpsPerFiber);
+}
+
 void BM_SingleShard_Uncontended(benchmark::State& s) { RunBench(s, 1, false); }
 void BM_SingleShard_Contended(benchmark::State& s) { RunBench(s, 1, true); }
 void BM_SingleShardRemote_Uncontended(benchmark::State& s) { RunBench(s, 1, false, 1); }
@@ -96,6 +135,9 @@ void BM_TwoShard_Uncontended(benchmark::State& s) { RunBench(s, 2, false); }
 void BM_TwoShard_Contended(benchmark::State& s) { RunBench(s, 2, true); }
 void BM_AllShard_Uncontended(benchmark::State& s) { RunBench(s, kThreads, false); }
 void BM_AllShard_Contended(benchmark::State& s) { RunBench(s, kThreads, true); }
+
+void BM_StoreChain_AllKeysExclusive(benchmark::State& s) { RunStoreChain(s, false); }
+void BM_StoreChain_PartHops(benchmark::State& s) { RunStoreChain(s, true); }
 
 #define LW_TX_BENCH(name) BENCHMARK(name)->Arg(1)->Arg(16)->Arg(64)->UseRealTime()
 LW_TX_BENCH(BM_SingleShard_Uncontended);
@@ -106,6 +148,8 @@ LW_TX_BENCH(BM_TwoShard_Uncontended);
 LW_TX_BENCH(BM_TwoShard_Contended);
 LW_TX_BENCH(BM_AllShard_Uncontended);
 LW_TX_BENCH(BM_AllShard_Contended);
+BENCHMARK(BM_StoreChain_AllKeysExclusive)->Arg(1)->Arg(8)->Arg(50)->UseRealTime();
+BENCHMARK(BM_StoreChain_PartHops)->Arg(1)->Arg(8)->Arg(50)->UseRealTime();
 
 }  // namespace
 }  // namespace lw::tx
