@@ -240,13 +240,22 @@ OpStatus Transaction::Execute(HopCallback cb, bool conclude) {
 
 OpStatus Transaction::ExecuteOnKeys(HopCallback cb, std::span<const uint32_t> keys,
                                     std::span<const uint32_t> later, bool conclude) {
-  CHECK(scheduled_);
   CHECK(multi_ == MultiMode::kNone && !global_ && detached_ == nullptr);
   CHECK(!conclude || later.empty());
+  if (!scheduled_) {
+    // One remote shard, or the caller's own and one other: one message per remote shard
+    // schedules and runs the hop (StartWithPart). Otherwise schedule as usual first.
+    size_t local = 0;
+    for (ShardId sid : active_) local += shard_set_->IsLocal(sid) ? 1 : 0;
+    if ((active_.size() == 1 && local == 0) || (active_.size() == 2 && local == 1)) {
+      return StartWithPart(cb, keys, later, conclude);
+    }
+    Schedule();
+  }
   AwaitScheduled();
   if (conclude) scheduled_ = false;
   std::vector<ShardId> release;
-  const std::vector<ShardId> run = PreparePart(keys, later, conclude, &release);
+  const std::vector<ShardId> run = PreparePart(keys, later, conclude, false, &release);
   if (!run.empty()) ran_ = true;
   cb_.emplace(cb);
   conclude_hop_ = false;  // per shard: part_concludes

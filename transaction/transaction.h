@@ -104,7 +104,10 @@ class Transaction {
   // concludes here, at the end of this hop (or at once, if this hop does not touch it); every
   // lock was requested at scheduling, so releasing early keeps two-phase locking.
   // With `conclude`, every shard concludes (`later` must be empty).
-  // REQUIRES: scheduled, multi mode kNone, not global, not detached.
+  // A transaction not scheduled yet is scheduled by the call; over one remote shard, or over
+  // the caller's own and one other, scheduling and this hop then take one round trip (as
+  // ScheduleSingleHop's paired path).
+  // REQUIRES: declared with InitByKeys, multi mode kNone, not global, not detached.
   OpStatus ExecuteOnKeys(HopCallback cb, std::span<const uint32_t> keys,
                          std::span<const uint32_t> later, bool conclude);
 
@@ -247,8 +250,13 @@ class Transaction {
   OpStatus RunCallback(EngineShard* shard) { return (*cb_)(this, shard); }
   // ExecuteOnKeys: sets the part fields of every queued shard; returns the shards that run the
   // hop and, in `release`, those that conclude without running it.
+  // `fresh`: not scheduled yet, every active shard counts as queued.
   std::vector<ShardId> PreparePart(std::span<const uint32_t> keys, std::span<const uint32_t> later,
-                                   bool conclude, std::vector<ShardId>* release);
+                                   bool conclude, bool fresh, std::vector<ShardId>* release);
+  // ExecuteOnKeys on a transaction not scheduled yet, over one remote shard or the caller's
+  // own and one other: the schedule request and the hop travel in one message.
+  OpStatus StartWithPart(HopCallback cb, std::span<const uint32_t> keys,
+                         std::span<const uint32_t> later, bool conclude);
   // LockMore before any hop ran: withdraws, merges `add` into the locks and schedules again.
   void Restart(std::vector<std::vector<LockRequest>>& add);
   static void MergeLocks(std::vector<LockRequest>* locks, std::vector<LockRequest>* add);

@@ -11,14 +11,14 @@ namespace lw::tx {
 
 std::vector<ShardId> Transaction::PreparePart(std::span<const uint32_t> keys,
                                               std::span<const uint32_t> later, bool conclude,
-                                              std::vector<ShardId>* release) {
+                                              bool fresh, std::vector<ShardId>* release) {
   auto contains = [](std::span<const uint32_t> list, uint32_t index) {
     return std::find(list.begin(), list.end(), index) != list.end();
   };
   std::vector<ShardId> run;
   for (ShardId sid : active_) {
     PerShard& sd = shard_[sid];
-    if (!sd.queued) continue;  // concluded here already
+    if (!fresh && !sd.queued) continue;  // concluded here already
     sd.part_args.clear();
     sd.part_locks.clear();
     bool later_here = false;
@@ -53,6 +53,68 @@ std::vector<ShardId> Transaction::PreparePart(std::span<const uint32_t> keys,
     run.push_back(sid);
   }
   return run;
+}
+
+OpStatus Transaction::StartWithPart(HopCallback cb, std::span<const uint32_t> keys,
+                                    std::span<const uint32_t> later, bool conclude) {
+  // Scheduling and the first hop in one message per remote shard, as RunPaired: the local
+  // shard (if any) queues inline first; the remote one queues and, once accepted, runs or
+  // releases at once; only after its answer does the local part run, so a refused (late)
+  // arrival is withdrawn before anything ran anywhere.
+  ShardId local = kInvalidShard, remote = kInvalidShard;
+  for (ShardId sid : active_) (shard_set_->IsLocal(sid) ? local : remote) = sid;
+  std::vector<ShardId> release;
+  const std::vector<ShardId> run = PreparePart(keys, later, conclude, true, &release);
+  auto in = [](const std::vector<ShardId>& list, ShardId sid) {
+    return std::find(list.begin(), list.end(), sid) != list.end();
+  };
+  scheduled_ = true;
+  ran_ = !run.empty();
+  cb_.emplace(cb);
+  conclude_hop_ = false;
+  EngineShard* here = local == kInvalidShard ? nullptr : shard_set_->shard(local);
+  while (true) {
+    const bool alone = here == nullptr;  // one remote shard: it takes the id, never refuses
+    if (!alone) {
+      txid_ = shard_set_->NextTxId();
+      if (!here->ScheduleWithId(this)) continue;  // a younger one already ran here
+    }
+    bool refused = false;
+    io::BlockingCounter remote_done(1);
+    pending_ = &remote_done;
+    EngineShard* there = shard_set_->shard(remote);
+    const bool arm = in(run, remote), drop = in(release, remote);
+    shard_set_->proactor(remote)->DispatchBrief([this, there, alone, arm, drop, &refused] {
+      if (alone) {
+        there->ScheduleAtTail(this);
+      } else if (!there->ScheduleWithId(this)) {
+        refused = true;
+        return HopDone();
+      }
+      if (arm) return there->Arm(this);  // counts down when the hop has run there
+      if (drop) there->Release(this);
+      HopDone();
+    });
+    remote_done.Wait();
+    if (!refused) break;
+    here->Release(this);
+  }
+  if (here != nullptr && (in(run, local) || in(release, local))) {
+    io::BlockingCounter local_done(1);
+    pending_ = &local_done;
+    if (in(run, local)) {
+      here->Arm(this);
+    } else {
+      here->Release(this);
+      HopDone();
+    }
+    local_done.Wait();
+  }
+  pending_ = nullptr;
+  cb_.reset();
+  if (conclude) scheduled_ = false;
+  for (ShardId sid : run) shard_[sid].part = shard_[sid].part_concludes = false;
+  return FirstError(run);
 }
 
 }  // namespace lw::tx

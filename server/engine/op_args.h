@@ -243,10 +243,12 @@ class KeyHops {
       own_.emplace(cntx->service->shards().tx());
       if (modes.empty()) {
         own_->InitByKeys(keys, internal::LockModeOf(cntx));
+        own_->Schedule();
       } else {
+        // Scheduled by the first Run; a first RunPart then schedules and runs in one round
+        // trip per remote shard (tx::Transaction::ExecuteOnKeys).
         own_->InitByKeys(keys, modes);
       }
-      own_->Schedule();
     }
   }
   // Every key shared but the destination at `dest`, exclusive. A key that is both a source
@@ -283,6 +285,7 @@ class KeyHops {
       return OpStatus::kOk;
     };
     if (own_) {
+      if (!own_->scheduled()) own_->Schedule();
       own_->Execute(cb, last_);
       if (last_) own_.reset();  // concluded by that hop
       return true;
