@@ -202,7 +202,11 @@ class SortAccess {
     if (global) {
       global_.emplace(cntx, store ? tx::LockMode::kExclusive : tx::LockMode::kShared);
     } else {
-      hops_.emplace(cntx, keys);
+      // SORT only reads its source: shared, so SORTs of one list do not queue on each other;
+      // STORE's destination (keys[1]) exclusive.
+      std::vector<tx::LockMode> modes(keys.size(), tx::LockMode::kShared);
+      if (keys.size() == 2) modes[1] = tx::LockMode::kExclusive;
+      hops_.emplace(cntx, keys, modes);
     }
   }
 
