@@ -3,6 +3,7 @@
 Writers change a group of keys together; readers read the group together. If any multi-key
 command or script were not atomic, a reader would see a mixed group (or a changed total).
 """
+import hashlib
 import threading
 
 import redis
@@ -328,3 +329,50 @@ def test_sort_get_and_read_only_scripts_see_whole_writes(server):
     assert counts
     distinct = 1 + gen["n"]  # "seed" and every e<n>
     assert abs(r.pfcount(*hlls) - distinct) <= 0.05 * distinct + 2
+
+
+def test_store_commands_read_their_sources_together(server):
+    """BITOP and SUNIONSTORE read their sources shared and write the destination in a hop of
+    its own (transaction/README.md, "Hops over a part of the keys"). Writers set every source
+    to one generation's value at once (MULTI), so a destination computed from a mix of
+    generations is a torn read: a BITOP AND that is no written value, a union of two members."""
+    r = server.client()
+    srcs = [f"src:{i}" for i in range(4)]  # spread over both shards
+    sets = [f"set:{i}" for i in range(4)]
+    first = hashlib.sha1(b"0").hexdigest()
+    r.mset({k: first for k in srcs})
+    for s in sets:
+        r.sadd(s, first)
+    written = {first.encode()}
+    bad = []
+    gen = {"n": 0}
+
+    def writer():
+        gen["n"] += 1
+        v = hashlib.sha1(str(gen["n"]).encode()).hexdigest()
+        written.add(v.encode())
+        p = writers[threading.get_ident() % len(writers)].pipeline(transaction=True)
+        p.mset({k: v for k in srcs})
+        for s in sets:
+            p.delete(s)
+            p.sadd(s, v)
+        p.execute()
+
+    def storer():
+        c = stores[threading.get_ident() % len(stores)]
+        c.bitop("AND", "bitdst", *srcs)
+        c.sunionstore("setdst", *sets)
+
+    def checker():
+        v = reader.get("bitdst")
+        if v is not None and v not in written:
+            bad.append(("bitop", v))
+        members = reader.smembers("setdst")
+        if members and len(members) != 1:
+            bad.append(("sunionstore", members))
+
+    writers = [server.client() for _ in range(2)]
+    stores = [server.client() for _ in range(3)]
+    reader = server.client()
+    run_for(2.0, writer, writer, storer, storer, storer, checker)
+    assert bad == []
