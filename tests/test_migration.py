@@ -239,3 +239,43 @@ def test_randomized_moves_back_and_forth(server, redis_server):
         lw.close()
         rd.close()
     admin.close()
+
+
+def test_shutdown_while_clients_move(lacewing_factory):
+    """SIGTERM while 8 connections keep moving between the threads: the server closes every
+    connection, wherever it is (on a thread's list or in flight), and exits cleanly."""
+    server = lacewing_factory("--proactor_threads", "2")
+    admin = RawClient(server.port)
+    stop, errors = threading.Event(), []
+
+    def mover(c):
+        rng = random.Random(c)
+        cl = RawClient(server.port, timeout=30)
+        i = 0
+        try:
+            while not stop.is_set():
+                cmds = batch_on(f"sd{c}s{(i // 5) % 4}", i, n=16)
+                cl.sock.sendall(b"".join(encode(*x) for x in cmds))
+                read_n(cl, len(cmds))
+                i += 1
+                if rng.random() < 0.2:
+                    time.sleep(0.01)
+        except (ConnectionError, OSError):
+            pass  # the server went away: expected once it stops
+        except Exception as e:  # a wrong reply shape
+            errors.append(e)
+        cl.close()
+
+    threads = [threading.Thread(target=mover, args=(c,)) for c in range(8)]
+    for t in threads:
+        t.start()
+    deadline = time.time() + 20
+    while migrated(admin) < 8 and time.time() < deadline:
+        time.sleep(0.05)
+    assert migrated(admin) >= 8
+    admin.close()
+    assert server.stop() == 0, open(server.log_path).read()
+    stop.set()
+    for t in threads:
+        t.join()
+    assert not errors, errors[:3]
