@@ -82,6 +82,8 @@ def test_client_follows_its_keys_and_keeps_its_identity(server, redis_server):
             time.sleep(MOVE_INTERVAL)
     assert all(d in (0, 1) for d in deltas), deltas
     assert migrated(admin) - before >= 2, deltas  # 20 tags cover both shards
+    assert admin.call("CONFIG", "RESETSTAT") == b"+OK\r\n"
+    assert migrated(admin) == 0
     # Identity, database, protocol and name survived every move.
     assert lw.call("CLIENT", "ID") == my_id
     assert lw.call("CLIENT", "GETNAME") == rd.call("CLIENT", "GETNAME")

@@ -312,6 +312,7 @@ ConnectionContext* Service::FindLocalClient(uint64_t client_id) {
 void Service::ResetStats() {
   total_commands_[pool_->size()].n.store(0, std::memory_order_relaxed);
   total_connections_.store(0, std::memory_order_relaxed);
+  migrated_.store(0, std::memory_order_relaxed);
   // Each thread's counters are reset on that thread: it is their only writer.
   pool_->AwaitBriefOnAll([this](io::Proactor* p) {
     total_commands_[p->index()].n.store(0, std::memory_order_relaxed);
