@@ -6,6 +6,7 @@ command or script were not atomic, a reader would see a mixed group (or a change
 import hashlib
 import threading
 
+import pytest
 import redis
 from concurrency import run_for, run_once
 
@@ -376,3 +377,53 @@ def test_store_commands_read_their_sources_together(server):
     reader = server.client()
     run_for(2.0, writer, writer, storer, storer, storer, checker)
     assert bad == []
+
+
+@pytest.mark.parametrize("hashtags", [False, True])
+def test_store_into_its_own_source_loses_no_update(lacewing_factory, hashtags):
+    """SUNIONSTORE / ZUNIONSTORE / BITOP OR with the destination also a source: the read hop
+    (part hop over the sources) must not pass an older writer of the destination, or a member
+    is lost. Plain, MULTI and a script that learns its source (allow-undeclared-keys) mix;
+    sources are on either shard (or under the destination's hash tag, one lock with
+    --lock_on_hashtags); every member, zset member and bit must survive."""
+    args = ["--proactor_threads", "2"] + (["--lock_on_hashtags"] if hashtags else [])
+    server = lacewing_factory(*args)
+    tag = "{d}" if hashtags else ""
+    d, z, b = f"{tag}dst", f"{tag}zdst", f"{tag}bdst"
+    rounds, workers = 60, 6
+
+    def worker(w):
+        def body():
+            c = server.client()
+            for i in range(rounds):
+                m = f"m{w}:{i}"
+                src = f"{tag}src{w}:{i}" if i % 2 else f"src{w}:{i}"
+                c.sadd(src, m)
+                if (w + i) % 3 == 0:
+                    c.sunionstore(d, d, src)
+                elif (w + i) % 3 == 1:
+                    p = c.pipeline(transaction=True)
+                    p.sunionstore(d, d, src)
+                    p.scard(d)
+                    p.execute()
+                else:
+                    c.eval(LEARNING_UNION, 1, d, src)
+                c.zadd(src + "z", {m: i})
+                c.zunionstore(z, [z, src + "z"])
+                c.setbit(src + "b", w * rounds + i, 1)
+                c.bitop("OR", b, b, src + "b")
+                c.sort(d, alpha=True, store=f"{tag}scratch{w}")
+        body.__name__ = f"worker{w}"
+        return body
+
+    run_once(*[worker(w) for w in range(workers)])
+    r = server.client()
+    assert r.scard(d) == rounds * workers
+    assert r.zcard(z) == rounds * workers
+    assert r.bitcount(b) == rounds * workers
+
+
+# The source is not declared: the script locks it when it first touches it (LockMore).
+LEARNING_UNION = ("#!lua flags=allow-undeclared-keys\n"
+                  "redis.call('SCARD', KEYS[1])\n"
+                  "return redis.call('SUNIONSTORE', KEYS[1], KEYS[1], ARGV[1])")
