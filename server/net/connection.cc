@@ -594,7 +594,20 @@ bool Connection::MaybeMigrate() {
   if (!service_->BeginClientMove(&cntx_)) return false;  // CLIENT LIST & co. sweep: next read
   streak_shard_ = kNoShard;
   socket_.Deregister();
-  // The buffers were allocated here and will be freed there (approximately: the big ones).
+  // Heap is counted per thread, and per-shard eviction reads that count: what the new thread
+  // frees must be handed over, or every move leaves bytes behind for good (6.4 KB each: the
+  // scratch vectors, and allocations are bigger than their capacity() says). So the scratch,
+  // empty between reads, is freed here, and the initial-size input buffer is rebuilt there
+  // (AttachAfterMove) with only its pending bytes carried; the rest is handed over.
+  // (shrink_to_fit and swap free; assigning an empty value would keep the allocation.)
+  args_.clear();
+  args_.shrink_to_fit();
+  pending_args_.shrink_to_fit();
+  pending_arg_begin_.shrink_to_fit();
+  pending_.shrink_to_fit();
+  batch_args_.shrink_to_fit();
+  push_buf_.shrink_to_fit();
+  if (in_.size() <= kInitialBuffer) std::string(in_.data(), in_len_).swap(in_);
   mem::HandOver(service_->thread_id(uint32_t(shard)),
                 int64_t(sizeof(*this) + in_.capacity() + rb_.buffer().capacity()));
   migrate_target_ = uint32_t(shard);
@@ -602,6 +615,9 @@ bool Connection::MaybeMigrate() {
   return true;
 }
 
-void Connection::AttachAfterMove() { service_->EndClientMove(&cntx_); }
+void Connection::AttachAfterMove() {
+  service_->EndClientMove(&cntx_);
+  if (in_.size() < kInitialBuffer) in_.resize(kInitialBuffer);  // allocated on this thread
+}
 
 }  // namespace lw
