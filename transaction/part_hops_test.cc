@@ -25,6 +25,16 @@ class PartHopsTest : public ShardSetTest {
     shards_->AwaitBrief(shards_->ShardOf(key), [&](EngineShard* s) { v = SliceOf(s)->ints[key]; });
     return v;
   }
+  // Until every queue is empty (detached hops done).
+  void WaitQueuesEmpty() {
+    for (bool empty = false; !empty;) {
+      empty = true;
+      shards_->AwaitBriefOnAll([&](EngineShard* s) {
+        if (s->queue_size() != 0) empty = false;
+      });
+      if (!empty) std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+  }
   IntentLock LockOf(const std::string& key) {
     IntentLock lock;
     shards_->AwaitBrief(shards_->ShardOf(key), [&](EngineShard* s) {
@@ -122,6 +132,45 @@ TEST_F(PartHopsTest, HopReachesOnlyItsShardsAndReleasesTheRest) {
   });
 }
 
+// A detached last part hop: the coordinator does not wait, yet a later transaction on the
+// destination sees the write, and every lock is released (TearDown checks).
+TEST_F(PartHopsTest, DetachedLastHopIsSeenByTheNextTransaction) {
+  const std::string d = KeyOn(0, "d"), s = KeyOn(1, "s"), t = KeyOn(2, "t");
+  OnThread(1, [&] {
+    for (int i = 1; i <= 50; ++i) {
+      string_view keys[] = {d, s, t};
+      const LockMode modes[] = {LockMode::kExclusive, LockMode::kShared, LockMode::kShared};
+      const uint32_t dest[] = {0}, src[] = {1, 2};
+      auto tx = std::make_unique<Transaction>(shards_.get());
+      tx->InitByKeys(keys, modes);
+      int64_t seen = 0;
+      tx->ExecuteOnKeys(
+          [&](Transaction*, EngineShard* es) {
+            if (es->id() == 1) seen = SliceOf(es)->ints[s];
+            return OpStatus::kOk;
+          },
+          src, dest, false);
+      Transaction::RunDetachedOnKeys(
+          std::move(tx),
+          [d, v = seen + i](Transaction*, EngineShard* es) {
+            SliceOf(es)->ints[d] = v;
+            return OpStatus::kOk;
+          },
+          dest);
+      Transaction check(shards_.get());
+      string_view dk[] = {d};
+      check.InitByKeys(dk, LockMode::kShared);
+      int64_t got = -1;
+      check.ScheduleSingleHop([&](Transaction*, EngineShard* es) {
+        got = SliceOf(es)->ints[d];
+        return OpStatus::kOk;
+      });
+      EXPECT_EQ(got, i);
+    }
+  });
+  WaitQueuesEmpty();
+}
+
 // A transaction's outcome, recorded for the serial replay.
 struct Record {
   TxId id = 0;
@@ -140,11 +189,36 @@ int64_t WriteValue(const Record& r, uint32_t pos) {
   return v;
 }
 
+// A random transaction's keys, modes and hops: one or two read hops over a random split of
+// the shared positions (an exclusive position may be read too), then the write hop over the
+// exclusive positions.
+Record RandomPlan(const std::vector<std::string>& names, std::mt19937& rng) {
+  Record r;
+  const size_t n = 2 + rng() % 4;
+  for (size_t i = 0; i < n; ++i) {
+    r.keys.push_back(names[rng() % names.size()]);  // duplicates allowed
+    r.modes.push_back(rng() % 3 == 0 ? LockMode::kExclusive : LockMode::kShared);
+  }
+  std::vector<uint32_t> reads, writes;
+  for (uint32_t i = 0; i < n; ++i) {
+    (r.modes[i] == LockMode::kExclusive ? writes : reads).push_back(i);
+  }
+  // One or two read hops over a random split of the shared positions (an exclusive
+  // position may be read too), then the write hop.
+  std::vector<uint32_t> h1, h2;
+  for (uint32_t i : reads) (rng() % 2 ? h1 : h2).push_back(i);
+  if (!writes.empty() && rng() % 2) h1.push_back(writes[0]);
+  if (!h1.empty()) r.hops.push_back(h1);
+  if (!h2.empty()) r.hops.push_back(h2);
+  r.hops.push_back(writes);
+  return r;
+}
+
 // Seeded random transactions over a few hot keys: each reads in one or two part hops (over
 // random subsets) and writes its exclusive keys in a last hop (the positions it writes), with
 // sources shared and destinations exclusive, "later" lists exact, half of them scheduled by
-// their first hop. The concurrent outcome must
-// equal the transactions run one by one in id order: every read, every write, the final state.
+// their first hop, a third with a detached last hop. The concurrent outcome must equal the
+// transactions run one by one in id order: every read, every write, the final state.
 TEST_F(PartHopsTest, RandomPartHopsEqualSerialExecutionInIdOrder) {
   std::vector<std::string> names;
   for (int i = 0; i < 8; ++i) names.push_back("p:" + std::to_string(i));
@@ -154,26 +228,10 @@ TEST_F(PartHopsTest, RandomPartHopsEqualSerialExecutionInIdOrder) {
   RunFibers(24, [&](size_t f) {
     std::mt19937 rng(uint32_t(f) * 2654435761u + 5);
     for (int round = 0; round < 60; ++round) {
-      Record r;
-      const size_t n = 2 + rng() % 4;
-      for (size_t i = 0; i < n; ++i) {
-        r.keys.push_back(names[rng() % names.size()]);  // duplicates allowed
-        r.modes.push_back(rng() % 3 == 0 ? LockMode::kExclusive : LockMode::kShared);
-      }
-      std::vector<uint32_t> reads, writes;
-      for (uint32_t i = 0; i < n; ++i) {
-        (r.modes[i] == LockMode::kExclusive ? writes : reads).push_back(i);
-      }
-      // One or two read hops over a random split of the shared positions (an exclusive
-      // position may be read too), then the write hop.
-      std::vector<uint32_t> h1, h2;
-      for (uint32_t i : reads) (rng() % 2 ? h1 : h2).push_back(i);
-      if (!writes.empty() && rng() % 2) h1.push_back(writes[0]);
-      if (!h1.empty()) r.hops.push_back(h1);
-      if (!h2.empty()) r.hops.push_back(h2);
-      r.hops.push_back(writes);
+      Record r = RandomPlan(names, rng);
       std::vector<string_view> views(r.keys.begin(), r.keys.end());
-      Transaction tx(shards_.get());
+      auto owned = std::make_unique<Transaction>(shards_.get());
+      Transaction& tx = *owned;
       tx.InitByKeys(views, r.modes);
       // Unscheduled, the first hop schedules (in one round trip over one remote shard or the
       // caller's own and one other: Transaction::StartWithPart).
@@ -189,6 +247,21 @@ TEST_F(PartHopsTest, RandomPartHopsEqualSerialExecutionInIdOrder) {
           if (!tx.scheduled()) tx.Schedule();  // the written values depend on the id
           r.id = tx.txid();                    // final: scheduling is over
           for (uint32_t p : r.hops[h]) r.writes[p] = WriteValue(r, p);
+        }
+        if (last && round % 3 == 0) {  // the detached form of a last hop
+          Transaction::RunDetachedOnKeys(
+              std::move(owned),
+              // Owns what it writes: the record moves on before this runs.
+              [writes = r.writes, keys = r.keys](Transaction* t, EngineShard* es) {
+                for (const auto& [p, v] : writes) {
+                  if (t->shard_set()->ShardOf(keys[p]) == es->id()) {
+                    SliceOf(es)->ints[keys[p]] = v;
+                  }
+                }
+                return OpStatus::kOk;
+              },
+              r.hops[h]);
+          break;
         }
         tx.ExecuteOnKeys(
             [&](Transaction* t, EngineShard* es) {
@@ -210,6 +283,7 @@ TEST_F(PartHopsTest, RandomPartHopsEqualSerialExecutionInIdOrder) {
     }
   });
 
+  WaitQueuesEmpty();
   // Serial replay in id order. A key written twice by one transaction (named twice) keeps the
   // value of the larger position, as the concurrent run did within its hop.
   std::sort(records.begin(), records.end(),

@@ -418,6 +418,31 @@ void Transaction::RunDetached(std::unique_ptr<Transaction> owned, OwnedHopCallba
   tx->PostToShards(shards, [shard_set, tx](ShardId sid) { shard_set->shard(sid)->Arm(tx); });
 }
 
+void Transaction::RunDetachedOnKeys(std::unique_ptr<Transaction> owned, OwnedHopCallback cb,
+                                    std::span<const uint32_t> keys) {
+  Transaction* tx = owned.get();
+  CHECK(tx->scheduled_ && tx->multi_ == MultiMode::kNone && !tx->global_);
+  tx->AwaitScheduled();
+  std::vector<ShardId> release;
+  std::vector<ShardId> all = tx->PreparePart(keys, {}, /*conclude=*/true, false, &release);
+  all.insert(all.end(), release.begin(), release.end());
+  tx->scheduled_ = false;  // the hop below concludes it on every shard still queued
+  if (all.empty()) return;
+  auto* detached = new Detached{std::move(cb), std::move(owned)};
+  detached->remaining.store(int64_t(all.size()), std::memory_order_relaxed);
+  tx->cb_.emplace(detached->cb);
+  tx->conclude_hop_ = false;  // per shard: part_concludes
+  detached->origin = io::Proactor::Current();
+  tx->detached_ = detached;
+  ShardSet* shard_set = tx->shard_set_;
+  tx->PostToShards(all, [shard_set, tx](ShardId sid) {
+    // `tx` stays alive until the last shard's HopDone, which is after this read.
+    if (tx->shard_[sid].part) return shard_set->shard(sid)->Arm(tx);
+    shard_set->shard(sid)->Release(tx);
+    tx->HopDone();
+  });
+}
+
 // --- Locks learned while running (README.md). ---
 
 void Transaction::MergeLocks(std::vector<LockRequest>* locks, std::vector<LockRequest>* add) {

@@ -123,6 +123,13 @@ class Transaction {
   // discarded; the transaction and `cb` are destroyed on the coordinator's thread once the
   // last shard is done. Script ends use this: fire and forget, still atomic.
   static void RunDetached(std::unique_ptr<Transaction> tx, OwnedHopCallback cb);
+  // The same for the last hop of a scheduled transaction of its own (multi mode none): `cb`
+  // runs as a concluding ExecuteOnKeys over the keys at positions `keys`, and every other shard
+  // still held concludes without running it. The locks are held already, so every conflicting
+  // transaction that comes later waits for it, wherever it conflicts. The callback must not
+  // use ShardArgs' keys (they may point into a buffer the coordinator reuses), only its own.
+  static void RunDetachedOnKeys(std::unique_ptr<Transaction> tx, OwnedHopCallback cb,
+                                std::span<const uint32_t> keys);
 
   // ---- Multi: one transaction for a sequence of commands. ----
   // kLockAhead: locks `keys` (in `mode`) until UnlockMulti. kGlobal: locks every shard, in

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -240,7 +241,7 @@ class KeyHops {
           std::span<const tx::LockMode> modes)
       : cntx_(cntx), keys_(keys), db_(cntx->db_index) {
     if (cntx->multi_tx == nullptr && cntx->direct_shard == nullptr) {
-      own_.emplace(cntx->service->shards().tx());
+      own_ = std::make_unique<tx::Transaction>(cntx->service->shards().tx());
       if (modes.empty()) {
         own_->InitByKeys(keys, internal::LockModeOf(cntx));
         own_->Schedule();
@@ -331,12 +332,41 @@ class KeyHops {
     });
   }
 
+  // The last hop, over the keys at positions `part`, without waiting for it (a transaction of
+  // its own: tx::Transaction::RunDetachedOnKeys): the command may reply at once, and every
+  // conflicting command that comes later waits for the write, whose locks are held already.
+  // op(const OpArgs&) runs once on each shard owning some of `part`; it must own what it uses
+  // (the command's arguments and this context may be reused by then). Inside a script, MULTI
+  // or a squashed batch it is a RunPart that waits. Returns false if the enclosing script
+  // does not hold every key.
+  template <typename Op>
+  bool RunLastPartDetached(std::span<const uint32_t> part, Op op) {
+    if (!own_) {
+      last_ = true;
+      return RunPart(part, {},
+                     [&](const OpArgs& args, std::span<const tx::ShardArg>) { op(args); });
+    }
+    const uint64_t client_id = cntx_->client_id;
+    const bool write_lookups = internal::WriteLookups(cntx_);
+    const int db = db_;
+    tx::Transaction::RunDetachedOnKeys(
+        std::move(own_),
+        [op = std::move(op), client_id, write_lookups, db](tx::Transaction*, tx::EngineShard* es) {
+          DbSlice* slice = &ShardSet::Of(es)->db_slice;
+          DbSlice::ModifierScope modifier(slice, client_id, write_lookups);
+          op(OpArgs{slice, db});
+          return OpStatus::kOk;
+        },
+        part);
+    return true;
+  }
+
  private:
   ConnectionContext* cntx_;
   std::span<const std::string_view> keys_;
   int db_;
   bool last_ = false;
-  std::optional<tx::Transaction> own_;
+  std::unique_ptr<tx::Transaction> own_;  // a unique_ptr: RunLastPartDetached hands it over
 };
 
 // Hops over every shard under the whole-store lock, for commands that reach keys no argument

@@ -306,11 +306,12 @@ void BitOp(CmdArgs args, ConnectionContext* cntx) {
     return rb->SendError(errors::kWrongType);
   }
   std::string result = ComputeBitOp(kind, srcs);
-  hops.NextIsLast();  // the write releases the locks: no extra round trip
-  hops.RunPart(dest, {}, [&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
-    for (const tx::ShardArg& a : mine) StoreBitOpResult(op, a.key, result);
-  });
-  rb->SendLong(int64_t(result.size()));
+  const int64_t length = int64_t(result.size());
+  // The write concludes the transaction and is not waited for: the reply needs nothing from
+  // it, and dst stays locked until it ran (KeyHops::RunLastPartDetached).
+  hops.RunLastPartDetached(dest, [key = std::string(keys[0]), result = std::move(result)](
+                                     const OpArgs& op) { StoreBitOpResult(op, key, result); });
+  rb->SendLong(length);
 }
 
 }  // namespace lw
