@@ -90,7 +90,8 @@ void EngineShard::ReleaseLocks(Transaction* tx) {
 
 std::span<const Transaction::LockRequest> EngineShard::HopLocks(const Transaction* tx) const {
   const auto& sd = tx->shard_[id_];
-  return sd.part ? sd.part_locks : sd.locks;
+  if (sd.part) return sd.part_locks;
+  return sd.locks;
 }
 
 bool EngineShard::LocksFree(Transaction* tx) const {

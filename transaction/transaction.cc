@@ -102,7 +102,8 @@ void Transaction::IncludeShard(ShardId sid) {
 
 std::span<const ShardArg> Transaction::ShardArgs(ShardId sid) const {
   const PerShard& sd = shard_[sid];
-  return sd.part ? sd.part_args : sd.args;
+  if (sd.part) return sd.part_args;
+  return sd.args;
 }
 
 void Transaction::PostToShard(ShardId sid, std::function<void()> fn) {

@@ -36,6 +36,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "io/blocking_counter.h"
 #include "io/fiber.h"
 #include "transaction/blocking.h"
@@ -230,8 +231,9 @@ class Transaction {
     // requests of those keys), and concludes here when `part_concludes`.
     bool part = false;
     bool part_concludes = false;
-    std::vector<ShardArg> part_args;
-    std::vector<LockRequest> part_locks;
+    // Inline: a part hop of a multi-key command (BITOP's sources) allocates nothing here.
+    absl::InlinedVector<ShardArg, 4> part_args;
+    absl::InlinedVector<LockRequest, 4> part_locks;
   };
 
   void Reset();
