@@ -264,15 +264,8 @@ OpStatus Transaction::ExecuteOnKeys(HopCallback cb, std::span<const uint32_t> ke
   pending_ = &done;
   std::vector<ShardId> all = run;
   all.insert(all.end(), release.begin(), release.end());
-  PostToShards(all, [this](ShardId sid) {
-    EngineShard* shard = shard_set_->shard(sid);
-    if (shard_[sid].part) {
-      shard->Arm(this);
-    } else {
-      shard->Release(this);
-      HopDone();
-    }
-  });
+  PostToShards(all,
+               [this](ShardId sid) { ArmOrRelease(shard_set_->shard(sid), shard_[sid].part); });
   done.Wait();
   pending_ = nullptr;
   cb_.reset();
@@ -281,6 +274,15 @@ OpStatus Transaction::ExecuteOnKeys(HopCallback cb, std::span<const uint32_t> ke
     shard_[sid].part_concludes = false;
   }
   return FirstError(run);
+}
+
+void Transaction::ArmOrRelease(EngineShard* shard, bool run) {
+  if (run) {
+    shard->Arm(this);  // counts the hop done when it has run
+  } else {
+    shard->Release(this);
+    HopDone();
+  }
 }
 
 void Transaction::Conclude() {

@@ -252,6 +252,9 @@ class Transaction {
   // A shard finished this transaction's hop: counts down the coordinator's wait, or, when
   // detached, destroys the transaction after the last shard. The caller's last touch of `this`.
   void HopDone();
+  // Part hops, on `shard`'s thread: runs the armed part there when `run`, else releases the
+  // transaction there (a shard no part touches); either way counts the hop done.
+  void ArmOrRelease(EngineShard* shard, bool run);
   OpStatus RunHop(HopCallback cb, std::span<const ShardId> shards, bool conclude);
   // ScheduleSingleHop over the caller's own shard and one other: one round trip.
   OpStatus RunPaired(HopCallback cb, ShardId local, ShardId remote);

@@ -102,12 +102,7 @@ OpStatus Transaction::StartWithPart(HopCallback cb, std::span<const uint32_t> ke
   if (here != nullptr && (in(run, local) || in(release, local))) {
     io::BlockingCounter local_done(1);
     pending_ = &local_done;
-    if (in(run, local)) {
-      here->Arm(this);
-    } else {
-      here->Release(this);
-      HopDone();
-    }
+    ArmOrRelease(here, in(run, local));
     local_done.Wait();
   }
   pending_ = nullptr;
