@@ -6,7 +6,8 @@ fixed keys (the hash is deterministic: 20 keys cover both shards) and read INFO'
 `migrated_connections`. Every reply is compared byte for byte with redis-server's for the
 same connection's commands (each connection has keys of its own, so the order between
 connections cannot change a reply). A move needs 32 commands over 4 reads on one foreign
-shard, and 100 ms since the connection's last move."""
+shard, at most 64 argument bytes per command, and 100 ms since the connection's last
+move."""
 import random
 import threading
 import time
@@ -126,6 +127,39 @@ def test_random_keys_do_not_move(lacewing_factory, redis_server):
     assert migrated(admin) == before
     for c in (admin, lw, rd, one_lw, one_rd):
         c.close()
+
+
+def test_only_cheap_commands_move(lacewing_factory, redis_server):
+    """A move concentrates a client's work on one thread: only clients of cheap commands (at
+    most 64 argument bytes per command on average) move. Connections (accepted round-robin, so
+    about half start on the other thread) each send 10-key MSETs on one tag: none moves; the
+    same connections sending short SET/GETs on that tag then do."""
+    server = lacewing_factory("--proactor_threads", "2")
+    admin = RawClient(server.port)
+    pairs = [(RawClient(server.port), RawClient(redis_server.port)) for _ in range(6)]
+    rng = random.Random(11)
+    before = migrated(admin)
+    for b in range(6):
+        for i, (lw, rd) in enumerate(pairs):
+            cmds = []
+            for j in range(16):
+                kv = []
+                for k in range(10):
+                    kv += [f"{{big}}:{i}:{k}", f"value-{b}-{j}-{k}"]
+                cmds.append(("MSET", *kv))
+            cmds.append(("MGET", *[f"{{big}}:{i}:{k}" for k in range(10)]))
+            pipeline(lw, rd, cmds, rng)
+    assert migrated(admin) == before
+    time.sleep(MOVE_INTERVAL)
+    for b in range(6):
+        for i, (lw, rd) in enumerate(pairs):
+            pipeline(lw, rd, [("SET", f"{{big}}:{i}:{j % 3}", b) for j in range(16)] +
+                     [("GET", f"{{big}}:{i}:{j}") for j in range(3)], rng)
+    assert migrated(admin) - before >= 1  # the clients on the other thread move
+    for lw, rd in pairs:
+        lw.close()
+        rd.close()
+    admin.close()
 
 
 def test_flag_off_never_moves(lacewing_factory, redis_server):

@@ -305,7 +305,9 @@ bool Connection::ProcessInput() {
     RunCommandBatch();
     SquashItem item;
     if (Squashable(found, args_, &item)) {
-      NoteShard(int(item.shard));
+      size_t arg_bytes = 0;
+      for (std::string_view a : args_) arg_bytes += a.size();
+      NoteShard(int(item.shard), arg_bytes);
       // The views point into in_, valid until compaction.
       pending_arg_begin_.push_back(pending_args_.size());
       pending_args_.insert(pending_args_.end(), args_.begin(), args_.end());
@@ -571,6 +573,7 @@ bool Connection::CanMigrate() const {
 bool Connection::MaybeMigrate() {
   const int shard = std::exchange(batch_shard_, kNoShard);
   const uint32_t cmds = std::exchange(batch_cmds_, 0);
+  const uint64_t bytes = std::exchange(batch_bytes_, 0);
   if (shard == kNoShard) return false;  // no complete request in this read: the run goes on
   if (shard < 0 || uint32_t(shard) == cntx_.thread || uint32_t(shard) >= service_->pool()->size()) {
     streak_shard_ = kNoShard;
@@ -579,10 +582,16 @@ bool Connection::MaybeMigrate() {
   if (shard != streak_shard_) {
     streak_shard_ = shard;
     streak_cmds_ = streak_reads_ = 0;
+    streak_bytes_ = 0;
   }
   streak_cmds_ += cmds;
+  streak_bytes_ += bytes;
   ++streak_reads_;
   if (streak_cmds_ < kMigrateMinCommands || streak_reads_ < kMigrateMinReads) return false;
+  if (streak_bytes_ > kMigrateMaxArgBytes * streak_cmds_) {  // big commands: stay spread
+    streak_shard_ = kNoShard;
+    return false;
+  }
   // last_active_ns was read when this input arrived: no clock read of our own.
   if (last_move_ns_ != 0 && cntx_.last_active_ns - last_move_ns_ < kMigrateMinIntervalNs) {
     return false;
