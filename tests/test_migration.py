@@ -6,7 +6,7 @@ fixed keys (the hash is deterministic: 20 keys cover both shards) and read INFO'
 `migrated_connections`. Every reply is compared byte for byte with redis-server's for the
 same connection's commands (each connection has keys of its own, so the order between
 connections cannot change a reply). A move needs 32 commands over 4 reads on one foreign
-shard, at most 64 argument bytes per command, and 100 ms since the connection's last
+shard, at most 128 argument bytes per command, and 100 ms since the connection's last
 move."""
 import random
 import threading
@@ -131,7 +131,7 @@ def test_random_keys_do_not_move(lacewing_factory, redis_server):
 
 def test_only_cheap_commands_move(lacewing_factory, redis_server):
     """A move concentrates a client's work on one thread: only clients of cheap commands (at
-    most 64 argument bytes per command on average) move. Connections (accepted round-robin, so
+    most 128 argument bytes per command on average) move. Connections (accepted round-robin, so
     about half start on the other thread) each send 10-key MSETs on one tag: none moves; the
     same connections sending short SET/GETs on that tag then do."""
     server = lacewing_factory("--proactor_threads", "2")
@@ -156,6 +156,29 @@ def test_only_cheap_commands_move(lacewing_factory, redis_server):
             pipeline(lw, rd, [("SET", f"{{big}}:{i}:{j % 3}", b) for j in range(16)] +
                      [("GET", f"{{big}}:{i}:{j}") for j in range(3)], rng)
     assert migrated(admin) - before >= 1  # the clients on the other thread move
+    for lw, rd in pairs:
+        lw.close()
+        rd.close()
+    admin.close()
+
+
+def test_stream_consumers_move(lacewing_factory, redis_server):
+    """Commands that are not squashed (XREADGROUP: blocking-capable, movable keys) count too
+    when all their keys are on one shard: consumers of one stream move to its thread."""
+    server = lacewing_factory("--proactor_threads", "2")
+    admin = RawClient(server.port)
+    pairs = [(RawClient(server.port), RawClient(redis_server.port)) for _ in range(4)]
+    lw0, rd0 = pairs[0]
+    rd0.call("DEL", "{q}s")
+    fill = [("XADD", "{q}s", f"1-{i}", "f", i) for i in range(1, 401)]
+    pipeline(lw0, rd0, fill + [("XGROUP", "CREATE", "{q}s", "g", "0")])
+    before = migrated(admin)
+    for r in range(6):
+        for i, (lw, rd) in enumerate(pairs):
+            reads = [("XREADGROUP", "GROUP", "g", f"c{i}", "COUNT", 2, "STREAMS", "{q}s", ">")
+                     for _ in range(7)]
+            pipeline(lw, rd, reads + [("XPENDING", "{q}s", "g")])
+    assert migrated(admin) - before >= 1
     for lw, rd in pairs:
         lw.close()
         rd.close()

@@ -21,6 +21,7 @@
 #include "base/str_util.h"
 #include "io/fiber.h"
 #include "io/proactor.h"
+#include "server/engine/command_keys.h"
 #include "server/engine/service.h"
 #include "server/net/tls_context.h"
 #include "server/resp/error_strings.h"
@@ -62,6 +63,25 @@ bool PeerIsLoopback(int fd) {
     return IN6_IS_ADDR_LOOPBACK(&reinterpret_cast<sockaddr_in6*>(&addr)->sin6_addr);
   }
   return false;
+}
+
+// Migration's view of a command that is not squashed (a script, a blocking-capable read such
+// as XREADGROUP): the one shard all its keys live on, or -1 (no keys, several shards, or a
+// command that is not a plain read or write: pub/sub, connection state, transactions).
+int OneShardOf(Service* service, const CommandSpec* spec, CmdArgs args) {
+  constexpr uint32_t kNotData = cmd::kPubSub | cmd::kConnState | cmd::kNoMulti;
+  if (spec == nullptr || !(spec->flags & (cmd::kWrite | cmd::kReadOnly)) ||
+      (spec->flags & kNotData) || !spec->ArityOk(args.size())) {
+    return -1;
+  }
+  int shard = -1;
+  bool several = false;
+  ForEachCommandKey(*spec, args, [&](std::string_view key) {
+    const int s = int(service->shards().ShardOf(key));
+    several |= shard >= 0 && s != shard;
+    shard = s;
+  });
+  return several ? -1 : shard;
 }
 
 // POST and Host: as a command name: an HTTP request sent to the server (cross-protocol
@@ -305,16 +325,14 @@ bool Connection::ProcessInput() {
     RunCommandBatch();
     SquashItem item;
     if (Squashable(found, args_, &item)) {
-      size_t arg_bytes = 0;
-      for (std::string_view a : args_) arg_bytes += a.size();
-      NoteShard(int(item.shard), arg_bytes);
+      NoteShard(int(item.shard));
       // The views point into in_, valid until compaction.
       pending_arg_begin_.push_back(pending_args_.size());
       pending_args_.insert(pending_args_.end(), args_.begin(), args_.end());
       pending_.push_back(std::move(item));
       continue;
     }
-    batch_shard_ = kMixedShards;
+    NoteDispatched(found);
     RunPipelineBatch();  // everything before this command, in order
     TakePushes();        // between two replies: keeps messages in publication order with replies
     size_t mark = rb_.size();
@@ -568,6 +586,17 @@ bool Connection::CanMigrate() const {
   }
   // CLIENT PAUSE and MONITOR (unbatched), and shutdown, keep everyone where they are.
   return !service_->unbatched() && !service_->stopping() && socket_.fd() >= 0;
+}
+
+void Connection::NoteDispatched(const CommandSpec* spec) {
+  const int shard = service_->config().migrate_connections && batch_shard_ != kMixedShards
+                        ? OneShardOf(service_, spec, args_)
+                        : -1;
+  if (shard < 0) {
+    batch_shard_ = kMixedShards;
+  } else {
+    NoteShard(shard);
+  }
 }
 
 bool Connection::MaybeMigrate() {

@@ -118,13 +118,16 @@ class Connection : public ClientControl {
   // moving them all leaves the other thread idle (MSET: 2.5x slower moved than spread).
   static constexpr int kNoShard = -1, kMixedShards = -2;
   static constexpr uint32_t kMigrateMinCommands = 32, kMigrateMinReads = 4;
-  static constexpr uint64_t kMigrateMaxArgBytes = 64;
+  static constexpr uint64_t kMigrateMaxArgBytes = 128;
   static constexpr int64_t kMigrateMinIntervalNs = 100'000'000;
-  void NoteShard(int shard, size_t arg_bytes) {
+  void NoteShard(int shard) {
     batch_shard_ = batch_shard_ == kNoShard || batch_shard_ == shard ? shard : kMixedShards;
     ++batch_cmds_;
-    batch_bytes_ += arg_bytes;
+    for (std::string_view a : args_) batch_bytes_ += a.size();
   }
+  // The same for a command that is not squashed (dispatched alone: a script, XREADGROUP):
+  // counts if all its keys are on one shard.
+  void NoteDispatched(const CommandSpec* spec);
   // After a read's replies went out: true if the client was detached for a move (Run then
   // returns kMigrate).
   bool MaybeMigrate();
