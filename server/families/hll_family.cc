@@ -35,15 +35,29 @@ size_t SparseMaxBytes(ConnectionContext* cntx) {
   return v < 0 ? SIZE_MAX : size_t(v);
 }
 
-// Copies `key`'s value into *out if it is a HLL string.
-Look LoadHll(const OpArgs& op, std::string_view key, std::string* out) {
-  auto found = op.slice->Find(op.db, key, ObjType::kString);
+// Copies the looked-up value into *out if it is a HLL string.
+Look CopyHll(const OpResult<DbSlice::Iterator>& found, std::string* out) {
   if (found.status() == OpStatus::kWrongType) return Look::kWrongType;
   if (!found.ok()) return Look::kMissing;
   const CompactObj& v = found->value();
   if (v.IsInt()) return Look::kNotHll;  // too short for a header anyway
   v.GetString(out);
   return hll::IsValid(*out) ? Look::kOk : Look::kNotHll;
+}
+
+// Copies `key`'s value into *out if it is a HLL string.
+Look LoadHll(const OpArgs& op, std::string_view key, std::string* out) {
+  return CopyHll(op.slice->Find(op.db, key, ObjType::kString), out);
+}
+
+// The bytes of `v` if it is a valid dense HLL that can change in place (a heap string of the
+// dense size; made raw, as Redis unshares the value PFADD changes), else null.
+uint8_t* DenseInPlace(CompactObj& v) {
+  if (v.IsInt() || v.StringSize() != hll::kDenseSize) return nullptr;
+  std::string scratch;
+  std::string_view cur = v.GetSlice(&scratch);
+  if (!scratch.empty() || !hll::IsValid(cur) || uint8_t(cur[4]) != hll::kDense) return nullptr;
+  return reinterpret_cast<uint8_t*>(v.ResizeRawString(hll::kDenseSize));
 }
 
 // Replaces the value of an existing string key with `s`, as a raw string.
@@ -80,8 +94,21 @@ void PfAdd(CmdArgs args, ConnectionContext* cntx) {
   std::string_view key = args[1];
   size_t max_bytes = SparseMaxBytes(cntx);
   OpResult<Outcome> res = RunOnKeyShard(cntx, key, [&](const OpArgs& op) -> OpResult<Outcome> {
+    auto found = op.slice->Find(op.db, key, ObjType::kString);
+    // A dense HLL changes in place: copying its 12 KB out and back was 14% of PFADD's CPU
+    // (perf, redis-benchmark -P 16 PFADD on one key).
+    if (uint8_t* dense = found.ok() ? DenseInPlace(found->value()) : nullptr) {
+      int64_t updated = 0;
+      for (size_t i = 2; i < args.size(); ++i) updated += hll::AddDense(dense, args[i]);
+      if (updated > 0) {
+        dense[15] |= 0x80;  // the cached cardinality is stale
+        op.slice->MarkModified(op.db, key);
+        op.slice->Notify(notify::kString, "pfadd", op.db, key);
+      }
+      return Outcome{{}, updated > 0 ? 1 : 0};
+    }
     std::string s;
-    Look look = LoadHll(op, key, &s);
+    Look look = CopyHll(found, &s);
     if (look == Look::kWrongType || look == Look::kNotHll) {
       return Outcome{look == Look::kWrongType ? errors::kWrongType : errors::kNotHll};
     }

@@ -327,6 +327,12 @@ int Add(std::string* s, std::string_view element, size_t sparse_max_bytes) {
   return SetRegister(s, index, count, sparse_max_bytes);
 }
 
+int AddDense(uint8_t* dense, std::string_view element) {
+  uint32_t index;
+  uint8_t count = PatternLength(element, &index);
+  return DenseSet(dense + kHeaderSize, index, count);
+}
+
 bool SparseToDense(std::string* s) {
   if (uint8_t((*s)[4]) == kDense) return true;
   std::string dense(kDenseSize, '\0');

@@ -66,6 +66,19 @@ TEST(HllTest, SparseAndDenseAgree) {
   EXPECT_EQ(converted.substr(kHeaderSize), dense.substr(kHeaderSize));
 }
 
+TEST(HllTest, AddDenseInPlaceMatchesAdd) {
+  std::string via_add = NewSparse();
+  ASSERT_TRUE(SparseToDense(&via_add));
+  std::string in_place = via_add;
+  for (int i = 0; i < 5000; ++i) {
+    std::string e = "e" + std::to_string(i * 7919 % 3001);  // repeats: some adds change nothing
+    EXPECT_EQ(Add(&via_add, e, kDefaultMax),
+              AddDense(reinterpret_cast<uint8_t*>(in_place.data()), e))
+        << i;
+  }
+  EXPECT_EQ(in_place, via_add);
+}
+
 TEST(HllTest, PromotesAtSparseMaxBytes) {
   std::string s = NewSparse();
   int i = 0;
