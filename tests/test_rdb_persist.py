@@ -169,9 +169,12 @@ def test_random_corruption_never_crashes(tmp_path):
                 time.sleep(0.05)
         if proc.poll() is None:
             proc.terminate()
-            assert proc.wait(timeout=20) == 0
-        else:
-            assert proc.returncode == 1, proc.stdout.read()
+        rc = proc.wait(timeout=20)
+        out = proc.stdout.read()
+        if rc == 1 and b"cannot listen" in out:
+            continue  # another test server took the free port first (a busy machine)
+        # A load that failed may also exit by itself just as the loop gave up waiting.
+        assert rc == 0 or (rc == 1 and b"Fatal error loading the DB" in out), (rc, out)
 
 
 def test_snapshot_under_concurrent_transfers_is_consistent(tmp_path):
