@@ -6,6 +6,7 @@ import random
 
 import pytest
 from concurrency import run_for
+from resp_client import RawClient, encode
 
 # Spread over both shards of the 2-thread server.
 KEYS = [f"b{i}" for i in range(6)]
@@ -201,3 +202,60 @@ def test_bitop_is_atomic_across_shards(server):
     run_for(1.5, writer, checker)
     assert not bad, bad[:5]
     assert c.bitop("XOR", "x", *srcs) == 8
+
+
+def _pipeline(client, commands):
+    client.sock.sendall(b"".join(encode(*c) for c in commands))
+    return [client.read_reply() for _ in commands]
+
+
+def _bitop_stats(client):
+    info = client.call("INFO", "commandstats").decode()
+    for line in info.split("\r\n"):
+        if line.startswith("cmdstat_bitop:"):
+            fields = dict(f.split("=") for f in line.split(":", 1)[1].split(","))
+            return fields["calls"], fields["failed_calls"], fields["rejected_calls"]
+    return None
+
+
+@pytest.mark.parametrize("threads,seed", [(2, 0), (2, 1), (2, 2), (1, 3)])
+def test_bitop_pipelined_random(lacewing_factory, redis_server, threads, seed):
+    """Pipelines of BITOPs run as groups (string_bitop.cc): a request reading what an earlier
+    one writes, the same destination twice, sources of another type, missing keys, malformed
+    requests and other commands in between must all answer as redis-server does, request by
+    request, and leave the same strings and command statistics."""
+    server = lacewing_factory("--proactor_threads", str(threads))
+    lw, rd = RawClient(server.port), RawClient(redis_server.port)
+    rng = random.Random(300 + seed)
+    keys = KEYS + ["dst", "d2"]
+    for _ in range(60):
+        commands = []
+        for _ in range(rng.randint(1, 40)):
+            r = rng.random()
+            if r < 0.06:
+                commands.append(("SET", rng.choice(keys), _binary(rng, rng.randint(0, 40))))
+            elif r < 0.08:
+                commands.append(("SET", rng.choice(keys), str(rng.randint(-99, 99999))))
+            elif r < 0.1:
+                commands.append(("DEL", rng.choice(keys)))
+            elif r < 0.11:
+                commands.append(("RPUSH", rng.choice(keys), "x"))
+            elif r < 0.13:
+                commands.append(("BITOP", rng.choice(["NAND", "NOT"]), "dst", "b0", "b1"))
+            else:
+                op = rng.choice(["AND", "OR", "XOR", "NOT", "xor"])
+                n = 1 if op == "NOT" else rng.randint(1, 5)
+                srcs = [rng.choice(keys + ["nokey"]) for _ in range(n)]
+                commands.append(("BITOP", op, rng.choice(keys), *srcs))
+        got, want = _pipeline(lw, commands), _pipeline(rd, commands)
+        for c, g, w in zip(commands, got, want):
+            assert g == w, f"{c}: lacewing {g!r} != redis {w!r}"
+        for k in keys:
+            assert lw.call("GET", k) == rd.call("GET", k)
+    assert _bitop_stats(lw) == _bitop_stats(rd)
+    # LATENCY HISTOGRAM times the grouped calls too: its buckets (cumulative) count them all.
+    hist = server.client().execute_command("LATENCY", "HISTOGRAM", "bitop")
+    fields = dict(zip(hist[1][::2], hist[1][1::2]))
+    assert fields[b"histogram_usec"][-1] == fields[b"calls"] == int(_bitop_stats(lw)[0]), hist
+    lw.close()
+    rd.close()

@@ -344,6 +344,8 @@ void Service::RecordCall(const CommandSpec& spec, CmdArgs args, int64_t start_ns
   CommandStats& stats = cmd_stats_[here->index()][CommandRegistry::StatSlot(spec, args)];
   ++stats.calls;
   stats.usec += uint64_t(std::max<int64_t>(elapsed_us, 0));
+  // LATENCY HISTOGRAM lists only commands with timed calls.
+  ++stats.latency_log2[CommandStats::BucketOf(std::max<int64_t>(elapsed_us, 0))];
   if (failed) ++stats.failed_calls;
   if (runtime_.latency_tracking.load(std::memory_order_relaxed)) {
     stats.RecordLatency(elapsed_us * 1000);

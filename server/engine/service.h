@@ -374,6 +374,7 @@ class Service {
   void set_loading(bool v) { loading_.store(v); }
   // stop-writes-on-bgsave-error: write commands get -MISCONF while set.
   void set_writes_refused(bool v) { writes_refused_.store(v); }
+  bool writes_refused() const { return writes_refused_.load(std::memory_order_relaxed); }
   // Write commands that succeeded (rdb_changes_since_last_save counts from this).
   uint64_t write_commands() const {
     uint64_t sum = 0;

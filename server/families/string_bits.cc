@@ -2,10 +2,7 @@
 // Bits are numbered from the most significant bit of the first byte; ranges follow Redis's
 // negative-from-the-end rules, in bytes or (with BIT) in bits. BITFIELD is in
 // string_bitfield.cc.
-// BITOP is one transaction over the destination and every source (KeyHops): a first hop
-// copies the sources out of their shards, the result is computed on the connection fiber,
-// and a second hop stores it while every key is still locked, so no command sees the
-// destination computed from half-old sources.
+// BITOP is in string_bitop.cc.
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -213,105 +210,6 @@ void BitPos(CmdArgs args, ConnectionContext* cntx) {
     return pos;
   });
   SendBitResult(res, rb);
-}
-
-namespace {
-
-enum class BitOpKind { kAnd, kOr, kXor, kNot };
-
-bool ParseBitOp(std::string_view name, BitOpKind* op) {
-  if (EqualsIgnoreCase(name, "AND")) {
-    *op = BitOpKind::kAnd;
-  } else if (EqualsIgnoreCase(name, "OR")) {
-    *op = BitOpKind::kOr;
-  } else if (EqualsIgnoreCase(name, "XOR")) {
-    *op = BitOpKind::kXor;
-  } else if (EqualsIgnoreCase(name, "NOT")) {
-    *op = BitOpKind::kNot;
-  } else {
-    return false;
-  }
-  return true;
-}
-
-// The result of `op` over `srcs`: as long as the longest, shorter sources padded with zeros.
-std::string ComputeBitOp(BitOpKind op, const std::vector<std::string>& srcs) {
-  size_t len = 0;
-  for (const std::string& s : srcs) len = std::max(len, s.size());
-  std::string out(len, '\0');
-  if (len == 0) return out;
-  if (op == BitOpKind::kNot) {
-    for (size_t i = 0; i < len; ++i) out[i] = char(~uint8_t(srcs[0][i]));
-    return out;
-  }
-  std::memcpy(out.data(), srcs[0].data(), srcs[0].size());
-  for (size_t k = 1; k < srcs.size(); ++k) {
-    const std::string& s = srcs[k];
-    size_t n = s.size();
-    if (op == BitOpKind::kAnd) {
-      for (size_t i = 0; i < n; ++i) out[i] = char(uint8_t(out[i]) & uint8_t(s[i]));
-      std::fill(out.begin() + n, out.end(), '\0');  // missing bytes are zeros
-    } else if (op == BitOpKind::kOr) {
-      for (size_t i = 0; i < n; ++i) out[i] = char(uint8_t(out[i]) | uint8_t(s[i]));
-    } else {
-      for (size_t i = 0; i < n; ++i) out[i] = char(uint8_t(out[i]) ^ uint8_t(s[i]));
-    }
-  }
-  return out;
-}
-
-// Stores BITOP's result at `key` as Redis's setKey: any old value of any type is replaced,
-// the TTL dropped (the sticky bit stays, as for SET); an empty result deletes the key.
-void StoreBitOpResult(const OpArgs& op, std::string_view key, const std::string& value) {
-  if (value.empty()) {
-    if (op.slice->Del(op.db, key)) op.slice->Notify(notify::kGeneric, "del", op.db, key);
-    return;
-  }
-  auto [it, inserted] = op.slice->AddOrFind(op.db, key);
-  CompactObj& v = it.value();
-  if (!v.IsString()) v.SetString("", false);
-  char* p = v.ResizeRawString(value.size());
-  std::memcpy(p, value.data(), value.size());
-  if (!inserted) op.slice->RemoveExpire(op.db, it);
-  op.slice->MarkModified(op.db, key);
-  op.slice->Notify(notify::kString, "set", op.db, key);
-}
-
-}  // namespace
-
-// BITOP AND|OR|XOR|NOT destkey key [key ...]
-void BitOp(CmdArgs args, ConnectionContext* cntx) {
-  ReplyBuilder* rb = cntx->rb;
-  BitOpKind kind;
-  if (!ParseBitOp(args[1], &kind)) return rb->SendError(errors::kSyntax);
-  if (kind == BitOpKind::kNot && args.size() != 4) return rb->SendError(errors::kBitopNotSingle);
-  CmdArgs keys = args.subspan(2);  // the destination, then the sources
-  std::vector<std::string> srcs(keys.size() - 1);
-  std::vector<char> wrong(keys.size(), 0);  // per position: written by that key's shard only
-  // Sources shared, the destination exclusive; the read hop waits only for the sources'
-  // writers, the write hop only for the destination's holders (op_args.h, KeyHops).
-  std::vector<uint32_t> sources(keys.size() - 1);
-  for (uint32_t i = 0; i < sources.size(); ++i) sources[i] = i + 1;
-  const uint32_t dest[] = {0};
-  KeyHops hops(cntx, keys, KeyHops::DestinationModes(keys.size(), 0));
-  bool ran = hops.RunPart(sources, dest, [&](const OpArgs& op, std::span<const tx::ShardArg> mine) {
-    for (const tx::ShardArg& a : mine) {
-      auto found = op.slice->Find(op.db, a.key, ObjType::kString);
-      if (found.status() == OpStatus::kWrongType) wrong[a.index] = 1;
-      if (found.ok()) found->value().GetString(&srcs[a.index - 1]);
-    }
-  });
-  if (!ran) return rb->SendError(errors::kUndeclaredKeys);
-  if (std::find(wrong.begin(), wrong.end(), 1) != wrong.end()) {
-    return rb->SendError(errors::kWrongType);
-  }
-  std::string result = ComputeBitOp(kind, srcs);
-  const int64_t length = int64_t(result.size());
-  // The write concludes the transaction and is not waited for: the reply needs nothing from
-  // it, and dst stays locked until it ran (KeyHops::RunLastPartDetached).
-  hops.RunLastPartDetached(dest, [key = std::string(keys[0]), result = std::move(result)](
-                                     const OpArgs& op) { StoreBitOpResult(op, key, result); });
-  rb->SendLong(length);
 }
 
 }  // namespace lw

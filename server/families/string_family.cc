@@ -636,7 +636,9 @@ void RegisterStringFamily(CommandRegistry* r) {
   r->Register({"getbit", 3, kReadOnly | kFast, 1, 1, 1, GetBit});
   r->Register({"bitcount", -2, kReadOnly, 1, 1, 1, BitCount});
   r->Register({"bitpos", -3, kReadOnly, 1, 1, 1, BitPos});
-  r->Register({"bitop", -4, kWrite | kReadLookups | kDenyOom, 2, -1, 1, BitOp});
+  CommandSpec bitop{"bitop", -4, kWrite | kReadLookups | kDenyOom, 2, -1, 1, BitOp};
+  bitop.batch_handler = BitOpBatch;  // pipelined BITOPs share their hops (string_bitop.cc)
+  r->Register(std::move(bitop));
   r->Register({"bitfield", -2, kWrite | kDenyOom, 1, 1, 1, BitField});
   r->Register({"bitfield_ro", -2, kReadOnly | kFast, 1, 1, 1, BitFieldRo});
   r->Register({"mget", -2, kReadOnly | kFast, 1, -1, 1, MGet});

@@ -1,10 +1,11 @@
-// What the string family's files share (string_family.cc, string_bits.cc, string_lcs.cc): the
-// size limit, Redis's range clamping, reading a string value, and the handlers that
-// RegisterStringFamily (string_family.cc) registers from the other files.
+// What the string family's files share (string_family.cc, string_bits.cc, string_bitop.cc,
+// string_lcs.cc): the size limit, Redis's range clamping, reading a string value, and the
+// handlers that RegisterStringFamily (string_family.cc) registers from the other files.
 // Thread-safety: handlers and ReadString run on the connection fiber; ClampRange is pure.
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -29,7 +30,10 @@ void SetBit(CmdArgs args, ConnectionContext* cntx);
 void GetBit(CmdArgs args, ConnectionContext* cntx);
 void BitCount(CmdArgs args, ConnectionContext* cntx);
 void BitPos(CmdArgs args, ConnectionContext* cntx);
+
+// Defined in string_bitop.cc: BITOP, and its batch handler (pipelined BITOPs as groups).
 void BitOp(CmdArgs args, ConnectionContext* cntx);
+void BitOpBatch(std::span<const CmdArgs> requests, ConnectionContext* cntx);
 
 // Defined in string_bitfield.cc.
 void BitField(CmdArgs args, ConnectionContext* cntx);
