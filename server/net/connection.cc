@@ -70,8 +70,11 @@ bool PeerIsLoopback(int fd) {
 // command that is not a plain read or write: pub/sub, connection state, transactions).
 int OneShardOf(Service* service, const CommandSpec* spec, CmdArgs args) {
   constexpr uint32_t kNotData = cmd::kPubSub | cmd::kConnState | cmd::kNoMulti;
-  if (spec == nullptr || !(spec->flags & (cmd::kWrite | cmd::kReadOnly)) ||
-      (spec->flags & kNotData) || !spec->ArityOk(args.size())) {
+  // A long command is no cheap one (MaybeMigrate's size bound): its keys are not hashed twice.
+  constexpr size_t kMaxArgs = 32;
+  if (spec == nullptr || args.size() > kMaxArgs ||
+      !(spec->flags & (cmd::kWrite | cmd::kReadOnly)) || (spec->flags & kNotData) ||
+      !spec->ArityOk(args.size())) {
     return -1;
   }
   int shard = -1;
