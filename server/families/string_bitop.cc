@@ -17,6 +17,7 @@
 // Thread-safety: the handlers run on the connection fiber; hop 1 writes each source slot from
 // its key's shard only.
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,7 +54,7 @@ bool ParseBitOp(std::string_view name, BitOpKind* op) {
 
 // Stores BITOP's result at `key` as Redis's setKey: any old value of any type is replaced,
 // the TTL dropped (the sticky bit stays, as for SET); an empty result deletes the key.
-void StoreBitOpResult(const OpArgs& op, std::string_view key, const std::string& value) {
+void StoreBitOpResult(const OpArgs& op, std::string_view key, std::string_view value) {
   if (value.empty()) {
     if (op.slice->Del(op.db, key)) op.slice->Notify(notify::kGeneric, "del", op.db, key);
     return;
@@ -68,13 +69,43 @@ void StoreBitOpResult(const OpArgs& op, std::string_view key, const std::string&
   op.slice->Notify(notify::kString, "set", op.db, key);
 }
 
-// The destinations of a group, written in request order by the detached last hop.
-struct BitOpWrite {
-  std::string key;
-  std::string value;
-  uint32_t shard;  // kAnyShard: the group's only write
+// What a group's hops produce, kept until its write hop ran: each shard's partial results
+// back to back in one buffer (written by that shard only, in hop 1), and the coordinator's
+// buffer of results combined from several shards' partials and of the destinations' names.
+// One allocation per buffer per group instead of one per request.
+struct BitOpBytes {
+  static constexpr uint32_t kCombined = ~0u;  // Span::buffer of `combined`
+
+  struct Span {
+    uint32_t buffer = kCombined;  // a shard id, or kCombined
+    uint32_t off = 0;
+    uint32_t len = 0;
+  };
+  // A destination, written in request order by the detached last hop.
+  struct Write {
+    Span key;    // in `combined`
+    Span value;  // its result
+    uint32_t shard;
+  };
+
+  std::string_view View(const Span& s) const {
+    const std::string& b = s.buffer == kCombined ? combined : shards[s.buffer];
+    return std::string_view(b).substr(s.off, s.len);
+  }
+
+  std::vector<std::string> shards;  // sized before hop 1
+  std::string combined;
+  std::vector<Write> writes;
 };
+
 constexpr uint32_t kAnyShard = ~0u;
+constexpr uint32_t kNone = ~0u;
+
+// Key equality that rejects most different keys of one length (s1, s2...) before memcmp.
+bool SameKey(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         (a.empty() || (a.back() == b.back() && std::memcmp(a.data(), b.data(), a.size()) == 0));
+}
 
 class BitOpGroup {
  public:
@@ -87,6 +118,11 @@ class BitOpGroup {
   // is full: then returns false and adds nothing (run the group first).
   bool Add(CmdArgs args);
   bool empty() const { return requests_.empty(); }
+  // Room for `requests` requests of `sources` sources in all, so Add does not regrow.
+  void Reserve(size_t requests, size_t sources) {
+    requests_.reserve(requests);
+    src_.reserve(sources);
+  }
   // Runs the group, replies to each request in order, and empties it. `failed` (if given)
   // gets one flag per request: answered with an error.
   void Run(absl::InlinedVector<char, 16>* failed = nullptr);
@@ -103,18 +139,22 @@ class BitOpGroup {
   // One source of one request: the position of its key, and what hop 1 leaves for it.
   struct Source {
     uint32_t key;
-    bool has_partial = false;  // `partial` holds the fold of the request's sources on a shard
+    bool has_partial = false;  // `partial`: the fold of the request's sources on one shard
     bool wrong_type = false;
-    std::string partial;
+    BitOpBytes::Span partial;
   };
 
-  uint32_t KeyPosition(std::string_view key, tx::LockMode mode);
+  // `key`'s position in keys_, added if new; `hint`: where it probably is (the position of the
+  // same argument of the previous request: pipelines often repeat a request's keys).
+  uint32_t KeyPosition(std::string_view key, tx::LockMode mode, uint32_t hint);
   void ReadShard(const OpArgs& op, std::span<const tx::ShardArg> mine);
-  // The request's result from its partials (REQUIRES: no source of another type).
-  std::string Combine(const Request& r);
+  // Where the request's result is: its only partial, or its partials combined into
+  // bytes_->combined (REQUIRES: no source of another type).
+  BitOpBytes::Span Combine(const Request& r);
   void Clear();
 
   ConnectionContext* cntx_;
+  std::shared_ptr<BitOpBytes> bytes_;  // the running group's
   absl::InlinedVector<Request, 1> requests_;
   absl::InlinedVector<Source, 4> src_;
   // The group's distinct keys and their modes (exclusive if any request writes it).
@@ -122,15 +162,22 @@ class BitOpGroup {
   absl::InlinedVector<tx::LockMode, 5> modes_;
   absl::InlinedVector<uint32_t, 4> read_;     // positions some request reads
   absl::InlinedVector<uint32_t, 1> written_;  // positions some request writes
+  uint32_t max_sources_ = 0;                  // of one request
+  uint32_t last_ok_ = kNone;                  // the last well-formed request
   // keys_ by name, once a group outgrows a linear search.
   absl::flat_hash_map<std::string_view, uint32_t> index_;
 };
 
-uint32_t BitOpGroup::KeyPosition(std::string_view key, tx::LockMode mode) {
+uint32_t BitOpGroup::KeyPosition(std::string_view key, tx::LockMode mode, uint32_t hint) {
   uint32_t pos = uint32_t(keys_.size());
-  if (keys_.size() < 8) {
+  if (hint < keys_.size() && SameKey(keys_[hint], key)) {
+    pos = hint;
+  } else if (keys_.size() < 8) {
     for (uint32_t i = 0; i < keys_.size(); ++i) {
-      if (keys_[i] == key) pos = i;
+      if (SameKey(keys_[i], key)) {
+        pos = i;
+        break;
+      }
     }
   } else {
     if (index_.empty()) {
@@ -165,31 +212,44 @@ bool BitOpGroup::Add(CmdArgs args) {
   // A source an earlier request writes: that write must come first, in an earlier group.
   for (std::string_view key : sources) {
     for (uint32_t w : written_) {
-      if (keys_[w] == key) return false;
+      if (SameKey(keys_[w], key)) return false;
     }
   }
   r.first_src = uint32_t(src_.size());
   r.nsrc = uint32_t(sources.size());
-  for (std::string_view key : sources) {
-    uint32_t pos = KeyPosition(key, tx::LockMode::kShared);
+  max_sources_ = std::max(max_sources_, r.nsrc);
+  const Request* prev = last_ok_ == kNone ? nullptr : &requests_[last_ok_];
+  for (uint32_t j = 0; j < r.nsrc; ++j) {
+    uint32_t hint = prev != nullptr && j < prev->nsrc ? src_[prev->first_src + j].key : kNone;
+    uint32_t pos = KeyPosition(sources[j], tx::LockMode::kShared, hint);
     if (std::find(read_.begin(), read_.end(), pos) == read_.end()) read_.push_back(pos);
     src_.push_back(Source{pos});
   }
-  r.dst = KeyPosition(args[2], tx::LockMode::kExclusive);
+  r.dst = KeyPosition(args[2], tx::LockMode::kExclusive, prev != nullptr ? prev->dst : kNone);
   if (std::find(written_.begin(), written_.end(), r.dst) == written_.end()) {
     written_.push_back(r.dst);
   }
+  last_ok_ = uint32_t(requests_.size());
   requests_.push_back(r);
   return true;
 }
 
 void BitOpGroup::ReadShard(const OpArgs& op, std::span<const tx::ShardArg> mine) {
+  const uint32_t shard = op.slice->shard_id();
+  std::string& out = bytes_->shards[shard];
   // Which of the group's keys live here (mine: the read keys of this shard).
   absl::InlinedVector<char, 16> here(keys_.size(), 0);
   for (const tx::ShardArg& a : mine) here[a.index] = 1;
-  std::string scratch;  // an int-encoded value's digits
-  for (const Request& r : requests_) {
-    Source* acc = nullptr;
+  // Views of one request's values here; an int-encoded value's digits go to its own scratch
+  // string (sized first: the views must not move).
+  absl::InlinedVector<std::string_view, 8> values;
+  absl::InlinedVector<std::string, 8> scratch(max_sources_);
+  for (size_t i = 0; i < requests_.size(); ++i) {
+    const Request& r = requests_[i];
+    if (!r.error.empty()) continue;
+    values.clear();
+    Source* acc = nullptr;  // the slot of the request's first source here
+    size_t len = 0;
     for (uint32_t j = r.first_src; j < r.first_src + r.nsrc; ++j) {
       Source& s = src_[j];
       if (!here[s.key]) continue;
@@ -198,31 +258,40 @@ void BitOpGroup::ReadShard(const OpArgs& op, std::span<const tx::ShardArg> mine)
         s.wrong_type = true;
         continue;
       }
-      std::string_view value = found.ok() ? found->value().GetSlice(&scratch) : "";
-      const bool first = acc == nullptr;
-      if (first) {
-        acc = &s;
-        acc->has_partial = true;
-      }
-      FoldBitOp(r.kind, value, first, &acc->partial);
+      if (acc == nullptr) acc = &s;
+      values.push_back(found.ok() ? found->value().GetSlice(&scratch[values.size()]) : "");
+      len = std::max(len, values.back().size());
     }
+    if (acc == nullptr) continue;
+    // Room for this result and as much again for each request after it, at the first need.
+    if (out.capacity() < out.size() + len) out.reserve(out.size() + len * (requests_.size() - i));
+    // NOT has one source: its partial is the result already.
+    acc->partial = {shard, uint32_t(out.size()), 0};
+    acc->partial.len = uint32_t(AppendBitOp(r.kind, values, &out));
+    acc->has_partial = true;
   }
 }
 
-std::string BitOpGroup::Combine(const Request& r) {
-  std::string out;
-  bool first = true;
+BitOpBytes::Span BitOpGroup::Combine(const Request& r) {
+  const Source* first = nullptr;
+  BitOpBytes::Span out;
   for (uint32_t j = r.first_src; j < r.first_src + r.nsrc; ++j) {
-    Source& s = src_[j];
+    const Source& s = src_[j];
     if (!s.has_partial) continue;
-    if (first) {
-      out = std::move(s.partial);
-    } else {
-      FoldBitOp(r.kind, s.partial, false, &out);
+    if (first == nullptr) {
+      first = &s;
+      out = s.partial;
+      continue;
     }
-    first = false;
+    std::string& combined = bytes_->combined;
+    if (out.buffer != BitOpBytes::kCombined) {  // a second partial: combine from here on
+      std::string_view v = bytes_->View(out);
+      out = {BitOpBytes::kCombined, uint32_t(combined.size()), 0};
+      combined.append(v);
+    }
+    FoldBitOp(r.kind, bytes_->View(s.partial), &combined, out.off);
+    out.len = uint32_t(combined.size() - out.off);
   }
-  if (r.kind == BitOpKind::kNot) InvertBytes(&out);
   return out;
 }
 
@@ -233,6 +302,8 @@ void BitOpGroup::Run(absl::InlinedVector<char, 16>* failed) {
     for (const Request& r : requests_) rb->SendError(r.error);
     return Clear();
   }
+  bytes_ = std::make_shared<BitOpBytes>();
+  bytes_->shards.resize(cntx_->service->shards().size());
   KeyHops hops(cntx_, keys_, modes_);
   bool ran =
       hops.RunPart(read_, written_, [this](const OpArgs& op, auto mine) { ReadShard(op, mine); });
@@ -240,8 +311,7 @@ void BitOpGroup::Run(absl::InlinedVector<char, 16>* failed) {
     for (size_t i = 0; i < requests_.size(); ++i) rb->SendError(errors::kUndeclaredKeys);
     return Clear();
   }
-  auto writes = std::make_shared<std::vector<BitOpWrite>>();
-  writes->reserve(requests_.size());
+  bytes_->writes.reserve(requests_.size());
   ShardSet& shards = cntx_->service->shards();
   for (size_t i = 0; i < requests_.size(); ++i) {
     const Request& r = requests_[i];
@@ -255,18 +325,22 @@ void BitOpGroup::Run(absl::InlinedVector<char, 16>* failed) {
       rb->SendError(errors::kWrongType);
       continue;
     }
-    std::string result = Combine(r);
-    rb->SendLong(int64_t(result.size()));
+    BitOpBytes::Write w;
+    w.value = Combine(r);
+    rb->SendLong(int64_t(w.value.len));
     if (failed != nullptr) (*failed)[i] = 0;
-    uint32_t shard = written_.size() == 1 ? kAnyShard : shards.ShardOf(keys_[r.dst]);
-    writes->push_back(BitOpWrite{std::string(keys_[r.dst]), std::move(result), shard});
+    std::string_view key = keys_[r.dst];
+    w.key = {BitOpBytes::kCombined, uint32_t(bytes_->combined.size()), uint32_t(key.size())};
+    bytes_->combined.append(key);
+    w.shard = written_.size() == 1 ? kAnyShard : shards.ShardOf(key);
+    bytes_->writes.push_back(w);
   }
   // The write concludes the transaction and is not waited for: the replies need nothing from
   // it, and every destination stays locked until it ran (KeyHops::RunLastPartDetached).
-  hops.RunLastPartDetached(written_, [writes](const OpArgs& op) {
-    for (const BitOpWrite& w : *writes) {
+  hops.RunLastPartDetached(written_, [bytes = std::move(bytes_)](const OpArgs& op) {
+    for (const BitOpBytes::Write& w : bytes->writes) {
       if (w.shard == kAnyShard || w.shard == op.slice->shard_id()) {
-        StoreBitOpResult(op, w.key, w.value);
+        StoreBitOpResult(op, bytes->View(w.key), bytes->View(w.value));
       }
     }
   });
@@ -274,12 +348,15 @@ void BitOpGroup::Run(absl::InlinedVector<char, 16>* failed) {
 }
 
 void BitOpGroup::Clear() {
+  bytes_.reset();
   requests_.clear();
   src_.clear();
   keys_.clear();
   modes_.clear();
   read_.clear();
   written_.clear();
+  max_sources_ = 0;
+  last_ok_ = kNone;
   index_.clear();
 }
 
@@ -301,6 +378,9 @@ void BitOpBatch(std::span<const CmdArgs> requests, ConnectionContext* cntx) {
   }
   cntx->cmd_flags = spec->flags;  // KeyHops reads the lookup mode from it
   BitOpGroup group(cntx);
+  size_t sources = 0;
+  for (CmdArgs args : requests) sources += args.size() - 3;
+  group.Reserve(std::min(requests.size(), BitOpGroup::kMaxRequests), sources);
   size_t begin = 0;  // the first request of the group
   absl::InlinedVector<char, 16> failed;
   auto run = [&](size_t end) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <utility>
 
+#include <absl/container/inlined_vector.h>
 #include <absl/strings/str_cat.h>
 
 #include "base/clock.h"
@@ -281,7 +282,9 @@ bool Connection::ProcessInput() {
     // The time slice: after a run of at least 100 us (as of the last command's start, a
     // reading Dispatch already took), let the loop poll sockets and serve interactive clients
     // before the next request. Only between executed commands, not inside a batch.
-    if (batch_args_.empty() && pending_.empty()) io::this_fiber::MaybeYield(cntx_.last_active_ns);
+    if (batch_arg_begin_.empty() && pending_.empty()) {
+      io::this_fiber::MaybeYield(cntx_.last_active_ns);
+    }
     // A request is parsed under the proto-max-bulk-len in force when it starts (one relaxed
     // load per request): CONFIG SET proto-max-bulk-len applies from the next request on.
     if (!parser_.InRequest()) RefreshParserLimits();
@@ -317,12 +320,14 @@ bool Connection::ProcessInput() {
     if (const CommandSpec* spec = Batchable(found, args_)) {
       batch_shard_ = kMixedShards;
       RunPipelineBatch();  // squashed commands before it
-      if (batch_spec_ != spec || batch_args_.size() == kMaxBatch) {
+      if (batch_spec_ != spec || batch_arg_begin_.size() == kMaxBatch) {
         RunCommandBatch();
         if (rb_.size() >= kFlushThreshold && !Flush()) return false;
       }
       batch_spec_ = spec;
-      batch_args_.push_back(args_);  // the views point into in_, valid until compaction
+      // The views point into in_, valid until compaction.
+      batch_arg_begin_.push_back(batch_args_.size());
+      batch_args_.insert(batch_args_.end(), args_.begin(), args_.end());
       continue;
     }
     RunCommandBatch();
@@ -449,15 +454,23 @@ const CommandSpec* Connection::Batchable(const CommandSpec* spec,
 }
 
 void Connection::RunCommandBatch() {
-  if (batch_args_.empty()) return;
+  if (batch_arg_begin_.empty()) return;
   TakePushes();
-  if (batch_args_.size() == 1) {
-    service_->DispatchSpec(batch_spec_, batch_args_[0], &cntx_);
+  const CmdArgs all(batch_args_);
+  const size_t n = batch_arg_begin_.size();
+  auto request = [&](size_t i) {
+    size_t end = i + 1 < n ? batch_arg_begin_[i + 1] : all.size();
+    return all.subspan(batch_arg_begin_[i], end - batch_arg_begin_[i]);
+  };
+  if (n == 1) {
+    service_->DispatchSpec(batch_spec_, request(0), &cntx_);
   } else {
-    std::vector<CmdArgs> requests(batch_args_.begin(), batch_args_.end());
+    absl::InlinedVector<CmdArgs, kMaxBatch> requests;
+    for (size_t i = 0; i < n; ++i) requests.push_back(request(i));
     batch_spec_->batch_handler(requests, &cntx_);
   }
   batch_args_.clear();
+  batch_arg_begin_.clear();
   batch_spec_ = nullptr;
 }
 
@@ -584,7 +597,7 @@ bool Connection::CanMigrate() const {
       !c.authenticated || c.reply_mode != ConnectionContext::kReplyOn) {
     return false;
   }
-  if (!rb_.empty() || !push_buf_.empty() || !pending_.empty() || !batch_args_.empty()) {
+  if (!rb_.empty() || !push_buf_.empty() || !pending_.empty() || !batch_arg_begin_.empty()) {
     return false;
   }
   // CLIENT PAUSE and MONITOR (unbatched), and shutdown, keep everyone where they are.
@@ -647,6 +660,7 @@ bool Connection::MaybeMigrate() {
   pending_arg_begin_.shrink_to_fit();
   pending_.shrink_to_fit();
   batch_args_.shrink_to_fit();
+  batch_arg_begin_.shrink_to_fit();
   push_buf_.shrink_to_fit();
   if (in_.size() <= kInitialBuffer) std::string(in_.data(), in_len_).swap(in_);
   mem::HandOver(service_->thread_id(uint32_t(shard)),

@@ -182,7 +182,10 @@ class Connection : public ClientControl {
   // Runs the pending batch: one request through Dispatch, several through the handler.
   void RunCommandBatch();
   static constexpr size_t kMaxBatch = 64;  // requests per batch, bounding the reply backlog
-  std::vector<std::vector<std::string_view>> batch_args_;
+  // The batch's requests back to back: request i's arguments start at batch_arg_begin_[i]
+  // (no vector per request).
+  std::vector<std::string_view> batch_args_;
+  std::vector<size_t> batch_arg_begin_;
   const CommandSpec* batch_spec_ = nullptr;
   std::string push_buf_;
   bool parked_in_read_ = false;

@@ -2,8 +2,8 @@
 // strings, and NOT of one; the result is as long as the longest source and a shorter source
 // counts as padded with zero bytes. The families parse the command and gather the sources
 // (server/families/string_bits.cc); this is the part a benchmark and a test can run alone.
-// The operations are associative and commutative under that padding, so a caller may combine
-// the sources of each shard first and then the partial results (FoldBitOp into a partial).
+// AND/OR/XOR are associative and commutative under that padding, so a caller may combine the
+// sources of each shard first (AppendBitOp) and then the partial results (FoldBitOp).
 // Thread-safety: pure functions over caller-owned bytes. Lifetime: nothing is kept.
 #pragma once
 
@@ -20,13 +20,13 @@ enum class BitOpKind : uint8_t { kAnd, kOr, kXor, kNot };
 // The result of `op` over `srcs` (NOT: exactly one source). An empty vector of sources, or
 // only empty sources, gives "".
 std::string ComputeBitOp(BitOpKind op, std::span<const std::string_view> srcs);
+// The same, appended to `*out`; returns its length. Lets a caller keep many results in one
+// buffer. REQUIRES: no source points into *out.
+size_t AppendBitOp(BitOpKind op, std::span<const std::string_view> srcs, std::string* out);
 
-// Folds `src` into the partial result `*acc` of the same AND/OR/XOR (not NOT): `*acc` grows
-// with zero bytes to src's length if shorter (for AND those bytes stay zero). `first` says
-// `*acc` holds no source yet, so src is copied.
-void FoldBitOp(BitOpKind op, std::string_view src, bool first, std::string* acc);
-
-// NOT in place: every byte of `*s` inverted.
-void InvertBytes(std::string* s);
+// Folds `src` into the partial result of the same AND/OR/XOR (not NOT) that fills `*acc` from
+// offset `at` to its end: that part grows with zero bytes to src's length if shorter (for
+// AND those bytes stay zero). REQUIRES: src does not point into *acc.
+void FoldBitOp(BitOpKind op, std::string_view src, std::string* acc, size_t at = 0);
 
 }  // namespace lw

@@ -50,22 +50,30 @@ TEST(BitOpTest, MatchesByteModel) {
     std::vector<std::string_view> views(srcs.begin(), srcs.end());
     std::string want = Model(op, srcs);
     ASSERT_EQ(ComputeBitOp(op, views), want) << "round " << round;
+    std::string prefix = RandomBytes(&rng, rng() % 300);  // kept, the result after it
+    std::string appended = prefix;
+    ASSERT_EQ(AppendBitOp(op, views, &appended), want.size());
+    ASSERT_EQ(appended, prefix + want) << "round " << round;
     if (op == BitOpKind::kNot) continue;
-    // Partials over a random split (as two shards would make them), then folded together.
-    std::string parts[2];
-    bool empty[2] = {true, true};
-    for (const std::string& s : srcs) {
-      int side = rng() % 2;
-      FoldBitOp(op, s, empty[side], &parts[side]);
-      empty[side] = false;
-    }
-    std::string all;
+    // Partials over a random split (as two shards would make them), then folded together
+    // behind a prefix (as into a buffer of several results).
+    std::vector<std::string_view> parts[2];
+    for (const std::string& s : srcs) parts[rng() % 2].push_back(s);
+    std::string partial[2];
+    for (int side = 0; side < 2; ++side) AppendBitOp(op, parts[side], &partial[side]);
+    std::string all = prefix;
     bool first = true;
     for (int side = 0; side < 2; ++side) {
-      if (empty[side]) continue;
-      FoldBitOp(op, parts[side], first, &all);
+      if (parts[side].empty()) continue;
+      if (first) {
+        all += partial[side];
+      } else {
+        FoldBitOp(op, partial[side], &all, prefix.size());
+      }
       first = false;
     }
+    ASSERT_EQ(all.substr(0, prefix.size()), prefix) << "round " << round;
+    all.erase(0, prefix.size());
     ASSERT_EQ(all, want) << "round " << round;
   }
 }
