@@ -70,31 +70,31 @@ void StoreBitOpResult(const OpArgs& op, std::string_view key, std::string_view v
 }
 
 // What a group's hops produce, kept until its write hop ran: each shard's partial results
-// back to back in one buffer (written by that shard only, in hop 1), and the coordinator's
-// buffer of results combined from several shards' partials and of the destinations' names.
+// back to back in one buffer (written by that shard only in hop 1, then by the coordinator,
+// which folds a request's other partials into its longest), and the destinations' names.
 // One allocation per buffer per group instead of one per request.
 struct BitOpBytes {
-  static constexpr uint32_t kCombined = ~0u;  // Span::buffer of `combined`
+  static constexpr uint32_t kNames = ~0u;  // Span::buffer of `names`
 
   struct Span {
-    uint32_t buffer = kCombined;  // a shard id, or kCombined
+    uint32_t buffer = kNames;  // a shard id, or kNames
     uint32_t off = 0;
     uint32_t len = 0;
   };
   // A destination, written in request order by the detached last hop.
   struct Write {
-    Span key;    // in `combined`
+    Span key;    // in `names`
     Span value;  // its result
     uint32_t shard;
   };
 
   std::string_view View(const Span& s) const {
-    const std::string& b = s.buffer == kCombined ? combined : shards[s.buffer];
+    const std::string& b = s.buffer == kNames ? names : shards[s.buffer];
     return std::string_view(b).substr(s.off, s.len);
   }
 
   std::vector<std::string> shards;  // sized before hop 1
-  std::string combined;
+  std::string names;
   std::vector<Write> writes;
 };
 
@@ -103,8 +103,12 @@ constexpr uint32_t kNone = ~0u;
 
 // Key equality that rejects most different keys of one length (s1, s2...) before memcmp.
 bool SameKey(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         (a.empty() || (a.back() == b.back() && std::memcmp(a.data(), b.data(), a.size()) == 0));
+  if (a.size() != b.size() || (!a.empty() && a.back() != b.back())) return false;
+  if (a.size() > 16) return std::memcmp(a.data(), b.data(), a.size()) == 0;
+  for (size_t i = 0; i < a.size(); ++i) {  // short keys: no call
+    if (a[i] != b[i]) return false;
+  }
+  return true;
 }
 
 class BitOpGroup {
@@ -148,8 +152,8 @@ class BitOpGroup {
   // same argument of the previous request: pipelines often repeat a request's keys).
   uint32_t KeyPosition(std::string_view key, tx::LockMode mode, uint32_t hint);
   void ReadShard(const OpArgs& op, std::span<const tx::ShardArg> mine);
-  // Where the request's result is: its only partial, or its partials combined into
-  // bytes_->combined (REQUIRES: no source of another type).
+  // Where the request's result is: its longest partial, the others folded into it
+  // (REQUIRES: no source of another type).
   BitOpBytes::Span Combine(const Request& r);
   void Clear();
 
@@ -273,26 +277,21 @@ void BitOpGroup::ReadShard(const OpArgs& op, std::span<const tx::ShardArg> mine)
 }
 
 BitOpBytes::Span BitOpGroup::Combine(const Request& r) {
-  const Source* first = nullptr;
-  BitOpBytes::Span out;
+  // Into the longest partial, in place (the others fit in it): no copy.
+  const Source* base = nullptr;
   for (uint32_t j = r.first_src; j < r.first_src + r.nsrc; ++j) {
     const Source& s = src_[j];
-    if (!s.has_partial) continue;
-    if (first == nullptr) {
-      first = &s;
-      out = s.partial;
-      continue;
-    }
-    std::string& combined = bytes_->combined;
-    if (out.buffer != BitOpBytes::kCombined) {  // a second partial: combine from here on
-      std::string_view v = bytes_->View(out);
-      out = {BitOpBytes::kCombined, uint32_t(combined.size()), 0};
-      combined.append(v);
-    }
-    FoldBitOp(r.kind, bytes_->View(s.partial), &combined, out.off);
-    out.len = uint32_t(combined.size() - out.off);
+    if (s.has_partial && (base == nullptr || s.partial.len > base->partial.len)) base = &s;
   }
-  return out;
+  if (base == nullptr) return {};
+  for (uint32_t j = r.first_src; j < r.first_src + r.nsrc; ++j) {
+    const Source& s = src_[j];
+    if (!s.has_partial || &s == base) continue;
+    std::string& buffer = bytes_->shards[base->partial.buffer];
+    std::span<char> acc(buffer.data() + base->partial.off, base->partial.len);
+    FoldBitOp(r.kind, bytes_->View(s.partial), acc);
+  }
+  return base->partial;
 }
 
 void BitOpGroup::Run(absl::InlinedVector<char, 16>* failed) {
@@ -330,8 +329,8 @@ void BitOpGroup::Run(absl::InlinedVector<char, 16>* failed) {
     rb->SendLong(int64_t(w.value.len));
     if (failed != nullptr) (*failed)[i] = 0;
     std::string_view key = keys_[r.dst];
-    w.key = {BitOpBytes::kCombined, uint32_t(bytes_->combined.size()), uint32_t(key.size())};
-    bytes_->combined.append(key);
+    w.key = {BitOpBytes::kNames, uint32_t(bytes_->names.size()), uint32_t(key.size())};
+    bytes_->names.append(key);
     w.shard = written_.size() == 1 ? kAnyShard : shards.ShardOf(key);
     bytes_->writes.push_back(w);
   }

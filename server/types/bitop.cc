@@ -124,19 +124,11 @@ const uint8_t* Bytes(std::string_view s) { return reinterpret_cast<const uint8_t
 
 }  // namespace
 
-void FoldBitOp(BitOpKind op, std::string_view src, std::string* acc, size_t at) {
-  const size_t have = acc->size() - at;
-  const size_t n = std::min(have, src.size());
-  // Past the shorter of the two, AND gives zeros (one side is padding); OR and XOR give the
-  // longer side's bytes (x op 0 == x), which for a longer src are copied in.
-  if (op == BitOpKind::kAnd) {
-    std::memset(acc->data() + at + n, 0, have - n);
-    if (src.size() > have) acc->resize(at + src.size(), '\0');
-  } else if (src.size() > have) {
-    acc->append(src.data() + n, src.size() - n);
-  }
-  uint8_t* out = reinterpret_cast<uint8_t*>(acc->data()) + at;  // after any reallocation
-  FoldAny(op, out, Bytes(src), n);
+void FoldBitOp(BitOpKind op, std::string_view src, std::span<char> acc) {
+  uint8_t* out = reinterpret_cast<uint8_t*>(acc.data());
+  FoldAny(op, out, Bytes(src), src.size());
+  // Past src, AND meets its zero padding; OR and XOR keep acc's bytes (x op 0 == x).
+  if (op == BitOpKind::kAnd) std::memset(out + src.size(), 0, acc.size() - src.size());
 }
 
 size_t AppendBitOp(BitOpKind op, std::span<const std::string_view> srcs, std::string* out) {

@@ -24,9 +24,9 @@ std::string ComputeBitOp(BitOpKind op, std::span<const std::string_view> srcs);
 // buffer. REQUIRES: no source points into *out.
 size_t AppendBitOp(BitOpKind op, std::span<const std::string_view> srcs, std::string* out);
 
-// Folds `src` into the partial result of the same AND/OR/XOR (not NOT) that fills `*acc` from
-// offset `at` to its end: that part grows with zero bytes to src's length if shorter (for
-// AND those bytes stay zero). REQUIRES: src does not point into *acc.
-void FoldBitOp(BitOpKind op, std::string_view src, std::string* acc, size_t at = 0);
+// Folds `src` into `acc`, a partial result of the same AND/OR/XOR (not NOT) at least as long:
+// in place, as a caller that keeps results in one buffer needs. REQUIRES: src.size() <=
+// acc.size(), no overlap.
+void FoldBitOp(BitOpKind op, std::string_view src, std::span<char> acc);
 
 }  // namespace lw

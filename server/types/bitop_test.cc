@@ -55,22 +55,17 @@ TEST(BitOpTest, MatchesByteModel) {
     ASSERT_EQ(AppendBitOp(op, views, &appended), want.size());
     ASSERT_EQ(appended, prefix + want) << "round " << round;
     if (op == BitOpKind::kNot) continue;
-    // Partials over a random split (as two shards would make them), then folded together
-    // behind a prefix (as into a buffer of several results).
+    // Partials over a random split (as two shards would make them), then folded together.
     std::vector<std::string_view> parts[2];
     for (const std::string& s : srcs) parts[rng() % 2].push_back(s);
     std::string partial[2];
     for (int side = 0; side < 2; ++side) AppendBitOp(op, parts[side], &partial[side]);
-    std::string all = prefix;
-    bool first = true;
-    for (int side = 0; side < 2; ++side) {
-      if (parts[side].empty()) continue;
-      if (first) {
-        all += partial[side];
-      } else {
-        FoldBitOp(op, partial[side], &all, prefix.size());
-      }
-      first = false;
+    // Into the longer partial (each behind a prefix, as in a buffer of several results).
+    int base = partial[0].size() >= partial[1].size() ? 0 : 1;
+    if (parts[base].empty()) base = 1 - base;
+    std::string all = prefix + partial[base];
+    if (!parts[1 - base].empty()) {
+      FoldBitOp(op, partial[1 - base], std::span<char>(all).subspan(prefix.size()));
     }
     ASSERT_EQ(all.substr(0, prefix.size()), prefix) << "round " << round;
     all.erase(0, prefix.size());
