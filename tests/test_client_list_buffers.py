@@ -48,5 +48,6 @@ def test_metrics_expose_lock_wait_families(server):
     # shard; a reliable contention scenario is left to the engine's unit tests.
     fams = scrape(server.port)
     for family in ("lacewing_tx_queued_total", "lacewing_tx_lock_conflicts_total",
+                   "lacewing_tx_late_arrivals_accepted_total",
                    "lacewing_script_lock_wait_seconds_total"):
         assert fams[family]["type"] == "counter", family

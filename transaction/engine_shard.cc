@@ -145,10 +145,10 @@ TxId EngineShard::FindBlocker(Transaction* tx) const {
   // Common case: nobody else wants its locks at all.
   if (LocksFree(tx)) return 0;
   // Otherwise it waits only for older transactions that conflict with it; younger ones wait
-  // for it (they cannot have run: see ScheduleWithId). The walk goes from `tx` towards the
-  // head and stops at the nearest conflicting one: transactions queued on the same keys then
-  // form a chain in which each departure re-checks one waiter. The lock summaries skip,
-  // without opening them, the older transactions that share no lock with `tx`.
+  // for it (a younger one that shares a lock with it cannot have run: see ScheduleWithId). The walk
+  // goes from `tx` towards the head and stops at the nearest conflicting one: transactions queued
+  // on the same keys then form a chain in which each departure re-checks one waiter. The lock
+  // summaries skip, without opening them, the older transactions that share no lock with `tx`.
   size_t i = queue_.Find(tx->txid_);
   if (i == queue_.size()) {
     LOG(DFATAL) << "armed transaction not queued";
@@ -197,6 +197,10 @@ void EngineShard::ScheduleAtTail(Transaction* tx) {
   // Every id already queued or run here was handed out earlier, so a fresh one sorts last.
   tx->txid_ = shard_set_->NextTxId();
   max_run_txid_ = std::max(max_run_txid_, tx->txid_);
+  // It counts as touching its locks now: it may be a detached hop whose client has its answer
+  // already, so an older arrival that conflicts with it must not slip in front (see
+  // ScheduleWithId).
+  NoteAccess(tx);
   AcquireLocks(tx);
   queue_.Insert(tx->txid_, tx, LockSummary(tx));
   tx->shard_[id_].queued = true;
@@ -204,14 +208,19 @@ void EngineShard::ScheduleAtTail(Transaction* tx) {
 }
 
 bool EngineShard::ScheduleWithId(Transaction* tx) {
-  // A transaction with a larger id already ran here; it may conflict with `tx` and have run
-  // after it on another shard. Refuse, so the coordinator retries with a newer id.
-  if (tx->txid_ < max_run_txid_) {
+  // A transaction with a larger id already ran here (or was queued at the tail, see
+  // ScheduleAtTail). If it touched a lock of `tx`, it may have run after `tx` on another
+  // shard: refuse, so the coordinator retries with a newer id. If none of the younger ones
+  // touched them (the access table's bounds, as for LockMore), `tx` conflicts with none of
+  // them here and may take its place.
+  if (tx->txid_ < max_run_txid_ && (tx->global_ || !Untouched(tx->shard_[id_].locks, tx->txid_))) {
     ++stats_.schedule_conflicts;
     return false;
   }
-  // Otherwise no younger transaction has run here yet, so entering in the middle of the queue
-  // is safe: younger conflicting ones will now wait for this one, as on every other shard.
+  if (tx->txid_ < max_run_txid_) ++stats_.late_accepted;
+  // Otherwise no younger transaction that shares a lock with it has run here, so entering in
+  // the middle of the queue is safe: younger conflicting ones will now wait for this one, as
+  // on every other shard.
   AcquireLocks(tx);
   queue_.Insert(tx->txid_, tx, LockSummary(tx));
   tx->shard_[id_].queued = true;
@@ -306,6 +315,14 @@ void EngineShard::Poll(TxId departed) {
   }
 }
 
+bool EngineShard::Untouched(std::span<const Transaction::LockRequest> locks, TxId t) const {
+  if (last_global_run_ > t) return false;
+  for (const auto& req : locks) {
+    if (last_access_.Bound(req.fingerprint) > t) return false;
+  }
+  return true;
+}
+
 void EngineShard::NoteAccess(const Transaction* tx) {
   if (tx->global_) {
     last_global_run_ = std::max(last_global_run_, tx->txid_);
@@ -321,9 +338,7 @@ bool EngineShard::TryAddLocks(Transaction* tx) {
   const TxId t = tx->txid_;
   // Granting puts `tx` before every transaction that touches these locks from now on, and
   // after every one that did: safe only if all of those are older (or the same).
-  bool safe = last_global_run_ <= t;
-  for (const auto& req : sd.adding) safe = safe && last_access_.Bound(req.fingerprint) <= t;
-  if (!safe) {
+  if (!Untouched(sd.adding, t)) {
     ++stats_.locks_refused;
     return false;
   }

@@ -40,6 +40,7 @@ class EngineShard {
     uint64_t quick_remote = 0;        // single-shard, uncontended, one message hop
     uint64_t scheduled = 0;           // entered the queue
     uint64_t schedule_conflicts = 0;  // refused a late, conflicting arrival (caller retries)
+    uint64_t late_accepted = 0;       // a late arrival no younger run touched: queued at its id
     uint64_t head_runs = 0;           // hops run at the head of the queue
     uint64_t ooo_runs = 0;            // hops run ahead of their queue position
     uint64_t wakes = 0;               // blocked waiters woken here
@@ -106,8 +107,8 @@ class EngineShard {
   // Takes a fresh id here and queues at the tail; cannot fail.
   void ScheduleAtTail(Transaction* tx);
   // Queues with the id the coordinator chose. False (and nothing held) when a younger
-  // transaction already ran here, so the arrival is too late to keep the global order; the
-  // coordinator then retries with a new id.
+  // transaction that may share a lock with it already ran here, so the arrival is too late to
+  // keep the global order; the coordinator then retries with a new id.
   bool ScheduleWithId(Transaction* tx);
   // The coordinator has a hop for this shard: run it when allowed.
   void Arm(Transaction* tx);
@@ -139,6 +140,9 @@ class EngineShard {
   // Transaction `departed` left the queue: re-checks the armed transactions it blocked (and,
   // in turn, those blocked by any that conclude now) and runs those that may run.
   void Poll(TxId departed);
+  // Whether no transaction younger than `t` (nor a global one) can have touched `locks` here:
+  // every access table bound is at most t.
+  bool Untouched(std::span<const Transaction::LockRequest> locks, TxId t) const;
   // A hop of `tx` runs now (or ran quick): stamps its locks in the access table with the shard's
   // clock, max_run_txid_ (which includes tx's own id).
   void NoteAccess(const Transaction* tx);
@@ -157,15 +161,17 @@ class EngineShard {
   uint32_t global_readers_ = 0;
   uint32_t keyed_writers_ = 0;
   TxQueue queue_;
-  // Arrivals with a smaller id are refused (the coordinator retries with a newer one). It is
+  // Arrivals with a smaller id are refused (the coordinator retries with a newer one) when
+  // the access table says a younger transaction may have touched one of their locks. It is
   // the highest id that ran a hop here — a smaller arrival could be ordered before a
   // transaction that already ran — or that was queued at the tail with an id taken here: that
   // transaction may have answered its client already (a detached hop), and whatever the
   // client does next must come after it, even with an id taken before this one.
   TxId max_run_txid_ = 0;
-  // For LockMore: per lock fingerprint, a bound of max_run_txid_ as it was when a hop last ran
-  // here holding that lock; and the largest id of a global transaction that ran here. A
-  // learned lock is refused when either exceeds the learner's id.
+  // Per lock fingerprint, a bound of max_run_txid_ as it was when a hop last ran here holding
+  // that lock (or a transaction holding it was queued at the tail); and the largest id of a
+  // global transaction that ran here. A learned lock (LockMore), or a late arrival's lock
+  // (ScheduleWithId), is refused when either exceeds the transaction's id.
   AccessTable last_access_;
   TxId last_global_run_ = 0;
   // Armed transactions that could not run yet, each waiting for the departure of its blocker.

@@ -80,6 +80,7 @@ class ShardSetTest : public ::testing::Test {
       sum.quick_remote += st.quick_remote;
       sum.scheduled += st.scheduled;
       sum.schedule_conflicts += st.schedule_conflicts;
+      sum.late_accepted += st.late_accepted;
       sum.head_runs += st.head_runs;
       sum.ooo_runs += st.ooo_runs;
       sum.wakes += st.wakes;

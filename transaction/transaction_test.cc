@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "io/done.h"
+#include "io/fiber.h"
 #include "transaction/test_util.h"
 
 namespace lw::tx {
@@ -250,6 +251,74 @@ TEST_F(TransactionTest, ConflictsDoNotWaitForAnUnrelatedHead) {
   EXPECT_TRUE(second_done.WaitFor(std::chrono::seconds(30)));
   release_holder.Notify();
   all.Wait();
+}
+
+// A late arrival (README.md, "The late arrival problem"): transaction T took its id, then a
+// younger one ran on shard 1 before T's request got there. The shard refuses T only when the
+// younger one touched one of T's locks there; otherwise T takes its place at its id. A
+// transaction queued at the tail counts as a touch already (its client may have its answer).
+TEST_F(TransactionTest, LateArrivalRefusedOnlyWhenAYoungerOneTouchedItsLocks) {
+  const std::string k1 = KeyOn(1, "a"), k2 = KeyOn(1, "b"), k3 = KeyOn(2, "c");
+  auto bump = [](Transaction* t, EngineShard* s) {
+    for (const ShardArg& arg : t->ShardArgs(s->id())) SliceOf(s)->ints[std::string(arg.key)]++;
+    return OpStatus::kOk;
+  };
+  // younger: 0 runs a hop on k1, 1 queues at the tail on k1 behind a holder of k1.
+  for (int younger : {0, 1}) {
+    for (bool shares : {false, true}) {
+      SCOPED_TRACE("younger " + std::to_string(younger) + " shares " + std::to_string(shares));
+      const EngineShard::Stats before = TotalStats();
+      std::atomic<bool> spinning{false}, begun{false}, younger_done{false};
+      io::Done finished;
+      // Thread 1 is held by this fiber until T took its id, so T's request waits in its queue
+      // while the younger transaction gets its id and runs (or queues) first.
+      pool_->at(1)->Dispatch([&] {
+        Transaction holder(shards_.get());
+        string_view h1[] = {k1};
+        if (younger == 1) {
+          holder.StartMulti(MultiMode::kLockAhead, h1, LockMode::kExclusive);
+          holder.ExecuteCommand(h1, LockMode::kExclusive, bump);  // holds k1
+        }
+        spinning = true;
+        while (!begun.load()) {
+        }
+        Transaction y(shards_.get());
+        y.InitByKeys(h1, LockMode::kExclusive);
+        if (younger == 0) {
+          y.Schedule();  // local, single shard: an id taken here, after T's
+          y.Execute(bump, /*conclude=*/true);
+          younger_done = true;
+        } else {
+          y.BeginSchedule();  // queued at the tail behind the holder, not run yet
+          younger_done = true;
+          io::this_fiber::Yield();  // T's request is handled while y waits for the holder
+          holder.UnlockMulti();
+          y.Execute(bump, /*conclude=*/true);
+        }
+        finished.Notify();
+      });
+      while (!spinning.load()) std::this_thread::yield();
+      bool retried = false;
+      OnThread(0, [&] {
+        Transaction t(shards_.get());
+        string_view mine[] = {shares ? string_view(k1) : string_view(k2), k3};
+        t.InitByKeys(mine, LockMode::kExclusive);
+        t.BeginSchedule();  // its id is older than y's; its request to shard 1 waits
+        begun = true;
+        retried = t.AwaitScheduled();
+        EXPECT_TRUE(younger_done.load());
+        t.Execute(bump, /*conclude=*/true);
+      });
+      finished.Wait();
+      const EngineShard::Stats after = TotalStats();
+      EXPECT_EQ(retried, shares);
+      EXPECT_EQ(after.schedule_conflicts - before.schedule_conflicts, shares ? 1u : 0u);
+      EXPECT_EQ(after.late_accepted - before.late_accepted, shares ? 0u : 1u);
+    }
+  }
+  // y four times, the holder twice, T in its two runs over k1.
+  EXPECT_EQ(slices_[1].ints[k1], 4 + 2 + 2);
+  EXPECT_EQ(slices_[1].ints[k2], 2);
 }
 
 TEST_F(TransactionTest, GlobalTransactionExcludesKeyedOnes) {

@@ -156,6 +156,10 @@ void ShardFamilies(Service* service, Exposition& e) {
       {"lacewing_tx_lock_conflicts_total", "counter",
        "Conflicting late arrivals refused and retried (lock waits).",
        [&](size_t i) { return txs[i].schedule_conflicts; }},
+      {"lacewing_tx_late_arrivals_accepted_total", "counter",
+       "Schedule requests that arrived after a younger transaction ran, touching none of its "
+       "locks: queued at their id, no retry.",
+       [&](size_t i) { return txs[i].late_accepted; }},
       {"lacewing_tx_out_of_order_runs_total", "counter",
        "Hops run ahead of their queue position (no lock wait).",
        [&](size_t i) { return txs[i].ooo_runs; }},

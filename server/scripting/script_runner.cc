@@ -75,7 +75,7 @@ tx::Transaction* ScriptLocks::Acquire() {
 void ScriptLocks::Reschedule() {
   if (own_ == nullptr) return;
   Release();
-  StartOwn(/*wait=*/true);
+  StartOwn(/*wait=*/false);
 }
 
 void ScriptLocks::Release(std::shared_ptr<UndoLog> undo) {

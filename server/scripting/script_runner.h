@@ -81,7 +81,7 @@ class ScriptLocks {
   // For a batch of scripts whose locks were begun in order (scripting_family.cc): waits until
   // the script's own transaction is scheduled; true if it had to take a newer id, which may
   // put it after transactions begun later. Reschedule() then puts it last: it releases the
-  // locks and schedules them again, waiting.
+  // locks and begins scheduling them again (AwaitScheduled waits for that).
   bool AwaitScheduled() { return own_ != nullptr && own_->AwaitScheduled(); }
   void Reschedule();
 

@@ -515,14 +515,10 @@ void RunPipelinedGroup(std::vector<std::unique_ptr<PipelinedScript>>* group,
   }
   // Every transaction must sit after the previous script's. A shard may refuse a request
   // that arrives late, and the retry takes a newer id — younger than the scripts begun after
-  // it; those are then scheduled again, one by one, each after the one before (rare).
-  bool reorder = false;
-  for (auto& s : *group) {
-    if (reorder) {
-      s->locks->Reschedule();
-    } else {
-      reorder = s->locks->AwaitScheduled();
-    }
+  // it; those then begin again, in order, after it (their requests travel together).
+  for (size_t i = 0; i < group->size(); ++i) {
+    if (!(*group)[i]->locks->AwaitScheduled()) continue;
+    for (size_t j = i + 1; j < group->size(); ++j) (*group)[j]->locks->Reschedule();
   }
   // Script i goes to thread here+i (mod n) if that thread is idle and this one has nothing
   // else to do, else stays here: on a busy server every thread has clients of its own, and
