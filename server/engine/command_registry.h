@@ -127,6 +127,21 @@ struct CommandSpec {
   }
 };
 
+class CommandRegistry;
+
+// A client's recently used commands, in front of CommandRegistry::Find: a pipelining client
+// repeats a few names (memtier: SET and GET), and a hit costs one case-insensitive compare
+// instead of lowering the name, hashing it and probing the table.
+// Owned by one client; the registry it is used with must outlive it (specs never move).
+class RecentCommands {
+ public:
+  const CommandSpec* Find(const CommandRegistry& registry, std::string_view name);
+
+ private:
+  static bool Matches(const CommandSpec* spec, std::string_view name);
+  const CommandSpec* recent_[2] = {nullptr, nullptr};  // most recent first
+};
+
 class CommandRegistry {
  public:
   // REQUIRES: start-up only; the name is not registered yet.
@@ -169,5 +184,30 @@ class CommandRegistry {
   absl::flat_hash_map<std::string, std::unique_ptr<CommandSpec>> by_name_;
   std::vector<std::string> stat_names_ = {""};  // slot 0: uncounted
 };
+
+inline bool RecentCommands::Matches(const CommandSpec* spec, std::string_view name) {
+  if (spec == nullptr || spec->name.size() != name.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+    if (c != spec->name[i]) return false;  // spec names are lower case
+  }
+  return true;
+}
+
+inline const CommandSpec* RecentCommands::Find(const CommandRegistry& registry,
+                                               std::string_view name) {
+  if (Matches(recent_[0], name)) return recent_[0];
+  if (Matches(recent_[1], name)) {
+    std::swap(recent_[0], recent_[1]);
+    return recent_[0];
+  }
+  const CommandSpec* spec = registry.Find(name);
+  if (spec != nullptr) {
+    recent_[1] = recent_[0];
+    recent_[0] = spec;
+  }
+  return spec;
+}
 
 }  // namespace lw

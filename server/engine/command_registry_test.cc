@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+#include <vector>
+
 namespace lw {
 namespace {
 
@@ -21,6 +25,25 @@ TEST(CommandRegistryTest, CaseInsensitiveLookupAndArity) {
   EXPECT_EQ(r.Find("nope"), nullptr);
   EXPECT_EQ(r.Find(std::string(100, 'x')), nullptr);
   EXPECT_EQ(r.size(), 2u);
+}
+
+// RecentCommands answers exactly as Find: any letter case, unknown names (never cached),
+// names that share a length and a prefix with a cached one, in a seeded random sequence.
+TEST(CommandRegistryTest, RecentCommandsAnswerAsFind) {
+  CommandRegistry r;
+  r.Register({"get", 2, cmd::kReadOnly, 1, 1, 1, nullptr});
+  r.Register({"set", -3, cmd::kWrite, 1, 1, 1, nullptr});
+  r.Register({"getex", -2, cmd::kWrite, 1, 1, 1, nullptr});
+  r.Register({"del", -2, cmd::kWrite, 1, -1, 1, nullptr});
+  const std::vector<std::string> names = {
+      "get", "GET",  "gEt", "set", "SET", "getex", "GETEX", "del",
+      "ged", "gets", "ge",  "sex", "",    "nope",  "GET\0", std::string("ge\0t", 4)};
+  RecentCommands recent;
+  std::mt19937 rng(5);
+  for (int i = 0; i < 2000; ++i) {
+    const std::string& name = names[rng() % names.size()];
+    ASSERT_EQ(recent.Find(r, name), r.Find(name)) << name;
+  }
 }
 
 TEST(CommandRegistryTest, KeyPositions) {
