@@ -150,10 +150,64 @@ RespParser::Result RespParser::Fail(std::string_view text) {
   return kError;
 }
 
+namespace {
+
+// The fast path's integers: a line of at most 18 digits with no sign and no leading zero (no
+// overflow check needed), or "0" when `zero_ok`, ending at a '\r' followed by one more byte.
+// Sets *p past that byte. Anything else (a sign, a leading zero, a long or cut line) is left
+// to the general path: false.
+inline bool FastLineInt(const char*& p, const char* end, bool zero_ok, int64_t* out) {
+  const char* q = p;
+  if (q == end) return false;
+  if (*q == '0') {
+    if (!zero_ok || end - q < 3 || q[1] != '\r') return false;
+    *out = 0;
+    p = q + 3;
+    return true;
+  }
+  int64_t v = 0;
+  const char* limit = q + 18 < end ? q + 18 : end;
+  for (; q < limit && *q >= '0' && *q <= '9'; ++q) v = v * 10 + (*q - '0');
+  if (q == p || q == limit || *q != '\r' || end - q < 2) return false;
+  *out = v;
+  p = q + 2;
+  return true;
+}
+
+}  // namespace
+
+bool RespParser::ParseWholeFast(std::string_view input, size_t* used,
+                                std::vector<std::string_view>* args) {
+  // Lines here are at most 20 bytes ('*' or '$', 18 digits, '\r'); the general path refuses
+  // longer ones only past max_inline_len bytes, so under a smaller setting it decides.
+  if (config_.unauthenticated || config_.max_inline_len < 20) return false;
+  const char* const begin = input.data();
+  const char* const end = begin + input.size();
+  const char* p = begin + 1;  // past '*'
+  int64_t count = 0;
+  if (!FastLineInt(p, end, false, &count) || count > config_.max_multibulk_len) return false;
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t len = 0;
+    if (p == end || *p != '$') return false;
+    ++p;
+    if (!FastLineInt(p, end, true, &len) || len > config_.max_bulk_len) return false;
+    if (end - p < len + 2) return false;
+    args->emplace_back(p, size_t(len));
+    p += len + 2;
+  }
+  *used = size_t(p - begin);
+  return true;
+}
+
 RespParser::Result RespParser::Parse(std::string_view input, size_t* consumed,
                                      std::vector<std::string_view>* args) {
   size_t base = 0;
   args->clear();
+  // Nearly every request of a pipelining client is whole in the buffer and plainly framed.
+  if (state_ == State::kStart && !input.empty() && input[0] == '*') {
+    if (ParseWholeFast(input, consumed, args)) return kOk;
+    args->clear();
+  }
   for (;;) {
     size_t used = 0;
     Result result = ParseOne(input.substr(base), &used, args);

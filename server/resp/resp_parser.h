@@ -123,6 +123,10 @@ class RespParser {
     size_t len;
   };
 
+  // A whole multibulk request at the front of `input` in the usual shape (short decimal
+  // lengths, every bulk complete, no limit reached): framed in one pass, *used set, true.
+  // Otherwise false with nothing changed but *args (the general path decides, errors too).
+  bool ParseWholeFast(std::string_view input, size_t* used, std::vector<std::string_view>* args);
   // Parses one request, possibly empty; on kOk *used is its length.
   Result ParseOne(std::string_view input, size_t* used, std::vector<std::string_view>* args);
   Result ParseInline(std::string_view input, size_t* used, std::vector<std::string_view>* args);

@@ -404,6 +404,38 @@ TEST(RespParserTest, RandomInputsAreSplitInvariant) {
   }
 }
 
+// Whole requests take a one-pass path (ParseWholeFast); cut ones, odd ones and errors the
+// general one. Valid pipelines of every argument shape must give the same commands either way,
+// and whole requests whose framing the fast path leaves alone (leading zeros, signs, 18+
+// digit lengths, empty requests) the general path's outcome.
+TEST(RespParserTest, FastPathMatchesGeneralPath) {
+  std::mt19937 rng(23);
+  for (int it = 0; it < 500; ++it) {
+    Commands expected;
+    std::string input;
+    for (int r = 1 + rng() % 6; r > 0; --r) {
+      std::vector<std::string> args(1 + rng() % 5);
+      for (auto& a : args) {
+        a.resize(rng() % 4 == 0 ? rng() % 300 : rng() % 12);
+        for (char& c : a) c = char(rng());
+      }
+      input += Mb(args);
+      expected.push_back(args);
+    }
+    ASSERT_EQ(FeedWhole(input), Ok(expected)) << "iteration " << it;
+    ASSERT_EQ(FeedBytewise(input), Ok(expected)) << "iteration " << it;
+  }
+  for (std::string_view odd :
+       {"*01\r\n$1\r\na\r\n", "*1\r\n$01\r\na\r\n", "*1\r\n$-1\r\n", "*0\r\n*1\r\n$1\r\nb\r\n",
+        "*1\r\n$000000000000000000001\r\nc\r\n", "*1\r\n$1\r\nab\r\n", "*2\r\n$1\r\na\r\n:1\r\n"}) {
+    EXPECT_EQ(FeedWhole(odd), FeedBytewise(odd)) << odd;
+  }
+  RespParserConfig small;
+  small.max_bulk_len = 3;
+  EXPECT_EQ(FeedWhole(Mb({"set", "k", "four"}), small),
+            FeedBytewise(Mb({"set", "k", "four"}), small));
+}
+
 // Seeded mutation fuzzing: pipelines of valid requests (multibulk and inline) mutated by byte
 // flips, token insertions, deletions, duplications and truncation, parsed under random
 // limits. Every input must give the same outcome whole, byte by byte and in random chunks,
