@@ -184,6 +184,24 @@ bool EngineShard::TryRunQuick(Transaction* tx, bool inline_call) {
   return true;
 }
 
+bool EngineShard::TryRunQuickWithId(Transaction* tx) {
+  if (tx->txid_ < max_run_txid_ || shard_lock_.exclusive != 0) return false;
+  auto& sd = tx->shard_[id_];
+  if (global_readers_ != 0 && HasExclusive(sd.locks)) return false;
+  for (const auto& req : sd.locks) {
+    if (!locks_.Compatible(req.fingerprint, req.mode)) return false;
+  }
+  ++stats_.quick_paired;
+  // As RunHop: it ran here with this id, so a late arrival older than it is refused.
+  max_run_txid_ = tx->txid_;
+  NoteAccess(tx);
+  current_tx_ = tx;
+  sd.status = tx->RunCallback(this);
+  current_tx_ = nullptr;
+  DrainReadyKeys();  // as a conclusion: waiters see the state it left
+  return true;
+}
+
 void EngineShard::QuickOrQueue(Transaction* tx) {
   if (TryRunQuick(tx, /*inline_call=*/false)) {
     tx->HopDone();  // last touch of tx

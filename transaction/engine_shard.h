@@ -38,6 +38,7 @@ class EngineShard {
   struct Stats {
     uint64_t quick_inline = 0;        // single-shard, uncontended, run on the caller's thread
     uint64_t quick_remote = 0;        // single-shard, uncontended, one message hop
+    uint64_t quick_paired = 0;        // a paired hop's remote half, uncontended: run unqueued
     uint64_t scheduled = 0;           // entered the queue
     uint64_t schedule_conflicts = 0;  // refused a late, conflicting arrival (caller retries)
     uint64_t late_accepted = 0;       // a late arrival no younger run touched: queued at its id
@@ -104,6 +105,12 @@ class EngineShard {
   // Single-shard path: the quick run if possible, else schedule at the tail and arm. Ends by
   // counting down the transaction's hop counter.
   void QuickOrQueue(Transaction* tx);
+  // RunPaired's remote half, which concludes here in this one hop: runs it at once, unqueued,
+  // when queueing it would have let it run at once too — nothing younger than its id has run
+  // here (else ScheduleWithId refuses) and no queued transaction holds a conflicting lock.
+  // Schedule + run + conclude would then leave the locks and queue as they were; only the id
+  // is kept, as the refusal floor. False (nothing done) otherwise.
+  bool TryRunQuickWithId(Transaction* tx);
   // Takes a fresh id here and queues at the tail; cannot fail.
   void ScheduleAtTail(Transaction* tx);
   // Queues with the id the coordinator chose. False (and nothing held) when a younger

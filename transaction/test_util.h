@@ -78,6 +78,7 @@ class ShardSetTest : public ::testing::Test {
     for (const auto& st : all) {
       sum.quick_inline += st.quick_inline;
       sum.quick_remote += st.quick_remote;
+      sum.quick_paired += st.quick_paired;
       sum.scheduled += st.scheduled;
       sum.schedule_conflicts += st.schedule_conflicts;
       sum.late_accepted += st.late_accepted;

@@ -356,19 +356,22 @@ OpStatus Transaction::RunPaired(HopCallback cb, ShardId local, ShardId remote) {
   while (true) {
     txid_ = shard_set_->NextTxId();
     if (!here->ScheduleWithId(this)) continue;  // a younger one already ran here
-    bool refused = false;
+    paired_refused_ = false;
     io::BlockingCounter remote_done(1);
     pending_ = &remote_done;
-    shard_set_->proactor(remote)->DispatchBrief([this, there, &refused] {
-      if (there->ScheduleWithId(this)) {
+    // Two words of capture: std::function holds them without an allocation.
+    shard_set_->proactor(remote)->DispatchBrief([this, there] {
+      if (there->TryRunQuickWithId(this)) {
+        HopDone();
+      } else if (there->ScheduleWithId(this)) {
         there->Arm(this);  // counts down when the hop has run there
       } else {
-        refused = true;
+        paired_refused_ = true;
         HopDone();
       }
     });
     remote_done.Wait();
-    if (!refused) break;
+    if (!paired_refused_) break;
     here->Release(this);
   }
   io::BlockingCounter local_done(1);

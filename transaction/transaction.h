@@ -281,9 +281,10 @@ class Transaction {
   MultiMode multi_ = MultiMode::kNone;
   bool scheduled_ = false;
   TxId txid_ = 0;
-  bool ran_ = false;         // a hop has run since scheduling (LockMore can no longer restart)
-  bool learn_keys_ = false;  // see set_learn_keys
-  bool refused_ = false;     // a LockMore was refused
+  bool ran_ = false;             // a hop has run since scheduling (LockMore can no longer restart)
+  bool learn_keys_ = false;      // see set_learn_keys
+  bool refused_ = false;         // a LockMore was refused
+  bool paired_refused_ = false;  // RunPaired: the remote shard refused the id (a late arrival)
 
   // The hop in flight.
   std::optional<HopCallback> cb_;

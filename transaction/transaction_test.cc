@@ -50,6 +50,54 @@ TEST_F(TransactionTest, QuickPathInlineAndRemote) {
   EXPECT_EQ(slices_[1].ints[remote], 1);
 }
 
+// A single hop over the caller's shard and one other (RunPaired): the remote half runs at once,
+// unqueued, when nothing holds its keys there; when a queued transaction holds one, it queues
+// behind it and runs only after that one concluded.
+TEST_F(TransactionTest, PairedRemoteHalfRunsUnqueuedOnlyWhenFree) {
+  std::string local = KeyOn(0), remote = KeyOn(1);
+  auto paired = [&] {
+    Transaction tx(shards_.get());
+    string_view keys[] = {local, remote};
+    tx.InitByKeys(keys, LockMode::kExclusive);
+    return tx.ScheduleSingleHop([&](Transaction* t, EngineShard* shard) {
+      EXPECT_NE(t->txid(), 0u);
+      for (const ShardArg& arg : t->ShardArgs(shard->id())) {
+        SliceOf(shard)->ints[std::string(arg.key)] += 1;
+      }
+      return OpStatus::kOk;
+    });
+  };
+  OnThread(0, [&] { EXPECT_EQ(paired(), OpStatus::kOk); });
+  EngineShard::Stats stats = TotalStats();
+  EXPECT_EQ(stats.quick_paired, 1u);
+  EXPECT_EQ(stats.scheduled, 1u);  // the local half only
+  EXPECT_EQ(slices_[0].ints[local], 1);
+  EXPECT_EQ(slices_[1].ints[remote], 1);
+
+  io::Done holding, release, paired_done;
+  pool_->at(2)->Dispatch([&] {
+    Transaction holder(shards_.get());
+    string_view keys[] = {remote};
+    holder.StartMulti(MultiMode::kLockAhead, keys);
+    holding.Notify();
+    release.Wait();
+    shards_->AwaitBrief(1, [&](EngineShard* s) { SliceOf(s)->ints[remote] = 10; });
+    holder.UnlockMulti();
+  });
+  holding.Wait();
+  pool_->at(0)->Dispatch([&] {
+    EXPECT_EQ(paired(), OpStatus::kOk);
+    paired_done.Notify();
+  });
+  EXPECT_FALSE(paired_done.WaitFor(std::chrono::milliseconds(50)));  // queued behind it
+  release.Notify();
+  paired_done.Wait();
+  stats = TotalStats();
+  EXPECT_EQ(stats.quick_paired, 1u);
+  EXPECT_EQ(slices_[0].ints[local], 2);
+  EXPECT_EQ(slices_[1].ints[remote], 11);  // ran after the holder's write
+}
+
 TEST_F(TransactionTest, MGetAcrossShardsKeepsIndices) {
   std::vector<std::string> names = {KeyOn(2, "a"), KeyOn(0, "b"), KeyOn(1, "c"), KeyOn(2, "d"),
                                     KeyOn(0, "e")};
@@ -156,7 +204,9 @@ TEST_F(TransactionTest, OutOfOrderWhenUncontended) {
   EngineShard::Stats before = TotalStats();
 
   // Uncontended 2-shard transaction: runs although the holder is older and still queued.
-  OnThread(1, [&] {
+  // (Coordinated from a third thread: from shard 1's, the paired path would run shard 0's half
+  // unqueued, see PairedRemoteHalfRunsUnqueuedOnlyWhenFree.)
+  OnThread(2, [&] {
     Transaction tx(shards_.get());
     string_view keys[] = {b, c};
     tx.InitByKeys(keys, LockMode::kExclusive);
