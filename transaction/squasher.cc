@@ -47,7 +47,8 @@ OpStatus Squasher::RunShard(Transaction* tx, EngineShard* shard, std::vector<OpS
 std::vector<OpStatus> Squasher::Run(Transaction* tx) {
   CHECK(tx->multi_mode() == MultiMode::kLockAhead || tx->multi_mode() == MultiMode::kGlobal);
   std::vector<OpStatus> results(ops_.size(), OpStatus::kOk);
-  by_shard_.assign(shard_set_->size(), {});
+  by_shard_.resize(shard_set_->size());
+  for (auto& mine : by_shard_) mine.clear();
   std::vector<ShardId> shards;
   for (size_t i = 0; i < ops_.size(); ++i) {
     const Entry& entry = ops_[i];
@@ -76,36 +77,58 @@ void Squasher::Clear() {
   owned_keys_.reset();
 }
 
-std::unique_ptr<Transaction> Squasher::OwnTransaction() const {
-  std::vector<LockMode> modes;
-  std::vector<ShardId> shards;  // known from Add: the transaction need not hash the keys again
-  modes.reserve(keys_.size());
-  shards.reserve(keys_.size());
+void Squasher::DeclareOwn(Transaction* tx) const {
+  // The shards are known from Add: the transaction need not hash the keys again.
+  own_modes_.clear();
+  own_shards_.clear();
   for (const Entry& entry : ops_) {
-    modes.insert(modes.end(), entry.key_count, entry.mode);
-    shards.insert(shards.end(), entry.key_count, entry.shard);
+    for (uint32_t k = 0; k < entry.key_count; ++k) {  // mostly one: cheaper than a fill insert
+      own_modes_.push_back(entry.mode);
+      own_shards_.push_back(entry.shard);
+    }
   }
-  auto tx = std::make_unique<Transaction>(shard_set_);
-  tx->InitByKeys(keys_, modes, shards);
+  tx->InitByKeys(keys_, own_modes_, own_shards_);
   for (ShardId sid = 0; sid < by_shard_.size(); ++sid) {
     if (!by_shard_[sid].empty()) tx->IncludeShard(sid);
   }
+}
+
+std::unique_ptr<Transaction> Squasher::OwnTransaction() const {
+  auto tx = std::make_unique<Transaction>(shard_set_);
+  DeclareOwn(tx.get());
   return tx;
+}
+
+void Squasher::GroupByShard() {
+  by_shard_.resize(shard_set_->size());
+  for (auto& mine : by_shard_) mine.clear();
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    auto& mine = by_shard_[ops_[i].shard];
+    // One allocation per shard instead of one per doubling (none when reused).
+    if (mine.empty() && mine.capacity() < ops_.size() - i) mine.reserve(ops_.size() - i);
+    mine.push_back(i);
+  }
 }
 
 std::vector<OpStatus> Squasher::Run() {
   std::vector<OpStatus> results(ops_.size(), OpStatus::kOk);
-  by_shard_.assign(shard_set_->size(), {});
-  for (size_t i = 0; i < ops_.size(); ++i) {
-    auto& mine = by_shard_[ops_[i].shard];
-    if (mine.empty()) mine.reserve(ops_.size() - i);
-    mine.push_back(i);
-  }
+  GroupByShard();
   std::unique_ptr<Transaction> tx = OwnTransaction();
   tx->ScheduleSingleHop(
       [&](Transaction* t, EngineShard* shard) { return RunShard(t, shard, &results); });
   Clear();
   return results;
+}
+
+void Squasher::RunReusing() {
+  if (ops_.empty()) return;
+  results_.assign(ops_.size(), OpStatus::kOk);
+  GroupByShard();
+  if (own_tx_ == nullptr) own_tx_ = std::make_unique<Transaction>(shard_set_);
+  DeclareOwn(own_tx_.get());
+  own_tx_->ScheduleSingleHop(
+      [this](Transaction* t, EngineShard* shard) { return RunShard(t, shard, &results_); });
+  Clear();
 }
 
 void Squasher::RunDetached(std::shared_ptr<const void> keep_alive,

@@ -64,6 +64,10 @@ class Squasher {
   // (ops whose keys it does not cover get kInvalidArg and do not run).
   std::vector<OpStatus> Run(Transaction* tx);
   std::vector<OpStatus> Run();
+  // As Run(), for ops that report through outputs of their own: returns no statuses, and keeps
+  // its buffers and its transaction for the next batch, so a squasher reused batch after batch
+  // (a connection's pipeline) allocates nothing once warm.
+  void RunReusing();
   // The ops run after this returns, on shard threads: what they reference must be owned by
   // them or by `keep_alive`, which is destroyed after the last op has run.
   // With `held` (a scheduled lock-ahead or global multi transaction, given away), the batch
@@ -89,6 +93,10 @@ class Squasher {
   OpStatus RunShard(Transaction* tx, EngineShard* shard, std::vector<OpStatus>* results);
   // A transaction of its own over the keys of every op (the ops must outlive it).
   std::unique_ptr<Transaction> OwnTransaction() const;
+  // Declares `tx` (new, or reused after a completed hop) over the keys of every op.
+  void DeclareOwn(Transaction* tx) const;
+  // Fills by_shard_, keeping the vectors' capacity.
+  void GroupByShard();
   void Clear();  // empties the batch
 
   ShardSet* shard_set_;
@@ -101,7 +109,12 @@ class Squasher {
   std::unique_ptr<std::deque<std::string>> owned_keys_;
   std::vector<std::vector<size_t>> by_shard_;  // op indices per shard, in input order
   std::vector<OpStatus> detached_results_;     // RunDetached: written, never read
-  std::shared_ptr<const void> keep_alive_;     // RunDetached: what the ops reference
+  // RunReusing: kept between batches.
+  std::vector<OpStatus> results_;
+  std::unique_ptr<Transaction> own_tx_;
+  mutable std::vector<LockMode> own_modes_;
+  mutable std::vector<ShardId> own_shards_;
+  std::shared_ptr<const void> keep_alive_;  // RunDetached: what the ops reference
 };
 
 }  // namespace lw::tx

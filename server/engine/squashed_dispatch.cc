@@ -1,5 +1,9 @@
 #include "server/engine/squashed_dispatch.h"
 
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "server/engine/service.h"
 #include "server/engine/shard_set.h"
 #include "server/engine/undo_log.h"
@@ -105,72 +109,139 @@ void RunSquashed(Service* service, const ConnectionContext& client,
 
 namespace {
 
-// RunSquashedInto's state: one reply buffer and clock per shard, touched only on that shard's
-// thread, and each item's end offset in its shard's buffer.
-struct PipelineBatch {
+// RunSquashedInto's state: the squasher, one reply buffer, clock and sub-context per shard
+// (each touched only on that shard's thread while the batch runs) and each item's end offset
+// in its shard's buffer. Reused batch after batch (PipelineBatch::Take): warm, a batch
+// allocates nothing here.
+class PipelineBatch {
+ public:
+  explicit PipelineBatch(Service* service)
+      : shard_set_(service->shards().tx()), squasher_(shard_set_, true) {
+    shards_.resize(service->shards().size());
+  }
+
+  // A batch of this thread's pool (a fiber suspended in a batch's hop keeps its own; another
+  // fiber of the thread takes another one). Give it back with Return().
+  static std::unique_ptr<PipelineBatch> Take(Service* service);
+  static void Return(std::unique_ptr<PipelineBatch> batch);
+
+  void Run(Service* service, const ConnectionContext& client, std::span<const SquashItem> items,
+           ReplyBuilder* out);
+
+ private:
   struct ShardOut {
-    explicit ShardOut(RespVersion version) : rb(version) {}
     ReplyBuilder rb;
     int64_t clock = 0;  // ConnectionContext::clock_chain
+    // Made once: a context per command cost a construction and destruction of every field.
+    // Everything a squashed command's handler and DispatchSpec set is set again per command.
+    ConnectionContext sub;
   };
 
-  Service* service;
-  const ConnectionContext* client;
-  std::span<const SquashItem> items;
-  std::vector<ShardOut> shards;
-  std::vector<size_t> ends;
+  void RunOne(size_t i, tx::EngineShard* es);
+  bool Keep() const;  // small enough to go back to the pool
 
-  void RunOne(size_t i, tx::EngineShard* es) {
-    const SquashItem& item = items[i];
-    ShardOut& out = shards[es->id()];
-    ConnectionContext sub;
-    sub.service = service;
-    sub.rb = &out.rb;
-    sub.client_id = client->client_id;
-    sub.db_index = item.db;
-    sub.authenticated = true;
-    sub.acl_checked = true;  // only a client whose user may run anything squashes
-    sub.direct_shard = es;
-    sub.clock_chain = &out.clock;
-    sub.direct_keys = item.keys;  // known to live here: op_args.h skips their hashes
-    service->DispatchSpec(item.spec, item.args, &sub);
-    ends[i] = out.rb.buffer().size();
-  }
+  tx::ShardSet* shard_set_;  // a thread's pool may outlive a Service (tests make several)
+  tx::Squasher squasher_;
+  std::vector<ShardOut> shards_;
+  std::vector<size_t> ends_;
+  std::vector<size_t> pos_;
+  Service* service_ = nullptr;
+  const ConnectionContext* client_ = nullptr;
+  std::span<const SquashItem> items_;
 };
+
+// Per thread: the batches not in use. Bounded, and only batches of ordinary size are kept,
+// so a huge pipeline's buffers go back to the allocator.
+constexpr size_t kPoolSize = 16;
+constexpr size_t kKeepReplyBytes = 16 * 1024;
+constexpr size_t kKeepItems = 1024;
+thread_local std::vector<std::unique_ptr<PipelineBatch>> tl_batches;
+
+std::unique_ptr<PipelineBatch> PipelineBatch::Take(Service* service) {
+  // Batches made for another shard set (a Service gone before this thread) are dropped. One
+  // at the same address with as many shards serves as well: it refers to the set by pointer.
+  while (!tl_batches.empty() && (tl_batches.back()->shard_set_ != service->shards().tx() ||
+                                 tl_batches.back()->shards_.size() != service->shards().size())) {
+    tl_batches.pop_back();
+  }
+  if (tl_batches.empty()) return std::make_unique<PipelineBatch>(service);
+  std::unique_ptr<PipelineBatch> batch = std::move(tl_batches.back());
+  tl_batches.pop_back();
+  return batch;
+}
+
+void PipelineBatch::Return(std::unique_ptr<PipelineBatch> batch) {
+  if (tl_batches.size() < kPoolSize && batch->Keep()) tl_batches.push_back(std::move(batch));
+}
+
+bool PipelineBatch::Keep() const {
+  if (ends_.capacity() > kKeepItems) return false;
+  for (const ShardOut& out : shards_) {
+    if (out.rb.buffer().capacity() > kKeepReplyBytes) return false;
+  }
+  return true;
+}
+
+void PipelineBatch::RunOne(size_t i, tx::EngineShard* es) {
+  const SquashItem& item = items_[i];
+  ShardOut& out = shards_[es->id()];
+  ConnectionContext& sub = out.sub;
+  sub.service = service_;
+  sub.rb = &out.rb;
+  sub.client_id = client_->client_id;
+  sub.db_index = item.db;
+  sub.authenticated = true;
+  sub.acl_checked = true;  // only a client whose user may run anything squashes
+  sub.direct_shard = es;
+  sub.clock_chain = &out.clock;
+  sub.direct_keys = item.keys;  // known to live here: op_args.h skips their hashes
+  service_->DispatchSpec(item.spec, item.args, &sub);
+  ends_[i] = out.rb.buffer().size();
+}
+
+void PipelineBatch::Run(Service* service, const ConnectionContext& client,
+                        std::span<const SquashItem> items, ReplyBuilder* out) {
+  service_ = service;
+  client_ = &client;
+  items_ = items;
+  ends_.assign(items.size(), 0);
+  for (ShardOut& shard : shards_) {
+    shard.rb.Clear();
+    shard.rb.SetRespVersion(client.rb->resp_version());
+    shard.clock = 0;
+  }
+  size_t nkeys = 0;
+  for (const SquashItem& item : items) nkeys += item.keys.size();
+  squasher_.Reserve(items.size(), nkeys);
+  for (size_t i = 0; i < items.size(); ++i) {
+    // Two words of capture: std::function keeps them without an allocation.
+    squasher_.Add(items[i].shard, items[i].keys, items[i].mode,
+                  [this, i](tx::Transaction*, tx::EngineShard* es) {
+                    RunOne(i, es);
+                    return OpStatus::kOk;
+                  });
+  }
+  squasher_.RunReusing();
+  // Interleave the shards' replies back into request order.
+  pos_.assign(shards_.size(), 0);
+  std::string& dst = out->buffer();
+  for (size_t i = 0; i < items.size(); ++i) {
+    const uint32_t s = items[i].shard;
+    dst.append(shards_[s].rb.buffer(), pos_[s], ends_[i] - pos_[s]);
+    pos_[s] = ends_[i];
+  }
+  items_ = {};
+  client_ = nullptr;
+}
 
 }  // namespace
 
 void RunSquashedInto(Service* service, const ConnectionContext& client,
                      std::span<const SquashItem> items, ReplyBuilder* out) {
   if (items.empty()) return;
-  const uint32_t nshards = service->shards().size();
-  PipelineBatch batch{service, &client, items, {}, std::vector<size_t>(items.size(), 0)};
-  batch.shards.reserve(nshards);
-  for (uint32_t s = 0; s < nshards; ++s) {
-    batch.shards.emplace_back(client.rb->resp_version());
-    batch.shards.back().rb.buffer().reserve(64 * items.size());
-  }
-  tx::Squasher squasher(service->shards().tx(), /*borrow_keys=*/true);
-  size_t nkeys = 0;
-  for (const SquashItem& item : items) nkeys += item.keys.size();
-  squasher.Reserve(items.size(), nkeys);
-  for (size_t i = 0; i < items.size(); ++i) {
-    // Two words of capture: std::function keeps them without an allocation.
-    squasher.Add(items[i].shard, items[i].keys, items[i].mode,
-                 [b = &batch, i](tx::Transaction*, tx::EngineShard* es) {
-                   b->RunOne(i, es);
-                   return OpStatus::kOk;
-                 });
-  }
-  squasher.Run();
-  // Interleave the shards' replies back into request order.
-  std::vector<size_t> pos(nshards, 0);
-  std::string& dst = out->buffer();
-  for (size_t i = 0; i < items.size(); ++i) {
-    const uint32_t s = items[i].shard;
-    dst.append(batch.shards[s].rb.buffer(), pos[s], batch.ends[i] - pos[s]);
-    pos[s] = batch.ends[i];
-  }
+  std::unique_ptr<PipelineBatch> batch = PipelineBatch::Take(service);
+  batch->Run(service, client, items, out);
+  PipelineBatch::Return(std::move(batch));
 }
 
 void RunSquashedDetached(Service* service, const ConnectionContext& client,
