@@ -28,6 +28,11 @@ struct IoWatch {
   uint64_t reader_epoch = 0;
   detail::FiberImpl* writer = nullptr;
   uint64_t writer_epoch = 0;
+  // Set by every readable edge the poller reports (a fiber waits or not), cleared by
+  // FiberSocket::ClearReadEdge before a read: while it is clear, nothing arrived since that
+  // read that the poller has reported yet (and what it has not reported yet will wake a
+  // reader). Lets a reader that drained the socket park without a read that fails EAGAIN.
+  bool read_edge = false;
   void* backend_cookie = nullptr;  // used by the io_uring backend
 };
 

@@ -98,6 +98,7 @@ void Proactor::PollIoNow() {
 }
 
 void Proactor::OnReady(IoWatch* watch, bool readable, bool writable) {
+  if (readable) watch->read_edge = true;
   if (readable && watch->reader) {
     detail::FiberImpl* f = std::exchange(watch->reader, nullptr);
     scheduler_.MakeReady(f, watch->reader_epoch, /*io_readable=*/true);

@@ -54,6 +54,15 @@ class FiberSocket {
   // Returns false if the socket could not be registered with this thread's poller.
   bool WaitReadable();
   bool WaitWritable();
+  // Edge tracking for a reader that reads with its own recv (MSG_DONTWAIT): call
+  // ClearReadEdge() just before each read. After a read that returned less than asked (the
+  // socket was drained then), DrainedSinceRead() true means no readable edge was reported
+  // since: the reader may park in WaitReadable at once instead of reading EAGAIN first, since
+  // any byte that arrived after the read reaches the poller as an edge that wakes it. False
+  // while the socket is not registered with this thread's poller (edges are not tracked).
+  // Owner thread only.
+  void ClearReadEdge() { watch_.read_edge = false; }
+  bool DrainedSinceRead() const { return registered_on_ != nullptr && !watch_.read_edge; }
   // Wakes fibers parked in WaitReadable/WaitWritable. Owner thread only.
   void WakeWaiters();
   // Leaves the owner thread's poller, so that another thread may take the socket over: its next

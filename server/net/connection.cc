@@ -316,7 +316,7 @@ bool Connection::ProcessInput() {
       return false;
     }
     // One registry lookup per request, shared by the batching, squashing and dispatch paths.
-    const CommandSpec* found = service_->registry().Find(args_[0]);
+    const CommandSpec* found = recent_commands_.Find(service_->registry(), args_[0]);
     if (const CommandSpec* spec = Batchable(found, args_)) {
       batch_shard_ = kMixedShards;
       RunPipelineBatch();  // squashed commands before it
@@ -512,8 +512,21 @@ void Connection::RunPipelineBatch() {
   pending_arg_begin_.clear();
 }
 
+bool Connection::AwaitInput() {
+  // Nothing to read: send what was published to us, then (after reading again) park until
+  // input or a push.
+  if (!push_buf_.empty()) return Flush();
+  parked_in_read_ = cntx_.waiting_for_input = true;
+  bool ok = socket_.WaitReadable();
+  parked_in_read_ = cntx_.waiting_for_input = false;
+  return ok;
+}
+
 ssize_t Connection::ReadInput(char* buf, size_t len) {
-  if (!tls_) return recv(socket_.fd(), buf, len, MSG_DONTWAIT);
+  if (!tls_) {
+    socket_.ClearReadEdge();  // see DrainedSinceRead: edges from here on count
+    return recv(socket_.fd(), buf, len, MSG_DONTWAIT);
+  }
   ssize_t n = tls_->Read(buf, len);
   if (n >= 0) return n;
   errno = int(-n);
@@ -556,17 +569,12 @@ Connection::RunResult Connection::Run() {
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) break;
-      // Nothing to read: send what was published to us, then park until input or a push.
-      if (!push_buf_.empty()) {
-        if (!Flush()) break;
-        continue;
-      }
-      parked_in_read_ = cntx_.waiting_for_input = true;
-      bool ok = socket_.WaitReadable();
-      parked_in_read_ = cntx_.waiting_for_input = false;
-      if (!ok) break;
+      if (!AwaitInput()) break;
       continue;
     }
+    // Less than the room asked for: the socket held no more at that moment (TLS buffers
+    // records of its own, so only a plain socket counts).
+    const bool drained = !tls_ && in_len_ + size_t(n) < in_.size();
     in_len_ += size_t(n);
     service_->CountNetInput(size_t(n));
     cntx_.last_active_ns = SteadyNowNs();  // Redis's lastinteraction: idle time and `timeout`
@@ -582,6 +590,10 @@ Connection::RunResult Connection::Run() {
       in_.shrink_to_fit();
     }
     if (MaybeMigrate()) return RunResult::kMigrate;
+    // A pipelining client sends its next batch only after our replies: its socket is almost
+    // always empty now. Unless the poller reported input since the read, park at once; the
+    // read that would only fail EAGAIN was a system call per batch.
+    if (drained && !shutting_down_ && socket_.DrainedSinceRead() && !AwaitInput()) break;
   }
   socket_.Close();
   return RunResult::kClosed;

@@ -85,6 +85,10 @@ class Connection : public ClientControl {
   // The socket, or the TLS stream over it: ReadInput as recv(MSG_DONTWAIT) (-1 with errno),
   // WriteOutput as FiberSocket::SendAll.
   ssize_t ReadInput(char* buf, size_t len);
+  // No input: flushes pushes if any (the caller then reads again), else parks until the
+  // socket is readable or a push arrives. False if the connection must close.
+  bool AwaitInput();
+  RecentCommands recent_commands_;  // in front of the registry's lookup
   int WriteOutput(std::string_view data);
   // Puts the proto-max-bulk-len in force, and whether the client must still AUTH (Redis's
   // small pre-AUTH limits), into the parser (between requests only).
