@@ -185,6 +185,9 @@ bool EngineShard::TryRunQuick(Transaction* tx, bool inline_call) {
 }
 
 bool EngineShard::TryRunQuickWithId(Transaction* tx) {
+  // A global transaction (a snapshot's cut, FLUSHALL on two threads) waits for every keyed
+  // one holding locks here; its locks list is empty, so the check below would not see them.
+  if (tx->global_) return false;
   if (tx->txid_ < max_run_txid_ || shard_lock_.exclusive != 0) return false;
   auto& sd = tx->shard_[id_];
   if (global_readers_ != 0 && HasExclusive(sd.locks)) return false;

@@ -109,7 +109,8 @@ class EngineShard {
   // when queueing it would have let it run at once too — nothing younger than its id has run
   // here (else ScheduleWithId refuses) and no queued transaction holds a conflicting lock.
   // Schedule + run + conclude would then leave the locks and queue as they were; only the id
-  // is kept, as the refusal floor. False (nothing done) otherwise.
+  // is kept, as the refusal floor. False (nothing done) otherwise, and always for a global
+  // transaction (it must wait for every keyed holder here, not only conflicting locks).
   bool TryRunQuickWithId(Transaction* tx);
   // Takes a fresh id here and queues at the tail; cannot fail.
   void ScheduleAtTail(Transaction* tx);

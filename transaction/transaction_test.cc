@@ -98,6 +98,43 @@ TEST_F(TransactionTest, PairedRemoteHalfRunsUnqueuedOnlyWhenFree) {
   EXPECT_EQ(slices_[1].ints[remote], 11);  // ran after the holder's write
 }
 
+// On two threads a global one-hop transaction is paired too; its remote half must still wait
+// for every keyed transaction holding locks there (a snapshot's cut inside a script broke a
+// transfer in half when it did not).
+class TwoThreadTransactionTest : public ShardSetTest {
+ protected:
+  TwoThreadTransactionTest() { num_threads_ = 2; }
+};
+
+TEST_F(TwoThreadTransactionTest, PairedGlobalWaitsForKeyedHolders) {
+  std::string remote = KeyOn(1);
+  io::Done holding, release, global_done;
+  std::atomic<bool> released{false};
+  pool_->at(1)->Dispatch([&] {
+    Transaction holder(shards_.get());
+    string_view keys[] = {remote};
+    holder.StartMulti(MultiMode::kLockAhead, keys);
+    holding.Notify();
+    release.Wait();
+    released = true;
+    holder.UnlockMulti();
+  });
+  holding.Wait();
+  pool_->at(0)->Dispatch([&] {
+    Transaction global(shards_.get());
+    global.InitGlobal();
+    global.ScheduleSingleHop([&](Transaction*, EngineShard*) {
+      EXPECT_TRUE(released.load());
+      return OpStatus::kOk;
+    });
+    global_done.Notify();
+  });
+  EXPECT_FALSE(global_done.WaitFor(std::chrono::milliseconds(50)));
+  release.Notify();
+  global_done.Wait();
+  EXPECT_EQ(TotalStats().quick_paired, 0u);
+}
+
 TEST_F(TransactionTest, MGetAcrossShardsKeepsIndices) {
   std::vector<std::string> names = {KeyOn(2, "a"), KeyOn(0, "b"), KeyOn(1, "c"), KeyOn(2, "d"),
                                     KeyOn(0, "e")};
