@@ -205,6 +205,27 @@ def test_pipelined_scripts_behave_as_if_serial(lacewing_factory):
     assert stats["calls"] >= 200
 
 
+def test_pipelined_single_and_multi_shard_scripts_keep_request_order(lacewing_factory):
+    # Scripts whose keys share one shard (a hash tag) join the pipelined group too; their
+    # transactions take their ids on that shard, after the group's others took theirs, so a
+    # later multi-shard script that shares a key with one must still come after it.
+    s = lacewing_factory("--proactor_threads", "2", "--lua_auto_async=true")
+    r = s.client()
+    sha = r.script_load(ORDERED)
+    tagged = ["{pt}c", "{pt}l", "{pt}s"]
+    others = [f"pt:other:{i}" for i in range(16)]  # some on the other shard than {pt}
+    n = 0
+    for round_ in range(30):
+        p = r.pipeline(transaction=False)
+        for i in range(8):
+            third = tagged[2] if (round_ + i) % 2 == 0 else others[(round_ * 8 + i) % 16]
+            p.evalsha(sha, 3, tagged[0], tagged[1], third)
+        replies = p.execute()
+        assert replies == list(range(n + 1, n + 9)), (round_, replies)
+        n += 8
+    assert r.lrange("{pt}l", 0, -1) == [str(i).encode() for i in range(1, n + 1)]
+
+
 PUBLISHER = ("redis.call('SET', KEYS[1], ARGV[1]) redis.call('SET', KEYS[2], ARGV[1]) "
              "redis.call('PUBLISH', 'ps:events', ARGV[1]) return 1")
 

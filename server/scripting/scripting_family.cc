@@ -434,10 +434,10 @@ void EvalGeneric(ScriptManager& mgr, CmdArgs args, ConnectionContext* cntx, bool
 // ---- Pipelined EVAL / EVALSHA (the batch handler, see command_registry.h). ----
 //
 // A client that pipelines scripts waits for none of them, so consecutive scripts may run at
-// once, one per thread, when nobody can tell: each must be a lock-ahead script over keys on
-// several shards, outside MULTI. Their transactions are scheduled here, in request order,
-// before any of them runs; every shard then orders their hops as if the scripts had run one
-// after another (a later script's command on a key waits for the earlier script to finish
+// once, one per thread, when nobody can tell: each must be a lock-ahead script with at least
+// two keys (on one shard or several), outside MULTI. Their transactions are scheduled here, in
+// request order, before any of them runs; every shard then orders their hops as if the scripts had
+// run one after another (a later script's command on a key waits for the earlier script to finish
 // with it), and the replies go out in request order. Keyless commands (PUBLISH, SCAN...) are
 // not ordered by locks: a script waits for every earlier script of its group to finish
 // before its first one. Any other request ends the concurrent group: it runs through
@@ -474,9 +474,10 @@ bool Pipelinable(ScriptManager& mgr, CmdArgs args, bool by_sha, ConnectionContex
   if (!ResolveScript(mgr, args, by_sha, cntx, &out->target, &error)) return false;
   if (ModeOf(out->target.flags) != ScriptMode::kLockAhead) return false;
   // Over maxmemory, Run() may refuse the script: let it, through Dispatch.
-  if (out->target.script->flags_declared && cntx->service->OomRefuses()) return false;
-  // Keys on one shard: Run() takes the script to that shard's thread instead.
-  return !HomeShard(cntx->service->shards(), out->keys).has_value();
+  // A script whose keys all live on one shard joins the group too: taking it to that shard's
+  // thread (as Run() does for a lone script) would end the group before it and wait for a
+  // fiber there and a wake-up here, two turns of busy threads' run queues.
+  return !(out->target.script->flags_declared && cntx->service->OomRefuses());
 }
 
 void RunPipelinedGroup(std::vector<std::unique_ptr<PipelinedScript>>* group,
