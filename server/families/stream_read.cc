@@ -64,7 +64,8 @@ std::string ParseRead(CmdArgs args, bool xreadgroup, bool from_script, ReadSpec*
     } else if (EqualsIgnoreCase(o, "STREAMS") && more) {
       streams_arg = i + 1;
       size_t n = args.size() - streams_arg;
-      if (n % 2 != 0) return errors::UnbalancedStreams(xreadgroup ? "XREADGROUP" : "XREAD");
+      // Redis 7.0 names XREAD here for XREADGROUP too.
+      if (n % 2 != 0) return errors::UnbalancedStreams("XREAD");
       spec->keys = args.subspan(streams_arg, n / 2);
       spec->ids = args.subspan(streams_arg + n / 2);
       break;
