@@ -144,3 +144,40 @@ def test_bitop_destination_seen_by_keyless_commands(lacewing_factory):
         for t in threads:
             t.join()
     assert not bad, bad[:5]
+
+
+def _fill_to_limit(r, headroom):
+    r.config_set("maxmemory-policy", "noeviction")
+    r.set("src", b"\x01" * (1 << 20))
+    r.config_set("maxmemory", r.info("memory")["used_memory"] + headroom)
+
+
+def test_pipelined_bitops_respect_maxmemory(server):
+    """Each pipelined BITOP passes the maxmemory check after the writes before it, as in
+    Redis: 40 results of 1 MB must not all land on 4 MB of headroom."""
+    r = server.client()
+    _fill_to_limit(r, 4 << 20)
+    p = r.pipeline(transaction=False)
+    for i in range(40):
+        p.bitop("OR", f"d{i}", "src")
+    out = p.execute(raise_on_error=False)
+    stored = sum(1 for x in out if x == 1 << 20)
+    refused = [x for x in out if isinstance(x, Exception)]
+    assert 1 <= stored <= 6 and len(refused) == 40 - stored, out
+    assert all("command not allowed when used memory" in str(e) for e in refused), refused[:1]
+    assert r.info("commandstats")["cmdstat_bitop"]["rejected_calls"] == 40 - stored
+    r.config_set("maxmemory", 0)
+
+
+def test_bitop_result_holds_its_size(server):
+    """The destination holds a block of the result's size (as Redis's BITOP), not APPEND's
+    geometric reserve of up to twice that."""
+    r = server.client()
+    r.set("src", b"\x01" * 300000)
+    r.bitop("OR", "dst", "src")
+    assert r.get("dst") == b"\x01" * 300000
+    assert r.object("encoding", "dst") == b"raw"
+    assert r.memory_usage("dst") < 300000 * 1.3
+    r.set("small", "ab")
+    r.bitop("XOR", "s2", "small", "nokey")
+    assert r.object("encoding", "s2") == b"raw" and r.get("s2") == b"ab"
