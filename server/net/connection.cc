@@ -66,9 +66,10 @@ bool PeerIsLoopback(int fd) {
   return false;
 }
 
-// Migration's view of a command that is not squashed (a script, a blocking-capable read such
-// as XREADGROUP): the one shard all its keys live on, or -1 (no keys, several shards, or a
-// command that is not a plain read or write: pub/sub, connection state, transactions).
+// Migration's view of a command that is not squashed (a blocking-capable read such as
+// XREADGROUP): the one shard all its keys live on, or -1 (no keys, several shards, or a
+// command that is not a plain read or write: pub/sub, connection state, transactions, and
+// scripts, whose EVAL/EVALSHA/FCALL carry neither the read nor the write flag).
 int OneShardOf(Service* service, const CommandSpec* spec, CmdArgs args) {
   constexpr uint32_t kNotData = cmd::kPubSub | cmd::kConnState | cmd::kNoMulti;
   // A long command is no cheap one (MaybeMigrate's size bound): its keys are not hashed twice.

@@ -129,8 +129,9 @@ class Connection : public ClientControl {
     ++batch_cmds_;
     for (std::string_view a : args_) batch_bytes_ += a.size();
   }
-  // The same for a command that is not squashed (dispatched alone: a script, XREADGROUP):
-  // counts if all its keys are on one shard.
+  // The same for a command that is not squashed (dispatched alone, XREADGROUP): counts if
+  // all its keys are on one shard. A script never counts (OneShardOf; pipelined EVAL/EVALSHA
+  // also go through their batch handler, which ends the run).
   void NoteDispatched(const CommandSpec* spec);
   // After a read's replies went out: true if the client was detached for a move (Run then
   // returns kMigrate).
