@@ -101,7 +101,7 @@ void PfAdd(CmdArgs args, ConnectionContext* cntx) {
       int64_t updated = 0;
       for (size_t i = 2; i < args.size(); ++i) updated += hll::AddDense(dense, args[i]);
       if (updated > 0) {
-        dense[15] |= 0x80;  // the cached cardinality is stale
+        hll::InvalidateCache(dense);
         op.slice->MarkModified(op.db, key);
         op.slice->Notify(notify::kString, "pfadd", op.db, key);
       }

@@ -53,7 +53,11 @@ std::string NewSparse();
 inline bool CacheValid(std::string_view s) { return (uint8_t(s[15]) & 0x80) == 0; }
 uint64_t CachedCard(std::string_view s);
 void SetCachedCard(std::string* s, uint64_t card);
-inline void InvalidateCache(std::string* s) { (*s)[15] = char(uint8_t((*s)[15]) | 0x80); }
+// Marks the cached cardinality stale, on a header's bytes (a value changed in place) or a copy.
+inline void InvalidateCache(uint8_t* header) { header[15] |= 0x80; }
+inline void InvalidateCache(std::string* s) {
+  InvalidateCache(reinterpret_cast<uint8_t*>(s->data()));
+}
 
 // Adds an element. Returns 1 if a register changed (the cache is then invalid), 0 if not, -1
 // if the sparse opcodes are corrupt. REQUIRES: IsValid.
