@@ -60,15 +60,22 @@ void FoldInto(uint8_t* __restrict out, const uint8_t* __restrict src, size_t n) 
   for (; i < n; ++i) out[i] = uint8_t(Op::Apply(uint64_t(out[i]), uint64_t(src[i])));
 }
 
-void FoldAny(BitOpKind op, uint8_t* out, const uint8_t* src, size_t n) {
+// Calls fn(AndOp{}), fn(OrOp{}) or fn(XorOp{}): the one place a runtime BitOpKind picks the
+// kernel's compile-time operation. REQUIRES: op is not kNot.
+template <typename Fn>
+void WithOp(BitOpKind op, Fn&& fn) {
   switch (op) {
     case BitOpKind::kAnd:
-      return FoldInto<AndOp>(out, src, n);
+      return fn(AndOp{});
     case BitOpKind::kOr:
-      return FoldInto<OrOp>(out, src, n);
+      return fn(OrOp{});
     default:
-      return FoldInto<XorOp>(out, src, n);
+      return fn(XorOp{});
   }
+}
+
+void FoldAny(BitOpKind op, uint8_t* out, const uint8_t* src, size_t n) {
+  WithOp(op, [&](auto o) { FoldInto<decltype(o)>(out, src, n); });
 }
 
 // out[i] = srcs[0][i] Op srcs[1][i] Op ... for i < n: one pass that reads every source once
@@ -95,14 +102,7 @@ void FusedInto(uint8_t* __restrict out, std::span<const std::string_view> srcs, 
 }
 
 void FusedAny(BitOpKind op, uint8_t* out, std::span<const std::string_view> srcs, size_t n) {
-  switch (op) {
-    case BitOpKind::kAnd:
-      return FusedInto<AndOp>(out, srcs, n);
-    case BitOpKind::kOr:
-      return FusedInto<OrOp>(out, srcs, n);
-    default:
-      return FusedInto<XorOp>(out, srcs, n);
-  }
+  WithOp(op, [&](auto o) { FusedInto<decltype(o)>(out, srcs, n); });
 }
 
 void NotInto(uint8_t* __restrict out, const uint8_t* __restrict src, size_t n) {
