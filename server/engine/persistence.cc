@@ -98,13 +98,18 @@ bool Persistence::Claim() {
   return saving_.compare_exchange_strong(expected, true);
 }
 
-bool Persistence::DoSave(bool background, std::string* error) {
+bool Persistence::DoSave(bool background, std::string* error, const std::function<void()>& at_cut) {
   int64_t dirty_start = int64_t(service_->write_commands());
   std::vector<std::string> functions;
   if (service_->config().function_codes) functions = service_->config().function_codes(service_);
   int64_t start = SteadyNowNs();
   last_try_s_.store(NowS());
-  SaveOutcome out = SaveRdb(service_, Path(), functions, &progress_);
+  // Writes counted from the cut on are the changes since this save.
+  auto cut = [&] {
+    dirty_start = int64_t(service_->write_commands());
+    if (at_cut) at_cut();
+  };
+  SaveOutcome out = SaveRdb(service_, Path(), functions, &progress_, cut);
   progress_.keys_total.store(0);
   progress_.keys_processed.store(0);
   int64_t secs = (SteadyNowNs() - start) / 1000000000;
@@ -136,7 +141,7 @@ Persistence::SaveStatus Persistence::Save(std::string* error) {
   return DoSave(false, error) ? SaveStatus::kOk : SaveStatus::kFailed;
 }
 
-Persistence::BgStatus Persistence::BgSave(bool schedule) {
+Persistence::BgStatus Persistence::BgSave(bool schedule, bool wait_for_cut) {
   if (!Claim()) {
     if (!schedule || !bgsave_in_progress_.load()) return BgStatus::kInProgress;
     schedule_pending_.store(true);
@@ -145,12 +150,16 @@ Persistence::BgStatus Persistence::BgSave(bool schedule) {
   bgsave_in_progress_.store(true);
   bgsave_start_ms_.store(UnixNowMs());
   fibers_.Add(1);
+  // Shared: the saving fiber may still be inside Notify when the waiter resumes and returns.
+  auto cut = std::make_shared<io::Done>();
   service_->pool()->at(0)->Dispatch(
-      [this] {
-        DoSave(true, nullptr);
+      [this, cut] {
+        DoSave(true, nullptr, [&cut] { cut->Notify(); });
+        cut->Notify();  // a save that failed before its cut releases the waiter too
         fibers_.Dec();
       },
       "bgsave");
+  if (wait_for_cut) cut->Wait();
   return BgStatus::kStarted;
 }
 

@@ -13,6 +13,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -54,8 +56,11 @@ class Persistence {
   SaveStatus Save(std::string* error = nullptr);
   enum class BgStatus { kStarted, kInProgress, kScheduled };
   // BGSAVE [SCHEDULE]: starts a save in the background; with `schedule`, one that cannot
-  // start now starts as soon as the running one ends.
-  BgStatus BgSave(bool schedule);
+  // start now starts as soon as the running one ends. With `wait_for_cut`, a started save
+  // returns once its point in time is fixed, as Redis replies after its fork: nothing a client
+  // does after the reply is in the file. REQUIRES for `wait_for_cut`: the calling fiber holds
+  // no transaction (not inside EXEC or a script), since the cut waits for every one.
+  BgStatus BgSave(bool schedule, bool wait_for_cut = false);
   int64_t lastsave() const { return lastsave_s_.load(); }
 
   // Loads Path() if the file exists (the Service answers -LOADING meanwhile). "" on success
@@ -87,7 +92,8 @@ class Persistence {
   // Claims the one save slot; false if a save runs.
   bool Claim();
   // Runs one save in the calling fiber (the slot claimed). Returns success.
-  bool DoSave(bool background, std::string* error);
+  // `at_cut` as SaveRdb's.
+  bool DoSave(bool background, std::string* error, const std::function<void()>& at_cut = {});
   void ScheduleLoop();
   int64_t Changes();
 

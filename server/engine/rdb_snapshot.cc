@@ -306,7 +306,8 @@ std::string Header(Service* service, const std::vector<std::string>& functions) 
 }  // namespace
 
 SaveOutcome SaveRdb(Service* service, const std::string& path,
-                    const std::vector<std::string>& functions, SaveProgress* progress) {
+                    const std::vector<std::string>& functions, SaveProgress* progress,
+                    const std::function<void()>& at_cut) {
   SaveOutcome out;
   RdbFileSink sink;
   if (!sink.Open(path, &out.error)) return out;
@@ -331,6 +332,7 @@ SaveOutcome SaveRdb(Service* service, const std::string& path,
       return OpStatus::kOk;
     });
   }
+  if (at_cut) at_cut();
   io::BlockingCounter done(n);
   for (uint32_t i = 0; i < n; ++i) {
     service->pool()->at(i)->Dispatch(

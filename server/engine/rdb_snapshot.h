@@ -135,8 +135,12 @@ struct SaveOutcome {
 
 // Writes a consistent snapshot of every shard and database to `path` (temporary file, fsync,
 // rename). `functions` are FUNCTION libraries' code (written as FUNCTION2 records).
+// `at_cut`, if set, runs on the calling fiber right after the cut, before any key is written:
+// what happens after it (on any client) is not in the file. It does not run when the file
+// cannot be opened (then nothing is cut).
 // REQUIRES: a fiber on a pool thread; at most one SaveRdb at a time.
 SaveOutcome SaveRdb(Service* service, const std::string& path,
-                    const std::vector<std::string>& functions, SaveProgress* progress = nullptr);
+                    const std::vector<std::string>& functions, SaveProgress* progress = nullptr,
+                    const std::function<void()>& at_cut = {});
 
 }  // namespace lw

@@ -124,7 +124,8 @@ void BgSave(CmdArgs args, ConnectionContext* cntx) {
     if (!EqualsIgnoreCase(args[1], "SCHEDULE")) return cntx->rb->SendError(errors::kSyntax);
     schedule = true;
   }
-  switch (cntx->service->persistence().BgSave(schedule)) {
+  // Inside EXEC the client's transaction holds keys the cut would wait for: no wait there.
+  switch (cntx->service->persistence().BgSave(schedule, !cntx->in_exec)) {
     case Persistence::BgStatus::kStarted:
       return cntx->rb->SendSimpleString("Background saving started");
     case Persistence::BgStatus::kScheduled:
