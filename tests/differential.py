@@ -9,6 +9,7 @@ Use the `diff` fixture (conftest.py):
         lw, rd = diff.run("TIME")              # raw replies, to compare by hand
 """
 import subprocess
+import tempfile
 import time
 
 from resp_client import RawClient
@@ -94,6 +95,12 @@ def has_hello(diff):
     return ok
 
 
+def fresh_dir():
+    """An empty working directory for a redis-server: one started in the repository would load
+    a dump.rdb left there (by tools/run, say) and start with its keys."""
+    return tempfile.mkdtemp(prefix="redis-e2e-")
+
+
 class RedisServerProcess:
     """Debian's redis-server on a free port, no persistence."""
 
@@ -102,7 +109,7 @@ class RedisServerProcess:
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning", *extra],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=fresh_dir())
         deadline = time.time() + 10
         while True:
             try:

@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from conftest import free_port
-from differential import RedisServerProcess
+from differential import RedisServerProcess, fresh_dir
 from resp_client import RawClient, encode
 
 
@@ -54,7 +54,7 @@ class RedisOnAllInterfaces(RedisServerProcess):
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(port), "--bind", "0.0.0.0", "--save", "",
              "--appendonly", "no", "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=fresh_dir())
         deadline = time.time() + 10
         while True:
             try:

@@ -11,6 +11,7 @@ import pytest
 import redis
 
 from conftest import free_port
+from differential import fresh_dir
 from resp_client import RawClient
 
 
@@ -55,7 +56,7 @@ class RedisTls:
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--tls-port", str(self.tls_port),
              "--save", "", "--appendonly", "no", *_tls_args(certs, auth)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=fresh_dir())
         deadline = time.time() + 10
         while True:
             try:
