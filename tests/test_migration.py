@@ -9,6 +9,7 @@ connections cannot change a reply). A move needs 32 commands over 4 reads on one
 shard, at most 128 argument bytes per command, and 100 ms since the connection's last
 move."""
 import random
+import re
 import threading
 import time
 
@@ -179,6 +180,54 @@ def test_stream_consumers_move(lacewing_factory, redis_server):
                      for _ in range(7)]
             pipeline(lw, rd, reads + [("XPENDING", "{q}s", "g")])
     assert migrated(admin) - before >= 1
+    for lw, rd in pairs:
+        lw.close()
+        rd.close()
+    admin.close()
+
+
+def test_consumer_loop_with_ping_moves(lacewing_factory, redis_server):
+    """tools/bench's consumer loop: each read carries XACK of the previous batch, XREADGROUP
+    and a PING. PING (fast, keyless, no keyspace) neither counts nor ends the run on the
+    stream's shard, so consumers on the other thread move; every reply equals Redis's."""
+    server = lacewing_factory("--proactor_threads", "2")
+    admin = RawClient(server.port)
+    pairs = [(RawClient(server.port), RawClient(redis_server.port)) for _ in range(4)]
+    lw0, rd0 = pairs[0]
+    rd0.call("DEL", "{c}s")
+    fill = [("XADD", "{c}s", f"1-{i}", "f", i) for i in range(1, 1601)]
+    pipeline(lw0, rd0, fill + [("XGROUP", "CREATE", "{c}s", "g", "0")])
+    before = migrated(admin)
+    acks = [[] for _ in pairs]
+    for r in range(30):  # 2 commands a read: a move needs 32 over 4 reads
+        for i, (lw, rd) in enumerate(pairs):
+            cmds = [("XACK", "{c}s", "g", *acks[i])] if acks[i] else []
+            cmds += [("XREADGROUP", "GROUP", "g", f"c{i}", "COUNT", 10, "STREAMS", "{c}s", ">"),
+                     ("PING",), ("ECHO", "e")]
+            got = pipeline(lw, rd, cmds)
+            acks[i] = re.findall(rb"\$\d+\r\n(1-\d+)\r\n", got[-3])
+    assert migrated(admin) - before >= 1
+    assert pipeline(lw0, rd0, [("XPENDING", "{c}s", "g", "-", "+", 1000)])
+    for lw, rd in pairs:
+        lw.close()
+        rd.close()
+    admin.close()
+
+
+def test_whole_store_sort_does_not_move(lacewing_factory, redis_server):
+    """SORT ... GET pattern reads keys on every shard (the whole-store lock): its key is no
+    home, so its clients stay where they are; replies equal Redis's."""
+    server = lacewing_factory("--proactor_threads", "2")
+    admin = RawClient(server.port)
+    pairs = [(RawClient(server.port), RawClient(redis_server.port)) for _ in range(4)]
+    lw0, rd0 = pairs[0]
+    pipeline(lw0, rd0, [("DEL", "srtmig"), ("RPUSH", "srtmig", *range(20))] +
+             [("SET", f"srtmig_{i}", f"v{i}") for i in range(0, 20, 2)])
+    before = migrated(admin)
+    for r in range(6):
+        for lw, rd in pairs:
+            pipeline(lw, rd, [("SORT", "srtmig", "BY", "nosort", "GET", "srtmig_*")] * 10)
+    assert migrated(admin) == before
     for lw, rd in pairs:
         lw.close()
         rd.close()

@@ -79,6 +79,8 @@ int OneShardOf(Service* service, const CommandSpec* spec, CmdArgs args) {
       !spec->ArityOk(args.size())) {
     return -1;
   }
+  // A pattern that names keys (SORT ... GET data_*) takes every shard: no thread is its home.
+  if (spec->whole_store != nullptr && spec->whole_store(args)) return -1;
   int shard = -1;
   bool several = false;
   ForEachCommandKey(*spec, args, [&](std::string_view key) {
@@ -87,6 +89,15 @@ int OneShardOf(Service* service, const CommandSpec* spec, CmdArgs args) {
     shard = s;
   });
   return several ? -1 : shard;
+}
+
+// A fast command that names no key and never reaches the keyspace nor another client (PING,
+// ECHO, TIME): it runs wherever the connection is, so it neither counts toward a move nor
+// ends the run of reads on one shard (a consumer loop's XACK + XREADGROUP + PING moves).
+bool IsNeutral(uint32_t flags) {
+  constexpr uint32_t kNotNeutral = cmd::kPubSub | cmd::kConnState | cmd::kNoScript | cmd::kNoMulti |
+                                   cmd::kAdmin | cmd::kNotQueued;
+  return (flags & cmd::kFast) && (flags & cmd::kNoKeyspace) && !(flags & kNotNeutral);
 }
 
 // POST and Host: as a command name: an HTTP request sent to the server (cross-protocol
@@ -618,6 +629,7 @@ bool Connection::CanMigrate() const {
 }
 
 void Connection::NoteDispatched(const CommandSpec* spec) {
+  if (spec != nullptr && spec->first_key == 0 && IsNeutral(spec->flags)) return;
   const int shard = service_->config().migrate_connections && batch_shard_ != kMixedShards
                         ? OneShardOf(service_, spec, args_)
                         : -1;
