@@ -131,7 +131,8 @@ class Connection : public ClientControl {
   }
   // The same for a command that is not squashed (dispatched alone, XREADGROUP): counts if
   // all its keys are on one shard. A script never counts (OneShardOf; pipelined EVAL/EVALSHA
-  // also go through their batch handler, which ends the run).
+  // also go through their batch handler, which ends the run). A fast keyless command that
+  // never reaches the keyspace (PING) is neutral; a whole-store SORT counts as keyless.
   void NoteDispatched(const CommandSpec* spec);
   // After a read's replies went out: true if the client was detached for a move (Run then
   // returns kMigrate).
