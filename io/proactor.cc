@@ -1,8 +1,9 @@
 #include "io/proactor.h"
 
-#include <sched.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "base/logging.h"
 #include "io/done.h"
@@ -67,7 +68,14 @@ void Proactor::RunTasks() {
   }
 }
 
-bool Proactor::SpinForWork(const Poller::ReadyFn& on_ready) {
+bool Proactor::MaySpin() {
+  if (busy_backoff_ == Clock::duration::zero()) return true;
+  if (Clock::now() >= spin_resume_at_) return true;  // a probe: is the machine still busy?
+  ++spins_skipped_;
+  return false;
+}
+
+Proactor::SpinEnd Proactor::SpinForWork(const Poller::ReadyFn& on_ready) {
   // Polite spinning: between polls the thread yields its core, so when the machine is busy
   // (clients on the same cores) whoever is runnable gets the CPU instead of this loop. The
   // sockets are polled too: a client's next request (request/response, a pipeline's next
@@ -77,19 +85,28 @@ bool Proactor::SpinForWork(const Poller::ReadyFn& on_ready) {
   const auto until = now + std::chrono::microseconds(kSpinMicros);
   do {
     for (int i = 0; i < 16; ++i) {
-      if (!tasks_.Empty()) return true;
+      if (!tasks_.Empty()) return SpinEnd::kWork;
       __builtin_ia32_pause();
     }
     poller_->Wait(Clock::duration::zero(), on_ready);
     scheduler_.NoteIoPolled();
-    if (scheduler_.HasReady() || !tasks_.Empty()) return true;
+    if (scheduler_.HasReady() || !tasks_.Empty()) return SpinEnd::kWork;
     const auto before_yield = Clock::now();
-    sched_yield();
+    yield_();
     now = Clock::now();
-    // Someone else ran on this core meanwhile: the machine is busy, stop competing.
-    if (now - before_yield > std::chrono::microseconds(kBusyYieldMicros)) return false;
+    if (now - before_yield > std::chrono::microseconds(kBusyYieldMicros)) {
+      // Someone else ran on this core meanwhile: the machine is busy, stop competing, and
+      // do not spin again for a while. Every spin on a busy machine costs two process
+      // switches (there and back), and the yield keeps the thread off its core for
+      // milliseconds while requests wait; sleeping in the poller instead wakes it when one
+      // arrives. The pause doubles while probes keep finding the machine busy.
+      busy_backoff_ = std::clamp(2 * busy_backoff_, Clock::duration(kBusyBackoffMin),
+                                 Clock::duration(kBusyBackoffMax));
+      spin_resume_at_ = now + busy_backoff_;
+      return SpinEnd::kBusy;
+    }
   } while (now < until);
-  return false;
+  return SpinEnd::kIdle;
 }
 
 void Proactor::PollIoNow() {
@@ -133,9 +150,13 @@ void Proactor::Run() {
     // About to sleep: first spin briefly on the task queue. Cross-thread request/response
     // hops usually answer within microseconds, and an eventfd wake-up costs far more.
     idle_.store(true, std::memory_order_relaxed);
-    if (spin_ && SpinForWork(on_ready)) {
-      idle_.store(false, std::memory_order_relaxed);
-      continue;
+    if (spin_ && MaySpin()) {
+      const SpinEnd end = SpinForWork(on_ready);
+      if (end != SpinEnd::kBusy) busy_backoff_ = Clock::duration::zero();
+      if (end == SpinEnd::kWork) {
+        idle_.store(false, std::memory_order_relaxed);
+        continue;
+      }
     }
     // Nothing runnable: sleep in the poller until I/O, a task (eventfd) or the next timer.
     sleeping_.store(true, std::memory_order_seq_cst);

@@ -16,6 +16,8 @@
 // (a brief task must never block its loop).
 #pragma once
 
+#include <sched.h>
+
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -80,13 +82,22 @@ class Proactor {
   // Idle turns that spun before sleeping / that slept in the poller (tests, diagnostics).
   uint64_t spins() const { return spins_; }
   uint64_t sleeps() const { return sleeps_; }
+  // Idle turns that would have spun but did not: a recent spin found the machine busy.
+  uint64_t spins_skipped() const { return spins_skipped_; }
+  // Owner thread only, for tests: replaces the spin's sched_yield (e.g. by a sleep that
+  // stands for a contended core).
+  void SetYieldForTest(void (*yield)()) { yield_ = yield; }
 
  private:
   void RunTasks();
   void Wake();
+  enum class SpinEnd { kWork, kIdle, kBusy };
   // Before sleeping: spins briefly (yielding the core between polls) until a task arrives or
-  // a socket is ready; true if there is work.
-  bool SpinForWork(const Poller::ReadyFn& on_ready);
+  // a socket is ready (kWork), the spin time is up (kIdle), or a yield showed that another
+  // thread wanted this core (kBusy: spinning pauses for busy_backoff_).
+  SpinEnd SpinForWork(const Poller::ReadyFn& on_ready);
+  // False while a busy spin's pause lasts (counted in spins_skipped_).
+  bool MaySpin();
 
   // How long an idle loop polls its task queue before sleeping in the poller. Cross-thread
   // request/response (a transaction's hops, a script's flush) answers within tens of
@@ -100,6 +111,12 @@ class Proactor {
   // A spin ends early when sched_yield kept the thread off its core this long: another
   // process wants the CPU (the clients, on a small machine), so polling only steals from it.
   static constexpr int kBusyYieldMicros = 50;
+  // After such a busy spin the loop sleeps at once for this long, doubling (up to the max)
+  // while the next spin finds the machine busy again; a spin that ends otherwise resets it.
+  // Clients and server threads outnumbering the cores (memtier's 2 threads and 2 proactors
+  // on 2 cores) made every idle turn yield: 15% of the server's context switches.
+  static constexpr std::chrono::milliseconds kBusyBackoffMin{1};
+  static constexpr std::chrono::milliseconds kBusyBackoffMax{64};
 
   int index_;
   PollerKind poller_kind_;
@@ -113,7 +130,10 @@ class Proactor {
   uint64_t loop_iterations_ = 0;
   uint64_t busy_turns_ = 0;
   bool spin_ = true;  // whether the next idle turn spins (see kSpinAfterSleepMicros)
-  uint64_t spins_ = 0, sleeps_ = 0;
+  uint64_t spins_ = 0, sleeps_ = 0, spins_skipped_ = 0;
+  Clock::duration busy_backoff_{0};  // zero: no pause (the last spin did not find it busy)
+  Clock::time_point spin_resume_at_;
+  void (*yield_)() = [] { sched_yield(); };
 };
 
 namespace detail {

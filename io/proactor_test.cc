@@ -132,6 +132,34 @@ TEST_P(ProactorPoolTest, IdleTimerWakeupsDoNotSpin) {
   pool.Stop();
 }
 
+TEST_P(ProactorPoolTest, SpinningPausesWhileTheCoreIsContended) {
+  // Every yield of the spin keeps the thread off its core for 200 us, as when client
+  // processes share the cores: after such a busy spin the loop sleeps at once
+  // (spins_skipped) and only probes now and then. Before, every idle turn of a
+  // request/response flow (sleeps that end with work within 1 ms) spun and yielded.
+  ProactorPool pool(1, GetParam());
+  pool.Start();
+  Proactor* p = pool.at(0);
+  p->Await([p] {
+    p->SetYieldForTest(+[] { std::this_thread::sleep_for(std::chrono::microseconds(200)); });
+  });
+  const uint64_t spins0 = p->Await([p] { return p->spins(); });
+  const uint64_t sleeps0 = p->Await([p] { return p->sleeps(); });
+  for (int i = 0; i < 300; ++i) {
+    p->Await([] {});
+    // A pause, so the loop runs out of work and spins (a spin that catches the next task
+    // before it yields ends with work, not busy).
+    std::this_thread::sleep_for(std::chrono::microseconds(300));
+  }
+  const uint64_t spins = p->Await([p] { return p->spins(); }) - spins0;
+  const uint64_t sleeps = p->Await([p] { return p->sleeps(); }) - sleeps0;
+  const uint64_t skipped = p->Await([p] { return p->spins_skipped(); });
+  EXPECT_GE(sleeps, 250u);
+  EXPECT_GE(skipped, 200u);
+  EXPECT_LT(spins * 4, sleeps) << "skipped " << skipped;
+  pool.Stop();
+}
+
 INSTANTIATE_TEST_SUITE_P(Pollers, ProactorPoolTest,
                          ::testing::Values(PollerKind::kEpoll, PollerKind::kUring),
                          [](const auto& info) {
