@@ -303,3 +303,19 @@ def test_script_inside_exec_takes_the_whole_store(server):
         p.set(f"plain:{i}", i)
         assert p.execute() == [f"v{i}".encode(), True]
     assert c.mget([f"dyn:k{i}" for i in range(20)]) == [f"v{i}".encode() for i in range(20)]
+
+
+@pytest.mark.parametrize("first_touch", ["true", "false"])
+def test_acall_only_script_without_locks(lacewing_factory, first_touch):
+    """An allow-undeclared-keys script whose calls are all acalls ends with one batch that takes
+    its own locks; its writes keep no undo records there (this crashed the server: 'a script
+    wrote without holding its locks'), whether it locks on first touch or takes the
+    whole store."""
+    server = lacewing_factory("--proactor_threads", "2", f"--lua_lock_on_first_touch={first_touch}")
+    c = server.client()
+    body = ("#!lua flags=allow-undeclared-keys\n"
+            "redis.acall('SET', ARGV[1], 'x') redis.acall('INCR', 'n:' .. ARGV[2]) return 1")
+    for i in range(6):
+        assert c.eval(body, 0, f"a:{i}", f"b:{i % 2}") == 1
+    assert c.mget([f"a:{i}" for i in range(6)]) == [b"x"] * 6
+    assert c.mget(["n:b:0", "n:b:1"]) == [b"3", b"3"]

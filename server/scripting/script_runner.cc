@@ -419,7 +419,11 @@ std::string CommandRunner::FlushAsync(bool final) {
   std::vector<std::string> run_replies;
   auto flush_run = [&] {
     if (run.empty()) return;
-    RunSquashed(service, *client_, run, locked, /*from_script=*/true, &run_replies, undo_.get());
+    // Without the script's locks (its last batch, as a transaction of its own) nothing can stop
+    // the script any more, and no hop of its transaction could restore or commit records: keep
+    // none (an acall-only allow-undeclared-keys script hit ConcludeUndo's CHECK here).
+    RunSquashed(service, *client_, run, locked, /*from_script=*/true, &run_replies,
+                locked != nullptr ? undo_.get() : nullptr);
     for (size_t j = 0; j < run.size(); ++j) replies[run_index[j]] = std::move(run_replies[j]);
     run.clear();
     run_index.clear();
