@@ -69,6 +69,11 @@ struct ScriptingInfo {
   uint64_t reruns = 0;
   uint64_t rollbacks = 0;
   uint64_t global_fallbacks = 0;
+  // Undeclared keys locked up front from predictions (key_templates.h, key_hints.h), those of
+  // them the run then touched, and undeclared keys touched that no prediction named.
+  uint64_t predicted_keys = 0;
+  uint64_t predicted_keys_hit = 0;
+  uint64_t unpredicted_keys = 0;
 };
 using ScriptingInfoSource = ScriptingInfo (*)(Service* service);
 // FUNCTION libraries for snapshots (scripting wires them in): every library's code, and

@@ -458,6 +458,9 @@ void StatsSection(const InfoContext& c, InfoWriter& w) {
   w.Line("lua_script_reruns", c.scripting.reruns);
   w.Line("lua_script_rollbacks", c.scripting.rollbacks);
   w.Line("lua_script_global_fallbacks", c.scripting.global_fallbacks);
+  w.Line("lua_predicted_keys", c.scripting.predicted_keys);
+  w.Line("lua_predicted_keys_hit", c.scripting.predicted_keys_hit);
+  w.Line("lua_unpredicted_keys", c.scripting.unpredicted_keys);
 }
 
 void ReplicationSection(const InfoContext&, InfoWriter& w) {

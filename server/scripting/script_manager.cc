@@ -313,6 +313,9 @@ ScriptManager::CounterTotals ScriptManager::SumCounters() const {
     sum.reruns += c.reruns.load(std::memory_order_relaxed);
     sum.rollbacks += c.rollbacks.load(std::memory_order_relaxed);
     sum.global_fallbacks += c.global_fallbacks.load(std::memory_order_relaxed);
+    sum.predicted_keys += c.predicted_keys.load(std::memory_order_relaxed);
+    sum.predicted_keys_hit += c.predicted_keys_hit.load(std::memory_order_relaxed);
+    sum.unpredicted_keys += c.unpredicted_keys.load(std::memory_order_relaxed);
   }
   return sum;
 }

@@ -37,6 +37,7 @@
 #include "lua_interp/script_context.h"
 #include "server/scripting/interpreter_pool.h"
 #include "server/scripting/key_hints.h"
+#include "server/scripting/key_templates.h"
 
 namespace lw {
 
@@ -75,6 +76,11 @@ struct ScriptCounters {
   std::atomic<uint64_t> reruns{0};            // allow-undeclared-keys runs started again
   std::atomic<uint64_t> rollbacks{0};         // scripts rolled back (stopped by Lacewing)
   std::atomic<uint64_t> global_fallbacks{0};  // ... that ended under the whole-store lock
+  // allow-undeclared-keys: keys locked up front from predictions; of them, touched by the run
+  // (counted for runs that finished); undeclared keys touched that were not predicted.
+  std::atomic<uint64_t> predicted_keys{0};
+  std::atomic<uint64_t> predicted_keys_hit{0};
+  std::atomic<uint64_t> unpredicted_keys{0};
 
   static void Add(std::atomic<uint64_t>& counter, uint64_t n = 1) {
     counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
@@ -124,6 +130,8 @@ class ScriptManager {
     std::atomic<size_t> running_count{0};  // running.size(), for RunningCount()
     // allow-undeclared-keys: the keys each script touched lately, locked up front next time.
     KeyHints key_hints;
+    // ... and how each script builds its undeclared keys from its arguments.
+    KeyTemplates key_templates;
     // By script sha (EVAL) or function name (FCALL); SCRIPT FLUSH does not clear them.
     absl::flat_hash_map<std::string, ScriptStats> stats;
   };
@@ -186,6 +194,7 @@ class ScriptManager {
     uint64_t runs_lock_ahead = 0, runs_global = 0, runs_non_atomic = 0;
     uint64_t async_flushes = 0, async_commands = 0, detached_flushes = 0;
     uint64_t reruns = 0, rollbacks = 0, global_fallbacks = 0;
+    uint64_t predicted_keys = 0, predicted_keys_hit = 0, unpredicted_keys = 0;
   };
   CounterTotals SumCounters() const;
 

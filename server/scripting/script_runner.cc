@@ -37,8 +37,11 @@ ScriptLocks::ScriptLocks(ConnectionContext* client, ScriptMode mode, CmdArgs key
     lock_keys_.assign(keys_.begin(), keys_.end());
     lock_keys_.insert(lock_keys_.end(), learned_.begin(), learned_.end());
   }
-  if (mode_ == ScriptMode::kLockAhead && external_ == nullptr && direct_shard_ == nullptr &&
-      !keys_.empty()) {
+  // Scheduling begins now and overlaps the script's Lua work; its first command awaits it. A
+  // kDynamic script does so too when it has keys to lock up front (declared or predicted).
+  const bool has_keys = mode_ == ScriptMode::kDynamic ? !lock_keys_.empty() : !keys_.empty();
+  if ((mode_ == ScriptMode::kLockAhead || mode_ == ScriptMode::kDynamic) && external_ == nullptr &&
+      direct_shard_ == nullptr && has_keys) {
     StartOwn(/*wait=*/false);
   }
 }
@@ -228,6 +231,7 @@ void CommandRunner::Execute(const CommandSpec* spec, std::span<const std::string
   }
   if (direct_shard_ != nullptr && sub.multi_tx != nullptr) sub.direct_shard = direct_shard_;
   sub.oom_checked = true;  // Check() applied maxmemory with the script's flags
+  executed_ = true;
   client_->service->DispatchSpec(spec, args, &sub);
   db_ = sub.db_index;  // SELECT inside a script changes the script's database only
   *raw = std::move(capture.buffer());
@@ -419,6 +423,7 @@ std::string CommandRunner::FlushAsync(bool final) {
   std::vector<std::string> run_replies;
   auto flush_run = [&] {
     if (run.empty()) return;
+    executed_ = true;
     // Without the script's locks (its last batch, as a transaction of its own) nothing can stop
     // the script any more, and no hop of its transaction could restore or commit records: keep
     // none (an acall-only allow-undeclared-keys script hit ConcludeUndo's CHECK here).
@@ -486,25 +491,47 @@ bool CommandRunner::LockKeys(const CommandSpec* spec, std::span<const std::strin
   // Commands that see the whole keyspace (SCAN, KEYS, RANDOMKEY, DBSIZE, FLUSH*), and
   // PUBLISH, whose delivery a rerun could not take back, run under the whole-store lock.
   // So do commands that reach keys no argument names (SORT with a BY/GET pattern).
-  std::vector<std::string_view> keys;
+  absl::InlinedVector<std::string_view, 4> keys;
   ForEachCommandKey(*spec, args, [&](std::string_view key) { keys.push_back(key); });
   if ((keys.empty() && spec->first_key <= 0 &&
        (!(spec->flags & cmd::kNoKeyspace) || (spec->flags & cmd::kPubSub))) ||
       (spec->whole_store != nullptr && spec->whole_store(args))) {
+    NoteQueuedKeys();
     Stop(ScriptStop::kWholeStore, "ERR script rerun");
     return false;
   }
-  if (keys.empty()) return true;
+  // An async call: its flush notes and locks the batch's keys together (LockBatch).
+  if (keys.empty() || !lock) return true;
   for (std::string_view k : keys) {
-    if (!IsDeclared(k)) touched_.emplace_back(k);
+    if (!IsDeclared(k)) NoteTouched(k);
   }
-  if (!lock) return true;  // an async call: its flush locks the batch's keys together
   tx::Transaction* t = locks_->Acquire();
   const bool shared =
       read_only_ || ((spec->flags & cmd::kReadOnly) && !(spec->flags & cmd::kWritesCache));
   if (t->LockMore(keys, shared ? tx::LockMode::kShared : tx::LockMode::kExclusive)) return true;
+  NoteQueuedKeys();
   Stop(ScriptStop::kRerun, "ERR script rerun");
   return false;
+}
+
+void CommandRunner::NoteQueuedKeys() {
+  // The queued calls never run (a stopped script drops them), but a rerun locks their keys.
+  for (const QueuedCall& call : queue_) {
+    std::span<const std::string_view> args(queued_views_.data() + call.first_arg, call.arg_count);
+    ForEachCommandKey(*call.spec, args, [&](std::string_view key) {
+      if (!IsDeclared(key)) NoteTouched(key);
+    });
+  }
+}
+
+void CommandRunner::NoteTouched(std::string_view key) {
+  // Scripts name a key several times in a row (a fan-out's LPUSH k, LTRIM k): a key among the
+  // last few noted is not copied again.
+  const size_t n = touched_.size();
+  for (size_t i = n > kTouchedRecent ? n - kTouchedRecent : 0; i < n; ++i) {
+    if (touched_[i] == key) return;
+  }
+  touched_.emplace_back(key);
 }
 
 void CommandRunner::ClearQueue() {
@@ -513,21 +540,56 @@ void CommandRunner::ClearQueue() {
   queued_views_.clear();
 }
 
+namespace {
+// Appends `key` unless it is among the last few appended: a batch names the same keys over and
+// over (a fan-out's LPUSH k, LTRIM k), and each key costs two hashes in LockMore.
+void AppendRecent(std::vector<std::string_view>* keys, std::string_view key) {
+  constexpr size_t kRecent = 8;
+  const size_t n = keys->size();
+  for (size_t i = n > kRecent ? n - kRecent : 0; i < n; ++i) {
+    if ((*keys)[i] == key) return;
+  }
+  keys->push_back(key);
+}
+
+bool AllLocked(tx::Transaction* t, std::span<const std::string_view> keys, tx::LockMode mode) {
+  for (std::string_view k : keys) {
+    if (!t->IsKeyLocked(k, mode)) return false;
+  }
+  return true;
+}
+}  // namespace
+
 bool CommandRunner::LockBatch(const std::vector<QueuedCall>& batch,
                               const std::vector<std::span<const std::string_view>>& views,
                               bool may_defer) {
-  tx::Transaction* t = locks_->held();
-  // The script's last flush, holding nothing: the batch becomes a transaction of its own over
-  // its keys (FlushAsync), with no lock to learn.
-  if (t == nullptr && may_defer) return true;
   std::vector<std::string_view> exclusive, shared;
   for (size_t i = 0; i < batch.size(); ++i) {
     const CommandSpec* spec = batch[i].spec;
     const bool is_shared =
         read_only_ || ((spec->flags & cmd::kReadOnly) && !(spec->flags & cmd::kWritesCache));
     ForEachCommandKey(*spec, views[i], [&](std::string_view key) {
-      (is_shared ? shared : exclusive).push_back(key);
+      AppendRecent(is_shared ? &shared : &exclusive, key);
     });
+  }
+  for (const auto* keys : {&exclusive, &shared}) {
+    for (std::string_view k : *keys) {
+      if (!IsDeclared(k)) NoteTouched(k);
+    }
+  }
+  tx::Transaction* t = locks_->held();
+  // The script's last flush, holding nothing: the batch becomes a transaction of its own over
+  // its keys (FlushAsync), with no lock to learn.
+  if (t == nullptr && may_defer) return true;
+  // Holding only its up-front locks, no command run under them yet: when the batch needs a
+  // key they miss (a wrong prediction), adding it would withdraw and schedule them again;
+  // dropping them and running the batch as that transaction of its own costs less, and
+  // nothing was read or written under them.
+  if (may_defer && !executed_ && locks_->owns() &&
+      !(AllLocked(t, exclusive, tx::LockMode::kExclusive) &&
+        AllLocked(t, shared, tx::LockMode::kShared))) {
+    locks_->Release();
+    return true;
   }
   if (t == nullptr) t = locks_->Acquire();
   if (t->LockMore(exclusive, tx::LockMode::kExclusive) &&

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include <absl/container/flat_hash_set.h>
+#include <absl/container/inlined_vector.h>
 
 #include "base/string_arena.h"
 #include "lua_interp/script_runner.h"
@@ -247,6 +248,12 @@ class CommandRunner final : public lua::ScriptRunner {
   // script never needed locks: the final batch then locks its own); false (stopped) if refused.
   bool LockBatch(const std::vector<QueuedCall>& batch,
                  const std::vector<std::span<const std::string_view>>& views, bool may_defer);
+  // Notes an undeclared key the script touched (touched_), unless noted just before.
+  void NoteTouched(std::string_view key);
+  // Notes the undeclared keys of the queued async calls (a stop drops them; a rerun needs them).
+  void NoteQueuedKeys();
+  static constexpr size_t kTouchedRecent = 8;
+  bool executed_ = false;  // a command of the script ran (under its locks)
   void Stop(ScriptStop kind, std::string reason);
 
   std::shared_ptr<UndoLog> undo_;

@@ -15,6 +15,7 @@
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <chrono>
@@ -34,6 +35,7 @@
 #include "server/engine/service.h"
 #include "server/resp/error_strings.h"
 #include "server/scripting/interpreter_pool.h"
+#include "server/scripting/key_prediction.h"
 #include "server/scripting/lua_bridge.h"
 #include "server/scripting/script_commands.h"
 #include "server/scripting/script_manager.h"
@@ -300,14 +302,23 @@ bool RunDynamic(ScriptManager& mgr, const Target& target, CmdArgs keys, CmdArgs 
   ScriptCounters& counters = local.counters;
   ScriptMode mode = ScriptMode::kDynamic;
   RunAgain again;
-  // The keys this script kept touching in its recent runs are locked up front (key_hints.h).
-  again.learned = local.key_hints.Predict(target.name);
-  absl::flat_hash_set<std::string> learned(again.learned.begin(), again.learned.end());
+  // The keys this script's earlier runs predict are locked up front with the declared ones.
+  const std::vector<std::string> predicted = PredictKeys(local, target.name, keys, argv);
+  ScriptCounters::Add(counters.predicted_keys, predicted.size());
+  again.learned = predicted;
+  absl::flat_hash_set<std::string> learned;  // for reruns
   for (int run = 0;; ++run) {
     bool ok = RunOnThisThread(mgr, target, keys, argv, mode, read_only, nullptr, cntx, result,
                               error, nullptr, nullptr, &again);
+    if (again.stop != ScriptStop::kRerun && again.stop != ScriptStop::kWholeStore) {
+      // A killed run (kError) ended early: what it did not touch proves nothing.
+      if (again.stop == ScriptStop::kNone) {
+        LearnFromRun(local, target.name, keys, argv, predicted, again.touched);
+      }
+      return ok;
+    }
+    // A stopped run proves nothing about the templates; its keys still hint.
     local.key_hints.Learn(target.name, again.touched);
-    if (again.stop != ScriptStop::kRerun && again.stop != ScriptStop::kWholeStore) return ok;
     ScriptCounters::Add(counters.reruns);
     if (again.stop == ScriptStop::kWholeStore || run + 1 >= kMaxReruns) {
       ScriptCounters::Add(counters.global_fallbacks);
@@ -316,6 +327,7 @@ bool RunDynamic(ScriptManager& mgr, const Target& target, CmdArgs keys, CmdArgs 
       return RunOnThisThread(mgr, target, keys, argv, ScriptMode::kGlobal, read_only, nullptr, cntx,
                              result, error);
     }
+    if (run == 0) learned.insert(predicted.begin(), predicted.end());
     for (std::string& k : again.touched) learned.insert(std::move(k));
     again = RunAgain{};
     again.learned.assign(learned.begin(), learned.end());
@@ -656,6 +668,9 @@ ScriptingInfo GetScriptingInfo(Service* service) {
   info.reruns = c.reruns;
   info.rollbacks = c.rollbacks;
   info.global_fallbacks = c.global_fallbacks;
+  info.predicted_keys = c.predicted_keys;
+  info.predicted_keys_hit = c.predicted_keys_hit;
+  info.unpredicted_keys = c.unpredicted_keys;
   return info;
 }
 
