@@ -112,6 +112,19 @@ class Transaction {
   OpStatus ExecuteOnKeys(HopCallback cb, std::span<const uint32_t> keys,
                          std::span<const uint32_t> later, bool conclude);
 
+  // ---- Hops over a part of the shards (a global transaction of its own: multi mode kNone). --
+  // Runs `cb` on the shards of `run` that still hold the transaction, each waiting as a
+  // whole-store hop does. Every shard not in `later` concludes at the end of this hop (or at
+  // once, if it does not run it): later hops may run only on shards of `later`. With
+  // `conclude`, every shard concludes (`later` must be empty). Releasing a shard after the
+  // transaction's last access there keeps two-phase locking, as for ExecuteOnKeys. A
+  // transaction not scheduled yet is scheduled by the call; over one remote shard, or over the
+  // caller's own and one other, scheduling and this hop then take one round trip (SORT ... GET
+  // pattern on two threads: README.md, "Hops over a part of the shards").
+  // REQUIRES: declared with InitGlobal, multi mode kNone, not detached.
+  OpStatus ExecuteOnShardPart(HopCallback cb, std::span<const ShardId> run,
+                              std::span<const ShardId> later, bool conclude);
+
   // ---- Detached: one concluding hop that the coordinator does not wait for. ----
   using OwnedHopCallback = std::function<OpStatus(Transaction* tx, EngineShard* shard)>;
   // Takes ownership of `tx` and of `cb`. A fresh `tx` (declared with InitByKeys, not
@@ -269,6 +282,14 @@ class Transaction {
   // own and one other: the schedule request and the hop travel in one message.
   OpStatus StartWithPart(HopCallback cb, std::span<const uint32_t> keys,
                          std::span<const uint32_t> later, bool conclude);
+  // StartWithPart's scheduling and first hop, for the shards PreparePart/PrepareShards chose.
+  OpStatus StartWith(HopCallback cb, const std::vector<ShardId>& run,
+                     const std::vector<ShardId>& release, bool conclude);
+  // ExecuteOnShardPart: sets part_concludes on the shards that run; returns them, and the
+  // shards that only conclude in `release`.
+  std::vector<ShardId> PrepareShards(std::span<const ShardId> run_on,
+                                     std::span<const ShardId> later, bool conclude, bool fresh,
+                                     std::vector<ShardId>* release);
   // LockMore before any hop ran: withdraws, merges `add` into the locks and schedules again.
   void Restart(std::vector<std::vector<LockRequest>>& add);
   static void MergeLocks(std::vector<LockRequest>* locks, std::vector<LockRequest>* add);

@@ -1,6 +1,7 @@
 // Transaction: hops over a part of the declared keys (ExecuteOnKeys). See README.md, "Hops
 // over a part of the keys".
 #include <algorithm>
+#include <utility>
 
 #include "base/logging.h"
 #include "transaction/engine_shard.h"
@@ -57,14 +58,19 @@ std::vector<ShardId> Transaction::PreparePart(std::span<const uint32_t> keys,
 
 OpStatus Transaction::StartWithPart(HopCallback cb, std::span<const uint32_t> keys,
                                     std::span<const uint32_t> later, bool conclude) {
+  std::vector<ShardId> release;
+  const std::vector<ShardId> run = PreparePart(keys, later, conclude, true, &release);
+  return StartWith(cb, run, release, conclude);
+}
+
+OpStatus Transaction::StartWith(HopCallback cb, const std::vector<ShardId>& run,
+                                const std::vector<ShardId>& release, bool conclude) {
   // Scheduling and the first hop in one message per remote shard, as RunPaired: the local
   // shard (if any) queues inline first; the remote one queues and, once accepted, runs or
   // releases at once; only after its answer does the local part run, so a refused (late)
   // arrival is withdrawn before anything ran anywhere.
   ShardId local = kInvalidShard, remote = kInvalidShard;
   for (ShardId sid : active_) (shard_set_->IsLocal(sid) ? local : remote) = sid;
-  std::vector<ShardId> release;
-  const std::vector<ShardId> run = PreparePart(keys, later, conclude, true, &release);
   auto in = [](const std::vector<ShardId>& list, ShardId sid) {
     return std::find(list.begin(), list.end(), sid) != list.end();
   };
@@ -109,6 +115,72 @@ OpStatus Transaction::StartWithPart(HopCallback cb, std::span<const uint32_t> ke
   cb_.reset();
   if (conclude) scheduled_ = false;
   for (ShardId sid : run) shard_[sid].part = shard_[sid].part_concludes = false;
+  return FirstError(run);
+}
+
+std::vector<ShardId> Transaction::PrepareShards(std::span<const ShardId> run_on,
+                                                std::span<const ShardId> later, bool conclude,
+                                                bool fresh, std::vector<ShardId>* release) {
+  auto contains = [](std::span<const ShardId> list, ShardId sid) {
+    return std::find(list.begin(), list.end(), sid) != list.end();
+  };
+  std::vector<ShardId> run;
+  for (ShardId sid : active_) {
+    PerShard& sd = shard_[sid];
+    if (!fresh && !sd.queued) continue;  // concluded here already
+    const bool concludes = conclude || !contains(later, sid);
+    if (!contains(run_on, sid)) {
+      if (concludes) release->push_back(sid);
+      continue;
+    }
+    sd.part_concludes = concludes;  // `part` stays false: the hop waits on the whole shard
+    run.push_back(sid);
+  }
+  return run;
+}
+
+OpStatus Transaction::ExecuteOnShardPart(HopCallback cb, std::span<const ShardId> run_on,
+                                         std::span<const ShardId> later, bool conclude) {
+  CHECK(multi_ == MultiMode::kNone && global_ && detached_ == nullptr);
+  CHECK(!conclude || later.empty());
+  std::vector<ShardId> release;
+  if (!scheduled_) {
+    // As ExecuteOnKeys: one message per remote shard schedules and runs the hop.
+    size_t local = 0;
+    for (ShardId sid : active_) local += shard_set_->IsLocal(sid) ? 1 : 0;
+    if ((active_.size() == 1 && local == 0) || (active_.size() == 2 && local == 1)) {
+      const std::vector<ShardId> run = PrepareShards(run_on, later, conclude, true, &release);
+      return StartWith(cb, run, release, conclude);
+    }
+    Schedule();
+  }
+  AwaitScheduled();
+  if (conclude) scheduled_ = false;
+  const std::vector<ShardId> run = PrepareShards(run_on, later, conclude, false, &release);
+  if (!run.empty()) ran_ = true;
+  cb_.emplace(cb);
+  conclude_hop_ = false;  // per shard: part_concludes
+  io::BlockingCounter done{int64_t(run.size() + release.size())};
+  pending_ = &done;
+  // The remote shards first, the local one (inline) last, so their work overlaps.
+  std::vector<ShardId> all;
+  for (const std::vector<ShardId>* list : {&run, &std::as_const(release)}) {
+    for (ShardId sid : *list) {
+      if (shard_set_->IsLocal(sid)) {
+        all.push_back(sid);
+      } else {
+        all.insert(all.begin(), sid);
+      }
+    }
+  }
+  for (ShardId sid : all) {
+    const bool arm = std::find(run.begin(), run.end(), sid) != run.end();
+    PostToShard(sid, [this, sid, arm] { ArmOrRelease(shard_set_->shard(sid), arm); });
+  }
+  done.Wait();
+  pending_ = nullptr;
+  cb_.reset();
+  for (ShardId sid : run) shard_[sid].part_concludes = false;
   return FirstError(run);
 }
 

@@ -388,8 +388,33 @@ class GlobalHops {
   ~GlobalHops() {
     if (own_) own_->Conclude();
   }
+  // A transaction of its own scheduled by its first RunPart instead of here (one round trip
+  // for the schedule and that hop on two threads). Use RunPart only.
+  // REQUIRES: no enclosing transaction (cntx->multi_tx and direct_shard null).
+  struct ScheduleWithFirstHop {};
+  GlobalHops(ConnectionContext* cntx, tx::LockMode mode, ScheduleWithFirstHop)
+      : cntx_(cntx), db_(cntx->db_index), mode_(mode) {
+    DCHECK(cntx->multi_tx == nullptr && cntx->direct_shard == nullptr);
+    own_.emplace(cntx->service->shards().tx());
+    own_->InitGlobal(mode);
+  }
   GlobalHops(const GlobalHops&) = delete;
   GlobalHops& operator=(const GlobalHops&) = delete;
+
+  // With ScheduleWithFirstHop: runs op(const OpArgs&) on the shards of `run` only; every shard
+  // not in `later` is done with this hop (its lock released: Transaction::ExecuteOnShardPart),
+  // so later calls may name only shards of `later`; an empty `later` ends the transaction
+  // (a call after that is a no-op).
+  template <typename Op>
+  void RunPart(std::span<const tx::ShardId> run, std::span<const tx::ShardId> later, Op&& op) {
+    if (!own_) return;
+    auto cb = [&](tx::Transaction*, tx::EngineShard* es) {
+      op(OpArgs{&ShardSet::Of(es)->db_slice, db_});
+      return OpStatus::kOk;
+    };
+    own_->ExecuteOnShardPart(cb, run, later, later.empty());
+    if (later.empty()) own_.reset();
+  }
 
   // As KeyHops::NextIsLast.
   void NextIsLast() { last_ = true; }

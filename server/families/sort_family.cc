@@ -7,7 +7,8 @@
 // like any multi-key command (KeyHops). A BY or GET pattern may name keys on any shard, so
 // then SORT locks the whole store (a global transaction, or a step of an enclosing MULTI that
 // locked every shard) and reads the pattern keys in hops over every shard; a lock-ahead script
-// cannot grant that and gets the undeclared-key error.
+// cannot grant that and gets the undeclared-key error. GET patterns without a BY sort or STORE,
+// outside MULTI and scripts, take two hops (SortGetsInTwoHops), the general path three.
 //
 // Redis's details kept: a BY without '*' means no sorting ("nosort"); a numeric sort breaks
 // ties by the elements' bytes; ALPHA compares with strcoll (the C.UTF-8 / C collation: bytes
@@ -234,33 +235,57 @@ struct Entry {
   std::optional<std::string> by;  // ALPHA BY: the value found (nullopt: none)
 };
 
-// The values each of `patterns` names for `elems`, all read in one hop over the shards (each
-// shard reads the keys it owns): out[p][i] is pattern p's value for elems[i].
+// The values `patterns` name for `elems`, resolved once and read shard by shard: each shard
+// reads the keys it owns (ReadOn in its hop); values[p][i] is pattern p's value for elems[i].
+struct PatternReads {
+  std::vector<std::vector<PatternKey>> keys;
+  std::vector<std::vector<uint32_t>> shard_of;
+  std::vector<std::vector<std::optional<std::string>>> values;
+
+  void Plan(ShardSet& shards, std::span<const std::string_view> patterns,
+            const std::vector<const std::string*>& elems) {
+    keys.assign(patterns.size(), {});
+    shard_of.assign(patterns.size(), {});
+    values.assign(patterns.size(), {});
+    for (size_t p = 0; p < patterns.size(); ++p) {
+      keys[p].reserve(elems.size());
+      values[p].resize(elems.size());
+      shard_of[p].resize(elems.size());
+      for (size_t i = 0; i < elems.size(); ++i) {
+        keys[p].push_back(ResolvePattern(patterns[p], *elems[i]));
+        if (keys[p][i].is_element) values[p][i] = *elems[i];
+        if (keys[p][i].valid) shard_of[p][i] = shards.ShardOf(keys[p][i].key);
+      }
+    }
+  }
+  // Whether shard `sid` owns some key to read.
+  bool Owns(uint32_t sid) const {
+    for (size_t p = 0; p < keys.size(); ++p) {
+      for (size_t i = 0; i < keys[p].size(); ++i) {
+        if (keys[p][i].valid && shard_of[p][i] == sid) return true;
+      }
+    }
+    return false;
+  }
+  // On shard `sid`'s thread, in a hop: reads the pattern keys that shard owns.
+  void ReadOn(const OpArgs& op, uint32_t sid) {
+    for (size_t p = 0; p < keys.size(); ++p) {
+      for (size_t i = 0; i < keys[p].size(); ++i) {
+        if (keys[p][i].valid && shard_of[p][i] == sid)
+          values[p][i] = ReadPatternValue(op, keys[p][i]);
+      }
+    }
+  }
+};
+
+// The values each of `patterns` names for `elems`, all read in one hop over the shards.
 std::vector<std::vector<std::optional<std::string>>> ReadPatterns(
     SortAccess* access, ConnectionContext* cntx, std::span<const std::string_view> patterns,
     const std::vector<const std::string*>& elems, bool* ran) {
-  std::vector<std::vector<PatternKey>> keys(patterns.size());
-  std::vector<std::vector<std::optional<std::string>>> out(patterns.size());
-  ShardSet& shards = cntx->service->shards();
-  std::vector<std::vector<uint32_t>> shard_of(patterns.size());
-  for (size_t p = 0; p < patterns.size(); ++p) {
-    keys[p].reserve(elems.size());
-    out[p].resize(elems.size());
-    shard_of[p].resize(elems.size());
-    for (size_t i = 0; i < elems.size(); ++i) {
-      keys[p].push_back(ResolvePattern(patterns[p], *elems[i]));
-      if (keys[p][i].is_element) out[p][i] = *elems[i];
-      if (keys[p][i].valid) shard_of[p][i] = shards.ShardOf(keys[p][i].key);
-    }
-  }
-  *ran = access->Run([&](const OpArgs& op, uint32_t sid) {
-    for (size_t p = 0; p < patterns.size(); ++p) {
-      for (size_t i = 0; i < elems.size(); ++i) {
-        if (keys[p][i].valid && shard_of[p][i] == sid) out[p][i] = ReadPatternValue(op, keys[p][i]);
-      }
-    }
-  });
-  return out;
+  PatternReads reads;
+  reads.Plan(cntx->service->shards(), patterns, elems);
+  *ran = access->Run([&](const OpArgs& op, uint32_t sid) { reads.ReadOn(op, sid); });
+  return std::move(reads.values);
 }
 
 // Redis's sortCompare.
@@ -389,6 +414,79 @@ std::vector<Entry> UnsortedEntries(Source* src, const SortArgs& s, int64_t* star
 
 void SendSortError(ReplyBuilder* rb, std::string_view err) { rb->SendError(err); }
 
+// The entries in output order and the output range [*start, *end] within them (after Redis's
+// rule for unsorted sets); false when a score is not a number. Hops only for a BY pattern
+// (`access`, `ran` as SortEntries; `access` may be null without one).
+bool OrderEntries(SortAccess* access, ConnectionContext* cntx, SortArgs& s, Source& src,
+                  std::vector<Entry>* vec, int64_t* start, int64_t* end, bool* ran) {
+  if (s.dont_sort && src.type == ObjType::kSet && (!s.store.empty() || cntx->from_script)) {
+    s.dont_sort = false;  // Redis 7: a set's unsorted order must not reach a script or a key
+    s.alpha = true;
+    s.by.reset();
+  }
+  OutputRange(s, int64_t(src.elems.size()), start, end);
+  if (s.dont_sort) {
+    *vec = UnsortedEntries(&src, s, start, end);
+    return true;
+  }
+  for (std::string& e : src.elems) vec->push_back(Entry{std::move(e)});
+  return SortEntries(access, cntx, s, vec, *start, *end, ran);
+}
+
+// SORT ... GET pattern without a BY sort and without STORE, as a transaction of its own (not
+// in MULTI or a script): the whole-store lock, shared, in two hops instead of three. The key's
+// shard reads the source, orders it and reads the GET keys it owns in the first hop (which
+// carries the schedule, and after which that shard is released); the other shards read the
+// rest in the second. Each key is read exactly as the general path reads it. On two threads:
+// one round trip from the other shard's thread, two from the key's (the general path: three).
+// Returns false, having sent nothing, when it does not apply.
+bool SortGetsInTwoHops(ConnectionContext* cntx, std::string_view key, SortArgs& s) {
+  if (!s.store.empty() || (s.by && !s.dont_sort) || cntx->multi_tx != nullptr ||
+      cntx->direct_shard != nullptr) {
+    return false;
+  }
+  ShardSet& shards = cntx->service->shards();
+  const tx::ShardId key_shard = shards.ShardOf(key);
+  std::vector<tx::ShardId> others;
+  for (tx::ShardId sid = 0; sid < shards.size(); ++sid) {
+    if (sid != key_shard) others.push_back(sid);
+  }
+  Source src;
+  std::vector<Entry> vec;
+  int64_t start = 0, end = -1;
+  bool numbers_ok = true;
+  PatternReads reads;
+  GlobalHops hops(cntx, tx::LockMode::kShared, GlobalHops::ScheduleWithFirstHop{});
+  const tx::ShardId first[] = {key_shard};
+  hops.RunPart(first, others, [&](const OpArgs& op) {
+    src = ReadSource(op, key);
+    if (src.wrong_type) return;
+    bool ran = true;
+    numbers_ok = OrderEntries(nullptr, cntx, s, src, &vec, &start, &end, &ran);
+    if (!numbers_ok || end < start) return;
+    std::vector<const std::string*> elems;
+    for (int64_t j = start; j <= end; ++j) elems.push_back(&vec[j].elem);
+    reads.Plan(shards, s.gets, elems);
+    reads.ReadOn(op, key_shard);
+  });
+  if (!others.empty()) {  // with one shard, the first hop ended the transaction
+    std::vector<tx::ShardId> second;
+    for (tx::ShardId sid : others) {
+      if (reads.Owns(sid)) second.push_back(sid);
+    }
+    hops.RunPart(second, {}, [&](const OpArgs& op) { reads.ReadOn(op, op.slice->shard_id()); });
+  }
+  ReplyBuilder* rb = cntx->rb;
+  if (src.wrong_type) return rb->SendError(errors::kWrongType), true;
+  if (!numbers_ok) return SendSortError(rb, errors::kSortNotDouble), true;
+  const size_t n = end < start ? 0 : size_t(end - start + 1);
+  rb->StartArray(n * s.gets.size());
+  for (size_t j = 0; j < n; ++j) {
+    for (auto& values : reads.values) values[j] ? rb->SendBulk(*values[j]) : rb->SendNull();
+  }
+  return true;
+}
+
 }  // namespace
 
 // SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA]
@@ -399,6 +497,7 @@ void SortGeneric(CmdArgs args, ConnectionContext* cntx, bool read_only) {
   std::string_view err = ParseSortArgs(args, read_only, &s);
   if (!err.empty()) return rb->SendError(err);
   std::string_view key = args[1];
+  if (s.ReadsOtherKeys() && SortGetsInTwoHops(cntx, key, s)) return;
   std::vector<std::string_view> keys{key};
   if (!s.store.empty()) keys.push_back(s.store);
   SortAccess access(cntx, keys, s.ReadsOtherKeys(), !s.store.empty());
@@ -409,22 +508,10 @@ void SortGeneric(CmdArgs args, ConnectionContext* cntx, bool read_only) {
   });
   if (!ran) return rb->SendError(errors::kUndeclaredKeys);
   if (src.wrong_type) return rb->SendError(errors::kWrongType);
-  if (s.dont_sort && src.type == ObjType::kSet && (!s.store.empty() || cntx->from_script)) {
-    s.dont_sort = false;  // Redis 7: a set's unsorted order must not reach a script or a key
-    s.alpha = true;
-    s.by.reset();
-  }
   int64_t start, end;
-  OutputRange(s, int64_t(src.elems.size()), &start, &end);
   std::vector<Entry> vec;
-  bool numbers_ok = true;
-  if (s.dont_sort) {
-    vec = UnsortedEntries(&src, s, &start, &end);
-  } else {
-    for (std::string& e : src.elems) vec.push_back(Entry{std::move(e)});
-    numbers_ok = SortEntries(&access, cntx, s, &vec, start, end, &ran);
-    if (!ran) return rb->SendError(errors::kUndeclaredKeys);
-  }
+  bool numbers_ok = OrderEntries(&access, cntx, s, src, &vec, &start, &end, &ran);
+  if (!ran) return rb->SendError(errors::kUndeclaredKeys);
   if (!numbers_ok) return SendSortError(rb, errors::kSortNotDouble);
   // The reply needs no hop after Output's: let it release the locks (no extra round trip).
   if (s.store.empty()) access.NextIsLast();
