@@ -157,16 +157,19 @@ Source ReadSource(const OpArgs& op, std::string_view key) {
     case ObjType::kList: {
       const ListObj* l = v.GetRobj<ListObj>();
       if (l->size() > 0) {
+        src.elems.reserve(l->size());
         l->Range(0, l->size() - 1, [&](std::string_view e) { src.elems.emplace_back(e); });
       }
       break;
     }
     case ObjType::kSet:
+      src.elems.reserve(v.GetRobj<SetObj>()->size());
       v.GetRobj<SetObj>()->ForEach([&](std::string_view e) { src.elems.emplace_back(e); });
       break;
     case ObjType::kZSet: {
       ZSetObj* z = v.GetRobj<ZSetObj>();
       z->MakeSkiplist();  // as Redis, which converts the set for SORT (OBJECT ENCODING shows it)
+      src.elems.reserve(z->size());
       z->Visit(0, z->size(), false, [&](std::string_view m, double) { src.elems.emplace_back(m); });
       break;
     }
@@ -396,10 +399,12 @@ std::vector<Entry> UnsortedEntries(Source* src, const SortArgs& s, int64_t* star
   std::vector<Entry> vec;
   int64_t len = int64_t(src->elems.size());
   if (src->type == ObjType::kSet) {
+    vec.reserve(src->elems.size());
     for (std::string& e : src->elems) vec.push_back(Entry{std::move(e)});
     return vec;
   }
   if (*end >= *start) {
+    vec.reserve(size_t(*end - *start + 1));
     for (int64_t i = *start; i <= *end; ++i) {
       vec.push_back(Entry{std::move(src->elems[size_t(s.desc ? len - 1 - i : i)])});
     }
@@ -429,6 +434,7 @@ bool OrderEntries(SortAccess* access, ConnectionContext* cntx, SortArgs& s, Sour
     *vec = UnsortedEntries(&src, s, start, end);
     return true;
   }
+  vec->reserve(src.elems.size());
   for (std::string& e : src.elems) vec->push_back(Entry{std::move(e)});
   return SortEntries(access, cntx, s, vec, *start, *end, ran);
 }
