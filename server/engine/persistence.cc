@@ -226,8 +226,9 @@ bool Persistence::SaveOnShutdown(bool force, bool nosave) {
   return ok;
 }
 
-void Persistence::SaveAfterFlushAll() {
-  if (HasSavePoints()) Save();
+void Persistence::SaveAfterFlushAll(bool in_transaction) {
+  if (!HasSavePoints()) return;
+  if (in_transaction || Save() == SaveStatus::kInProgress) BgSave(/*schedule=*/true);
 }
 
 Persistence::Info Persistence::GetInfo() {

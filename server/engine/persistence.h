@@ -69,8 +69,11 @@ class Persistence {
   // SHUTDOWN / SIGTERM: saves if `force`, or if save points are set and not `nosave`.
   // False if a needed save failed.
   bool SaveOnShutdown(bool force, bool nosave);
-  // FLUSHALL with save points: Redis then saves the (empty) dataset at once.
-  void SaveAfterFlushAll();
+  // FLUSHALL with save points: Redis then saves the (empty) dataset at once. With
+  // `in_transaction` (FLUSHALL inside EXEC or a script, whose transaction a save's cut would
+  // wait for: a deadlock) the save starts in the background and cuts once the transaction
+  // ends; so does one that finds a save running (scheduled after it).
+  void SaveAfterFlushAll(bool in_transaction);
 
   struct Info {
     bool loading = false;

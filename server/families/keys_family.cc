@@ -619,8 +619,8 @@ void FlushAll(CmdArgs args, ConnectionContext* cntx) {
   if (!ParseFlushArgs(args, cntx)) return;
   cntx->service->shards().AwaitOnAll([](Shard* shard) { shard->db_slice.FlushAll(); });
   TrackingOnFlush(cntx);
-  // As Redis: with save points, the emptied dataset is saved at once.
-  cntx->service->persistence().SaveAfterFlushAll();
+  // As Redis: with save points, the emptied dataset is saved (after EXEC's or a script's end).
+  cntx->service->persistence().SaveAfterFlushAll(cntx->in_exec || cntx->multi_tx != nullptr);
   cntx->rb->SendOk();
 }
 
@@ -710,7 +710,9 @@ void DebugSleep(CmdArgs args, ConnectionContext* cntx) {
 }
 
 // DEBUG RELOAD: save, empty the keyspace, load the file back (-LOADING for others meanwhile).
+// Not inside EXEC: its save's cut would wait for EXEC's own transaction (a deadlock).
 void DebugReload(ConnectionContext* cntx) {
+  if (cntx->in_exec || cntx->multi_tx != nullptr) return cntx->rb->SendError(errors::kNotInMulti);
   Persistence& p = cntx->service->persistence();
   if (p.Save() != Persistence::SaveStatus::kOk) return cntx->rb->SendError("ERR");
   cntx->service->set_loading(true);
