@@ -104,8 +104,22 @@ void Restore(CmdArgs args, ConnectionContext* cntx) {
   rb->SendOk();
 }
 
+// True (and -BUSY sent) if a script runs past the busy threshold: a save's cut waits for every
+// transaction, that script's too, so the command would wait for it (as Redis, which answers
+// -BUSY to SAVE/BGSAVE then; a script looping forever would hold the client until SCRIPT KILL).
+bool RefusedForBusyScript(ConnectionContext* cntx) {
+  Service* service = cntx->service;
+  if (!service->busy().active()) return false;
+  std::string_view busy = service->busy().AnyBusy(
+      service->runtime().busy_reply_threshold_ms.load(std::memory_order_relaxed));
+  if (busy.empty()) return false;
+  cntx->rb->SendError(busy);
+  return true;
+}
+
 // SAVE: a consistent snapshot now; the server keeps serving meanwhile (no fork, no block).
 void Save(CmdArgs, ConnectionContext* cntx) {
+  if (RefusedForBusyScript(cntx)) return;
   switch (cntx->service->persistence().Save()) {
     case Persistence::SaveStatus::kOk:
       return cntx->rb->SendOk();
@@ -125,8 +139,13 @@ void BgSave(CmdArgs args, ConnectionContext* cntx) {
     schedule = true;
   }
   // Inside EXEC the client's transaction holds keys the cut would wait for: no wait there.
-  switch (cntx->service->persistence().BgSave(schedule, !cntx->in_exec)) {
+  // Redis 7.0 schedules every BGSAVE inside EXEC (it forks after EXEC); here the save may
+  // start at once, but its cut comes after EXEC's transaction all the same.
+  const bool in_exec = cntx->in_exec;
+  if (!in_exec && RefusedForBusyScript(cntx)) return;
+  switch (cntx->service->persistence().BgSave(schedule || in_exec, !in_exec)) {
     case Persistence::BgStatus::kStarted:
+      if (in_exec) return cntx->rb->SendSimpleString("Background saving scheduled");
       return cntx->rb->SendSimpleString("Background saving started");
     case Persistence::BgStatus::kScheduled:
       return cntx->rb->SendSimpleString("Background saving scheduled");
