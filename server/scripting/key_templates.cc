@@ -15,7 +15,7 @@ bool Contains(KeyTemplates::Args keys, std::string_view key) {
 }  // namespace
 
 bool KeyTemplates::Derive(std::string_view key, Args keys, Args argv, Template* out) {
-  if (key.empty() || key.size() > kMaxAffix + 4096) return false;
+  if (key.empty() || key.size() > kMaxKeyBytes) return false;
   std::string_view best;
   size_t best_pos = 0;
   bool best_from_keys = false;
@@ -116,8 +116,12 @@ void KeyTemplates::LearnSorted(std::string_view script, Args keys, Args argv, Ar
     return ++t.misses >= kMaxMisses;
   });
 
+  size_t budget = kMaxDerivesPerRun;
   for (std::string_view k : seen) {
     if (std::find(hits.begin(), hits.end(), k) != hits.end()) continue;
+    if (budget == 0) break;  // bounded time; later runs learn the rest
+    --budget;
+    ++derives_;
     Template d;
     if (!Derive(k, keys, argv, &d)) {
       if (unexplained != nullptr) unexplained->emplace_back(k);

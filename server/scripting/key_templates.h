@@ -23,6 +23,11 @@
 // Bounded memory: at most kMaxTemplates templates per script (new ones are not added while
 // full; misses free room), affixes of at most kMaxAffix bytes, kMaxScripts scripts (all
 // forgotten when exceeded), arguments scanned per key at most kMaxArgsScanned.
+// Bounded time: learning runs after the script, outside the busy threshold and SCRIPT KILL, so
+// a hostile run (thousands of 4 KB keys, 64 arguments of nearly their length) must not stall
+// the thread. Keys over kMaxKeyBytes are not templated, and a run derives templates for at
+// most kMaxDerivesPerRun keys: at most that many x kMaxArgsScanned substring searches, each
+// over (kMaxAffix + 1) positions of a key of kMaxKeyBytes.
 //
 // Thread-safety: none; each thread owns its KeyTemplates (ScriptManager::ThreadState).
 // Lifetime: the thread state's. Arguments are read during a call only, never kept.
@@ -45,6 +50,8 @@ class KeyTemplates {
   static constexpr size_t kMaxScripts = 256;
   static constexpr size_t kMaxAffix = 128;  // prefix + suffix bytes
   static constexpr size_t kMaxArgsScanned = 64;
+  static constexpr size_t kMaxKeyBytes = 512;
+  static constexpr size_t kMaxDerivesPerRun = 2 * kMaxTemplates;
   static constexpr uint32_t kMaxMisses = 2;
   static constexpr uint64_t kWindow = 8;  // runs an unconfirmed template waits for a second
 
@@ -64,6 +71,8 @@ class KeyTemplates {
                    std::vector<std::string>* unexplained = nullptr);
 
   size_t scripts() const { return scripts_.size(); }
+  // Keys a Learn tried to derive a template for, over this object's life (tests).
+  uint64_t derives() const { return derives_; }
   size_t templates(std::string_view script) const;
 
  private:
@@ -91,6 +100,7 @@ class KeyTemplates {
   static bool Instantiate(const Template& t, Args keys, Args argv, std::string* out);
 
   absl::flat_hash_map<std::string, Script> scripts_;
+  uint64_t derives_ = 0;
 };
 
 }  // namespace lw

@@ -190,5 +190,32 @@ TEST(KeyTemplatesTest, StaysBounded) {
   EXPECT_LE(u.scripts(), KeyTemplates::kMaxScripts);
 }
 
+TEST(KeyTemplatesTest, LearningTimeIsBounded) {
+  // A hostile run: 64 arguments of nearly a long key's length that never occur in it, and
+  // 2000 such keys touched. Each Derive could search 64 x 129 positions of 4 KB; a run now
+  // derives at most kMaxDerivesPerRun keys, and keys over kMaxKeyBytes are skipped at once.
+  Strings argv;
+  for (int i = 0; i < 64; ++i) argv.push_back(std::string(4000, char('a' + i % 26)) + "!");
+  Call c({}, argv);
+  Strings touched;
+  for (int i = 0; i < 2000; ++i) touched.push_back(std::string(4090, 'a') + std::to_string(i));
+  KeyTemplates t;
+  t.Learn("s", c.kv, c.av, touched);
+  EXPECT_LE(t.derives(), KeyTemplates::kMaxDerivesPerRun);
+  EXPECT_EQ(t.templates("s"), 0u);
+  // A key over kMaxKeyBytes is not templated even when it is an argument verbatim.
+  std::string big(KeyTemplates::kMaxKeyBytes + 1, 'k');
+  Call d({}, {big});
+  t.Learn("s2", d.kv, d.av, Strings{big});
+  EXPECT_EQ(t.templates("s2"), 0u);
+  // Under the budget, every touched key is still considered.
+  Strings small;
+  for (size_t i = 0; i < KeyTemplates::kMaxDerivesPerRun; ++i)
+    small.push_back("k" + std::to_string(i));
+  KeyTemplates u;
+  u.Learn("s3", c.kv, c.av, small);
+  EXPECT_EQ(u.derives(), KeyTemplates::kMaxDerivesPerRun);
+}
+
 }  // namespace
 }  // namespace lw
