@@ -8,6 +8,8 @@ Use the `diff` fixture (conftest.py):
         diff.check_error("INCR", "k")          # both must be errors with the same text
         lw, rd = diff.run("TIME")              # raw replies, to compare by hand
 """
+import atexit
+import shutil
 import subprocess
 import tempfile
 import time
@@ -95,10 +97,21 @@ def has_hello(diff):
     return ok
 
 
+_fresh_dirs = []
+
+
 def fresh_dir():
     """An empty working directory for a redis-server: one started in the repository would load
-    a dump.rdb left there (by tools/run, say) and start with its keys."""
-    return tempfile.mkdtemp(prefix="redis-e2e-")
+    a dump.rdb left there (by tools/run, say) and start with its keys. Removed at exit."""
+    d = tempfile.mkdtemp(prefix="redis-e2e-")
+    _fresh_dirs.append(d)
+    return d
+
+
+@atexit.register
+def _remove_fresh_dirs():
+    for d in _fresh_dirs:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 class RedisServerProcess:
