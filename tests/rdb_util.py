@@ -44,6 +44,15 @@ def populate(send, seed=1, dbs=(0, 1, 5), big=True):
     send("SELECT", "0")
 
 
+def wait_bgsave(c):
+    """Returns once no BGSAVE runs (at most 30 s)."""
+    for _ in range(600):
+        if c.info("persistence")["rdb_bgsave_in_progress"] == 0:
+            return
+        time.sleep(0.05)
+    raise AssertionError("BGSAVE did not finish")
+
+
 def canonical(client):
     """{(db, key): (type, value, has_ttl)} for every db of a redis-py client's server."""
     out = {}

@@ -4,21 +4,13 @@ file, and every write acknowledged before it is."""
 import os
 import shutil
 import threading
-import time
 
 from conftest import LacewingProcess
+from rdb_util import wait_bgsave
 
 
 def _lacewing(tmp, *extra):
     return LacewingProcess(["--proactor_threads", "2", "--dir", str(tmp), "--save", "", *extra])
-
-
-def _wait_bgsave(c):
-    for _ in range(600):
-        if c.info("persistence")["rdb_bgsave_in_progress"] == 0:
-            return
-        time.sleep(0.05)
-    raise AssertionError("BGSAVE did not finish")
 
 
 def _reload(tmp_path):
@@ -57,7 +49,7 @@ def test_writes_after_the_reply_are_not_in_the_file(tmp_path):
             for i in range(300):
                 pipe.set(f"after:{round_}:{i}", i)
             pipe.execute()
-            _wait_bgsave(c)
+            wait_bgsave(c)
             assert c.info("persistence")["rdb_last_bgsave_status"] == "ok"
             with open(os.path.join(tmp_path, "dump.rdb"), "rb") as f:
                 data = f.read()  # short keys are stored as plain bytes
@@ -91,7 +83,7 @@ def test_bgsave_inside_multi_neither_hangs_nor_loses_the_transaction(tmp_path):
         pipe.set("in-multi-2", 2)
         res = pipe.execute()
         assert res[0] is True and res[2] is True
-        _wait_bgsave(c)
+        wait_bgsave(c)
         assert c.info("persistence")["rdb_last_bgsave_status"] == "ok"
         c.set("later", 1)
     finally:
@@ -114,7 +106,7 @@ def test_a_failing_bgsave_still_replies(tmp_path):
         c.set("k", "v")
         os.mkdir(os.path.join(tmp_path, f"dump.rdb.tmp-{lw.proc.pid}"))  # squats the file
         assert c.bgsave()
-        _wait_bgsave(c)
+        wait_bgsave(c)
         assert c.info("persistence")["rdb_last_bgsave_status"] == "err"
         assert c.get("k") == b"v"
     finally:

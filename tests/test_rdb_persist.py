@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from conftest import LacewingProcess, _binary, free_port
-from rdb_util import RedisWithDir, canonical, populate
+from rdb_util import RedisWithDir, canonical, populate, wait_bgsave
 from resp_client import RawClient
 
 LIB = "#!lua name=persistlib\nredis.register_function('pget', function(k) return redis.call('GET', k[1]) end)"
@@ -38,14 +38,6 @@ def _shutdown(lw, **opts):
     except redis.exceptions.ConnectionError:
         pass
     assert lw.proc.wait(timeout=20) == 0
-
-
-def _wait_bgsave(c):
-    for _ in range(600):
-        if c.info("persistence")["rdb_bgsave_in_progress"] == 0:
-            return
-        time.sleep(0.05)
-    raise AssertionError("BGSAVE did not finish")
 
 
 def test_redis_rdb_loads_into_lacewing(tmp_path):
@@ -211,7 +203,7 @@ def test_snapshot_under_concurrent_transfers_is_consistent(tmp_path):
         time.sleep(0.2)
         for _ in range(3):
             assert c.bgsave()
-            _wait_bgsave(c)
+            wait_bgsave(c)
             assert c.info("persistence")["rdb_last_bgsave_status"] == "ok"
         stop.set()
         for t in threads:
@@ -264,7 +256,7 @@ def test_snapshot_is_one_point_in_a_clients_write_order(tmp_path):
         t.start()
         time.sleep(0.1)
         assert c.bgsave()
-        _wait_bgsave(c)
+        wait_bgsave(c)
         stop.set()
         t.join()
         assert c.info("persistence")["rdb_last_bgsave_status"] == "ok"
@@ -347,7 +339,7 @@ def test_save_commands_schedule_and_shutdown(tmp_path):
         assert reply in (b"-ERR Background save already in progress\r\n",
                          b"+Background saving started\r\n"), reply
         raw.close()
-        _wait_bgsave(c)
+        wait_bgsave(c)
         info = c.info("persistence")
         assert info["rdb_changes_since_last_save"] == 0 and info["rdb_last_bgsave_status"] == "ok"
         assert c.lastsave() > t0 and info["rdb_saves"] >= 1
@@ -426,7 +418,7 @@ def test_flushall_with_save_points_and_bgsave_schedule(tmp_path):
         while c.info("persistence")["rdb_saves"] < expected:
             assert time.time() < deadline, "the scheduled BGSAVE did not run"
             time.sleep(0.05)
-        _wait_bgsave(c)
+        wait_bgsave(c)
         assert c.info("persistence")["rdb_last_bgsave_status"] == "ok"
     finally:
         _stop(lw)
@@ -444,7 +436,7 @@ def test_failed_bgsave_is_reported(tmp_path):
         os.mkdir(squat)
         t0 = c.lastsave()
         c.bgsave()
-        _wait_bgsave(c)
+        wait_bgsave(c)
         assert c.info("persistence")["rdb_last_bgsave_status"] == "err"
         assert c.lastsave() == t0
         with pytest.raises(redis.ResponseError, match="MISCONF"):
