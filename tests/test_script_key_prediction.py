@@ -15,6 +15,7 @@ import pytest
 from differential import RedisServerProcess
 from conftest import free_port
 from resp_client import Pair
+from test_metrics import scrape, value
 
 # No shebang: Lacewing runs it with --default_lua_flags=allow-undeclared-keys, redis-server
 # (no cluster) allows undeclared keys anyway.
@@ -96,6 +97,15 @@ def test_argv_keys_are_predicted_and_replies_match_redis(lacewing_factory, auto_
         assert s["lua_predicted_keys"] >= 3 + 4 * (calls - 2) - 8, s
         assert s["lua_predicted_keys_hit"] == s["lua_predicted_keys"], s
         assert s["lua_unpredicted_keys"] <= 5 * 2, s
+        # /metrics exports the same counters as INFO (nothing runs in between).
+        fams = scrape(server.port)
+        assert value(fams, "lacewing_script_predicted_keys_total") == s["lua_predicted_keys"]
+        assert (value(fams, "lacewing_script_predicted_keys_hit_total")
+                == s["lua_predicted_keys_hit"])
+        assert (value(fams, "lacewing_script_unpredicted_keys_total")
+                == s["lua_unpredicted_keys"])
+        migrated = int(server.client().info("stats")["migrated_connections"])
+        assert value(fams, "lacewing_migrated_connections_total") == migrated
     finally:
         rd.stop()
 

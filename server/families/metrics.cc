@@ -190,6 +190,9 @@ void ServerFamilies(Service* service, Exposition& e) {
       service->net_input_bytes());
   one("lacewing_net_output_bytes_total", "counter", "Bytes written to clients.",
       service->net_output_bytes());
+  one("lacewing_migrated_connections_total", "counter",
+      "Connections moved to the thread of their keys (INFO migrated_connections).",
+      service->migrated_connections());
   if (service->config().scripting_info == nullptr) return;
   ScriptingInfo s = service->config().scripting_info(service);
   e.Family("lacewing_script_runs_total", "counter", "Script runs by atomicity mode.");
@@ -205,6 +208,15 @@ void ServerFamilies(Service* service, Exposition& e) {
       s.rollbacks);
   one("lacewing_script_global_fallbacks_total", "counter",
       "Scripts that fell back to the whole-store lock.", s.global_fallbacks);
+  one("lacewing_script_predicted_keys_total", "counter",
+      "Undeclared keys predicted and locked at a script's start (INFO lua_predicted_keys).",
+      s.predicted_keys);
+  one("lacewing_script_predicted_keys_hit_total", "counter",
+      "Predicted keys the script then touched (INFO lua_predicted_keys_hit).",
+      s.predicted_keys_hit);
+  one("lacewing_script_unpredicted_keys_total", "counter",
+      "Undeclared keys touched that were not predicted (INFO lua_unpredicted_keys).",
+      s.unpredicted_keys);
   one("lacewing_lua_memory_bytes", "gauge", "Heap of the idle Lua interpreters.",
       s.used_memory_lua);
 }
