@@ -58,6 +58,11 @@ void RunSquashed(Service* service, const ConnectionContext& client,
 // their replies, in order, to `out`. Cheaper than RunSquashed: the keys are borrowed (they
 // must stay valid until it returns), each shard writes its replies into one buffer, and the
 // commands on a shard share clock reads (ConnectionContext::clock_chain).
+// From a fiber, pipelines that need another thread's shard are grouped: those of the
+// thread's fibers that call it in the same turn of the loop (and speak the same RESP
+// version) run as one transaction, each pipeline's commands in its order; every pipeline
+// stays atomic and sees its own earlier writes. One that needs only this thread's shard
+// runs at once, alone.
 void RunSquashedInto(Service* service, const ConnectionContext& client,
                      std::span<const SquashItem> items, ReplyBuilder* out);
 

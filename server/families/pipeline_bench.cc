@@ -6,10 +6,11 @@
 //   bazel run --config=opt //server/families:pipeline_bench
 //   bazel run --config=opt //server/families:pipeline_bench -- --benchmark_filter=/2/25
 //
-// Arguments: proactor threads, connection fibers per thread. cpu_ns_per_cmd is the whole
-// process's CPU time (every thread: getrusage) per command, the figure that decides
-// throughput on a machine whose cores the clients share; with two threads about half of each
-// batch runs on the other thread's shard.
+// Arguments: proactor threads, connection fibers per thread, and where the keys live: 0
+// random (memtier's), 1 only on the fiber's own thread's shard, 2 only on other shards.
+// cpu_ns_per_cmd is the whole process's CPU time (every thread: getrusage) per command, the
+// figure that decides throughput on a machine whose cores the clients share; with two
+// threads and random keys about half of each batch runs on the other thread's shard.
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
@@ -71,13 +72,18 @@ Env& EnvFor(size_t threads) {
 }
 
 // memtier's requests: "memtier-<n>" keys, SET with a 32-byte value or GET, 1:1.
-std::vector<std::string> MakeInputs(uint32_t seed) {
+// place: 0 random keys; 1 only keys of shard `home`; 2 only keys of other shards.
+std::vector<std::string> MakeInputs(uint32_t seed, Service* service = nullptr, int place = 0,
+                                    uint32_t home = 0) {
   std::mt19937 rng(seed);
   std::vector<std::string> inputs(kInputs);
   const std::string value(32, 'x');
   for (std::string& in : inputs) {
     for (int i = 0; i < kBatch; ++i) {
       std::string key = Key(rng() % kKeys);
+      while (place != 0 && (service->shards().ShardOf(key) == home) != (place == 1)) {
+        key = Key(rng() % kKeys);
+      }
       if (rng() % 2 == 0) {
         in += "*3\r\n" + Bulk("SET") + Bulk(key) + Bulk(value);
       } else {
@@ -92,7 +98,8 @@ std::vector<std::string> MakeInputs(uint32_t seed) {
 // requests (ACL, MULTI and pub/sub checks aside, which cost a few branches there).
 class FakeConnection {
  public:
-  FakeConnection(Service* service, uint32_t seed) : service_(service), inputs_(MakeInputs(seed)) {
+  FakeConnection(Service* service, uint32_t seed, int place = 0, uint32_t home = 0)
+      : service_(service), inputs_(MakeInputs(seed, service, place, home)) {
     cntx_.service = service;
     cntx_.rb = &rb_;
     cntx_.client_id = service->NextClientId();
@@ -158,8 +165,10 @@ void BM_SetGetPipeline(benchmark::State& state) {
   for (size_t t = 0; t < threads; ++t) {
     for (int f = 0; f < fibers; ++f) {
       const uint32_t seed = uint32_t(t * 1000 + f);
-      conns.push_back(env.pool.at(t)->Await(
-          [&] { return std::make_unique<FakeConnection>(env.service.get(), seed); }));
+      conns.push_back(env.pool.at(t)->Await([&] {
+        return std::make_unique<FakeConnection>(env.service.get(), seed, int(state.range(2)),
+                                                uint32_t(t));
+      }));
     }
   }
   const int64_t cpu_before = ProcessCpuNs();
@@ -184,11 +193,13 @@ void BM_SetGetPipeline(benchmark::State& state) {
 }
 
 BENCHMARK(BM_SetGetPipeline)
-    ->ArgNames({"threads", "fibers"})
-    ->Args({1, 1})
-    ->Args({1, 25})
-    ->Args({2, 1})
-    ->Args({2, 25})
+    ->ArgNames({"threads", "fibers", "place"})
+    ->Args({1, 1, 0})
+    ->Args({1, 25, 0})
+    ->Args({2, 1, 0})
+    ->Args({2, 25, 0})
+    ->Args({2, 25, 1})
+    ->Args({2, 25, 2})
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
