@@ -17,6 +17,8 @@ ShardSet::ShardSet(io::ProactorPool* pool, ShardSetOptions options)
   for (size_t i = 0; i < pool->size(); ++i) {
     shards_.push_back(std::make_unique<EngineShard>(ShardId(i), this));
   }
+  const uint64_t n = shards_.size();
+  if ((n & (n - 1)) == 0) shard_mask_ = n - 1;
   pool_->AwaitBriefOnAll([this](io::Proactor* p) { EngineShard::SetCurrent(shard(p->index())); });
 }
 
@@ -29,8 +31,11 @@ ShardSet::~ShardSet() {
 
 ShardId ShardSet::ShardOf(std::string_view key) const {
   if (shards_.size() == 1) return 0;  // one thread: no hash per key and lookup
-  return ShardId(HashBytes(HashTagOf(key), kShardSeed) % shards_.size());
+  const uint64_t h = ShardHash(key);
+  return ShardId(shard_mask_ != 0 ? h & shard_mask_ : h % shards_.size());
 }
+
+uint64_t ShardSet::ShardHash(std::string_view key) { return HashBytes(HashTagOf(key), kShardSeed); }
 
 uint64_t ShardSet::LockFingerprint(std::string_view key) const {
   return HashBytes(options_.lock_on_hashtags ? HashTagOf(key) : key, kLockSeed);

@@ -2,8 +2,9 @@
 // by thread i), and the mapping from a key to its shard and to its lock fingerprint.
 //
 // Key -> shard: a seeded XXH3 of the key's hash tag (HashTagOf: the "{tag}" body, or the whole
-// key), modulo the shard count, so keys that share a tag share a shard. The seed keeps shard
-// choice independent of the unseeded hash the dash table uses for its buckets.
+// key), modulo the shard count (a mask for a power of two: the same shard), so keys that share
+// a tag share a shard. The seed keeps shard choice independent of the unseeded hash the dash
+// table uses for its buckets.
 // Lock fingerprint: another seeded XXH3, of the whole key, or of its tag when
 // `lock_on_hashtags` is set (then one lock covers every key with that tag). Two keys that
 // collide on 64 bits merely share a lock: a false conflict, never a missed one.
@@ -48,6 +49,8 @@ class ShardSet {
   io::Proactor* proactor(ShardId id) const { return pool_->at(id); }
 
   ShardId ShardOf(std::string_view key) const;
+  // The hash ShardOf takes modulo size() (the same for every shard count).
+  static uint64_t ShardHash(std::string_view key);
   uint64_t LockFingerprint(std::string_view key) const;
 
   // A fresh global transaction id, larger than every id handed out before.
@@ -65,6 +68,9 @@ class ShardSet {
   io::ProactorPool* pool_;
   ShardSetOptions options_;
   std::vector<std::unique_ptr<EngineShard>> shards_;
+  // shards_.size() - 1 when the count is a power of two (then `& mask` is `% size` without a
+  // 64-bit division, tens of cycles per key), else 0.
+  uint64_t shard_mask_ = 0;
   std::atomic<TxId> next_txid_{1};
 };
 
