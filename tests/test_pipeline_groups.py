@@ -5,6 +5,7 @@ version, and must leave the same values. Each connection has keys of its own, sp
 both shards, so what it should read does not depend on how the connections interleave.
 """
 import random
+import time
 
 from concurrency import run_once
 from resp_client import RawClient, encode
@@ -70,3 +71,34 @@ def test_concurrent_pipelines_get_their_own_replies_in_order(server, redis_serve
         for i, (lw, rd) in enumerate(zip(got[conn], want)):
             assert lw == rd, (f"connection {conn} (RESP{3 if resp3[conn] else 2}) pipeline {i}: "
                               f"{scripts[conn][i]}\nlacewing {lw}\nredis    {rd}")
+
+
+def test_no_pipeline_of_a_group_writes_after_client_pause_write(server):
+    """A pipeline waiting for its group (its leader yields) was classified before any pause:
+    a CLIENT PAUSE WRITE that another connection of its thread runs meanwhile must see none of
+    it run afterwards. Writers pipeline SETs while an admin pauses and reads every key, then
+    reads them again, still paused: no value may change in between (one round in ~15 changed
+    before: the group ran after the pause's +OK)."""
+    writers = [RawClient(server.port) for _ in range(7)]  # both threads, with the admin's
+    admin, ctl = RawClient(server.port), RawClient(server.port)
+    keys = [[f"w{w}:k{j}" for j in range(4)] for w in range(len(writers))]  # both shards
+    every = [k for ks in keys for k in ks]
+    try:
+        for rnd in range(100):
+            assert ctl.call("CLIENT", "UNPAUSE") == b"+OK\r\n"
+            assert ctl.call("MSET", *[x for k in every for x in (k, "old")]) == b"+OK\r\n"
+            for w, c in enumerate(writers):
+                c.sock.sendall(b"".join(encode("SET", k, f"new{rnd}") for k in keys[w]))
+            admin.sock.sendall(encode("CLIENT", "PAUSE", "5000", "WRITE")
+                               + b"".join(encode("GET", k) for k in every))
+            assert admin.read_reply() == b"+OK\r\n"
+            first = [admin.read_reply() for _ in every]
+            time.sleep(0.01)  # a group that ignored the pause has run by now
+            again = [admin.call("GET", k) for k in every]
+            assert first == again, f"round {rnd}: a write ran after CLIENT PAUSE WRITE's +OK"
+            assert ctl.call("CLIENT", "UNPAUSE") == b"+OK\r\n"
+            for w, c in enumerate(writers):
+                assert [c.read_reply() for _ in keys[w]] == [b"+OK\r\n"] * len(keys[w])
+    finally:
+        for c in writers + [admin, ctl]:
+            c.close()

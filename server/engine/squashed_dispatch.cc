@@ -117,6 +117,7 @@ struct Member {
   const ConnectionContext* client;
   std::span<const SquashItem> items;
   ReplyBuilder* out;
+  bool* ran;  // set before the member is woken: whether its items ran
 };
 
 // RunSquashedInto's state: the squasher, one reply buffer, clock and sub-context per shard
@@ -291,14 +292,15 @@ void RunMembers(Service* service, std::span<const Member> members) {
 
 }  // namespace
 
-void RunSquashedInto(Service* service, const ConnectionContext& client,
+bool RunSquashedInto(Service* service, const ConnectionContext& client,
                      std::span<const SquashItem> items, ReplyBuilder* out) {
-  if (items.empty()) return;
-  const Member me{&client, items, out};
+  if (items.empty()) return true;
+  bool ran = false;
+  const Member me{&client, items, out, &ran};
   // A batch on this thread's shard alone runs inline at once: nothing to share.
   if (!io::this_fiber::InFiber() || !NeedsOtherThread(service, items)) {
     RunMembers(service, std::span<const Member>(&me, 1));
-    return;
+    return true;
   }
   const RespVersion version = client.rb->resp_version();
   if (Group* open = tl_open_group; open != nullptr && open->service == service &&
@@ -308,8 +310,8 @@ void RunSquashedInto(Service* service, const ConnectionContext& client,
     open->members.push_back(me);
     open->items += items.size();
     open->waiters.push_back(&done);
-    done.Wait();  // the leader has appended our replies to `out`
-    return;
+    done.Wait();  // the leader has appended our replies to `out`, or run nothing
+    return ran;
   }
   Group group{service, version};
   group.members.push_back(me);
@@ -323,8 +325,15 @@ void RunSquashedInto(Service* service, const ConnectionContext& client,
   // Closed before it runs: a fiber that comes later leads a group of its own. (A member of
   // another RESP version, or one that found this group full, may have opened one already.)
   if (tl_open_group == &group) tl_open_group = nullptr;
-  RunMembers(service, group.members);
+  // The members classified their items before the yield. A CLIENT PAUSE, MONITOR or busy
+  // script begun meanwhile (by a connection of this thread) must see none of them run
+  // squashed: a write after PAUSE WRITE's +OK, or unseen by the monitor after MONITOR's. Each
+  // member then dispatches its items one by one itself.
+  const bool run = !service->unbatched() && !service->busy().active();
+  if (run) RunMembers(service, group.members);
+  for (const Member& member : group.members) *member.ran = run;
   for (io::Done* done : group.waiters) done->Notify();
+  return run;
 }
 
 void RunSquashedDetached(Service* service, const ConnectionContext& client,

@@ -63,7 +63,11 @@ void RunSquashed(Service* service, const ConnectionContext& client,
 // version) run as one transaction, each pipeline's commands in its order; every pipeline
 // stays atomic and sees its own earlier writes. One that needs only this thread's shard
 // runs at once, alone.
-void RunSquashedInto(Service* service, const ConnectionContext& client,
+// Returns false, having run none of the items and written nothing to `out`, when a CLIENT
+// PAUSE, MONITOR or busy script began while the pipeline waited for its group: the caller
+// must then dispatch the items one by one (DispatchSpec), as it would have had it
+// classified them after that.
+[[nodiscard]] bool RunSquashedInto(Service* service, const ConnectionContext& client,
                      std::span<const SquashItem> items, ReplyBuilder* out);
 
 // As RunSquashed, but fire and forget (tx::Squasher::RunDetached): returns once the batch

@@ -99,7 +99,8 @@ class SquashGroupTest : public ServiceTest {
       io::BlockingCounter done(int64_t(pipelines.size()));
       for (const auto& p : pipelines) {
         io::Fiber("pipeline", [&, pipeline = p.get()] {
-          RunSquashedInto(service_.get(), pipeline->cntx, pipeline->items, &pipeline->rb);
+          EXPECT_TRUE(
+              RunSquashedInto(service_.get(), pipeline->cntx, pipeline->items, &pipeline->rb));
           done.Dec();
         }).Detach();
       }
@@ -183,6 +184,36 @@ TEST_F(SquashGroupTest, APipelineOnItsOwnThreadsShardRunsAlone) {
   for (const auto& p : pipelines) {
     EXPECT_EQ(p->rb.buffer(), p->expected) << "client " << p->cntx.client_id;
   }
+}
+
+TEST_F(SquashGroupTest, APauseBegunWhileAGroupWaitsRunsNoneOfIt) {
+  // The leader classified its items before it yielded; a connection of the same thread sets
+  // CLIENT PAUSE WRITE meanwhile. Nothing of the group may run after that +OK: the pipelines
+  // are handed back to be dispatched one by one (each waiting out the pause).
+  std::unique_ptr<Pipeline> leader = Make(0, 4), member = Make(1, 4);
+  bool ran[2] = {true, true};
+  pool_.at(0)->AwaitFiber([&] {
+    io::BlockingCounter done(3);
+    Pipeline* p[2] = {leader.get(), member.get()};
+    for (int i = 0; i < 2; ++i) {
+      io::Fiber("pipeline", [&, i] {
+        ran[i] = RunSquashedInto(service_.get(), p[i]->cntx, p[i]->items, &p[i]->rb);
+        done.Dec();
+      }).Detach();
+    }
+    io::Fiber("pause", [&] {
+      service_->Pause(Service::kPauseWrite, INT64_MAX);
+      done.Dec();
+    }).Detach();
+    done.Wait();
+  });
+  service_->Unpause();
+  EXPECT_FALSE(ran[0]);
+  EXPECT_FALSE(ran[1]);
+  EXPECT_EQ(leader->rb.buffer(), "");
+  EXPECT_EQ(member->rb.buffer(), "");
+  EXPECT_TRUE(g_ran[0].empty());
+  EXPECT_TRUE(pool_.at(1)->Await([] { return g_ran[1].empty(); }));
 }
 
 }  // namespace

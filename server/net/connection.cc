@@ -516,8 +516,9 @@ void Connection::RunPipelineBatch() {
   }
   if (pending_.size() == 1) {
     service_->DispatchSpec(pending_[0].spec, pending_[0].args, &cntx_);
-  } else {
-    RunSquashedInto(service_, cntx_, pending_, &rb_);
+  } else if (!RunSquashedInto(service_, cntx_, pending_, &rb_)) {
+    // A pause, MONITOR or busy script began while the batch waited for its group: one by one.
+    for (const SquashItem& item : pending_) service_->DispatchSpec(item.spec, item.args, &cntx_);
   }
   pending_.clear();
   pending_args_.clear();
