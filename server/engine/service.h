@@ -409,6 +409,9 @@ class Service {
   // Monitors or a pause: pipelines and EXEC run their commands one by one through
   // DispatchSpec instead of squashing or batching them (one relaxed load each).
   bool unbatched() const { return monitors_.active() || pause_active(); }
+  // Nothing may run squashed (pipelines, squashed groups): unbatched(), or a script is past
+  // the busy threshold (squashed commands are never refused -BUSY; Dispatch answers it).
+  bool squash_refused() const { return unbatched() || busy_.active(); }
   // The clients in MONITOR mode and the command feed to them.
   MonitorHub& monitors() { return monitors_; }
   // LATENCY: the spikes of `latency-monitor-threshold` ms or more.

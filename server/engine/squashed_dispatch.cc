@@ -329,7 +329,7 @@ bool RunSquashedInto(Service* service, const ConnectionContext& client,
   // script begun meanwhile (by a connection of this thread) must see none of them run
   // squashed: a write after PAUSE WRITE's +OK, or unseen by the monitor after MONITOR's. Each
   // member then dispatches its items one by one itself.
-  const bool run = !service->unbatched() && !service->busy().active();
+  const bool run = !service->squash_refused();
   if (run) RunMembers(service, group.members);
   for (const Member& member : group.members) *member.ran = run;
   for (io::Done* done : group.waiters) done->Notify();

@@ -459,9 +459,11 @@ const CommandSpec* Connection::Batchable(const CommandSpec* spec,
     return nullptr;
   }
   if (!AclAllows(spec, args)) return nullptr;  // batches skip Dispatch's ACL check
-  // A batch runs its scripts without Dispatch's -BUSY check: one by one while a script is busy.
-  if (service_->busy().active()) return nullptr;
-  if (service_->unbatched() || cntx_.reply_mode != ConnectionContext::kReplyOn) return nullptr;
+  // A batch runs its scripts without Dispatch's -BUSY check: one by one while a script is busy
+  // (and while a client monitors or a pause is set).
+  if (service_->squash_refused() || cntx_.reply_mode != ConnectionContext::kReplyOn) {
+    return nullptr;
+  }
   return InInput(args) ? spec : nullptr;
 }
 
@@ -494,10 +496,9 @@ bool Connection::Squashable(const CommandSpec* spec, const std::vector<std::stri
   // A squashed command runs on its shard and is never refused -BUSY (a script's own calls go
   // that way too): while some script is past the busy threshold, commands go one by one
   // through Dispatch, which answers -BUSY for a held key instead of waiting for it.
-  if (service_->busy().active()) return false;
   // While a client monitors or a pause is set, each command runs alone through DispatchSpec
   // (which feeds the monitors and waits out the pause); CLIENT REPLY OFF/SKIP too.
-  if (service_->unbatched() || cntx_.reply_mode != ConnectionContext::kReplyOn) return false;
+  if (service_->squash_refused() || cntx_.reply_mode != ConnectionContext::kReplyOn) return false;
   if (!InInput(args)) return false;
   if (!ClassifyForSquash(service_, spec, args, out)) return false;
   if (!AclAllows(spec, args)) return false;  // squashed commands skip Dispatch's ACL check
