@@ -72,9 +72,7 @@ class EpollPoller final : public Poller {
       auto* watch = static_cast<IoWatch*>(events_[i].data.ptr);
       uint32_t e = events_[i].events;
       if (watch == nullptr) {
-        uint64_t drained;
-        while (read(wake_fd_, &drained, sizeof(drained)) > 0) {
-        }
+        DrainWakeFd(wake_fd_);
         continue;
       }
       bool hangup = e & (EPOLLERR | EPOLLHUP);
@@ -96,6 +94,12 @@ class EpollPoller final : public Poller {
 std::unique_ptr<Poller> Poller::Create(PollerKind kind, int wake_fd) {
   if (kind == PollerKind::kUring) return CreateUringPoller(wake_fd);
   return std::make_unique<EpollPoller>(wake_fd);
+}
+
+void DrainWakeFd(int wake_fd) {
+  uint64_t counter;
+  ssize_t n = read(wake_fd, &counter, sizeof(counter));
+  (void)n;  // EAGAIN: another read took it (a spurious report), nothing to reset
 }
 
 }  // namespace lw::io

@@ -51,4 +51,10 @@ class Poller {
   virtual int Wait(Clock::duration timeout, const ReadyFn& on_ready) = 0;
 };
 
+// Resets the wake-up eventfd after the poller reported it. One read suffices: a (non
+// semaphore) eventfd read returns the whole counter and zeroes it, so a loop's second read
+// only failed with EAGAIN, one wasted system call per wake-up; a write after this read makes
+// the fd readable again and is reported as a new edge.
+void DrainWakeFd(int wake_fd);
+
 }  // namespace lw::io

@@ -65,9 +65,7 @@ class UringPoller final : public Poller {
       int res = cqe->res;
       if (id == kRemoveTag) continue;
       if (id == kWakeId) {
-        uint64_t drained;
-        while (read(wake_fd_, &drained, sizeof(drained)) > 0) {
-        }
+        DrainWakeFd(wake_fd_);
         if (!more) Arm(wake_fd_, kWakeId);
         continue;
       }
