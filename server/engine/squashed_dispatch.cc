@@ -150,6 +150,9 @@ class PipelineBatch {
   };
 
   void RunOne(size_t i, tx::EngineShard* es);
+  // Whether `sub` may skip DispatchSpec's ACL check for a command of `client`; else sets
+  // `sub` up for it. Runs on the command's shard thread, just before the command.
+  bool AclStillChecked(const ConnectionContext& client, ConnectionContext* sub) const;
   bool Keep() const;  // small enough to go back to the pool
 
   tx::ShardSet* shard_set_;  // a thread's pool may outlive a Service (tests make several)
@@ -196,16 +199,34 @@ bool PipelineBatch::Keep() const {
   return true;
 }
 
+bool PipelineBatch::AclStillChecked(const ConnectionContext& client,
+                                    ConnectionContext* sub) const {
+  // The connection admitted the command under its user's snapshot of generation
+  // client.acl_gen (Connection::AclAllows). Redis checks a command when it runs: after an ACL
+  // SETUSER, DELUSER or LOAD published since (from any thread, maybe while this batch waited
+  // for its group or its hop), DispatchSpec checks it again against the user's new snapshot
+  // and answers NOPERM in its place. One load per command; the user's reference count is
+  // touched only then.
+  if (client.acl_gen == service_->acl().generation()) [[likely]] {
+    sub->user = nullptr;
+    return true;
+  }
+  sub->user = client.user;
+  sub->acl_gen = client.acl_gen;
+  return false;
+}
+
 void PipelineBatch::RunOne(size_t i, tx::EngineShard* es) {
   const SquashItem& item = items_[i];
   ShardOut& out = shards_[es->id()];
   ConnectionContext& sub = out.sub;
+  const ConnectionContext& client = *members_[owner_.empty() ? 0 : owner_[i]].client;
   sub.service = service_;
   sub.rb = &out.rb;
-  sub.client_id = members_[owner_.empty() ? 0 : owner_[i]].client->client_id;
+  sub.client_id = client.client_id;
   sub.db_index = item.db;
   sub.authenticated = true;
-  sub.acl_checked = true;  // only a client whose user may run anything squashes
+  sub.acl_checked = AclStillChecked(client, &sub);
   sub.direct_shard = es;
   sub.clock_chain = &out.clock;
   sub.direct_keys = item.keys;  // known to live here: op_args.h skips their hashes

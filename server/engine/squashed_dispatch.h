@@ -63,6 +63,10 @@ void RunSquashed(Service* service, const ConnectionContext& client,
 // version) run as one transaction, each pipeline's commands in its order; every pipeline
 // stays atomic and sees its own earlier writes. One that needs only this thread's shard
 // runs at once, alone.
+// ACL: the items were admitted under the client's user snapshot of generation
+// client.acl_gen (which must be current then). A command that finds an ACL change published
+// since when it runs on its shard is checked again against the user's new snapshot, as Redis
+// checks each command when it executes: refused, its reply is the NOPERM error.
 // Returns false, having run none of the items and written nothing to `out`, when a CLIENT
 // PAUSE, MONITOR or busy script began while the pipeline waited for its group: the caller
 // must then dispatch the items one by one (DispatchSpec), as it would have had it

@@ -6,11 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "io/blocking_counter.h"
 #include "io/fiber.h"
+#include "server/engine/acl_registry.h"
 #include "server/engine/command_registry.h"
 #include "server/engine/connection_context.h"
 #include "server/engine/service.h"
@@ -68,6 +70,7 @@ class SquashGroupTest : public ServiceTest {
     p->cntx.service = service_.get();
     p->cntx.rb = &p->rb;
     p->cntx.client_id = 100 + id;
+    service_->acl().Refresh(&p->cntx);  // the default user, current
     for (int j = 0; j < n; ++j) {
       const int shard = j % 2;
       std::string value = std::to_string(id) + "." + std::to_string(j);
@@ -214,6 +217,64 @@ TEST_F(SquashGroupTest, APauseBegunWhileAGroupWaitsRunsNoneOfIt) {
   EXPECT_EQ(member->rb.buffer(), "");
   EXPECT_TRUE(g_ran[0].empty());
   EXPECT_TRUE(pool_.at(1)->Await([] { return g_ran[1].empty(); }));
+}
+
+// Two pipelines of user `u` (allowed everything) wait in a group while a fiber of their
+// thread applies `rules` to user `who`; returns what RunSquashedInto returned for each.
+std::vector<bool> RunWhileSetUser(Service* service, io::ProactorPool* pool,
+                                  std::span<Pipeline* const> pipelines, std::string who,
+                                  std::vector<std::string> rules) {
+  AclRegistry& acl = service->acl();
+  EXPECT_EQ(acl.SetUser("u", std::vector<std::string>{"on", "nopass", "+@all", "~*"}), "");
+  for (Pipeline* p : pipelines) acl.Login(&p->cntx, acl.Get("u"));
+  std::vector<bool> ran(pipelines.size(), false);
+  pool->at(0)->AwaitFiber([&] {
+    io::BlockingCounter done(int64_t(pipelines.size()) + 1);
+    for (size_t i = 0; i < pipelines.size(); ++i) {
+      io::Fiber("pipeline", [&, i] {
+        Pipeline* p = pipelines[i];
+        ran[i] = RunSquashedInto(service, p->cntx, p->items, &p->rb);
+        done.Dec();
+      }).Detach();
+    }
+    io::Fiber("setuser", [&] {
+      EXPECT_EQ(acl.SetUser(who, rules), "");
+      done.Dec();
+    }).Detach();
+    done.Wait();
+  });
+  return ran;
+}
+
+TEST_F(SquashGroupTest, AnAclChangeWhileAGroupWaitsIsCheckedAsItsCommandsRun) {
+  // Admitted while `u` could run tlog; ACL SETUSER u -tlog got its +OK before the group ran
+  // (a fiber of the same thread, while the leader yielded). As in Redis, where each command
+  // is checked when it executes, none of the commands may run: each is answered NOPERM.
+  std::unique_ptr<Pipeline> leader = Make(0, 4), member = Make(1, 4);
+  Pipeline* p[2] = {leader.get(), member.get()};
+  std::vector<bool> ran = RunWhileSetUser(service_.get(), &pool_, p, "u", {"-tlog"});
+  std::string noperm;
+  for (int i = 0; i < 4; ++i) {
+    noperm += "-NOPERM this user has no permissions to run the 'tlog' command\r\n";
+  }
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_TRUE(ran[i]);
+    EXPECT_EQ(p[i]->rb.buffer(), noperm) << "client " << p[i]->cntx.client_id;
+  }
+  EXPECT_TRUE(g_ran[0].empty());
+  EXPECT_TRUE(pool_.at(1)->Await([] { return g_ran[1].empty(); }));
+}
+
+TEST_F(SquashGroupTest, AnAclChangeOfAnotherUserLetsTheGroupRun) {
+  // The generation moved, but `u` may still run everything: the commands are checked again
+  // against its (unchanged) permissions and run.
+  std::unique_ptr<Pipeline> leader = Make(0, 4), member = Make(1, 4);
+  Pipeline* p[2] = {leader.get(), member.get()};
+  std::vector<bool> ran = RunWhileSetUser(service_.get(), &pool_, p, "v", {"on"});
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_TRUE(ran[i]);
+    EXPECT_EQ(p[i]->rb.buffer(), p[i]->expected) << "client " << p[i]->cntx.client_id;
+  }
 }
 
 }  // namespace

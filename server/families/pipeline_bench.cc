@@ -104,6 +104,7 @@ class FakeConnection {
     cntx_.service = service;
     cntx_.rb = &rb_;
     cntx_.client_id = service->NextClientId();
+    service->acl().Refresh(&cntx_);  // the default user's snapshot, as Dispatch would take
   }
 
   // Not inlined, so that an instruction count can be limited to it (deterministic, unlike

@@ -440,6 +440,10 @@ bool Connection::AclAllows(const CommandSpec* spec,
   return id >= 0 && acl::Check(*cntx_.user, table, id, args, &pos) == acl::Verdict::kOk;
 }
 
+bool Connection::AclChangedSinceAdmission() const {
+  return cntx_.acl_gen != service_->acl().generation();
+}
+
 bool Connection::InInput(const std::vector<std::string_view>& args) const {
   const char* lo = in_.data();
   const char* hi = in_.data() + in_len_;
@@ -476,8 +480,8 @@ void Connection::RunCommandBatch() {
     size_t end = i + 1 < n ? batch_arg_begin_[i + 1] : all.size();
     return all.subspan(batch_arg_begin_[i], end - batch_arg_begin_[i]);
   };
-  if (n == 1) {
-    service_->DispatchSpec(batch_spec_, request(0), &cntx_);
+  if (n == 1 || AclChangedSinceAdmission()) {
+    for (size_t i = 0; i < n; ++i) service_->DispatchSpec(batch_spec_, request(i), &cntx_);
   } else {
     absl::InlinedVector<CmdArgs, kMaxBatch> requests;
     for (size_t i = 0; i < n; ++i) requests.push_back(request(i));
@@ -515,10 +519,12 @@ void Connection::RunPipelineBatch() {
     size_t end = i + 1 < pending_.size() ? pending_arg_begin_[i + 1] : all.size();
     pending_[i].args = all.subspan(pending_arg_begin_[i], end - pending_arg_begin_[i]);
   }
-  if (pending_.size() == 1) {
-    service_->DispatchSpec(pending_[0].spec, pending_[0].args, &cntx_);
-  } else if (!RunSquashedInto(service_, cntx_, pending_, &rb_)) {
-    // A pause, MONITOR or busy script began while the batch waited for its group: one by one.
+  // One by one: a single command; an ACL change since the batch was admitted (each command
+  // is answered NOPERM, and logged, as Dispatch would); a pause, MONITOR or busy script begun
+  // while the batch waited for its group. (A change published later, while the batch runs,
+  // is caught on the shards: RunSquashedInto.)
+  if (pending_.size() == 1 || AclChangedSinceAdmission() ||
+      !RunSquashedInto(service_, cntx_, pending_, &rb_)) {
     for (const SquashItem& item : pending_) service_->DispatchSpec(item.spec, item.args, &cntx_);
   }
   pending_.clear();

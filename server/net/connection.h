@@ -176,10 +176,14 @@ class Connection : public ClientControl {
   std::vector<SquashItem> pending_;
   // CLIENT REPLY OFF/SKIP: drops the reply the last command appended from `mark` on.
   void ApplyReplyMode(size_t mark);
-  // True if every view of `args` points into in_ (not into the parser's inline buffer).
   // Whether the client's user may run this request (ACL), checked before a request skips
   // Dispatch (batches, squashed pipelines). REQUIRES: spec is args[0]'s command.
   bool AclAllows(const CommandSpec* spec, const std::vector<std::string_view>& args) const;
+  // True if an ACL change was published since the pending requests were admitted by
+  // AclAllows (which requires cntx_.acl_gen to be current): they must then be dispatched one
+  // by one, each checked again as it runs. One load.
+  bool AclChangedSinceAdmission() const;
+  // True if every view of `args` points into in_ (not into the parser's inline buffer).
   bool InInput(const std::vector<std::string_view>& args) const;
   // Pipelined requests of one command with a batch handler (command_registry.h), e.g.
   // EVALSHA: the spec if `args` may join such a batch, else null.
