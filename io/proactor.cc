@@ -109,6 +109,12 @@ Proactor::SpinEnd Proactor::SpinForWork(const Poller::ReadyFn& on_ready) {
   return SpinEnd::kIdle;
 }
 
+void Proactor::EndIdle(Clock::time_point since, Clock::time_point now) {
+  idle_.store(false, std::memory_order_relaxed);
+  const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now - since).count();
+  idle_ns_.store(idle_ns_.load(std::memory_order_relaxed) + ns, std::memory_order_relaxed);
+}
+
 void Proactor::PollIoNow() {
   poller_->Wait(Clock::duration::zero(),
                 [this](IoWatch* w, bool r, bool wr) { OnReady(w, r, wr); });
@@ -150,11 +156,12 @@ void Proactor::Run() {
     // About to sleep: first spin briefly on the task queue. Cross-thread request/response
     // hops usually answer within microseconds, and an eventfd wake-up costs far more.
     idle_.store(true, std::memory_order_relaxed);
+    const auto idle_since = Clock::now();
     if (spin_ && MaySpin()) {
       const SpinEnd end = SpinForWork(on_ready);
       if (end != SpinEnd::kBusy) busy_backoff_ = Clock::duration::zero();
       if (end == SpinEnd::kWork) {
-        idle_.store(false, std::memory_order_relaxed);
+        EndIdle(idle_since, Clock::now());
         continue;
       }
     }
@@ -162,7 +169,7 @@ void Proactor::Run() {
     sleeping_.store(true, std::memory_order_seq_cst);
     if (!tasks_.Empty() || stop_.load()) {
       sleeping_.store(false, std::memory_order_relaxed);
-      idle_.store(false, std::memory_order_relaxed);
+      EndIdle(idle_since, Clock::now());
       continue;
     }
     Clock::duration timeout =
@@ -173,10 +180,11 @@ void Proactor::Run() {
     scheduler_.NoteIoPolled();
     // Spin next time only if this sleep ended soon and with work: a busy request/response
     // flow, where catching the next message awake saves a wake-up.
+    const auto woke_at = Clock::now();
     spin_ = (scheduler_.HasReady() || !tasks_.Empty()) &&
-            Clock::now() - slept_at < std::chrono::microseconds(kSpinAfterSleepMicros);
+            woke_at - slept_at < std::chrono::microseconds(kSpinAfterSleepMicros);
     sleeping_.store(false, std::memory_order_relaxed);
-    idle_.store(false, std::memory_order_relaxed);
+    EndIdle(idle_since, woke_at);
   }
   RunTasks();
   if (scheduler_.live_fibers() > 0) {

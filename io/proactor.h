@@ -46,6 +46,11 @@ class Proactor {
   // Any thread; a hint that may be stale at once: true while the loop has nothing to run
   // (spinning before sleep, or asleep). Work sent there is picked up with no queueing delay.
   bool idle() const { return idle_.load(std::memory_order_relaxed); }
+  // Any thread: nanoseconds the loop spent out of work (spinning before sleep, or asleep),
+  // added when each such turn ends. Its growth over an interval against the interval's length
+  // is the thread's spare time (connection migration asks this of a hot key's thread before
+  // moving more work there). A turn still in progress is not counted yet.
+  int64_t idle_ns() const { return idle_ns_.load(std::memory_order_relaxed); }
   // Owner thread only: other fibers are ready to run, or tasks wait (the thread has work
   // besides the caller).
   bool HasOtherWork() const { return scheduler_.HasReady() || !tasks_.Empty(); }
@@ -98,6 +103,8 @@ class Proactor {
   SpinEnd SpinForWork(const Poller::ReadyFn& on_ready);
   // False while a busy spin's pause lasts (counted in spins_skipped_).
   bool MaySpin();
+  // An idle turn begun at `since` ends at `now`: clears idle_, adds the time to idle_ns_.
+  void EndIdle(Clock::time_point since, Clock::time_point now);
 
   // How long an idle loop polls its task queue before sleeping in the poller. Cross-thread
   // request/response (a transaction's hops, a script's flush) answers within tens of
@@ -126,6 +133,7 @@ class Proactor {
   MpscQueue<std::function<void()>> tasks_;
   std::atomic<bool> sleeping_{false};
   std::atomic<bool> idle_{false};
+  std::atomic<int64_t> idle_ns_{0};  // written by the owner thread only
   std::atomic<bool> stop_{false};
   uint64_t loop_iterations_ = 0;
   uint64_t busy_turns_ = 0;

@@ -116,6 +116,25 @@ TEST_P(ProactorPoolTest, IdleHintFollowsTheLoop) {
   pool.Stop();
 }
 
+TEST_P(ProactorPoolTest, IdleNsCountsTimeOutOfWorkNotTimeBusy) {
+  ProactorPool pool(2, GetParam());
+  pool.Start();
+  // 50 ms with nothing to do: counted once the sleep ends (the task wakes the loop).
+  const int64_t before = pool.at(1)->idle_ns();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  pool.at(1)->Await([] {});
+  const int64_t slept = pool.at(1)->idle_ns() - before;
+  EXPECT_GE(slept, 40'000'000);
+  // 50 ms of a task that keeps the loop busy: not counted.
+  const int64_t busy_from = pool.at(1)->Await([&] {
+    const int64_t at_start = pool.at(1)->idle_ns();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return at_start - pool.at(1)->idle_ns();
+  });
+  EXPECT_EQ(busy_from, 0);
+  pool.Stop();
+}
+
 TEST_P(ProactorPoolTest, IdleTimerWakeupsDoNotSpin) {
   // A thread woken only by timers (an idle server's expiry loop) sleeps again at once: the
   // polite spin is for work that arrives quickly, and would cost an idle server CPU.

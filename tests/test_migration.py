@@ -6,10 +6,12 @@ fixed keys (the hash is deterministic: 20 keys cover both shards) and read INFO'
 `migrated_connections`. Every reply is compared byte for byte with redis-server's for the
 same connection's commands (each connection has keys of its own, so the order between
 connections cannot change a reply). A move needs 32 commands over 4 reads on one foreign
-shard, at most 128 argument bytes per command, and 100 ms since the connection's last
+shard, at most 128 argument bytes per command (over 32: only to a thread idle for a quarter
+of the streak's time, measured for at least 10 ms), and 100 ms since the connection's last
 move."""
 import random
 import re
+import select
 import threading
 import time
 
@@ -425,4 +427,56 @@ def test_moves_leave_each_threads_memory_count_exact(server):
             break
     assert moves >= 50, moves
     assert drift < 1024 * moves, (drift, moves, heap0, heap1)
+    admin.close()
+
+
+def _xadds(i, r, n=16):
+    """n XADDs of 5 fields to client i's stream on the {hot} tag: about 60 argument bytes a
+    command, between the cheap bound (32) and the size bound (128). Explicit ids keep the
+    replies equal to redis-server's."""
+    return [("XADD", f"{{hot}}:s{i}", f"{r * n + j + 1}-1", "field1", r, "field2", "x",
+             "field3", "yy", "field4", j, "field5", "zzz") for j in range(n)]
+
+
+def _replied(client):
+    """True if a reply is waiting on client's socket (without reading it)."""
+    return bool(client.buf) or bool(select.select([client.sock], [], [], 0)[0])
+
+
+def test_mid_size_commands_stay_spread_while_the_keys_thread_is_saturated(lacewing_factory,
+                                                                           redis_server):
+    """Clients of mid-size commands (XADD of 5 fields) move to their key's thread only while
+    that thread has time to spare. A script on the key's tag keeps its thread busy (it yields
+    every 1000 Lua instructions, never idles): connections pipelining XADDs there from the
+    other thread stay where they are, their batches served between the script's slices. Once
+    the script ended, the same clients move."""
+    server = lacewing_factory("--proactor_threads", "2")
+    admin = RawClient(server.port)
+    pairs = [(RawClient(server.port), RawClient(redis_server.port)) for _ in range(6)]
+    for i, (lw, rd) in enumerate(pairs):
+        rd.call("DEL", f"{{hot}}:s{i}")
+    busy = RawClient(server.port)
+    spin = ("local t0 = redis.call('TIME') repeat local t = redis.call('TIME') "
+            "until (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) > tonumber(ARGV[1]) return 1")
+    before = migrated(admin)
+    busy.sock.sendall(encode("EVAL", spin, 1, "{hot}:busy", 3_000_000))  # 3 s, under BUSY's 5
+    time.sleep(0.2)  # the script is running
+    assert not _replied(busy)
+    for r in range(8):
+        for i, (lw, rd) in enumerate(pairs):
+            pipeline(lw, rd, _xadds(i, r))
+    assert not _replied(busy), "the script ended before the clients' 8 rounds"
+    assert migrated(admin) == before  # the busy thread got no more work
+    assert busy.read_reply() == b":1\r\n"
+    deadline = time.monotonic() + 20  # the spare time is measured over 10 ms of a streak
+    r = 8
+    while migrated(admin) == before and time.monotonic() < deadline:
+        for i, (lw, rd) in enumerate(pairs):
+            pipeline(lw, rd, _xadds(i, r))
+        r += 1
+    assert migrated(admin) - before >= 1  # the clients on the other thread move now
+    for lw, rd in pairs:
+        lw.close()
+        rd.close()
+    busy.close()
     admin.close()

@@ -661,6 +661,8 @@ bool Connection::MaybeMigrate() {
     streak_shard_ = shard;
     streak_cmds_ = streak_reads_ = 0;
     streak_bytes_ = 0;
+    streak_start_ns_ = cntx_.last_active_ns;
+    streak_target_idle_ns_ = service_->pool()->at(uint32_t(shard))->idle_ns();
   }
   streak_cmds_ += cmds;
   streak_bytes_ += bytes;
@@ -669,6 +671,11 @@ bool Connection::MaybeMigrate() {
   if (streak_bytes_ > kMigrateMaxArgBytes * streak_cmds_) {  // big commands: stay spread
     streak_shard_ = kNoShard;
     return false;
+  }
+  if (streak_bytes_ > kMigrateCheapArgBytes * streak_cmds_) {  // mid-size: only to spare time
+    const Spare spare = TargetSpareTime();
+    if (spare == Spare::kStay) streak_shard_ = kNoShard;
+    if (spare != Spare::kMove) return false;
   }
   // last_active_ns was read when this input arrived: no clock read of our own.
   if (last_move_ns_ != 0 && cntx_.last_active_ns - last_move_ns_ < kMigrateMinIntervalNs) {
@@ -701,6 +708,14 @@ bool Connection::MaybeMigrate() {
   migrate_target_ = uint32_t(shard);
   last_move_ns_ = cntx_.last_active_ns;
   return true;
+}
+
+Connection::Spare Connection::TargetSpareTime() const {
+  const int64_t elapsed = cntx_.last_active_ns - streak_start_ns_;
+  if (elapsed < kMigrateSpareWindowNs) return Spare::kWait;
+  const int64_t idle =
+      service_->pool()->at(uint32_t(streak_shard_))->idle_ns() - streak_target_idle_ns_;
+  return idle * kMigrateSpareShare >= elapsed ? Spare::kMove : Spare::kStay;
 }
 
 void Connection::AttachAfterMove() {
