@@ -234,7 +234,7 @@ bool EngineShard::ScheduleWithId(Transaction* tx) {
   // shard: refuse, so the coordinator retries with a newer id. If none of the younger ones
   // touched them (the access table's bounds, as for LockMore), `tx` conflicts with none of
   // them here and may take its place.
-  if (tx->txid_ < max_run_txid_ && (tx->global_ || !Untouched(tx->shard_[id_].locks, tx->txid_))) {
+  if (tx->txid_ < max_run_txid_ && !LateArrivalFits(tx)) {
     ++stats_.schedule_conflicts;
     return false;
   }
@@ -336,6 +336,13 @@ void EngineShard::Poll(TxId departed) {
   }
 }
 
+bool EngineShard::LateArrivalFits(const Transaction* tx) const {
+  if (!tx->global_) return Untouched(tx->shard_[id_].locks, tx->txid_);
+  // A shared global transaction (a whole-store read) conflicts only with writers: the
+  // younger readers that ran here need not come after it.
+  return tx->global_shared_ && last_write_run_ <= tx->txid_;
+}
+
 bool EngineShard::Untouched(std::span<const Transaction::LockRequest> locks, TxId t) const {
   if (last_global_run_ > t) return false;
   for (const auto& req : locks) {
@@ -347,9 +354,12 @@ bool EngineShard::Untouched(std::span<const Transaction::LockRequest> locks, TxI
 void EngineShard::NoteAccess(const Transaction* tx) {
   if (tx->global_) {
     last_global_run_ = std::max(last_global_run_, tx->txid_);
+    if (!tx->global_shared_) last_write_run_ = max_run_txid_;
     return;
   }
-  for (const auto& req : tx->shard_[id_].locks) last_access_.Stamp(req.fingerprint, max_run_txid_);
+  const auto& locks = tx->shard_[id_].locks;
+  for (const auto& req : locks) last_access_.Stamp(req.fingerprint, max_run_txid_);
+  if (HasExclusive(locks)) last_write_run_ = max_run_txid_;
 }
 
 // --- Locks learned while running (README.md). ---

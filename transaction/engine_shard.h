@@ -151,6 +151,11 @@ class EngineShard {
   // Whether no transaction younger than `t` (nor a global one) can have touched `locks` here:
   // every access table bound is at most t.
   bool Untouched(std::span<const Transaction::LockRequest> locks, TxId t) const;
+  // ScheduleWithId, for an arrival older than max_run_txid_: whether no younger transaction
+  // that conflicts with `tx` can have run here. A keyed one: Untouched. An exclusive global
+  // one: never. A shared global one (a read of the whole store): no writer ran here since a
+  // transaction younger than it did (last_write_run_).
+  bool LateArrivalFits(const Transaction* tx) const;
   // A hop of `tx` runs now (or ran quick): stamps its locks in the access table with the shard's
   // clock, max_run_txid_ (which includes tx's own id).
   void NoteAccess(const Transaction* tx);
@@ -182,6 +187,10 @@ class EngineShard {
   // (ScheduleWithId), is refused when either exceeds the transaction's id.
   AccessTable last_access_;
   TxId last_global_run_ = 0;
+  // The shard's clock (max_run_txid_) when a writer last ran here or was queued at the tail:
+  // a keyed transaction with an exclusive lock here, or an exclusive global one. A shared
+  // global arrival older than it is refused (LateArrivalFits); readers alone never refuse one.
+  TxId last_write_run_ = 0;
   // Armed transactions that could not run yet, each waiting for the departure of its blocker.
   // A departure re-checks only its own waiters: with many clients' scripts queued on the same
   // keys, rescanning the queue for every waiter after every conclusion (quadratic) took a

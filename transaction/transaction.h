@@ -125,6 +125,23 @@ class Transaction {
   OpStatus ExecuteOnShardPart(HopCallback cb, std::span<const ShardId> run,
                               std::span<const ShardId> later, bool conclude);
 
+  // ---- A whole-store read that starts on the caller's shard (InitGlobal(kShared)). ----
+  // For a read whose other shards depend on what it finds here (SORT ... GET: the list is
+  // here, the GET keys anywhere): one round trip instead of two (README.md, "A read that
+  // starts here"). ReadHere runs `cb` on the caller's shard only: the transaction takes an
+  // id, queues here alone, runs once no older writer holds this shard, and concludes here; no
+  // other shard hears of it. ReadThere then sends each shard of `shards` one message that
+  // queues the transaction with the same id, runs `cb` there and concludes; a shard that owns
+  // nothing the read needs is never asked at all. A shard refuses the message when a younger
+  // writer already ran there (a late arrival): ReadThere then returns false and the caller
+  // must drop everything it read and start over in another way (ExecuteOnShardPart, which
+  // queues everywhere before it runs anything). Only reads make this safe: the work that ran
+  // before the refusal changed nothing, so nobody can have seen it.
+  // REQUIRES: InitGlobal(kShared), multi mode kNone, not scheduled, called on a pool thread;
+  // ReadThere at most once, right after ReadHere, with shards other than the caller's.
+  OpStatus ReadHere(HopCallback cb);
+  bool ReadThere(HopCallback cb, std::span<const ShardId> shards);
+
   // ---- Detached: one concluding hop that the coordinator does not wait for. ----
   using OwnedHopCallback = std::function<OpStatus(Transaction* tx, EngineShard* shard)>;
   // Takes ownership of `tx` and of `cb`. A fresh `tx` (declared with InitByKeys, not
@@ -240,6 +257,7 @@ class Transaction {
     std::vector<std::string> ready_keys;  // NotifyKeyReady'd, served at conclusion
     std::vector<LockRequest> adding;      // LockMore: the requests sent to the shard
     bool granted = false;                 // LockMore: the shard's answer
+    bool late_refused = false;            // ReadThere: the shard refused the late arrival
     // ExecuteOnKeys: the hop in flight touches only `part_args`, under `part_locks` (the held
     // requests of those keys), and concludes here when `part_concludes`.
     bool part = false;

@@ -416,6 +416,23 @@ class GlobalHops {
     if (later.empty()) own_.reset();
   }
 
+  // With ScheduleWithFirstHop and kShared, instead of RunPart: a read that starts on the
+  // caller's shard (Transaction::ReadHere / ReadThere). ReadHere runs op there alone and
+  // releases it; ReadThere runs op on `shards` (none the caller's) and ends the transaction.
+  // False when a shard refused (a writer younger than the transaction ran there first):
+  // nothing is held any more, and the caller must discard what op read and start over with a
+  // new GlobalHops and RunPart.
+  template <typename Op>
+  void ReadHere(Op&& op) {
+    own_->ReadHere(Callback(op));
+  }
+  template <typename Op>
+  bool ReadThere(std::span<const tx::ShardId> shards, Op&& op) {
+    const bool accepted = own_->ReadThere(Callback(op), shards);
+    own_.reset();
+    return accepted;
+  }
+
   // As KeyHops::NextIsLast.
   void NextIsLast() { last_ = true; }
 
@@ -439,6 +456,15 @@ class GlobalHops {
   }
 
  private:
+  // The hop callback running op(const OpArgs&) on a shard.
+  template <typename Op>
+  auto Callback(Op& op) {
+    return [this, &op](tx::Transaction*, tx::EngineShard* es) {
+      op(OpArgs{&ShardSet::Of(es)->db_slice, db_});
+      return OpStatus::kOk;
+    };
+  }
+
   ConnectionContext* cntx_;
   int db_;
   tx::LockMode mode_;

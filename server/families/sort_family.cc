@@ -439,14 +439,71 @@ bool OrderEntries(SortAccess* access, ConnectionContext* cntx, SortArgs& s, Sour
   return SortEntries(access, cntx, s, vec, *start, *end, ran);
 }
 
+// What SortGetsInTwoHops reads: the source, the output range and the GET values.
+struct TwoHopRead {
+  Source src;
+  std::vector<Entry> vec;
+  int64_t start = 0, end = -1;
+  bool numbers_ok = true;
+  PatternReads reads;
+
+  // The first hop, on the key's shard: reads the source, orders it and reads the GET keys
+  // that shard owns. `s` is the caller's copy (OrderEntries may change it).
+  void OnKeyShard(const OpArgs& op, ConnectionContext* cntx, std::string_view key, SortArgs s,
+                  tx::ShardId key_shard) {
+    src = ReadSource(op, key);
+    if (src.wrong_type) return;
+    bool ran = true;
+    numbers_ok = OrderEntries(nullptr, cntx, s, src, &vec, &start, &end, &ran);
+    if (!numbers_ok || end < start) return;
+    std::vector<const std::string*> elems;
+    for (int64_t j = start; j <= end; ++j) elems.push_back(&vec[j].elem);
+    reads.Plan(cntx->service->shards(), s.gets, elems);
+    reads.ReadOn(op, key_shard);
+  }
+  // The shards of `others` that own some GET key to read.
+  std::vector<tx::ShardId> SecondHop(const std::vector<tx::ShardId>& others) const {
+    std::vector<tx::ShardId> second;
+    for (tx::ShardId sid : others) {
+      if (reads.Owns(sid)) second.push_back(sid);
+    }
+    return second;
+  }
+  void Reply(ReplyBuilder* rb, size_t gets) {
+    if (src.wrong_type) return rb->SendError(errors::kWrongType);
+    if (!numbers_ok) return SendSortError(rb, errors::kSortNotDouble);
+    const size_t n = end < start ? 0 : size_t(end - start + 1);
+    rb->StartArray(n * gets);
+    for (size_t j = 0; j < n; ++j) {
+      for (auto& values : reads.values) values[j] ? rb->SendBulk(*values[j]) : rb->SendNull();
+    }
+  }
+};
+
+// TwoHopRead from the key's own thread on two threads: the key's shard first, alone, then one
+// message to the other shard (Transaction::ReadHere/ReadThere): one round trip, or none when
+// the other shard owns no GET key. False when the other shard refused (a writer younger than
+// the SORT ran there first): `out` is to be discarded.
+bool ReadKeyShardFirst(ConnectionContext* cntx, std::string_view key, const SortArgs& s,
+                       tx::ShardId key_shard, const std::vector<tx::ShardId>& others,
+                       TwoHopRead* out) {
+  GlobalHops hops(cntx, tx::LockMode::kShared, GlobalHops::ScheduleWithFirstHop{});
+  hops.ReadHere([&](const OpArgs& op) { out->OnKeyShard(op, cntx, key, s, key_shard); });
+  return hops.ReadThere(out->SecondHop(others),
+                        [&](const OpArgs& op) { out->reads.ReadOn(op, op.slice->shard_id()); });
+}
+
 // SORT ... GET pattern without a BY sort and without STORE, as a transaction of its own (not
 // in MULTI or a script): the whole-store lock, shared, in two hops instead of three. The key's
 // shard reads the source, orders it and reads the GET keys it owns in the first hop (which
 // carries the schedule, and after which that shard is released); the other shards read the
-// rest in the second. Each key is read exactly as the general path reads it. On two threads:
-// one round trip from the other shard's thread, two from the key's (the general path: three).
+// rest in the second. Each key is read exactly as the general path reads it. On two threads
+// that is one round trip from either thread: from the other shard's thread the first hop
+// travels with the schedule, from the key's thread the key's shard goes first, alone
+// (ReadKeyShardFirst; should the other shard refuse that late arrival, the SORT reads again
+// the first way). The general path takes three.
 // Returns false, having sent nothing, when it does not apply.
-bool SortGetsInTwoHops(ConnectionContext* cntx, std::string_view key, SortArgs& s) {
+bool SortGetsInTwoHops(ConnectionContext* cntx, std::string_view key, const SortArgs& s) {
   if (!s.store.empty() || (s.by && !s.dont_sort) || cntx->multi_tx != nullptr ||
       cntx->direct_shard != nullptr) {
     return false;
@@ -457,39 +514,24 @@ bool SortGetsInTwoHops(ConnectionContext* cntx, std::string_view key, SortArgs& 
   for (tx::ShardId sid = 0; sid < shards.size(); ++sid) {
     if (sid != key_shard) others.push_back(sid);
   }
-  Source src;
-  std::vector<Entry> vec;
-  int64_t start = 0, end = -1;
-  bool numbers_ok = true;
-  PatternReads reads;
+  if (shards.size() == 2 && shards.tx()->IsLocal(key_shard)) {
+    TwoHopRead read;
+    if (ReadKeyShardFirst(cntx, key, s, key_shard, others, &read)) {
+      read.Reply(cntx->rb, s.gets.size());
+      return true;
+    }
+  }
+  TwoHopRead read;
   GlobalHops hops(cntx, tx::LockMode::kShared, GlobalHops::ScheduleWithFirstHop{});
   const tx::ShardId first[] = {key_shard};
-  hops.RunPart(first, others, [&](const OpArgs& op) {
-    src = ReadSource(op, key);
-    if (src.wrong_type) return;
-    bool ran = true;
-    numbers_ok = OrderEntries(nullptr, cntx, s, src, &vec, &start, &end, &ran);
-    if (!numbers_ok || end < start) return;
-    std::vector<const std::string*> elems;
-    for (int64_t j = start; j <= end; ++j) elems.push_back(&vec[j].elem);
-    reads.Plan(shards, s.gets, elems);
-    reads.ReadOn(op, key_shard);
-  });
-  if (!others.empty()) {  // with one shard, the first hop ended the transaction
-    std::vector<tx::ShardId> second;
-    for (tx::ShardId sid : others) {
-      if (reads.Owns(sid)) second.push_back(sid);
-    }
-    hops.RunPart(second, {}, [&](const OpArgs& op) { reads.ReadOn(op, op.slice->shard_id()); });
+  hops.RunPart(first, others,
+               [&](const OpArgs& op) { read.OnKeyShard(op, cntx, key, s, key_shard); });
+  // With one shard, the first hop ended the transaction.
+  if (!others.empty()) {
+    hops.RunPart(read.SecondHop(others), {},
+                 [&](const OpArgs& op) { read.reads.ReadOn(op, op.slice->shard_id()); });
   }
-  ReplyBuilder* rb = cntx->rb;
-  if (src.wrong_type) return rb->SendError(errors::kWrongType), true;
-  if (!numbers_ok) return SendSortError(rb, errors::kSortNotDouble), true;
-  const size_t n = end < start ? 0 : size_t(end - start + 1);
-  rb->StartArray(n * s.gets.size());
-  for (size_t j = 0; j < n; ++j) {
-    for (auto& values : reads.values) values[j] ? rb->SendBulk(*values[j]) : rb->SendNull();
-  }
+  read.Reply(cntx->rb, s.gets.size());
   return true;
 }
 
