@@ -390,13 +390,7 @@ TEST_F(GlobalPartHopsTest, TwoHopReadersSeeConsistentTransfers) {
     std::mt19937 rng(uint32_t(i) * 7919u + 18u);
     for (int r = 0; r < 50; ++r) {
       if (i % 2 == 0) {
-        Transaction w(shards_.get());
-        string_view keys[] = {k0, k1};
-        w.InitByKeys(keys, LockMode::kExclusive);
-        w.ScheduleSingleHop([&](Transaction*, EngineShard* es) {
-          SliceOf(es)->ints[es->id() == 0 ? k0 : k1] += es->id() == 0 ? 1 : -1;
-          return OpStatus::kOk;
-        });
+        TransferOne(k0, k1);
         continue;
       }
       const ShardId a = ShardId(rng() % 2), b = 1 - a;

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -89,6 +90,18 @@ class ShardSetTest : public ::testing::Test {
       sum.locks_refused += st.locks_refused;
     }
     return sum;
+  }
+
+  // One transaction that moves a unit from `k1` (on shard 1) to `k0` (on shard 0) under
+  // exclusive locks: the sum of the two stays 0, which consistency tests' readers check.
+  void TransferOne(const std::string& k0, const std::string& k1) {
+    Transaction w(shards_.get());
+    std::string_view keys[] = {k0, k1};
+    w.InitByKeys(keys, LockMode::kExclusive);
+    w.ScheduleSingleHop([&](Transaction*, EngineShard* es) {
+      SliceOf(es)->ints[es->id() == 0 ? k0 : k1] += es->id() == 0 ? 1 : -1;
+      return OpStatus::kOk;
+    });
   }
 
   // A key named `prefix`N that lives on shard `sid`.
